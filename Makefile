@@ -1,0 +1,96 @@
+# One Makefile for the whole tree: explicit file lists, warnings are errors.
+#   make            hypervisor ELF and the default scenario's ISO
+#   make run        boot the default scenario in QEMU (serial on this terminal)
+#   make test       unit tests, ABI checks, boot tests
+#   make iso SCENARIO=scenarios/NAME.scn
+
+BUILD     ?= build
+CC        ?= gcc
+LD        ?= ld
+PYTHON    ?= python3
+SCENARIO  ?= scenarios/default.scn
+
+HV_ARCH   := hypervisor/arch/x86_64
+HV_INC    := -Ihypervisor/include -I$(HV_ARCH)/include -Ihypercall-abi/include -I$(BUILD)/hypervisor/include
+
+# Freestanding, no SSE (we save no FPU state), no red zone (interrupts push onto
+# the stack), frame pointers for stack traces. -fpie keeps code RIP-relative so
+# it can be linked at XEN_VIRT_START; the link itself is not position independent.
+HV_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
+             -fpie -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
+             -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+             -fcf-protection=none -MMD -MP $(HV_INC)
+HV_AFLAGS := -D__ASSEMBLY__ $(HV_INC) -MMD -MP
+
+HV_COMMON := cmdline console ktap memmap memory multiboot2 page_alloc panic printk \
+             selftest string strlcpy timescale vsnprintf
+HV_ARCH_C := acpi acpi_tables apic desc machine mm selftest serial setup time traps
+HV_ARCH_S := boot/head entry
+
+HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \
+             $(HV_ARCH_C:%=$(BUILD)/$(HV_ARCH)/%.o) \
+             $(HV_ARCH_S:%=$(BUILD)/$(HV_ARCH)/%.o)
+ASM_OFFSETS := $(BUILD)/hypervisor/include/asm/asm-offsets.h
+
+.PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests setup clean
+all: hypervisor iso
+
+hypervisor: $(BUILD)/hypervisor.elf
+
+$(BUILD)/hypervisor/common/%.o: hypervisor/common/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/$(HV_ARCH)/%.o: $(HV_ARCH)/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/$(HV_ARCH)/%.o: $(HV_ARCH)/%.S $(ASM_OFFSETS)
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	@$(CC) $(HV_AFLAGS) -c $< -o $@
+
+# Structure offsets for assembly, generated from the C definitions.
+$(ASM_OFFSETS): $(HV_ARCH)/asm-offsets.c $(HV_ARCH)/include/asm/regs.h
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) -S $< -o $(BUILD)/asm-offsets.s
+	{ echo "/* Generated from asm-offsets.c; do not edit. */"; \
+	  sed -n 's/.*==>\(.*\)<==.*/\1/p' $(BUILD)/asm-offsets.s | sed 's/\$$//'; } > $@
+
+$(BUILD)/hypervisor.lds: $(HV_ARCH)/hypervisor.lds.S $(HV_ARCH)/include/asm/config.h
+	@mkdir -p $(@D)
+	$(CC) -E -P -D__ASSEMBLY__ $(HV_INC) -x c $< -o $@
+
+$(BUILD)/hypervisor.elf: $(HV_OBJS) $(BUILD)/hypervisor.lds
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	      -T $(BUILD)/hypervisor.lds -o $@ $(HV_OBJS)
+
+# ---- images and QEMU --------------------------------------------------------
+setup:
+	@tools/setup.sh
+
+iso: $(BUILD)/hypervisor.elf
+	$(PYTHON) tools/mkiso.py --build $(BUILD) $(SCENARIO)
+
+run: setup $(BUILD)/hypervisor.elf
+	$(PYTHON) tools/run_qemu.py --build $(BUILD) --interactive $(SCENARIO)
+
+# ---- tests ------------------------------------------------------------------
+include tests/unit/unit.mk
+
+test: setup
+	$(MAKE) all
+	$(MAKE) unit-tests
+	$(MAKE) abi-tests
+	$(MAKE) boot-tests
+
+boot-tests: $(BUILD)/hypervisor.elf
+	$(PYTHON) -m pytest -q tests/boot
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(HV_OBJS:.o=.d)

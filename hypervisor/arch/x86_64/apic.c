@@ -1,0 +1,95 @@
+/* Local APIC, I/O APIC and the legacy PICs: the interrupt controllers we own. */
+#include <hv/printk.h>
+#include <asm/apic.h>
+#include <asm/cpu.h>
+#include <asm/irq.h>
+#include <asm/mm.h>
+
+#define PIC1_CMD    0x20
+#define PIC1_DATA   0x21
+#define PIC2_CMD    0xa0
+#define PIC2_DATA   0xa1
+
+#define IOAPIC_REGSEL   0x00
+#define IOAPIC_WIN      0x10
+#define IOAPIC_VER      0x01
+#define IOAPIC_REDIR(n) (0x10 + 2 * (n))
+
+static volatile uint32_t *lapic;
+static volatile uint32_t *ioapic;
+
+uint32_t apic_read(unsigned int reg) { return lapic[reg / 4]; }
+void apic_write(unsigned int reg, uint32_t v) { lapic[reg / 4] = v; }
+void apic_eoi(void) { apic_write(APIC_EOI, 0); }
+uint32_t apic_id(void) { return apic_read(APIC_ID) >> 24; }
+
+static uint32_t ioapic_read(unsigned int reg)
+{
+    ioapic[IOAPIC_REGSEL / 4] = reg;
+    return ioapic[IOAPIC_WIN / 4];
+}
+
+static void ioapic_write(unsigned int reg, uint32_t v)
+{
+    ioapic[IOAPIC_REGSEL / 4] = reg;
+    ioapic[IOAPIC_WIN / 4] = v;
+}
+
+/* Remap the 8259s away from the exception vectors, then mask every input. */
+static void pic_mask_all(void)
+{
+    outb(PIC1_CMD, 0x11);           /* ICW1: edge, cascade, ICW4 follows */
+    outb(PIC2_CMD, 0x11);
+    outb(PIC1_DATA, PIC_MASTER_VECTOR);
+    outb(PIC2_DATA, PIC_SLAVE_VECTOR);
+    outb(PIC1_DATA, 0x04);          /* slave on IR2 */
+    outb(PIC2_DATA, 0x02);
+    outb(PIC1_DATA, 0x01);          /* 8086 mode */
+    outb(PIC2_DATA, 0x01);
+    outb(PIC1_DATA, 0xff);
+    outb(PIC2_DATA, 0xff);
+}
+
+void apic_init(void)
+{
+    pic_mask_all();
+
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    uint64_t pa = base & 0xffffff000ull;
+    if (madt.lapic_addr && madt.lapic_addr != pa)
+        printk(LOG_WARN "apic: MADT says the local APIC is at %#llx, the MSR says %#llx; using the MSR\n",
+               (unsigned long long)madt.lapic_addr, (unsigned long long)pa);
+    wrmsr(MSR_APIC_BASE, base | (1u << 11));        /* global enable */
+    lapic = ioremap(pa, PAGE_SIZE);
+
+    apic_write(APIC_TPR, 0);
+    apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
+    apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
+    apic_write(APIC_LVT_LINT1, APIC_DM_NMI);
+    apic_write(APIC_LVT_ERROR, APIC_LVT_MASKED);
+    apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
+    apic_write(APIC_ESR, 0);
+    apic_eoi();
+
+    unsigned int pins = 0;
+    if (madt.ioapic_addr) {
+        ioapic = ioremap(madt.ioapic_addr, PAGE_SIZE);
+        pins = ((ioapic_read(IOAPIC_VER) >> 16) & 0xff) + 1;
+        /* Every input masked until a device is given to a domain. */
+        for (unsigned int i = 0; i < pins; i++) {
+            ioapic_write(IOAPIC_REDIR(i) + 1, 0);
+            ioapic_write(IOAPIC_REDIR(i), APIC_LVT_MASKED);
+        }
+    }
+    printk("apic: local APIC id %u version %#x at %#llx; I/O APIC at %#llx with %u pins, all masked; 8259s masked\n",
+           apic_id(), apic_read(APIC_VERSION) & 0xff, (unsigned long long)pa,
+           (unsigned long long)madt.ioapic_addr, pins);
+}
+
+void apic_self_nmi(void)
+{
+    apic_write(APIC_ICR_HI, apic_id() << 24);
+    apic_write(APIC_ICR_LO, APIC_DM_NMI);
+    for (int i = 0; i < 100000 && (apic_read(APIC_ICR_LO) & APIC_ICR_BUSY); i++)
+        cpu_relax();
+}

@@ -1,0 +1,60 @@
+/* GDT, TSS and interrupt stacks for the boot CPU. */
+#include <hv/lib.h>
+#include <asm/config.h>
+#include <asm/desc.h>
+
+extern uint8_t boot_stack[], boot_stack_top[];
+
+uint8_t ist_stacks[NR_IST][8192] __aligned(16);
+static struct tss64 tss __aligned(16);
+
+static uint64_t gdt[8] __aligned(16) = {
+    [0] = 0,
+    [HYPERVISOR_CS >> 3] = 0x00af9a000000ffffull,   /* 64-bit code, DPL 0 */
+    [HYPERVISOR_DS >> 3] = 0x00cf92000000ffffull,   /* data, DPL 0 */
+};
+
+struct __attribute__((packed)) desc_ptr {
+    uint16_t limit;
+    uint64_t base;
+};
+
+void desc_init(void)
+{
+    for (int i = 0; i < NR_IST; i++)
+        tss.ist[i] = (uint64_t)&ist_stacks[i][sizeof(ist_stacks[i])];
+    tss.rsp[0] = (uint64_t)boot_stack_top;
+    tss.iomap_base = sizeof(tss);       /* no I/O bitmap: ring 3 gets no ports */
+
+    /* A 64-bit TSS descriptor takes two slots. */
+    uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+    gdt[TSS_SEL >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+                        ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+    gdt[(TSS_SEL >> 3) + 1] = base >> 32;
+
+    struct desc_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
+    __asm__ volatile("lgdt %0" :: "m"(p));
+    /* Reload every segment register from the new table. */
+    __asm__ volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:"
+                     :: "i"(HYPERVISOR_CS) : "rax", "memory");
+    __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss" :: "r"((uint64_t)HYPERVISOR_DS));
+    __asm__ volatile("ltr %w0" :: "r"(TSS_SEL));
+}
+
+int stack_bounds(uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+    if (addr >= (uint64_t)boot_stack && addr < (uint64_t)boot_stack_top) {
+        *lo = (uint64_t)boot_stack;
+        *hi = (uint64_t)boot_stack_top;
+        return 0;
+    }
+    for (int i = 0; i < NR_IST; i++) {
+        uint64_t b = (uint64_t)ist_stacks[i];
+        if (addr >= b && addr < b + sizeof(ist_stacks[i])) {
+            *lo = b;
+            *hi = b + sizeof(ist_stacks[i]);
+            return 0;
+        }
+    }
+    return -1;
+}

@@ -1,0 +1,53 @@
+/* Local APIC, I/O APIC and the legacy 8259 PICs. */
+#ifndef ASM_APIC_H
+#define ASM_APIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define APIC_ID         0x020
+#define APIC_VERSION    0x030
+#define APIC_TPR        0x080
+#define APIC_EOI        0x0b0
+#define APIC_SVR        0x0f0
+#define APIC_ESR        0x280
+#define APIC_ICR_LO     0x300
+#define APIC_ICR_HI     0x310
+#define APIC_LVT_TIMER  0x320
+#define APIC_LVT_LINT0  0x350
+#define APIC_LVT_LINT1  0x360
+#define APIC_LVT_ERROR  0x370
+#define APIC_TIMER_ICR  0x380
+#define APIC_TIMER_CCR  0x390
+#define APIC_TIMER_DCR  0x3e0
+
+#define APIC_LVT_MASKED     (1u << 16)
+#define APIC_TIMER_PERIODIC (1u << 17)
+#define APIC_DM_NMI         (4u << 8)
+#define APIC_DM_EXTINT      (7u << 8)
+#define APIC_ICR_BUSY       (1u << 12)
+#define APIC_SVR_ENABLE     (1u << 8)
+#define APIC_DCR_DIV16      0x3
+
+uint32_t apic_read(unsigned int reg);
+void apic_write(unsigned int reg, uint32_t v);
+void apic_eoi(void);
+uint32_t apic_id(void);
+
+/* Masks both 8259s, enables the local APIC and masks every I/O APIC input. */
+void apic_init(void);
+/* Sends an NMI to this CPU (self-test of the NMI path). */
+void apic_self_nmi(void);
+
+/* What ACPI's MADT told us (defaults when there is no ACPI). */
+struct madt_info {
+    uint64_t lapic_addr;
+    uint64_t ioapic_addr;
+    uint32_t ioapic_gsi_base;
+    unsigned int nr_lapics;
+    unsigned int nr_ioapics;
+    bool has_8259;
+};
+extern struct madt_info madt;
+
+#endif

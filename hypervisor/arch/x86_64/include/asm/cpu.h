@@ -1,0 +1,100 @@
+/* Thin wrappers for privileged x86-64 instructions. */
+#ifndef ASM_CPU_H
+#define ASM_CPU_H
+
+#include <stdint.h>
+
+#define X86_EFLAGS_IF   (1u << 9)
+
+#define X86_CR0_PE      (1ul << 0)
+#define X86_CR0_TS      (1ul << 3)
+#define X86_CR0_WP      (1ul << 16)
+#define X86_CR0_PG      (1ul << 31)
+#define X86_CR4_PAE     (1ul << 5)
+#define X86_CR4_PGE     (1ul << 7)
+#define X86_CR4_OSFXSR  (1ul << 9)
+
+#define MSR_APIC_BASE   0x0000001bu
+#define MSR_EFER        0xc0000080u
+#define EFER_SCE        (1ul << 0)
+#define EFER_LME        (1ul << 8)
+#define EFER_NXE        (1ul << 11)
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+
+#define DEFINE_CR(n)                                                            \
+    static inline uint64_t read_cr##n(void)                                     \
+    {                                                                           \
+        uint64_t v;                                                             \
+        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                       \
+        return v;                                                               \
+    }                                                                           \
+    static inline void write_cr##n(uint64_t v)                                  \
+    {                                                                           \
+        __asm__ volatile("mov %0, %%cr" #n :: "r"(v) : "memory");               \
+    }
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
+
+static inline void invlpg(const void *va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
+
+static inline void local_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline uint64_t local_save_flags(void)
+{
+    uint64_t f;
+    __asm__ volatile("pushfq; popq %0" : "=r"(f) :: "memory");
+    return f;
+}
+static inline uint64_t local_irq_save(void)
+{
+    uint64_t f = local_save_flags();
+    local_irq_disable();
+    return f;
+}
+static inline void local_irq_restore(uint64_t f)
+{
+    if (f & X86_EFLAGS_IF)
+        local_irq_enable();
+}
+static inline int local_irq_is_enabled(void) { return !!(local_save_flags() & X86_EFLAGS_IF); }
+
+/* Wait for an interrupt with interrupts enabled for exactly the hlt. */
+static inline void safe_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+
+#endif

@@ -1,0 +1,22 @@
+/* Interrupt vectors the hypervisor uses, and handler registration. */
+#ifndef ASM_IRQ_H
+#define ASM_IRQ_H
+
+#include <asm/regs.h>
+
+#define FIRST_EXTERNAL_VECTOR   0x20
+#define PIC_MASTER_VECTOR       0x20    /* the masked 8259s, remapped out of the way */
+#define PIC_SLAVE_VECTOR        0x28
+#define TIMER_VECTOR            0xf0
+#define SPURIOUS_VECTOR         0xff
+
+typedef void (*irq_handler_t)(struct cpu_regs *regs);
+
+/* Routes vector (>= FIRST_EXTERNAL_VECTOR) to fn; the local APIC is EOI'd after. */
+void set_irq_handler(unsigned int vector, irq_handler_t fn);
+
+/* Counts NMIs; a self-test checks they arrive on their own stack. */
+extern volatile uint64_t nmi_count;
+extern volatile uint64_t nmi_last_rsp;
+
+#endif

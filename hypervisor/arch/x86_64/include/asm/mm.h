@@ -1,0 +1,29 @@
+/* The hypervisor's own page tables: direct map, image and device mappings. */
+#ifndef ASM_MM_H
+#define ASM_MM_H
+
+#include <hv/lib.h>
+#include <hv/multiboot2.h>
+#include <asm/page.h>
+
+/*
+ * Builds the final page tables (direct map of RAM, the image with W^X
+ * permissions) and switches to them; the boot identity map is gone after.
+ * Page-table frames come from the frame allocator, which must hold frames
+ * below 4 GiB (still reached through the boot identity map) when called.
+ */
+void paging_init(const struct boot_info *bi);
+
+/* True once paging_init switched to the final tables. */
+extern bool paging_ready;
+
+/* Maps device memory uncached into the ioremap area. Panics when that is full. */
+void *ioremap(uint64_t pa, size_t size);
+
+/* Maps [pa, pa+size) at va in the hypervisor's tables with the given PTE flags. */
+void map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
+
+/* Physical address behind va in the hypervisor's tables, or ~0 if unmapped. */
+uint64_t virt_to_phys_walk(uint64_t va);
+
+#endif

@@ -1,0 +1,36 @@
+/* KTAP version 1 reporting on the console. */
+#include <hv/ktap.h>
+#include <hv/printk.h>
+
+void ktap_start(struct ktap *k, unsigned int planned)
+{
+    *k = (struct ktap){ .planned = planned };
+    printk("KTAP version 1\n");
+    printk("1..%u\n", planned);
+}
+
+void ktap_result(struct ktap *k, bool ok, const char *name, const char *reason, ...)
+{
+    k->done++;
+    if (ok) {
+        printk("ok %u %s\n", k->done, name);
+        return;
+    }
+    char why[160] = "";
+    if (reason) {
+        va_list ap;
+        va_start(ap, reason);
+        vsnprintf(why, sizeof(why), reason, ap);
+        va_end(ap);
+    }
+    k->failed++;
+    printk("not ok %u %s # %s\n", k->done, name, why[0] ? why : "failed");
+}
+
+bool ktap_finish(struct ktap *k)
+{
+    bool pass = k->failed == 0 && k->done == k->planned;
+    printk("# %u passed, %u failed, %u planned: %s\n", k->done - k->failed, k->failed, k->planned,
+           pass ? "PASS" : "FAIL");
+    return pass;
+}

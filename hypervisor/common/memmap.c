@@ -1,0 +1,118 @@
+/* Firmware memory map arithmetic: usable RAM minus everything already taken; pure. */
+#include <hv/memmap.h>
+
+#define PAGE 4096ull
+
+/* Removes [cut.start, cut.end) from every range in r[0..*n); -1 if r[] overflows. */
+static int subtract(struct range *r, unsigned int *n, unsigned int max, struct range cut)
+{
+    unsigned int count = *n;
+    for (unsigned int i = 0; i < count; i++) {
+        if (cut.end <= r[i].start || cut.start >= r[i].end)
+            continue;
+        if (cut.start > r[i].start && cut.end < r[i].end) {
+            /* The cut splits the range in two. */
+            if (*n == max)
+                return -1;
+            r[(*n)++] = (struct range){ cut.end, r[i].end };
+            r[i].end = cut.start;
+        } else if (cut.start > r[i].start) {
+            r[i].end = cut.start;
+        } else if (cut.end < r[i].end) {
+            r[i].start = cut.end;
+        } else {
+            r[i].start = r[i].end;      /* wholly removed; dropped below */
+        }
+    }
+    return 0;
+}
+
+static void sort_ranges(struct range *r, unsigned int n)
+{
+    for (unsigned int i = 1; i < n; i++) {
+        struct range x = r[i];
+        unsigned int j = i;
+        for (; j > 0 && r[j - 1].start > x.start; j--)
+            r[j] = r[j - 1];
+        r[j] = x;
+    }
+}
+
+int memmap_usable(const struct mem_region *map, unsigned int nr_map, uint64_t limit,
+                  const struct range *reserved, unsigned int nr_reserved,
+                  struct range *out, unsigned int max_out)
+{
+    unsigned int n = 0;
+
+    for (unsigned int i = 0; i < nr_map; i++) {
+        if (map[i].type != MEM_AVAILABLE)
+            continue;
+        uint64_t s = ROUNDUP(map[i].start, PAGE), e = ROUNDDOWN(MIN(map[i].end, limit), PAGE);
+        if (s >= e)
+            continue;
+        if (n == max_out)
+            return -1;
+        out[n++] = (struct range){ s, e };
+    }
+    /* Overlapping available entries would hand a frame out twice: merge them. */
+    sort_ranges(out, n);
+    unsigned int m = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        if (m && out[i].start <= out[m - 1].end)
+            out[m - 1].end = MAX(out[m - 1].end, out[i].end);
+        else
+            out[m++] = out[i];
+    }
+    n = m;
+
+    /* Any other firmware region overlapping RAM wins, as does everything reserved. */
+    for (unsigned int i = 0; i < nr_map; i++) {
+        if (map[i].type == MEM_AVAILABLE)
+            continue;
+        struct range cut = { ROUNDDOWN(map[i].start, PAGE), ROUNDUP(map[i].end, PAGE) };
+        if (subtract(out, &n, max_out, cut))
+            return -1;
+    }
+    for (unsigned int i = 0; i < nr_reserved; i++) {
+        struct range cut = { ROUNDDOWN(reserved[i].start, PAGE), ROUNDUP(reserved[i].end, PAGE) };
+        if (subtract(out, &n, max_out, cut))
+            return -1;
+    }
+
+    m = 0;
+    for (unsigned int i = 0; i < n; i++)
+        if (out[i].start < out[i].end)
+            out[m++] = out[i];
+    sort_ranges(out, m);
+    return (int)m;
+}
+
+bool memmap_is_ram(const struct mem_region *map, unsigned int nr_map, uint64_t start, uint64_t end)
+{
+    /* No other firmware region may overlap, as memmap_usable would cut it out. */
+    for (unsigned int i = 0; i < nr_map; i++)
+        if (map[i].type != MEM_AVAILABLE && map[i].start < end && start < map[i].end)
+            return false;
+
+    /* Walk forward through available regions covering start until end is covered. */
+    bool progress = true;
+    while (start < end && progress) {
+        progress = false;
+        for (unsigned int i = 0; i < nr_map; i++) {
+            if (map[i].type == MEM_AVAILABLE && map[i].start <= start && start < map[i].end) {
+                start = map[i].end;
+                progress = true;
+            }
+        }
+    }
+    return start >= end;
+}
+
+uint64_t memmap_ram_total(const struct mem_region *map, unsigned int nr_map)
+{
+    uint64_t total = 0;
+    for (unsigned int i = 0; i < nr_map; i++)
+        if (map[i].type == MEM_AVAILABLE)
+            total += map[i].end - map[i].start;
+    return total;
+}

@@ -1,0 +1,130 @@
+/* Buddy allocator over the machine frame table; pure logic, host-tested. */
+#include <hv/page_alloc.h>
+
+#define NIL 0xffffffffu
+
+static struct page_info *frames;
+static pfn_t nr_frames;
+static uint32_t free_head[MAX_ORDER + 1];
+static uint64_t nr_free, nr_total;
+
+struct page_info *pfn_to_page(pfn_t pfn)
+{
+    return pfn < nr_frames ? &frames[pfn] : NULL;
+}
+
+static void list_add(pfn_t pfn, unsigned int order)
+{
+    struct page_info *pg = &frames[pfn];
+    pg->state = PGS_FREE;
+    pg->order = (uint8_t)order;
+    pg->prev = NIL;
+    pg->next = free_head[order];
+    if (pg->next != NIL)
+        frames[pg->next].prev = (uint32_t)pfn;
+    free_head[order] = (uint32_t)pfn;
+}
+
+static void list_del(pfn_t pfn, unsigned int order)
+{
+    struct page_info *pg = &frames[pfn];
+    if (pg->prev != NIL)
+        frames[pg->prev].next = pg->next;
+    else
+        free_head[order] = pg->next;
+    if (pg->next != NIL)
+        frames[pg->next].prev = pg->prev;
+}
+
+static void mark_range(pfn_t pfn, pfn_t count, uint8_t state)
+{
+    for (pfn_t i = 0; i < count; i++)
+        frames[pfn + i].state = state;
+}
+
+void page_alloc_init(struct page_info *table, pfn_t n)
+{
+    frames = table;
+    nr_frames = n;
+    nr_free = nr_total = 0;
+    memset(table, 0, n * sizeof(*table));
+    for (unsigned int o = 0; o <= MAX_ORDER; o++)
+        free_head[o] = NIL;
+}
+
+void page_alloc_move_table(struct page_info *table)
+{
+    frames = table;
+}
+
+/* Frees a block, merging with its buddy as long as the buddy is free and whole. */
+static void free_block(pfn_t pfn, unsigned int order)
+{
+    mark_range(pfn, (pfn_t)1 << order, PGS_FREE_TAIL);
+    nr_free += (uint64_t)1 << order;
+    while (order < MAX_ORDER) {
+        pfn_t buddy = pfn ^ ((pfn_t)1 << order);
+        if (buddy >= nr_frames || frames[buddy].state != PGS_FREE || frames[buddy].order != order)
+            break;
+        list_del(buddy, order);
+        frames[buddy].state = PGS_FREE_TAIL;
+        pfn &= ~((pfn_t)1 << order);
+        order++;
+    }
+    list_add(pfn, order);
+}
+
+void page_alloc_add_range(pfn_t start, pfn_t end)
+{
+    if (end > nr_frames || start > end)
+        page_alloc_bug("range beyond the frame table", end);
+    for (pfn_t p = start; p < end; p++)
+        if (frames[p].state != PGS_RESERVED)
+            page_alloc_bug("frame given to the allocator twice", p);
+    nr_total += end - start;
+    /* Largest naturally aligned blocks that fit, so the buddy tree starts merged. */
+    while (start < end) {
+        unsigned int order = 0;
+        while (order < MAX_ORDER && !(start & (((pfn_t)1 << (order + 1)) - 1)) &&
+               start + ((pfn_t)1 << (order + 1)) <= end)
+            order++;
+        free_block(start, order);
+        start += (pfn_t)1 << order;
+    }
+}
+
+pfn_t alloc_frames(unsigned int order)
+{
+    if (order > MAX_ORDER)
+        return INVALID_PFN;
+    unsigned int o = order;
+    while (o <= MAX_ORDER && free_head[o] == NIL)
+        o++;
+    if (o > MAX_ORDER)
+        return INVALID_PFN;
+
+    pfn_t pfn = free_head[o];
+    list_del(pfn, o);
+    /* Split: the upper halves go back on the smaller lists. */
+    while (o > order) {
+        o--;
+        list_add(pfn + ((pfn_t)1 << o), o);
+    }
+    mark_range(pfn, (pfn_t)1 << order, PGS_ALLOCATED_TAIL);
+    frames[pfn].state = PGS_ALLOCATED;
+    frames[pfn].order = (uint8_t)order;
+    nr_free -= (uint64_t)1 << order;
+    return pfn;
+}
+
+void free_frames(pfn_t pfn, unsigned int order)
+{
+    if (pfn >= nr_frames || order > MAX_ORDER || (pfn & (((pfn_t)1 << order) - 1)))
+        page_alloc_bug("free of a bad frame number", pfn);
+    if (frames[pfn].state != PGS_ALLOCATED || frames[pfn].order != order)
+        page_alloc_bug("free of a block that is not allocated with this order", pfn);
+    free_block(pfn, order);
+}
+
+uint64_t page_alloc_free_count(void) { return nr_free; }
+uint64_t page_alloc_total_count(void) { return nr_total; }

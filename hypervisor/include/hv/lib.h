@@ -1,0 +1,41 @@
+/* Freestanding basics: sizes, alignment helpers and the string routines we provide. */
+#ifndef HV_LIB_H
+#define HV_LIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a)       (sizeof(a) / sizeof((a)[0]))
+#define ROUNDUP(x, a)       (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ROUNDDOWN(x, a)     ((x) & ~((uint64_t)(a) - 1))
+#define IS_ALIGNED(x, a)    (((x) & ((uint64_t)(a) - 1)) == 0)
+#define MIN(a, b)           ((a) < (b) ? (a) : (b))
+#define MAX(a, b)           ((a) > (b) ? (a) : (b))
+
+#define KiB(x)              ((uint64_t)(x) << 10)
+#define MiB(x)              ((uint64_t)(x) << 20)
+#define GiB(x)              ((uint64_t)(x) << 30)
+
+#define __used              __attribute__((used))
+#define __noreturn          __attribute__((noreturn))
+#define __printf(f, a)      __attribute__((format(printf, f, a)))
+#define __aligned(n)        __attribute__((aligned(n)))
+#define __section(s)        __attribute__((section(s)))
+#define likely(x)           __builtin_expect(!!(x), 1)
+#define unlikely(x)         __builtin_expect(!!(x), 0)
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+/* Copies at most size-1 bytes and always terminates; returns strlen(src). */
+size_t hv_strlcpy(char *dst, const char *src, size_t size);
+
+#endif

@@ -1,0 +1,17 @@
+/* Bringing up memory management from the boot information. */
+#ifndef HV_MEMORY_H
+#define HV_MEMORY_H
+
+#include <hv/multiboot2.h>
+
+#define MIN_USABLE_MEMORY   MiB(16)
+
+/*
+ * Checks that modules lie in RAM, keeps the image, the boot information and
+ * the modules out of the allocator, builds the frame table and the buddy
+ * allocator, and switches to the final page tables. Panics naming the
+ * problem when memory is unusable or too small.
+ */
+void memory_init(const struct boot_info *bi, uint64_t mbi_pa);
+
+#endif

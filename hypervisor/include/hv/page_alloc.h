@@ -1,0 +1,55 @@
+/* The machine frame table and the buddy allocator of free frames. */
+#ifndef HV_PAGE_ALLOC_H
+#define HV_PAGE_ALLOC_H
+
+#include <hv/lib.h>
+
+typedef uint64_t pfn_t;
+#define INVALID_PFN     (~(pfn_t)0)
+#define MAX_ORDER       18              /* largest block: 2^18 frames = 1 GiB */
+
+enum page_state {
+    PGS_RESERVED = 0,   /* not RAM, or never given to the allocator */
+    PGS_FREE,           /* head of a free block of 2^order frames */
+    PGS_FREE_TAIL,      /* inside a free block, not its head */
+    PGS_ALLOCATED,      /* head of an allocated block of 2^order frames */
+    PGS_ALLOCATED_TAIL, /* inside an allocated block */
+};
+
+/*
+ * One per machine frame. Owner, reference and type counts join this when
+ * domains own memory. Free-list links are frame numbers so the table stays
+ * small (16 bytes a frame).
+ */
+struct page_info {
+    uint32_t next, prev;        /* free list of the block's order; valid while PGS_FREE */
+    uint8_t state;              /* enum page_state */
+    uint8_t order;              /* PGS_FREE / PGS_ALLOCATED heads */
+    uint16_t _pad;
+    uint32_t _reserved;
+};
+_Static_assert(sizeof(struct page_info) == 16, "page_info size");
+
+/* Takes over table[0..nr_frames), all reserved; frames become free only via add_range. */
+void page_alloc_init(struct page_info *table, pfn_t nr_frames);
+/* Points the allocator at the same table through a new virtual address. */
+void page_alloc_move_table(struct page_info *table);
+/* Gives [start, end) to the allocator; each frame must be reserved until now. */
+void page_alloc_add_range(pfn_t start, pfn_t end);
+
+/* 2^order contiguous, naturally aligned frames, or INVALID_PFN. */
+pfn_t alloc_frames(unsigned int order);
+/* Returns a block from alloc_frames; a mismatched order or double free is a bug. */
+void free_frames(pfn_t pfn, unsigned int order);
+
+static inline pfn_t alloc_frame(void) { return alloc_frames(0); }
+static inline void free_frame(pfn_t pfn) { free_frames(pfn, 0); }
+
+uint64_t page_alloc_free_count(void);
+uint64_t page_alloc_total_count(void);
+struct page_info *pfn_to_page(pfn_t pfn);
+
+/* Called on a broken allocator invariant; the hypervisor panics, host tests abort. */
+__noreturn void page_alloc_bug(const char *what, pfn_t pfn);
+
+#endif
