@@ -7,7 +7,8 @@
 BUILD     ?= build
 CC        ?= gcc
 LD        ?= ld
-PYTHON    ?= python3
+# Debian's python3, which has the apt-installed pytest (a pyenv python may shadow it on PATH).
+PYTHON    ?= /usr/bin/python3
 SCENARIO  ?= scenarios/default.scn
 
 HV_ARCH   := hypervisor/arch/x86_64
@@ -87,8 +88,13 @@ test: setup
 	$(MAKE) abi-tests
 	$(MAKE) boot-tests
 
-boot-tests: $(BUILD)/hypervisor.elf
-	$(PYTHON) -m pytest -q tests/boot
+# Deterministic stand-in modules for the boot tests.
+TESTDATA := $(BUILD)/testdata/module-a.bin $(BUILD)/testdata/module-b.bin
+$(BUILD)/testdata/module-a.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(bytes(range(256)) * 400)" > $@
+$(BUILD)/testdata/module-b.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(b'B' * 3072)" > $@
+
+boot-tests: $(BUILD)/hypervisor.elf $(TESTDATA)
+	BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/boot
 
 clean:
 	rm -rf $(BUILD)

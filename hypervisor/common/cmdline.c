@@ -76,6 +76,11 @@ static const struct boot_param *find_param(const struct boot_param *start,
 static const char *apply(const struct boot_param *start, const struct boot_param *end,
                          const char *opt, size_t optlen)
 {
+    /* GRUB quotes a whole argument that holds spaces: "name=two words". */
+    if (optlen >= 2 && opt[0] == '"' && opt[optlen - 1] == '"') {
+        opt++;
+        optlen -= 2;
+    }
     const char *eq = NULL;
     for (size_t i = 0; i < optlen; i++) {
         if (opt[i] == '=') {

@@ -13,7 +13,8 @@
  *   name=on|off|yes|no|true|false|1|0   bool
  *   name=123 | name=0x7b                uint
  *   name=512M       size: decimal or hex with optional K, M, G or T suffix
- *   name=text | name="two words"        string, truncated to its buffer
+ *   name=text | name="two words"        string (GRUB passes the latter as
+ *                                       "name=two words"; both work)
  *   name=value      custom: fn(value) returns 0, or nonzero when refused
  */
 enum boot_param_type { PARAM_BOOL, PARAM_UINT, PARAM_SIZE, PARAM_STRING, PARAM_CUSTOM };

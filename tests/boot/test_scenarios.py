@@ -1,0 +1,39 @@
+"""Checks each booted scenario: its exit, its log, and every KTAP case it reported."""
+import re
+
+import pytest
+
+from conftest import boot_all, ktap
+
+
+def where(res):
+    return f"(serial log kept in {res.log_path})"
+
+
+def test_exit_status(scenario_name):
+    sc, res = boot_all()[scenario_name]
+    assert res.outcome == sc.expect_exit, \
+        f"{sc.name}: expected {sc.expect_exit}, QEMU ended with {res.outcome} {where(res)}"
+
+
+def test_log_expectations(scenario_name):
+    sc, res = boot_all()[scenario_name]
+    for pattern in sc.expect_log:
+        assert re.search(pattern, res.log, re.MULTILINE), \
+            f"{sc.name}: log lacks /{pattern}/ {where(res)}"
+
+
+def test_ktap_run_complete(ktap_scenario):
+    """A scenario that should report KTAP must print a complete run: a missing
+    verdict, as from a crash or a hang, counts as a failure."""
+    sc, res = boot_all()[ktap_scenario]
+    run = ktap.parse(res.log)
+    assert run.found, f"{sc.name}: no KTAP output {where(res)}"
+    assert not run.problems, f"{sc.name}: {'; '.join(run.problems)} {where(res)}"
+
+
+def test_ktap(ktap_case):
+    name, case = ktap_case
+    if case.skipped:
+        pytest.skip(case.directive)
+    assert case.ok, f"{name}: not ok {case.number} {case.name} # {case.directive}"
