@@ -8,11 +8,16 @@ extern uint8_t boot_stack[], boot_stack_top[];
 uint8_t ist_stacks[NR_IST][8192] __aligned(16);
 static struct tss64 tss __aligned(16);
 
-static uint64_t gdt[8] __aligned(16) = {
-    [0] = 0,
+/* Whole pages, so guest descriptor pages can later be swapped in page by page. */
+uint64_t gdt[GDT_ENTRIES] __aligned(4096) = {
     [HYPERVISOR_CS >> 3] = 0x00af9a000000ffffull,   /* 64-bit code, DPL 0 */
     [HYPERVISOR_DS >> 3] = 0x00cf92000000ffffull,   /* data, DPL 0 */
+    [RING3_CS32 >> 3] = 0x00cffa000000ffffull,      /* 32-bit code, DPL 3 */
+    [RING3_DS >> 3] = 0x00cff2000000ffffull,        /* data, DPL 3 */
+    [RING3_CS64 >> 3] = 0x00affa000000ffffull,      /* 64-bit code, DPL 3 */
 };
+_Static_assert(sizeof(gdt) == 65536, "a GDT of 16 pages");
+_Static_assert((HYPERVISOR_CS >> 3) >= FIRST_RESERVED_GDT_ENTRY, "hypervisor selectors in the reserved page");
 
 struct __attribute__((packed)) desc_ptr {
     uint16_t limit;

@@ -4,9 +4,23 @@
 
 #include <stdint.h>
 
-#define HYPERVISOR_CS   0x08
-#define HYPERVISOR_DS   0x10
-#define TSS_SEL         0x20
+/*
+ * The GDT has Xen's shape: 16 pages, of which the first 14 (entries
+ * 0..FIRST_RESERVED_GDT_ENTRY-1) belong to the running guest (set_gdt) and
+ * page 14 holds the hypervisor's own selectors and the flat ring-3 ones that
+ * every PV guest uses (FLAT_RING3_CS64 0xe033 and friends, see hypercall-abi).
+ */
+#define GDT_ENTRIES                 8192
+#define FIRST_RESERVED_GDT_PAGE     14
+#define FIRST_RESERVED_GDT_ENTRY    (FIRST_RESERVED_GDT_PAGE * 512)
+#define FIRST_RESERVED_GDT_BYTE     (FIRST_RESERVED_GDT_ENTRY * 8)
+
+#define HYPERVISOR_CS   0xe008      /* 64-bit ring-0 code */
+#define HYPERVISOR_DS   0xe010      /* ring-0 data */
+#define RING3_CS32      0xe023      /* what SYSRET derives its selectors from */
+#define RING3_DS        0xe02b
+#define RING3_CS64      0xe033
+#define TSS_SEL         0xe040
 
 /* Interrupt stack table slots (1-based, as the IDT gate encodes them). */
 #define IST_NMI         1
@@ -33,5 +47,6 @@ void idt_init(void);
 /* Stack bounds used to validate frame-pointer walks: boot stack and IST stacks. */
 int stack_bounds(uint64_t addr, uint64_t *lo, uint64_t *hi);
 extern uint8_t ist_stacks[NR_IST][8192];
+extern uint64_t gdt[GDT_ENTRIES];
 
 #endif
