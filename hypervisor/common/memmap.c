@@ -3,6 +3,10 @@
 
 #define PAGE 4096ull
 
+/* Rounding up saturates: a region ending at 2^64 - 1 must not wrap to 0. */
+static uint64_t page_up(uint64_t x) { return x > ~0ull - (PAGE - 1) ? ~0ull & ~(PAGE - 1) : ROUNDUP(x, PAGE); }
+static uint64_t page_up_end(uint64_t x) { return x > ~0ull - (PAGE - 1) ? ~0ull : ROUNDUP(x, PAGE); }
+
 /* Removes [cut.start, cut.end) from every range in r[0..*n); -1 if r[] overflows. */
 static int subtract(struct range *r, unsigned int *n, unsigned int max, struct range cut)
 {
@@ -47,7 +51,7 @@ int memmap_usable(const struct mem_region *map, unsigned int nr_map, uint64_t li
     for (unsigned int i = 0; i < nr_map; i++) {
         if (map[i].type != MEM_AVAILABLE)
             continue;
-        uint64_t s = ROUNDUP(map[i].start, PAGE), e = ROUNDDOWN(MIN(map[i].end, limit), PAGE);
+        uint64_t s = page_up(map[i].start), e = ROUNDDOWN(MIN(map[i].end, limit), PAGE);
         if (s >= e)
             continue;
         if (n == max_out)
@@ -69,12 +73,12 @@ int memmap_usable(const struct mem_region *map, unsigned int nr_map, uint64_t li
     for (unsigned int i = 0; i < nr_map; i++) {
         if (map[i].type == MEM_AVAILABLE)
             continue;
-        struct range cut = { ROUNDDOWN(map[i].start, PAGE), ROUNDUP(map[i].end, PAGE) };
+        struct range cut = { ROUNDDOWN(map[i].start, PAGE), page_up_end(map[i].end) };
         if (subtract(out, &n, max_out, cut))
             return -1;
     }
     for (unsigned int i = 0; i < nr_reserved; i++) {
-        struct range cut = { ROUNDDOWN(reserved[i].start, PAGE), ROUNDUP(reserved[i].end, PAGE) };
+        struct range cut = { ROUNDDOWN(reserved[i].start, PAGE), page_up_end(reserved[i].end) };
         if (subtract(out, &n, max_out, cut))
             return -1;
     }
@@ -110,9 +114,11 @@ bool memmap_is_ram(const struct mem_region *map, unsigned int nr_map, uint64_t s
 
 uint64_t memmap_ram_total(const struct mem_region *map, unsigned int nr_map)
 {
+    /* Through memmap_usable, so overlapping entries are not counted twice. */
+    struct range r[MEMMAP_MAX_RANGES];
+    int n = memmap_usable(map, nr_map, ~0ull, NULL, 0, r, MEMMAP_MAX_RANGES);
     uint64_t total = 0;
-    for (unsigned int i = 0; i < nr_map; i++)
-        if (map[i].type == MEM_AVAILABLE)
-            total += map[i].end - map[i].start;
+    for (int i = 0; i < n; i++)
+        total += r[i].end - r[i].start;
     return total;
 }

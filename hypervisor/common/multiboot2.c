@@ -40,7 +40,8 @@ static int parse_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size, s
     uint32_t esize = rd32(tag + 8);
     if (esize < 24 || esize % 8)
         return fail(bi, "multiboot2: memory map entry size %u is invalid", esize);
-    for (uint32_t p = 16; p + esize <= size; p += esize) {
+    /* 64-bit offsets: a huge entry size must not wrap the sum back into range. */
+    for (uint64_t p = 16; p + esize <= size; p += esize) {
         uint64_t base = rd64(tag + p), len = rd64(tag + p + 8);
         uint32_t type = rd32(tag + p + 16);
         if (len == 0)

@@ -41,6 +41,9 @@ static void put_number(struct out *o, uint64_t v, bool negative, unsigned int ba
     if (prec >= 0)
         flags &= ~F_ZERO;
     int ndigits = n > prec ? n : prec;
+    /* '#' with octal: enough precision that the first digit is a 0. */
+    if ((flags & F_ALT) && base == 8 && ndigits == n && (n == 0 || tmp[n - 1] != '0'))
+        ndigits = n + 1;
 
     const char *prefix = "";
     if (negative)
@@ -89,7 +92,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             put(&o, *fmt);
             continue;
         }
-        fmt++;
+        const char *spec = fmt++;
 
         int flags = 0;
         for (;; fmt++) {
@@ -198,9 +201,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             fmt--;          /* a lone '%' at the end: print nothing more */
             break;
         default:
-            /* Unknown conversion: show it verbatim rather than guessing. */
-            put(&o, '%');
-            put(&o, *fmt);
+            /* Unknown conversion: show the whole specification verbatim rather than guess. */
+            for (const char *p = spec; p <= fmt; p++)
+                put(&o, *p);
             break;
         }
     }

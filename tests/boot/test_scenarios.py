@@ -12,15 +12,17 @@ def where(res):
 
 def test_exit_status(scenario_name):
     sc, res = boot_all()[scenario_name]
-    assert res.outcome == sc.expect_exit, \
-        f"{sc.name}: expected {sc.expect_exit}, QEMU ended with {res.outcome} {where(res)}"
+    if res.outcome != sc.expect_exit:
+        pytest.fail(f"{sc.name}: expected {sc.expect_exit}, QEMU ended with {res.outcome} {where(res)}",
+                    pytrace=False)
 
 
 def test_log_expectations(scenario_name):
     sc, res = boot_all()[scenario_name]
-    for pattern in sc.expect_log:
-        assert re.search(pattern, res.log, re.MULTILINE), \
-            f"{sc.name}: log lacks /{pattern}/ {where(res)}"
+    missing = [p for p in sc.expect_log if not re.search(p, res.log, re.MULTILINE)]
+    if missing:
+        pytest.fail(f"{sc.name}: log lacks " + ", ".join(f"/{p}/" for p in missing) + f" {where(res)}",
+                    pytrace=False)
 
 
 def test_ktap_run_complete(ktap_scenario):

@@ -52,6 +52,13 @@ int acpi_parse_madt(const uint8_t *t, size_t len, struct madt_info *out)
                 }
             }
             break;
+        case 9:                     /* processor local x2APIC (APIC ids >= 255) */
+            if (elen >= 16) {
+                memcpy(&u32, e + 8, 4);
+                if (u32 & 1)
+                    out->nr_lapics++;
+            }
+            break;
         case 5:                     /* 64-bit local APIC address override */
             if (elen >= 12)
                 memcpy(&out->lapic_addr, e + 4, 8);

@@ -22,7 +22,7 @@ int memmap_usable(const struct mem_region *map, unsigned int nr_map, uint64_t li
 /* True if [start, end) lies wholly inside available RAM in map. */
 bool memmap_is_ram(const struct mem_region *map, unsigned int nr_map, uint64_t start, uint64_t end);
 
-/* Sum of the available RAM in map. */
+/* Sum of the available RAM in map, whole pages, overlaps counted once. */
 uint64_t memmap_ram_total(const struct mem_region *map, unsigned int nr_map);
 
 #endif
