@@ -12,7 +12,7 @@ PYTHON    ?= /usr/bin/python3
 SCENARIO  ?= scenarios/default.scn
 
 HV_ARCH   := hypervisor/arch/x86_64
-HV_INC    := -Ihypervisor/include -I$(HV_ARCH)/include -Ihypercall-abi/include -I$(BUILD)/hypervisor/include
+HV_INC    := -Ilib/include -Ihypervisor/include -I$(HV_ARCH)/include -Ihypercall-abi/include -I$(BUILD)/hypervisor/include
 
 # Freestanding, no SSE (we save no FPU state), no red zone (interrupts push onto
 # the stack), frame pointers for stack traces. -fpie keeps code RIP-relative so
@@ -24,11 +24,13 @@ HV_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-pro
 HV_AFLAGS := -D__ASSEMBLY__ $(HV_INC) -MMD -MP
 
 HV_COMMON := cmdline console ktap memmap memory multiboot2 page_alloc panic printk \
-             selftest string strlcpy timescale vsnprintf
+             selftest timescale
+LIB_SRCS  := format string strlcpy
 HV_ARCH_C := acpi acpi_tables apic desc machine mm selftest serial setup time traps
 HV_ARCH_S := boot/head entry
 
 HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \
+             $(LIB_SRCS:%=$(BUILD)/hypervisor/lib/%.o) \
              $(HV_ARCH_C:%=$(BUILD)/$(HV_ARCH)/%.o) \
              $(HV_ARCH_S:%=$(BUILD)/$(HV_ARCH)/%.o)
 ASM_OFFSETS := $(BUILD)/hypervisor/include/asm/asm-offsets.h
@@ -39,6 +41,11 @@ all: hypervisor iso
 hypervisor: $(BUILD)/hypervisor.elf
 
 $(BUILD)/hypervisor/common/%.o: hypervisor/common/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/hypervisor/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(HV_CFLAGS) -c $< -o $@

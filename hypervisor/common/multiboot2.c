@@ -29,7 +29,7 @@ static bool copy_string(char *dst, size_t dstlen, const uint8_t *s, size_t len)
     size_t n = strnlen((const char *)s, len);
     if (n == len)
         return false;
-    hv_strlcpy(dst, (const char *)s, dstlen);
+    str_copy(dst, (const char *)s, dstlen);
     return true;
 }
 

@@ -5,20 +5,20 @@
 UNIT_DIR     := $(BUILD)/unit
 UNIT_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror $(UNIT_SAN) \
-                -Ihypervisor/include -Ihypervisor/arch/x86_64/include -MMD -MP
+                -Ilib/include -Ihypervisor/include -Ihypervisor/arch/x86_64/include -MMD -MP
 # The formatter's names clash with libc's; every hypervisor file gets the renames
 # so multiboot2.c's snprintf() calls reach the hypervisor's formatter.
 UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := vsnprintf cmdline multiboot2 memmap page_alloc timescale acpi_tables
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables
 
 # The hypervisor sources each test binary is built from.
-UNIT_SRCS_vsnprintf   := hypervisor/common/vsnprintf.c
-UNIT_SRCS_cmdline     := hypervisor/common/cmdline.c hypervisor/common/strlcpy.c
-UNIT_SRCS_multiboot2  := hypervisor/common/multiboot2.c hypervisor/common/strlcpy.c \
-                         hypervisor/common/vsnprintf.c
+UNIT_SRCS_format      := lib/format.c
+UNIT_SRCS_cmdline     := hypervisor/common/cmdline.c lib/strlcpy.c
+UNIT_SRCS_multiboot2  := hypervisor/common/multiboot2.c lib/strlcpy.c \
+                         lib/format.c
 UNIT_SRCS_memmap      := hypervisor/common/memmap.c
 UNIT_SRCS_page_alloc  := hypervisor/common/page_alloc.c
 UNIT_SRCS_timescale   := hypervisor/common/timescale.c

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <lib/format.h>
+#include <lib/string.h>
 
 #define ARRAY_SIZE(a)       (sizeof(a) / sizeof((a)[0]))
 #define ROUNDUP(x, a)       (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
@@ -26,16 +28,5 @@
 #define likely(x)           __builtin_expect(!!(x), 1)
 #define unlikely(x)         __builtin_expect(!!(x), 0)
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-size_t strnlen(const char *s, size_t max);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-char *strchr(const char *s, int c);
-/* Copies at most size-1 bytes and always terminates; returns strlen(src). */
-size_t hv_strlcpy(char *dst, const char *src, size_t size);
 
 #endif

@@ -14,16 +14,6 @@
 #define LOG_DEBUG   "\001" "7"
 enum { LOGLVL_ERR = 3, LOGLVL_WARN = 4, LOGLVL_INFO = 6, LOGLVL_DEBUG = 7 };
 
-/*
- * Formats like C's snprintf for %d %i %u %x %X %o %p %s %c %%, with the
- * flags - 0 + space #, a width and precision (also as '*'), and the h, hh,
- * l, ll, z length modifiers; %p is always 0x and 16 hex digits, and an
- * unknown conversion is copied verbatim. Returns the length the full output
- * would have had.
- */
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
-
 void printk(const char *fmt, ...) __printf(1, 2);
 void vprintk(const char *fmt, va_list ap);
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);

@@ -1,5 +1,8 @@
-/* The printf-style formatter used by printk and snprintf; pure, host-tested. */
-#include <hv/printk.h>
+/* The printf-style formatter behind printk and the guests' consoles; pure, host-tested. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <lib/format.h>
+#include <lib/string.h>
 
 struct out {
     char *buf;

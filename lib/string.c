@@ -1,5 +1,5 @@
 /* The C string and memory routines the compiler and our code rely on. */
-#include <hv/lib.h>
+#include <lib/string.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {

@@ -1,7 +1,7 @@
-/* Host tests of hypervisor/common/vsnprintf.c, with the host's own snprintf as oracle. */
+/* Host tests of lib/format.c, with the host's own snprintf as oracle. */
 #define vsnprintf hv_vsnprintf
 #define snprintf hv_snprintf
-#include <hv/printk.h>
+#include <lib/format.h>
 #undef vsnprintf
 #undef snprintf
 
@@ -329,5 +329,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_vsnprintf_entry),
         cmocka_unit_test(test_alt_octal),
     };
-    return unit_run(argc, argv, "vsnprintf", tests, UNIT_ARRAY_SIZE(tests));
+    return unit_run(argc, argv, "format", tests, UNIT_ARRAY_SIZE(tests));
 }

@@ -1,7 +1,7 @@
-/* Bounded string copy; kept apart from string.c so host tests can use it. */
-#include <hv/lib.h>
+/* Bounded string copy; apart from string.c so host tests can link it beside libc. */
+#include <lib/string.h>
 
-size_t hv_strlcpy(char *dst, const char *src, size_t size)
+size_t str_copy(char *dst, const char *src, size_t size)
 {
     size_t len = strlen(src);
     if (size) {
