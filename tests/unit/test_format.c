@@ -2,6 +2,7 @@
 #define vsnprintf hv_vsnprintf
 #define snprintf hv_snprintf
 #include <lib/format.h>
+#include <lib/string.h>
 #undef vsnprintf
 #undef snprintf
 
