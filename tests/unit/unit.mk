@@ -12,7 +12,7 @@ UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf
 
 # The hypervisor sources each test binary is built from.
 UNIT_SRCS_format      := lib/format.c
@@ -23,6 +23,7 @@ UNIT_SRCS_memmap      := hypervisor/common/memmap.c
 UNIT_SRCS_page_alloc  := hypervisor/common/page_alloc.c
 UNIT_SRCS_timescale   := hypervisor/common/timescale.c
 UNIT_SRCS_acpi_tables := hypervisor/arch/x86_64/acpi_tables.c
+UNIT_SRCS_elf         := lib/elf.c lib/format.c lib/strlcpy.c
 
 UNIT_BINS    := $(UNIT_TESTS:%=$(UNIT_DIR)/test_%)
 
