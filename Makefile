@@ -23,10 +23,11 @@ HV_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-pro
              -fcf-protection=none -MMD -MP $(HV_INC)
 HV_AFLAGS := -D__ASSEMBLY__ $(HV_INC) -MMD -MP
 
-HV_COMMON := cmdline console ktap memmap memory multiboot2 page_alloc panic printk \
-             selftest timescale
-LIB_SRCS  := format string strlcpy
-HV_ARCH_C := acpi acpi_tables apic desc machine mm selftest serial setup time traps
+HV_COMMON := cmdline console console_io domain domain_boot hypercall ktap memmap memory multiboot2 \
+             page_alloc panic printk pv_layout sched_op schedule selftest timescale version
+LIB_SRCS  := elf format string strlcpy
+HV_ARCH_C := acpi acpi_tables apic desc machine mm selftest serial setup time traps usercopy \
+             pv/build pv/callbacks pv/descriptor pv/traps
 HV_ARCH_S := boot/head entry
 
 HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \
@@ -36,7 +37,7 @@ HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \
 ASM_OFFSETS := $(BUILD)/hypervisor/include/asm/asm-offsets.h
 
 .PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests setup clean
-all: hypervisor iso
+all: hypervisor guests iso
 
 hypervisor: $(BUILD)/hypervisor.elf
 
@@ -88,6 +89,7 @@ run: setup $(BUILD)/hypervisor.elf
 
 # ---- tests ------------------------------------------------------------------
 include tests/unit/unit.mk
+include tests/guests/guests.mk
 
 test: setup
 	$(MAKE) all
@@ -105,7 +107,7 @@ TESTDATA := $(BUILD)/testdata/module-a.bin $(BUILD)/testdata/module-b.bin
 $(BUILD)/testdata/module-a.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(bytes(range(256)) * 400)" > $@
 $(BUILD)/testdata/module-b.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(b'B' * 3072)" > $@
 
-boot-tests: $(BUILD)/hypervisor.elf $(TESTDATA)
+boot-tests: $(BUILD)/hypervisor.elf $(TESTDATA) guests
 	BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/boot
 
 clean:

@@ -71,6 +71,7 @@ void memory_init(const struct boot_info *bi, uint64_t mbi_pa)
     paging_init(bi);
     page_alloc_move_table(__va(table_pa));
     add_ranges(usable, n, GiB(4), ~0ull);
+    m2p_init(max_pfn);
 
     printk("memory: %llu MiB usable in %d range(s), %llu frames free, frame table %llu KiB at %#llx\n",
            (unsigned long long)(total >> 20), n, (unsigned long long)page_alloc_free_count(),

@@ -113,6 +113,9 @@ pfn_t alloc_frames(unsigned int order)
     mark_range(pfn, (pfn_t)1 << order, PGS_ALLOCATED_TAIL);
     frames[pfn].state = PGS_ALLOCATED;
     frames[pfn].order = (uint8_t)order;
+    frames[pfn].owner = PAGE_OWNER_HYPERVISOR;
+    frames[pfn].type_info = PGT_none;
+    frames[pfn].count = 0;
     nr_free -= (uint64_t)1 << order;
     return pfn;
 }

@@ -1,6 +1,7 @@
 /* GDT, TSS and interrupt stacks for the boot CPU. */
 #include <hv/lib.h>
 #include <asm/config.h>
+#include <public/xen.h>
 #include <asm/desc.h>
 
 extern uint8_t boot_stack[], boot_stack_top[];
@@ -18,6 +19,10 @@ uint64_t gdt[GDT_ENTRIES] __aligned(4096) = {
 };
 _Static_assert(sizeof(gdt) == 65536, "a GDT of 16 pages");
 _Static_assert((HYPERVISOR_CS >> 3) >= FIRST_RESERVED_GDT_ENTRY, "hypervisor selectors in the reserved page");
+_Static_assert(RING3_CS64 == FLAT_RING3_CS64 && RING3_CS32 == FLAT_RING3_CS32 && RING3_DS == FLAT_RING3_DS32,
+               "the flat ring-3 selectors are the ABI's");
+_Static_assert(RESERVED_VIRT_START == HYPERVISOR_VIRT_START && RESERVED_VIRT_END == HYPERVISOR_VIRT_END,
+               "we reserve exactly the range the ABI promises guests we use");
 
 struct __attribute__((packed)) desc_ptr {
     uint16_t limit;

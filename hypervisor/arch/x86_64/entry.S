@@ -4,6 +4,10 @@
  * which saves the general registers as a struct cpu_regs and calls do_trap().
  */
 #include <asm/asm-offsets.h>
+#include <asm/desc.h>
+
+/* entry_vector of a frame built by the SYSCALL entry (beyond every IDT vector). */
+#define SYSCALL_VECTOR 0x100
 
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -48,6 +52,8 @@ common_entry:
         and     $-16, %rsp
         call    do_trap
         mov     %r12, %rsp
+        .globl  restore_all
+restore_all:
         pop     %r15
         pop     %r14
         pop     %r13
@@ -64,6 +70,102 @@ common_entry:
         pop     %rsi
         pop     %rdi
         add     $8, %rsp                /* error code and vector */
-        iretq
+1:      iretq
+        /* A guest frame the CPU refuses (bad selector, non-canonical rip): crash that guest. */
+        .pushsection .ex_table, "a"
+        .balign 4
+        .long   1b - .
+        .long   bad_iret_fixup - .
+        .popsection
+
+/*
+ * SYSCALL from a guest (kernel: hypercall; user: bounce to its kernel). SFMASK
+ * has cleared IF, so nothing interrupts us before we are on our own stack.
+ * One physical CPU: the guest's rsp parks in a global for two instructions.
+ */
+        .globl  syscall_entry
+syscall_entry:
+        mov     %rsp, syscall_guest_rsp(%rip)
+        lea     boot_stack_top(%rip), %rsp
+        pushq   $RING3_DS                       /* ss */
+        pushq   syscall_guest_rsp(%rip)         /* rsp */
+        push    %r11                            /* rflags */
+        pushq   $RING3_CS64                     /* cs */
+        push    %rcx                            /* rip */
+        pushq   $0
+        movl    $SYSCALL_VECTOR, (UREGS_entry_vector - UREGS_error_code)(%rsp)
+        cld
+        push    %rdi
+        push    %rsi
+        push    %rdx
+        push    %rcx
+        push    %rax
+        push    %r8
+        push    %r9
+        push    %r10
+        push    %r11
+        push    %rbx
+        push    %rbp
+        push    %r12
+        push    %r13
+        push    %r14
+        push    %r15
+        mov     %rsp, %rdi
+        call    do_syscall
+        jmp     restore_all
+
+/* SYSCALL from 32-bit guest code: not supported, the guest is crashed. */
+        .globl  syscall32_entry
+syscall32_entry:
+        mov     %rsp, syscall_guest_rsp(%rip)
+        lea     boot_stack_top(%rip), %rsp
+        pushq   $RING3_DS
+        pushq   syscall_guest_rsp(%rip)
+        push    %r11
+        pushq   $RING3_CS32
+        push    %rcx
+        pushq   $0
+        movl    $SYSCALL_VECTOR, (UREGS_entry_vector - UREGS_error_code)(%rsp)
+        cld
+        push    %rdi
+        push    %rsi
+        push    %rdx
+        push    %rcx
+        push    %rax
+        push    %r8
+        push    %r9
+        push    %r10
+        push    %r11
+        push    %rbx
+        push    %rbp
+        push    %r12
+        push    %r13
+        push    %r14
+        push    %r15
+        mov     %rsp, %rdi
+        call    do_syscall32
+        jmp     restore_all
+
+/* The iretq above faulted: rsp is back at the guest frame's rip; rebuild from the frame. */
+bad_iret_fixup:
+        lea     (boot_stack_top - UREGS_size)(%rip), %rsp
+        mov     %rsp, %rdi
+        call    pv_bad_iret
+        jmp     restore_all
+
+/* Starts running guests on a fresh stack: the guest frame sits at the very top. */
+        .globl  pv_enter_first_guest
+pv_enter_first_guest:
+        lea     (boot_stack_top - UREGS_size)(%rip), %rsp
+        xor     %ebp, %ebp
+        mov     %rsp, %rdi
+        call    pv_exit_to_guest
+        jmp     restore_all
+
+        .bss
+        .balign 8
+syscall_guest_rsp:
+        .quad   0
+        .text
 
         .section .note.GNU-stack, "", @progbits

@@ -21,6 +21,7 @@ SECTIONS
         _stext = .;
         *(.text.boot)
         *(.text .text.*)
+        *(.fixup)
         . = ALIGN(PAGE_SIZE);
         _etext = .;
     } :text

@@ -7,7 +7,7 @@
 extern char _start[], _etext[], _srodata[], _erodata[], _sdata[], _end[];
 
 bool paging_ready;
-static uint64_t idle_l4_pa;
+uint64_t idle_l4_pa;
 static uint64_t ioremap_next = IOREMAP_VIRT_START;
 
 /* Before the switch the boot tables identity-map the first 4 GiB. */
@@ -126,9 +126,49 @@ void paging_init(const struct boot_info *bi)
     map_image((uint64_t)_srodata, (uint64_t)_erodata, _PAGE_NX);
     map_image((uint64_t)_sdata, (uint64_t)_end, _PAGE_RW | _PAGE_NX);
 
+    /*
+     * Every L4 slot of the hypervisor's range gets its L3 now, so guest L4s
+     * can copy the slots once and still see every later hypervisor mapping.
+     */
+    pte_t *l4 = pt_virt(idle_l4_pa);
+    for (unsigned int i = l4_index(RESERVED_VIRT_START); i <= l4_index(RESERVED_VIRT_END - 1); i++)
+        if (!(l4[i] & _PAGE_PRESENT))
+            l4[i] = alloc_pt() | _PAGE_PRESENT | _PAGE_RW;
+
     write_cr4(read_cr4() | X86_CR4_PGE);
     write_cr3(idle_l4_pa);
     paging_ready = true;
     printk("paging: direct map of %llu MiB at %p, image %p-%p\n",
            (unsigned long long)(mapped >> 20), (void *)DIRECTMAP_VIRT_START, _start, _end);
+}
+
+void init_guest_l4(pte_t *l4)
+{
+    const pte_t *idle = __va(idle_l4_pa);
+    for (unsigned int i = l4_index(RESERVED_VIRT_START); i <= l4_index(RESERVED_VIRT_END - 1); i++)
+        l4[i] = idle[i];
+}
+
+uint64_t *machine_to_phys;
+static uint64_t m2p_entries;
+
+void m2p_init(uint64_t nr_frames)
+{
+    uint64_t bytes = ROUNDUP(nr_frames * sizeof(uint64_t), PAGE_SIZE);
+    unsigned int order = 0;
+    while ((PAGE_SIZE << order) < bytes)
+        order++;
+    pfn_t pfn = alloc_frames(order);
+    if (pfn == INVALID_PFN)
+        panic("no %llu KiB block for the machine-to-phys table", (unsigned long long)(bytes >> 10));
+    machine_to_phys = __va(pfn << PAGE_SHIFT);
+    m2p_entries = nr_frames;
+    /* Entries of frames no guest owns read as "invalid", as Xen's do. */
+    memset(machine_to_phys, 0xff, PAGE_SIZE << order);
+}
+
+void set_gpfn_from_mfn(uint64_t mfn, uint64_t gpfn)
+{
+    if (mfn < m2p_entries)
+        machine_to_phys[mfn] = gpfn;
 }

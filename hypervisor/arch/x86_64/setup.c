@@ -1,5 +1,6 @@
 /* The boot CPU's path from head.S to a running hypervisor. */
 #include <hv/cmdline.h>
+#include <hv/domain_boot.h>
 #include <hv/console.h>
 #include <hv/machine.h>
 #include <hv/memmap.h>
@@ -15,6 +16,7 @@
 #include <asm/desc.h>
 #include <asm/mm.h>
 #include <asm/page.h>
+#include <asm/pv.h>
 #include <asm/timer.h>
 
 #define COM1_PORT       0x3f8
@@ -124,5 +126,12 @@ void __start_hypervisor(uint32_t magic, uint64_t mbi_pa)
     arch_crashtest(opt_crashtest);
     if (opt_selftest)
         selftest_run_all(&boot_info, mbi_pa);
+
+    pv_cpu_init();
+    if (boot_domains(&boot_info)) {
+        printk("boot: starting domains\n");
+        pv_start_guests();
+    }
+    printk("boot: no domains to run\n");
     idle_loop();
 }

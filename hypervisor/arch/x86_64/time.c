@@ -1,5 +1,6 @@
 /* Calibrating the TSC and APIC timer against the PIT; system time and the tick. */
 #include <hv/printk.h>
+#include <hv/sched.h>
 #include <hv/time.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
@@ -58,6 +59,7 @@ static void timer_interrupt(struct cpu_regs *regs)
 {
     (void)regs;
     timer_ticks++;
+    sched_tick();
 }
 
 void time_init(void)

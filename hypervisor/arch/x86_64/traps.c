@@ -6,6 +6,7 @@
 #include <asm/desc.h>
 #include <asm/extable.h>
 #include <asm/irq.h>
+#include <asm/pv.h>
 
 struct __attribute__((packed)) idt_gate {
     uint16_t off_lo;
@@ -154,6 +155,19 @@ void do_trap(struct cpu_regs *regs)
     if (vec == 2) {
         nmi_count++;
         nmi_last_rsp = (uint64_t)regs;
+        return;
+    }
+    if (regs_from_user(regs) && vec != 8 && vec != 18) {
+        /* From a guest: its exception goes back to it; then maybe another vCPU runs. */
+        if (vec < FIRST_EXTERNAL_VECTOR) {
+            pv_handle_exception(regs);
+        } else {
+            if (irq_handlers[vec])
+                irq_handlers[vec](regs);
+            if (vec != SPURIOUS_VECTOR && (vec < PIC_MASTER_VECTOR || vec >= PIC_SLAVE_VECTOR + 8))
+                apic_eoi();
+        }
+        pv_exit_to_guest(regs);
         return;
     }
     if (vec < FIRST_EXTERNAL_VECTOR) {

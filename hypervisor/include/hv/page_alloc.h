@@ -17,18 +17,41 @@ enum page_state {
 };
 
 /*
- * One per machine frame. Owner, reference and type counts join this when
- * domains own memory. Free-list links are frame numbers so the table stays
- * small (16 bytes a frame).
+ * One per machine frame. Reference and type counts join this with the PV
+ * memory work. Free-list links are frame numbers so the table stays small
+ * (32 bytes a frame); an allocated frame's links are its owner's to use (a
+ * domain chains the frames it owns through next).
  */
 struct page_info {
     uint32_t next, prev;        /* free list of the block's order; valid while PGS_FREE */
     uint8_t state;              /* enum page_state */
     uint8_t order;              /* PGS_FREE / PGS_ALLOCATED heads */
-    uint16_t _pad;
-    uint32_t _reserved;
+    uint16_t owner;             /* allocated: domain id, or PAGE_OWNER_HYPERVISOR */
+    uint32_t type_info;         /* PGT_* type of a guest frame, and flags */
+    uint32_t count;             /* references to the frame (with the PV memory work) */
+    uint64_t _reserved;
 };
-_Static_assert(sizeof(struct page_info) == 16, "page_info size");
+_Static_assert(sizeof(struct page_info) == 32, "page_info size");
+
+/* Frame types (type_info & PGT_TYPE_MASK): a frame has one at a time. */
+#define PGT_none        0u
+#define PGT_l1          1u
+#define PGT_l2          2u
+#define PGT_l3          3u
+#define PGT_l4          4u
+#define PGT_seg_desc    5u
+#define PGT_writable    6u
+#define PGT_TYPE_MASK   0xfu
+#define PGT_pinned      (1u << 4)
+
+static inline bool page_is_pagetable(const struct page_info *pg)
+{
+    unsigned int t = pg->type_info & PGT_TYPE_MASK;
+    return t >= PGT_l1 && t <= PGT_l4;
+}
+
+/* Owner of frames the hypervisor keeps for itself (the value of DOMID_XEN). */
+#define PAGE_OWNER_HYPERVISOR   0x7ff2u
 
 /* Takes over table[0..nr_frames), all reserved; frames become free only via add_range. */
 void page_alloc_init(struct page_info *table, pfn_t nr_frames);

@@ -18,8 +18,10 @@
  *   0xffff82d040000000  hypervisor image, 1 GiB window   (XEN_VIRT_START)
  *   0xffff830000000000  direct map of all RAM            (up to 5 TiB)
  */
-#define HYPERVISOR_VIRT_START  _AC(0xffff800000000000, UL)
-#define HYPERVISOR_VIRT_END    _AC(0xffff880000000000, UL)
+/* Equal to the ABI's HYPERVISOR_VIRT_START/END (checked in desc.c). */
+/* Equal to the ABI's HYPERVISOR_VIRT_START/END (checked in desc.c). */
+#define RESERVED_VIRT_START  _AC(0xffff800000000000, UL)
+#define RESERVED_VIRT_END    _AC(0xffff880000000000, UL)
 #define IOREMAP_VIRT_START     _AC(0xffff82c000000000, UL)
 #define IOREMAP_VIRT_END       _AC(0xffff82c040000000, UL)
 #define XEN_VIRT_START         _AC(0xffff82d040000000, UL)

@@ -4,7 +4,15 @@
 
 #include <stdint.h>
 
+#define X86_EFLAGS_CF   (1u << 0)
+#define X86_EFLAGS_TF   (1u << 8)
 #define X86_EFLAGS_IF   (1u << 9)
+#define X86_EFLAGS_DF   (1u << 10)
+#define X86_EFLAGS_IOPL (3u << 12)
+#define X86_EFLAGS_NT   (1u << 14)
+#define X86_EFLAGS_RF   (1u << 16)
+#define X86_EFLAGS_VM   (1u << 17)
+#define X86_EFLAGS_AC   (1u << 18)
 
 #define X86_CR0_PE      (1ul << 0)
 #define X86_CR0_TS      (1ul << 3)
@@ -13,9 +21,19 @@
 #define X86_CR4_PAE     (1ul << 5)
 #define X86_CR4_PGE     (1ul << 7)
 #define X86_CR4_OSFXSR  (1ul << 9)
+#define X86_CR4_OSXMMEXCPT (1ul << 10)
+#define X86_CR4_FSGSBASE (1ul << 16)
+#define X86_CR4_SMEP    (1ul << 20)
 
 #define MSR_APIC_BASE   0x0000001bu
 #define MSR_EFER        0xc0000080u
+#define MSR_STAR        0xc0000081u
+#define MSR_LSTAR       0xc0000082u
+#define MSR_CSTAR       0xc0000083u
+#define MSR_SFMASK      0xc0000084u
+#define MSR_FS_BASE     0xc0000100u
+#define MSR_GS_BASE     0xc0000101u
+#define MSR_SHADOW_GS_BASE 0xc0000102u
 #define EFER_SCE        (1ul << 0)
 #define EFER_LME        (1ul << 8)
 #define EFER_NXE        (1ul << 11)
@@ -69,6 +87,9 @@ DEFINE_CR(2)
 DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
+
+static inline void clts(void) { __asm__ volatile("clts" ::: "memory"); }
+static inline void stts(void) { write_cr0(read_cr0() | X86_CR0_TS); }
 
 static inline void invlpg(const void *va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
 

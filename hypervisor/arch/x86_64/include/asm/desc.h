@@ -2,7 +2,6 @@
 #ifndef ASM_DESC_H
 #define ASM_DESC_H
 
-#include <stdint.h>
 
 /*
  * The GDT has Xen's shape: 16 pages, of which the first 14 (entries
@@ -11,9 +10,7 @@
  * every PV guest uses (FLAT_RING3_CS64 0xe033 and friends, see hypercall-abi).
  */
 #define GDT_ENTRIES                 8192
-#define FIRST_RESERVED_GDT_PAGE     14
-#define FIRST_RESERVED_GDT_ENTRY    (FIRST_RESERVED_GDT_PAGE * 512)
-#define FIRST_RESERVED_GDT_BYTE     (FIRST_RESERVED_GDT_ENTRY * 8)
+/* FIRST_RESERVED_GDT_* come from public/arch-x86_64.h (C only). */
 
 #define HYPERVISOR_CS   0xe008      /* 64-bit ring-0 code */
 #define HYPERVISOR_DS   0xe010      /* ring-0 data */
@@ -27,6 +24,9 @@
 #define IST_DF          2
 #define IST_MC          3
 #define NR_IST          3
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
 
 struct __attribute__((packed)) tss64 {
     uint32_t _rsvd0;
@@ -48,5 +48,7 @@ void idt_init(void);
 int stack_bounds(uint64_t addr, uint64_t *lo, uint64_t *hi);
 extern uint8_t ist_stacks[NR_IST][8192];
 extern uint64_t gdt[GDT_ENTRIES];
+
+#endif /* __ASSEMBLY__ */
 
 #endif

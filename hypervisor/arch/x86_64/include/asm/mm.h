@@ -26,4 +26,15 @@ void map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
 /* Physical address behind va in the hypervisor's tables, or ~0 if unmapped. */
 uint64_t virt_to_phys_walk(uint64_t va);
 
+/* Machine address of the idle (hypervisor-only) L4. */
+extern uint64_t idle_l4_pa;
+
+/* Copies the hypervisor's L4 slots (RESERVED_VIRT_START..END) into a guest L4. */
+void init_guest_l4(pte_t *l4);
+
+/* The machine-to-physical table: one guest PFN per machine frame, ~0 if none. */
+extern uint64_t *machine_to_phys;
+void m2p_init(uint64_t nr_frames);
+void set_gpfn_from_mfn(uint64_t mfn, uint64_t gpfn);
+
 #endif

@@ -1,0 +1,35 @@
+/* x86-64 PV state of a vCPU: registers, guest mode, page tables, traps, callbacks. */
+#ifndef ASM_DOMAIN_H
+#define ASM_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <asm/regs.h>
+
+struct guest_trap {
+    uint64_t address;       /* handler VA, 0 = none */
+    uint16_t cs;
+    uint8_t flags;          /* trap_info flags: DPL bits 0-1, mask-events bit 2 */
+};
+
+struct arch_vcpu {
+    struct cpu_regs regs;           /* guest registers while the vCPU is not on the CPU */
+    bool kernel_mode;               /* guest kernel (true) or guest user (false) */
+    uint64_t guest_table;           /* kernel L4 as a CR3 value (machine address) */
+    uint64_t guest_table_user;      /* user L4, 0 if none registered */
+    uint64_t kernel_sp;             /* stack_switch: stack for entering kernel mode */
+    struct guest_trap traps[256];
+    uint64_t event_callback, failsafe_callback, syscall_callback;
+    bool syscall_masks_events, failsafe_masks_events;
+    uint64_t fs_base, gs_base_kernel, gs_base_user;
+    bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */
+    uint64_t gdt_frames[14];        /* set_gdt: guest frames backing entries 0.. */
+    unsigned int gdt_ents;
+    uint16_t ds, es, fs, gs;        /* guest selectors, saved across switches */
+    uint8_t fpu[512] __attribute__((aligned(16)));  /* FXSAVE image of x87/SSE state */
+};
+
+/* Sets a new vCPU's FPU image to the state FNINIT and a reset MXCSR give. */
+void arch_vcpu_fpu_init(struct arch_vcpu *a);
+
+#endif

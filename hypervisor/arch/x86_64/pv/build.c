@@ -1,0 +1,229 @@
+/* Building a PV domain: ELF load, P2M, start_info, bootstrap page tables, hypercall page. */
+#include <hv/domain.h>
+#include <hv/printk.h>
+#include <hv/pv_layout.h>
+#include <lib/elf.h>
+#include <public/features.h>
+#include <asm/desc.h>
+#include <asm/mm.h>
+#include <asm/pv.h>
+
+#define fail(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+
+/* Features a kernel may not require of us: we emulate none of them. */
+#define UNSUPPORTED_REQUIRED ((1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_writable_descriptor_tables) | \
+                              (1u << XENFEAT_auto_translated_physmap) | (1u << XENFEAT_supervisor_mode_kernel) | \
+                              (1u << XENFEAT_hvm_callback_vector))
+
+struct builder {
+    struct domain *d;
+    const struct pv_layout *l;
+    uint64_t *p2m;                      /* hypervisor copy while building */
+    uint64_t nr_pages;
+};
+
+static void *pfn_ptr(const struct builder *b, uint64_t pfn)
+{
+    return __va(b->p2m[pfn] << PAGE_SHIFT);
+}
+
+/* Guest VA inside the initial mapping -> hypervisor pointer. */
+static void *va_ptr(const struct builder *b, uint64_t va)
+{
+    return (uint8_t *)pfn_ptr(b, (va - b->l->v_start) >> PAGE_SHIFT) + (va & (PAGE_SIZE - 1));
+}
+
+static void copy_in(const struct builder *b, uint64_t va, const void *src, uint64_t len)
+{
+    const uint8_t *s = src;
+    while (len) {
+        uint64_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        memcpy(va_ptr(b, va), s, chunk);
+        va += chunk;
+        s += chunk;
+        len -= chunk;
+    }
+}
+
+/* Pages are zeroed when allocated, so bss needs nothing more. */
+
+static uint64_t va_to_mfn(const struct builder *b, uint64_t va)
+{
+    return b->p2m[(va - b->l->v_start) >> PAGE_SHIFT];
+}
+
+/*
+ * Maps [v_start, v_end) with 4 KiB pages, PFN i at v_start + i pages, using
+ * the page-table pages of the bootstrap area in order (L4 first). Flags as
+ * Xen: L1 P|RW|A|U, upper levels P|RW|A|D|U.
+ */
+static int build_page_tables(const struct builder *b, char *err, size_t errlen)
+{
+    const struct pv_layout *l = b->l;
+    uint64_t next_pt = l->pt_start + PAGE_SIZE;
+    const uint64_t upper = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER;
+    pte_t *l4 = va_ptr(b, l->pt_start);
+
+    for (uint64_t va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
+        pte_t *t = l4;
+        static unsigned int (*const index[])(uint64_t) = { NULL, l1_index, l2_index, l3_index, l4_index };
+        for (int lvl = 4; lvl > 1; lvl--) {
+            pte_t *e = &t[index[lvl](va)];
+            if (!(*e & _PAGE_PRESENT)) {
+                if (next_pt >= l->pt_end)
+                    return fail("build: ran out of bootstrap page-table pages at %#llx", (unsigned long long)va);
+                *e = (va_to_mfn(b, next_pt) << PAGE_SHIFT) | upper;
+                next_pt += PAGE_SIZE;
+            }
+            t = __va(pte_addr(*e));
+        }
+        uint64_t flags = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_USER;
+        /* Page-table pages are mapped read-only: guests update them by hypercall. */
+        if (va < l->pt_start || va >= l->pt_end)
+            flags |= _PAGE_RW;
+        t[l1_index(va)] = (va_to_mfn(b, va) << PAGE_SHIFT) | flags;
+    }
+    init_guest_l4(l4);
+
+    /* Type the bootstrap tables (L4 pinned) so nothing else may ever write them. */
+    static const uint32_t level_type[] = { 0, PGT_l1, PGT_l2, PGT_l3, PGT_l4 };
+    for (uint64_t va = l->pt_start; va < next_pt; va += PAGE_SIZE) {
+        struct page_info *pg = pfn_to_page(va_to_mfn(b, va));
+        pg->type_info = va == l->pt_start ? PGT_l4 | PGT_pinned : 0;
+    }
+    for (uint64_t va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
+        /* Walk once more to learn each table's level. */
+        pte_t *t = l4;
+        static unsigned int (*const idx[])(uint64_t) = { NULL, l1_index, l2_index, l3_index, l4_index };
+        for (int lvl = 4; lvl > 1; lvl--) {
+            pte_t e = t[idx[lvl](va)];
+            pfn_to_page(pte_addr(e) >> PAGE_SHIFT)->type_info = level_type[lvl - 1];
+            t = __va(pte_addr(e));
+        }
+    }
+    return 0;
+}
+
+/* 128 stubs of 32 bytes: push rcx; push r11; mov $nr,%eax; syscall; pop r11; pop rcx; ret. */
+static void write_hypercall_page(uint8_t *p)
+{
+    memset(p, 0xcc, PAGE_SIZE);
+    for (unsigned int i = 0; i < 128; i++) {
+        uint8_t *s = p + i * 32;
+        if (i == __HYPERVISOR_iret) {
+            /* iret is jumped to and never returns: push rcx, r11, rax; mov $23,%eax; syscall. */
+            const uint8_t stub[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05 };
+            memcpy(s, stub, sizeof(stub));
+            continue;
+        }
+        const uint8_t stub[] = { 0x51, 0x41, 0x53, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };
+        memcpy(s, stub, sizeof(stub));
+    }
+}
+
+int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, size_t errlen)
+{
+    struct elf_image img;
+    if (elf_parse(&img, a->kernel, a->kernel_size, err, errlen))
+        return -1;
+    const struct xen_notes *x = &img.xen;
+    if (d->privileged && x->has_supported_features && !(x->supported_features & (1u << XENFEAT_dom0)))
+        return fail("build: the kernel does not declare that it can run as dom0 (XENFEAT_dom0)");
+    if (x->required_features & UNSUPPORTED_REQUIRED)
+        return fail("build: the kernel requires features %#x that this hypervisor does not provide",
+                    x->required_features & UNSUPPORTED_REQUIRED);
+
+    struct pv_layout l;
+    /* As Xen: the initial mapping starts at VIRT_BASE (0 when the kernel gives none). */
+    uint64_t v_start = x->virt_base;
+    if (v_start & (PAGE_SIZE - 1))
+        return fail("build: VIRT_BASE %#llx is not page-aligned", (unsigned long long)v_start);
+    if (pv_layout_compute(v_start, img.virt_kstart, img.virt_kend, a->initrd_size,
+                          a->nr_pages, sizeof(struct start_info), &l, err, errlen))
+        return -1;
+    if (l.v_end > RESERVED_VIRT_START && l.v_start < RESERVED_VIRT_END)
+        return fail("build: the initial mapping %#llx-%#llx overlaps the hypervisor's range",
+                    (unsigned long long)l.v_start, (unsigned long long)l.v_end);
+
+    /* Memory: nr_pages for the guest plus its shared_info page. */
+    d->max_pages = a->nr_pages + 1;
+    uint64_t p2m_bytes = ROUNDUP(a->nr_pages * sizeof(uint64_t), PAGE_SIZE);
+    unsigned int p2m_order = 0;
+    while ((PAGE_SIZE << p2m_order) < p2m_bytes)
+        p2m_order++;
+    pfn_t p2m_block = alloc_frames(p2m_order);
+    if (p2m_block == INVALID_PFN)
+        return fail("build: no memory for the P2M list");
+    struct builder b = { d, &l, __va(p2m_block << PAGE_SHIFT), a->nr_pages };
+    int rc = -1;
+    for (uint64_t pfn = 0; pfn < a->nr_pages; pfn++) {
+        pfn_t mfn = domain_alloc_page(d);
+        if (mfn == INVALID_PFN) {
+            (void)fail("build: out of memory after %llu of %llu pages", (unsigned long long)pfn,
+                 (unsigned long long)a->nr_pages);
+            goto out;
+        }
+        b.p2m[pfn] = mfn;
+        set_gpfn_from_mfn(mfn, pfn);
+    }
+    d->shared_info_mfn = domain_alloc_page(d);
+    if (d->shared_info_mfn == INVALID_PFN) {
+        (void)fail("build: out of memory for shared_info");
+        goto out;
+    }
+    d->shared_info = __va(d->shared_info_mfn << PAGE_SHIFT);
+    set_gpfn_from_mfn(d->shared_info_mfn, ~0ull);
+
+    /* Kernel segments (the rest of each was zeroed at allocation), initrd, P2M. */
+    for (unsigned int i = 0; i < img.nr_segs; i++)
+        copy_in(&b, img.segs[i].va, img.data + img.segs[i].offset, img.segs[i].filesz);
+    if (a->initrd_size)
+        copy_in(&b, l.initrd_start, a->initrd, a->initrd_size);
+    copy_in(&b, l.p2m_start, b.p2m, a->nr_pages * sizeof(uint64_t));
+    if (build_page_tables(&b, err, errlen))
+        goto out;
+    if (x->has_hypercall_page)
+        write_hypercall_page(va_ptr(&b, x->hypercall_page));
+
+    struct start_info *si = va_ptr(&b, l.si_start);
+    snprintf((char *)si->magic, sizeof(si->magic), "xen-3.0-x86_64%s", strcmp(x->pae_mode, "yes") ? "" : "p");
+    si->nr_pages = a->nr_pages;
+    si->shared_info = d->shared_info_mfn << PAGE_SHIFT;
+    si->flags = d->privileged ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
+    si->pt_base = l.pt_start;
+    si->nr_pt_frames = l.nr_pt_frames;
+    si->mfn_list = l.p2m_start;
+    si->mod_start = a->initrd_size ? l.initrd_start : 0;
+    si->mod_len = a->initrd_size;
+    si->first_p2m_pfn = (l.v_end - l.v_start) >> PAGE_SHIFT;
+    str_copy((char *)si->cmd_line, a->cmdline ? a->cmdline : "", sizeof(si->cmd_line));
+
+    for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+        d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+
+    struct vcpu *v = &d->vcpu[0];
+    v->vcpu_info = &d->shared_info->vcpu_info[0];
+    struct arch_vcpu *av = &v->arch;
+    memset(&av->regs, 0, sizeof(av->regs));
+    av->regs.rip = img.virt_entry;
+    av->regs.rsp = l.stack_end;
+    av->regs.rsi = l.si_start;
+    av->regs.rflags = 0x200;
+    av->regs.cs = RING3_CS64;
+    av->regs.ss = RING3_DS;
+    av->kernel_mode = true;
+    av->guest_table = va_to_mfn(&b, l.pt_start) << PAGE_SHIFT;
+
+    printk("domain %u (%s): %s kernel \"%s\" %#llx-%#llx, entry %#llx, %llu MiB\n", d->id, d->name,
+           d->privileged ? "privileged" : "unprivileged", x->guest_os, (unsigned long long)img.virt_kstart,
+           (unsigned long long)img.virt_kend, (unsigned long long)img.virt_entry,
+           (unsigned long long)(a->nr_pages >> 8));
+    printk("domain %u: p2m %#llx start_info %#llx page tables %#llx (%llu) stack %#llx-%#llx mapped to %#llx\n",
+           d->id, (unsigned long long)l.p2m_start, (unsigned long long)l.si_start, (unsigned long long)l.pt_start,
+           (unsigned long long)l.nr_pt_frames, (unsigned long long)l.stack_start, (unsigned long long)l.stack_end,
+           (unsigned long long)l.v_end);
+    rc = 0;
+out:
+    free_frames(p2m_block, p2m_order);
+    return rc;
+}

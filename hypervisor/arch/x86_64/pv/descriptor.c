@@ -1,0 +1,111 @@
+/*
+ * Guest descriptor tables: set_gdt and update_descriptor. A guest's GDT
+ * entries are validated and copied into hypervisor memory; the copy is what
+ * the CPU uses (entries below FIRST_RESERVED_GDT_ENTRY of the live GDT), so
+ * later writes to the guest's frames cannot smuggle in a descriptor.
+ */
+#include <hv/hypercall.h>
+#include <hv/printk.h>
+#include <public/errno.h>
+#include <asm/desc.h>
+#include <asm/guest_access.h>
+#include <asm/page.h>
+#include <asm/pv.h>
+
+#define DESC_P          (1ull << 47)
+#define DESC_S          (1ull << 44)
+#define DESC_DPL_SHIFT  45
+#define DESC_TYPE(d)    (((d) >> 40) & 0xf)
+
+/*
+ * What a 64-bit PV guest may put in its GDT: anything not present; code and
+ * data segments, with the DPL raised to 3; the upper half of a 16-byte system
+ * descriptor (type 0). Gates, TSS and LDT descriptors are refused (Xen also
+ * accepts call gates, which we do not emulate). Returns false if refused.
+ */
+static bool check_descriptor(uint64_t *d)
+{
+    if (!(*d & DESC_P))
+        return true;
+    if (*d & DESC_S) {
+        *d |= 3ull << DESC_DPL_SHIFT;
+        return true;
+    }
+    return DESC_TYPE(*d) == 0;
+}
+
+static bool frame_owned_by(uint64_t mfn, const struct domain *d)
+{
+    const struct page_info *pg = pfn_to_page(mfn);
+    return pg && pg->state == PGS_ALLOCATED && pg->owner == d->id;
+}
+
+/* Hypervisor copies of the running guests' GDT entries, one slot per domain. */
+static uint64_t gdt_copy[MAX_DOMAINS][FIRST_RESERVED_GDT_ENTRY] __aligned(4096);
+static unsigned int live_ents;              /* guest entries now in the live GDT */
+
+void pv_load_gdt(const struct vcpu *v)
+{
+    unsigned int n = v->arch.gdt_ents;
+    memcpy(gdt, gdt_copy[v->domain->id], n * sizeof(uint64_t));
+    if (live_ents > n)
+        memset(&gdt[n], 0, (live_ents - n) * sizeof(uint64_t));
+    live_ents = n;
+}
+
+int64_t do_set_gdt(uint64_t frame_list, unsigned int entries)
+{
+    struct vcpu *v = current;
+    struct domain *d = v->domain;
+    uint64_t frames[FIRST_RESERVED_GDT_PAGE];
+
+    if (entries > FIRST_RESERVED_GDT_ENTRY)
+        return -XEN_EINVAL;
+    unsigned int nr_frames = (entries + 511) / 512;
+    if (copy_from_guest(frames, frame_list, nr_frames * sizeof(uint64_t)))
+        return -XEN_EFAULT;
+
+    /* Validate every descriptor of every frame before anything changes. */
+    static uint64_t staged[FIRST_RESERVED_GDT_ENTRY];
+    for (unsigned int f = 0; f < nr_frames; f++) {
+        if (!frame_owned_by(frames[f], d))
+            return -XEN_EINVAL;
+        const uint64_t *src = __va(frames[f] << PAGE_SHIFT);
+        for (unsigned int i = 0; i < 512; i++) {
+            uint64_t desc = src[i];
+            if (!check_descriptor(&desc))
+                return -XEN_EINVAL;
+            staged[f * 512 + i] = desc;
+        }
+    }
+    memcpy(gdt_copy[d->id], staged, entries * sizeof(uint64_t));
+    memcpy(v->arch.gdt_frames, frames, nr_frames * sizeof(uint64_t));
+    v->arch.gdt_ents = entries;
+    pv_load_gdt(v);
+    return 0;
+}
+
+int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
+{
+    struct vcpu *v = current;
+    uint64_t mfn = maddr >> PAGE_SHIFT;
+
+    if (maddr & 7 || !check_descriptor(&desc))
+        return -XEN_EINVAL;
+    if (!frame_owned_by(mfn, v->domain))
+        return -XEN_EINVAL;
+    /* Never a page-table frame: that would let the guest write its own mappings. */
+    if (page_is_pagetable(pfn_to_page(mfn)))
+        return -XEN_EINVAL;
+    ((uint64_t *)__va(mfn << PAGE_SHIFT))[(maddr & (PAGE_SIZE - 1)) / 8] = desc;
+
+    /* A frame of the current GDT: the live copy changes too. */
+    for (unsigned int f = 0; f * 512 < v->arch.gdt_ents; f++) {
+        unsigned int idx = f * 512 + (unsigned int)((maddr & (PAGE_SIZE - 1)) / 8);
+        if (v->arch.gdt_frames[f] == mfn && idx < v->arch.gdt_ents) {
+            gdt_copy[v->domain->id][idx] = desc;
+            gdt[idx] = desc;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,156 @@
+/* Domain lifecycle: creation, memory ownership, shutdown and crash. */
+#include <hv/domain.h>
+#include <hv/hypercall.h>
+#include <hv/machine.h>
+#include <hv/printk.h>
+#include <hv/sched.h>
+#include <asm/page.h>
+#include <asm/pv.h>
+#include <public/errno.h>
+#include <public/sched.h>
+
+struct domain domains[MAX_DOMAINS];
+struct vcpu *current;
+struct domain *dom0;
+
+struct domain *domain_create(const char *name, bool privileged)
+{
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+        struct domain *d = &domains[i];
+        if (d->state != DOMAIN_FREE)
+            continue;
+        memset(d, 0, sizeof(*d));
+        d->id = (domid_t)i;
+        str_copy(d->name, name, sizeof(d->name));
+        d->privileged = privileged;
+        d->state = DOMAIN_RUNNING;
+        d->shutdown_code = -1;
+        d->page_list = INVALID_PFN;
+        d->shared_info_mfn = INVALID_PFN;
+        d->vcpu[0].domain = d;
+        d->vcpu[0].state = VCPU_OFFLINE;
+        if (i == 0)
+            dom0 = d;
+        return d;
+    }
+    return NULL;
+}
+
+pfn_t domain_alloc_page(struct domain *d)
+{
+    if (d->tot_pages >= d->max_pages)
+        return INVALID_PFN;
+    pfn_t pfn = alloc_frame();
+    if (pfn == INVALID_PFN)
+        return INVALID_PFN;
+    /* Never hand a guest another owner's old contents. */
+    memset(__va(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+    struct page_info *pg = pfn_to_page(pfn);
+    pg->owner = d->id;
+    pg->next = (uint32_t)d->page_list;
+    d->page_list = pfn;
+    d->tot_pages++;
+    return pfn;
+}
+
+static void domain_free_pages(struct domain *d)
+{
+    uint64_t freed = 0;
+    while (d->page_list != INVALID_PFN) {
+        pfn_t pfn = d->page_list;
+        struct page_info *pg = pfn_to_page(pfn);
+        d->page_list = pg->next == 0xffffffffu ? INVALID_PFN : pg->next;
+        pg->owner = DOMID_INVALID;
+        free_frame(pfn);
+        freed++;
+    }
+    if (freed != d->tot_pages)
+        panic("domain %s: freed %llu frames but owned %llu", d->name, (unsigned long long)freed,
+              (unsigned long long)d->tot_pages);
+    d->tot_pages = 0;
+}
+
+static const char *reason_name(unsigned int reason)
+{
+    static const char *const names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
+    return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
+}
+
+unsigned int domains_alive(void)
+{
+    unsigned int n = 0;
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+        n += domains[i].state == DOMAIN_RUNNING;
+    return n;
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    if (d->state != DOMAIN_RUNNING)
+        return;
+    d->state = DOMAIN_SHUTDOWN;
+    d->shutdown_reason = reason;
+    d->vcpu[0].state = VCPU_OFFLINE;
+
+    uint64_t pages = d->tot_pages;
+    arch_domain_teardown(d);
+    domain_free_pages(d);
+    if (d->shutdown_code >= 0)
+        printk("domain %u (%s): shut down: %s (reason %u, code %d); %llu frames returned\n", d->id, d->name,
+               reason_name(reason), reason, d->shutdown_code, (unsigned long long)pages);
+    else
+        printk("domain %u (%s): shut down: %s (reason %u); %llu frames returned\n", d->id, d->name,
+               reason_name(reason), reason, (unsigned long long)pages);
+
+    if (is_dom0(d)) {
+        switch (reason) {
+        case SHUTDOWN_poweroff:
+            printk("dom0 powered off: %llu frames free; powering off the machine\n",
+                   (unsigned long long)page_alloc_free_count());
+            machine_exit(MACHINE_EXIT_POWEROFF);
+        case SHUTDOWN_reboot:
+            printk("dom0 asked for a reboot; ending the machine\n");
+            machine_exit(MACHINE_EXIT_REBOOT);
+        default:
+            printk("dom0 stopped (%s); ending the machine\n", reason_name(reason));
+            machine_exit(MACHINE_EXIT_CRASH);
+        }
+    }
+    sched_vcpu_stopped(&d->vcpu[0]);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+    char why[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+
+    printk(LOG_ERR "domain %u (%s) crashed: %s\n", d->id, d->name, why);
+    arch_show_guest_state(&d->vcpu[0]);
+    domain_shutdown(d, SHUTDOWN_crash);
+}
+
+/* VM assists a 64-bit PV guest may switch; the others are refused. */
+#define VMASST_VALID ((1ull << VMASST_TYPE_4gb_segments) | (1ull << VMASST_TYPE_4gb_segments_notify) | \
+                      (1ull << VMASST_TYPE_writable_pagetables) | (1ull << VMASST_TYPE_pae_extended_cr3) | \
+                      (1ull << VMASST_TYPE_architectural_iopl) | (1ull << VMASST_TYPE_runstate_update_flag) | \
+                      (1ull << VMASST_TYPE_m2p_strict))
+
+int64_t do_vm_assist(unsigned int cmd, unsigned int type)
+{
+    struct domain *d = current->domain;
+    if (type >= 64 || !(VMASST_VALID & (1ull << type)))
+        return -XEN_EINVAL;
+    switch (cmd) {
+    case VMASST_CMD_enable:
+        d->vm_assist |= 1ull << type;
+        return 0;
+    case VMASST_CMD_disable:
+        d->vm_assist &= ~(1ull << type);
+        return 0;
+    default:
+        return -XEN_ENOSYS;
+    }
+}

@@ -1,0 +1,89 @@
+/* Boot-time domains from GRUB modules: which module is a kernel, its options, building it. */
+#include <hv/cmdline.h>
+#include <hv/domain.h>
+#include <hv/domain_boot.h>
+#include <hv/printk.h>
+#include <hv/sched.h>
+#include <asm/page.h>
+#include <asm/pv.h>
+#include <public/sched.h>
+
+#define MIN_DOMAIN_MEM  MiB(4)
+
+static bool is_elf(const struct boot_module *m)
+{
+    return m->end - m->start >= 4 && !memcmp(__va(m->start), "\177ELF", 4);
+}
+
+/* Finds "key=value" as a whole word of cmdline; copies the value. */
+static bool module_option(const char *cmdline, const char *key, char *val, size_t len)
+{
+    size_t klen = strlen(key);
+    for (const char *s = cmdline; *s;) {
+        while (*s == ' ')
+            s++;
+        const char *e = s;
+        while (*e && *e != ' ')
+            e++;
+        if ((size_t)(e - s) > klen && !strncmp(s, key, klen) && s[klen] == '=') {
+            size_t n = MIN((size_t)(e - s) - klen - 1, len - 1);
+            memcpy(val, s + klen + 1, n);
+            val[n] = '\0';
+            return true;
+        }
+        s = e;
+    }
+    return false;
+}
+
+static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int idx)
+{
+    const struct boot_module *m = &bi->mods[k];
+    const struct boot_module *rd = k + 1 < bi->nr_mods && !is_elf(&bi->mods[k + 1]) ? &bi->mods[k + 1] : NULL;
+    char name[DOMAIN_NAME_LEN], val[32], err[160];
+    uint64_t mem = DEFAULT_DOMAIN_MEM;
+
+    if (!module_option(m->cmdline, "name", name, sizeof(name)))
+        snprintf(name, sizeof(name), "dom%u", idx);
+    if (module_option(m->cmdline, "mem", val, sizeof(val)) &&
+        (!parse_size(val, strlen(val), true, &mem) || mem < MIN_DOMAIN_MEM)) {
+        printk(LOG_WARN "module %u: bad mem=%s (at least %llu MiB); using %llu MiB\n", k, val,
+               (unsigned long long)(MIN_DOMAIN_MEM >> 20), (unsigned long long)(DEFAULT_DOMAIN_MEM >> 20));
+        mem = DEFAULT_DOMAIN_MEM;
+    }
+
+    struct domain *d = domain_create(name, idx == 0);
+    if (!d) {
+        printk(LOG_ERR "module %u: no free domain slot for %s\n", k, name);
+        return false;
+    }
+    struct pv_build_args a = {
+        .kernel = __va(m->start), .kernel_size = m->end - m->start,
+        .initrd = rd ? __va(rd->start) : NULL, .initrd_size = rd ? rd->end - rd->start : 0,
+        .cmdline = m->cmdline, .nr_pages = mem >> PAGE_SHIFT,
+    };
+    printk("domain %u (%s): building from module %u (%llu KiB)%s\n", d->id, name, k,
+           (unsigned long long)(a.kernel_size >> 10), rd ? " with a ramdisk" : "");
+    if (pv_build_domain(d, &a, err, sizeof(err))) {
+        if (idx == 0)
+            panic("dom0 (%s) cannot be built: %s", name, err);
+        printk(LOG_ERR "domain %u (%s) cannot be built: %s\n", d->id, name, err);
+        d->state = DOMAIN_RUNNING;
+        domain_shutdown(d, SHUTDOWN_crash);
+        return false;
+    }
+    sched_vcpu_start(&d->vcpu[0]);
+    return true;
+}
+
+unsigned int boot_domains(const struct boot_info *bi)
+{
+    unsigned int built = 0, kernels = 0;
+    for (unsigned int k = 0; k < bi->nr_mods; k++) {
+        if (!is_elf(&bi->mods[k]))
+            continue;           /* a ramdisk, taken by the kernel before it */
+        if (build_one(bi, k, kernels++))
+            built++;
+    }
+    return built;
+}

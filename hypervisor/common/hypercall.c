@@ -1,0 +1,52 @@
+/* The hypercall table: one entry per implemented number, typed handlers behind it. */
+#include <hv/hypercall.h>
+#include <public/errno.h>
+
+typedef int64_t (*hypercall_entry_t)(const uint64_t a[5]);
+
+/* Narrow each argument register to the handler's parameter type, as Xen's ABI does. */
+#define HC0(n) static int64_t hc_##n(const uint64_t a[5]) { (void)a; return do_##n(); }
+#define HC1(n, t1) static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0]); }
+#define HC2(n, t1, t2) static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0], (t2)a[1]); }
+#define HC3(n, t1, t2, t3) \
+    static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0], (t2)a[1], (t3)a[2]); }
+
+HC1(set_trap_table, uint64_t)
+HC2(set_gdt, uint64_t, unsigned int)
+HC2(stack_switch, uint64_t, uint64_t)
+HC3(set_callbacks, uint64_t, uint64_t, uint64_t)
+HC1(fpu_taskswitch, unsigned int)
+HC2(sched_op_compat, unsigned int, uint64_t)
+HC2(update_descriptor, uint64_t, uint64_t)
+HC3(console_io, unsigned int, uint64_t, uint64_t)
+HC2(xen_version, unsigned int, uint64_t)
+HC2(vm_assist, unsigned int, unsigned int)
+HC0(iret)
+HC2(set_segment_base, unsigned int, uint64_t)
+HC2(sched_op, unsigned int, uint64_t)
+HC2(callback_op, unsigned int, uint64_t)
+
+static const hypercall_entry_t hypercall_table[] = {
+    [__HYPERVISOR_set_trap_table] = hc_set_trap_table,
+    [__HYPERVISOR_set_gdt] = hc_set_gdt,
+    [__HYPERVISOR_stack_switch] = hc_stack_switch,
+    [__HYPERVISOR_set_callbacks] = hc_set_callbacks,
+    [__HYPERVISOR_fpu_taskswitch] = hc_fpu_taskswitch,
+    [__HYPERVISOR_sched_op_compat] = hc_sched_op_compat,
+    [__HYPERVISOR_update_descriptor] = hc_update_descriptor,
+    [__HYPERVISOR_console_io] = hc_console_io,
+    [__HYPERVISOR_xen_version] = hc_xen_version,
+    [__HYPERVISOR_vm_assist] = hc_vm_assist,
+    [__HYPERVISOR_iret] = hc_iret,
+    [__HYPERVISOR_set_segment_base] = hc_set_segment_base,
+    [__HYPERVISOR_sched_op] = hc_sched_op,
+    [__HYPERVISOR_callback_op] = hc_callback_op,
+};
+
+int64_t hypercall_dispatch(uint64_t nr, const uint64_t args[5])
+{
+    if (nr >= ARRAY_SIZE(hypercall_table) || !hypercall_table[nr])
+        return -XEN_ENOSYS;
+    current->domain->hypercalls[nr]++;
+    return hypercall_table[nr](args);
+}

@@ -1,0 +1,75 @@
+/* sched_op: yield, block, shutdown and the shutdown code, for the calling domain. */
+#include <hv/hypercall.h>
+#include <hv/printk.h>
+#include <hv/sched.h>
+#include <public/errno.h>
+#include <public/sched.h>
+#include <asm/guest_access.h>
+
+static void block_current(void)
+{
+    struct vcpu *v = current;
+    /* Blocking turns events on, as Xen does, so the wake-up can be delivered. */
+    v->vcpu_info->evtchn_upcall_mask = 0;
+    if (!v->vcpu_info->evtchn_upcall_pending) {
+        v->state = VCPU_BLOCKED;
+        sched_yield();
+    }
+}
+
+int64_t do_sched_op(unsigned int cmd, uint64_t arg)
+{
+    struct domain *d = current->domain;
+
+    switch (cmd) {
+    case SCHEDOP_yield:
+        sched_yield();
+        return 0;
+    case SCHEDOP_block:
+        block_current();
+        return 0;
+    case SCHEDOP_shutdown: {
+        struct sched_shutdown sd;
+        if (copy_from_guest(&sd, arg, sizeof(sd)))
+            return -XEN_EFAULT;
+        domain_shutdown(d, sd.reason);
+        return 0;
+    }
+    case SCHEDOP_shutdown_code: {
+        struct sched_shutdown sd;
+        if (copy_from_guest(&sd, arg, sizeof(sd)))
+            return -XEN_EFAULT;
+        if (d->shutdown_code < 0)
+            d->shutdown_code = (int)(sd.reason & 0xff);
+        return 0;
+    }
+    case SCHEDOP_remote_shutdown: {
+        struct sched_remote_shutdown rs;
+        if (copy_from_guest(&rs, arg, sizeof(rs)))
+            return -XEN_EFAULT;
+        if (rs.domain_id >= MAX_DOMAINS || domains[rs.domain_id].state != DOMAIN_RUNNING)
+            return -XEN_ESRCH;
+        if (!d->privileged)
+            return -XEN_EPERM;
+        domain_shutdown(&domains[rs.domain_id], rs.reason);
+        return 0;
+    }
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+/* The old form (hypercall 6): the shutdown reason is passed by value. */
+int64_t do_sched_op_compat(unsigned int cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case SCHEDOP_yield:
+    case SCHEDOP_block:
+        return do_sched_op(cmd, 0);
+    case SCHEDOP_shutdown:
+        domain_shutdown(current->domain, (unsigned int)arg);
+        return 0;
+    default:
+        return -XEN_ENOSYS;
+    }
+}

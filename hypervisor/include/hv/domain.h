@@ -1,0 +1,90 @@
+/*
+ * Domains and their vCPUs (the seeds' VM_BLOCK): identity, privilege, memory,
+ * shutdown state, and per-vCPU architectural state. One vCPU per domain for
+ * now. Single physical CPU: fields are only touched with interrupts off or
+ * from hypercall context of the running vCPU.
+ */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+
+#include <hv/lib.h>
+#include <hv/page_alloc.h>
+#include <public/xen.h>
+#include <asm/domain.h>
+
+#define MAX_DOMAINS         16
+#define DOMAIN_NAME_LEN     32
+#define DEFAULT_DOMAIN_MEM  MiB(32)
+
+enum vcpu_state {
+    VCPU_OFFLINE,           /* not started, or its domain has stopped */
+    VCPU_RUNNABLE,          /* wants the CPU (or has it) */
+    VCPU_BLOCKED,           /* waits for an event */
+};
+
+struct domain;
+
+struct vcpu {
+    struct domain *domain;
+    unsigned int id;
+    enum vcpu_state state;
+    struct vcpu_info *vcpu_info;        /* in the domain's shared_info */
+    struct arch_vcpu arch;
+};
+
+enum domain_state {
+    DOMAIN_FREE,            /* slot unused */
+    DOMAIN_RUNNING,
+    DOMAIN_SHUTDOWN,        /* stopped with a SHUTDOWN_* reason; memory returned */
+};
+
+struct domain {
+    domid_t id;
+    char name[DOMAIN_NAME_LEN];
+    bool privileged;                    /* dom0: console read, control of others */
+    enum domain_state state;
+    unsigned int shutdown_reason;       /* SHUTDOWN_*, valid once shut down */
+    int shutdown_code;                  /* SCHEDOP_shutdown_code, -1 if none */
+
+    /* Memory: every frame the domain owns is on this list (page_info links). */
+    pfn_t page_list;                    /* head, INVALID_PFN if empty */
+    uint64_t tot_pages, max_pages;
+
+    struct shared_info *shared_info;    /* through the direct map */
+    pfn_t shared_info_mfn;
+    uint64_t vm_assist;                 /* VMASST_* bits enabled */
+
+    /* console_io output is gathered into lines and prefixed with the name. */
+    char con_buf[128];
+    size_t con_len;
+
+    uint64_t hypercalls[64];            /* count by hypercall number */
+    struct vcpu vcpu[1];
+};
+
+extern struct domain domains[MAX_DOMAINS];
+extern struct vcpu *current;            /* the vCPU whose state is live on the CPU */
+extern struct domain *dom0;
+
+static inline bool is_dom0(const struct domain *d) { return d == dom0; }
+
+/* A fresh domain with no memory; NULL if every slot is taken. */
+struct domain *domain_create(const char *name, bool privileged);
+
+/* Gives d one zeroed frame it owns; INVALID_PFN when memory or the quota runs out. */
+pfn_t domain_alloc_page(struct domain *d);
+
+/*
+ * Stops d for good with a SHUTDOWN_* reason: its vCPUs go offline, its
+ * memory returns to the allocator (every frame, counted), and dom0's reason
+ * ends the machine. Safe to call for the running domain.
+ */
+void domain_shutdown(struct domain *d, unsigned int reason);
+
+/* Guest broke the rules: log why with its registers, then shut it down as crashed. */
+void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+
+/* Number of domains not yet shut down. */
+unsigned int domains_alive(void);
+
+#endif

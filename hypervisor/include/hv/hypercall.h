@@ -1,0 +1,31 @@
+/* Hypercall handlers (do_<name>) and the dispatcher that validates the number. */
+#ifndef HV_HYPERCALL_H
+#define HV_HYPERCALL_H
+
+#include <hv/domain.h>
+
+/*
+ * Runs hypercall nr for the current vCPU with the guest's five argument
+ * registers; an unknown number returns -XEN_ENOSYS. Every handler treats
+ * its arguments as hostile: guest addresses go through copy_*_guest.
+ */
+int64_t hypercall_dispatch(uint64_t nr, const uint64_t args[5]);
+
+int64_t do_console_io(unsigned int cmd, uint64_t count, uint64_t buf);
+int64_t do_xen_version(unsigned int cmd, uint64_t arg);
+int64_t do_sched_op(unsigned int cmd, uint64_t arg);
+int64_t do_sched_op_compat(unsigned int cmd, uint64_t arg);
+int64_t do_vm_assist(unsigned int cmd, unsigned int type);
+
+/* x86-64 PV CPU model (arch/x86_64/pv/). */
+int64_t do_set_trap_table(uint64_t traps);
+int64_t do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall);
+int64_t do_callback_op(unsigned int cmd, uint64_t arg);
+int64_t do_iret(void);
+int64_t do_stack_switch(uint64_t ss, uint64_t sp);
+int64_t do_fpu_taskswitch(unsigned int set);
+int64_t do_set_segment_base(unsigned int which, uint64_t base);
+int64_t do_set_gdt(uint64_t frames, unsigned int entries);
+int64_t do_update_descriptor(uint64_t maddr, uint64_t desc);
+
+#endif

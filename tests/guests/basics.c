@@ -1,0 +1,93 @@
+/* Basics: start of day as Xen leaves it, console_io, xen_version, unknown hypercalls. */
+#include "guest.h"
+#include "hypercall.h"
+#include <public/errno.h>
+
+const char test_title[] = "basics: start of day, console_io, xen_version";
+
+static const char *test_start_info_magic(char *why, size_t len)
+{
+    if (memcmp(start_info->magic, "xen-3.0-x86_64", 14))
+        return fail(why, len, "magic is \"%.32s\"", (const char *)start_info->magic);
+    return NULL;
+}
+
+static const char *test_start_info_pages(char *why, size_t len)
+{
+    if (start_info->nr_pages < 256)
+        return fail(why, len, "nr_pages %llu is implausibly small", (unsigned long long)start_info->nr_pages);
+    if (start_info->nr_pt_frames < 2)
+        return fail(why, len, "nr_pt_frames %llu", (unsigned long long)start_info->nr_pt_frames);
+    /* The P2M list maps every PFN; the initial region is PFN-contiguous from the kernel base. */
+    const uint64_t *p2m = (const uint64_t *)start_info->mfn_list;
+    for (uint64_t i = 1; i < start_info->nr_pages; i++)
+        if (p2m[i] == p2m[0])
+            return fail(why, len, "P2M entry %llu repeats entry 0", (unsigned long long)i);
+    return NULL;
+}
+
+static const char *test_console_write(char *why, size_t len)
+{
+    static const char msg[] = "# console_io write reached the console\n";
+    int64_t rc = hyp_console_write(msg, sizeof(msg) - 1);
+    if (rc != 0)
+        return fail(why, len, "console_io write returned %lld, want 0", (long long)rc);
+    return NULL;
+}
+
+static const char *test_console_bad_pointers(char *why, size_t len)
+{
+    static const struct { const char *what; uint64_t va; } bad[] = {
+        { "NULL", 0 },
+        { "non-canonical", 0x8000000000000000ull },
+        { "hypervisor range", 0xffff830000000000ull },
+    };
+    for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+        int64_t rc = hyp_console_write((const char *)bad[i].va, 16);
+        if (rc != -XEN_EFAULT)
+            return fail(why, len, "%s buffer: got %lld, want -EFAULT", bad[i].what, (long long)rc);
+    }
+    return NULL;
+}
+
+static const char *test_version(char *why, size_t len)
+{
+    int64_t v = hyp_xen_version(XENVER_version, NULL);
+    if (v < (3 << 16))
+        return fail(why, len, "XENVER_version %#llx is below 3.0", (long long)v);
+    int64_t ps = hyp_xen_version(XENVER_pagesize, NULL);
+    if (ps != 4096)
+        return fail(why, len, "XENVER_pagesize %lld", (long long)ps);
+    return NULL;
+}
+
+static const char *test_capabilities(char *why, size_t len)
+{
+    static char caps[1024];
+    int64_t rc = hyp_xen_version(XENVER_capabilities, caps);
+    if (rc != 0)
+        return fail(why, len, "XENVER_capabilities returned %lld", (long long)rc);
+    if (memcmp(caps, "xen-3.0-x86_64", 14))
+        return fail(why, len, "capabilities \"%.40s\"", caps);
+    return NULL;
+}
+
+static const char *test_unknown_hypercall(char *why, size_t len)
+{
+    /* 11 has never been a hypercall; 60 lies beyond every defined one. */
+    int64_t a = hypercall0(11), b = hypercall0(60);
+    if (a != -XEN_ENOSYS || b != -XEN_ENOSYS)
+        return fail(why, len, "got %lld and %lld, want -ENOSYS", (long long)a, (long long)b);
+    return NULL;
+}
+
+const struct test_case test_cases[] = {
+    { "start_info_magic", test_start_info_magic },
+    { "start_info_pages", test_start_info_pages },
+    { "console_io_write", test_console_write },
+    { "console_io_bad_pointers", test_console_bad_pointers },
+    { "xen_version", test_version },
+    { "xen_version_capabilities", test_capabilities },
+    { "unknown_hypercall", test_unknown_hypercall },
+};
+const unsigned int nr_test_cases = ARRAY_SIZE(test_cases);

@@ -1,0 +1,45 @@
+# Test guests: tiny PV kernels (XTF-like) that report KTAP through console_io.
+# Each guest is one .c file in tests/guests/ linked with the framework in lib/.
+
+GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
+                -fno-pic -mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
+                -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fcf-protection=none \
+                -Ilib/include -Ihypercall-abi/include -Itests/guests/lib -MMD -MP \
+                -DGUEST_VIRT_BASE=0xffffffff80000000
+GUEST_LIB_OBJS := $(BUILD)/guests/lib/head.o $(BUILD)/guests/lib/guest.o \
+                  $(BUILD)/guests/lib/format.o $(BUILD)/guests/lib/string.o $(BUILD)/guests/lib/strlcpy.o
+
+TEST_GUESTS := basics
+TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/guests/%.elf)
+
+.PHONY: guests
+guests: $(TEST_GUEST_ELFS)
+
+$(BUILD)/guests/lib/%.o: tests/guests/lib/%.S
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	@$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(BUILD)/guests/lib/%.o: tests/guests/lib/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/guests/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (guest)"
+	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/guests/%.o: tests/guests/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LIB_OBJS) tests/guests/lib/guest.lds
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	      -T tests/guests/lib/guest.lds -o $@ $(GUEST_LIB_OBJS) $<
+
+.SECONDARY:
+
+-include $(GUEST_LIB_OBJS:.o=.d) $(TEST_GUESTS:%=$(BUILD)/guests/%.d)

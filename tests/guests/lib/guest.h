@@ -1,0 +1,34 @@
+/* The test-guest framework: start of day, console, KTAP cases, shutdown. */
+#ifndef GUEST_GUEST_H
+#define GUEST_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <lib/format.h>
+#include <lib/string.h>
+#include <public/xen.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+extern struct start_info *start_info;
+
+/* One KTAP case: returns NULL on success, else why it failed (may format into why). */
+struct test_case {
+    const char *name;
+    const char *(*fn)(char *why, size_t len);
+};
+
+/* Each test guest defines these. */
+extern const char test_title[];
+extern const struct test_case test_cases[];
+extern const unsigned int nr_test_cases;
+
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Ends the domain with a SHUTDOWN_* reason; never returns. */
+__attribute__((noreturn)) void guest_shutdown(unsigned int reason);
+
+/* Formats into why and returns it: `return fail(why, len, "got %d", x);` */
+const char *fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
