@@ -25,6 +25,7 @@ HC0(iret)
 HC2(set_segment_base, unsigned int, uint64_t)
 HC2(sched_op, unsigned int, uint64_t)
 HC2(callback_op, unsigned int, uint64_t)
+HC1(domctl, uint64_t)
 
 static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_set_trap_table] = hc_set_trap_table,
@@ -41,6 +42,7 @@ static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_set_segment_base] = hc_set_segment_base,
     [__HYPERVISOR_sched_op] = hc_sched_op,
     [__HYPERVISOR_callback_op] = hc_callback_op,
+    [__HYPERVISOR_domctl] = hc_domctl,
 };
 
 int64_t hypercall_dispatch(uint64_t nr, const uint64_t args[5])

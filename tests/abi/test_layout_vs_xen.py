@@ -54,7 +54,8 @@ def run(cmd, **kw):
 
 
 def our_headers():
-    return sorted(p.relative_to(OUR_INC).as_posix() for p in OUR_INC.rglob("*.h"))
+    names = (p.relative_to(OUR_INC).as_posix() for p in OUR_INC.rglob("*.h"))
+    return sorted(n for n in names if n not in M.OURS_ONLY_HEADERS)
 
 
 # ---------------------------------------------------------------- our side

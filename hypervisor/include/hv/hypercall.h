@@ -16,6 +16,7 @@ int64_t do_xen_version(unsigned int cmd, uint64_t arg);
 int64_t do_sched_op(unsigned int cmd, uint64_t arg);
 int64_t do_sched_op_compat(unsigned int cmd, uint64_t arg);
 int64_t do_vm_assist(unsigned int cmd, unsigned int type);
+int64_t do_domctl(uint64_t op);
 
 /* x86-64 PV CPU model (arch/x86_64/pv/). */
 int64_t do_set_trap_table(uint64_t traps);

@@ -1,0 +1,53 @@
+/*
+ * domctl: domain control for dom0's toolstack. This interface is OURS, not
+ * Xen's (only our toolstack speaks it); it shares only the hypercall number.
+ */
+#ifndef PUBLIC_DOMCTL_H
+#define PUBLIC_DOMCTL_H
+
+#include "xen.h"
+
+/*
+ * domctl(op)                                           hypercall 36
+ *   rdi  guest VA of struct pv_domctl (IN/OUT)
+ * Caller: the privileged domain (dom0) only; others get -EPERM.
+ * Errors: -EFAULT (op unreadable/unwritable), -EACCES (interface_version is
+ * not PV_DOMCTL_INTERFACE_VERSION), -ENOSYS (unknown cmd), and per command.
+ */
+#define PV_DOMCTL_INTERFACE_VERSION 0x00000001
+
+#define PV_DOMCTL_getdomaininfo 1   /* IN: domain; OUT: u.info. -ESRCH: no such domain */
+
+/* pv_domctl_info.flags */
+#define PV_DOMINF_running   (1u << 0)  /* not shut down */
+#define PV_DOMINF_shutdown  (1u << 1)  /* shut down; shutdown_reason says why */
+#define PV_DOMINF_privileged (1u << 2)
+
+struct pv_domctl_info {
+    uint32_t flags;            /* OUT: PV_DOMINF_* */
+    uint32_t shutdown_reason;  /* OUT: SHUTDOWN_* (sched.h) once shut down */
+    int32_t  shutdown_code;    /* OUT: SCHEDOP_shutdown_code value, -1 if none */
+    uint32_t _pad0;
+    uint64_t tot_pages;        /* OUT: frames the domain owns now */
+    uint64_t max_pages;        /* OUT: its limit */
+    uint8_t  name[32];         /* OUT: NUL-terminated */
+};
+_Static_assert(sizeof(struct pv_domctl_info) == 64, "pv_domctl_info size");
+_Static_assert(offsetof(struct pv_domctl_info, tot_pages) == 16, "pv_domctl_info.tot_pages");
+_Static_assert(offsetof(struct pv_domctl_info, name) == 32, "pv_domctl_info.name");
+
+struct pv_domctl {
+    uint32_t cmd;               /* IN: PV_DOMCTL_* */
+    uint32_t interface_version; /* IN: PV_DOMCTL_INTERFACE_VERSION */
+    domid_t  domain;            /* IN: the domain acted on */
+    uint16_t _pad0[3];          /* must be zero */
+    union {
+        struct pv_domctl_info info;
+        uint8_t _size[64];
+    } u;
+};
+_Static_assert(sizeof(struct pv_domctl) == 80, "pv_domctl size");
+_Static_assert(offsetof(struct pv_domctl, domain) == 8, "pv_domctl.domain");
+_Static_assert(offsetof(struct pv_domctl, u) == 16, "pv_domctl.u");
+
+#endif /* PUBLIC_DOMCTL_H */

@@ -1,0 +1,49 @@
+/* domctl: dom0 asks about (and later controls) other domains. Our interface, public/domctl.h. */
+#include <hv/hypercall.h>
+#include <public/domctl.h>
+#include <public/errno.h>
+#include <asm/guest_access.h>
+
+static int64_t getdomaininfo(struct pv_domctl *op)
+{
+    if (op->domain >= MAX_DOMAINS || domains[op->domain].state == DOMAIN_FREE)
+        return -XEN_ESRCH;
+    const struct domain *d = &domains[op->domain];
+    struct pv_domctl_info *info = &op->u.info;
+
+    memset(info, 0, sizeof(*info));
+    info->flags = (d->state == DOMAIN_RUNNING ? PV_DOMINF_running : PV_DOMINF_shutdown) |
+                  (d->privileged ? PV_DOMINF_privileged : 0);
+    info->shutdown_reason = d->state == DOMAIN_SHUTDOWN ? d->shutdown_reason : 0;
+    info->shutdown_code = d->shutdown_code;
+    info->tot_pages = d->tot_pages;
+    info->max_pages = d->max_pages;
+    str_copy((char *)info->name, d->name, sizeof(info->name));
+    return 0;
+}
+
+int64_t do_domctl(uint64_t arg)
+{
+    struct pv_domctl op;
+    int64_t rc;
+
+    if (!current->domain->privileged)
+        return -XEN_EPERM;
+    if (copy_from_guest(&op, arg, sizeof(op)))
+        return -XEN_EFAULT;
+    if (op.interface_version != PV_DOMCTL_INTERFACE_VERSION)
+        return -XEN_EACCES;
+    if (op._pad0[0] || op._pad0[1] || op._pad0[2])
+        return -XEN_EINVAL;
+
+    switch (op.cmd) {
+    case PV_DOMCTL_getdomaininfo:
+        rc = getdomaininfo(&op);
+        break;
+    default:
+        return -XEN_ENOSYS;
+    }
+    if (rc == 0 && copy_to_guest(arg, &op, sizeof(op)))
+        return -XEN_EFAULT;
+    return rc;
+}
