@@ -7,9 +7,10 @@ GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-
                 -Ilib/include -Ihypercall-abi/include -Itests/guests/lib -MMD -MP \
                 -DGUEST_VIRT_BASE=0xffffffff80000000
 GUEST_LIB_OBJS := $(BUILD)/guests/lib/head.o $(BUILD)/guests/lib/guest.o \
+                  $(BUILD)/guests/lib/exceptions.o $(BUILD)/guests/lib/exceptions_entry.o \
                   $(BUILD)/guests/lib/format.o $(BUILD)/guests/lib/string.o $(BUILD)/guests/lib/strlcpy.o
 
-TEST_GUESTS := basics
+TEST_GUESTS := basics traps
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/guests/%.elf)
 
 .PHONY: guests

@@ -40,14 +40,14 @@ static const char *const exception_names[32] = {
     [20] = "#VE virtualization", [21] = "#CP control protection",
 };
 
-static void set_gate(unsigned int vec, uint8_t ist)
+static void set_gate(unsigned int vec, uint8_t ist, unsigned int dpl)
 {
     uint64_t addr = (uint64_t)entry_stubs + vec * 16;
     idt[vec] = (struct idt_gate){
         .off_lo = addr & 0xffff,
         .sel = HYPERVISOR_CS,
         .ist = ist,
-        .type_attr = 0x8e,          /* present, DPL 0, 64-bit interrupt gate */
+        .type_attr = (uint8_t)(0x8e | dpl << 5),     /* present, 64-bit interrupt gate */
         .off_mid = (addr >> 16) & 0xffff,
         .off_hi = (uint32_t)(addr >> 32),
     };
@@ -56,10 +56,13 @@ static void set_gate(unsigned int vec, uint8_t ist)
 void idt_init(void)
 {
     for (unsigned int v = 0; v < 256; v++)
-        set_gate(v, 0);
-    set_gate(2, IST_NMI);
-    set_gate(8, IST_DF);
-    set_gate(18, IST_MC);
+        set_gate(v, 0, 0);
+    set_gate(2, IST_NMI, 0);
+    set_gate(8, IST_DF, 0);
+    set_gate(18, IST_MC, 0);
+    /* int3 and into work from guests directly, as on Xen; every other int n raises #GP. */
+    set_gate(3, 0, 3);
+    set_gate(4, 0, 3);
 
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } p = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" :: "m"(p));
