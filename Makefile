@@ -108,7 +108,7 @@ $(BUILD)/testdata/module-a.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys
 $(BUILD)/testdata/module-b.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(b'B' * 3072)" > $@
 
 boot-tests: $(BUILD)/hypervisor.elf $(TESTDATA) guests
-	BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/boot
+	BUILD=$(BUILD) $(PYTHON) -m pytest -q -rfE tests/boot
 
 clean:
 	rm -rf $(BUILD)

@@ -12,6 +12,7 @@
 struct domain domains[MAX_DOMAINS];
 struct vcpu *current;
 struct domain *dom0;
+uint64_t frames_free_before_domains;
 
 struct domain *domain_create(const char *name, bool privileged)
 {
@@ -103,10 +104,21 @@ void domain_shutdown(struct domain *d, unsigned int reason)
                reason_name(reason), reason, (unsigned long long)pages);
 
     if (is_dom0(d)) {
+        /* The machine goes down with dom0: destroy the rest and account for every frame. */
+        for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+            if (domains[i].state == DOMAIN_RUNNING) {
+                printk("domain %u (%s): destroyed with dom0\n", domains[i].id, domains[i].name);
+                domain_shutdown(&domains[i], SHUTDOWN_poweroff);
+            }
+        uint64_t now = page_alloc_free_count();
+        if (now == frames_free_before_domains)
+            printk("memory: every frame given to domains came back (%llu free)\n", (unsigned long long)now);
+        else
+            printk(LOG_ERR "memory: LEAK: %lld frames missing after every domain was destroyed\n",
+                   (long long)(frames_free_before_domains - now));
         switch (reason) {
         case SHUTDOWN_poweroff:
-            printk("dom0 powered off: %llu frames free; powering off the machine\n",
-                   (unsigned long long)page_alloc_free_count());
+            printk("dom0 powered off; powering off the machine\n");
             machine_exit(MACHINE_EXIT_POWEROFF);
         case SHUTDOWN_reboot:
             printk("dom0 asked for a reboot; ending the machine\n");

@@ -79,6 +79,7 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
 unsigned int boot_domains(const struct boot_info *bi)
 {
     unsigned int built = 0, kernels = 0;
+    frames_free_before_domains = page_alloc_free_count();
     for (unsigned int k = 0; k < bi->nr_mods; k++) {
         if (!is_elf(&bi->mods[k]))
             continue;           /* a ramdisk, taken by the kernel before it */

@@ -81,13 +81,12 @@ static const char *test_unknown_hypercall(char *why, size_t len)
     return NULL;
 }
 
-const struct test_case test_cases[] = {
+DEFINE_TESTS(
     { "start_info_magic", test_start_info_magic },
     { "start_info_pages", test_start_info_pages },
     { "console_io_write", test_console_write },
     { "console_io_bad_pointers", test_console_bad_pointers },
     { "xen_version", test_version },
     { "xen_version_capabilities", test_capabilities },
-    { "unknown_hypercall", test_unknown_hypercall },
-};
-const unsigned int nr_test_cases = ARRAY_SIZE(test_cases);
+    { "unknown_hypercall", test_unknown_hypercall }
+)

@@ -10,7 +10,7 @@ GUEST_LIB_OBJS := $(BUILD)/guests/lib/head.o $(BUILD)/guests/lib/guest.o \
                   $(BUILD)/guests/lib/exceptions.o $(BUILD)/guests/lib/exceptions_entry.o \
                   $(BUILD)/guests/lib/format.o $(BUILD)/guests/lib/string.o $(BUILD)/guests/lib/strlcpy.o
 
-TEST_GUESTS := basics traps
+TEST_GUESTS := basics traps supervisor crash
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/guests/%.elf)
 
 .PHONY: guests

@@ -201,7 +201,7 @@ static const char *test_bounce_frame_cs(char *why, size_t len)
     return NULL;
 }
 
-const struct test_case test_cases[] = {
+DEFINE_TESTS(
     { "set_trap_table", test_install },
     { "int3_delivered_as_bp", test_int3 },
     { "ud2_delivered_as_ud", test_ud },
@@ -219,6 +219,5 @@ const struct test_case test_cases[] = {
     { "fpu_taskswitch_raises_nm", test_fpu_taskswitch },
     { "set_segment_base_fs", test_segment_base },
     { "vm_assist", test_vm_assist },
-    { "stack_switch", test_stack_switch },
-};
-const unsigned int nr_test_cases = ARRAY_SIZE(test_cases);
+    { "stack_switch", test_stack_switch }
+)

@@ -65,6 +65,7 @@ struct domain {
 extern struct domain domains[MAX_DOMAINS];
 extern struct vcpu *current;            /* the vCPU whose state is live on the CPU */
 extern struct domain *dom0;
+extern uint64_t frames_free_before_domains;    /* for the leak check at power-off */
 
 static inline bool is_dom0(const struct domain *d) { return d == dom0; }
 

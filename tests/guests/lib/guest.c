@@ -40,6 +40,8 @@ void guest_start(struct start_info *si)
     unsigned int failed = 0;
 
     start_info = si;
+    unsigned int nr_test_cases;
+    const struct test_case *test_cases = guest_cases(&nr_test_cases);
     printk("# %s\n", test_title);
     printk("KTAP version 1\n");
     printk("1..%u\n", nr_test_cases);

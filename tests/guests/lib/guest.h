@@ -19,10 +19,17 @@ struct test_case {
     const char *(*fn)(char *why, size_t len);
 };
 
-/* Each test guest defines these. */
+/* Each test guest defines its title and its cases, usually with DEFINE_TESTS. */
 extern const char test_title[];
-extern const struct test_case test_cases[];
-extern const unsigned int nr_test_cases;
+const struct test_case *guest_cases(unsigned int *n);
+
+#define DEFINE_TESTS(...)                                                           \
+    static const struct test_case test_cases_[] = { __VA_ARGS__ };                  \
+    const struct test_case *guest_cases(unsigned int *n)                            \
+    {                                                                               \
+        *n = ARRAY_SIZE(test_cases_);                                               \
+        return test_cases_;                                                         \
+    }
 
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Ends the domain with a SHUTDOWN_* reason; never returns. */

@@ -1,0 +1,125 @@
+/*
+ * Supervisor: a dom0 that waits for the other boot domains to finish and
+ * reports how each ended. Command line: expect=<name>:<reason>[,<name>:<reason>...]
+ * with reason poweroff, reboot, suspend or crash. It checks each domain
+ * stopped with that reason and that its memory was returned.
+ */
+#include "guest.h"
+#include "hypercall.h"
+#include <public/domctl.h>
+#include <public/errno.h>
+
+const char test_title[] = "supervisor: how the other domains ended";
+
+#define MAX_EXPECT 8
+#define POLL_LIMIT 200000
+
+static struct { char name[32]; unsigned int reason; } expected[MAX_EXPECT];
+static unsigned int nr_expected;
+
+static const char *const reasons[] = { "poweroff", "reboot", "suspend", "crash", "watchdog" };
+
+static int64_t domctl_info(domid_t dom, struct pv_domctl *op)
+{
+    memset(op, 0, sizeof(*op));
+    op->cmd = PV_DOMCTL_getdomaininfo;
+    op->interface_version = PV_DOMCTL_INTERFACE_VERSION;
+    op->domain = dom;
+    return hypercall1(__HYPERVISOR_domctl, op);
+}
+
+static void parse_cmdline(void)
+{
+    const char *s = (const char *)start_info->cmd_line;
+    const char *p = s;
+    while (*p && strncmp(p, "expect=", 7))
+        p++;
+    if (!*p)
+        return;
+    p += 7;
+    while (*p && *p != ' ' && nr_expected < MAX_EXPECT) {
+        char *n = expected[nr_expected].name;
+        size_t i = 0;
+        while (*p && *p != ':' && i < 31)
+            n[i++] = *p++;
+        n[i] = '\0';
+        if (*p++ != ':')
+            return;
+        for (unsigned int r = 0; r < ARRAY_SIZE(reasons); r++)
+            if (!strncmp(p, reasons[r], strlen(reasons[r])))
+                expected[nr_expected].reason = r;
+        while (*p && *p != ',' && *p != ' ')
+            p++;
+        if (*p == ',')
+            p++;
+        nr_expected++;
+    }
+}
+
+/* Finds the domain by name; waits (yielding) until it has shut down. */
+static const char *wait_for(unsigned int k, char *why, size_t len)
+{
+    struct pv_domctl op;
+    for (unsigned long poll = 0; poll < POLL_LIMIT; poll++) {
+        bool found = false;
+        for (domid_t d = 1; d < 16; d++) {
+            if (domctl_info(d, &op) || strcmp((const char *)op.u.info.name, expected[k].name))
+                continue;
+            found = true;
+            if (op.u.info.flags & PV_DOMINF_shutdown) {
+                if (op.u.info.shutdown_reason != expected[k].reason)
+                    return fail(why, len, "%s ended with reason %u, want %u", expected[k].name,
+                                op.u.info.shutdown_reason, expected[k].reason);
+                if (op.u.info.tot_pages)
+                    return fail(why, len, "%s still owns %llu frames", expected[k].name,
+                                (unsigned long long)op.u.info.tot_pages);
+                return NULL;
+            }
+        }
+        if (!found)
+            return fail(why, len, "no domain named %s", expected[k].name);
+        hyp_sched_op(SCHEDOP_yield, NULL);
+    }
+    return fail(why, len, "%s still running after %u polls", expected[k].name, POLL_LIMIT);
+}
+
+static const char *test_domctl_refusals(char *why, size_t len)
+{
+    struct pv_domctl op;
+    int64_t rc = domctl_info(200, &op);
+    if (rc != -XEN_ESRCH)
+        return fail(why, len, "domain 200: got %lld, want -ESRCH", (long long)rc);
+    memset(&op, 0, sizeof(op));
+    op.cmd = PV_DOMCTL_getdomaininfo;
+    op.interface_version = 0xdead;
+    if ((rc = hypercall1(__HYPERVISOR_domctl, &op)) != -XEN_EACCES)
+        return fail(why, len, "bad interface version: got %lld, want -EACCES", (long long)rc);
+    if ((rc = hypercall1(__HYPERVISOR_domctl, 0xffff830000000000ull)) != -XEN_EFAULT)
+        return fail(why, len, "hypervisor address: got %lld, want -EFAULT", (long long)rc);
+    return NULL;
+}
+
+static const char *run_expected(unsigned int k, char *why, size_t len) { return wait_for(k, why, len); }
+
+/* One KTAP case per expected domain; the case functions index by position. */
+#define CASE(k) static const char *case_##k(char *why, size_t len) { return run_expected(k, why, len); }
+CASE(0) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
+
+static char case_names[MAX_EXPECT][48];
+static struct test_case cases[MAX_EXPECT + 1];
+static const char *(*const case_fns[MAX_EXPECT])(char *, size_t) = {
+    case_0, case_1, case_2, case_3, case_4, case_5, case_6, case_7,
+};
+
+const struct test_case *guest_cases(unsigned int *n)
+{
+    parse_cmdline();
+    cases[0] = (struct test_case){ "domctl_refusals", test_domctl_refusals };
+    for (unsigned int k = 0; k < nr_expected; k++) {
+        snprintf(case_names[k], sizeof(case_names[k]), "%s_ended_with_%s", expected[k].name,
+                 reasons[expected[k].reason]);
+        cases[k + 1] = (struct test_case){ case_names[k], case_fns[k] };
+    }
+    *n = nr_expected + 1;
+    return cases;
+}
