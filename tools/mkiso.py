@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Builds a BIOS-bootable GRUB ISO for a scenario: the hypervisor plus its modules."""
+"""Builds a BIOS-bootable GRUB ISO for a scenario: the hypervisor plus its modules.
+
+With --xen (hypervisor="xen"), the ISO boots the scenario's first kernel module
+as dom0 on Xen 4.17 instead, for differential runs (see tools/scenario.py)."""
 import argparse
 import os
 import shutil
@@ -11,8 +14,14 @@ import scenario as scn  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+# Debian's xen-hypervisor-4.17-amd64; XEN_IMAGE in the environment overrides it.
+XEN_IMAGE = os.environ.get("XEN_IMAGE", "/boot/xen-4.17-amd64.gz")
+XEN_DEFAULT_DOM0_MEM = "32M"
+XEN_CMDLINE = "console=com1 com1=115200,8n1 dom0_mem={mem},max:{mem} dom0_max_vcpus=1 noreboot"
 
-def grub_cfg(sc, hv_cmdline, module_names):
+
+def grub_cfg(title, image, hv_cmdline, modules):
+    """modules: (file name under /boot, command line) pairs, in order."""
     lines = [
         "set timeout=0",
         "set default=0",
@@ -20,37 +29,87 @@ def grub_cfg(sc, hv_cmdline, module_names):
         "terminal_input serial",
         "terminal_output serial",
         "insmod gzio",
-        f'menuentry "{sc.name}" {{',
-        f"    multiboot2 /boot/hypervisor.elf {hv_cmdline}".rstrip(),
+        f'menuentry "{title}" {{',
+        f"    multiboot2 /boot/{image} {hv_cmdline}".rstrip(),
     ]
-    for name, mod in zip(module_names, sc.modules):
-        lines.append(f"    module2 /boot/{name} {mod.cmdline}".rstrip())
+    for name, cmdline in modules:
+        lines.append(f"    module2 /boot/{name} {cmdline}".rstrip())
     lines += ["    boot", "}"]
     return "\n".join(lines) + "\n"
 
 
-def build_iso(sc, build="build", extra_cmdline="", out=None):
-    """Returns the path of the ISO for scenario sc (a Scenario)."""
+def is_elf(path):
+    with open(path, "rb") as f:
+        return f.read(4) == b"\x7fELF"
+
+
+def module_option(cmdline, key):
+    """The value of key=value as a whole word of a module command line, or None
+    (the same rule as the hypervisor's domain_boot.c)."""
+    for word in cmdline.split():
+        if word.startswith(key + "=") and len(word) > len(key) + 1:
+            return word[len(key) + 1:]
+    return None
+
+
+def xen_modules(sc):
+    """The modules Xen boots for scenario sc: its first kernel (ELF) module as
+    dom0, with the non-ELF module right after it (if any) as dom0's ramdisk, as on
+    our hypervisor. Further kernel modules need a toolstack on Xen and are left out."""
+    mods = sc.modules
+    for i, mod in enumerate(mods):
+        if is_elf(os.path.join(ROOT, mod.path)):
+            rd = mods[i + 1:i + 2]
+            if rd and not is_elf(os.path.join(ROOT, rd[0].path)):
+                return [mod, rd[0]]
+            return [mod]
+    raise ValueError(f"{sc.path}: no kernel (ELF) module to boot as dom0 on Xen")
+
+
+def xen_cmdline(sc, extra_cmdline=""):
+    kernel = xen_modules(sc)[0]
+    mem = module_option(kernel.cmdline, "mem") or XEN_DEFAULT_DOM0_MEM
+    return " ".join(x for x in (XEN_CMDLINE.format(mem=mem), extra_cmdline) if x)
+
+
+def build_iso(sc, build="build", extra_cmdline="", out=None, hypervisor="ours"):
+    """Returns the path of the ISO for scenario sc (a Scenario). hypervisor is
+    "ours" (build/hypervisor.elf with every module) or "xen" (XEN_IMAGE with the
+    first kernel module as dom0; extra_cmdline is then appended to Xen's line)."""
     build = os.path.join(ROOT, build) if not os.path.isabs(build) else build
-    hv = os.path.join(build, "hypervisor.elf")
-    if not os.path.exists(hv):
-        raise FileNotFoundError(f"{hv} is missing: run make first")
-    tag = sc.name + ("-test" if extra_cmdline else "")
+    if hypervisor == "ours":
+        hv, image = os.path.join(build, "hypervisor.elf"), "hypervisor.elf"
+        if not os.path.exists(hv):
+            raise FileNotFoundError(f"{hv} is missing: run make first")
+        mods = sc.modules
+        cmdline = " ".join(x for x in (sc.hypervisor, extra_cmdline) if x)
+        tag = sc.name + ("-test" if extra_cmdline else "")
+    elif hypervisor == "xen":
+        hv, image = XEN_IMAGE, "xen.gz"
+        if not os.path.exists(hv):
+            raise FileNotFoundError(f"{hv} is missing: apt-get install xen-hypervisor-4.17-amd64")
+        for mod in sc.modules:
+            if not os.path.exists(os.path.join(ROOT, mod.path)):
+                raise FileNotFoundError(f"{sc.path}: module {os.path.join(ROOT, mod.path)} is missing")
+        mods = xen_modules(sc)
+        cmdline = xen_cmdline(sc, extra_cmdline)
+        tag = sc.name + ".xen"
+    else:
+        raise ValueError(f"unknown hypervisor {hypervisor!r} (ours or xen)")
     stage = os.path.join(build, "iso", tag)
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(os.path.join(stage, "boot", "grub"))
-    shutil.copy(hv, os.path.join(stage, "boot", "hypervisor.elf"))
-    names = []
-    for i, mod in enumerate(sc.modules):
+    shutil.copy(hv, os.path.join(stage, "boot", image))
+    modules = []
+    for i, mod in enumerate(mods):
         src = os.path.join(ROOT, mod.path)
         if not os.path.exists(src):
             raise FileNotFoundError(f"{sc.path}: module {src} is missing")
         name = f"mod{i}-{os.path.basename(mod.path)}"
         shutil.copy(src, os.path.join(stage, "boot", name))
-        names.append(name)
-    cmdline = " ".join(x for x in (sc.hypervisor, extra_cmdline) if x)
+        modules.append((name, mod.cmdline))
     with open(os.path.join(stage, "boot", "grub", "grub.cfg"), "w") as f:
-        f.write(grub_cfg(sc, cmdline, names))
+        f.write(grub_cfg(sc.name, image, cmdline, modules))
     iso = out or os.path.join(build, f"{tag}.iso")
     res = subprocess.run(["grub-mkrescue", "-o", iso, stage], capture_output=True, text=True)
     if res.returncode != 0:
@@ -63,9 +122,11 @@ def main():
     ap.add_argument("scenario")
     ap.add_argument("--build", default="build")
     ap.add_argument("--append", default="", help="extra hypervisor command-line options")
+    ap.add_argument("--xen", action="store_true", help=f"boot the first kernel module on {XEN_IMAGE}")
     ap.add_argument("-o", "--output")
     args = ap.parse_args()
-    iso = build_iso(scn.load(args.scenario), args.build, args.append, args.output)
+    iso = build_iso(scn.load(args.scenario), args.build, args.append, args.output,
+                    "xen" if args.xen else "ours")
     print(f"  ISO     {os.path.relpath(iso)}")
 
 

@@ -36,11 +36,12 @@ def qemu_command(iso, sc, serial):
 
 @dataclass
 class BootResult:
-    status: int             # QEMU exit status, or None on timeout
+    status: int             # QEMU exit status, or None if QEMU was stopped (timeout, or Xen's last line)
     outcome: str            # poweroff, panic, ... ; "timeout"; "qemu-<status>" if unknown
     log: str
     log_path: str
     seconds: float
+    hypervisor: str = "ours"
 
 
 def strip_prefix(line):
@@ -48,29 +49,96 @@ def strip_prefix(line):
     return re.sub(r"^\(HV\) \[\s*\d+\.\d+\] ", "", line)
 
 
-def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None):
-    extra = sc.test_cmdline if extra_cmdline is None else extra_cmdline
-    iso = mkiso.build_iso(sc, build, extra)
-    log_path = log_path or os.path.join(ROOT, build, "logs", f"{sc.name}.log")
+# Xen never exits QEMU: these lines (common/shutdown.c: hwdom_shutdown, and
+# drivers/char/console.c: panic) say it has stopped for good. Only Xen's own
+# "(XEN) " lines count, so a guest cannot end its run by printing one.
+_XEN = r"\(XEN\) (?:\[[^\]]*\] )?"
+XEN_ENDINGS = [(re.compile(_XEN + p), outcome) for p, outcome in [
+    (r"Hardware Dom\d+ halted: halting machine", "poweroff"),
+    (r"Hardware Dom\d+ shutdown: rebooting machine", "reboot"),
+    (r"Hardware Dom\d+ shutdown: watchdog rebooting machine", "reboot"),
+    (r"Hardware Dom\d+ crashed", "crash"),
+    (r"Hardware Dom\d+ shutdown \(unknown reason", "crash"),
+    (r"Panic on CPU \d+", "panic"),
+]]
+XEN_SETTLE = 0.5            # after its last line, Xen may print a little more (a panic's tail)
+XEN_SETTLE_MAX = 5.0
+
+
+def xen_ending(text):
+    """The outcome named by the earliest of Xen's final lines in text, or None."""
+    found = [(m.start(), outcome) for rx, outcome in XEN_ENDINGS for m in [rx.search(text)] if m]
+    return min(found)[1] if found else None
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def _watch_xen(proc, log_path, timeout):
+    """Waits for Xen's final line, then for the log to go quiet, and stops QEMU.
+    Returns (status, outcome); status is None when this function stopped QEMU."""
+    deadline = time.monotonic() + timeout
+    outcome, size, quiet_since, settle_end = None, -1, None, None
+    while True:
+        status = proc.poll()
+        text = _read(log_path)
+        now = time.monotonic()
+        if outcome is None:
+            outcome = xen_ending(text)
+            if outcome is not None:
+                settle_end = now + XEN_SETTLE_MAX
+        if status is not None:
+            return status, outcome or exit_codes().get(status, f"qemu-{status}")
+        if outcome is not None:
+            if len(text) != size:
+                size, quiet_since = len(text), now
+            if now - quiet_since >= XEN_SETTLE or now >= settle_end:
+                break
+        elif now >= deadline:
+            outcome = "timeout"
+            break
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait()
+    return None, outcome
+
+
+def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hypervisor="ours"):
+    """Boots scenario sc once, captured. hypervisor "ours" runs until QEMU exits
+    (timeout: killed). "xen" boots sc's first kernel module as dom0 on Xen 4.17
+    (mkiso.build_iso) and stops QEMU at Xen's final line; its log is <name>.xen.log."""
+    if hypervisor == "xen":
+        extra = extra_cmdline or ""             # test-cmdline is for our hypervisor only
+        log_name = f"{sc.name}.xen.log"
+    else:
+        extra = sc.test_cmdline if extra_cmdline is None else extra_cmdline
+        log_name = f"{sc.name}.log"
+    iso = mkiso.build_iso(sc, build, extra, hypervisor=hypervisor)
+    log_path = log_path or os.path.join(ROOT, build, "logs", log_name)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     cmd = qemu_command(iso, sc, "stdio")
     start = time.monotonic()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            status = proc.wait(timeout=timeout or sc.timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            status = None
+        if hypervisor == "xen":
+            try:
+                status, outcome = _watch_xen(proc, log_path, timeout or sc.timeout)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        else:
+            try:
+                status = proc.wait(timeout=timeout or sc.timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                status = None
+            outcome = "timeout" if status is None else exit_codes().get(status, f"qemu-{status}")
     elapsed = time.monotonic() - start
-    with open(log_path, "rb") as f:
-        text = f.read().decode("utf-8", "replace").replace("\r\n", "\n")
-    if status is None:
-        outcome = "timeout"
-    else:
-        outcome = exit_codes().get(status, f"qemu-{status}")
-    return BootResult(status, outcome, text, log_path, elapsed)
+    return BootResult(status, outcome, _read(log_path), log_path, elapsed, hypervisor)
 
 
 def main():
@@ -79,19 +147,23 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--interactive", action="store_true", help="serial console on this terminal")
     ap.add_argument("--timeout", type=float)
+    ap.add_argument("--xen", action="store_true",
+                    help=f"boot the first kernel module as dom0 on Xen 4.17 ({mkiso.XEN_IMAGE}) instead")
     args = ap.parse_args()
     sc = scn.load(args.scenario)
+    hv = "xen" if args.xen else "ours"
     if args.interactive:
-        iso = mkiso.build_iso(sc, args.build)
-        print(f"Booting scenario '{sc.name}' in QEMU (TCG). Quit: Ctrl-A then X. Monitor: Ctrl-A then C.",
-              flush=True)
+        iso = mkiso.build_iso(sc, args.build, hypervisor=hv)
+        print(f"Booting scenario '{sc.name}'{' on Xen' if args.xen else ''} in QEMU (TCG). "
+              "Quit: Ctrl-A then X. Monitor: Ctrl-A then C.", flush=True)
         res = subprocess.run(qemu_command(iso, sc, "mon:stdio"))
         name = exit_codes().get(res.returncode)
         print(f"\nQEMU exited with status {res.returncode}" + (f" ({name})" if name else ""))
         sys.exit(0 if name in (None, "poweroff") else 1)
-    res = boot(sc, args.build, args.timeout)
+    res = boot(sc, args.build, args.timeout, hypervisor=hv)
     sys.stdout.write(res.log)
-    print(f"\n[{sc.name}: {res.outcome} after {res.seconds:.1f}s; log in {res.log_path}]")
+    on = " on Xen" if args.xen else ""
+    print(f"\n[{sc.name}{on}: {res.outcome} after {res.seconds:.1f}s; log in {res.log_path}]")
     sys.exit(0 if res.outcome == (sc.expect_exit or "poweroff") else 1)
 
 

@@ -12,15 +12,32 @@ A scenario is a small text file shared by `make run` and the boot tests:
     expect-exit: poweroff               poweroff | testfail | panic | reboot | crash
     expect-log: regex                   must match somewhere in the serial log (repeatable)
     expect-ktap: yes                    the log carries a KTAP run (default: yes if selftest)
+    differential: yes                   also boot the first kernel module as dom0 on Xen 4.17
+    xen-differs: case_name reason       a KTAP case whose result differs from Xen on purpose (repeatable)
 
 Module paths are relative to the repository root.
+
+Differential runs (`differential: yes`): the boot tests also boot the scenario's
+first kernel module (the first module that is an ELF file), with its command line
+unchanged and the non-ELF module right after it as its ramdisk, as dom0 on Xen 4.17
+(/boot/xen-4.17-amd64.gz) under the same QEMU command. Xen's command line is
+    console=com1 com1=115200,8n1 dom0_mem=M,max:M dom0_max_vcpus=1 noreboot
+with M the module's mem= option, else 32M; the scenario's `hypervisor:` and
+`test-cmdline:` lines are ours only and are not passed to Xen. Further kernel
+modules are not booted on Xen (it needs a toolstack for domUs). Each KTAP case
+must then get the same name at the same position and the same ok / not ok on
+Xen as on our hypervisor, Xen's run must be complete, and Xen's outcome must
+equal expect-exit. A case listed with `xen-differs:` (its name is the first word,
+the rest a one-line reason; the case must also be listed in
+docs/differences-from-xen.md as `<scenario>:<case>`) must instead DIFFER in
+ok / not ok, so the list stays honest.
 """
 import os
 import shlex
 from dataclasses import dataclass, field
 
 KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
-        "expect-log", "expect-ktap"}
+        "expect-log", "expect-ktap", "differential", "xen-differs"}
 
 
 @dataclass
@@ -41,10 +58,16 @@ class Scenario:
     expect_exit: str = ""
     expect_log: list = field(default_factory=list)
     expect_ktap: bool = False
+    differential: bool = False
+    xen_differs: dict = field(default_factory=dict)   # KTAP case name -> reason
 
 
 class ScenarioError(Exception):
     pass
+
+
+def yes(value):
+    return value.lower() in ("yes", "true", "1")
 
 
 def load(path):
@@ -80,6 +103,19 @@ def load(path):
             elif key == "expect-log":
                 sc.expect_log.append(value)
             elif key == "expect-ktap":
-                ktap = value.lower() in ("yes", "true", "1")
+                ktap = yes(value)
+            elif key == "differential":
+                sc.differential = yes(value)
+            elif key == "xen-differs":
+                parts = value.split(None, 1)
+                if len(parts) < 2:
+                    raise ScenarioError(f"{path}:{lineno}: xen-differs needs a case name and a reason")
+                if parts[0] in sc.xen_differs:
+                    raise ScenarioError(f"{path}:{lineno}: xen-differs: {parts[0]} listed twice")
+                sc.xen_differs[parts[0]] = parts[1]
+    if sc.xen_differs and not sc.differential:
+        raise ScenarioError(f"{path}: xen-differs lines need 'differential: yes'")
+    if sc.differential and not sc.modules:
+        raise ScenarioError(f"{path}: 'differential: yes' needs a kernel module to boot on Xen")
     sc.expect_ktap = ktap if ktap is not None else "selftest" in sc.hypervisor.split()
     return sc

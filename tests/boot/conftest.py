@@ -1,5 +1,7 @@
 """Boot tests: every scenario with an expect-exit line is booted once (two at a
-time), and each KTAP case it prints becomes its own pytest test."""
+time), and each KTAP case it prints becomes its own pytest test. A scenario with
+`differential: yes` is also booted on Xen 4.17 in the same pool, and each of its
+KTAP cases gets a `<scenario>:<case>@xen` test comparing the two runs."""
 import glob
 import os
 import sys
@@ -16,8 +18,17 @@ import scenario as scn  # noqa: E402
 BUILD = os.environ.get("BUILD", "build")
 PARALLEL_BOOTS = 2
 
+XEN_IMAGE = run_qemu.mkiso.XEN_IMAGE
+XEN_MISSING = (f"differential run skipped: Xen 4.17 is not installed ({XEN_IMAGE} is missing; "
+               "apt-get install xen-hypervisor-4.17-amd64)")
+
 _lock = threading.Lock()
 _results = {}
+_xen_results = {}           # scenario name -> BootResult, or the exception that stopped the boot
+
+
+def xen_available():
+    return os.path.exists(XEN_IMAGE)
 
 
 def test_scenarios():
@@ -25,15 +36,37 @@ def test_scenarios():
     return [sc for sc in map(scn.load, paths) if sc.expect_exit]
 
 
+def _boot_xen(sc):
+    try:
+        return run_qemu.boot(sc, BUILD, hypervisor="xen")
+    except Exception as e:      # only this scenario's differential tests fail
+        return e
+
+
 def boot_all():
-    """Boots every test scenario once; later calls return the same results."""
+    """Boots every test scenario once, and each differential one on Xen too (when
+    Xen is installed), PARALLEL_BOOTS at a time; later calls return the same results."""
     with _lock:
         if not _results:
             scs = test_scenarios()
+            jobs = [(sc, "ours") for sc in scs]
+            if xen_available():
+                jobs += [(sc, "xen") for sc in scs if sc.differential]
             with ThreadPoolExecutor(PARALLEL_BOOTS) as pool:
-                for sc, res in zip(scs, pool.map(lambda s: run_qemu.boot(s, BUILD), scs)):
-                    _results[sc.name] = (sc, res)
+                runs = pool.map(lambda j: _boot_xen(j[0]) if j[1] == "xen" else run_qemu.boot(j[0], BUILD),
+                                jobs)
+                for (sc, hv), res in zip(jobs, runs):
+                    if hv == "xen":
+                        _xen_results[sc.name] = res
+                    else:
+                        _results[sc.name] = (sc, res)
         return _results
+
+
+def xen_results():
+    """Scenario name -> Xen BootResult (or exception), after boot_all(); empty without Xen."""
+    boot_all()
+    return _xen_results
 
 
 def pytest_generate_tests(metafunc):
@@ -51,3 +84,18 @@ def pytest_generate_tests(metafunc):
                 params.append((name, case))
                 ids.append(f"{name}:{case.name}")
         metafunc.parametrize("ktap_case", params, ids=ids)
+    if "xen_scenario" in metafunc.fixturenames:
+        metafunc.parametrize("xen_scenario", [sc.name for sc in test_scenarios() if sc.differential])
+    if "xen_case" in metafunc.fixturenames:
+        # One test per KTAP position reported by either run: (scenario, 0-based index).
+        params, ids = [], []
+        for name, (sc, res) in boot_all().items():
+            if not (sc.differential and sc.expect_ktap):
+                continue
+            ours = ktap.parse(res.log).cases
+            xen = _xen_results.get(name)
+            theirs = ktap.parse(xen.log).cases if isinstance(xen, run_qemu.BootResult) else []
+            for i in range(max(len(ours), len(theirs))):
+                params.append((name, i))
+                ids.append(f"{name}:{(ours if i < len(ours) else theirs)[i].name}@xen")
+        metafunc.parametrize("xen_case", params, ids=ids)
