@@ -4,6 +4,7 @@
 #include <hv/machine.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
+#include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/pv.h>
 #include <public/errno.h>
@@ -12,6 +13,7 @@
 struct domain domains[MAX_DOMAINS];
 struct vcpu *current;
 struct domain *dom0;
+#define NO_PAGE 0xffffffffu                 /* end of a page list */
 uint64_t frames_free_before_domains;
 
 struct domain *domain_create(const char *name, bool privileged)
@@ -37,38 +39,80 @@ struct domain *domain_create(const char *name, bool privileged)
     return NULL;
 }
 
+void domain_adopt_page(struct domain *d, pfn_t pfn)
+{
+    /* Never hand a guest another owner's old contents. */
+    memset(__va(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+    struct page_info *pg = pfn_to_page(pfn);
+    pg->owner = d->id;
+    pg->prev = NO_PAGE;
+    pg->next = d->page_list == INVALID_PFN ? NO_PAGE : (uint32_t)d->page_list;
+    if (d->page_list != INVALID_PFN)
+        pfn_to_page(d->page_list)->prev = (uint32_t)pfn;
+    d->page_list = pfn;
+    d->tot_pages++;
+}
+
 pfn_t domain_alloc_page(struct domain *d)
 {
     if (d->tot_pages >= d->max_pages)
         return INVALID_PFN;
     pfn_t pfn = alloc_frame();
-    if (pfn == INVALID_PFN)
-        return INVALID_PFN;
-    /* Never hand a guest another owner's old contents. */
-    memset(__va(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
-    struct page_info *pg = pfn_to_page(pfn);
-    pg->owner = d->id;
-    pg->next = (uint32_t)d->page_list;
-    d->page_list = pfn;
-    d->tot_pages++;
+    if (pfn != INVALID_PFN)
+        domain_adopt_page(d, pfn);
     return pfn;
 }
 
+/* Unlinks pfn from d's page list. */
+static void unlink_page(struct domain *d, pfn_t pfn)
+{
+    struct page_info *pg = pfn_to_page(pfn);
+    if (pg->prev == NO_PAGE)
+        d->page_list = pg->next == NO_PAGE ? INVALID_PFN : pg->next;
+    else
+        pfn_to_page(pg->prev)->next = pg->next;
+    if (pg->next != NO_PAGE)
+        pfn_to_page(pg->next)->prev = pg->prev;
+    d->tot_pages--;
+}
+
+void domain_release_page(struct domain *d, pfn_t pfn)
+{
+    unlink_page(d, pfn);
+    pfn_to_page(pfn)->owner = PAGE_OWNER_HYPERVISOR;
+    free_frame(pfn);
+}
+
+/*
+ * Returns every frame of d: first the domain drops its own references
+ * (pins, base pointers), which cascades through its page tables; a frame
+ * still referenced after that (mapped by dom0) becomes an orphan, freed
+ * with its last reference.
+ */
 static void domain_free_pages(struct domain *d)
 {
-    uint64_t freed = 0;
+    uint64_t freed = 0, orphaned = 0, owned = d->tot_pages;
+    arch_domain_relinquish(d);
     while (d->page_list != INVALID_PFN) {
         pfn_t pfn = d->page_list;
         struct page_info *pg = pfn_to_page(pfn);
-        d->page_list = pg->next == 0xffffffffu ? INVALID_PFN : pg->next;
-        pg->owner = DOMID_INVALID;
+        unlink_page(d, pfn);
+        set_gpfn_from_mfn(pfn, ~0ull);
+        if (pg->count) {
+            pg->owner = PAGE_OWNER_ORPHAN;
+            orphaned++;
+            continue;
+        }
+        pg->owner = PAGE_OWNER_HYPERVISOR;
+        pg->type_info = PGT_none;
         free_frame(pfn);
         freed++;
     }
-    if (freed != d->tot_pages)
-        panic("domain %s: freed %llu frames but owned %llu", d->name, (unsigned long long)freed,
-              (unsigned long long)d->tot_pages);
-    d->tot_pages = 0;
+    if (d->tot_pages || freed + orphaned != owned)
+        panic("domain %s: page list out of step with its count (%llu owned)", d->name, (unsigned long long)owned);
+    if (orphaned)
+        printk(LOG_WARN "domain %u (%s): %llu frames still referenced by other domains; freed when released\n",
+               d->id, d->name, (unsigned long long)orphaned);
 }
 
 static const char *reason_name(unsigned int reason)

@@ -10,6 +10,8 @@ typedef int64_t (*hypercall_entry_t)(const uint64_t a[5]);
 #define HC2(n, t1, t2) static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0], (t2)a[1]); }
 #define HC3(n, t1, t2, t3) \
     static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0], (t2)a[1], (t3)a[2]); }
+#define HC4(n, t1, t2, t3, t4) \
+    static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0], (t2)a[1], (t3)a[2], (t4)a[3]); }
 
 HC1(set_trap_table, uint64_t)
 HC2(set_gdt, uint64_t, unsigned int)
@@ -26,6 +28,12 @@ HC2(set_segment_base, unsigned int, uint64_t)
 HC2(sched_op, unsigned int, uint64_t)
 HC2(callback_op, unsigned int, uint64_t)
 HC1(domctl, uint64_t)
+HC2(multicall, uint64_t, unsigned int)
+HC2(memory_op, uint64_t, uint64_t)
+HC4(mmu_update, uint64_t, unsigned int, uint64_t, unsigned int)
+HC4(mmuext_op, uint64_t, unsigned int, uint64_t, unsigned int)
+HC3(update_va_mapping, uint64_t, uint64_t, uint64_t)
+HC4(update_va_mapping_otherdomain, uint64_t, uint64_t, uint64_t, unsigned int)
 
 static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_set_trap_table] = hc_set_trap_table,
@@ -43,6 +51,12 @@ static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_sched_op] = hc_sched_op,
     [__HYPERVISOR_callback_op] = hc_callback_op,
     [__HYPERVISOR_domctl] = hc_domctl,
+    [__HYPERVISOR_multicall] = hc_multicall,
+    [__HYPERVISOR_memory_op] = hc_memory_op,
+    [__HYPERVISOR_mmu_update] = hc_mmu_update,
+    [__HYPERVISOR_mmuext_op] = hc_mmuext_op,
+    [__HYPERVISOR_update_va_mapping] = hc_update_va_mapping,
+    [__HYPERVISOR_update_va_mapping_otherdomain] = hc_update_va_mapping_otherdomain,
 };
 
 int64_t hypercall_dispatch(uint64_t nr, const uint64_t args[5])

@@ -12,6 +12,19 @@ static uint64_t opt_mem_limit;          /* mem=: ignore RAM above this address *
 boot_param_size("mem", opt_mem_limit);
 
 static struct range usable[MEMMAP_MAX_RANGES];
+static const struct boot_info *boot_map;
+
+bool mfn_is_ram(uint64_t mfn)
+{
+    uint64_t pa = mfn << PAGE_SHIFT;
+    for (unsigned int i = 0; i < boot_map->nr_mmap; i++) {
+        const struct mem_region *r = &boot_map->mmap[i];
+        bool ramlike = r->type == MEM_AVAILABLE || r->type == MEM_ACPI_RECLAIM || r->type == MEM_ACPI_NVS;
+        if (ramlike && pa + PAGE_SIZE > r->start && pa < r->end)
+            return true;
+    }
+    return false;
+}
 
 static void add_ranges(const struct range *r, int n, uint64_t lo, uint64_t hi)
 {
@@ -26,6 +39,8 @@ void memory_init(const struct boot_info *bi, uint64_t mbi_pa)
 {
     struct range reserved[BOOT_MAX_MODULES + 4];
     unsigned int nres = 0;
+
+    boot_map = bi;
 
     /* Low memory holds BIOS data and will hold real-mode trampolines. */
     reserved[nres++] = (struct range){ 0, MiB(1) };

@@ -120,6 +120,19 @@ pfn_t alloc_frames(unsigned int order)
     return pfn;
 }
 
+void page_alloc_split(pfn_t pfn, unsigned int order)
+{
+    if (pfn >= nr_frames || frames[pfn].state != PGS_ALLOCATED || frames[pfn].order != order)
+        page_alloc_bug("split of a block that is not allocated with this order", pfn);
+    for (pfn_t p = pfn; p < pfn + ((pfn_t)1 << order); p++) {
+        frames[p].state = PGS_ALLOCATED;
+        frames[p].order = 0;
+        frames[p].owner = frames[pfn].owner;
+        frames[p].type_info = PGT_none;
+        frames[p].count = 0;
+    }
+}
+
 void free_frames(pfn_t pfn, unsigned int order)
 {
     if (pfn >= nr_frames || order > MAX_ORDER || (pfn & (((pfn_t)1 << order) - 1)))

@@ -23,6 +23,11 @@ void sched_yield(void)
     need_resched = true;
 }
 
+bool sched_should_preempt(void)
+{
+    return need_resched;
+}
+
 void sched_tick(void)
 {
     if (slice_left && --slice_left == 0)

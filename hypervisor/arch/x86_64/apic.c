@@ -93,3 +93,9 @@ void apic_self_nmi(void)
     for (int i = 0; i < 100000 && (apic_read(APIC_ICR_LO) & APIC_ICR_BUSY); i++)
         cpu_relax();
 }
+
+bool mfn_is_hypervisor_mmio(uint64_t mfn)
+{
+    uint64_t lapic = (rdmsr(MSR_APIC_BASE) & 0xffffff000ull) >> PAGE_SHIFT;
+    return mfn == lapic || (madt.ioapic_addr && mfn == madt.ioapic_addr >> PAGE_SHIFT);
+}

@@ -167,6 +167,11 @@ void m2p_init(uint64_t nr_frames)
     memset(machine_to_phys, 0xff, PAGE_SIZE << order);
 }
 
+uint64_t m2p_max_mfn(void)
+{
+    return m2p_entries - 1;
+}
+
 void set_gpfn_from_mfn(uint64_t mfn, uint64_t gpfn)
 {
     if (mfn < m2p_entries)

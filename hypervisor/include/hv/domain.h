@@ -47,8 +47,9 @@ struct domain {
     int shutdown_code;                  /* SCHEDOP_shutdown_code, -1 if none */
 
     /* Memory: every frame the domain owns is on this list (page_info links). */
-    pfn_t page_list;                    /* head, INVALID_PFN if empty */
+    pfn_t page_list;                    /* head, INVALID_PFN if empty; doubly linked */
     uint64_t tot_pages, max_pages;
+    uint64_t nr_boot_pages;             /* pseudo-physical size given by the builder */
 
     struct shared_info *shared_info;    /* through the direct map */
     pfn_t shared_info_mfn;
@@ -59,6 +60,7 @@ struct domain {
     size_t con_len;
 
     uint64_t hypercalls[64];            /* count by hypercall number */
+    uint64_t pt_updates;                /* page-table entries changed for it */
     struct vcpu vcpu[1];
 };
 
@@ -74,6 +76,10 @@ struct domain *domain_create(const char *name, bool privileged);
 
 /* Gives d one zeroed frame it owns; INVALID_PFN when memory or the quota runs out. */
 pfn_t domain_alloc_page(struct domain *d);
+/* Makes an allocated order-0 frame d's (zeroing it); the caller checked the quota. */
+void domain_adopt_page(struct domain *d, pfn_t pfn);
+/* Takes an unreferenced frame back from d and frees it. */
+void domain_release_page(struct domain *d, pfn_t pfn);
 
 /*
  * Stops d for good with a SHUTDOWN_* reason: its vCPUs go offline, its

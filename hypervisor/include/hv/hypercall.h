@@ -17,6 +17,12 @@ int64_t do_sched_op(unsigned int cmd, uint64_t arg);
 int64_t do_sched_op_compat(unsigned int cmd, uint64_t arg);
 int64_t do_vm_assist(unsigned int cmd, unsigned int type);
 int64_t do_domctl(uint64_t op);
+int64_t do_multicall(uint64_t list, unsigned int nr);
+int64_t do_memory_op(uint64_t cmd, uint64_t arg);
+int64_t do_mmu_update(uint64_t reqs, unsigned int count, uint64_t done, unsigned int foreigndom);
+int64_t do_mmuext_op(uint64_t ops, unsigned int count, uint64_t done, unsigned int foreigndom);
+int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
+int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, unsigned int domid);
 
 /* x86-64 PV CPU model (arch/x86_64/pv/). */
 int64_t do_set_trap_table(uint64_t traps);

@@ -14,4 +14,7 @@
  */
 void memory_init(const struct boot_info *bi, uint64_t mbi_pa);
 
+/* True if machine frame mfn is RAM (available or ACPI) in the firmware map. */
+bool mfn_is_ram(uint64_t mfn);
+
 #endif

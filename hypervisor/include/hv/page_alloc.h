@@ -42,7 +42,8 @@ _Static_assert(sizeof(struct page_info) == 32, "page_info size");
 #define PGT_seg_desc    5u
 #define PGT_writable    6u
 #define PGT_TYPE_MASK   0xfu
-#define PGT_pinned      (1u << 4)
+#define PGT_pinned      (1u << 4)   /* a guest pin holds one type reference */
+#define PGT_validating  (1u << 5)   /* entries being validated: the type is not yet usable */
 
 static inline bool page_is_pagetable(const struct page_info *pg)
 {
@@ -52,6 +53,8 @@ static inline bool page_is_pagetable(const struct page_info *pg)
 
 /* Owner of frames the hypervisor keeps for itself (the value of DOMID_XEN). */
 #define PAGE_OWNER_HYPERVISOR   0x7ff2u
+/* Owner of a frame whose domain is gone but which others still reference. */
+#define PAGE_OWNER_ORPHAN       0x7ff3u
 
 /* Takes over table[0..nr_frames), all reserved; frames become free only via add_range. */
 void page_alloc_init(struct page_info *table, pfn_t nr_frames);
@@ -62,6 +65,8 @@ void page_alloc_add_range(pfn_t start, pfn_t end);
 
 /* 2^order contiguous, naturally aligned frames, or INVALID_PFN. */
 pfn_t alloc_frames(unsigned int order);
+/* Turns an allocated 2^order block into 2^order order-0 allocations, freed one by one. */
+void page_alloc_split(pfn_t pfn, unsigned int order);
 /* Returns a block from alloc_frames; a mismatched order or double free is a bug. */
 void free_frames(pfn_t pfn, unsigned int order);
 

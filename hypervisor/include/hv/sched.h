@@ -14,6 +14,7 @@ void sched_vcpu_start(struct vcpu *v);  /* offline -> runnable */
 void sched_vcpu_stopped(struct vcpu *v);/* its domain shut down */
 void sched_yield(void);                 /* current gives up the rest of its slice */
 void sched_tick(void);                  /* from the timer interrupt */
+bool sched_should_preempt(void);        /* the running vCPU's slice is over */
 
 /* On the way to a guest: returns the vCPU to run next, halting while none can run. */
 struct vcpu *sched_pick(void);

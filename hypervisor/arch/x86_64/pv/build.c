@@ -6,6 +6,7 @@
 #include <public/features.h>
 #include <asm/desc.h>
 #include <asm/mm.h>
+#include <asm/pagetable.h>
 #include <asm/pv.h>
 
 #define fail(...) (snprintf(err, errlen, __VA_ARGS__), -1)
@@ -85,22 +86,6 @@ static int build_page_tables(const struct builder *b, char *err, size_t errlen)
     }
     init_guest_l4(l4);
 
-    /* Type the bootstrap tables (L4 pinned) so nothing else may ever write them. */
-    static const uint32_t level_type[] = { 0, PGT_l1, PGT_l2, PGT_l3, PGT_l4 };
-    for (uint64_t va = l->pt_start; va < next_pt; va += PAGE_SIZE) {
-        struct page_info *pg = pfn_to_page(va_to_mfn(b, va));
-        pg->type_info = va == l->pt_start ? PGT_l4 | PGT_pinned : 0;
-    }
-    for (uint64_t va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
-        /* Walk once more to learn each table's level. */
-        pte_t *t = l4;
-        static unsigned int (*const idx[])(uint64_t) = { NULL, l1_index, l2_index, l3_index, l4_index };
-        for (int lvl = 4; lvl > 1; lvl--) {
-            pte_t e = t[idx[lvl](va)];
-            pfn_to_page(pte_addr(e) >> PAGE_SHIFT)->type_info = level_type[lvl - 1];
-            t = __va(pte_addr(e));
-        }
-    }
     return 0;
 }
 
@@ -212,7 +197,18 @@ int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, 
     av->regs.cs = RING3_CS64;
     av->regs.ss = RING3_DS;
     av->kernel_mode = true;
-    av->guest_table = va_to_mfn(&b, l.pt_start) << PAGE_SHIFT;
+    /*
+     * The tables go through the same validation as any the guest builds:
+     * the L4 is pinned, and the vCPU's base pointer holds a second reference.
+     */
+    uint64_t l4_mfn = va_to_mfn(&b, l.pt_start);
+    if (get_page_type(l4_mfn, PGT_l4, d) || get_page_type(l4_mfn, PGT_l4, d)) {
+        (void)fail("build: the bootstrap page tables do not validate");
+        goto out;
+    }
+    pfn_to_page(l4_mfn)->type_info |= PGT_pinned;
+    av->guest_table = l4_mfn << PAGE_SHIFT;
+    d->nr_boot_pages = a->nr_pages;
 
     printk("domain %u (%s): %s kernel \"%s\" %#llx-%#llx, entry %#llx, %llu MiB\n", d->id, d->name,
            d->privileged ? "privileged" : "unprivileged", x->guest_os, (unsigned long long)img.virt_kstart,

@@ -109,3 +109,43 @@ int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
     }
     return 0;
 }
+
+/*
+ * Local descriptor tables (MMUEXT_SET_LDT): validated and copied, like the
+ * GDT, into one page per domain (512 entries at most), and installed
+ * through the LDT descriptor in our reserved GDT page.
+ */
+#define LDT_MAX_ENTS 512
+static uint64_t ldt_copy[MAX_DOMAINS][LDT_MAX_ENTS] __aligned(4096);
+
+void pv_load_ldt(const struct vcpu *v)
+{
+    unsigned int n = v->arch.ldt_ents;
+    if (!n) {
+        __asm__ volatile("lldt %w0" :: "r"(0));
+        return;
+    }
+    uint64_t base = (uint64_t)ldt_copy[v->domain->id], limit = n * 8 - 1;
+    gdt[LDT_SEL >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82ull << 40) |
+                        ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+    gdt[(LDT_SEL >> 3) + 1] = base >> 32;
+    __asm__ volatile("lldt %w0" :: "r"(LDT_SEL));
+}
+
+int pv_set_ldt(struct vcpu *v, uint64_t base, unsigned int ents)
+{
+    static uint64_t staged[LDT_MAX_ENTS];
+
+    if (ents > LDT_MAX_ENTS || (base & (PAGE_SIZE - 1)))
+        return -XEN_EINVAL;
+    if (ents && copy_from_guest(staged, base, ents * sizeof(uint64_t)))
+        return -XEN_EINVAL;
+    for (unsigned int i = 0; i < ents; i++)
+        if (!check_descriptor(&staged[i]))
+            return -XEN_EINVAL;
+    memcpy(ldt_copy[v->domain->id], staged, ents * sizeof(uint64_t));
+    v->arch.ldt_base = base;
+    v->arch.ldt_ents = ents;
+    pv_load_ldt(v);
+    return 0;
+}

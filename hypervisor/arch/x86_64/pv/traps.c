@@ -302,6 +302,7 @@ static void context_switch(struct vcpu *prev, struct vcpu *next, struct cpu_regs
     *regs = next->arch.regs;
     write_cr3(current_cr3(next));
     pv_load_gdt(next);
+    pv_load_ldt(next);
     load_segments(&next->arch);
     __asm__ volatile("fxrstor64 %0" :: "m"(next->arch.fpu));
     if (next->arch.fpu_ts)

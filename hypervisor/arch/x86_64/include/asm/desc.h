@@ -18,6 +18,7 @@
 #define RING3_DS        0xe02b
 #define RING3_CS64      0xe033
 #define TSS_SEL         0xe040
+#define LDT_SEL         0xe050      /* the running guest's LDT (two slots) */
 
 /* Interrupt stack table slots (1-based, as the IDT gate encodes them). */
 #define IST_NMI         1

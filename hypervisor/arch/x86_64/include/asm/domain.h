@@ -25,6 +25,8 @@ struct arch_vcpu {
     bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */
     uint64_t gdt_frames[14];        /* set_gdt: guest frames backing entries 0.. */
     unsigned int gdt_ents;
+    uint64_t ldt_base;              /* MMUEXT_SET_LDT */
+    unsigned int ldt_ents;
     uint16_t ds, es, fs, gs;        /* guest selectors, saved across switches */
     uint8_t fpu[512] __attribute__((aligned(16)));  /* FXSAVE image of x87/SSE state */
 };

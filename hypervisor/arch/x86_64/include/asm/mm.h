@@ -26,6 +26,9 @@ void map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
 /* Physical address behind va in the hypervisor's tables, or ~0 if unmapped. */
 uint64_t virt_to_phys_walk(uint64_t va);
 
+/* True for the frames of device memory the hypervisor drives itself (APICs). */
+bool mfn_is_hypervisor_mmio(uint64_t mfn);
+
 /* Machine address of the idle (hypervisor-only) L4. */
 extern uint64_t idle_l4_pa;
 
@@ -36,5 +39,6 @@ void init_guest_l4(pte_t *l4);
 extern uint64_t *machine_to_phys;
 void m2p_init(uint64_t nr_frames);
 void set_gpfn_from_mfn(uint64_t mfn, uint64_t gpfn);
+uint64_t m2p_max_mfn(void);
 
 #endif

@@ -29,6 +29,9 @@ __noreturn void pv_start_guests(void);
 /* Drops the CPU's use of d's page tables before its memory is freed. */
 void arch_domain_teardown(struct domain *d);
 
+/* Drops d's own references to its frames (pins, base pointers), releasing its page tables. */
+void arch_domain_relinquish(struct domain *d);
+
 /* Logs v's registers and guest mode for a crash report. */
 void arch_show_guest_state(const struct vcpu *v);
 
@@ -46,6 +49,10 @@ void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code);
 
 /* Puts v's validated GDT entries into the live GDT (below the reserved page). */
 void pv_load_gdt(const struct vcpu *v);
+
+/* LDT of v (MMUEXT_SET_LDT): validated copy installed through LDT_SEL. */
+int pv_set_ldt(struct vcpu *v, uint64_t base, unsigned int ents);
+void pv_load_ldt(const struct vcpu *v);
 
 /* The frame at the top of the hypervisor stack: the running guest's registers. */
 struct cpu_regs *guest_regs(void);

@@ -1,0 +1,72 @@
+/*
+ * Guest page tables, validated: reference counting of machine frames and the
+ * rules a 64-bit PV guest's page-table entries must follow. Pure logic over
+ * the frame table (host-tested); the hypercalls live in pv/mm.c.
+ *
+ * Counts (in struct page_info):
+ *   count       every reference: each mapping, each page-table link to a
+ *               lower table, each pin, each use as a base pointer.
+ *   type_info   the frame's type (PGT_*) and, in bits 8-31, how many of
+ *               those references need that type: writable mappings for
+ *               PGT_writable; links, pins and base-pointer uses for PGT_lN.
+ *               A frame changes type only while its type count is 0, and a
+ *               page table becomes one only after every entry validates.
+ * Rules for a present entry (anything not present is always accepted):
+ *   L1  maps a frame of the domain (dom0 also I/O memory outside RAM);
+ *       writable only if that frame can be PGT_writable (never a page table
+ *       or descriptor page); no reserved bits (52-62); no superpages above.
+ *       _PAGE_USER is forced on and _PAGE_GLOBAL stripped, as Xen does.
+ *   L2  points at a frame of the domain that validates as an L1; no PSE.
+ *   L3  points at an L2; no PSE.   L4  points at an L3 (guest slots only;
+ *       the hypervisor's slots are ours and are refused).
+ */
+#ifndef ASM_PAGETABLE_H
+#define ASM_PAGETABLE_H
+
+#include <hv/domain.h>
+#include <asm/page.h>
+
+#define PGT_COUNT_SHIFT     8
+#define PGT_COUNT_ONE       (1u << PGT_COUNT_SHIFT)
+#define PGT_COUNT_MASK      (~0u << PGT_COUNT_SHIFT)
+
+static inline unsigned int page_type(const struct page_info *pg) { return pg->type_info & PGT_TYPE_MASK; }
+static inline unsigned int page_type_count(const struct page_info *pg) { return pg->type_info >> PGT_COUNT_SHIFT; }
+
+/* Supplied by the environment: the hypervisor's direct map, or a host test's fake RAM. */
+void *pv_frame_ptr(uint64_t mfn);
+/* Writes the hypervisor's own slots into a guest L4 (environment hook). */
+void pv_init_l4_slots(pte_t *l4);
+/* True if d may map mfn as I/O memory (dom0, frames outside RAM that we do not drive). */
+bool pv_iomem_allowed(const struct domain *d, uint64_t mfn);
+
+/* General reference: d must own the frame. 0 or -XEN_EINVAL. */
+int get_page(uint64_t mfn, const struct domain *d);
+void put_page(uint64_t mfn);
+
+/*
+ * Typed reference (plus a general one). The first reference of a page-table
+ * type validates every entry, taking their references; it fails with
+ * -XEN_EINVAL if any entry breaks a rule or the frame has another type.
+ */
+int get_page_type(uint64_t mfn, unsigned int type, struct domain *d);
+void put_page_type(uint64_t mfn);
+
+/* Guest L4 slots the hypervisor keeps for itself (256..271). */
+static inline bool l4_slot_is_hypervisor(unsigned int i) { return i >= 256 && i < 272; }
+
+/*
+ * Replaces entry idx of page-table frame mfn (level 1-4, already validated
+ * and owned by d) with new_e: validates and references the new entry, then
+ * releases the old. With preserve_ad the old A/D bits are kept. Returns 0 or
+ * a negative Xen errno. New L1 entries map frames of pg_owner (d itself, or
+ * the foreign domain dom0 works on). *flush is set when a mapping was removed or
+ * narrowed, so the caller must flush the TLB before the frame can be reused.
+ */
+int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
+                    bool preserve_ad, bool *flush);
+
+/* Validates a whole table as `level` (used by get_page_type); exposed for tests. */
+int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level);
+
+#endif

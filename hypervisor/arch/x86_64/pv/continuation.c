@@ -1,0 +1,23 @@
+/* Hypercall continuations for PV guests: rewind RIP onto the SYSCALL with new arguments. */
+#include <hv/continuation.h>
+#include <hv/sched.h>
+#include <asm/pv.h>
+
+bool in_multicall;
+
+bool hypercall_preempt_check(void)
+{
+    return !in_multicall && sched_should_preempt();
+}
+
+int64_t hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    struct cpu_regs *regs = guest_regs();
+    regs->rdi = a1;
+    regs->rsi = a2;
+    regs->rdx = a3;
+    regs->r10 = a4;
+    regs->r8 = a5;
+    regs->rip -= 2;                         /* back onto the syscall instruction of the stub */
+    return (int64_t)nr;                     /* becomes rax: the hypercall number again */
+}

@@ -1,0 +1,362 @@
+/*
+ * PV memory hypercalls: mmu_update, update_va_mapping(_otherdomain) and
+ * mmuext_op over the validated page tables of pagetable.c. Batches stop at
+ * the first failure and report how far they got; long batches continue
+ * later (hypercall continuations) so other domains keep running.
+ */
+#include <hv/continuation.h>
+#include <hv/hypercall.h>
+#include <hv/memory.h>
+#include <hv/printk.h>
+#include <public/errno.h>
+#include <asm/cpu.h>
+#include <asm/guest_access.h>
+#include <asm/mm.h>
+#include <asm/pagetable.h>
+#include <asm/pv.h>
+
+/* Set in a batch's count by its continuation: the done counter is already running. */
+#define MMU_UPDATE_PREEMPTED    0x80000000u
+
+/* ---- environment of pagetable.c ---------------------------------------- */
+
+void *pv_frame_ptr(uint64_t mfn) { return __va(mfn << PAGE_SHIFT); }
+void pv_init_l4_slots(pte_t *l4) { init_guest_l4(l4); }
+
+bool pv_iomem_allowed(const struct domain *d, uint64_t mfn)
+{
+    /* dom0 drives the devices: it may map memory that is not RAM, except our own MMIO. */
+    if (!d->privileged || mfn_is_ram(mfn))
+        return false;
+    return !mfn_is_hypervisor_mmio(mfn);
+}
+
+static void flush_tlb_local(void)
+{
+    write_cr3(read_cr3());                  /* guest mappings are never global */
+}
+
+/* Which domain an operation's frames belong to: the caller, or one dom0 names. */
+static struct domain *owner_domain(struct domain *d, unsigned int domid, int *err)
+{
+    if (domid == DOMID_SELF || domid == d->id)
+        return d;
+    if (!d->privileged) {
+        *err = -XEN_EPERM;
+        return NULL;
+    }
+    if (domid == DOMID_IO)
+        return d;                           /* I/O memory: checked per frame */
+    if (domid >= MAX_DOMAINS || domains[domid].state != DOMAIN_RUNNING) {
+        *err = -XEN_ESRCH;
+        return NULL;
+    }
+    return &domains[domid];
+}
+
+/* ---- mmu_update ---------------------------------------------------------- */
+
+int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsigned int foreigndom)
+{
+    struct domain *d = current->domain;
+    uint32_t done = 0;
+    int err = 0;
+    bool flush = false;
+    int64_t rc = 0;
+
+    if (count & MMU_UPDATE_PREEMPTED) {
+        count &= ~MMU_UPDATE_PREEMPTED;
+        if (pdone && copy_from_guest(&done, pdone, sizeof(done)))
+            return -XEN_EFAULT;
+    }
+    struct domain *pg_owner = owner_domain(d, foreigndom & 0xffff, &err);
+    struct domain *pt_owner = (foreigndom >> 16) ? owner_domain(d, (foreigndom >> 16) - 1, &err) : d;
+    if (!pg_owner || !pt_owner)
+        return err;
+
+    unsigned int i;
+    for (i = 0; i < count; i++) {
+        if (i && hypercall_preempt_check()) {
+            if (flush)
+                flush_tlb_local();
+            if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
+                return -XEN_EFAULT;
+            return hypercall_continue(__HYPERVISOR_mmu_update, ureqs + (uint64_t)i * sizeof(struct mmu_update),
+                                      (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
+        }
+        struct mmu_update req;
+        if (copy_from_guest(&req, ureqs + (uint64_t)i * sizeof(req), sizeof(req))) {
+            rc = -XEN_EFAULT;
+            break;
+        }
+        uint64_t maddr = req.ptr & ~3ull, mfn = maddr >> PAGE_SHIFT;
+        switch (req.ptr & 3) {
+        case MMU_NORMAL_PT_UPDATE:
+        case MMU_PT_UPDATE_PRESERVE_AD:
+            if (maddr & 7) {
+                rc = -XEN_EINVAL;
+                break;
+            }
+            rc = pt_update_entry(pt_owner, pg_owner, mfn, (unsigned int)((maddr & (PAGE_SIZE - 1)) / 8), req.val,
+                                 (req.ptr & 3) == MMU_PT_UPDATE_PRESERVE_AD, &flush);
+            d->pt_updates += rc == 0;
+            break;
+        case MMU_MACHPHYS_UPDATE: {
+            const struct page_info *pg = pfn_to_page(mfn);
+            if (!pg || pg->state != PGS_ALLOCATED || pg->owner != pg_owner->id)
+                rc = -XEN_EINVAL;
+            else
+                set_gpfn_from_mfn(mfn, req.val);
+            break;
+        }
+        default:
+            rc = -XEN_ENOSYS;               /* NO_TRANSLATE is for translated guests */
+            break;
+        }
+        if (rc)
+            break;
+        done++;
+    }
+    if (flush)
+        flush_tlb_local();
+    if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
+        return rc ? rc : -XEN_EFAULT;
+    return rc;
+}
+
+/* ---- update_va_mapping ----------------------------------------------------- */
+
+/* Finds the L1 table and index mapping va in the current address space. */
+static int find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
+{
+    if (!guest_range_ok(va, 1))
+        return -XEN_EINVAL;
+    uint64_t mfn = read_cr3() >> PAGE_SHIFT;
+    static unsigned int (*const index[])(uint64_t) = { NULL, l1_index, l2_index, l3_index, l4_index };
+    for (int lvl = 4; lvl > 1; lvl--) {
+        pte_t e = ((pte_t *)pv_frame_ptr(mfn))[index[lvl](va)];
+        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+            return -XEN_EINVAL;
+        mfn = pte_addr(e) >> PAGE_SHIFT;
+    }
+    *l1_mfn = mfn;
+    *idx = l1_index(va);
+    return 0;
+}
+
+static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t val, uint64_t flags)
+{
+    struct domain *d = current->domain;
+    uint64_t l1;
+    unsigned int idx;
+    bool flush = false;
+
+    int rc = find_l1(va, &l1, &idx);
+    if (rc)
+        return rc;
+    /* Flags other than the flush type and UVMF_ALL are a vCPU bitmap's address. */
+    uint64_t mask_va = flags & ~(uint64_t)(UVMF_FLUSHTYPE_MASK | UVMF_ALL);
+    if (mask_va) {
+        uint64_t mask;
+        if (copy_from_guest(&mask, mask_va, sizeof(mask)))
+            return -XEN_EFAULT;
+    }
+    rc = pt_update_entry(d, pg_owner, l1, idx, val, false, &flush);
+    if (rc)
+        return rc;
+    d->pt_updates++;
+    /* One vCPU per domain: every flush target is this CPU. */
+    switch (flags & UVMF_FLUSHTYPE_MASK) {
+    case UVMF_TLB_FLUSH:
+        flush_tlb_local();
+        break;
+    case UVMF_INVLPG:
+        invlpg((void *)va);
+        break;
+    default:
+        if (flush)
+            invlpg((void *)va);             /* a dropped reference must not stay reachable */
+        break;
+    }
+    return 0;
+}
+
+int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+    return update_va_mapping(current->domain, va, val, flags);
+}
+
+int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, unsigned int domid)
+{
+    int err = 0;
+    struct domain *pg_owner = owner_domain(current->domain, domid, &err);
+    return pg_owner ? update_va_mapping(pg_owner, va, val, flags) : err;
+}
+
+/* ---- mmuext_op --------------------------------------------------------- */
+
+static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_clear)
+{
+    if (!mfn && may_clear) {
+        if (*slot)
+            put_page_type(*slot >> PAGE_SHIFT);
+        *slot = 0;
+        return 0;
+    }
+    int rc = get_page_type(mfn, PGT_l4, d);
+    if (rc)
+        return rc;
+    uint64_t old = *slot;
+    *slot = mfn << PAGE_SHIFT;
+    if (old)
+        put_page_type(old >> PAGE_SHIFT);
+    return 0;
+}
+
+static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuext_op *op)
+{
+    struct vcpu *v = current;
+    uint64_t mfn = op->arg1.mfn;
+    struct page_info *pg;
+    int rc;
+
+    switch (op->cmd) {
+    case MMUEXT_PIN_L1_TABLE:
+    case MMUEXT_PIN_L2_TABLE:
+    case MMUEXT_PIN_L3_TABLE:
+    case MMUEXT_PIN_L4_TABLE:
+        pg = pfn_to_page(mfn);
+        if (!pg || pg->state != PGS_ALLOCATED || pg->owner != owner->id || (pg->type_info & PGT_pinned))
+            return -XEN_EINVAL;
+        rc = get_page_type(mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE, owner);
+        if (rc)
+            return rc;
+        pg->type_info |= PGT_pinned;
+        return 0;
+    case MMUEXT_UNPIN_TABLE:
+        pg = pfn_to_page(mfn);
+        if (!pg || pg->state != PGS_ALLOCATED || pg->owner != owner->id || !(pg->type_info & PGT_pinned))
+            return -XEN_EINVAL;
+        pg->type_info &= ~PGT_pinned;
+        put_page_type(mfn);
+        flush_tlb_local();
+        return 0;
+    case MMUEXT_NEW_BASEPTR:
+        rc = set_base(&v->arch.guest_table, mfn, d, false);
+        if (!rc && v->arch.kernel_mode)
+            write_cr3(v->arch.guest_table);
+        return rc;
+    case MMUEXT_NEW_USER_BASEPTR:
+        rc = set_base(&v->arch.guest_table_user, mfn, d, true);
+        if (!rc && !v->arch.kernel_mode && v->arch.guest_table_user)
+            write_cr3(v->arch.guest_table_user);
+        return rc;
+    case MMUEXT_TLB_FLUSH_MULTI:
+    case MMUEXT_INVLPG_MULTI: {
+        uint64_t mask;
+        if (copy_from_guest(&mask, op->arg2.vcpumask, sizeof(mask)))
+            return -XEN_EFAULT;
+        if (op->cmd == MMUEXT_TLB_FLUSH_MULTI)
+            flush_tlb_local();
+        else
+            invlpg((void *)op->arg1.linear_addr);
+        return 0;
+    }
+    case MMUEXT_TLB_FLUSH_LOCAL:
+    case MMUEXT_TLB_FLUSH_ALL:
+        flush_tlb_local();
+        return 0;
+    case MMUEXT_INVLPG_LOCAL:
+    case MMUEXT_INVLPG_ALL:
+        if (guest_range_ok(op->arg1.linear_addr, 1))
+            invlpg((void *)op->arg1.linear_addr);
+        return 0;
+    case MMUEXT_FLUSH_CACHE:
+    case MMUEXT_FLUSH_CACHE_GLOBAL:
+        if (!d->privileged)
+            return -XEN_EACCES;
+        __asm__ volatile("wbinvd" ::: "memory");
+        return 0;
+    case MMUEXT_SET_LDT:
+        return pv_set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
+    case MMUEXT_CLEAR_PAGE:
+        if ((rc = get_page_type(mfn, PGT_writable, owner)))
+            return rc;
+        memset(pv_frame_ptr(mfn), 0, PAGE_SIZE);
+        put_page_type(mfn);
+        return 0;
+    case MMUEXT_COPY_PAGE: {
+        uint64_t src = op->arg2.src_mfn;
+        if ((rc = get_page(src, owner)))
+            return rc;
+        if ((rc = get_page_type(mfn, PGT_writable, owner))) {
+            put_page(src);
+            return rc;
+        }
+        memcpy(pv_frame_ptr(mfn), pv_frame_ptr(src), PAGE_SIZE);
+        put_page_type(mfn);
+        put_page(src);
+        return 0;
+    }
+    case MMUEXT_MARK_SUPER:
+    case MMUEXT_UNMARK_SUPER:
+        return -XEN_EOPNOTSUPP;
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned int foreigndom)
+{
+    struct domain *d = current->domain;
+    uint32_t done = 0;
+    int err = 0;
+    int64_t rc = 0;
+
+    if (count & MMU_UPDATE_PREEMPTED) {
+        count &= ~MMU_UPDATE_PREEMPTED;
+        if (pdone && copy_from_guest(&done, pdone, sizeof(done)))
+            return -XEN_EFAULT;
+    }
+    struct domain *owner = owner_domain(d, foreigndom & 0xffff, &err);
+    if (!owner)
+        return err;
+
+    for (unsigned int i = 0; i < count; i++) {
+        if (i && hypercall_preempt_check()) {
+            if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
+                return -XEN_EFAULT;
+            return hypercall_continue(__HYPERVISOR_mmuext_op, uops + (uint64_t)i * sizeof(struct mmuext_op),
+                                      (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
+        }
+        struct mmuext_op op;
+        if (copy_from_guest(&op, uops + (uint64_t)i * sizeof(op), sizeof(op))) {
+            rc = -XEN_EFAULT;
+            break;
+        }
+        if ((rc = mmuext_one(d, owner, &op)))
+            break;
+        done++;
+    }
+    if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
+        return rc ? rc : -XEN_EFAULT;
+    return rc;
+}
+
+void arch_domain_relinquish(struct domain *d)
+{
+    struct arch_vcpu *a = &d->vcpu[0].arch;
+    if (a->guest_table)
+        put_page_type(a->guest_table >> PAGE_SHIFT);
+    if (a->guest_table_user)
+        put_page_type(a->guest_table_user >> PAGE_SHIFT);
+    a->guest_table = a->guest_table_user = 0;
+    for (pfn_t pfn = d->page_list; pfn != INVALID_PFN;) {
+        struct page_info *pg = pfn_to_page(pfn);
+        if (pg->type_info & PGT_pinned) {
+            pg->type_info &= ~PGT_pinned;
+            put_page_type(pfn);
+        }
+        pfn = pg->next == 0xffffffffu ? INVALID_PFN : pg->next;
+    }
+}

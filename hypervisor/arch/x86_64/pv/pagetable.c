@@ -1,0 +1,180 @@
+/* Reference counts and validation of 64-bit PV guest page tables; pure, host-tested. */
+#include <public/errno.h>
+#include <asm/pagetable.h>
+
+#define L1_RESERVED_BITS    0x7ff0000000000000ull   /* bits 52-62 */
+
+static bool owned_by(const struct page_info *pg, const struct domain *d)
+{
+    return pg && pg->state == PGS_ALLOCATED && pg->owner == d->id;
+}
+
+int get_page(uint64_t mfn, const struct domain *d)
+{
+    struct page_info *pg = pfn_to_page(mfn);
+    if (!owned_by(pg, d) || pg->count == UINT32_MAX)
+        return -XEN_EINVAL;
+    pg->count++;
+    return 0;
+}
+
+void put_page(uint64_t mfn)
+{
+    struct page_info *pg = pfn_to_page(mfn);
+    if (!pg || pg->count == 0)
+        page_alloc_bug("put_page on a frame with no references", mfn);
+    /* An orphan (its domain is gone) returns to the allocator with its last reference. */
+    if (--pg->count == 0 && pg->owner == PAGE_OWNER_ORPHAN)
+        free_frame(mfn);
+}
+
+/*
+ * Takes the reference a present entry of a level-`level` table of d holds;
+ * may adjust its flags. An L1 entry's frame must belong to pg_owner (d, or
+ * a domain d controls when it maps foreign frames).
+ */
+static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int level, pte_t *e)
+{
+    if (!(*e & _PAGE_PRESENT))
+        return 0;
+    /* Guest kernels run in ring 3: every mapping is user; none may outlive a CR3 switch. */
+    *e = (*e | _PAGE_USER) & ~_PAGE_GLOBAL;
+    uint64_t mfn = pte_addr(*e) >> PAGE_SHIFT;
+
+    if (*e & L1_RESERVED_BITS)
+        return -XEN_EINVAL;
+    if (level == 1) {
+        if (owned_by(pfn_to_page(mfn), pg_owner))
+            return *e & _PAGE_RW ? get_page_type(mfn, PGT_writable, pg_owner) : get_page(mfn, pg_owner);
+        return pv_iomem_allowed(d, mfn) ? 0 : -XEN_EINVAL;
+    }
+    if (*e & _PAGE_PSE)
+        return -XEN_EINVAL;                 /* no superpages */
+    return get_page_type(mfn, PGT_l1 + level - 2, d);
+}
+
+/* Frames a guest entry can reference: allocated to a domain (or orphaned, still referenced). */
+static bool guest_frame(const struct page_info *pg)
+{
+    return pg && pg->state == PGS_ALLOCATED && pg->owner != PAGE_OWNER_HYPERVISOR;
+}
+
+static void put_entry_ref(unsigned int level, pte_t e)
+{
+    if (!(e & _PAGE_PRESENT))
+        return;
+    uint64_t mfn = pte_addr(e) >> PAGE_SHIFT;
+    if (level == 1) {
+        if (!guest_frame(pfn_to_page(mfn)))
+            return;                         /* I/O memory holds no reference */
+        if (e & _PAGE_RW)
+            put_page_type(mfn);
+        else
+            put_page(mfn);
+        return;
+    }
+    put_page_type(mfn);
+}
+
+static void release_entries(uint64_t mfn, unsigned int level, unsigned int upto)
+{
+    const pte_t *t = pv_frame_ptr(mfn);
+    for (unsigned int i = 0; i < upto; i++) {
+        if (level == 4 && l4_slot_is_hypervisor(i))
+            continue;
+        put_entry_ref(level, t[i]);
+    }
+}
+
+int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level)
+{
+    pte_t *t = pv_frame_ptr(mfn);
+    for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+        if (level == 4 && l4_slot_is_hypervisor(i))
+            continue;
+        pte_t e = t[i];
+        int rc = get_entry_ref(d, d, level, &e);
+        if (rc) {
+            release_entries(mfn, level, i);
+            return rc;
+        }
+        t[i] = e;
+    }
+    if (level == 4)
+        pv_init_l4_slots(t);                /* the guest's values there are ignored */
+    return 0;
+}
+
+int get_page_type(uint64_t mfn, unsigned int type, struct domain *d)
+{
+    int rc = get_page(mfn, d);
+    if (rc)
+        return rc;
+    struct page_info *pg = pfn_to_page(mfn);
+
+    if (page_type_count(pg) == 0) {
+        /* A frame caught mid-validation (a table reaching itself) is refused. */
+        if (pg->type_info & PGT_validating)
+            goto refuse;
+        if (type >= PGT_l1 && type <= PGT_l4) {
+            pg->type_info = type | PGT_validating;
+            if (pt_validate_table(d, mfn, type - PGT_l1 + 1)) {
+                pg->type_info = PGT_none;
+                goto refuse;
+            }
+        }
+        pg->type_info = type | PGT_COUNT_ONE;
+        return 0;
+    }
+    if (page_type(pg) != type || page_type_count(pg) == (PGT_COUNT_MASK >> PGT_COUNT_SHIFT))
+        goto refuse;
+    pg->type_info += PGT_COUNT_ONE;
+    return 0;
+refuse:
+    put_page(mfn);
+    return -XEN_EINVAL;
+}
+
+void put_page_type(uint64_t mfn)
+{
+    struct page_info *pg = pfn_to_page(mfn);
+    if (!pg || page_type_count(pg) == 0)
+        page_alloc_bug("put_page_type on a frame with no typed references", mfn);
+    pg->type_info -= PGT_COUNT_ONE;
+    if (page_type_count(pg) == 0) {
+        unsigned int type = page_type(pg);
+        /* The last reference to a page table releases everything it referenced. */
+        if (type >= PGT_l1 && type <= PGT_l4)
+            release_entries(mfn, type - PGT_l1 + 1, PT_ENTRIES);
+        pg->type_info = PGT_none;
+    }
+    put_page(mfn);
+}
+
+int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
+                    bool preserve_ad, bool *flush)
+{
+    struct page_info *pg = pfn_to_page(mfn);
+    if (!owned_by(pg, d) || idx >= PT_ENTRIES)
+        return -XEN_EINVAL;
+    unsigned int type = page_type(pg);
+    if (type < PGT_l1 || type > PGT_l4 || page_type_count(pg) == 0 || (pg->type_info & PGT_validating))
+        return -XEN_EINVAL;                 /* not a (validated) page table */
+    unsigned int level = type - PGT_l1 + 1;
+    if (level == 4 && l4_slot_is_hypervisor(idx))
+        return -XEN_EINVAL;
+
+    pte_t *t = pv_frame_ptr(mfn);
+    pte_t old = t[idx];
+    if (preserve_ad)
+        new_e = (new_e & ~(uint64_t)(_PAGE_ACCESSED | _PAGE_DIRTY)) | (old & (_PAGE_ACCESSED | _PAGE_DIRTY));
+    int rc = get_entry_ref(d, level == 1 ? pg_owner : d, level, &new_e);
+    if (rc)
+        return rc;
+    __atomic_store_n(&t[idx], new_e, __ATOMIC_RELEASE);
+    put_entry_ref(level, old);
+    if ((old & _PAGE_PRESENT) &&
+        (!(new_e & _PAGE_PRESENT) || pte_addr(new_e) != pte_addr(old) || ((old & _PAGE_RW) && !(new_e & _PAGE_RW))))
+        *flush = true;
+    return 0;
+}

@@ -1,0 +1,160 @@
+/*
+ * memory_op: a domain's reservation of machine frames grows and shrinks
+ * (increase/decrease_reservation, populate_physmap), and it learns about
+ * memory (maximum_ram_page, current/maximum_reservation, memory_map,
+ * machphys_mapping). Long lists continue later: the start extent rides in
+ * bits 63:6 of the command, as in Xen.
+ */
+#include <hv/continuation.h>
+#include <hv/hypercall.h>
+#include <public/errno.h>
+#include <public/memory.h>
+#include <asm/guest_access.h>
+#include <asm/mm.h>
+#include <asm/pagetable.h>
+
+#define MEMOP_CMD_MASK      0x3f
+#define MEMOP_EXTENT_SHIFT  6
+#define MAX_EXTENT_ORDER    9       /* 2 MiB: enough for superpage-sized requests */
+
+static struct domain *target_domain(domid_t domid, int *err)
+{
+    struct domain *d = current->domain;
+    if (domid == DOMID_SELF || domid == d->id)
+        return d;
+    if (!d->privileged) {
+        *err = -XEN_EPERM;
+        return NULL;
+    }
+    if (domid >= MAX_DOMAINS || domains[domid].state != DOMAIN_RUNNING) {
+        *err = -XEN_ESRCH;
+        return NULL;
+    }
+    return &domains[domid];
+}
+
+/* One extent of 2^order frames for d, each an order-0 allocation it owns; first MFN or INVALID. */
+static pfn_t alloc_extent(struct domain *d, unsigned int order)
+{
+    if (d->tot_pages + (1ull << order) > d->max_pages)
+        return INVALID_PFN;
+    pfn_t first = alloc_frames(order);
+    if (first == INVALID_PFN)
+        return INVALID_PFN;
+    page_alloc_split(first, order);
+    for (pfn_t p = first; p < first + (1ull << order); p++)
+        domain_adopt_page(d, p);
+    return first;
+}
+
+/* Gives a frame back, if d owns it and nothing references it. */
+static int release_frame(struct domain *d, uint64_t mfn)
+{
+    struct page_info *pg = pfn_to_page(mfn);
+    if (!pg || pg->state != PGS_ALLOCATED || pg->owner != d->id || pg->count || page_type_count(pg))
+        return -XEN_EINVAL;
+    set_gpfn_from_mfn(mfn, ~0ull);
+    domain_release_page(d, mfn);
+    return 0;
+}
+
+static int64_t reservation(unsigned int cmd, unsigned int start, uint64_t arg)
+{
+    struct xen_memory_reservation r;
+    int err = 0;
+
+    if (copy_from_guest(&r, arg, sizeof(r)))
+        return -XEN_EFAULT;
+    if (r.extent_order > MAX_EXTENT_ORDER || r.nr_extents > (1ull << 40) || start > r.nr_extents)
+        return -XEN_EINVAL;
+    struct domain *d = target_domain(r.domid, &err);
+    if (!d)
+        return err;
+
+    for (uint64_t i = start; i < r.nr_extents; i++) {
+        if (i > start && hypercall_preempt_check())
+            return hypercall_continue(__HYPERVISOR_memory_op, cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0);
+        uint64_t slot = r.extent_start + i * sizeof(xen_pfn_t);
+        xen_pfn_t frame;
+
+        if (cmd == XENMEM_decrease_reservation) {
+            if (copy_from_guest(&frame, slot, sizeof(frame)))
+                return (int64_t)i;
+            for (uint64_t k = 0; k < (1ull << r.extent_order); k++)
+                if (release_frame(d, frame + k))
+                    return (int64_t)i;
+            continue;
+        }
+        xen_pfn_t gpfn = 0;
+        if (cmd == XENMEM_populate_physmap && copy_from_guest(&gpfn, slot, sizeof(gpfn)))
+            return (int64_t)i;
+        pfn_t mfn = alloc_extent(d, r.extent_order);
+        if (mfn == INVALID_PFN)
+            return (int64_t)i;
+        if (cmd == XENMEM_populate_physmap)
+            for (uint64_t k = 0; k < (1ull << r.extent_order); k++)
+                set_gpfn_from_mfn(mfn + k, gpfn + k);
+        /* The guest learns the machine frame: for PV it keeps its own P2M. */
+        frame = mfn;
+        if (r.extent_start && copy_to_guest(slot, &frame, sizeof(frame))) {
+            for (uint64_t k = 0; k < (1ull << r.extent_order); k++)
+                release_frame(d, mfn + k);
+            return (int64_t)i;
+        }
+    }
+    return (int64_t)r.nr_extents;
+}
+
+int64_t do_memory_op(uint64_t cmd_arg, uint64_t arg)
+{
+    unsigned int cmd = cmd_arg & MEMOP_CMD_MASK;
+    uint64_t start = cmd_arg >> MEMOP_EXTENT_SHIFT;
+    struct domain *d = current->domain;
+    int err = 0;
+
+    switch (cmd) {
+    case XENMEM_increase_reservation:
+    case XENMEM_decrease_reservation:
+    case XENMEM_populate_physmap:
+        if (start > 0xffffffffu)
+            return -XEN_EINVAL;
+        return reservation(cmd, (unsigned int)start, arg);
+    case XENMEM_maximum_ram_page:
+        return (int64_t)(m2p_max_mfn());
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation: {
+        domid_t domid;
+        if (copy_from_guest(&domid, arg, sizeof(domid)))
+            return -XEN_EFAULT;
+        struct domain *t = target_domain(domid, &err);
+        if (!t)
+            return err;
+        return (int64_t)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+    }
+    case XENMEM_memory_map: {
+        /* A PV domain's pseudo-physical map: RAM from PFN 0 for its reservation. */
+        struct xen_memory_map map;
+        if (copy_from_guest(&map, arg, sizeof(map)))
+            return -XEN_EFAULT;
+        if (map.nr_entries < 1)
+            return -XEN_EINVAL;
+        uint64_t bytes = d->nr_boot_pages << 12;
+        struct xen_e820_entry e = { .addr_lo = 0, .addr_hi = 0, .size_lo = (uint32_t)bytes,
+                                    .size_hi = (uint32_t)(bytes >> 32), .type = 1 };
+        map.nr_entries = 1;
+        if (copy_to_guest(map.buffer, &e, sizeof(e)) || copy_to_guest(arg, &map, sizeof(map)))
+            return -XEN_EFAULT;
+        return 0;
+    }
+    case XENMEM_machphys_mapping: {
+        struct xen_machphys_mapping m = {
+            .v_start = MACH2PHYS_VIRT_START,
+            .v_end = MACH2PHYS_VIRT_START + (m2p_max_mfn() + 1) * sizeof(uint64_t),
+            .max_mfn = m2p_max_mfn(),
+        };
+        return copy_to_guest(arg, &m, sizeof(m));
+    }
+    default:
+        return -XEN_ENOSYS;
+    }
+}

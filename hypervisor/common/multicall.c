@@ -1,0 +1,32 @@
+/* multicall: many hypercalls for one entry into the hypervisor, each with its own result. */
+#include <hv/continuation.h>
+#include <hv/hypercall.h>
+#include <public/errno.h>
+#include <asm/guest_access.h>
+
+int64_t do_multicall(uint64_t list, unsigned int nr)
+{
+    struct domain *d = current->domain;
+
+    if (in_multicall)
+        return -XEN_EINVAL;                 /* a multicall inside a multicall */
+    for (unsigned int i = 0; i < nr; i++) {
+        if (i && hypercall_preempt_check())
+            return hypercall_continue(__HYPERVISOR_multicall, list + (uint64_t)i * sizeof(struct multicall_entry),
+                                      nr - i, 0, 0, 0);
+        uint64_t at = list + (uint64_t)i * sizeof(struct multicall_entry);
+        struct multicall_entry e;
+        if (copy_from_guest(&e, at, sizeof(e)))
+            return -XEN_EFAULT;
+        in_multicall = true;
+        int64_t rc = hypercall_dispatch(e.op, (const uint64_t *)e.args);
+        in_multicall = false;
+        /* The call may have ended the domain (shutdown): nothing more to run or report. */
+        if (d->state != DOMAIN_RUNNING)
+            return 0;
+        e.result = (uint64_t)rc;
+        if (copy_to_guest(at + offsetof(struct multicall_entry, result), &e.result, sizeof(e.result)))
+            return -XEN_EFAULT;
+    }
+    return 0;
+}
