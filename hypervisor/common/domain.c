@@ -78,8 +78,10 @@ static void unlink_page(struct domain *d, pfn_t pfn)
 
 void domain_release_page(struct domain *d, pfn_t pfn)
 {
+    struct page_info *pg = pfn_to_page(pfn);
     unlink_page(d, pfn);
-    pfn_to_page(pfn)->owner = PAGE_OWNER_HYPERVISOR;
+    pg->owner = PAGE_OWNER_HYPERVISOR;
+    pg->type_info = PGT_none;
     free_frame(pfn);
 }
 
@@ -107,6 +109,16 @@ static void domain_free_pages(struct domain *d)
         pg->type_info = PGT_none;
         free_frame(pfn);
         freed++;
+    }
+    if (d->shared_info_mfn != INVALID_PFN) {
+        struct page_info *pg = pfn_to_page(d->shared_info_mfn);
+        pg->owner = pg->count ? PAGE_OWNER_ORPHAN : PAGE_OWNER_HYPERVISOR;
+        if (!pg->count) {
+            pg->type_info = PGT_none;
+            free_frame(d->shared_info_mfn);
+        }
+        d->shared_info_mfn = INVALID_PFN;
+        d->shared_info = NULL;
     }
     if (d->tot_pages || freed + orphaned != owned)
         panic("domain %s: page list out of step with its count (%llu owned)", d->name, (unsigned long long)owned);

@@ -47,14 +47,28 @@ static pfn_t alloc_extent(struct domain *d, unsigned int order)
     return first;
 }
 
-/* Gives a frame back, if d owns it and nothing references it. */
+/*
+ * Takes a frame out of d's reservation, as Xen does: a pin goes with it; a
+ * frame still referenced stays d's (and counted) until its last reference
+ * goes, then it is freed.
+ */
 static int release_frame(struct domain *d, uint64_t mfn)
 {
     struct page_info *pg = pfn_to_page(mfn);
-    if (!pg || pg->state != PGS_ALLOCATED || pg->owner != d->id || pg->count || page_type_count(pg))
+    if (!pg || pg->state != PGS_ALLOCATED || pg->owner != d->id || mfn == d->shared_info_mfn ||
+        (pg->flags & PGF_released))
         return -XEN_EINVAL;
+    if (pg->type_info & PGT_pinned) {
+        pg->type_info &= ~PGT_pinned;
+        put_page_type(mfn);
+        if (pg->state != PGS_ALLOCATED || pg->owner != d->id)
+            return 0;
+    }
     set_gpfn_from_mfn(mfn, ~0ull);
-    domain_release_page(d, mfn);
+    if (pg->count)
+        pg->flags |= PGF_released;
+    else
+        domain_release_page(d, mfn);
     return 0;
 }
 

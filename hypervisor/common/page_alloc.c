@@ -116,6 +116,7 @@ pfn_t alloc_frames(unsigned int order)
     frames[pfn].owner = PAGE_OWNER_HYPERVISOR;
     frames[pfn].type_info = PGT_none;
     frames[pfn].count = 0;
+    frames[pfn].flags = 0;
     nr_free -= (uint64_t)1 << order;
     return pfn;
 }
@@ -130,6 +131,7 @@ void page_alloc_split(pfn_t pfn, unsigned int order)
         frames[p].owner = frames[pfn].owner;
         frames[p].type_info = PGT_none;
         frames[p].count = 0;
+        frames[p].flags = 0;
     }
 }
 

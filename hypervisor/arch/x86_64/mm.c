@@ -2,6 +2,7 @@
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
 #include <asm/cpu.h>
+#include <public/xen.h>
 #include <asm/mm.h>
 
 extern char _start[], _etext[], _srodata[], _erodata[], _sdata[], _end[];
@@ -29,8 +30,11 @@ static uint64_t alloc_pt(void)
     return pfn << PAGE_SHIFT;
 }
 
-/* Returns the entry for va at level (1 = L1 ... 4 = L4), creating tables above it. */
-static pte_t *walk(uint64_t va, int level)
+/*
+ * Returns the entry for va at level (1 = L1 ... 4 = L4), creating tables
+ * above it; `user` also opens the path to guests (the read-only M2P).
+ */
+static pte_t *walk(uint64_t va, int level, bool user)
 {
     pte_t *t = pt_virt(idle_l4_pa);
     static unsigned int (*const index[])(uint64_t) = { NULL, l1_index, l2_index, l3_index, l4_index };
@@ -41,6 +45,8 @@ static pte_t *walk(uint64_t va, int level)
             *e = alloc_pt() | _PAGE_PRESENT | _PAGE_RW;
         else if (*e & _PAGE_PSE)
             panic("map_pages: %#llx is inside a large page", (unsigned long long)va);
+        if (user)
+            *e |= _PAGE_USER;
         t = pt_virt(pte_addr(*e));
     }
     return &t[index[level](va)];
@@ -53,11 +59,11 @@ void map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
     while (va < end) {
         /* 2 MiB pages wherever alignment and length allow. */
         if (IS_ALIGNED(va, L2_PAGE_SIZE) && IS_ALIGNED(pa, L2_PAGE_SIZE) && end - va >= L2_PAGE_SIZE) {
-            *walk(va, 2) = pa | flags | _PAGE_PSE;
+            *walk(va, 2, flags & _PAGE_USER) = pa | flags | _PAGE_PSE;
             va += L2_PAGE_SIZE;
             pa += L2_PAGE_SIZE;
         } else {
-            *walk(va, 1) = pa | flags;
+            *walk(va, 1, flags & _PAGE_USER) = pa | flags;
             va += PAGE_SIZE;
             pa += PAGE_SIZE;
         }
@@ -165,6 +171,8 @@ void m2p_init(uint64_t nr_frames)
     m2p_entries = nr_frames;
     /* Entries of frames no guest owns read as "invalid", as Xen's do. */
     memset(machine_to_phys, 0xff, PAGE_SIZE << order);
+    /* Guests read it (never write it) at Xen's address, through slot 256 of every L4. */
+    map_pages(MACH2PHYS_VIRT_START, pfn << PAGE_SHIFT, bytes, _PAGE_PRESENT | _PAGE_USER | _PAGE_NX);
 }
 
 uint64_t m2p_max_mfn(void)

@@ -78,7 +78,7 @@ struct domain *domain_create(const char *name, bool privileged);
 pfn_t domain_alloc_page(struct domain *d);
 /* Makes an allocated order-0 frame d's (zeroing it); the caller checked the quota. */
 void domain_adopt_page(struct domain *d, pfn_t pfn);
-/* Takes an unreferenced frame back from d and frees it. */
+/* Takes an unreferenced frame away from d and frees it. */
 void domain_release_page(struct domain *d, pfn_t pfn);
 
 /*

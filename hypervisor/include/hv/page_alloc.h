@@ -29,8 +29,12 @@ struct page_info {
     uint16_t owner;             /* allocated: domain id, or PAGE_OWNER_HYPERVISOR */
     uint32_t type_info;         /* PGT_* type of a guest frame, and flags */
     uint32_t count;             /* references to the frame (with the PV memory work) */
-    uint64_t _reserved;
+    uint32_t flags;             /* PGF_* */
+    uint32_t _reserved[2];
 };
+
+/* The domain gave the frame back while it was still referenced: it goes with the last reference. */
+#define PGF_released    (1u << 0)
 _Static_assert(sizeof(struct page_info) == 32, "page_info size");
 
 /* Frame types (type_info & PGT_TYPE_MASK): a frame has one at a time. */

@@ -130,8 +130,8 @@ int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, 
         return fail("build: the initial mapping %#llx-%#llx overlaps the hypervisor's range",
                     (unsigned long long)l.v_start, (unsigned long long)l.v_end);
 
-    /* Memory: nr_pages for the guest plus its shared_info page. */
-    d->max_pages = a->nr_pages + 1;
+    /* Memory: nr_pages for the guest; shared_info is the hypervisor's, shared with it. */
+    d->max_pages = a->nr_pages;
     uint64_t p2m_bytes = ROUNDUP(a->nr_pages * sizeof(uint64_t), PAGE_SIZE);
     unsigned int p2m_order = 0;
     while ((PAGE_SIZE << p2m_order) < p2m_bytes)
@@ -151,12 +151,15 @@ int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, 
         b.p2m[pfn] = mfn;
         set_gpfn_from_mfn(mfn, pfn);
     }
-    d->shared_info_mfn = domain_alloc_page(d);
+    d->shared_info_mfn = alloc_frame();
     if (d->shared_info_mfn == INVALID_PFN) {
         (void)fail("build: out of memory for shared_info");
         goto out;
     }
+    /* Owned by the domain (so it can map it) but not part of its reservation, as in Xen. */
+    pfn_to_page(d->shared_info_mfn)->owner = d->id;
     d->shared_info = __va(d->shared_info_mfn << PAGE_SHIFT);
+    memset(d->shared_info, 0, PAGE_SIZE);
     set_gpfn_from_mfn(d->shared_info_mfn, ~0ull);
 
     /* Kernel segments (the rest of each was zeroed at allocation), initrd, P2M. */

@@ -23,12 +23,28 @@
 void *pv_frame_ptr(uint64_t mfn) { return __va(mfn << PAGE_SHIFT); }
 void pv_init_l4_slots(pte_t *l4) { init_guest_l4(l4); }
 
-bool pv_iomem_allowed(const struct domain *d, uint64_t mfn)
+void pv_page_unreferenced(uint64_t mfn)
 {
-    /* dom0 drives the devices: it may map memory that is not RAM, except our own MMIO. */
-    if (!d->privileged || mfn_is_ram(mfn))
-        return false;
-    return !mfn_is_hypervisor_mmio(mfn);
+    struct page_info *pg = pfn_to_page(mfn);
+    if (pg->owner == PAGE_OWNER_ORPHAN) {
+        pg->owner = PAGE_OWNER_HYPERVISOR;
+        free_frame(mfn);
+    } else {
+        domain_release_page(&domains[pg->owner], mfn);
+    }
+}
+
+int pv_iomem_check(const struct domain *d, uint64_t mfn)
+{
+    /*
+     * dom0 drives the devices and the firmware: it may map memory that is not
+     * RAM and the first MiB (BIOS data, ROMs; we never allocate it), as on
+     * Xen, but never device memory the hypervisor drives itself.
+     */
+    bool io = !mfn_is_ram(mfn) || mfn < 0x100;
+    if (!io)
+        return -XEN_EINVAL;
+    return d->privileged && !mfn_is_hypervisor_mmio(mfn) ? 0 : -XEN_EPERM;
 }
 
 static void flush_tlb_local(void)
@@ -89,16 +105,14 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
             rc = -XEN_EFAULT;
             break;
         }
-        uint64_t maddr = req.ptr & ~3ull, mfn = maddr >> PAGE_SHIFT;
-        switch (req.ptr & 3) {
+        /* As Xen: the low three bits (a PTE's alignment) carry the sub-command. */
+        uint64_t maddr = req.ptr & ~7ull, mfn = maddr >> PAGE_SHIFT;
+        switch (req.ptr & 7) {
         case MMU_NORMAL_PT_UPDATE:
         case MMU_PT_UPDATE_PRESERVE_AD:
-            if (maddr & 7) {
-                rc = -XEN_EINVAL;
-                break;
-            }
+        case MMU_PT_UPDATE_NO_TRANSLATE:    /* PV frames are never translated: the same */
             rc = pt_update_entry(pt_owner, pg_owner, mfn, (unsigned int)((maddr & (PAGE_SIZE - 1)) / 8), req.val,
-                                 (req.ptr & 3) == MMU_PT_UPDATE_PRESERVE_AD, &flush);
+                                 (req.ptr & 7) == MMU_PT_UPDATE_PRESERVE_AD, &flush);
             d->pt_updates += rc == 0;
             break;
         case MMU_MACHPHYS_UPDATE: {
@@ -110,7 +124,7 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
             break;
         }
         default:
-            rc = -XEN_ENOSYS;               /* NO_TRANSLATE is for translated guests */
+            rc = -XEN_ENOSYS;
             break;
         }
         if (rc)
@@ -203,9 +217,8 @@ static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_cle
         *slot = 0;
         return 0;
     }
-    int rc = get_page_type(mfn, PGT_l4, d);
-    if (rc)
-        return rc;
+    if (get_page_type(mfn, PGT_l4, d))
+        return -XEN_EINVAL;
     uint64_t old = *slot;
     *slot = mfn << PAGE_SHIFT;
     if (old)
@@ -228,9 +241,8 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
         pg = pfn_to_page(mfn);
         if (!pg || pg->state != PGS_ALLOCATED || pg->owner != owner->id || (pg->type_info & PGT_pinned))
             return -XEN_EINVAL;
-        rc = get_page_type(mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE, owner);
-        if (rc)
-            return rc;
+        if (get_page_type(mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE, owner))
+            return -XEN_EINVAL;             /* Xen reports every pin failure so */
         pg->type_info |= PGT_pinned;
         return 0;
     case MMUEXT_UNPIN_TABLE:
@@ -255,7 +267,7 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
     case MMUEXT_INVLPG_MULTI: {
         uint64_t mask;
         if (copy_from_guest(&mask, op->arg2.vcpumask, sizeof(mask)))
-            return -XEN_EFAULT;
+            return -XEN_EINVAL;             /* as Xen: a mask it cannot read is invalid */
         if (op->cmd == MMUEXT_TLB_FLUSH_MULTI)
             flush_tlb_local();
         else
@@ -280,8 +292,8 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
     case MMUEXT_SET_LDT:
         return pv_set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
     case MMUEXT_CLEAR_PAGE:
-        if ((rc = get_page_type(mfn, PGT_writable, owner)))
-            return rc;
+        if (get_page_type(mfn, PGT_writable, owner))
+            return -XEN_EINVAL;
         memset(pv_frame_ptr(mfn), 0, PAGE_SIZE);
         put_page_type(mfn);
         return 0;
@@ -289,9 +301,9 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
         uint64_t src = op->arg2.src_mfn;
         if ((rc = get_page(src, owner)))
             return rc;
-        if ((rc = get_page_type(mfn, PGT_writable, owner))) {
+        if (get_page_type(mfn, PGT_writable, owner)) {
             put_page(src);
-            return rc;
+            return -XEN_EINVAL;
         }
         memcpy(pv_frame_ptr(mfn), pv_frame_ptr(src), PAGE_SIZE);
         put_page_type(mfn);

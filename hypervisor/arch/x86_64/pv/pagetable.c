@@ -2,8 +2,6 @@
 #include <public/errno.h>
 #include <asm/pagetable.h>
 
-#define L1_RESERVED_BITS    0x7ff0000000000000ull   /* bits 52-62 */
-
 static bool owned_by(const struct page_info *pg, const struct domain *d)
 {
     return pg && pg->state == PGS_ALLOCATED && pg->owner == d->id;
@@ -23,9 +21,9 @@ void put_page(uint64_t mfn)
     struct page_info *pg = pfn_to_page(mfn);
     if (!pg || pg->count == 0)
         page_alloc_bug("put_page on a frame with no references", mfn);
-    /* An orphan (its domain is gone) returns to the allocator with its last reference. */
-    if (--pg->count == 0 && pg->owner == PAGE_OWNER_ORPHAN)
-        free_frame(mfn);
+    /* A frame given back (or whose domain is gone) goes with its last reference. */
+    if (--pg->count == 0 && (pg->owner == PAGE_OWNER_ORPHAN || (pg->flags & PGF_released)))
+        pv_page_unreferenced(mfn);
 }
 
 /*
@@ -41,16 +39,15 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
     *e = (*e | _PAGE_USER) & ~_PAGE_GLOBAL;
     uint64_t mfn = pte_addr(*e) >> PAGE_SHIFT;
 
-    if (*e & L1_RESERVED_BITS)
-        return -XEN_EINVAL;
     if (level == 1) {
         if (owned_by(pfn_to_page(mfn), pg_owner))
             return *e & _PAGE_RW ? get_page_type(mfn, PGT_writable, pg_owner) : get_page(mfn, pg_owner);
-        return pv_iomem_allowed(d, mfn) ? 0 : -XEN_EINVAL;
+        return pv_iomem_check(d, mfn);
     }
     if (*e & _PAGE_PSE)
         return -XEN_EINVAL;                 /* no superpages */
-    return get_page_type(mfn, PGT_l1 + level - 2, d);
+    /* Xen reports any table that cannot be linked as -EINVAL (busy only for mappings). */
+    return get_page_type(mfn, PGT_l1 + level - 2, d) ? -XEN_EINVAL : 0;
 }
 
 /* Frames a guest entry can reference: allocated to a domain (or orphaned, still referenced). */
@@ -126,7 +123,11 @@ int get_page_type(uint64_t mfn, unsigned int type, struct domain *d)
         pg->type_info = type | PGT_COUNT_ONE;
         return 0;
     }
-    if (page_type(pg) != type || page_type_count(pg) == (PGT_COUNT_MASK >> PGT_COUNT_SHIFT))
+    if (page_type(pg) != type) {
+        put_page(mfn);
+        return -XEN_EBUSY;                  /* in use as something else, as Xen reports it */
+    }
+    if (page_type_count(pg) == (PGT_COUNT_MASK >> PGT_COUNT_SHIFT))
         goto refuse;
     pg->type_info += PGT_COUNT_ONE;
     return 0;
@@ -158,8 +159,14 @@ int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, uns
     if (!owned_by(pg, d) || idx >= PT_ENTRIES)
         return -XEN_EINVAL;
     unsigned int type = page_type(pg);
-    if (type < PGT_l1 || type > PGT_l4 || page_type_count(pg) == 0 || (pg->type_info & PGT_validating))
-        return -XEN_EINVAL;                 /* not a (validated) page table */
+    if (type < PGT_l1 || type > PGT_l4 || page_type_count(pg) == 0 || (pg->type_info & PGT_validating)) {
+        /* Not a page table: as on Xen, a plain write, if the frame may be writable. */
+        if (get_page_type(mfn, PGT_writable, d))
+            return -XEN_EINVAL;
+        ((uint64_t *)pv_frame_ptr(mfn))[idx] = new_e;
+        put_page_type(mfn);
+        return 0;
+    }
     unsigned int level = type - PGT_l1 + 1;
     if (level == 4 && l4_slot_is_hypervisor(idx))
         return -XEN_EINVAL;

@@ -13,7 +13,7 @@
  * range Xen's x86-64 PV ABI keeps out of every guest's reach; guests get the
  * rest of the address space.
  *
- *   0xffff800000000000  read-only M2P for guests        (256 GiB, later)
+ *   0xffff800000000000  read-only M2P for guests        (256 GiB)
  *   0xffff82c000000000  ioremap area for device MMIO     (1 GiB)
  *   0xffff82d040000000  hypervisor image, 1 GiB window   (XEN_VIRT_START)
  *   0xffff830000000000  direct map of all RAM            (up to 5 TiB)

@@ -14,7 +14,8 @@
  * Rules for a present entry (anything not present is always accepted):
  *   L1  maps a frame of the domain (dom0 also I/O memory outside RAM);
  *       writable only if that frame can be PGT_writable (never a page table
- *       or descriptor page); no reserved bits (52-62); no superpages above.
+ *       or descriptor page); bits 52-62 are the guest's (software bits and
+ *       protection keys, unused here), as on Xen; no superpages above.
  *       _PAGE_USER is forced on and _PAGE_GLOBAL stripped, as Xen does.
  *   L2  points at a frame of the domain that validates as an L1; no PSE.
  *   L3  points at an L2; no PSE.   L4  points at an L3 (guest slots only;
@@ -35,10 +36,16 @@ static inline unsigned int page_type_count(const struct page_info *pg) { return 
 
 /* Supplied by the environment: the hypervisor's direct map, or a host test's fake RAM. */
 void *pv_frame_ptr(uint64_t mfn);
+/* The last reference of a released or orphaned frame went: free it (environment hook). */
+void pv_page_unreferenced(uint64_t mfn);
 /* Writes the hypervisor's own slots into a guest L4 (environment hook). */
 void pv_init_l4_slots(pte_t *l4);
-/* True if d may map mfn as I/O memory (dom0, frames outside RAM that we do not drive). */
-bool pv_iomem_allowed(const struct domain *d, uint64_t mfn);
+/*
+ * For a frame d does not own: 0 if d may map it as I/O memory (dom0: frames
+ * outside RAM, and the first MiB, but not the hypervisor's own devices),
+ * -XEN_EPERM for I/O memory it may not map, -XEN_EINVAL for RAM.
+ */
+int pv_iomem_check(const struct domain *d, uint64_t mfn);
 
 /* General reference: d must own the frame. 0 or -XEN_EINVAL. */
 int get_page(uint64_t mfn, const struct domain *d);
@@ -47,7 +54,8 @@ void put_page(uint64_t mfn);
 /*
  * Typed reference (plus a general one). The first reference of a page-table
  * type validates every entry, taking their references; it fails with
- * -XEN_EINVAL if any entry breaks a rule or the frame has another type.
+ * -XEN_EINVAL if any entry breaks a rule and -XEN_EBUSY if the frame is in
+ * use with another type.
  */
 int get_page_type(uint64_t mfn, unsigned int type, struct domain *d);
 void put_page_type(uint64_t mfn);
@@ -57,7 +65,8 @@ static inline bool l4_slot_is_hypervisor(unsigned int i) { return i >= 256 && i 
 
 /*
  * Replaces entry idx of page-table frame mfn (level 1-4, already validated
- * and owned by d) with new_e: validates and references the new entry, then
+ * and owned by d) with new_e (a frame of d that is no page table, and can be
+ * writable, just gets the 8 bytes written, as on Xen): validates and references the new entry, then
  * releases the old. With preserve_ad the old A/D bits are kept. Returns 0 or
  * a negative Xen errno. New L1 entries map frames of pg_owner (d itself, or
  * the foreign domain dom0 works on). *flush is set when a mapping was removed or

@@ -1,0 +1,387 @@
+/* PV memory: validated page-table updates, batching, pins, base pointers, multicall, memory_op. */
+#include "exceptions.h"
+#include "guest.h"
+#include "hypercall.h"
+#include "mm.h"
+#include <public/errno.h>
+#include <public/memory.h>
+
+const char test_title[] = "mm: page-table updates, batches, pins, multicall, reservations";
+
+#define ALIAS_BASE  (GUEST_VIRT_BASE + 0x4000000ull)    /* 64 MiB up: free address space */
+#define ALIAS_PAGES 4096
+#define SI_VA       (GUEST_VIRT_BASE + 0x3ff000ull + 0x4000000ull * 2)
+
+static struct mmu_update batch[ALIAS_PAGES];
+extern char _sdata[];
+static uint64_t initial_pages;
+
+static uint64_t l4_mfn(void) { return virt_to_mfn((void *)start_info->pt_base); }
+
+/* Entry i of the alias range maps initial page i % initial_pages read-only. */
+static void fill_alias_batch(unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        batch[i].ptr = pte_maddr(ALIAS_BASE + i * PAGE_SIZE, 1) | MMU_NORMAL_PT_UPDATE;
+        batch[i].val = pfn_to_mfn(i % initial_pages) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
+    }
+}
+
+static int64_t unmap_alias(unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++)
+        batch[i].val = 0;
+    uint32_t done = 0;
+    int64_t rc = mmu_update_batch(batch, n, &done);
+    return rc ? rc : (int64_t)(n - done);
+}
+
+static const char *test_setup(char *why, size_t len)
+{
+    initial_pages = start_info->first_p2m_pfn;
+    if (exceptions_install())
+        return fail(why, len, "set_trap_table failed");
+    for (uint64_t va = ALIAS_BASE; va < ALIAS_BASE + ALIAS_PAGES * PAGE_SIZE; va += 0x200000)
+        if (ensure_l1(va))
+            return fail(why, len, "could not build an L1 for %#llx", (unsigned long long)va);
+    if (ensure_l1(SI_VA))
+        return fail(why, len, "could not build an L1 for the shared_info mapping");
+    return NULL;
+}
+
+static const char *test_m2p(char *why, size_t len)
+{
+    for (uint64_t pfn = 0; pfn < start_info->nr_pages; pfn++) {
+        uint64_t mfn = pfn_to_mfn(pfn);
+        if (m2p()[mfn] != pfn)
+            return fail(why, len, "M2P[%#llx] = %#llx, expected PFN %#llx", (unsigned long long)mfn,
+                        (unsigned long long)m2p()[mfn], (unsigned long long)pfn);
+    }
+    TRY_INSN("movq %%rdx, (%0)", "r"(MACH2PHYS_VIRT_START));
+    if (last_exc.vector != 14 || last_exc.error_code != 3)
+        return fail(why, len, "writing the M2P gave vector %lld error %#llx, want a protection #PF",
+                    (long long)last_exc.vector, (unsigned long long)last_exc.error_code);
+    return NULL;
+}
+
+static const char *test_shared_info(char *why, size_t len)
+{
+    int64_t rc = hypercall3(__HYPERVISOR_update_va_mapping, SI_VA, start_info->shared_info | PTE_DATA, UVMF_INVLPG);
+    if (rc)
+        return fail(why, len, "mapping shared_info: %lld", (long long)rc);
+    const struct shared_info *si = (const struct shared_info *)SI_VA;
+    if (si->vcpu_info[0].evtchn_upcall_mask != 1)
+        return fail(why, len, "vcpu 0 upcall mask %u, want 1 at start of day", si->vcpu_info[0].evtchn_upcall_mask);
+    return NULL;
+}
+
+static const char *test_cr2(char *why, size_t len)
+{
+    const struct shared_info *si = (const struct shared_info *)SI_VA;
+    uint64_t addr = ALIAS_BASE + 123 * PAGE_SIZE + 0x45;
+    TRY_INSN("movq (%0), %%rdx", "r"(addr));
+    if (last_exc.vector != 14 || last_exc.error_code != 0)
+        return fail(why, len, "vector %lld error %#llx", (long long)last_exc.vector, (unsigned long long)last_exc.error_code);
+    if (si->vcpu_info[0].arch.cr2 != addr)
+        return fail(why, len, "vcpu_info cr2 %#llx, want %#llx", (unsigned long long)si->vcpu_info[0].arch.cr2,
+                    (unsigned long long)addr);
+    return NULL;
+}
+
+static const char *test_map_1024(char *why, size_t len)
+{
+    uint32_t done = 0;
+    fill_alias_batch(1024);
+    int64_t rc = mmu_update_batch(batch, 1024, &done);
+    if (rc || done != 1024)
+        return fail(why, len, "mapping 1024 pages: rc %lld, done %u", (long long)rc, done);
+    /* Compare what does not change while we look: code and constants, P2M to page tables. */
+    uint64_t text = (uint64_t)_sdata - GUEST_VIRT_BASE;
+    uint64_t p2m = start_info->mfn_list - GUEST_VIRT_BASE, pt_end = start_info->pt_base +
+                   start_info->nr_pt_frames * PAGE_SIZE - GUEST_VIRT_BASE;
+    uint64_t a = hash_memory((void *)ALIAS_BASE, text) ^ hash_memory((void *)(ALIAS_BASE + p2m), pt_end - p2m);
+    uint64_t b = hash_memory((void *)GUEST_VIRT_BASE, text) ^
+                 hash_memory((void *)(GUEST_VIRT_BASE + p2m), pt_end - p2m);
+    if (a != b)
+        return fail(why, len, "alias hash %#llx differs from the original %#llx", (unsigned long long)a,
+                    (unsigned long long)b);
+    if ((rc = unmap_alias(1024)))
+        return fail(why, len, "unmapping: %lld", (long long)rc);
+    TRY_INSN("movq (%0), %%rdx", "r"(ALIAS_BASE + 512 * PAGE_SIZE));
+    if (last_exc.vector != 14)
+        return fail(why, len, "an unmapped alias page still reads");
+    return NULL;
+}
+
+static const char *test_batch_counts(char *why, size_t len)
+{
+    static const unsigned int sizes[] = { 1, 2, 7, 64, 511, 512, 1000, 4096 };
+    for (unsigned int s = 0; s < ARRAY_SIZE(sizes); s++) {
+        unsigned int n = sizes[s], bad = n / 2;
+        fill_alias_batch(n);
+        batch[bad].val = l4_mfn() * PAGE_SIZE | PTE_DATA;     /* writable page table: refused */
+        uint32_t done = 0xdead;
+        int64_t rc = mmu_update_batch(batch, n, &done);
+        if (rc != -XEN_EBUSY || done != bad)
+            return fail(why, len, "batch of %u, bad entry %u: rc %lld done %u", n, bad, (long long)rc, done);
+        if (bad && !(read_pte(ALIAS_BASE + (bad - 1) * PAGE_SIZE, 1) & PTE_P))
+            return fail(why, len, "batch of %u: entry %u before the bad one was not applied", n, bad - 1);
+        if (read_pte(ALIAS_BASE + bad * PAGE_SIZE, 1) & PTE_P)
+            return fail(why, len, "batch of %u: the bad entry was applied", n);
+        unmap_alias(bad);
+    }
+    return NULL;
+}
+
+static const char *test_refusals(char *why, size_t len)
+{
+    uint64_t alias_pte = pte_maddr(ALIAS_BASE, 1);
+    uint64_t l2_entry = pte_maddr(ALIAS_BASE, 2);
+    /* A frame in use as a page table cannot also be writable: -EBUSY; other rule breaks: -EINVAL. */
+    static const struct { const char *what; int kind; int64_t want; } cases[] = {
+        { "writable mapping of the L4", 0, -XEN_EBUSY }, { "writable mapping of an L1", 1, -XEN_EBUSY },
+        { "hypervisor frame", 2, 0 }, { "frame 0 (domU)", 3, -XEN_EPERM }, { "local APIC", 4, -XEN_EPERM },
+        { "sub-command 4 (an unaligned PTE address)", 6, -XEN_ENOSYS },
+ { "superpage in an L2", 8, -XEN_EINVAL },
+        { "hypervisor L4 slot", 9, -XEN_EINVAL }, { "L2 entry to a writable data frame", 10, -XEN_EINVAL },
+    };
+    for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
+        uint64_t ptr = alias_pte, val = 0;
+        switch (cases[i].kind) {
+        case 0: val = l4_mfn() * PAGE_SIZE | PTE_DATA; break;
+        case 1: val = (alias_pte & ~0xfffull) | PTE_DATA; break;
+        case 2: val = 0x200000ull | PTE_P | PTE_U; break;           /* where the hypervisor is loaded */
+        case 3: val = PTE_P | PTE_U; break;
+        case 4: val = 0xfee00000ull | PTE_P | PTE_RW | PTE_U; break;
+        case 6: ptr = alias_pte + 4; val = 0; break;
+        case 8: ptr = l2_entry; val = 0x200000ull | PTE_P | PTE_RW | PTE_U | PTE_PSE; break;
+        case 9: ptr = l4_mfn() * PAGE_SIZE + 256 * 8; val = 0; break;
+        case 10: ptr = l2_entry + 8 * 64; val = virt_to_mfn(batch) * PAGE_SIZE | PTE_P | PTE_RW | PTE_U; break;
+        }
+        if (cases[i].kind == 3 && (start_info->flags & SIF_INITDOMAIN))
+            continue;                   /* dom0 may map the first MiB, as on Xen: tested below */
+        int64_t rc = mmu_update_one(ptr, val);
+        /* The frame at 2 MiB is ours (-EINVAL: not the guest's) or, on Xen, some typed Xen page (-EBUSY). */
+        if (cases[i].want == 0 ? rc != -XEN_EINVAL && rc != -XEN_EBUSY : rc != cases[i].want)
+            return fail(why, len, "%s: got %lld, want %lld", cases[i].what, (long long)rc, (long long)cases[i].want);
+    }
+    /* An "update" of a frame that is no page table is a plain write, as on Xen. */
+    static uint64_t scratch[512] __attribute__((aligned(4096)));
+    if (mmu_update_one(virt_to_mfn(scratch) * PAGE_SIZE + 3 * 8, 0x42) || scratch[3] != 0x42)
+        return fail(why, len, "mmu_update into a data frame did not write it");
+    if (start_info->flags & SIF_INITDOMAIN) {
+        int64_t rc = mmu_update_one(alias_pte, PTE_P | PTE_U);
+        if (rc)
+            return fail(why, len, "dom0 mapping frame 0 (BIOS data): %lld, want 0", (long long)rc);
+        mmu_update_one(alias_pte, 0);
+    }
+    /* For an untranslated (PV) guest NO_TRANSLATE is a normal update. */
+    int64_t rc = mmu_update_one(alias_pte | MMU_PT_UPDATE_NO_TRANSLATE, 0);
+    if (rc)
+        return fail(why, len, "MMU_PT_UPDATE_NO_TRANSLATE: %lld, want 0", (long long)rc);
+    return NULL;
+}
+
+static const char *test_pins(char *why, size_t len)
+{
+    uint64_t mfn = spare_mfn();
+    int64_t rc;
+    if ((rc = mmuext(MMUEXT_PIN_L1_TABLE, mfn, 0)))
+        return fail(why, len, "pin L1: %lld", (long long)rc);
+    if ((rc = mmuext(MMUEXT_PIN_L1_TABLE, mfn, 0)) != -XEN_EINVAL)
+        return fail(why, len, "second pin: %lld, want -EINVAL", (long long)rc);
+    if ((rc = mmuext(MMUEXT_PIN_L2_TABLE, mfn, 0)) != -XEN_EINVAL)
+        return fail(why, len, "pin as L2 while an L1: %lld, want -EINVAL", (long long)rc);
+    if ((rc = mmuext(MMUEXT_UNPIN_TABLE, mfn, 0)))
+        return fail(why, len, "unpin: %lld", (long long)rc);
+    if ((rc = mmuext(MMUEXT_UNPIN_TABLE, mfn, 0)) != -XEN_EINVAL)
+        return fail(why, len, "second unpin: %lld, want -EINVAL", (long long)rc);
+    if ((rc = mmuext(MMUEXT_PIN_L4_TABLE, virt_to_mfn(batch), 0)) != -XEN_EINVAL)
+        return fail(why, len, "pinning a writable data page: %lld, want -EINVAL", (long long)rc);
+    if ((rc = mmuext(MMUEXT_NEW_BASEPTR, virt_to_mfn(batch), 0)) != -XEN_EINVAL)
+        return fail(why, len, "data page as base pointer: %lld, want -EINVAL", (long long)rc);
+    if ((rc = mmuext(MMUEXT_NEW_BASEPTR, l4_mfn(), 0)))
+        return fail(why, len, "reloading the current L4: %lld", (long long)rc);
+    return NULL;
+}
+
+static const char *test_flush_ops(char *why, size_t len)
+{
+    static const unsigned int ok_cmds[] = { MMUEXT_TLB_FLUSH_LOCAL, MMUEXT_TLB_FLUSH_ALL };
+    int64_t rc;
+    for (unsigned int i = 0; i < ARRAY_SIZE(ok_cmds); i++)
+        if ((rc = mmuext(ok_cmds[i], 0, 0)))
+            return fail(why, len, "flush cmd %u: %lld", ok_cmds[i], (long long)rc);
+    if ((rc = mmuext(MMUEXT_INVLPG_LOCAL, ALIAS_BASE, 0)))
+        return fail(why, len, "invlpg: %lld", (long long)rc);
+    if ((rc = mmuext(MMUEXT_TLB_FLUSH_MULTI, 0, 0xffff830000000000ull)) != -XEN_EINVAL)
+        return fail(why, len, "flush with a bad vCPU mask: %lld, want -EINVAL", (long long)rc);
+    if ((rc = mmuext(99, 0, 0)) != -XEN_ENOSYS)
+        return fail(why, len, "unknown command: %lld, want -ENOSYS", (long long)rc);
+    return NULL;
+}
+
+static const char *test_clear_copy(char *why, size_t len)
+{
+    uint64_t a = spare_mfn(), b = spare_mfn();
+    uint64_t va = ALIAS_BASE;
+    if (hypercall3(__HYPERVISOR_update_va_mapping, va, a * PAGE_SIZE | PTE_DATA, UVMF_INVLPG))
+        return fail(why, len, "mapping a spare frame");
+    memset((void *)va, 0x5a, PAGE_SIZE);
+    int64_t rc = mmuext(MMUEXT_COPY_PAGE, b, a);
+    if (rc)
+        return fail(why, len, "copy_page: %lld", (long long)rc);
+    if ((rc = mmuext(MMUEXT_CLEAR_PAGE, a, 0)))
+        return fail(why, len, "clear_page: %lld", (long long)rc);
+    if (((volatile uint8_t *)va)[100] != 0)
+        return fail(why, len, "cleared page still holds data");
+    hypercall3(__HYPERVISOR_update_va_mapping, va, b * PAGE_SIZE | PTE_P | PTE_U, UVMF_INVLPG);
+    if (((volatile uint8_t *)va)[4095] != 0x5a)
+        return fail(why, len, "copied page does not hold the pattern");
+    if ((rc = mmuext(MMUEXT_COPY_PAGE, l4_mfn(), a)) != -XEN_EINVAL)
+        return fail(why, len, "copy into the L4: %lld, want -EINVAL", (long long)rc);
+    hypercall3(__HYPERVISOR_update_va_mapping, va, 0, UVMF_INVLPG);
+    return NULL;
+}
+
+static const char *test_multicall(char *why, size_t len)
+{
+    static struct mmuext_op flush = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
+    static struct multicall_entry mc[4];
+    memset(mc, 0, sizeof(mc));
+    mc[0].op = __HYPERVISOR_update_va_mapping;
+    mc[0].args[0] = ALIAS_BASE;
+    mc[0].args[1] = pfn_to_mfn(1) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
+    mc[0].args[2] = UVMF_INVLPG;
+    mc[1].op = __HYPERVISOR_xen_version;
+    mc[1].args[0] = XENVER_version;
+    mc[2].op = 99;
+    mc[3].op = __HYPERVISOR_mmuext_op;
+    mc[3].args[0] = (uint64_t)&flush;
+    mc[3].args[1] = 1;
+    mc[3].args[3] = DOMID_SELF;
+    int64_t rc = hypercall2(__HYPERVISOR_multicall, mc, 4);
+    int64_t version = hyp_xen_version(XENVER_version, NULL);
+    if (rc || mc[0].result != 0 || (int64_t)mc[1].result != version || (int64_t)mc[2].result != -XEN_ENOSYS ||
+        mc[3].result != 0)
+        return fail(why, len, "rc %lld results %lld %lld %lld %lld", (long long)rc, (long long)mc[0].result,
+                    (long long)mc[1].result, (long long)mc[2].result, (long long)mc[3].result);
+    if (*(volatile uint64_t *)ALIAS_BASE != *(volatile uint64_t *)(GUEST_VIRT_BASE + PAGE_SIZE))
+        return fail(why, len, "the mapping made inside the multicall is wrong");
+    hypercall3(__HYPERVISOR_update_va_mapping, ALIAS_BASE, 0, UVMF_INVLPG);
+    return NULL;
+}
+
+static const char *test_reservation(char *why, size_t len)
+{
+    domid_t self = DOMID_SELF;
+    int64_t max_mfn = hypercall2(__HYPERVISOR_memory_op, XENMEM_maximum_ram_page, 0);
+    int64_t cur = hypercall2(__HYPERVISOR_memory_op, XENMEM_current_reservation, &self);
+    int64_t max = hypercall2(__HYPERVISOR_memory_op, XENMEM_maximum_reservation, &self);
+    if (max_mfn <= 0 || cur != (int64_t)start_info->nr_pages || max < cur)
+        return fail(why, len, "max ram page %lld, current %lld (nr_pages %llu), maximum %lld", (long long)max_mfn,
+                    (long long)cur, (unsigned long long)start_info->nr_pages, (long long)max);
+    static xen_pfn_t frames[1];
+    frames[0] = spare_mfn();
+    struct xen_memory_reservation r = { .extent_start = (uint64_t)frames, .nr_extents = 1, .domid = DOMID_SELF };
+    int64_t rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, &r);
+    if (rc != 1 || hypercall2(__HYPERVISOR_memory_op, XENMEM_current_reservation, &self) != cur - 1)
+        return fail(why, len, "decrease_reservation: %lld", (long long)rc);
+    /* A frame still mapped leaves the reservation when the mapping goes (Xen's allocation reference). */
+    uint64_t mapped = spare_mfn();
+    if (hypercall3(__HYPERVISOR_update_va_mapping, ALIAS_BASE, mapped * PAGE_SIZE | PTE_DATA, UVMF_INVLPG))
+        return fail(why, len, "mapping a spare frame");
+    *(volatile uint64_t *)ALIAS_BASE = 0x1122334455667788ull;
+    frames[0] = mapped;
+    if ((rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, &r)) != 1)
+        return fail(why, len, "decrease_reservation of a mapped frame returned %lld, want 1", (long long)rc);
+    if (*(volatile uint64_t *)ALIAS_BASE != 0x1122334455667788ull)
+        return fail(why, len, "the mapping of a given-back frame changed under us");
+    if (hypercall2(__HYPERVISOR_memory_op, XENMEM_current_reservation, &self) != cur - 1)
+        return fail(why, len, "a given-back frame left the reservation while still mapped");
+    hypercall3(__HYPERVISOR_update_va_mapping, ALIAS_BASE, 0, UVMF_INVLPG);
+    if (hypercall2(__HYPERVISOR_memory_op, XENMEM_current_reservation, &self) != cur - 2)
+        return fail(why, len, "current reservation after two decreases");
+    frames[0] = 0;
+    rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_increase_reservation, &r);
+    if (rc != 1)
+        return fail(why, len, "increase_reservation: %lld", (long long)rc);
+    frames[0] = 0;
+    rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_increase_reservation, &r);
+    if (rc != 1 || frames[0] == 0 || hypercall2(__HYPERVISOR_memory_op, XENMEM_current_reservation, &self) != cur)
+        return fail(why, len, "increase_reservation: %lld, frame %#llx", (long long)rc, (unsigned long long)frames[0]);
+    if (hypercall3(__HYPERVISOR_update_va_mapping, ALIAS_BASE, frames[0] * PAGE_SIZE | PTE_DATA, UVMF_INVLPG))
+        return fail(why, len, "the new frame cannot be mapped");
+    hypercall3(__HYPERVISOR_update_va_mapping, ALIAS_BASE, 0, UVMF_INVLPG);
+    struct xen_machphys_mapping mm;
+    if (hypercall2(__HYPERVISOR_memory_op, XENMEM_machphys_mapping, &mm) || mm.v_start != MACH2PHYS_VIRT_START)
+        return fail(why, len, "machphys_mapping v_start %#llx", (unsigned long long)mm.v_start);
+    if ((rc = hypercall2(__HYPERVISOR_memory_op, 63, 0)) != -XEN_ENOSYS)
+        return fail(why, len, "unknown memory_op: %lld, want -ENOSYS", (long long)rc);
+    return NULL;
+}
+
+static const char *test_huge_batch(char *why, size_t len)
+{
+    /* 32768 updates of one PTE in a single call: long enough to be preempted and continued. */
+    static struct mmu_update huge[32768];
+    uint64_t ptr = pte_maddr(ALIAS_BASE, 1);
+    for (unsigned int i = 0; i < ARRAY_SIZE(huge); i++) {
+        huge[i].ptr = ptr;
+        huge[i].val = i & 1 ? 0 : pfn_to_mfn(i % initial_pages) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
+    }
+    uint32_t done = 0;
+    int64_t rc = mmu_update_batch(huge, ARRAY_SIZE(huge), &done);
+    if (rc || done != ARRAY_SIZE(huge))
+        return fail(why, len, "rc %lld, done %u of %u", (long long)rc, done, (unsigned int)ARRAY_SIZE(huge));
+    return NULL;
+}
+
+extern char syscall_entry[], user_fn_syscall[];
+extern uint64_t user_syscall_rax, user_syscall_cs;
+void enter_user(void *fn, void *stack);
+
+static const char *test_user_mode(char *why, size_t len)
+{
+    static uint8_t kstack[8192] __attribute__((aligned(16)));
+    static uint8_t ustack[4096] __attribute__((aligned(16)));
+    int64_t rc;
+    if ((rc = hypercall2(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS, kstack + sizeof(kstack))))
+        return fail(why, len, "stack_switch: %lld", (long long)rc);
+    if ((rc = hypercall3(__HYPERVISOR_set_callbacks, 0, 0, syscall_entry)))
+        return fail(why, len, "set_callbacks: %lld", (long long)rc);
+    if ((rc = mmuext(MMUEXT_NEW_USER_BASEPTR, l4_mfn(), 0)))
+        return fail(why, len, "new user base pointer: %lld", (long long)rc);
+    enter_user(user_fn_syscall, ustack + sizeof(ustack));
+    if (user_syscall_rax != 0x1234 || (user_syscall_cs & 0xffff) != FLAT_USER_CS64)
+        return fail(why, len, "syscall callback saw rax %#llx cs %#llx", (unsigned long long)user_syscall_rax,
+                    (unsigned long long)user_syscall_cs);
+    return NULL;
+}
+
+static const char *test_otherdomain(char *why, size_t len)
+{
+    bool dom0 = start_info->flags & SIF_INITDOMAIN;
+    int64_t rc = hypercall4(__HYPERVISOR_update_va_mapping_otherdomain, ALIAS_BASE, 0, 0, 77);
+    if (rc != (dom0 ? -XEN_ESRCH : -XEN_EPERM))
+        return fail(why, len, "domain 77: %lld, want %s", (long long)rc, dom0 ? "-ESRCH" : "-EPERM");
+    return NULL;
+}
+
+DEFINE_TESTS(
+    { "setup_page_tables", test_setup },
+    { "m2p_consistent_and_readonly", test_m2p },
+    { "map_shared_info", test_shared_info },
+    { "page_fault_sets_cr2", test_cr2 },
+    { "map_1024_pages_one_batch", test_map_1024 },
+    { "batch_stops_at_bad_entry", test_batch_counts },
+    { "update_refusals", test_refusals },
+    { "pin_unpin_baseptr", test_pins },
+    { "tlb_flush_ops", test_flush_ops },
+    { "clear_and_copy_page", test_clear_copy },
+    { "multicall_mixed", test_multicall },
+    { "reservations", test_reservation },
+    { "huge_batch_continues", test_huge_batch },
+    { "user_mode_syscall_bounce", test_user_mode },
+    { "update_va_mapping_otherdomain", test_otherdomain }
+)
