@@ -105,6 +105,19 @@ def _watch_xen(proc, log_path, timeout):
     return None, outcome
 
 
+def _type_when_ready(proc, log_path, sc, deadline):
+    """Types sc.serial_input on the serial line once the log matches sc.serial_input_after."""
+    ready = re.compile(sc.serial_input_after, re.MULTILINE)
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ready.search(_read(log_path)):
+            for b in sc.serial_input:       # one byte at a time: the UART has a small FIFO
+                proc.stdin.write(bytes([b]))
+                proc.stdin.flush()
+                time.sleep(0.01)
+            return
+        time.sleep(0.05)
+
+
 def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hypervisor="ours"):
     """Boots scenario sc once, captured. hypervisor "ours" runs until QEMU exits
     (timeout: killed). "xen" boots sc's first kernel module as dom0 on Xen 4.17
@@ -121,7 +134,8 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
     cmd = qemu_command(iso, sc, "stdio")
     start = time.monotonic()
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        stdin = subprocess.PIPE if sc.serial_input and hypervisor == "ours" else subprocess.DEVNULL
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=log, stderr=subprocess.STDOUT)
         if hypervisor == "xen":
             try:
                 status, outcome = _watch_xen(proc, log_path, timeout or sc.timeout)
@@ -131,7 +145,9 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
                     proc.wait()
         else:
             try:
-                status = proc.wait(timeout=timeout or sc.timeout)
+                if sc.serial_input:
+                    _type_when_ready(proc, log_path, sc, time.monotonic() + (timeout or sc.timeout))
+                status = proc.wait(timeout=max(0.1, (timeout or sc.timeout) - (time.monotonic() - start)))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -155,8 +171,10 @@ def main():
     if args.interactive:
         iso = mkiso.build_iso(sc, args.build, hypervisor=hv)
         print(f"Booting scenario '{sc.name}'{' on Xen' if args.xen else ''} in QEMU (TCG). "
-              "Quit: Ctrl-A then X. Monitor: Ctrl-A then C.", flush=True)
-        res = subprocess.run(qemu_command(iso, sc, "mon:stdio"))
+              "Quit: Ctrl-] then X. Monitor: Ctrl-] then C. Ctrl-A three times: hypervisor debug keys.",
+              flush=True)
+        # Ctrl-] is QEMU's escape, so Ctrl-A reaches the hypervisor (three switch the input).
+        res = subprocess.run(qemu_command(iso, sc, "mon:stdio") + ["-echr", "0x1d"])
         name = exit_codes().get(res.returncode)
         print(f"\nQEMU exited with status {res.returncode}" + (f" ({name})" if name else ""))
         sys.exit(0 if name in (None, "poweroff") else 1)

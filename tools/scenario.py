@@ -14,6 +14,9 @@ A scenario is a small text file shared by `make run` and the boot tests:
     expect-ktap: yes                    the log carries a KTAP run (default: yes if selftest)
     differential: yes                   also boot the first kernel module as dom0 on Xen 4.17
     xen-differs: case_name reason       a KTAP case whose result differs from Xen on purpose (repeatable)
+    serial-input: text                  typed on the serial line (Python escapes: \x01, \n) once
+                                        the log matches serial-input-after (default: domains started)
+    serial-input-after: regex
 
 Module paths are relative to the repository root.
 
@@ -37,7 +40,7 @@ import shlex
 from dataclasses import dataclass, field
 
 KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
-        "expect-log", "expect-ktap", "differential", "xen-differs"}
+        "expect-log", "expect-ktap", "differential", "xen-differs", "serial-input", "serial-input-after"}
 
 
 @dataclass
@@ -58,6 +61,8 @@ class Scenario:
     expect_exit: str = ""
     expect_log: list = field(default_factory=list)
     expect_ktap: bool = False
+    serial_input: bytes = b""
+    serial_input_after: str = r"boot: starting domains"
     differential: bool = False
     xen_differs: dict = field(default_factory=dict)   # KTAP case name -> reason
 
@@ -104,6 +109,10 @@ def load(path):
                 sc.expect_log.append(value)
             elif key == "expect-ktap":
                 ktap = yes(value)
+            elif key == "serial-input":
+                sc.serial_input = value.encode("latin-1").decode("unicode_escape").encode("latin-1")
+            elif key == "serial-input-after":
+                sc.serial_input_after = value
             elif key == "differential":
                 sc.differential = yes(value)
             elif key == "xen-differs":

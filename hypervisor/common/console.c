@@ -1,8 +1,7 @@
 /* Console selection (console=, com1=) and output fan-out. */
 #include <hv/cmdline.h>
 #include <hv/console.h>
-
-#define COM1_PORT 0x3f8
+#include <hv/printk.h>
 
 static char opt_console[32] = "com1";
 boot_param_string("console", opt_console);
@@ -31,4 +30,40 @@ void console_write(const char *s, size_t n)
 {
     if (use_com1)
         serial_write(COM1_PORT, s, n);
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+#define RX_RING 1024
+static char rx_ring[RX_RING];
+static unsigned int rx_prod, rx_cons;       /* free-running; one CPU, interrupts off */
+static bool input_to_hypervisor;
+static unsigned int ctrl_a_run;
+
+void console_receive(char c)
+{
+    if (c == 0x01) {
+        if (++ctrl_a_run == 3) {
+            ctrl_a_run = 0;
+            input_to_hypervisor = !input_to_hypervisor;
+            printk("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n",
+                   input_to_hypervisor ? "the hypervisor: debug keys, 'h' for help" : "DOM0");
+        }
+        return;
+    }
+    ctrl_a_run = 0;
+    if (input_to_hypervisor) {
+        keyhandler(c);
+        return;
+    }
+    if (rx_prod - rx_cons < RX_RING)        /* a full ring drops input rather than block */
+        rx_ring[rx_prod++ % RX_RING] = c;
+}
+
+size_t console_read_dom0(char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n && rx_cons != rx_prod)
+        buf[got++] = rx_ring[rx_cons++ % RX_RING];
+    return got;
 }

@@ -6,6 +6,7 @@
 struct madt_info madt = {
     /* PC defaults, used when there is no ACPI. */
     .lapic_addr = 0xfee00000, .ioapic_addr = 0xfec00000, .nr_lapics = 1, .nr_ioapics = 1, .has_8259 = true,
+    .isa_gsi = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
 };
 
 /* ACPI tables sit in RAM or in reserved regions; reach either kind. */

@@ -26,6 +26,10 @@ int acpi_parse_madt(const uint8_t *t, size_t len, struct madt_info *out)
     out->nr_lapics = out->nr_ioapics = 0;
     out->ioapic_addr = 0;
     out->ioapic_gsi_base = 0;
+    for (unsigned int i = 0; i < 16; i++) {
+        out->isa_gsi[i] = i;
+        out->isa_flags[i] = 0;              /* conforming: ISA is edge, active high */
+    }
 
     for (size_t off = ACPI_HEADER_LEN + 8; off < len;) {
         if (len - off < 2)
@@ -50,6 +54,15 @@ int acpi_parse_madt(const uint8_t *t, size_t len, struct madt_info *out)
                     memcpy(&u32, e + 8, 4);
                     out->ioapic_gsi_base = u32;
                 }
+            }
+            break;
+        case 2:                     /* interrupt source override: an ISA IRQ on another GSI */
+            if (elen >= 10 && e[2] == 0 && e[3] < 16) {
+                memcpy(&u32, e + 4, 4);
+                out->isa_gsi[e[3]] = u32;
+                uint16_t f;
+                memcpy(&f, e + 8, 2);
+                out->isa_flags[e[3]] = f;
             }
             break;
         case 9:                     /* processor local x2APIC (APIC ids >= 255) */

@@ -99,3 +99,20 @@ bool mfn_is_hypervisor_mmio(uint64_t mfn)
     uint64_t lapic = (rdmsr(MSR_APIC_BASE) & 0xffffff000ull) >> PAGE_SHIFT;
     return mfn == lapic || (madt.ioapic_addr && mfn == madt.ioapic_addr >> PAGE_SHIFT);
 }
+
+void ioapic_route(uint32_t gsi, unsigned int vector, int isa_irq)
+{
+    if (!ioapic || gsi < madt.ioapic_gsi_base)
+        panic("ioapic_route: GSI %u has no I/O APIC", gsi);
+    unsigned int pin = gsi - madt.ioapic_gsi_base;
+    uint32_t lo = vector;                   /* fixed delivery, physical destination */
+    if (isa_irq >= 0) {
+        uint16_t f = madt.isa_flags[isa_irq];
+        if ((f & 3) == 3)
+            lo |= 1u << 13;                 /* active low */
+        if (((f >> 2) & 3) == 3)
+            lo |= 1u << 15;                 /* level triggered */
+    }
+    ioapic_write(IOAPIC_REDIR(pin) + 1, apic_id() << 24);
+    ioapic_write(IOAPIC_REDIR(pin), lo);
+}

@@ -1,6 +1,8 @@
 /* 16550 UART, polled: enough for a console that must work when all else fails. */
 #include <hv/console.h>
+#include <asm/apic.h>
 #include <asm/cpu.h>
+#include <asm/irq.h>
 
 #define UART_THR 0      /* transmit holding */
 #define UART_IER 1
@@ -34,6 +36,20 @@ static void serial_putc(uint16_t port, char c)
     outb(port + UART_THR, (uint8_t)c);
 }
 
+/* Receive interrupts on: the UART raises its IRQ when a byte arrives. */
+void serial_enable_rx(uint16_t port)
+{
+    outb(port + UART_MCR, 0x0b);            /* DTR, RTS, OUT2 (gates the IRQ line on PCs) */
+    outb(port + UART_IER, 0x01);
+}
+
+int serial_getc(uint16_t port)
+{
+    if (!(inb(port + UART_LSR) & 0x01))
+        return -1;
+    return inb(port + UART_THR);            /* the receive buffer shares the register */
+}
+
 void serial_write(uint16_t port, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -41,4 +57,19 @@ void serial_write(uint16_t port, const char *s, size_t n)
             serial_putc(port, '\r');
         serial_putc(port, s[i]);
     }
+}
+
+static void serial_interrupt(struct cpu_regs *regs)
+{
+    (void)regs;
+    int c;
+    while ((c = serial_getc(COM1_PORT)) >= 0)
+        console_receive((char)c);
+}
+
+void console_input_init(void)
+{
+    set_irq_handler(SERIAL_VECTOR, serial_interrupt);
+    ioapic_route(madt.isa_gsi[4], SERIAL_VECTOR, 4);
+    serial_enable_rx(COM1_PORT);
 }

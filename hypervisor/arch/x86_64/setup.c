@@ -19,7 +19,6 @@
 #include <asm/pv.h>
 #include <asm/timer.h>
 
-#define COM1_PORT       0x3f8
 #define MBI_MAX_SIZE    MiB(1)      /* sanity cap on what we read of the boot information */
 
 _Static_assert((XEN_VIRT_START >> 39 & 511) == XEN_L4_SLOT, "boot L4 slot");
@@ -120,6 +119,7 @@ void __start_hypervisor(uint32_t magic, uint64_t mbi_pa)
     acpi_init(&boot_info);
     apic_init();
     time_init();
+    console_input_init();
     local_irq_enable();
     printk("boot: up; %llu MiB free for domains\n", (unsigned long long)(page_alloc_free_count() >> 8));
 

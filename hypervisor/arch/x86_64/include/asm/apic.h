@@ -47,7 +47,12 @@ struct madt_info {
     unsigned int nr_lapics;
     unsigned int nr_ioapics;
     bool has_8259;
+    uint32_t isa_gsi[16];           /* ISA IRQ -> GSI (interrupt source overrides) */
+    uint16_t isa_flags[16];         /* MPS INTI flags: polarity bits 0-1, trigger 2-3 */
 };
+
+/* Sends GSI gsi to vector on this CPU, with the ISA IRQ's polarity and trigger if isa_irq >= 0. */
+void ioapic_route(uint32_t gsi, unsigned int vector, int isa_irq);
 extern struct madt_info madt;
 
 #endif

@@ -8,6 +8,7 @@
 #define PIC_MASTER_VECTOR       0x20    /* the masked 8259s, remapped out of the way */
 #define PIC_SLAVE_VECTOR        0x28
 #define TIMER_VECTOR            0xf0
+#define SERIAL_VECTOR           0xe0    /* COM1 receive */
 #define SPURIOUS_VECTOR         0xff
 
 typedef void (*irq_handler_t)(struct cpu_regs *regs);
