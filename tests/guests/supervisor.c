@@ -2,10 +2,13 @@
  * Supervisor: a dom0 that waits for the other boot domains to finish and
  * reports how each ended. Command line: expect=<name>:<reason>[,<name>:<reason>...]
  * with reason poweroff, reboot, suspend or crash. It checks each domain
- * stopped with that reason and that its memory was returned.
+ * stopped with that reason and that its memory was returned. With hash=yes
+ * it also fills its spare memory with a pattern first and checks, once every
+ * other domain has ended, that the xxHash of that memory is unchanged.
  */
 #include "guest.h"
 #include "hypercall.h"
+#include "mm.h"
 #include <public/domctl.h>
 #include <public/errno.h>
 
@@ -101,25 +104,72 @@ static const char *test_domctl_refusals(char *why, size_t len)
 
 static const char *run_expected(unsigned int k, char *why, size_t len) { return wait_for(k, why, len); }
 
+#define GUARD_BASE (GUEST_VIRT_BASE + 0x4000000ull)
+static uint64_t guard_pages, guard_hash;
+
+/* Maps the spare frames (keeping some for page tables), fills them with a pattern, hashes them. */
+static const char *test_guard_prepare(char *why, size_t len)
+{
+    uint64_t spare = start_info->nr_pages - start_info->first_p2m_pfn;
+    uint64_t want = spare - spare / 256 - 16;
+    for (uint64_t va = GUARD_BASE; va < GUARD_BASE + want * PAGE_SIZE; va += 0x200000)
+        if (ensure_l1(va))
+            return fail(why, len, "no page tables for the guarded range");
+    for (guard_pages = 0; guard_pages < want; guard_pages++) {
+        uint64_t mfn = spare_mfn();
+        if (!mfn)
+            break;
+        uint64_t va = GUARD_BASE + guard_pages * PAGE_SIZE;
+        if (hypercall3(__HYPERVISOR_update_va_mapping, va, mfn * PAGE_SIZE | PTE_DATA, 0))
+            return fail(why, len, "mapping spare frame %llu", (unsigned long long)guard_pages);
+        uint64_t *w = (uint64_t *)va;
+        for (unsigned int k = 0; k < 512; k++)
+            w[k] = mfn * PAGE_SIZE + k * 8;
+    }
+    guard_hash = hash_memory((void *)GUARD_BASE, guard_pages * PAGE_SIZE);
+    printk("# guarding %llu pages, xxh64 %016llx\n", (unsigned long long)guard_pages,
+           (unsigned long long)guard_hash);
+    return NULL;
+}
+
+static const char *test_guard_check(char *why, size_t len)
+{
+    uint64_t h = hash_memory((void *)GUARD_BASE, guard_pages * PAGE_SIZE);
+    if (h != guard_hash)
+        return fail(why, len, "xxh64 of %llu guarded pages went from %016llx to %016llx",
+                    (unsigned long long)guard_pages, (unsigned long long)guard_hash, (unsigned long long)h);
+    return NULL;
+}
+
 /* One KTAP case per expected domain; the case functions index by position. */
 #define CASE(k) static const char *case_##k(char *why, size_t len) { return run_expected(k, why, len); }
 CASE(0) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
 
 static char case_names[MAX_EXPECT][48];
-static struct test_case cases[MAX_EXPECT + 1];
+static struct test_case cases[MAX_EXPECT + 3];
 static const char *(*const case_fns[MAX_EXPECT])(char *, size_t) = {
     case_0, case_1, case_2, case_3, case_4, case_5, case_6, case_7,
 };
 
 const struct test_case *guest_cases(unsigned int *n)
 {
+    const char *p = (const char *)start_info->cmd_line;
+    bool guard = false;
+    for (; *p; p++)
+        if (!strncmp(p, "hash=yes", 8))
+            guard = true;
     parse_cmdline();
-    cases[0] = (struct test_case){ "domctl_refusals", test_domctl_refusals };
+    unsigned int c = 0;
+    cases[c++] = (struct test_case){ "domctl_refusals", test_domctl_refusals };
+    if (guard)
+        cases[c++] = (struct test_case){ "guarded_memory_prepared", test_guard_prepare };
     for (unsigned int k = 0; k < nr_expected; k++) {
         snprintf(case_names[k], sizeof(case_names[k]), "%s_ended_with_%s", expected[k].name,
                  reasons[expected[k].reason]);
-        cases[k + 1] = (struct test_case){ case_names[k], case_fns[k] };
+        cases[c++] = (struct test_case){ case_names[k], case_fns[k] };
     }
-    *n = nr_expected + 1;
+    if (guard)
+        cases[c++] = (struct test_case){ "guarded_memory_unchanged", test_guard_check };
+    *n = c;
     return cases;
 }
