@@ -368,6 +368,56 @@ static const char *test_otherdomain(char *why, size_t len)
     return NULL;
 }
 
+static uint64_t gdt_page[512] __attribute__((aligned(4096)));
+
+static const char *test_gdt(char *why, size_t len)
+{
+    uint64_t mfn = virt_to_mfn(gdt_page);
+    gdt_page[1] = 0x00cff2000000ffffull;            /* flat data, DPL 3: selector 0x0b */
+    gdt_page[2] = 0x00cf92000000ffffull;            /* DPL 0: raised to 3 by the hypervisor */
+    static xen_pfn_t frames[1];
+    frames[0] = mfn;
+    int64_t rc = hypercall2(__HYPERVISOR_set_gdt, frames, 512);
+    if (rc != -XEN_EINVAL)
+        return fail(why, len, "set_gdt on a writable-mapped page: %lld, want -EINVAL", (long long)rc);
+    /* Map it read-only first, as a GDT page must be. */
+    if ((rc = hypercall3(__HYPERVISOR_update_va_mapping, (uint64_t)gdt_page, mfn * PAGE_SIZE | PTE_P | PTE_U | PTE_A,
+                         UVMF_INVLPG)))
+        return fail(why, len, "remapping read-only: %lld", (long long)rc);
+    if ((rc = hypercall2(__HYPERVISOR_set_gdt, frames, 7169)) != -XEN_EINVAL)
+        return fail(why, len, "7169 entries: %lld, want -EINVAL", (long long)rc);
+    if ((rc = hypercall2(__HYPERVISOR_set_gdt, frames, 512)))
+        return fail(why, len, "set_gdt: %lld", (long long)rc);
+    if (((gdt_page[2] >> 45) & 3) != 3)
+        return fail(why, len, "a DPL-0 descriptor was not raised to DPL 3");
+    uint16_t sel = 0x0b, back;
+    __asm__ volatile("mov %1, %%ds\n\tmov %%ds, %0\n\tmov %2, %%ds" : "=r"(back) : "r"(sel), "r"((uint16_t)0));
+    if (back != sel)
+        return fail(why, len, "loading selector 0x0b gave %#x", back);
+    /* A TSS descriptor (system type 9) is refused; a data segment goes in through the hypercall. */
+    uint64_t maddr = mfn * PAGE_SIZE + 3 * 8;
+    if ((rc = hypercall2(__HYPERVISOR_update_descriptor, maddr, 0x0000890000000067ull)) != -XEN_EINVAL)
+        return fail(why, len, "TSS descriptor: %lld, want -EINVAL", (long long)rc);
+    if ((rc = hypercall2(__HYPERVISOR_update_descriptor, maddr + 4, 0x00cff2000000ffffull)) != -XEN_EINVAL)
+        return fail(why, len, "unaligned address: %lld, want -EINVAL", (long long)rc);
+    if ((rc = hypercall2(__HYPERVISOR_update_descriptor, virt_to_mfn((void *)start_info->pt_base) * PAGE_SIZE,
+                         0x00cff2000000ffffull)) != -XEN_EINVAL)
+        return fail(why, len, "descriptor into the L4: %lld, want -EINVAL", (long long)rc);
+    if ((rc = hypercall2(__HYPERVISOR_update_descriptor, maddr, 0x00cff2000000ffffull)))
+        return fail(why, len, "update_descriptor: %lld", (long long)rc);
+    sel = 0x1b;
+    __asm__ volatile("mov %1, %%ds\n\tmov %%ds, %0\n\tmov %2, %%ds" : "=r"(back) : "r"(sel), "r"((uint16_t)0));
+    /* Stored as given, but with the accessed bit set, as Xen keeps GDT descriptors. */
+    if (back != sel || gdt_page[3] != 0x00cff3000000ffffull)
+        return fail(why, len, "selector 0x1b loaded as %#x, descriptor stored as %#llx", back,
+                    (unsigned long long)gdt_page[3]);
+    /* While it is a GDT page it cannot be mapped writable. */
+    if ((rc = hypercall3(__HYPERVISOR_update_va_mapping, (uint64_t)gdt_page, mfn * PAGE_SIZE | PTE_DATA,
+                         UVMF_INVLPG)) != -XEN_EBUSY)
+        return fail(why, len, "writable mapping of a GDT page: %lld, want -EBUSY", (long long)rc);
+    return NULL;
+}
+
 DEFINE_TESTS(
     { "setup_page_tables", test_setup },
     { "m2p_consistent_and_readonly", test_m2p },
@@ -383,5 +433,6 @@ DEFINE_TESTS(
     { "reservations", test_reservation },
     { "huge_batch_continues", test_huge_batch },
     { "user_mode_syscall_bounce", test_user_mode },
-    { "update_va_mapping_otherdomain", test_otherdomain }
+    { "update_va_mapping_otherdomain", test_otherdomain },
+    { "gdt_and_descriptors", test_gdt }
 )

@@ -1,8 +1,9 @@
 /*
- * Guest descriptor tables: set_gdt and update_descriptor. A guest's GDT
- * entries are validated and copied into hypervisor memory; the copy is what
- * the CPU uses (entries below FIRST_RESERVED_GDT_ENTRY of the live GDT), so
- * later writes to the guest's frames cannot smuggle in a descriptor.
+ * Guest descriptor tables: set_gdt and update_descriptor. As on Xen, a GDT
+ * frame holds a PGT_seg_desc type reference while installed, so the guest
+ * cannot map it writable and changes it only through update_descriptor.
+ * Its validated entries are copied into the live GDT (below
+ * FIRST_RESERVED_GDT_ENTRY), and update_descriptor keeps the copy in step.
  */
 #include <hv/hypercall.h>
 #include <hv/printk.h>
@@ -10,6 +11,7 @@
 #include <asm/desc.h>
 #include <asm/guest_access.h>
 #include <asm/page.h>
+#include <asm/pagetable.h>
 #include <asm/pv.h>
 
 #define DESC_P          (1ull << 47)
@@ -19,7 +21,7 @@
 
 /*
  * What a 64-bit PV guest may put in its GDT: anything not present; code and
- * data segments, with the DPL raised to 3; the upper half of a 16-byte system
+ * data segments, with the DPL raised to 3 and the accessed bit set; the upper half of a 16-byte system
  * descriptor (type 0). Gates, TSS and LDT descriptors are refused (Xen also
  * accepts call gates, which we do not emulate). Returns false if refused.
  */
@@ -28,7 +30,8 @@ static bool check_descriptor(uint64_t *d)
     if (!(*d & DESC_P))
         return true;
     if (*d & DESC_S) {
-        *d |= 3ull << DESC_DPL_SHIFT;
+        /* DPL at least 3, and accessed already, so the CPU never writes the table (as Xen). */
+        *d |= (3ull << DESC_DPL_SHIFT) | (1ull << 40);
         return true;
     }
     return DESC_TYPE(*d) == 0;
@@ -38,6 +41,14 @@ static bool frame_owned_by(uint64_t mfn, const struct domain *d)
 {
     const struct page_info *pg = pfn_to_page(mfn);
     return pg && pg->state == PGS_ALLOCATED && pg->owner == d->id;
+}
+
+/* Drops the descriptor-page references of v's GDT frames. */
+void pv_release_gdt(struct vcpu *v)
+{
+    for (unsigned int f = 0; f * 512 < v->arch.gdt_ents; f++)
+        put_page_type(v->arch.gdt_frames[f]);
+    v->arch.gdt_ents = 0;
 }
 
 /* Hypervisor copies of the running guests' GDT entries, one slot per domain. */
@@ -65,24 +76,36 @@ int64_t do_set_gdt(uint64_t frame_list, unsigned int entries)
     if (copy_from_guest(frames, frame_list, nr_frames * sizeof(uint64_t)))
         return -XEN_EFAULT;
 
-    /* Validate every descriptor of every frame before anything changes. */
+    /*
+     * Every descriptor of every frame must pass (DPLs are raised in place, as
+     * Xen does), and every frame must become a descriptor page (no writable
+     * mappings), before anything changes.
+     */
     static uint64_t staged[FIRST_RESERVED_GDT_ENTRY];
+    unsigned int typed = 0;
     for (unsigned int f = 0; f < nr_frames; f++) {
-        if (!frame_owned_by(frames[f], d))
-            return -XEN_EINVAL;
-        const uint64_t *src = __va(frames[f] << PAGE_SHIFT);
+        if (!frame_owned_by(frames[f], d) || get_page_type(frames[f], PGT_seg_desc, d))
+            goto refuse;
+        typed++;
+        uint64_t *src = __va(frames[f] << PAGE_SHIFT);
         for (unsigned int i = 0; i < 512; i++) {
             uint64_t desc = src[i];
             if (!check_descriptor(&desc))
-                return -XEN_EINVAL;
+                goto refuse;
+            src[i] = desc;
             staged[f * 512 + i] = desc;
         }
     }
+    pv_release_gdt(v);
     memcpy(gdt_copy[d->id], staged, entries * sizeof(uint64_t));
     memcpy(v->arch.gdt_frames, frames, nr_frames * sizeof(uint64_t));
     v->arch.gdt_ents = entries;
     pv_load_gdt(v);
     return 0;
+refuse:
+    while (typed)
+        put_page_type(frames[--typed]);
+    return -XEN_EINVAL;
 }
 
 int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
@@ -94,10 +117,14 @@ int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
         return -XEN_EINVAL;
     if (!frame_owned_by(mfn, v->domain))
         return -XEN_EINVAL;
-    /* Never a page-table frame: that would let the guest write its own mappings. */
-    if (page_is_pagetable(pfn_to_page(mfn)))
+    /* A descriptor page, or one that could be writable: never a page table. */
+    struct page_info *pg = pfn_to_page(mfn);
+    bool seg = page_type(pg) == PGT_seg_desc && page_type_count(pg);
+    if (!seg && get_page_type(mfn, PGT_writable, v->domain))
         return -XEN_EINVAL;
     ((uint64_t *)__va(mfn << PAGE_SHIFT))[(maddr & (PAGE_SIZE - 1)) / 8] = desc;
+    if (!seg)
+        put_page_type(mfn);
 
     /* A frame of the current GDT: the live copy changes too. */
     for (unsigned int f = 0; f * 512 < v->arch.gdt_ents; f++) {

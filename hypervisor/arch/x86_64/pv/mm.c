@@ -358,6 +358,7 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
 void arch_domain_relinquish(struct domain *d)
 {
     struct arch_vcpu *a = &d->vcpu[0].arch;
+    pv_release_gdt(&d->vcpu[0]);
     if (a->guest_table)
         put_page_type(a->guest_table >> PAGE_SHIFT);
     if (a->guest_table_user)

@@ -47,6 +47,9 @@ void pv_exit_to_guest(struct cpu_regs *regs);
 /* Queues an exception for the running vCPU through its trap table (bounce frame). */
 void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code);
 
+/* Drops the descriptor-page references of v's GDT frames (teardown). */
+void pv_release_gdt(struct vcpu *v);
+
 /* Puts v's validated GDT entries into the live GDT (below the reserved page). */
 void pv_load_gdt(const struct vcpu *v);
 
