@@ -150,6 +150,8 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     d->vcpu[0].state = VCPU_OFFLINE;
 
     uint64_t pages = d->tot_pages;
+    printk("domain %u (%s): %llu page-table updates, %llu hypercall continuations\n", d->id, d->name,
+           (unsigned long long)d->pt_updates, (unsigned long long)d->continuations);
     arch_domain_teardown(d);
     domain_free_pages(d);
     if (d->shutdown_code >= 0)

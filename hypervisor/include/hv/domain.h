@@ -61,6 +61,7 @@ struct domain {
 
     uint64_t hypercalls[64];            /* count by hypercall number */
     uint64_t pt_updates;                /* page-table entries changed for it */
+    uint64_t continuations;             /* long hypercalls it had to resume */
     struct vcpu vcpu[1];
 };
 

@@ -1,5 +1,6 @@
 /* Hypercall continuations for PV guests: rewind RIP onto the SYSCALL with new arguments. */
 #include <hv/continuation.h>
+#include <hv/domain.h>
 #include <hv/sched.h>
 #include <asm/pv.h>
 
@@ -19,5 +20,6 @@ int64_t hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, u
     regs->r10 = a4;
     regs->r8 = a5;
     regs->rip -= 2;                         /* back onto the syscall instruction of the stub */
+    current->domain->continuations++;
     return (int64_t)nr;                     /* becomes rax: the hypercall number again */
 }
