@@ -5,12 +5,28 @@
  */
 #include <asm/asm-offsets.h>
 #include <asm/desc.h>
-
-/* entry_vector of a frame built by the SYSCALL entry (beyond every IDT vector). */
-#define SYSCALL_VECTOR 0x100
+#include <asm/regs.h>
 
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+.macro SAVE_ALL                   /* general registers, as struct cpu_regs wants them */
+        push    %rdi
+        push    %rsi
+        push    %rdx
+        push    %rcx
+        push    %rax
+        push    %r8
+        push    %r9
+        push    %r10
+        push    %r11
+        push    %rbx
+        push    %rbp
+        push    %r12
+        push    %r13
+        push    %r14
+        push    %r15
+.endm
 
         .text
         .balign 16
@@ -31,21 +47,7 @@ entry_stubs:
 
 common_entry:
         cld
-        push    %rdi
-        push    %rsi
-        push    %rdx
-        push    %rcx
-        push    %rax
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
+        SAVE_ALL
         /* The frame is 168 bytes: realign for the C ABI, undo after. */
         mov     %rsp, %rdi
         mov     %rsp, %r12
@@ -83,68 +85,32 @@ restore_all:
  * has cleared IF, so nothing interrupts us before we are on our own stack.
  * One physical CPU: the guest's rsp parks in a global for two instructions.
  */
-        .globl  syscall_entry
-syscall_entry:
+/* Builds the frame the CPU would have pushed from SYSCALL's registers, then calls handler. */
+.macro SYSCALL_FRAME cs, handler
         mov     %rsp, syscall_guest_rsp(%rip)
         lea     boot_stack_top(%rip), %rsp
         pushq   $RING3_DS                       /* ss */
         pushq   syscall_guest_rsp(%rip)         /* rsp */
         push    %r11                            /* rflags */
-        pushq   $RING3_CS64                     /* cs */
+        pushq   $\cs                            /* cs */
         push    %rcx                            /* rip */
         pushq   $0
         movl    $SYSCALL_VECTOR, (UREGS_entry_vector - UREGS_error_code)(%rsp)
         cld
-        push    %rdi
-        push    %rsi
-        push    %rdx
-        push    %rcx
-        push    %rax
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
+        SAVE_ALL
         mov     %rsp, %rdi
-        call    do_syscall
+        call    \handler
         jmp     restore_all
+.endm
+
+        .globl  syscall_entry
+syscall_entry:
+        SYSCALL_FRAME RING3_CS64, do_syscall
 
 /* SYSCALL from 32-bit guest code: not supported, the guest is crashed. */
         .globl  syscall32_entry
 syscall32_entry:
-        mov     %rsp, syscall_guest_rsp(%rip)
-        lea     boot_stack_top(%rip), %rsp
-        pushq   $RING3_DS
-        pushq   syscall_guest_rsp(%rip)
-        push    %r11
-        pushq   $RING3_CS32
-        push    %rcx
-        pushq   $0
-        movl    $SYSCALL_VECTOR, (UREGS_entry_vector - UREGS_error_code)(%rsp)
-        cld
-        push    %rdi
-        push    %rsi
-        push    %rdx
-        push    %rcx
-        push    %rax
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
-        mov     %rsp, %rdi
-        call    do_syscall32
-        jmp     restore_all
+        SYSCALL_FRAME RING3_CS32, do_syscall32
 
 /* The iretq above faulted: rsp is back at the guest frame's rip; rebuild from the frame. */
 bad_iret_fixup:

@@ -16,7 +16,6 @@
 #include <asm/mm.h>
 #include <asm/pv.h>
 
-#define SYSCALL_VECTOR  0x100
 #define X86_PF_USER     4                   /* #PF error code: access from user mode */
 
 extern char syscall_entry[], syscall32_entry[];

@@ -2,6 +2,10 @@
 #ifndef ASM_REGS_H
 #define ASM_REGS_H
 
+/* entry_vector of a frame built by the SYSCALL entry: beyond every IDT vector. */
+#define SYSCALL_VECTOR 0x100
+
+#ifndef __ASSEMBLY__
 #include <stdint.h>
 #include <stddef.h>
 
@@ -24,4 +28,5 @@ _Static_assert(offsetof(struct cpu_regs, rip) == 16 * 8, "hardware frame");
 
 static inline int regs_from_user(const struct cpu_regs *r) { return (r->cs & 3) != 0; }
 
+#endif /* __ASSEMBLY__ */
 #endif
