@@ -40,9 +40,14 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
     uint64_t mfn = pte_addr(*e) >> PAGE_SHIFT;
 
     if (level == 1) {
+        /* Cache attributes (PWT, PCD, PAT) are for domains that drive devices, as on Xen. */
+        if (!pg_owner->privileged && (*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)))
+            return -XEN_EINVAL;
         if (owned_by(pfn_to_page(mfn), pg_owner))
             return *e & _PAGE_RW ? get_page_type(mfn, PGT_writable, pg_owner) : get_page(mfn, pg_owner);
-        return pv_iomem_check(d, mfn);
+        /* I/O memory: both the frames' owner and the table's owner need the permission. */
+        int rc = pv_iomem_check(pg_owner, mfn);
+        return rc || pg_owner == d ? rc : pv_iomem_check(d, mfn);
     }
     if (*e & _PAGE_PSE)
         return -XEN_EINVAL;                 /* no superpages */
@@ -174,7 +179,7 @@ int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, uns
     pte_t *t = pv_frame_ptr(mfn);
     pte_t old = t[idx];
     if (preserve_ad)
-        new_e = (new_e & ~(uint64_t)(_PAGE_ACCESSED | _PAGE_DIRTY)) | (old & (_PAGE_ACCESSED | _PAGE_DIRTY));
+        new_e |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);      /* as Xen: the old bits are kept, not the new dropped */
     int rc = get_entry_ref(d, level == 1 ? pg_owner : d, level, &new_e);
     if (rc)
         return rc;

@@ -13,6 +13,7 @@
  *               page table becomes one only after every entry validates.
  * Rules for a present entry (anything not present is always accepted):
  *   L1  maps a frame of the domain (dom0 also I/O memory outside RAM);
+ *       cache attributes (PWT, PCD, PAT) only for dom0;
  *       writable only if that frame can be PGT_writable (never a page table
  *       or descriptor page); bits 52-62 are the guest's (software bits and
  *       protection keys, unused here), as on Xen; no superpages above.
@@ -67,10 +68,11 @@ static inline bool l4_slot_is_hypervisor(unsigned int i) { return i >= 256 && i 
  * Replaces entry idx of page-table frame mfn (level 1-4, already validated
  * and owned by d) with new_e (a frame of d that is no page table, and can be
  * writable, just gets the 8 bytes written, as on Xen): validates and references the new entry, then
- * releases the old. With preserve_ad the old A/D bits are kept. Returns 0 or
+ * releases the old. Returns 0 or
  * a negative Xen errno. New L1 entries map frames of pg_owner (d itself, or
- * the foreign domain dom0 works on). *flush is set when a mapping was removed or
- * narrowed, so the caller must flush the TLB before the frame can be reused.
+ * the foreign domain dom0 works on; its I/O permission counts). With
+ * preserve_ad the old A and D bits are ORed in. *flush is set when a mapping was removed or
+ * narrowed (RW to RO; NX or cache changes do not count), so the caller must flush the TLB before the frame can be reused.
  */
 int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
                     bool preserve_ad, bool *flush);
