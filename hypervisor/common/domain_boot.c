@@ -57,10 +57,16 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
         printk(LOG_ERR "module %u: no free domain slot for %s\n", k, name);
         return false;
     }
+    uint64_t maxmem = mem;
+    if (module_option(m->cmdline, "maxmem", val, sizeof(val)) &&
+        (!parse_size(val, strlen(val), true, &maxmem) || maxmem < mem)) {
+        printk(LOG_WARN "module %u: bad maxmem=%s (at least mem=); using mem=\n", k, val);
+        maxmem = mem;
+    }
     struct pv_build_args a = {
         .kernel = __va(m->start), .kernel_size = m->end - m->start,
         .initrd = rd ? __va(rd->start) : NULL, .initrd_size = rd ? rd->end - rd->start : 0,
-        .cmdline = m->cmdline, .nr_pages = mem >> PAGE_SHIFT,
+        .cmdline = m->cmdline, .nr_pages = mem >> PAGE_SHIFT, .max_pages = maxmem >> PAGE_SHIFT,
     };
     printk("domain %u (%s): building from module %u (%llu KiB)%s\n", d->id, name, k,
            (unsigned long long)(a.kernel_size >> 10), rd ? " with a ramdisk" : "");

@@ -7,7 +7,7 @@ from conftest import BUILD, ROOT, run_qemu, scn
 
 
 def test_poweroff_without_exit_device_halts(tmp_path):
-    sc = scn.load(os.path.join(ROOT, "scenarios", "default.scn"))
+    sc = scn.load(os.path.join(ROOT, "scenarios", "hypervisor-only.scn"))
     sc.name = "halt-without-exit-device"
     iso = run_qemu.mkiso.build_iso(sc, BUILD, "poweroff_after=1")
     cmd = run_qemu.qemu_command(iso, sc, "stdio")

@@ -39,3 +39,11 @@ def test_ktap(ktap_case):
     if case.skipped:
         pytest.skip(case.directive)
     assert case.ok, f"{name}: not ok {case.number} {case.name} # {case.directive}"
+
+
+def test_no_leak_or_bug_reported(scenario_name):
+    """The hypervisor reports a frame leak or a broken invariant loudly; no scenario may show one."""
+    sc, res = boot_all()[scenario_name]
+    bad = [line for line in res.log.splitlines() if "LEAK" in line or "page_alloc_bug" in line]
+    if bad:
+        pytest.fail(f"{sc.name}: {bad[0]} {where(res)}", pytrace=False)

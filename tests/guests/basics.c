@@ -2,6 +2,7 @@
 #include "guest.h"
 #include "hypercall.h"
 #include <public/errno.h>
+#include <public/features.h>
 
 const char test_title[] = "basics: start of day, console_io, xen_version";
 
@@ -50,6 +51,44 @@ static const char *test_console_bad_pointers(char *why, size_t len)
     return NULL;
 }
 
+static const char *test_console_crossing(char *why, size_t len)
+{
+    /* A buffer running off the end of the initial mapping into unmapped space. */
+    uint64_t end = GUEST_VIRT_BASE + start_info->first_p2m_pfn * 4096;
+    int64_t rc = hyp_console_write((const char *)(end - 8), 16);
+    if (rc != -XEN_EFAULT)
+        return fail(why, len, "buffer crossing into an unmapped page: got %lld, want -EFAULT", (long long)rc);
+    return NULL;
+}
+
+static const char *test_version_subops(char *why, size_t len)
+{
+    static char extra[16];
+    struct xen_platform_parameters pp = { 0 };
+    struct xen_feature_info fi = { .submap_idx = 0 };
+    int64_t rc;
+    if ((rc = hyp_xen_version(XENVER_extraversion, extra)) || !extra[0])
+        return fail(why, len, "extraversion: %lld \"%.16s\"", (long long)rc, extra);
+    if ((rc = hyp_xen_version(XENVER_platform_parameters, &pp)) || pp.virt_start != HYPERVISOR_VIRT_START)
+        return fail(why, len, "platform_parameters: %lld, virt_start %#llx", (long long)rc,
+                    (unsigned long long)pp.virt_start);
+    if ((rc = hyp_xen_version(XENVER_get_features, &fi)))
+        return fail(why, len, "get_features: %lld", (long long)rc);
+    bool dom0 = start_info->flags & SIF_INITDOMAIN;
+    if (!!(fi.submap & (1u << XENFEAT_dom0)) != dom0)
+        return fail(why, len, "feature bitmap %#x: dom0 bit does not match our role", fi.submap);
+    fi.submap_idx = 1;
+    if ((rc = hyp_xen_version(XENVER_get_features, &fi)) != -XEN_EINVAL)
+        return fail(why, len, "get_features submap 1: %lld, want -EINVAL", (long long)rc);
+    if ((rc = hyp_xen_version(XENVER_pagesize, &fi)) != -XEN_EINVAL)
+        return fail(why, len, "pagesize with an argument: %lld, want -EINVAL", (long long)rc);
+    if ((rc = hyp_xen_version(XENVER_get_features, (void *)0xffff830000000000ull)) != -XEN_EFAULT)
+        return fail(why, len, "get_features into the hypervisor: %lld, want -EFAULT", (long long)rc);
+    if ((rc = hyp_xen_version(99, NULL)) != -XEN_ENOSYS)
+        return fail(why, len, "unknown sub-op: %lld, want -ENOSYS", (long long)rc);
+    return NULL;
+}
+
 static const char *test_version(char *why, size_t len)
 {
     int64_t v = hyp_xen_version(XENVER_version, NULL);
@@ -86,7 +125,9 @@ DEFINE_TESTS(
     { "start_info_pages", test_start_info_pages },
     { "console_io_write", test_console_write },
     { "console_io_bad_pointers", test_console_bad_pointers },
+    { "console_io_crossing_unmapped", test_console_crossing },
     { "xen_version", test_version },
+    { "xen_version_subops", test_version_subops },
     { "xen_version_capabilities", test_capabilities },
     { "unknown_hypercall", test_unknown_hypercall }
 )

@@ -4,13 +4,16 @@
  * with reason poweroff, reboot, suspend or crash. It checks each domain
  * stopped with that reason and that its memory was returned. With hash=yes
  * it also fills its spare memory with a pattern first and checks, once every
- * other domain has ended, that the xxHash of that memory is unchanged.
+ * other domain has ended, that the xxHash of that memory is unchanged. With
+ * foreign=<name> it first works on that domain's memory the way a toolstack
+ * does: grows its reservation, maps the new frame, gives it back.
  */
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
 #include <public/domctl.h>
 #include <public/errno.h>
+#include <public/memory.h>
 
 const char test_title[] = "supervisor: how the other domains ended";
 
@@ -21,6 +24,8 @@ static struct { char name[32]; unsigned int reason; } expected[MAX_EXPECT];
 static unsigned int nr_expected;
 
 static const char *const reasons[] = { "poweroff", "reboot", "suspend", "crash", "watchdog" };
+
+static uint64_t op_scratch;
 
 static int64_t domctl_info(domid_t dom, struct pv_domctl *op)
 {
@@ -104,6 +109,52 @@ static const char *test_domctl_refusals(char *why, size_t len)
 
 static const char *run_expected(unsigned int k, char *why, size_t len) { return wait_for(k, why, len); }
 
+static char foreign_name[32];
+
+static domid_t find_domain(const char *name)
+{
+    struct pv_domctl op;
+    for (domid_t d = 1; d < 16; d++)
+        if (!domctl_info(d, &op) && !strcmp((const char *)op.u.info.name, name))
+            return d;
+    return DOMID_INVALID;
+}
+
+#define FOREIGN_VA (GUEST_VIRT_BASE + 0x3c000000ull)
+
+static const char *test_foreign(char *why, size_t len)
+{
+    domid_t dom = find_domain(foreign_name);
+    if (dom == DOMID_INVALID)
+        return fail(why, len, "no domain named %s", foreign_name);
+    static xen_pfn_t frame[1];
+    struct xen_memory_reservation r = { .extent_start = (uint64_t)frame, .nr_extents = 1, .domid = dom };
+    int64_t rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_increase_reservation, &r);
+    if (rc != 1)
+        return fail(why, len, "increase_reservation for domain %u: %lld", dom, (long long)rc);
+    if (ensure_l1(FOREIGN_VA))
+        return fail(why, len, "no L1 for the foreign mapping");
+    /* Map it as that domain's frame (foreigndom), write, and read back through a second way in. */
+    struct mmu_update u = { .ptr = pte_maddr(FOREIGN_VA, 1), .val = frame[0] * PAGE_SIZE | PTE_DATA };
+    if ((rc = hypercall4(__HYPERVISOR_mmu_update, &u, 1, NULL, dom)))
+        return fail(why, len, "mmu_update with foreigndom %u: %lld", dom, (long long)rc);
+    *(volatile uint64_t *)FOREIGN_VA = 0xfeedface;
+    if ((rc = hypercall4(__HYPERVISOR_update_va_mapping_otherdomain, FOREIGN_VA + PAGE_SIZE,
+                         frame[0] * PAGE_SIZE | PTE_P | PTE_U | PTE_A, UVMF_INVLPG, dom)))
+        return fail(why, len, "update_va_mapping_otherdomain: %lld", (long long)rc);
+    if (*(volatile uint64_t *)(FOREIGN_VA + PAGE_SIZE) != 0xfeedface)
+        return fail(why, len, "the two mappings of the foreign frame disagree");
+    /* Our own frame is not that domain's: refused. */
+    u.val = virt_to_mfn(&op_scratch) * PAGE_SIZE | PTE_P | PTE_U;
+    if ((rc = hypercall4(__HYPERVISOR_mmu_update, &u, 1, NULL, dom)) != -XEN_EINVAL)
+        return fail(why, len, "mapping our frame as the other domain's: %lld, want -EINVAL", (long long)rc);
+    hypercall4(__HYPERVISOR_update_va_mapping_otherdomain, FOREIGN_VA, 0, UVMF_INVLPG, dom);
+    hypercall4(__HYPERVISOR_update_va_mapping_otherdomain, FOREIGN_VA + PAGE_SIZE, 0, UVMF_INVLPG, dom);
+    if ((rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, &r)) != 1)
+        return fail(why, len, "giving the frame back: %lld", (long long)rc);
+    return NULL;
+}
+
 #define GUARD_BASE (GUEST_VIRT_BASE + 0x4000000ull)
 static uint64_t guard_pages, guard_hash;
 
@@ -146,7 +197,7 @@ static const char *test_guard_check(char *why, size_t len)
 CASE(0) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
 
 static char case_names[MAX_EXPECT][48];
-static struct test_case cases[MAX_EXPECT + 3];
+static struct test_case cases[MAX_EXPECT + 4];
 static const char *(*const case_fns[MAX_EXPECT])(char *, size_t) = {
     case_0, case_1, case_2, case_3, case_4, case_5, case_6, case_7,
 };
@@ -155,14 +206,20 @@ const struct test_case *guest_cases(unsigned int *n)
 {
     const char *p = (const char *)start_info->cmd_line;
     bool guard = false;
-    for (; *p; p++)
+    for (; *p; p++) {
         if (!strncmp(p, "hash=yes", 8))
             guard = true;
+        if (!strncmp(p, "foreign=", 8))
+            for (size_t i = 0; i < sizeof(foreign_name) - 1 && p[8 + i] && p[8 + i] != ' '; i++)
+                foreign_name[i] = p[8 + i];
+    }
     parse_cmdline();
     unsigned int c = 0;
     cases[c++] = (struct test_case){ "domctl_refusals", test_domctl_refusals };
     if (guard)
         cases[c++] = (struct test_case){ "guarded_memory_prepared", test_guard_prepare };
+    if (foreign_name[0])
+        cases[c++] = (struct test_case){ "foreign_domain_memory", test_foreign };
     for (unsigned int k = 0; k < nr_expected; k++) {
         snprintf(case_names[k], sizeof(case_names[k]), "%s_ended_with_%s", expected[k].name,
                  reasons[expected[k].reason]);

@@ -9,7 +9,8 @@
  * (privileged), the others unprivileged. A non-ELF module right after a
  * kernel is that kernel's ramdisk. The module's whole command line reaches
  * the guest (start_info.cmd_line); the builder also reads from it
- * name=<name> (default dom<N>) and mem=<size> (default 32M). Returns the
+ * name=<name> (default dom<N>), mem=<size> (default 32M) and maxmem=<size>
+ * (how far its reservation may grow; default mem). Returns the
  * number of domains built. A dom0 that cannot be built panics; a domU that
  * cannot be built is reported and skipped.
  */

@@ -131,7 +131,7 @@ int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, 
                     (unsigned long long)l.v_start, (unsigned long long)l.v_end);
 
     /* Memory: nr_pages for the guest; shared_info is the hypervisor's, shared with it. */
-    d->max_pages = a->nr_pages;
+    d->max_pages = MAX(a->nr_pages, a->max_pages);
     uint64_t p2m_bytes = ROUNDUP(a->nr_pages * sizeof(uint64_t), PAGE_SIZE);
     unsigned int p2m_order = 0;
     while ((PAGE_SIZE << p2m_order) < p2m_bytes)

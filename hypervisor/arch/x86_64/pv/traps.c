@@ -58,6 +58,11 @@ void pv_cpu_init(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
     /* Guests may use SSE: we save their state with FXSAVE on each switch. */
     write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+    /* Never run guest code in ring 0. (SMAP stays off: QEMU < 9.1 breaks a ring-3 iretq under it.) */
+    uint32_t a, b, c, d;
+    cpuid(7, 0, &a, &b, &c, &d);
+    if (b & (1u << 7))
+        write_cr4(read_cr4() | X86_CR4_SMEP);
 }
 
 /* ---- guest kernel/user mode -------------------------------------------- */

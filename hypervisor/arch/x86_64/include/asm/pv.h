@@ -11,6 +11,7 @@ struct pv_build_args {
     size_t initrd_size;
     const char *cmdline;                /* for start_info.cmd_line */
     uint64_t nr_pages;                  /* memory of the domain */
+    uint64_t max_pages;                 /* how far its reservation may grow (>= nr_pages) */
 };
 
 /*
