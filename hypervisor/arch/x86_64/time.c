@@ -2,6 +2,7 @@
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/time.h>
+#include <hv/timer.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
 #include <asm/irq.h>
@@ -55,11 +56,33 @@ static void calibrate(uint64_t *tsc_delta, uint64_t *apic_delta)
     apic_write(APIC_TIMER_ICR, 0);
 }
 
+static uint64_t apic_ns_mult;                   /* APIC timer ticks per ns, 32.32 fixed point */
+static struct timer tick_timer;
+
+/* The housekeeping tick: counts ticks and drives the scheduler's accounting. */
+static void tick(void *data)
+{
+    (void)data;
+    timer_ticks++;
+    sched_tick();
+    set_timer(&tick_timer, tick_timer.expires + SECONDS(1) / TIMER_HZ);
+}
+
+void arch_timer_program(s_time_t when)
+{
+    s_time_t delta = when - NOW();
+    if (delta < 1000)
+        delta = 1000;                               /* at least a microsecond away */
+    uint64_t count = (uint64_t)(((unsigned __int128)(uint64_t)delta * apic_ns_mult) >> 32);
+    if (count > 0xffffffffu)
+        count = 0xffffffffu;
+    apic_write(APIC_TIMER_ICR, count ? (uint32_t)count : 1);
+}
+
 static void timer_interrupt(struct cpu_regs *regs)
 {
     (void)regs;
-    timer_ticks++;
-    sched_tick();
+    timer_interrupt_run();
 }
 
 void time_init(void)
@@ -80,9 +103,12 @@ void time_init(void)
            (unsigned long long)(apic_timer_hz / 1000000), (unsigned long long)(apic_timer_hz / 1000 % 1000),
            CALIBRATE_MS);
 
+    /* One-shot: the earliest software timer is always the next interrupt. */
+    apic_ns_mult = (apic_timer_hz << 32) / 1000000000ull;
     set_irq_handler(TIMER_VECTOR, timer_interrupt);
     apic_write(APIC_TIMER_DCR, APIC_DCR_DIV16);
-    apic_write(APIC_LVT_TIMER, APIC_TIMER_PERIODIC | TIMER_VECTOR);
-    apic_write(APIC_TIMER_ICR, (uint32_t)(apic_timer_hz / TIMER_HZ));
-    printk("time: APIC timer ticking at %u Hz\n", TIMER_HZ);
+    apic_write(APIC_LVT_TIMER, TIMER_VECTOR);
+    init_timer(&tick_timer, tick, NULL);
+    set_timer(&tick_timer, NOW() + SECONDS(1) / TIMER_HZ);
+    printk("time: one-shot APIC timer; housekeeping tick at %u Hz\n", TIMER_HZ);
 }
