@@ -1,6 +1,7 @@
 /* Console selection (console=, com1=) and output fan-out. */
 #include <hv/cmdline.h>
 #include <hv/console.h>
+#include <hv/event.h>
 #include <hv/printk.h>
 
 static char opt_console[32] = "com1";
@@ -58,6 +59,7 @@ void console_receive(char c)
     }
     if (rx_prod - rx_cons < RX_RING)        /* a full ring drops input rather than block */
         rx_ring[rx_prod++ % RX_RING] = c;
+    send_global_virq(VIRQ_CONSOLE);
 }
 
 size_t console_read_dom0(char *buf, size_t n)

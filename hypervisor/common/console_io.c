@@ -3,7 +3,6 @@
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <public/errno.h>
-#include <asm/cpu.h>
 #include <asm/guest_access.h>
 
 #define CHUNK 128
@@ -55,9 +54,7 @@ int64_t do_console_io(unsigned int cmd, uint64_t count, uint64_t buf)
         char chunk[CHUNK];
         uint64_t total = 0;
         while (total < count) {
-            uint64_t flags = local_irq_save();
             size_t n = console_read_dom0(chunk, MIN(count - total, (uint64_t)CHUNK));
-            local_irq_restore(flags);
             if (!n)
                 break;
             if (copy_to_guest(buf + total, chunk, n))

@@ -1,5 +1,6 @@
 /* Domain lifecycle: creation, memory ownership, shutdown and crash. */
 #include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/hypercall.h>
 #include <hv/machine.h>
 #include <hv/printk.h>
@@ -32,6 +33,11 @@ struct domain *domain_create(const char *name, bool privileged)
         d->shared_info_mfn = INVALID_PFN;
         d->vcpu[0].domain = d;
         d->vcpu[0].state = VCPU_OFFLINE;
+        if (evtchn_init(d)) {
+            d->state = DOMAIN_FREE;
+            return NULL;
+        }
+        sched_add_vcpu(&d->vcpu[0]);
         if (i == 0)
             dom0 = d;
         return d;
@@ -150,6 +156,8 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     d->vcpu[0].state = VCPU_OFFLINE;
 
     uint64_t pages = d->tot_pages;
+    sched_vcpu_stopped(&d->vcpu[0]);
+    evtchn_destroy(d);
     printk("domain %u (%s): %llu page-table updates, %llu hypercall continuations\n", d->id, d->name,
            (unsigned long long)d->pt_updates, (unsigned long long)d->continuations);
     arch_domain_teardown(d);
@@ -186,7 +194,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
             machine_exit(MACHINE_EXIT_CRASH);
         }
     }
-    sched_vcpu_stopped(&d->vcpu[0]);
+    send_global_virq(VIRQ_DOM_EXC);         /* dom0's toolstack learns of it */
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)

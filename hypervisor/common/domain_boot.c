@@ -2,6 +2,7 @@
 #include <hv/cmdline.h>
 #include <hv/domain.h>
 #include <hv/domain_boot.h>
+#include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <asm/page.h>
@@ -78,6 +79,14 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
         domain_shutdown(d, SHUTDOWN_crash);
         return false;
     }
+    uint64_t weight = SCHED_DEFAULT_WEIGHT, cap = 0;
+    if (module_option(m->cmdline, "weight", val, sizeof(val)) &&
+        (!parse_size(val, strlen(val), false, &weight) || weight < 1 || weight > 65535))
+        weight = SCHED_DEFAULT_WEIGHT;
+    if (module_option(m->cmdline, "cap", val, sizeof(val)) && (!parse_size(val, strlen(val), false, &cap) || cap > 100))
+        cap = 0;
+    sched_set_params(&d->vcpu[0], (uint32_t)weight, (uint32_t)cap);
+    vcpu_timers_init(&d->vcpu[0]);
     sched_vcpu_start(&d->vcpu[0]);
     return true;
 }

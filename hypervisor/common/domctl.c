@@ -1,5 +1,6 @@
 /* domctl: dom0 asks about (and later controls) other domains. Our interface, public/domctl.h. */
 #include <hv/hypercall.h>
+#include <hv/sched.h>
 #include <public/domctl.h>
 #include <public/errno.h>
 #include <asm/guest_access.h>
@@ -19,7 +20,15 @@ static int64_t getdomaininfo(struct pv_domctl *op)
     info->tot_pages = d->tot_pages;
     info->max_pages = d->max_pages;
     str_copy((char *)info->name, d->name, sizeof(info->name));
+    info->cpu_time = vcpu_running_time(&d->vcpu[0]);
+    info->weight = d->vcpu[0].unit.weight;
+    info->cap = d->vcpu[0].unit.cap;
     return 0;
+}
+
+static struct domain *other_domain(domid_t id)
+{
+    return id < MAX_DOMAINS && domains[id].state == DOMAIN_RUNNING ? &domains[id] : NULL;
 }
 
 int64_t do_domctl(uint64_t arg)
@@ -36,10 +45,29 @@ int64_t do_domctl(uint64_t arg)
     if (op._pad0[0] || op._pad0[1] || op._pad0[2])
         return -XEN_EINVAL;
 
+    struct domain *d;
     switch (op.cmd) {
     case PV_DOMCTL_getdomaininfo:
         rc = getdomaininfo(&op);
         break;
+    case PV_DOMCTL_pausedomain:
+    case PV_DOMCTL_unpausedomain:
+        if (!(d = other_domain(op.domain)))
+            return -XEN_ESRCH;
+        if (d == current->domain)
+            return -XEN_EINVAL;
+        if (op.cmd == PV_DOMCTL_pausedomain)
+            vcpu_pause(&d->vcpu[0]);
+        else
+            vcpu_unpause(&d->vcpu[0]);
+        return 0;
+    case PV_DOMCTL_setschedparams:
+        if (!(d = other_domain(op.domain)))
+            return -XEN_ESRCH;
+        if (op.u.sched.weight < 1 || op.u.sched.weight > 65535 || op.u.sched.cap > 100)
+            return -XEN_EINVAL;
+        sched_set_params(&d->vcpu[0], op.u.sched.weight, op.u.sched.cap);
+        return 0;
     default:
         return -XEN_ENOSYS;
     }

@@ -28,6 +28,10 @@ HC2(set_segment_base, unsigned int, uint64_t)
 HC2(sched_op, unsigned int, uint64_t)
 HC2(callback_op, unsigned int, uint64_t)
 HC1(domctl, uint64_t)
+HC2(event_channel_op, unsigned int, uint64_t)
+HC1(event_channel_op_compat, uint64_t)
+HC3(vcpu_op, unsigned int, unsigned int, uint64_t)
+HC1(set_timer_op, uint64_t)
 HC2(multicall, uint64_t, unsigned int)
 HC2(memory_op, uint64_t, uint64_t)
 HC4(mmu_update, uint64_t, unsigned int, uint64_t, unsigned int)
@@ -51,6 +55,10 @@ static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_sched_op] = hc_sched_op,
     [__HYPERVISOR_callback_op] = hc_callback_op,
     [__HYPERVISOR_domctl] = hc_domctl,
+    [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
+    [__HYPERVISOR_event_channel_op_compat] = hc_event_channel_op_compat,
+    [__HYPERVISOR_vcpu_op] = hc_vcpu_op,
+    [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
     [__HYPERVISOR_multicall] = hc_multicall,
     [__HYPERVISOR_memory_op] = hc_memory_op,
     [__HYPERVISOR_mmu_update] = hc_mmu_update,

@@ -1,4 +1,5 @@
 /* sched_op: yield, block, shutdown and the shutdown code, for the calling domain. */
+#include <hv/event.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
@@ -6,15 +7,47 @@
 #include <public/sched.h>
 #include <asm/guest_access.h>
 
+/* (Hypercalls run with interrupts off: no event slips in between the check and the block.) */
 static void block_current(void)
 {
     struct vcpu *v = current;
     /* Blocking turns events on, as Xen does, so the wake-up can be delivered. */
     v->vcpu_info->evtchn_upcall_mask = 0;
-    if (!v->vcpu_info->evtchn_upcall_pending) {
-        v->state = VCPU_BLOCKED;
-        sched_yield();
+    if (!vcpu_events_pending(v))
+        vcpu_block(v);
+}
+
+/* Blocks until one of the ports is pending (masked or not), an upcall is due, or the timeout. */
+static int64_t poll(uint64_t arg)
+{
+    struct vcpu *v = current;
+    struct domain *d = v->domain;
+    struct sched_poll p;
+
+    if (copy_from_guest(&p, arg, sizeof(p)))
+        return -XEN_EFAULT;
+    if (p.nr_ports > ARRAY_SIZE(v->poll_ports))
+        return -XEN_EINVAL;
+    if (copy_from_guest(v->poll_ports, p.ports, p.nr_ports * sizeof(uint32_t)))
+        return -XEN_EFAULT;
+    int64_t rc = 0;
+    if (vcpu_events_pending(v))
+        goto out;
+    for (unsigned int i = 0; i < p.nr_ports; i++) {
+        if (!evtchn_port_valid(d, v->poll_ports[i])) {
+            rc = -XEN_EINVAL;
+            goto out;
+        }
+        if (evtchn_port_pending(d, v->poll_ports[i]))
+            goto out;
     }
+    v->nr_poll_ports = p.nr_ports;
+    v->polling = true;
+    if (p.timeout)
+        set_timer(&v->poll_timer, (s_time_t)p.timeout);
+    vcpu_block(v);
+out:
+    return rc;
 }
 
 int64_t do_sched_op(unsigned int cmd, uint64_t arg)
@@ -28,6 +61,8 @@ int64_t do_sched_op(unsigned int cmd, uint64_t arg)
     case SCHEDOP_block:
         block_current();
         return 0;
+    case SCHEDOP_poll:
+        return poll(arg);
     case SCHEDOP_shutdown: {
         struct sched_shutdown sd;
         if (copy_from_guest(&sd, arg, sizeof(sd)))

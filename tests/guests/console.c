@@ -1,4 +1,5 @@
 /* Console input: dom0 reads what is typed on the serial line through console_io. */
+#include "events.h"
 #include "guest.h"
 #include "hypercall.h"
 #include <public/errno.h>
@@ -24,14 +25,19 @@ static const char *test_read(char *why, size_t len)
     const char *want = expected_line();
     if (!want)
         return fail(why, len, "no expect_input= on the command line");
-    for (unsigned long tries = 0; tries < 2000000 && got < sizeof(buf) - 1; tries++) {
+    /* VIRQ_CONSOLE says when input has arrived: wait for it, then read. */
+    struct evtchn_bind_virq b = { .virq = VIRQ_CONSOLE };
+    if (events_init() || evtchn_op(EVTCHNOP_bind_virq, &b))
+        return fail(why, len, "binding VIRQ_CONSOLE failed");
+    for (unsigned long waits = 0; waits < 10000 && got < sizeof(buf) - 1; waits++) {
         int64_t rc = hypercall3(__HYPERVISOR_console_io, CONSOLEIO_read, sizeof(buf) - 1 - got, buf + got);
         if (rc < 0)
             return fail(why, len, "console_io read: %lld", (long long)rc);
         got += (size_t)rc;
         if (got && buf[got - 1] == '\n')
             break;
-        hyp_sched_op(SCHEDOP_yield, NULL);
+        poll_port(b.port, pvclock_now() + 1000000000ull);
+        port_clear(b.port);
     }
     buf[got] = '\0';
     size_t wl = 0;

@@ -6,10 +6,15 @@
  * it also fills its spare memory with a pattern first and checks, once every
  * other domain has ended, that the xxHash of that memory is unchanged. With
  * foreign=<name> it first works on that domain's memory the way a toolstack
- * does: grows its reservation, maps the new frame, gives it back.
+ * does: grows its reservation, maps the new frame, gives it back. With
+ * shares=<name>:<percent>,... after=<ms> it sleeps that long and checks each
+ * named domain's share of their CPU time is within 3 points of the percent.
+ * With pause=<name> it pauses that domain and checks it gets no CPU, then
+ * unpauses it.
  */
 #include "guest.h"
 #include "hypercall.h"
+#include "events.h"
 #include "mm.h"
 #include <public/domctl.h>
 #include <public/errno.h>
@@ -155,6 +160,117 @@ static const char *test_foreign(char *why, size_t len)
     return NULL;
 }
 
+static char pause_name[32];
+
+static void sleep_ms(unsigned int ms)
+{
+    static unsigned int port;
+    if (!port) {
+        struct evtchn_bind_virq b = { .virq = VIRQ_TIMER };
+        evtchn_op(EVTCHNOP_bind_virq, &b);
+        port = b.port;
+        hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_stop_periodic_timer, 0, 0);
+    }
+    uint64_t wake = pvclock_now() + ms * 1000000ull;
+    hypercall1(__HYPERVISOR_set_timer_op, wake);
+    while (pvclock_now() < wake) {
+        poll_port(port, 0);
+        port_clear(port);
+    }
+}
+
+static int64_t domctl_simple(unsigned int cmd, domid_t dom)
+{
+    struct pv_domctl op = { .cmd = cmd, .interface_version = PV_DOMCTL_INTERFACE_VERSION, .domain = dom };
+    return hypercall1(__HYPERVISOR_domctl, &op);
+}
+
+/* A paused domain gets no CPU; unpaused, it runs again. */
+static const char *test_pause(char *why, size_t len)
+{
+    if (!shinfo && events_init())
+        return fail(why, len, "events_init failed");
+    domid_t dom = find_domain(pause_name);
+    struct pv_domctl op;
+    if (dom == DOMID_INVALID)
+        return fail(why, len, "no domain %s", pause_name);
+    int64_t rc = domctl_simple(PV_DOMCTL_pausedomain, dom);
+    if (rc)
+        return fail(why, len, "pause: %lld", (long long)rc);
+    domctl_info(dom, &op);
+    uint64_t before = op.u.info.cpu_time;
+    sleep_ms(100);
+    domctl_info(dom, &op);
+    if (op.u.info.cpu_time != before)
+        return fail(why, len, "paused domain ran %llu ns", (unsigned long long)(op.u.info.cpu_time - before));
+    if ((rc = domctl_simple(PV_DOMCTL_unpausedomain, dom)))
+        return fail(why, len, "unpause: %lld", (long long)rc);
+    sleep_ms(100);
+    domctl_info(dom, &op);
+    if (op.u.info.cpu_time <= before)
+        return fail(why, len, "unpaused domain did not run");
+    if ((rc = domctl_simple(PV_DOMCTL_pausedomain, 0)) != -XEN_EINVAL)
+        return fail(why, len, "pausing ourselves: %lld, want -EINVAL", (long long)rc);
+    return NULL;
+}
+
+static struct { char name[32]; unsigned int permille; } shares[MAX_EXPECT];
+static unsigned int nr_shares;
+static unsigned long shares_after_ms;
+
+static void parse_shares(const char *p)
+{
+    while (*p && *p != ' ' && nr_shares < MAX_EXPECT) {
+        size_t i = 0;
+        while (*p && *p != ':' && i < 31)
+            shares[nr_shares].name[i++] = *p++;
+        shares[nr_shares].name[i] = '\0';
+        if (*p++ != ':')
+            return;
+        unsigned int v = 0, frac = 0, digits = 0;
+        for (; *p >= '0' && *p <= '9'; p++)
+            v = v * 10 + (unsigned int)(*p - '0');
+        if (*p == '.')
+            for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+                if (digits == 0)
+                    frac = (unsigned int)(*p - '0');
+        shares[nr_shares++].permille = v * 10 + frac;
+        if (*p == ',')
+            p++;
+    }
+}
+
+static const char *test_shares(char *why, size_t len)
+{
+    if (!shinfo && events_init())
+        return fail(why, len, "events_init failed");
+    uint64_t t0[MAX_EXPECT], t1[MAX_EXPECT], sum = 0;
+    domid_t ids[MAX_EXPECT];
+    struct pv_domctl op;
+    for (unsigned int i = 0; i < nr_shares; i++) {
+        ids[i] = find_domain(shares[i].name);
+        if (ids[i] == DOMID_INVALID || domctl_info(ids[i], &op))
+            return fail(why, len, "no domain %s", shares[i].name);
+        t0[i] = op.u.info.cpu_time;
+    }
+    sleep_ms((unsigned int)shares_after_ms);
+    for (unsigned int i = 0; i < nr_shares; i++) {
+        domctl_info(ids[i], &op);
+        t1[i] = op.u.info.cpu_time;
+        sum += t1[i] - t0[i];
+    }
+    const char *res = NULL;
+    for (unsigned int i = 0; i < nr_shares; i++) {
+        unsigned int got = (unsigned int)((t1[i] - t0[i]) * 1000 / (sum ? sum : 1));
+        printk("# %s: %u.%u%% of the CPU (expected %u.%u%%)\n", shares[i].name, got / 10, got % 10,
+               shares[i].permille / 10, shares[i].permille % 10);
+        if (got + 30 < shares[i].permille || got > shares[i].permille + 30)
+            res = fail(why, len, "%s got %u.%u%%, expected %u.%u%% (within 3)", shares[i].name, got / 10, got % 10,
+                       shares[i].permille / 10, shares[i].permille % 10);
+    }
+    return res;
+}
+
 #define GUARD_BASE (GUEST_VIRT_BASE + 0x4000000ull)
 static uint64_t guard_pages, guard_hash;
 
@@ -197,7 +313,7 @@ static const char *test_guard_check(char *why, size_t len)
 CASE(0) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
 
 static char case_names[MAX_EXPECT][48];
-static struct test_case cases[MAX_EXPECT + 4];
+static struct test_case cases[MAX_EXPECT + 6];
 static const char *(*const case_fns[MAX_EXPECT])(char *, size_t) = {
     case_0, case_1, case_2, case_3, case_4, case_5, case_6, case_7,
 };
@@ -209,6 +325,14 @@ const struct test_case *guest_cases(unsigned int *n)
     for (; *p; p++) {
         if (!strncmp(p, "hash=yes", 8))
             guard = true;
+        if (!strncmp(p, "pause=", 6))
+            for (size_t i = 0; i < sizeof(pause_name) - 1 && p[6 + i] && p[6 + i] != ' '; i++)
+                pause_name[i] = p[6 + i];
+        if (!strncmp(p, "shares=", 7))
+            parse_shares(p + 7);
+        if (!strncmp(p, "after=", 6))
+            for (const char *q = p + 6; *q >= '0' && *q <= '9'; q++)
+                shares_after_ms = shares_after_ms * 10 + (unsigned long)(*q - '0');
         if (!strncmp(p, "foreign=", 8))
             for (size_t i = 0; i < sizeof(foreign_name) - 1 && p[8 + i] && p[8 + i] != ' '; i++)
                 foreign_name[i] = p[8 + i];
@@ -225,6 +349,10 @@ const struct test_case *guest_cases(unsigned int *n)
                  reasons[expected[k].reason]);
         cases[c++] = (struct test_case){ case_names[k], case_fns[k] };
     }
+    if (pause_name[0])
+        cases[c++] = (struct test_case){ "pause_and_unpause", test_pause };
+    if (nr_shares)
+        cases[c++] = (struct test_case){ "cpu_shares_follow_weights", test_shares };
     if (guard)
         cases[c++] = (struct test_case){ "guarded_memory_unchanged", test_guard_check };
     *n = c;

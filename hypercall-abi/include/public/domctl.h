@@ -14,9 +14,13 @@
  * Errors: -EFAULT (op unreadable/unwritable), -EACCES (interface_version is
  * not PV_DOMCTL_INTERFACE_VERSION), -ENOSYS (unknown cmd), and per command.
  */
-#define PV_DOMCTL_INTERFACE_VERSION 0x00000001
+#define PV_DOMCTL_INTERFACE_VERSION 0x00000002
 
 #define PV_DOMCTL_getdomaininfo 1   /* IN: domain; OUT: u.info. -ESRCH: no such domain */
+#define PV_DOMCTL_pausedomain   2   /* IN: domain (not the caller). -ESRCH, -EINVAL (self) */
+#define PV_DOMCTL_unpausedomain 3   /* IN: domain. -ESRCH */
+#define PV_DOMCTL_setschedparams 4  /* IN: domain, u.sched: weight 1..65535, cap percent (0 none,
+                                       at most 100). -ESRCH, -EINVAL */
 
 /* pv_domctl_info.flags */
 #define PV_DOMINF_running   (1u << 0)  /* not shut down */
@@ -31,10 +35,20 @@ struct pv_domctl_info {
     uint64_t tot_pages;        /* OUT: frames the domain owns now */
     uint64_t max_pages;        /* OUT: its limit */
     uint8_t  name[32];         /* OUT: NUL-terminated */
+    uint64_t cpu_time;         /* OUT: ns its vCPU has run */
+    uint32_t weight;           /* OUT: scheduling weight */
+    uint32_t cap;              /* OUT: cap in percent, 0 none */
 };
-_Static_assert(sizeof(struct pv_domctl_info) == 64, "pv_domctl_info size");
+_Static_assert(sizeof(struct pv_domctl_info) == 80, "pv_domctl_info size");
 _Static_assert(offsetof(struct pv_domctl_info, tot_pages) == 16, "pv_domctl_info.tot_pages");
 _Static_assert(offsetof(struct pv_domctl_info, name) == 32, "pv_domctl_info.name");
+_Static_assert(offsetof(struct pv_domctl_info, cpu_time) == 64, "pv_domctl_info.cpu_time");
+
+struct pv_domctl_sched {
+    uint32_t weight;           /* IN */
+    uint32_t cap;              /* IN */
+};
+_Static_assert(sizeof(struct pv_domctl_sched) == 8, "pv_domctl_sched size");
 
 struct pv_domctl {
     uint32_t cmd;               /* IN: PV_DOMCTL_* */
@@ -43,10 +57,11 @@ struct pv_domctl {
     uint16_t _pad0[3];          /* must be zero */
     union {
         struct pv_domctl_info info;
-        uint8_t _size[64];
+        struct pv_domctl_sched sched;
+        uint8_t _size[128];
     } u;
 };
-_Static_assert(sizeof(struct pv_domctl) == 80, "pv_domctl size");
+_Static_assert(sizeof(struct pv_domctl) == 144, "pv_domctl size");
 _Static_assert(offsetof(struct pv_domctl, domain) == 8, "pv_domctl.domain");
 _Static_assert(offsetof(struct pv_domctl, u) == 16, "pv_domctl.u");
 

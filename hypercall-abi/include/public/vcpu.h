@@ -35,8 +35,8 @@
 #define VCPUOP_stop_periodic_timer            7  /* no arg; returns 0 */
 #define VCPUOP_set_singleshot_timer           8  /* struct vcpu_set_singleshot_timer; only
                                                     on the calling vCPU (-EINVAL);
-                                                    -ETIME with VCPU_SSHOTTMR_future
-                                                    and a time already past */
+                                                    Xen 4.17 ignores VCPU_SSHOTTMR_future
+                                                    (no -ETIME): a past time fires at once */
 #define VCPUOP_stop_singleshot_timer          9  /* no arg; calling vCPU only */
 #define VCPUOP_register_vcpu_info             10 /* struct vcpu_register_vcpu_info: move
                                                     vcpu_info out of shared_info; once
@@ -82,7 +82,7 @@ struct vcpu_set_periodic_timer {
 _Static_assert(sizeof(struct vcpu_set_periodic_timer) == 8, "vcpu_set_periodic_timer size");
 
 #define _VCPU_SSHOTTMR_future 0
-#define VCPU_SSHOTTMR_future  (1u << _VCPU_SSHOTTMR_future) /* fail with -ETIME if past */
+#define VCPU_SSHOTTMR_future  (1u << _VCPU_SSHOTTMR_future) /* once: -ETIME if past; ignored now */
 
 struct vcpu_set_singleshot_timer {
     uint64_t timeout_abs_ns;    /* IN: absolute system time of VIRQ_TIMER */

@@ -8,6 +8,7 @@
 #include <hv/multiboot2.h>
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
+#include <hv/sched.h>
 #include <hv/selftest.h>
 #include <hv/time.h>
 #include <asm/acpi.h>
@@ -119,6 +120,8 @@ void __start_hypervisor(uint32_t magic, uint64_t mbi_pa)
     acpi_init(&boot_info);
     apic_init();
     time_init();
+    wallclock_init();
+    sched_init();
     console_input_init();
     local_irq_enable();
     printk("boot: up; %llu MiB free for domains\n", (unsigned long long)(page_alloc_free_count() >> 8));

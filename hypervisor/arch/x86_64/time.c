@@ -1,4 +1,5 @@
 /* Calibrating the TSC and APIC timer against the PIT; system time and the tick. */
+#include <hv/domain.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/time.h>
@@ -59,12 +60,11 @@ static void calibrate(uint64_t *tsc_delta, uint64_t *apic_delta)
 static uint64_t apic_ns_mult;                   /* APIC timer ticks per ns, 32.32 fixed point */
 static struct timer tick_timer;
 
-/* The housekeeping tick: counts ticks and drives the scheduler's accounting. */
+/* The housekeeping tick: proof of life for the self-tests and the heartbeat. */
 static void tick(void *data)
 {
     (void)data;
     timer_ticks++;
-    sched_tick();
     set_timer(&tick_timer, tick_timer.expires + SECONDS(1) / TIMER_HZ);
 }
 
@@ -111,4 +111,75 @@ void time_init(void)
     init_timer(&tick_timer, tick, NULL);
     set_timer(&tick_timer, NOW() + SECONDS(1) / TIMER_HZ);
     printk("time: one-shot APIC timer; housekeeping tick at %u Hz\n", TIMER_HZ);
+}
+
+/* pvclock: the guest computes system time from its TSC with our scale (a seqlock on version). */
+void arch_update_vcpu_time(struct vcpu *v)
+{
+    struct vcpu_time_info *t = &v->vcpu_info->time;
+    uint64_t tsc = rdtsc();
+    t->version++;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    t->tsc_timestamp = tsc;
+    t->system_time = scale_delta(tsc - tsc_base, &tsc_scale);
+    t->tsc_to_system_mul = tsc_scale.mul_frac;
+    t->tsc_shift = tsc_scale.shift;
+    t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    t->version++;
+}
+
+/* ---- wall clock from the CMOS RTC ----------------------------------------- */
+
+static uint64_t boot_wallclock_sec;     /* Unix time when system time was 0 */
+
+static uint8_t cmos(uint8_t reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static unsigned int bcd(uint8_t v, bool binary) { return binary ? v : (v >> 4) * 10 + (v & 15); }
+
+/* Days since 1970-01-01 of a Gregorian date (civil-from-days, inverted). */
+static uint64_t days_from_civil(int y, unsigned int m, unsigned int d)
+{
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    unsigned int yoe = (unsigned int)(y - era * 400);
+    unsigned int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (uint64_t)(era * 146097 + (int)doe - 719468);
+}
+
+void wallclock_init(void)
+{
+    /* Wait out an update in progress, then read twice until both reads agree. */
+    uint8_t s, m, h, d, mo, y, s2;
+    unsigned int spins = 0;
+    do {
+        while ((cmos(0x0a) & 0x80) && ++spins < 1000000)
+            ;
+        s = cmos(0x00), m = cmos(0x02), h = cmos(0x04), d = cmos(0x07), mo = cmos(0x08), y = cmos(0x09);
+        s2 = cmos(0x00);
+    } while (s != s2 && ++spins < 1000000);
+    bool bin = cmos(0x0b) & 0x04, h24 = cmos(0x0b) & 0x02;
+    unsigned int hour = bcd(h & 0x7f, bin);
+    if (!h24 && (h & 0x80))
+        hour = (hour % 12) + 12;
+    uint64_t days = days_from_civil(2000 + (int)bcd(y, bin), bcd(mo, bin), bcd(d, bin));
+    uint64_t now = days * 86400 + hour * 3600 + bcd(m, bin) * 60 + bcd(s, bin);
+    boot_wallclock_sec = now - (uint64_t)(NOW() / SECONDS(1));
+    printk("time: wall clock %llu s since 1970 (CMOS RTC)\n", (unsigned long long)now);
+}
+
+void arch_set_wallclock(struct shared_info *s)
+{
+    s->wc_version++;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    s->wc_sec = (uint32_t)boot_wallclock_sec;
+    s->wc_sec_hi = (uint32_t)(boot_wallclock_sec >> 32);
+    s->wc_nsec = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    s->wc_version++;
 }

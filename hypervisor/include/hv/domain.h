@@ -9,7 +9,10 @@
 
 #include <hv/lib.h>
 #include <hv/page_alloc.h>
+#include <hv/sched_policy.h>
+#include <hv/timer.h>
 #include <public/xen.h>
+#include <public/vcpu.h>
 #include <asm/domain.h>
 
 #define MAX_DOMAINS         16
@@ -23,12 +26,28 @@ enum vcpu_state {
 };
 
 struct domain;
+struct evtchn;
 
 struct vcpu {
     struct domain *domain;
     unsigned int id;
     enum vcpu_state state;
-    struct vcpu_info *vcpu_info;        /* in the domain's shared_info */
+    bool paused;                        /* domctl pause: not scheduled while set */
+    struct vcpu_info *vcpu_info;        /* in the domain's shared_info, or registered by the guest */
+    uint64_t vcpu_info_mfn;             /* registered frame (holds a writable reference), 0 if none */
+    struct sched_unit unit;             /* what the scheduling policy sees */
+    struct vcpu_runstate_info runstate;
+
+    /* Events and time. */
+    uint16_t virq_to_port[NR_VIRQS];
+    bool polling;                       /* blocked in SCHEDOP_poll on poll_ports */
+    uint32_t poll_ports[128];
+    unsigned int nr_poll_ports;
+    struct timer poll_timer;
+    struct timer singleshot_timer;      /* set_timer_op / VCPUOP_set_singleshot_timer */
+    struct timer periodic_timer;
+    s_time_t periodic_period;
+
     struct arch_vcpu arch;
 };
 
@@ -58,6 +77,8 @@ struct domain {
     /* console_io output is gathered into lines and prefixed with the name. */
     char con_buf[128];
     size_t con_len;
+
+    struct evtchn *evtchn;              /* port table, EVTCHN_PORTS entries */
 
     uint64_t hypercalls[64];            /* count by hypercall number */
     uint64_t pt_updates;                /* page-table entries changed for it */

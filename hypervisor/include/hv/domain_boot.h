@@ -10,7 +10,8 @@
  * kernel is that kernel's ramdisk. The module's whole command line reaches
  * the guest (start_info.cmd_line); the builder also reads from it
  * name=<name> (default dom<N>), mem=<size> (default 32M) and maxmem=<size>
- * (how far its reservation may grow; default mem). Returns the
+ * (how far its reservation may grow; default mem), weight=<1..65535> and
+ * cap=<percent> for the scheduler. Returns the
  * number of domains built. A dom0 that cannot be built panics; a domU that
  * cannot be built is reported and skipped.
  */

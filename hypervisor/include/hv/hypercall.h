@@ -17,6 +17,13 @@ int64_t do_sched_op(unsigned int cmd, uint64_t arg);
 int64_t do_sched_op_compat(unsigned int cmd, uint64_t arg);
 int64_t do_vm_assist(unsigned int cmd, unsigned int type);
 int64_t do_domctl(uint64_t op);
+int64_t do_event_channel_op(unsigned int cmd, uint64_t arg);
+int64_t do_event_channel_op_compat(uint64_t arg);
+int64_t do_vcpu_op(unsigned int cmd, unsigned int vcpuid, uint64_t arg);
+int64_t do_set_timer_op(uint64_t timeout);
+
+/* vCPU timers at domain start (a 100 Hz periodic timer, as Xen gives PV vCPUs). */
+void vcpu_timers_init(struct vcpu *v);
 int64_t do_multicall(uint64_t list, unsigned int nr);
 int64_t do_memory_op(uint64_t cmd, uint64_t arg);
 int64_t do_mmu_update(uint64_t reqs, unsigned int count, uint64_t done, unsigned int foreigndom);

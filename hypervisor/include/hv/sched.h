@@ -1,22 +1,36 @@
 /*
- * Which vCPU runs. A round-robin policy over runnable vCPUs with a time
- * slice; the event-channel and scheduler work replaces the policy. The
- * switch itself happens on the way back to a guest (arch exit path).
+ * Which vCPU runs, and when: the mechanism. vCPUs are running, runnable,
+ * blocked or offline; the policy (hv/sched_policy.h: credit or rr, chosen
+ * with sched=) decides who runs next; the switch happens on the way back to
+ * a guest (arch exit path), and the CPU halts when nobody can run.
  */
 #ifndef HV_SCHED_H
 #define HV_SCHED_H
 
 #include <hv/domain.h>
 
-#define SCHED_SLICE_TICKS 3             /* timer ticks per slice (30 ms) */
-
+void sched_init(void);                  /* after time_init: picks the policy */
+void sched_add_vcpu(struct vcpu *v);    /* a new vCPU (offline) */
 void sched_vcpu_start(struct vcpu *v);  /* offline -> runnable */
-void sched_vcpu_stopped(struct vcpu *v);/* its domain shut down */
-void sched_yield(void);                 /* current gives up the rest of its slice */
-void sched_tick(void);                  /* from the timer interrupt */
-bool sched_should_preempt(void);        /* the running vCPU's slice is over */
+void sched_vcpu_stopped(struct vcpu *v);/* its domain shut down: gone for good */
 
-/* On the way to a guest: returns the vCPU to run next, halting while none can run. */
+void sched_yield(void);                 /* current gives the CPU up for now */
+void vcpu_block(struct vcpu *v);        /* current waits for an event */
+void vcpu_wake(struct vcpu *v);         /* blocked -> runnable */
+void vcpu_kick(struct vcpu *v);         /* an event for v: wake it if it waits */
+void vcpu_pause(struct vcpu *v);        /* domctl: keep it off the CPU */
+void sched_set_params(struct vcpu *v, uint32_t weight, uint32_t cap);
+void vcpu_unpause(struct vcpu *v);
+
+/* SCHEDOP_poll: does port wake v? */
+bool sched_poll_matches(const struct vcpu *v, unsigned int port);
+
+bool sched_should_preempt(void);        /* the running vCPU's turn is over */
+
+/* On the way to a guest: the vCPU to run next, halting while none can run. */
 struct vcpu *sched_pick(void);
+
+/* Time v has spent running (runstate), for domctl and the fairness tests. */
+uint64_t vcpu_running_time(const struct vcpu *v);
 
 #endif

@@ -19,6 +19,7 @@ struct sched_unit {
     unsigned int id;            /* stable, unique; for ties and reports */
     uint32_t weight;            /* share against others: 1..65535 (default 256) */
     uint32_t cap;               /* at most this % of one CPU (0: no cap) */
+                                /* (the mechanism may change both; they count from the next pick) */
     bool runnable;              /* kept by the policy from wake/sleep */
     /* Policy-private state. */
     int64_t credit;
@@ -33,7 +34,8 @@ struct sched_unit {
 struct sched_policy {
     const char *name;
     void (*init)(s_time_t now);
-    /* A new unit (not runnable) / one that is gone for good. */
+    /* A new unit (not runnable) / one that is gone for good (never passed as prev after). The
+       mechanism never adds more than SCHED_MAX_UNITS. */
     void (*add)(struct sched_unit *u);
     void (*remove)(struct sched_unit *u);
     /* u became runnable (woke from blocking: I/O-bound units get a boost) / stopped being runnable. */

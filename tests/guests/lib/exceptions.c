@@ -13,9 +13,16 @@ _Static_assert(__HYPERVISOR_iret == 23, "exceptions_entry.S jumps to stub 23");
 volatile struct exc_record last_exc = { .vector = ~0ull };
 volatile uint64_t exc_resume;
 
+void (*event_upcall_handler)(void);
+
 void do_exception(struct exc_frame *f);
 void do_exception(struct exc_frame *f)
 {
+    if (f->vector == 256) {
+        if (event_upcall_handler)
+            event_upcall_handler();
+        return;
+    }
     last_exc.vector = f->vector;
     last_exc.error_code = f->error_code;
     last_exc.rip = f->rip;

@@ -18,6 +18,10 @@ extern volatile struct exc_record last_exc;
 /* Where to resume after the next exception (0: an exception is a test failure). */
 extern volatile uint64_t exc_resume;
 
+/* Event upcalls (event callback = event_entry) call this with events masked. */
+extern void (*event_upcall_handler)(void);
+extern char event_entry[];
+
 /* Installs handlers for the CPU exceptions (DPL 0) plus 0x20 (DPL 3) and 0x21 (DPL 0). */
 int64_t exceptions_install(void);
 

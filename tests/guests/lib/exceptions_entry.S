@@ -40,6 +40,15 @@ exc_\vec:
         EXC     33, 0
         EXC     128, 0
 
+/* Event upcall: the same frame without an error code; "vector" 256 tells do_exception. */
+        .globl  event_entry
+event_entry:
+        pop     %rcx
+        pop     %r11
+        pushq   $0
+        pushq   $256
+        jmp     exc_common
+
 exc_common:
         push    %rax
         push    %rbx

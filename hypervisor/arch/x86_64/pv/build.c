@@ -8,6 +8,7 @@
 #include <asm/mm.h>
 #include <asm/pagetable.h>
 #include <asm/pv.h>
+#include <asm/timer.h>
 
 #define fail(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
@@ -188,6 +189,7 @@ int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, 
 
     for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
         d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+    arch_set_wallclock(d->shared_info);
 
     struct vcpu *v = &d->vcpu[0];
     v->vcpu_info = &d->shared_info->vcpu_info[0];

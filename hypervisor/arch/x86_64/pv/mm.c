@@ -359,6 +359,11 @@ void arch_domain_relinquish(struct domain *d)
 {
     struct arch_vcpu *a = &d->vcpu[0].arch;
     pv_release_gdt(&d->vcpu[0]);
+    if (d->vcpu[0].vcpu_info_mfn) {
+        put_page_type(d->vcpu[0].vcpu_info_mfn);
+        d->vcpu[0].vcpu_info_mfn = 0;
+        d->vcpu[0].vcpu_info = NULL;
+    }
     if (a->guest_table)
         put_page_type(a->guest_table >> PAGE_SHIFT);
     if (a->guest_table_user)

@@ -4,6 +4,7 @@
  * and vCPU context switches. Xen's behaviour is the reference
  * (docs/xen-pv-behaviour-notes.md §1-5).
  */
+#include <hv/event.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
@@ -15,6 +16,7 @@
 #include <asm/irq.h>
 #include <asm/mm.h>
 #include <asm/pv.h>
+#include <asm/timer.h>
 
 #define X86_PF_USER     4                   /* #PF error code: access from user mode */
 
@@ -212,7 +214,11 @@ void do_syscall(struct cpu_regs *regs)
 {
     struct vcpu *v = current;
 
-    local_irq_enable();
+    /*
+     * Hypercalls run with interrupts off (one CPU, no locks): an interrupt
+     * handler never sees half-changed event, timer or scheduler state. Long
+     * ones stop at preemption points, which look at the clock themselves.
+     */
     if (v->arch.kernel_mode) {
         uint64_t args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
         regs->rax = (uint64_t)hypercall_dispatch(regs->rax, args);
@@ -224,7 +230,6 @@ void do_syscall(struct cpu_regs *regs)
         regs->rip -= 2;                     /* point at the SYSCALL, as Xen */
         pv_inject_exception(v, 6, -1);
     }
-    local_irq_disable();
     pv_exit_to_guest(regs);
 }
 
@@ -317,8 +322,14 @@ static void context_switch(struct vcpu *prev, struct vcpu *next, struct cpu_regs
 void pv_exit_to_guest(struct cpu_regs *regs)
 {
     struct vcpu *next = sched_pick();       /* returns with interrupts off */
-    if (next != current)
+    if (next != current) {
         context_switch(current, next, regs);
+        arch_update_vcpu_time(next);
+    }
+    /* An event upcall that is due goes in now, through the event callback. */
+    struct vcpu *v = current;
+    if (vcpu_events_pending(v) && v->arch.event_callback)
+        bounce(v, regs, v->arch.event_callback, false, 0, true);
 }
 
 void pv_bad_iret(struct cpu_regs *regs);

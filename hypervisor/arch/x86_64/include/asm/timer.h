@@ -9,6 +9,14 @@
 /* Calibrates TSC and APIC timer against the PIT, starts the tick. Needs apic_init(). */
 void time_init(void);
 
+struct vcpu;
+struct shared_info;
+/* pvclock in v's vcpu_info, from the TSC scale system time uses. */
+void arch_update_vcpu_time(struct vcpu *v);
+/* Reads the CMOS RTC once; arch_set_wallclock gives a domain the boot wall time. */
+void wallclock_init(void);
+void arch_set_wallclock(struct shared_info *s);
+
 /* Ticks since time_init; incremented by the timer interrupt. */
 extern volatile uint64_t timer_ticks;
 

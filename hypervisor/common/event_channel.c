@@ -1,0 +1,353 @@
+/* Event channels: ports, binding, sending, and 2-level delivery into shared_info. */
+#include <hv/event.h>
+#include <hv/hypercall.h>
+#include <hv/printk.h>
+#include <hv/sched.h>
+#include <public/errno.h>
+#include <public/event_channel.h>
+#include <asm/guest_access.h>
+#include <asm/page.h>
+
+#define TABLE_ORDER 3           /* 8 pages: 4096 ports of 8 bytes */
+_Static_assert((PAGE_SIZE << TABLE_ORDER) == EVTCHN_PORTS * sizeof(struct evtchn), "port table size");
+
+/* Global VIRQs: bound by one domain (dom0 in practice), vCPU 0 only. */
+static bool virq_is_global(unsigned int virq)
+{
+    return virq != VIRQ_TIMER && virq != VIRQ_DEBUG && virq != VIRQ_XENOPROF && virq != VIRQ_XENPMU;
+}
+
+int evtchn_init(struct domain *d)
+{
+    pfn_t pfn = alloc_frames(TABLE_ORDER);
+    if (pfn == INVALID_PFN)
+        return -XEN_ENOMEM;
+    d->evtchn = __va(pfn << PAGE_SHIFT);
+    memset(d->evtchn, 0, PAGE_SIZE << TABLE_ORDER);
+    d->evtchn[0].state = ECS_RESERVED;
+    memset(d->vcpu[0].virq_to_port, 0, sizeof(d->vcpu[0].virq_to_port));
+    return 0;
+}
+
+bool evtchn_port_valid(const struct domain *d, unsigned int port)
+{
+    return port < EVTCHN_PORTS && d->evtchn[port].state != ECS_FREE && d->evtchn[port].state != ECS_RESERVED;
+}
+
+static int alloc_port(struct domain *d)
+{
+    for (unsigned int p = 1; p < EVTCHN_PORTS; p++)
+        if (d->evtchn[p].state == ECS_FREE)
+            return (int)p;
+    return -XEN_ENOSPC;
+}
+
+static bool test_and_set(uint64_t *words, unsigned int bit)
+{
+    uint64_t m = 1ull << (bit % 64);
+    bool was = words[bit / 64] & m;
+    words[bit / 64] |= m;
+    return was;
+}
+
+static void clear_bit64(uint64_t *words, unsigned int bit) { words[bit / 64] &= ~(1ull << (bit % 64)); }
+static bool test_bit64(const uint64_t *words, unsigned int bit) { return words[bit / 64] & (1ull << (bit % 64)); }
+
+bool evtchn_port_pending(const struct domain *d, unsigned int port)
+{
+    return test_bit64(d->shared_info->evtchn_pending, port);
+}
+
+/* The upcall itself: selector bit, upcall_pending, and a wake-up if the vCPU waits. */
+static void notify_vcpu(struct vcpu *v, unsigned int port)
+{
+    if (!test_and_set(&v->vcpu_info->evtchn_pending_sel, port / 64))
+        v->vcpu_info->evtchn_upcall_pending = 1;
+    vcpu_kick(v);
+}
+
+void evtchn_set_pending(struct domain *d, unsigned int port)
+{
+    struct shared_info *s = d->shared_info;
+    struct vcpu *v = &d->vcpu[0];
+
+    if (d->state != DOMAIN_RUNNING || test_and_set(s->evtchn_pending, port))
+        return;
+    if (!test_bit64(s->evtchn_mask, port))
+        notify_vcpu(v, port);
+    /* A vCPU polling on this port wakes even when the port is masked. */
+    if (v->state == VCPU_BLOCKED && v->polling && sched_poll_matches(v, port))
+        vcpu_wake(v);
+}
+
+bool vcpu_events_pending(const struct vcpu *v)
+{
+    return v->vcpu_info && v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
+}
+
+void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
+{
+    unsigned int port = v->virq_to_port[virq];
+    if (port)
+        evtchn_set_pending(v->domain, port);
+}
+
+void send_global_virq(unsigned int virq)
+{
+    if (dom0 && dom0->state == DOMAIN_RUNNING)
+        send_guest_vcpu_virq(&dom0->vcpu[0], virq);
+}
+
+/* ---- event_channel_op ------------------------------------------------ */
+
+static struct domain *domain_by_id(domid_t id)
+{
+    if (id == DOMID_SELF)
+        return current->domain;
+    return id < MAX_DOMAINS && domains[id].state == DOMAIN_RUNNING ? &domains[id] : NULL;
+}
+
+static int64_t alloc_unbound(struct evtchn_alloc_unbound *a)
+{
+    struct domain *caller = current->domain;
+    struct domain *d = domain_by_id(a->dom);
+    if (!d)
+        return -XEN_ESRCH;
+    if (d != caller && !caller->privileged)
+        return -XEN_EPERM;
+    int port = alloc_port(d);
+    if (port < 0)
+        return port;
+    d->evtchn[port] = (struct evtchn){ .state = ECS_UNBOUND,
+                                       .remote_dom = a->remote_dom == DOMID_SELF ? caller->id : a->remote_dom };
+    a->port = (evtchn_port_t)port;
+    return 0;
+}
+
+static int64_t bind_interdomain(struct evtchn_bind_interdomain *b)
+{
+    struct domain *ld = current->domain, *rd = domain_by_id(b->remote_dom);
+    if (!rd)
+        return -XEN_ESRCH;
+    int lport = alloc_port(ld);
+    if (lport < 0)
+        return lport;
+    unsigned int rport = b->remote_port;
+    if (rport >= EVTCHN_PORTS || (rd == ld && rport == (unsigned int)lport))
+        return -XEN_EINVAL;
+    struct evtchn *r = &rd->evtchn[rport];
+    /* The port must be waiting for exactly us. */
+    if (r->state != ECS_UNBOUND || r->remote_dom != ld->id)
+        return -XEN_EINVAL;
+    ld->evtchn[lport] = (struct evtchn){ .state = ECS_INTERDOMAIN, .remote_dom = rd->id, .remote_port = rport };
+    *r = (struct evtchn){ .state = ECS_INTERDOMAIN, .remote_dom = ld->id, .remote_port = (uint32_t)lport };
+    b->local_port = (evtchn_port_t)lport;
+    /* As Xen: a notification on connect, so a peer that sent early is not lost. */
+    evtchn_set_pending(ld, (unsigned int)lport);
+    return 0;
+}
+
+static int64_t bind_virq(struct evtchn_bind_virq *b)
+{
+    struct domain *d = current->domain;
+    if (b->virq >= NR_VIRQS)
+        return -XEN_EINVAL;
+    if (b->vcpu != 0)
+        return -XEN_ENOENT;                 /* one vCPU per domain (global VIRQs need vCPU 0 anyway) */
+    struct vcpu *v = &d->vcpu[0];
+    if (v->virq_to_port[b->virq])
+        return -XEN_EEXIST;
+    int port = alloc_port(d);
+    if (port < 0)
+        return port;
+    d->evtchn[port] = (struct evtchn){ .state = ECS_VIRQ, .virq = (uint8_t)b->virq };
+    v->virq_to_port[b->virq] = (uint16_t)port;
+    b->port = (evtchn_port_t)port;
+    return 0;
+}
+
+static int64_t bind_ipi(struct evtchn_bind_ipi *b)
+{
+    struct domain *d = current->domain;
+    if (b->vcpu != 0)
+        return -XEN_ENOENT;
+    int port = alloc_port(d);
+    if (port < 0)
+        return port;
+    d->evtchn[port] = (struct evtchn){ .state = ECS_IPI };
+    b->port = (evtchn_port_t)port;
+    return 0;
+}
+
+/* Closes port of d; an interdomain peer goes back to waiting for us. */
+static int64_t close_port(struct domain *d, unsigned int port)
+{
+    if (!evtchn_port_valid(d, port))
+        return -XEN_EINVAL;
+    struct evtchn *c = &d->evtchn[port];
+    switch (c->state) {
+    case ECS_VIRQ:
+        d->vcpu[0].virq_to_port[c->virq] = 0;
+        break;
+    case ECS_INTERDOMAIN: {
+        struct domain *rd = &domains[c->remote_dom];
+        if (rd->evtchn && rd->evtchn[c->remote_port].state == ECS_INTERDOMAIN)
+            rd->evtchn[c->remote_port] = (struct evtchn){ .state = ECS_UNBOUND, .remote_dom = d->id };
+        break;
+    }
+    default:
+        break;
+    }
+    *c = (struct evtchn){ .state = ECS_FREE };
+    clear_bit64(d->shared_info->evtchn_pending, port);
+    return 0;
+}
+
+static int64_t send(unsigned int port)
+{
+    struct domain *d = current->domain;
+    if (!evtchn_port_valid(d, port))
+        return -XEN_EINVAL;
+    const struct evtchn *c = &d->evtchn[port];
+    switch (c->state) {
+    case ECS_INTERDOMAIN:
+        evtchn_set_pending(&domains[c->remote_dom], c->remote_port);
+        return 0;
+    case ECS_IPI:
+        evtchn_set_pending(d, port);
+        return 0;
+    case ECS_UNBOUND:
+        return 0;                           /* nobody there yet: dropped, as Xen */
+    default:
+        return -XEN_EINVAL;
+    }
+}
+
+static int64_t status(struct evtchn_status *st)
+{
+    struct domain *caller = current->domain, *d = domain_by_id(st->dom);
+    if (!d)
+        return -XEN_ESRCH;
+    if (d != caller && !caller->privileged)
+        return -XEN_EPERM;
+    if (st->port >= EVTCHN_PORTS)
+        return -XEN_EINVAL;
+    const struct evtchn *c = &d->evtchn[st->port];
+    memset(&st->u, 0, sizeof(st->u));
+    st->vcpu = 0;
+    switch (c->state) {
+    case ECS_FREE:
+    case ECS_RESERVED:
+        st->status = EVTCHNSTAT_closed;
+        break;
+    case ECS_UNBOUND:
+        st->status = EVTCHNSTAT_unbound;
+        st->u.unbound.dom = c->remote_dom;
+        break;
+    case ECS_INTERDOMAIN:
+        st->status = EVTCHNSTAT_interdomain;
+        st->u.interdomain.dom = c->remote_dom;
+        st->u.interdomain.port = c->remote_port;
+        break;
+    case ECS_VIRQ:
+        st->status = EVTCHNSTAT_virq;
+        st->u.virq = c->virq;
+        break;
+    case ECS_IPI:
+        st->status = EVTCHNSTAT_ipi;
+        break;
+    }
+    return 0;
+}
+
+static int64_t unmask(unsigned int port)
+{
+    struct domain *d = current->domain;
+    if (!evtchn_port_valid(d, port))
+        return -XEN_EINVAL;
+    clear_bit64(d->shared_info->evtchn_mask, port);
+    /* Pending while masked: deliver now, as if just sent. */
+    if (test_bit64(d->shared_info->evtchn_pending, port))
+        notify_vcpu(&d->vcpu[0], port);
+    return 0;
+}
+
+static int64_t bind_vcpu(const struct evtchn_bind_vcpu *b)
+{
+    struct domain *d = current->domain;
+    if (!evtchn_port_valid(d, b->port))
+        return -XEN_EINVAL;
+    if (b->vcpu != 0)
+        return -XEN_ENOENT;
+    const struct evtchn *c = &d->evtchn[b->port];
+    if (c->state == ECS_IPI || (c->state == ECS_VIRQ && !virq_is_global(c->virq)))
+        return -XEN_EINVAL;
+    return 0;                               /* one vCPU: it already notifies vCPU 0 */
+}
+
+/* Copies the command's structure in and (on success) back out around fn. */
+#define WITH(type, call)                                                    \
+    do {                                                                    \
+        type a_;                                                            \
+        if (copy_from_guest(&a_, arg, sizeof(a_)))                          \
+            return -XEN_EFAULT;                                             \
+        int64_t rc_ = call(&a_);                                            \
+        if (rc_ == 0 && copy_to_guest(arg, &a_, sizeof(a_)))                \
+            return -XEN_EFAULT;                                             \
+        return rc_;                                                         \
+    } while (0)
+
+#define ARG_PORT(type, field, call)                                         \
+    do {                                                                    \
+        type a_;                                                            \
+        if (copy_from_guest(&a_, arg, sizeof(a_)))                          \
+            return -XEN_EFAULT;                                             \
+        return call(a_.field);                                              \
+    } while (0)
+
+static int64_t close_own(unsigned int port) { return close_port(current->domain, port); }
+
+int64_t do_event_channel_op(unsigned int cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case EVTCHNOP_alloc_unbound: WITH(struct evtchn_alloc_unbound, alloc_unbound);
+    case EVTCHNOP_bind_interdomain: WITH(struct evtchn_bind_interdomain, bind_interdomain);
+    case EVTCHNOP_bind_virq: WITH(struct evtchn_bind_virq, bind_virq);
+    case EVTCHNOP_bind_ipi: WITH(struct evtchn_bind_ipi, bind_ipi);
+    case EVTCHNOP_status: WITH(struct evtchn_status, status);
+    case EVTCHNOP_close: ARG_PORT(struct evtchn_close, port, close_own);
+    case EVTCHNOP_send: ARG_PORT(struct evtchn_send, port, send);
+    case EVTCHNOP_unmask: ARG_PORT(struct evtchn_unmask, port, unmask);
+    case EVTCHNOP_bind_vcpu: {
+        struct evtchn_bind_vcpu b;
+        if (copy_from_guest(&b, arg, sizeof(b)))
+            return -XEN_EFAULT;
+        return bind_vcpu(&b);
+    }
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+/* The old form (hypercall 16): struct evtchn_op {cmd; union} in one block. */
+int64_t do_event_channel_op_compat(uint64_t arg)
+{
+    uint32_t cmd;
+    if (copy_from_guest(&cmd, arg, sizeof(cmd)))
+        return -XEN_EFAULT;
+    return do_event_channel_op(cmd, arg + 4);
+}
+
+void evtchn_destroy(struct domain *d)
+{
+    if (!d->evtchn)
+        return;
+    for (unsigned int p = 1; p < EVTCHN_PORTS; p++)
+        if (d->evtchn[p].state == ECS_INTERDOMAIN) {
+            struct domain *rd = &domains[d->evtchn[p].remote_dom];
+            if (rd->evtchn && rd->evtchn[d->evtchn[p].remote_port].state == ECS_INTERDOMAIN)
+                rd->evtchn[d->evtchn[p].remote_port] = (struct evtchn){ .state = ECS_UNBOUND, .remote_dom = d->id };
+        }
+    free_frames(__pa(d->evtchn) >> PAGE_SHIFT, TABLE_ORDER);
+    d->evtchn = NULL;
+}

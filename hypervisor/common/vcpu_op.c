@@ -1,0 +1,124 @@
+/* vcpu_op and set_timer_op: vCPU state, runstate, one-shot and periodic timers, vcpu_info placement. */
+#include <hv/event.h>
+#include <hv/hypercall.h>
+#include <hv/sched.h>
+#include <public/errno.h>
+#include <asm/guest_access.h>
+#include <asm/page.h>
+#include <asm/pagetable.h>
+
+#define MIN_PERIOD      MILLISECS(1)
+#define DEFAULT_PERIOD  MILLISECS(10)       /* Xen gives PV vCPUs a 100 Hz periodic timer */
+
+static void singleshot_fired(void *data)
+{
+    send_guest_vcpu_virq(data, VIRQ_TIMER);
+}
+
+static void periodic_fired(void *data)
+{
+    struct vcpu *v = data;
+    send_guest_vcpu_virq(v, VIRQ_TIMER);
+    set_timer(&v->periodic_timer, v->periodic_timer.expires + v->periodic_period);
+}
+
+static void poll_timeout(void *data)
+{
+    vcpu_wake(data);
+}
+
+void vcpu_timers_init(struct vcpu *v)
+{
+    init_timer(&v->poll_timer, poll_timeout, v);
+    init_timer(&v->singleshot_timer, singleshot_fired, v);
+    init_timer(&v->periodic_timer, periodic_fired, v);
+    v->periodic_period = DEFAULT_PERIOD;
+    set_timer(&v->periodic_timer, NOW() + DEFAULT_PERIOD);
+}
+
+/* set_timer_op(timeout): VIRQ_TIMER at absolute system time timeout; 0 cancels. */
+int64_t do_set_timer_op(uint64_t timeout)
+{
+    struct vcpu *v = current;
+    if (!timeout)
+        stop_timer(&v->singleshot_timer);
+    else
+        set_timer(&v->singleshot_timer, (s_time_t)timeout);
+    return 0;
+}
+
+static int64_t register_vcpu_info(struct vcpu *v, uint64_t arg)
+{
+    struct vcpu_register_vcpu_info r;
+    if (copy_from_guest(&r, arg, sizeof(r)))
+        return -XEN_EFAULT;
+    if (r.rsvd || r.offset > PAGE_SIZE - sizeof(struct vcpu_info) || v->vcpu_info_mfn)
+        return -XEN_EINVAL;
+    /* Held writable for as long as it holds the vcpu_info. */
+    if (get_page_type(r.mfn, PGT_writable, v->domain))
+        return -XEN_EINVAL;
+    struct vcpu_info *new = (struct vcpu_info *)((uint8_t *)__va(r.mfn << PAGE_SHIFT) + r.offset);
+    *new = *v->vcpu_info;
+    /* As Xen: every selector bit set, so the guest rescans all its pending words. */
+    new->evtchn_pending_sel = ~0ull;
+    new->evtchn_upcall_pending = 1;
+    v->vcpu_info = new;
+    v->vcpu_info_mfn = r.mfn;
+    return 0;
+}
+
+int64_t do_vcpu_op(unsigned int cmd, unsigned int vcpuid, uint64_t arg)
+{
+    struct domain *d = current->domain;
+    if (vcpuid >= ARRAY_SIZE(d->vcpu))
+        return -XEN_ENOENT;
+    struct vcpu *v = &d->vcpu[vcpuid];
+
+    switch (cmd) {
+    case VCPUOP_is_up:
+        return v->state != VCPU_OFFLINE;
+    case VCPUOP_up:
+        return 0;                           /* vCPU 0 is up from the start */
+    case VCPUOP_initialise:
+        return -XEN_EEXIST;                 /* already initialised by the builder */
+    case VCPUOP_get_runstate_info: {
+        struct vcpu_runstate_info r = v->runstate;
+        s_time_t now = NOW();
+        r.time[r.state] += (uint64_t)(now - (s_time_t)r.state_entry_time);
+        r.state_entry_time = (uint64_t)now;
+        return copy_to_guest(arg, &r, sizeof(r));
+    }
+    case VCPUOP_set_periodic_timer: {
+        struct vcpu_set_periodic_timer p;
+        if (copy_from_guest(&p, arg, sizeof(p)))
+            return -XEN_EFAULT;
+        if (p.period_ns < MIN_PERIOD || p.period_ns > (uint64_t)SECONDS(3600))
+            return -XEN_EINVAL;
+        v->periodic_period = (s_time_t)p.period_ns;
+        set_timer(&v->periodic_timer, NOW() + v->periodic_period);
+        return 0;
+    }
+    case VCPUOP_stop_periodic_timer:
+        stop_timer(&v->periodic_timer);
+        return 0;
+    case VCPUOP_set_singleshot_timer: {
+        struct vcpu_set_singleshot_timer t;
+        if (v != current)
+            return -XEN_EINVAL;
+        if (copy_from_guest(&t, arg, sizeof(t)))
+            return -XEN_EFAULT;
+        /* VCPU_SSHOTTMR_future is ignored, as by Xen 4.17: a past deadline fires at once. */
+        set_timer(&v->singleshot_timer, (s_time_t)t.timeout_abs_ns);
+        return 0;
+    }
+    case VCPUOP_stop_singleshot_timer:
+        if (v != current)
+            return -XEN_EINVAL;
+        stop_timer(&v->singleshot_timer);
+        return 0;
+    case VCPUOP_register_vcpu_info:
+        return register_vcpu_info(v, arg);
+    default:
+        return -XEN_ENOSYS;
+    }
+}

@@ -1,0 +1,49 @@
+/*
+ * Event channels, 2-level ABI (public/event_channel.h): per-domain ports,
+ * pending and mask bitmaps in shared_info, the pending selector and the
+ * upcall flags in vcpu_info. Single CPU: callers run with interrupts off or
+ * in hypercall context of the running vCPU.
+ */
+#ifndef HV_EVENT_H
+#define HV_EVENT_H
+
+#include <hv/domain.h>
+
+#define EVTCHN_PORTS    4096    /* the 2-level ABI's limit for 64-bit guests */
+
+enum evtchn_state {
+    ECS_FREE = 0,
+    ECS_RESERVED,               /* port 0, never handed out */
+    ECS_UNBOUND,                /* waiting for remote_dom to bind */
+    ECS_INTERDOMAIN,
+    ECS_VIRQ,
+    ECS_IPI,
+};
+
+struct evtchn {
+    uint8_t state;              /* enum evtchn_state */
+    uint8_t virq;               /* ECS_VIRQ */
+    domid_t remote_dom;         /* ECS_UNBOUND: who may bind; ECS_INTERDOMAIN: peer */
+    uint32_t remote_port;       /* ECS_INTERDOMAIN */
+};
+_Static_assert(sizeof(struct evtchn) == 8, "evtchn size");
+
+/* Sets up / tears down d's port table (a 32 KiB allocation). */
+int evtchn_init(struct domain *d);
+void evtchn_destroy(struct domain *d);
+
+/* Marks port pending in d and notifies its vCPU as the 2-level ABI says. */
+void evtchn_set_pending(struct domain *d, unsigned int port);
+
+/* Per-vCPU and global virtual IRQs (global ones go to dom0). */
+void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
+void send_global_virq(unsigned int virq);
+
+/* The vCPU has an upcall to take now (pending and not masked). */
+bool vcpu_events_pending(const struct vcpu *v);
+
+/* True if any of the ports v polls on is pending (for SCHEDOP_poll). */
+bool evtchn_port_pending(const struct domain *d, unsigned int port);
+bool evtchn_port_valid(const struct domain *d, unsigned int port);
+
+#endif

@@ -1,0 +1,87 @@
+/* Test-guest events: mapping shared_info, the upcall handler, pvclock. */
+#include "events.h"
+#include "exceptions.h"
+#include "guest.h"
+#include "hypercall.h"
+#include "mm.h"
+
+#define SHINFO_VA (GUEST_VIRT_BASE + 0x3fc00000ull)
+
+struct shared_info *shinfo;
+volatile unsigned int upcall_ports[64];
+volatile unsigned int nr_upcall_ports;
+volatile unsigned int nr_upcalls;
+
+/* The 2-level scan: upcall_pending first, then the selector, then each word's unmasked bits. */
+static void upcall(void)
+{
+    struct vcpu_info *vi = &shinfo->vcpu_info[0];
+    nr_upcalls++;
+    vi->evtchn_upcall_pending = 0;
+    uint64_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+    while (sel) {
+        unsigned int w = (unsigned int)__builtin_ctzll(sel);
+        sel &= sel - 1;
+        uint64_t bits = shinfo->evtchn_pending[w] & ~shinfo->evtchn_mask[w];
+        while (bits) {
+            unsigned int b = (unsigned int)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            unsigned int port = w * 64 + b;
+            port_clear(port);
+            if (nr_upcall_ports < 64)
+                upcall_ports[nr_upcall_ports++] = port;
+        }
+    }
+}
+
+int64_t events_init(void)
+{
+    int64_t rc;
+    if ((rc = ensure_l1(SHINFO_VA)))
+        return rc;
+    if ((rc = hypercall3(__HYPERVISOR_update_va_mapping, SHINFO_VA, start_info->shared_info | PTE_DATA, UVMF_INVLPG)))
+        return rc;
+    shinfo = (struct shared_info *)SHINFO_VA;
+    event_upcall_handler = upcall;
+    return hypercall3(__HYPERVISOR_set_callbacks, event_entry, 0, 0);
+}
+
+uint64_t pvclock_now(void)
+{
+    const volatile struct vcpu_time_info *t = &shinfo->vcpu_info[0].time;
+    uint32_t v;
+    uint64_t ns;
+    do {
+        v = t->version;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        uint32_t lo, hi;
+        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+        uint64_t delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
+        if (t->tsc_shift < 0)
+            delta >>= -t->tsc_shift;
+        else
+            delta <<= t->tsc_shift;
+        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    } while ((v & 1) || v != t->version);
+    return ns;
+}
+
+int64_t evtchn_op(unsigned int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_event_channel_op, cmd, arg);
+}
+
+int64_t evtchn_send(unsigned int port)
+{
+    struct evtchn_send s = { .port = port };
+    return evtchn_op(EVTCHNOP_send, &s);
+}
+
+int64_t poll_port(unsigned int port, uint64_t timeout)
+{
+    static evtchn_port_t ports[1];
+    ports[0] = port;
+    struct sched_poll p = { .ports = (uint64_t)ports, .nr_ports = 1, .timeout = timeout };
+    return hyp_sched_op(SCHEDOP_poll, &p);
+}

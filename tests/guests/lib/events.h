@@ -1,0 +1,33 @@
+/* Test-guest events: shared_info, the 2-level upcall handler, pvclock, port helpers. */
+#ifndef GUEST_EVENTS_H
+#define GUEST_EVENTS_H
+
+#include <stdint.h>
+#include <public/event_channel.h>
+#include <public/xen.h>
+
+extern struct shared_info *shinfo;
+
+/* Maps shared_info and registers the event callback (events stay masked). */
+int64_t events_init(void);
+
+/* Ports the upcall handler saw, in order (it clears their pending bits). */
+extern volatile unsigned int upcall_ports[64];
+extern volatile unsigned int nr_upcall_ports;
+extern volatile unsigned int nr_upcalls;
+
+/* System time in ns from vcpu_info's pvclock. */
+uint64_t pvclock_now(void);
+
+static inline void events_mask(void) { shinfo->vcpu_info[0].evtchn_upcall_mask = 1; }
+static inline void events_unmask(void) { shinfo->vcpu_info[0].evtchn_upcall_mask = 0; }
+
+static inline int port_pending(unsigned int p) { return !!(shinfo->evtchn_pending[p / 64] & (1ull << (p % 64))); }
+static inline void port_clear(unsigned int p) { __atomic_and_fetch(&shinfo->evtchn_pending[p / 64], ~(1ull << (p % 64)), __ATOMIC_SEQ_CST); }
+
+int64_t evtchn_op(unsigned int cmd, void *arg);
+int64_t evtchn_send(unsigned int port);
+/* Blocks in SCHEDOP_poll on one port until it is pending or timeout (absolute ns, 0 none). */
+int64_t poll_port(unsigned int port, uint64_t timeout);
+
+#endif

@@ -1,0 +1,830 @@
+/*
+ * Host tests of the scheduling policies, common/sched_credit.c and
+ * common/sched_rr.c, driven on one simulated CPU in simulated time.
+ */
+#include <hv/sched_policy.h>
+#include "unit.h"
+
+#define SLICE_MAX   MILLISECS(30)       /* the longest slice either policy may give */
+#define PERIOD      MILLISECS(30)       /* credit's accounting period */
+#define NEVER       INT64_MAX
+
+/* ---- the simulated CPU ---------------------------------------------------- */
+
+/* A unit's workload and what the driver measured of it. */
+struct sim_unit {
+    struct sched_unit *u;       /* malloc'd (ASan catches use after remove); NULL: slot free */
+    s_time_t burst, nap;        /* burst > 0: runs burst, sleeps nap, repeat (I/O bound) */
+    s_time_t window;            /* window > 0: awake window, asleep window, repeat */
+    s_time_t left;              /* CPU time left in this burst */
+    s_time_t wake_at, sleep_at; /* next scripted wake / block (NEVER: none) */
+    s_time_t total;             /* CPU time received */
+    s_time_t in_phase[2];       /* ... while (t / phase) is even / odd */
+    s_time_t woke;              /* woken, not yet picked since (-1: not waiting) */
+    s_time_t max_latency;
+    unsigned int wakes, immediate;
+    s_time_t since;             /* runnable and waiting for the CPU since */
+    uint64_t wait_weight;       /* the most runnable weight in all seen since then */
+    unsigned int wait_units;    /* the most units seen since then */
+    s_time_t max_gap;
+};
+
+enum op { OP_ADD, OP_REMOVE, OP_REMOVE_RUNNING, OP_WAKE, OP_SLEEP, OP_WEIGHT, OP_CAP };
+struct action {
+    s_time_t at;
+    enum op op;
+    unsigned int slot;
+    uint32_t arg;               /* ADD, WEIGHT: the weight; CAP: the cap; REMOVE*: sleep first */
+};
+
+static struct sim {
+    const struct sched_policy *pol;
+    struct sim_unit su[SCHED_MAX_UNITS];
+    unsigned int slots;             /* su[0..slots) ever used */
+    unsigned int next_id;
+    s_time_t now, idle;
+    s_time_t phase;                 /* > 0: split run time into in_phase[] */
+    struct sched_unit *prev;        /* for the next pick */
+    s_time_t ran;
+    const struct action *acts;
+    size_t nacts, next_act;
+    bool starve_check;              /* fail a wait beyond sim_wait_bound() */
+    double worst_wait;              /* the longest wait seen, as a fraction of its bound */
+    unsigned long picks;
+} S;
+
+/* A wait for the CPU starts (again) at t. */
+static void sim_wait_from(struct sim_unit *x, s_time_t t)
+{
+    x->since = t;
+    x->wait_weight = 0;
+    x->wait_units = 0;
+}
+
+/*
+ * The longest a runnable uncapped unit may wait for the CPU. Round robin:
+ * a slice for each other unit. Credit is proportional, so the bound is too:
+ * a unit of weight w among runnable weight W is owed w/W of each period; at
+ * the floor it takes W/w periods to earn back to UNDER, then it may queue
+ * behind every other unit, and the period it waits in may have just begun:
+ * W/w + units + 2 periods. With weights within 8x of each other and 8 units
+ * that is under 2 s; with weight 1 beside 65535 it is half an hour, as the
+ * weights say.
+ */
+static s_time_t sim_wait_bound(const struct sim_unit *x)
+{
+    if (S.pol == &sched_rr)
+        return x->wait_units * SLICE_MAX;
+    uint64_t w = x->u->weight ? x->u->weight : 1;
+    return (s_time_t)((x->wait_weight + w - 1) / w + x->wait_units + 2) * PERIOD;
+}
+
+static void sim_start(const struct sched_policy *pol)
+{
+    for (unsigned int i = 0; i < S.slots; i++)
+        free(S.su[i].u);
+    memset(&S, 0, sizeof(S));
+    S.pol = pol;
+    S.starve_check = true;
+    pol->init(0);
+}
+
+static int sim_teardown(void **state)
+{
+    (void)state;
+    sim_start(&sched_rr);
+    return 0;
+}
+
+static struct sim_unit *sim_of(const struct sched_unit *u)
+{
+    for (unsigned int i = 0; i < S.slots; i++)
+        if (S.su[i].u && S.su[i].u == u)
+            return &S.su[i];
+    return NULL;
+}
+
+static void sim_wake(struct sim_unit *x, s_time_t t)
+{
+    if (x->u->runnable)
+        return;
+    S.pol->wake(x->u, t);
+    assert_true(x->u->runnable);
+    x->woke = t;
+    sim_wait_from(x, t);
+    x->wakes++;
+    x->wake_at = NEVER;
+    if (x->burst)
+        x->left = x->burst;
+    if (x->window)
+        x->sleep_at = t + x->window;
+}
+
+/* x blocks at t; it wakes again at `again` (NEVER: only when told to). */
+static void sim_block(struct sim_unit *x, s_time_t t, s_time_t again)
+{
+    S.pol->sleep(x->u, t);
+    assert_false(x->u->runnable);
+    x->woke = -1;
+    x->sleep_at = NEVER;
+    x->wake_at = again;
+}
+
+static struct sim_unit *sim_add(unsigned int slot, uint32_t weight, uint32_t cap)
+{
+    assert_true(slot < SCHED_MAX_UNITS);
+    struct sim_unit *x = &S.su[slot];
+    assert_null(x->u);
+    s_time_t burst = x->burst, nap = x->nap, window = x->window;    /* the slot's workload stays */
+    memset(x, 0, sizeof(*x));
+    x->burst = burst;
+    x->nap = nap;
+    x->window = window;
+    x->u = calloc(1, sizeof(*x->u));
+    assert_non_null(x->u);
+    memset(x->u, 0xa5, sizeof(*x->u));          /* add must set the private fields */
+    x->u->id = S.next_id++;
+    x->u->weight = weight;
+    x->u->cap = cap;
+    x->woke = -1;
+    x->wake_at = x->sleep_at = NEVER;
+    S.pol->add(x->u);
+    assert_false(x->u->runnable);
+    if (slot >= S.slots)
+        S.slots = slot + 1;
+    return x;
+}
+
+static void sim_remove(struct sim_unit *x, bool sleep_first)
+{
+    if (sleep_first && x->u->runnable)
+        S.pol->sleep(x->u, S.now);
+    S.pol->remove(x->u);
+    if (S.prev == x->u)
+        S.prev = NULL;
+    free(x->u);
+    x->u = NULL;
+}
+
+/* The earliest scripted event: a unit's wake or block, or an action. */
+static s_time_t sim_next_event(void)
+{
+    s_time_t t = S.next_act < S.nacts ? S.acts[S.next_act].at : NEVER;
+    for (unsigned int i = 0; i < S.slots; i++)
+        if (S.su[i].u)
+            t = MIN(t, MIN(S.su[i].wake_at, S.su[i].sleep_at));
+    return t;
+}
+
+/* Applies one action at t; returns whether the running unit r must stop. */
+static bool sim_act(const struct action *a, struct sim_unit *r, s_time_t t)
+{
+    struct sim_unit *x = a->slot < SCHED_MAX_UNITS ? &S.su[a->slot] : NULL;
+    if (a->op == OP_REMOVE_RUNNING)
+        x = r;
+    if (a->op == OP_ADD) {
+        if (!x->u)
+            sim_add(a->slot, a->arg, 0);
+        return false;
+    }
+    if (!x || !x->u)
+        return false;
+    switch (a->op) {
+    case OP_REMOVE:
+    case OP_REMOVE_RUNNING:
+        sim_remove(x, a->arg);
+        return x == r;
+    case OP_WAKE:
+        if (x->u->runnable)
+            return false;
+        sim_wake(x, t);
+        return S.pol->should_preempt(x->u, r ? r->u : NULL);
+    case OP_SLEEP:
+        if (!x->u->runnable)
+            return false;
+        sim_block(x, t, NEVER);
+        return x == r;
+    case OP_WEIGHT:
+        x->u->weight = a->arg;
+        sim_wait_from(x, t);
+        return false;
+    case OP_CAP:
+        x->u->cap = a->arg;
+        sim_wait_from(x, t);
+        return false;
+    case OP_ADD:
+        break;
+    }
+    return false;
+}
+
+/* Handles every event due at t while r runs (NULL: idle); returns whether r must stop. */
+static bool sim_due(s_time_t t, struct sim_unit *r)
+{
+    bool stop = false;
+    while (S.next_act < S.nacts && S.acts[S.next_act].at <= t)
+        stop |= sim_act(&S.acts[S.next_act++], r, t);
+    for (unsigned int i = 0; i < S.slots; i++) {
+        struct sim_unit *x = &S.su[i];
+        if (!x->u)
+            continue;
+        if (x->sleep_at <= t) {
+            sim_block(x, t, x->window ? t + x->window : NEVER);
+            stop |= x == r;
+        }
+        if (x->wake_at <= t) {
+            sim_wake(x, t);
+            stop |= S.pol->should_preempt(x->u, r ? r->u : NULL);
+        }
+    }
+    return stop;
+}
+
+/* What every pick must satisfy. */
+static void sim_check_pick(const struct sched_unit *next, s_time_t slice)
+{
+    if (slice <= 0 || slice > SLICE_MAX)
+        fail_msg("%s at %lld ns: slice %lld ns", S.pol->name, (long long)S.now, (long long)slice);
+    if (next) {
+        if (!sim_of(next))
+            fail_msg("%s: picked unit %u, which is not there", S.pol->name, next->id);
+        if (!next->runnable || next->parked)
+            fail_msg("%s at %lld ns: picked unit %u, runnable %d parked %d", S.pol->name,
+                     (long long)S.now, next->id, next->runnable, next->parked);
+        return;
+    }
+    for (unsigned int i = 0; i < S.slots; i++) {
+        const struct sched_unit *u = S.su[i].u;
+        if (u && u->runnable && !u->parked)
+            fail_msg("%s at %lld ns: idles while unit %u can run", S.pol->name,
+                     (long long)S.now, u->id);
+    }
+}
+
+/* At each pick: how long each runnable unit has waited; next's wait ends. */
+static void sim_check_waits(const struct sched_unit *next)
+{
+    uint64_t weight = 0;
+    unsigned int units = 0;
+    for (unsigned int i = 0; i < S.slots; i++) {
+        units += S.su[i].u != NULL;
+        if (S.su[i].u && S.su[i].u->runnable)
+            weight += S.su[i].u->weight;
+    }
+    for (unsigned int i = 0; i < S.slots; i++) {
+        struct sim_unit *x = &S.su[i];
+        if (!x->u || !x->u->runnable || x->u->cap)
+            continue;
+        x->wait_weight = MAX(x->wait_weight, weight);
+        x->wait_units = MAX(x->wait_units, units);
+        s_time_t gap = S.now - x->since, bound = sim_wait_bound(x);
+        x->max_gap = MAX(x->max_gap, gap);
+        S.worst_wait = MAX(S.worst_wait, (double)gap / (double)bound);
+        if (S.starve_check && gap > bound)
+            fail_msg("%s at %lld ns: unit %u (weight %u) waited %lld ms, bound %lld ms",
+                     S.pol->name, (long long)S.now, x->u->id, x->u->weight,
+                     (long long)(gap / MILLISECS(1)), (long long)(bound / MILLISECS(1)));
+    }
+    struct sim_unit *r = next ? sim_of(next) : NULL;
+    if (r && r->woke >= 0) {
+        s_time_t latency = S.now - r->woke;
+        r->max_latency = MAX(r->max_latency, latency);
+        r->immediate += latency == 0;
+        r->woke = -1;
+    }
+}
+
+static void sim_account(struct sim_unit *r, s_time_t start, s_time_t end)
+{
+    if (!r) {
+        S.idle += end - start;
+        return;
+    }
+    r->total += end - start;
+    for (s_time_t t = start; t < end;) {
+        s_time_t stop = S.phase ? MIN(end, (t / S.phase + 1) * S.phase) : end;
+        r->in_phase[S.phase ? (t / S.phase) % 2 : 0] += stop - t;
+        t = stop;
+    }
+}
+
+/* The mechanism: pick, run for the slice or until an event stops the run, charge, repeat. */
+static void sim_run(s_time_t until)
+{
+    while (S.now < until) {
+        sim_due(S.now, NULL);
+        s_time_t slice = 0, start = S.now;
+        struct sched_unit *next = S.pol->pick(S.prev, S.ran, S.now, &slice);
+        S.picks++;
+        sim_check_pick(next, slice);
+        sim_check_waits(next);
+        struct sim_unit *r = next ? sim_of(next) : NULL;
+        s_time_t end = MIN(start + slice, until);
+        if (r && r->burst)
+            end = MIN(end, start + r->left);
+        for (s_time_t t; (t = sim_next_event()) < end;)
+            if (sim_due(t, r)) {
+                end = t;
+                break;
+            }
+        sim_account(r, start, end);
+        S.now = end;
+        S.prev = r && r->u ? r->u : NULL;
+        S.ran = r ? end - start : 0;
+        if (!S.prev)
+            continue;
+        sim_wait_from(r, end);
+        if (r->burst && r->u->runnable && (r->left -= end - start) == 0)
+            sim_block(r, end, end + r->nap);
+    }
+}
+
+static double pct(s_time_t part, s_time_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* ---- shares: table-driven ---------------------------------------------------- */
+
+struct spec {
+    uint32_t weight, cap;
+    s_time_t burst, nap;        /* I/O bound (see struct sim_unit) */
+    bool asleep;                /* never runnable */
+};
+
+struct share_case {
+    const char *name;
+    const struct sched_policy *pol;
+    unsigned int n;
+    struct spec spec[4];
+    double want[4];             /* % of the CPU over the run */
+    double want_idle;
+    double tol;                 /* percentage points */
+};
+
+#define HOG(w)          { .weight = (w) }
+#define CAPPED(w, c)    { .weight = (w), .cap = (c) }
+#define ASLEEP(w)       { .weight = (w), .asleep = true }
+#define IO(w)           { .weight = (w), .burst = MILLISECS(1) / 10, .nap = MILLISECS(5) }
+
+static const struct share_case share_cases[] = {
+    { "credit, weights 1:2:4", &sched_credit, 3, { HOG(256), HOG(512), HOG(1024) },
+      { 100.0 / 7, 200.0 / 7, 400.0 / 7 }, 0, 3 },
+    { "rr, weights 1:2:4 ignored", &sched_rr, 3, { HOG(256), HOG(512), HOG(1024) },
+      { 100.0 / 3, 100.0 / 3, 100.0 / 3 }, 0, 3 },
+    { "credit, cap 25% beside an uncapped unit", &sched_credit, 2, { CAPPED(256, 25), HOG(256) },
+      { 25, 75 }, 0, 1 },
+    { "credit, cap 25% alone: the rest idles", &sched_credit, 1, { CAPPED(256, 25) },
+      { 25 }, 75, 1 },
+    { "credit, caps 10% and 20% beside a light unit", &sched_credit, 3,
+      { CAPPED(1024, 10), CAPPED(1024, 20), HOG(256) }, { 10, 20, 70 }, 0, 1 },
+    { "credit, an asleep unit takes nothing (1:2, asleep 4)", &sched_credit, 3,
+      { HOG(256), HOG(512), ASLEEP(1024) }, { 100.0 / 3, 200.0 / 3, 0 }, 0, 3 },
+    { "credit, I/O unit beside 1:2 hogs", &sched_credit, 3, { IO(256), HOG(256), HOG(512) },
+      { 100.0 / 51, 100.0 * 50 / 51 / 3, 200.0 * 50 / 51 / 3 }, 0, 3 },
+    { "credit, 1:8:8:8 (the light unit waits its turn)", &sched_credit, 4,
+      { HOG(128), HOG(1024), HOG(1024), HOG(1024) }, { 4, 32, 32, 32 }, 0, 3 },
+    { "rr, an asleep unit takes nothing", &sched_rr, 3, { HOG(256), ASLEEP(256), HOG(256) },
+      { 50, 0, 50 }, 0, 3 },
+};
+
+static void run_share_case(const struct share_case *c, s_time_t length)
+{
+    sim_start(c->pol);
+    for (unsigned int i = 0; i < c->n; i++) {
+        struct sim_unit *x = sim_add(i, c->spec[i].weight, c->spec[i].cap);
+        x->burst = c->spec[i].burst;
+        x->nap = c->spec[i].nap;
+        sim_wake(x, 0);
+        if (c->spec[i].asleep)
+            sim_block(x, 0, NEVER);
+    }
+    sim_run(length);
+}
+
+static void test_shares(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < UNIT_ARRAY_SIZE(share_cases); k++) {
+        const struct share_case *c = &share_cases[k];
+        run_share_case(c, SECONDS(30));
+        printf("  %-52s", c->name);
+        for (unsigned int i = 0; i < c->n; i++)
+            printf(" %5.2f%%", pct(S.su[i].total, S.now));
+        printf("  idle %5.2f%%\n", pct(S.idle, S.now));
+        for (unsigned int i = 0; i < c->n; i++) {
+            double got = pct(S.su[i].total, S.now);
+            if (got < c->want[i] - c->tol || got > c->want[i] + c->tol)
+                fail_msg("%s: unit %u got %.2f%%, want %.2f%% +- %.1f", c->name, i, got,
+                         c->want[i], c->tol);
+            if (c->spec[i].asleep)
+                assert_int_equal(S.su[i].total, 0);
+            if (c->spec[i].cap)     /* a cap is a ceiling: never over, whatever the tolerance */
+                assert_true(got <= c->spec[i].cap + 1.0);
+        }
+        double idle = pct(S.idle, S.now);
+        if (idle < c->want_idle - c->tol || idle > c->want_idle + c->tol)
+            fail_msg("%s: idle %.2f%%, want %.2f%%", c->name, idle, c->want_idle);
+    }
+}
+
+/*
+ * A unit awake 1 s, asleep 1 s (CPU bound while awake) beside hogs of
+ * weights 1 and 2 (it has weight 1): its share while awake is 1/4, and the
+ * hogs split the CPU 1:2 either way.
+ */
+static void test_half_asleep(void **state)
+{
+    (void)state;
+    sim_start(&sched_credit);
+    S.phase = SECONDS(1);
+    struct sim_unit *h = sim_add(0, 256, 0);
+    h->window = SECONDS(1);
+    sim_wake(h, 0);
+    sim_wake(sim_add(1, 256, 0), 0);
+    sim_wake(sim_add(2, 512, 0), 0);
+    sim_run(SECONDS(30));
+
+    static const double want[2][3] = { { 25, 25, 50 }, { 0, 100.0 / 3, 200.0 / 3 } };
+    const s_time_t half = S.now / 2;
+    for (int p = 0; p < 2; p++) {
+        printf("  credit, half-sleeper %s: %5.2f%% %5.2f%% %5.2f%%\n", p ? "asleep" : "awake ",
+               pct(S.su[0].in_phase[p], half), pct(S.su[1].in_phase[p], half),
+               pct(S.su[2].in_phase[p], half));
+        for (int i = 0; i < 3; i++) {
+            double got = pct(S.su[i].in_phase[p], half);
+            if (got < want[p][i] - 3 || got > want[p][i] + 3)
+                fail_msg("phase %d unit %d: %.2f%%, want %.2f%%", p, i, got, want[p][i]);
+        }
+    }
+    assert_int_equal(S.su[0].in_phase[1], 0);
+}
+
+/*
+ * An I/O-bound unit (sleeps 5 ms, runs 0.1 ms) beside two CPU hogs: how long
+ * from each wake until it is picked. Credit boosts it ahead of the hogs;
+ * round robin queues it behind them.
+ */
+static void run_latency(const struct sched_policy *pol)
+{
+    sim_start(pol);
+    struct sim_unit *io = sim_add(0, 256, 0);
+    io->burst = MILLISECS(1) / 10;
+    io->nap = MILLISECS(5);
+    sim_wake(io, 0);
+    sim_wake(sim_add(1, 256, 0), 0);
+    sim_wake(sim_add(2, 256, 0), 0);
+    sim_run(SECONDS(30));
+    printf("  %-6s I/O unit: max wake-to-run %.2f ms, picked at once %u of %u wakes;"
+           " shares %.2f%% %.2f%% %.2f%%\n", pol->name, (double)io->max_latency / MILLISECS(1),
+           io->immediate, io->wakes,
+           pct(io->total, S.now), pct(S.su[1].total, S.now), pct(S.su[2].total, S.now));
+}
+
+static void test_wake_latency(void **state)
+{
+    (void)state;
+    run_latency(&sched_credit);
+    struct sim_unit *io = &S.su[0];
+    assert_true(io->wakes > 5000);
+    assert_true(io->max_latency <= SLICE_MAX);
+    assert_true(io->immediate * 100u >= io->wakes * 95u);
+
+    run_latency(&sched_rr);
+    assert_true(io->wakes > 500);
+    assert_true(io->max_latency <= 2 * SLICE_MAX);     /* behind at most the two hogs */
+}
+
+/* ---- direct checks of each policy's rules ---------------------------------- */
+
+static struct sched_unit *pick(struct sched_unit *prev, s_time_t ran, s_time_t now,
+                               s_time_t *slice)
+{
+    *slice = 0;
+    struct sched_unit *u = S.pol->pick(prev, ran, now, slice);
+    assert_true(*slice > 0 && *slice <= SLICE_MAX);
+    return u;
+}
+
+/* Round robin: FIFO in wake order, a waking unit goes to the tail, preempts only idle. */
+static void test_rr_fifo(void **state)
+{
+    (void)state;
+    sim_start(&sched_rr);
+    struct sched_unit *u[4];
+    for (unsigned int i = 0; i < 4; i++)
+        u[i] = sim_add(i, 256 << i, 0)->u;
+    s_time_t slice, now = 0;
+    assert_null(pick(NULL, 0, now, &slice));
+    assert_int_equal(slice, SLICE_MAX);
+    sched_rr.wake(u[2], now);
+    assert_true(sched_rr.should_preempt(u[2], NULL));
+    sched_rr.wake(u[0], now);
+    sched_rr.wake(u[3], now);
+    sched_rr.wake(u[1], now);
+    static const unsigned int order[] = { 2, 0, 3, 1, 2, 0, 3, 1 };
+    struct sched_unit *prev = NULL;
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(order); i++) {
+        prev = pick(prev, prev ? SLICE_MAX : 0, now, &slice);
+        assert_ptr_equal(prev, u[order[i]]);
+        assert_int_equal(slice, SLICE_MAX);
+        assert_false(sched_rr.should_preempt(u[(order[i] + 1) % 4], prev));
+        now += SLICE_MAX;
+    }
+    /* 1 runs; 2, at the head, sleeps and wakes: it goes to the tail */
+    sched_rr.sleep(u[2], now);
+    sched_rr.wake(u[2], now);
+    static const unsigned int order2[] = { 0, 3, 2, 1 };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(order2); i++) {
+        prev = pick(prev, SLICE_MAX, now, &slice);
+        assert_ptr_equal(prev, u[order2[i]]);
+    }
+    /* the running unit (1) sleeps: the others go on; woken, it comes back at the tail */
+    sched_rr.sleep(prev, now);
+    assert_ptr_equal(pick(prev, 1, now, &slice), u[0]);
+    sched_rr.wake(u[1], now);
+    assert_ptr_equal(pick(u[0], 1, now, &slice), u[3]);
+    assert_ptr_equal(pick(u[3], 1, now, &slice), u[2]);
+    assert_ptr_equal(pick(u[2], 1, now, &slice), u[1]);
+    assert_ptr_equal(pick(u[1], 1, now, &slice), u[0]);
+}
+
+/* Credit: boost on wake with credit >= 0, for one short slice; OVER wakers do not preempt. */
+static void test_credit_boost(void **state)
+{
+    (void)state;
+    sim_start(&sched_credit);
+    struct sched_unit *a = sim_add(0, 256, 0)->u, *b = sim_add(1, 256, 0)->u;
+    s_time_t slice, now = 0;
+    assert_int_equal(a->credit, PERIOD / 2);    /* new units start UNDER */
+    sched_credit.wake(a, now);
+    assert_true(a->boosted);
+    assert_true(sched_credit.should_preempt(a, NULL));
+    assert_ptr_equal(pick(NULL, 0, now, &slice), a);
+    assert_int_equal(slice, MILLISECS(10));     /* a boosted slice is short */
+
+    /* b, woken boosted too, does not preempt boosted a */
+    sched_credit.wake(b, MILLISECS(5));
+    assert_true(b->boosted);
+    assert_false(sched_credit.should_preempt(b, a));
+    sched_credit.sleep(b, MILLISECS(5));
+
+    /* a is charged and loses the boost: UNDER, a whole slice */
+    now = MILLISECS(10);
+    assert_ptr_equal(pick(a, MILLISECS(10), now, &slice), a);
+    assert_false(a->boosted);
+    assert_int_equal(a->credit, MILLISECS(5));
+    assert_int_equal(slice, MILLISECS(30));
+
+    /* b wakes boosted and preempts it */
+    now += MILLISECS(1);
+    sched_credit.wake(b, now);
+    assert_true(sched_credit.should_preempt(b, a));
+    assert_false(sched_credit.should_preempt(a, b));
+    assert_ptr_equal(pick(a, MILLISECS(1), now, &slice), b);
+    assert_int_equal(slice, MILLISECS(10));
+
+    /* a blocks; b runs on, past its credit, and blocks too: the CPU idles to the boundary */
+    now += MILLISECS(10);
+    sched_credit.sleep(a, now);
+    assert_ptr_equal(pick(b, MILLISECS(10), now, &slice), b);
+    now += MILLISECS(8);
+    sched_credit.sleep(b, now);
+    assert_null(pick(b, MILLISECS(8), now, &slice));
+    assert_int_equal(slice, MILLISECS(1));
+    assert_int_equal(b->credit, -MILLISECS(3));
+
+    /* a wakes boosted and runs; b wakes OVER: no boost, no preemption */
+    sched_credit.wake(a, now);
+    assert_true(sched_credit.should_preempt(a, NULL));
+    assert_ptr_equal(pick(NULL, 0, now, &slice), a);
+    sched_credit.wake(b, now);
+    assert_false(b->boosted);
+    assert_false(sched_credit.should_preempt(b, a));
+
+    /* the period ends: 15 ms each, both UNDER (a 2 + 15, b -3 + 15): FIFO, b first */
+    now = MILLISECS(31);
+    assert_ptr_equal(pick(a, MILLISECS(2), now, &slice), b);
+    assert_int_equal(b->credit, MILLISECS(12));
+    assert_int_equal(a->credit, MILLISECS(17));
+}
+
+/* Credit: a cap parks the unit for the rest of the period; the CPU idles until then. */
+static void test_credit_cap_parks(void **state)
+{
+    (void)state;
+    sim_start(&sched_credit);
+    struct sched_unit *a = sim_add(0, 256, 25)->u;
+    s_time_t slice, now = 0;
+    sched_credit.wake(a, now);
+    assert_ptr_equal(pick(NULL, 0, now, &slice), a);
+    assert_int_equal(slice, MILLISECS(30) / 4);
+    now += MILLISECS(3);
+    assert_ptr_equal(pick(a, MILLISECS(3), now, &slice), a);        /* 4.5 ms left */
+    assert_int_equal(slice, MILLISECS(3) / 2 * 3);
+    now += slice;
+    assert_null(pick(a, slice, now, &slice));
+    assert_true(a->parked && a->runnable);
+    assert_int_equal(slice, PERIOD - now);
+    assert_false(sched_credit.should_preempt(a, NULL));
+
+    /* another unit wakes and runs at once; its slice ends at the boundary that unparks a */
+    struct sched_unit *b = sim_add(1, 256, 0)->u;
+    sched_credit.wake(b, now);
+    assert_true(sched_credit.should_preempt(b, NULL));
+    assert_ptr_equal(pick(NULL, 0, now, &slice), b);
+    assert_int_equal(slice, MILLISECS(10));                         /* boosted */
+    now += slice;
+    assert_ptr_equal(pick(b, slice, now, &slice), b);
+    assert_int_equal(slice, PERIOD - now);
+    now = PERIOD;
+    assert_ptr_equal(pick(b, slice, now, &slice), a);      /* both UNDER, a queued first */
+    assert_false(a->parked);
+    assert_int_equal(slice, MILLISECS(30) / 4);
+
+    /* init forgets everything */
+    sched_credit.init(now);
+    assert_null(pick(NULL, 0, now, &slice));
+}
+
+/* Credit keeps SCHED_MAX_UNITS units; one more is refused: it never becomes runnable. */
+static void test_credit_full(void **state)
+{
+    (void)state;
+    sim_start(&sched_credit);
+    for (unsigned int i = 0; i < SCHED_MAX_UNITS; i++)
+        sim_wake(sim_add(i, 256, 0), 0);
+    struct sched_unit extra = { .id = 999, .weight = 256 };
+    sched_credit.add(&extra);
+    sched_credit.wake(&extra, 0);
+    assert_false(extra.runnable);
+    assert_false(sched_credit.should_preempt(&extra, NULL));
+    sim_run(SECONDS(3));
+    for (unsigned int i = 0; i < SCHED_MAX_UNITS; i++)
+        assert_true(S.su[i].total > 0);
+    sched_credit.remove(&extra);            /* not known: nothing happens */
+    sim_run(SECONDS(4));
+}
+
+/* ---- add and remove mid-run; randomized invariants ------------------------- */
+
+#define A(t, o, s, x)   { MILLISECS(t), OP_##o, s, x }
+static const struct action churn[] = {
+    A(0, ADD, 0, 256), A(0, ADD, 1, 512), A(0, ADD, 2, 256), A(0, WAKE, 0, 0),
+    A(0, WAKE, 1, 0), A(0, WAKE, 2, 0),
+    A(1000, REMOVE_RUNNING, 0, 0),          /* the running unit goes, still runnable */
+    A(1015, REMOVE, 1, 1),                  /* slept first, whether queued or running */
+    A(2000, ADD, 3, 1024), A(2000, ADD, 4, 256), A(2000, WAKE, 3, 0), A(2000, WAKE, 4, 0),
+    A(2500, SLEEP, 3, 0), A(3000, REMOVE, 3, 0),            /* asleep when it goes */
+    A(3500, ADD, 1, 256), A(3500, WAKE, 1, 0),              /* a slot reused */
+    A(3600, REMOVE_RUNNING, 0, 1), A(3700, ADD, 5, 256), A(3700, WAKE, 5, 0),
+    A(3800, ADD, 6, 256), A(3800, WAKE, 6, 0), A(3900, REMOVE, 6, 0),
+};
+
+static void test_add_remove(void **state)
+{
+    (void)state;
+    const struct sched_policy *pols[] = { &sched_credit, &sched_rr };
+    for (size_t p = 0; p < UNIT_ARRAY_SIZE(pols); p++) {
+        sim_start(pols[p]);
+        S.acts = churn;
+        S.nacts = UNIT_ARRAY_SIZE(churn);
+        sim_run(SECONDS(4));
+        assert_int_equal(S.next_act, S.nacts);
+        s_time_t before[SCHED_MAX_UNITS], from = S.now;
+        unsigned int alive = 0;
+        for (unsigned int i = 0; i < S.slots; i++) {
+            before[i] = S.su[i].total;
+            alive += S.su[i].u != NULL;
+        }
+        assert_true(alive == 3 || alive == 4);  /* 4 if slot 1 was the first running one */
+        sim_run(SECONDS(10));
+        printf("  %-6s after the churn:", pols[p]->name);
+        for (unsigned int i = 0; i < S.slots; i++) {
+            double got = pct(S.su[i].total - before[i], S.now - from);
+            if (!S.su[i].u) {
+                assert_int_equal(S.su[i].total, before[i]);
+                continue;
+            }
+            printf(" unit %u %.2f%%", S.su[i].u->id, got);
+            if (got < 100.0 / alive - 3 || got > 100.0 / alive + 3)   /* all weight 256 now */
+                fail_msg("%s: slot %u got %.2f%%", pols[p]->name, i, got);
+        }
+        printf("\n");
+    }
+}
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint32_t rng_range(uint32_t lo, uint32_t hi)
+{
+    return lo + (uint32_t)(rng() % (hi - lo + 1));
+}
+
+/* Mostly within 8x of each other; one in five anywhere in 1..65535. */
+static uint32_t rng_weight(void)
+{
+    return rng_range(0, 4) ? rng_range(128, 1024) : rng_range(1, 65535);
+}
+
+#define CHAOS_SLOTS     8
+#define CHAOS_ACTIONS   1500
+
+/* A random script: units come and go, wake and sleep, change weight and cap. */
+static void chaos_script(struct action *acts, uint64_t seed)
+{
+    rng_state = seed;
+    s_time_t t = 0;
+    for (size_t i = 0; i < CHAOS_ACTIONS; i++) {
+        struct action *a = &acts[i];
+        t += MILLISECS(rng_range(0, 80));
+        a->at = t;
+        a->slot = rng_range(0, CHAOS_SLOTS - 1);
+        uint32_t r = rng_range(0, 99);
+        if (i < CHAOS_SLOTS) {
+            a->op = OP_ADD;                 /* start with every slot taken */
+            a->slot = (unsigned int)i;
+            a->at = 0;
+            a->arg = rng_weight();
+        } else if (r < 30) {
+            a->op = OP_WAKE;
+        } else if (r < 55) {
+            a->op = OP_SLEEP;
+        } else if (r < 65) {
+            a->op = OP_WEIGHT;
+            a->arg = rng_weight();
+        } else if (r < 75) {
+            a->op = OP_CAP;
+            a->arg = r < 70 ? 0 : rng_range(5, 100);
+        } else if (r < 85) {
+            a->op = OP_ADD;
+            a->arg = rng_weight();
+        } else if (r < 92) {
+            a->op = OP_REMOVE;
+            a->arg = r & 1;
+        } else {
+            a->op = OP_REMOVE_RUNNING;
+            a->arg = r & 1;
+        }
+    }
+}
+
+/*
+ * Random scripts against both policies: every pick is checked (runnable,
+ * unparked, slice in (0, 30 ms], no idling while a unit can run), and no
+ * runnable uncapped unit waits longer than sim_wait_bound().
+ */
+static void test_random_invariants(void **state)
+{
+    (void)state;
+    static struct action acts[CHAOS_ACTIONS];
+    const struct sched_policy *pols[] = { &sched_credit, &sched_rr };
+    for (size_t p = 0; p < UNIT_ARRAY_SIZE(pols); p++) {
+        s_time_t longest = 0;
+        double worst = 0;
+        unsigned long picks = 0;
+        for (uint64_t seed = 1; seed <= 40; seed++) {
+            chaos_script(acts, seed);
+            sim_start(pols[p]);
+            S.acts = acts;
+            S.nacts = CHAOS_ACTIONS;
+            /* some units are I/O bound, to take the boost paths */
+            for (unsigned int i = 0; i < CHAOS_SLOTS; i += 3) {
+                S.su[i].burst = MILLISECS(rng_range(1, 5));
+                S.su[i].nap = MILLISECS(rng_range(1, 20));
+            }
+            sim_run(acts[CHAOS_ACTIONS - 1].at + SECONDS(1));
+            for (unsigned int i = 0; i < S.slots; i++)
+                longest = MAX(longest, S.su[i].max_gap);
+            worst = MAX(worst, S.worst_wait);
+            picks += S.picks;
+        }
+        printf("  %-6s random runs: %lu picks; longest wait of a runnable uncapped unit %.0f ms,"
+               " at worst %.0f%% of its bound\n", pols[p]->name, picks,
+               (double)longest / MILLISECS(1), 100 * worst);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_shares, sim_teardown),
+        cmocka_unit_test_teardown(test_half_asleep, sim_teardown),
+        cmocka_unit_test_teardown(test_wake_latency, sim_teardown),
+        cmocka_unit_test_teardown(test_rr_fifo, sim_teardown),
+        cmocka_unit_test_teardown(test_credit_boost, sim_teardown),
+        cmocka_unit_test_teardown(test_credit_cap_parks, sim_teardown),
+        cmocka_unit_test_teardown(test_credit_full, sim_teardown),
+        cmocka_unit_test_teardown(test_add_remove, sim_teardown),
+        cmocka_unit_test_teardown(test_random_invariants, sim_teardown),
+    };
+    return unit_run(argc, argv, "sched", tests, UNIT_ARRAY_SIZE(tests));
+}
