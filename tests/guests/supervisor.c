@@ -69,7 +69,11 @@ static void parse_cmdline(void)
     }
 }
 
-/* Finds the domain by name; waits (yielding) until it has shut down. */
+/* VIRQ_DOM_EXC: the hypervisor tells dom0 whenever a domain stops. */
+static unsigned int dom_exc_port;
+static unsigned long dom_exc_seen;
+
+/* Finds the domain by name; waits (on VIRQ_DOM_EXC, at most 20 ms a time) until it has shut down. */
 static const char *wait_for(unsigned int k, char *why, size_t len)
 {
     struct pv_domctl op;
@@ -91,9 +95,34 @@ static const char *wait_for(unsigned int k, char *why, size_t len)
         }
         if (!found)
             return fail(why, len, "no domain named %s", expected[k].name);
-        hyp_sched_op(SCHEDOP_yield, NULL);
+        if (dom_exc_port) {
+            poll_port(dom_exc_port, pvclock_now() + 20000000);
+            if (port_pending(dom_exc_port)) {
+                port_clear(dom_exc_port);
+                dom_exc_seen++;
+            }
+        } else {
+            hyp_sched_op(SCHEDOP_yield, NULL);
+        }
     }
     return fail(why, len, "%s still running after %u polls", expected[k].name, POLL_LIMIT);
+}
+
+static const char *test_dom_exc_setup(char *why, size_t len)
+{
+    if (!shinfo && events_init())
+        return fail(why, len, "events_init failed");
+    struct evtchn_bind_virq b = { .virq = VIRQ_DOM_EXC };
+    int64_t rc = evtchn_op(EVTCHNOP_bind_virq, &b);
+    if (rc)
+        return fail(why, len, "bind VIRQ_DOM_EXC: %lld", (long long)rc);
+    dom_exc_port = b.port;
+    return NULL;
+}
+
+static const char *test_dom_exc_seen(char *why, size_t len)
+{
+    return dom_exc_seen ? NULL : fail(why, len, "no VIRQ_DOM_EXC while %u domains ended", nr_expected);
 }
 
 static const char *test_domctl_refusals(char *why, size_t len)
@@ -313,7 +342,7 @@ static const char *test_guard_check(char *why, size_t len)
 CASE(0) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
 
 static char case_names[MAX_EXPECT][48];
-static struct test_case cases[MAX_EXPECT + 6];
+static struct test_case cases[MAX_EXPECT + 8];
 static const char *(*const case_fns[MAX_EXPECT])(char *, size_t) = {
     case_0, case_1, case_2, case_3, case_4, case_5, case_6, case_7,
 };
@@ -340,6 +369,8 @@ const struct test_case *guest_cases(unsigned int *n)
     parse_cmdline();
     unsigned int c = 0;
     cases[c++] = (struct test_case){ "domctl_refusals", test_domctl_refusals };
+    if (nr_expected)
+        cases[c++] = (struct test_case){ "bind_virq_dom_exc", test_dom_exc_setup };
     if (guard)
         cases[c++] = (struct test_case){ "guarded_memory_prepared", test_guard_prepare };
     if (foreign_name[0])
@@ -349,6 +380,8 @@ const struct test_case *guest_cases(unsigned int *n)
                  reasons[expected[k].reason]);
         cases[c++] = (struct test_case){ case_names[k], case_fns[k] };
     }
+    if (nr_expected)
+        cases[c++] = (struct test_case){ "virq_dom_exc_delivered", test_dom_exc_seen };
     if (pause_name[0])
         cases[c++] = (struct test_case){ "pause_and_unpause", test_pause };
     if (nr_shares)
