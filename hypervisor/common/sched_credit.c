@@ -41,7 +41,7 @@ enum { CREDIT_OVER, CREDIT_UNDER, CREDIT_BOOST };
 static struct sched_unit *units[SCHED_MAX_UNITS];
 static unsigned int nr_units;
 static bool came_and_went[SCHED_MAX_UNITS];
-static struct sched_unit *runq_head, *runq_tail;
+static struct sched_runq runq;
 static struct sched_unit *cur;
 static s_time_t period_start;
 
@@ -52,33 +52,6 @@ static int credit_slot(const struct sched_unit *u)
         if (units[i] == u)
             return (int)i;
     return -1;
-}
-
-static void runq_append(struct sched_unit *u)
-{
-    u->next = NULL;
-    if (runq_tail)
-        runq_tail->next = u;
-    else
-        runq_head = u;
-    runq_tail = u;
-}
-
-static void runq_unlink(struct sched_unit *u)
-{
-    struct sched_unit *before = NULL;
-    for (struct sched_unit *p = runq_head; p; before = p, p = p->next) {
-        if (p != u)
-            continue;
-        if (before)
-            before->next = u->next;
-        else
-            runq_head = u->next;
-        if (runq_tail == u)
-            runq_tail = before;
-        u->next = NULL;
-        return;
-    }
 }
 
 static uint64_t credit_weight(const struct sched_unit *u)
@@ -117,7 +90,8 @@ static void credit_init(s_time_t now)
         came_and_went[i] = false;
     }
     nr_units = 0;
-    runq_head = runq_tail = cur = NULL;
+    runq.head = runq.tail = NULL;
+    cur = NULL;
     period_start = now;
 }
 
@@ -144,7 +118,7 @@ static void credit_remove(struct sched_unit *u)
         if (units[i] != u)
             continue;
         if (u->runnable && u != cur)
-            runq_unlink(u);
+            runq_unlink(&runq, u);
         if (u == cur)
             cur = NULL;
         units[i] = units[--nr_units];
@@ -167,7 +141,7 @@ static void credit_wake(struct sched_unit *u, s_time_t now)
     u->boosted = u->credit >= 0;
     credit_set_prio(u);
     if (u != cur)
-        runq_append(u);
+        runq_append(&runq, u);
 }
 
 static void credit_sleep(struct sched_unit *u, s_time_t now)
@@ -181,7 +155,7 @@ static void credit_sleep(struct sched_unit *u, s_time_t now)
     u->boosted = false;
     credit_set_prio(u);
     if (u != cur)
-        runq_unlink(u);
+        runq_unlink(&runq, u);
 }
 
 static bool credit_active(const struct sched_unit *u)
@@ -240,7 +214,7 @@ static void credit_account(const struct sched_unit *charged, s_time_t ran, s_tim
 static struct sched_unit *credit_best(void)
 {
     struct sched_unit *best = NULL;
-    for (struct sched_unit *u = runq_head; u; u = u->next) {
+    for (struct sched_unit *u = runq.head; u; u = u->next) {
         credit_check_cap(u);        /* the cap may have been lowered since */
         if (!u->parked && (!best || u->prio > best->prio))
             best = u;
@@ -265,19 +239,19 @@ static struct sched_unit *credit_pick(struct sched_unit *prev, s_time_t ran, s_t
         credit_account(charge ? prev : NULL, ran, now);
 
     if (cur && cur->runnable)
-        runq_append(cur);
+        runq_append(&runq, cur);
     cur = credit_best();
     if (!cur) {
         *slice = MIN(period_start + CREDIT_PERIOD - now, CREDIT_PERIOD);
         return NULL;
     }
-    runq_unlink(cur);
+    runq_unlink(&runq, cur);
     *slice = cur->boosted ? CREDIT_BOOST_SLICE : CREDIT_SLICE;
     uint64_t budget = credit_cap_budget(cur);
     if (budget)     /* cur is not parked, so period_used < budget */
         *slice = MIN(*slice, (s_time_t)(budget - cur->period_used));
     /* Parked units get their next budget at the period boundary, not a slice later. */
-    for (struct sched_unit *u = runq_head; u; u = u->next)
+    for (struct sched_unit *u = runq.head; u; u = u->next)
         if (u->parked)
             *slice = MIN(*slice, period_start + CREDIT_PERIOD - now);
     return cur;

@@ -10,40 +10,14 @@
  * runq: the runnable units other than cur, FIFO through u->next; u is queued
  * exactly when it is runnable and not cur. cur: what the last pick returned.
  */
-static struct sched_unit *runq_head, *runq_tail;
+static struct sched_runq runq;
 static struct sched_unit *cur;
-
-static void runq_append(struct sched_unit *u)
-{
-    u->next = NULL;
-    if (runq_tail)
-        runq_tail->next = u;
-    else
-        runq_head = u;
-    runq_tail = u;
-}
-
-static void runq_unlink(struct sched_unit *u)
-{
-    struct sched_unit *before = NULL;
-    for (struct sched_unit *p = runq_head; p; before = p, p = p->next) {
-        if (p != u)
-            continue;
-        if (before)
-            before->next = u->next;
-        else
-            runq_head = u->next;
-        if (runq_tail == u)
-            runq_tail = before;
-        u->next = NULL;
-        return;
-    }
-}
 
 static void rr_init(s_time_t now)
 {
     (void)now;
-    runq_head = runq_tail = cur = NULL;
+    runq.head = runq.tail = NULL;
+    cur = NULL;
 }
 
 static void rr_add(struct sched_unit *u)
@@ -61,7 +35,7 @@ static void rr_add(struct sched_unit *u)
 static void rr_remove(struct sched_unit *u)
 {
     if (u->runnable && u != cur)
-        runq_unlink(u);
+        runq_unlink(&runq, u);
     if (u == cur)
         cur = NULL;
     u->runnable = false;
@@ -75,7 +49,7 @@ static void rr_wake(struct sched_unit *u, s_time_t now)
         return;
     u->runnable = true;
     if (u != cur)
-        runq_append(u);
+        runq_append(&runq, u);
 }
 
 static void rr_sleep(struct sched_unit *u, s_time_t now)
@@ -85,7 +59,7 @@ static void rr_sleep(struct sched_unit *u, s_time_t now)
         return;
     u->runnable = false;
     if (u != cur)
-        runq_unlink(u);
+        runq_unlink(&runq, u);
 }
 
 /* Nothing is charged: prev, if still runnable, goes to the tail. */
@@ -96,10 +70,10 @@ static struct sched_unit *rr_pick(struct sched_unit *prev, s_time_t ran, s_time_
     (void)ran;
     (void)now;
     if (cur && cur->runnable)
-        runq_append(cur);
-    cur = runq_head;
+        runq_append(&runq, cur);
+    cur = runq.head;
     if (cur)
-        runq_unlink(cur);
+        runq_unlink(&runq, cur);
     *slice = RR_SLICE;
     return cur;
 }

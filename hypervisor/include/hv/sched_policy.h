@@ -52,6 +52,38 @@ struct sched_policy {
     bool (*should_preempt)(const struct sched_unit *woken, const struct sched_unit *running);
 };
 
+/* A FIFO run queue through sched_unit.next, shared by the policies. */
+struct sched_runq {
+    struct sched_unit *head, *tail;
+};
+
+static inline void runq_append(struct sched_runq *q, struct sched_unit *u)
+{
+    u->next = NULL;
+    if (q->tail)
+        q->tail->next = u;
+    else
+        q->head = u;
+    q->tail = u;
+}
+
+static inline void runq_unlink(struct sched_runq *q, struct sched_unit *u)
+{
+    struct sched_unit *before = NULL;
+    for (struct sched_unit *p = q->head; p; before = p, p = p->next) {
+        if (p != u)
+            continue;
+        if (before)
+            before->next = u->next;
+        else
+            q->head = u->next;
+        if (q->tail == u)
+            q->tail = before;
+        u->next = NULL;
+        return;
+    }
+}
+
 extern const struct sched_policy sched_credit;      /* proportional share: weights, caps, boost */
 extern const struct sched_policy sched_rr;          /* round robin, fixed slice */
 
