@@ -1,5 +1,6 @@
 /* console_io: guests write to the hypervisor console; dom0 may read its input. */
 #include <hv/console.h>
+#include <hv/continuation.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <public/errno.h>
@@ -23,7 +24,9 @@ static void domu_putc(struct domain *d, char c)
 static int64_t guest_console_write(struct domain *d, uint64_t count, uint64_t buf)
 {
     char chunk[CHUNK];
-    while (count) {
+    for (unsigned int chunks = 0; count; chunks++) {
+        if (chunks && hypercall_preempt_check())
+            return hypercall_continue(__HYPERVISOR_console_io, CONSOLEIO_write, count, buf, 0, 0);
         size_t n = MIN(count, (uint64_t)CHUNK);
         if (copy_from_guest(chunk, buf, n))
             return -XEN_EFAULT;

@@ -1,4 +1,5 @@
 /* PV CPU-model hypercalls: trap table, callbacks, kernel stack, FPU switch, segment bases. */
+#include <hv/continuation.h>
 #include <hv/hypercall.h>
 #include <public/callback.h>
 #include <public/errno.h>
@@ -21,6 +22,10 @@ int64_t do_set_trap_table(uint64_t list)
         return 0;
     }
     for (unsigned int i = 0;; i++) {
+        /* A table without an end must not hold the CPU: continue later. */
+        if (i && i % 256 == 0 && hypercall_preempt_check())
+            return hypercall_continue(__HYPERVISOR_set_trap_table, list + (uint64_t)i * sizeof(struct trap_info),
+                                      0, 0, 0, 0);
         struct trap_info ti;
         if (copy_from_guest(&ti, list + (uint64_t)i * sizeof(ti), sizeof(ti)))
             return -XEN_EFAULT;
