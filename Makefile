@@ -114,3 +114,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(HV_OBJS:.o=.d)
+include bench/bench.mk

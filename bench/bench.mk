@@ -1,0 +1,36 @@
+# Benchmarks (bench/README.md): the benchmark guest, linked with the test-guest
+# framework (tests/guests/lib, objects and flags from tests/guests/guests.mk),
+# and `make bench`, which boots bench/scenarios/*.scn and writes build/bench/report.md.
+#   make bench               everything: icount and wall-clock runs, Xen when installed
+#   make bench-guests        just the guests the benchmark scenarios boot
+#   make bench-report        the report again from the last runs' logs
+#   make bench BENCH_ARGS="--repeats 1 --no-xen"      (options of bench/run.py)
+
+BENCH_GUESTS := bench
+BENCH_GUEST_ELFS := $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.elf)
+BENCH_ARGS ?=
+
+.PHONY: bench bench-guests bench-report
+
+bench-guests: $(BENCH_GUEST_ELFS) $(BUILD)/guests/supervisor.elf
+
+bench: $(BUILD)/hypervisor.elf bench-guests
+	$(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
+
+bench-report:
+	$(PYTHON) bench/report.py --build $(BUILD)
+
+# tests/boot/test_bench.py boots the benchmark guest.
+boot-tests: bench-guests
+
+$(BUILD)/bench/guests/%.o: bench/guests/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/guests/%.elf: $(BUILD)/bench/guests/%.o $(GUEST_LIB_OBJS) tests/guests/lib/guest.lds
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	      -T tests/guests/lib/guest.lds -o $@ $(GUEST_LIB_OBJS) $<
+
+-include $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.d)

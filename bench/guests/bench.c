@@ -1,0 +1,601 @@
+/*
+ * Benchmark guest: what hypercalls, page-table updates, traps and events cost,
+ * in TSC cycles, timed with rdtsc around each call (warm-up first, then many
+ * repetitions). Built like the test guests (same framework, same Xen ELF notes),
+ * so it boots as dom0 on our hypervisor and on Xen 4.17.
+ *
+ * Each figure is one line:
+ *   BENCH op=<name> batch=<n> unit=cycles reps=<r> min=<x> median=<y> p99=<z> per=<op|entry> max=<m> [path=...]
+ * per=entry: the cost of one call divided by its batch size (one decimal). max: the
+ * slowest sample (an interrupt, a timer, a domain switch landed in it).
+ *
+ * Command line:
+ *   reps=<n>|small   repetitions per figure (default 1000; small = 8)
+ *   warmup=<n>       untimed repetitions first (default reps / 10, at least 2)
+ *   role=ping|pong peer=<domid>   the cross-domain figures instead (two domUs)
+ */
+#include "events.h"
+#include "exceptions.h"
+#include "guest.h"
+#include "hypercall.h"
+#include "mm.h"
+#include <public/errno.h>
+#include <public/memory.h>
+#include <public/vcpu.h>
+
+const char test_title[] = "bench: hypercall, page-table, trap and event costs in TSC cycles";
+
+#define ALIAS_BASE   (GUEST_VIRT_BASE + 0x4000000ull)    /* 64 MiB up: free, 2 MiB aligned */
+#define MAX_BATCH    512                                /* one L1 */
+#define MAX_MULTI    64
+#define MAX_SAMPLES  4096
+
+static unsigned int opt_reps = 1000, opt_warmup;
+static uint64_t samples[MAX_SAMPLES];
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+/* The value of word key=... on the command line, or NULL. */
+static const char *option_str(const char *key)
+{
+    const char *p = (const char *)start_info->cmd_line;
+    size_t k = strlen(key);
+    for (; *p; p++)
+        if ((p == (const char *)start_info->cmd_line || p[-1] == ' ') && !strncmp(p, key, k) && p[k] == '=')
+            return p + k + 1;
+    return NULL;
+}
+
+static unsigned long option_num(const char *key, unsigned long dflt)
+{
+    const char *p = option_str(key);
+    if (!p || *p < '0' || *p > '9')
+        return dflt;
+    unsigned long v = 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+        v = v * 10 + (unsigned long)(*p - '0');
+    return v;
+}
+
+static bool option_is(const char *key, const char *value)
+{
+    const char *p = option_str(key);
+    size_t n = strlen(value);
+    return p && !strncmp(p, value, n) && (p[n] == ' ' || p[n] == '\0');
+}
+
+/* ---- measuring ---------------------------------------------------------- */
+
+static void sort(uint64_t *a, unsigned int n)
+{
+    /* Shell sort (Ciura's gaps): a few thousand samples, no recursion. */
+    static const unsigned int gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+    for (unsigned int g = 0; g < ARRAY_SIZE(gaps); g++)
+        for (unsigned int gap = gaps[g], i = gap; i < n; i++) {
+            uint64_t v = a[i];
+            unsigned int j = i;
+            for (; j >= gap && a[j - gap] > v; j -= gap)
+                a[j] = a[j - gap];
+            a[j] = v;
+        }
+}
+
+/* Formats v / div with one decimal (div 1: an integer). */
+static const char *fmt_per(char *buf, size_t len, uint64_t v, unsigned int div)
+{
+    if (div <= 1)
+        snprintf(buf, len, "%llu", (unsigned long long)v);
+    else {
+        uint64_t tenths = (v * 10 + div / 2) / div;
+        snprintf(buf, len, "%llu.%llu", (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+    }
+    return buf;
+}
+
+static void report(const char *op, unsigned int batch, unsigned int n, bool per_entry, const char *extra)
+{
+    sort(samples, n);
+    uint64_t min = samples[0], median = samples[(n - 1) / 2], p99 = samples[(99 * n + 99) / 100 - 1];
+    char a[24], b[24], c[24], d[24];
+    unsigned int div = per_entry ? batch : 1;
+    printk("BENCH op=%s batch=%u unit=cycles reps=%u min=%s median=%s p99=%s per=%s max=%s%s%s\n", op, batch, n,
+           fmt_per(a, sizeof(a), min, div), fmt_per(b, sizeof(b), median, div), fmt_per(c, sizeof(c), p99, div),
+           per_entry ? "entry" : "op", fmt_per(d, sizeof(d), samples[n - 1], div), extra ? " " : "",
+           extra ? extra : "");
+}
+
+typedef int64_t (*bench_fn)(unsigned int n);
+
+static unsigned int reps_for(unsigned int batch)
+{
+    /* Big batches: fewer repetitions, at least a quarter, so a run stays short. */
+    unsigned int r = batch > 64 ? opt_reps / 4 : opt_reps;
+    if (r < 4)
+        r = opt_reps < 4 ? opt_reps : 4;
+    return r > MAX_SAMPLES ? MAX_SAMPLES : r;
+}
+
+/*
+ * Times `timed(n)` (0 on success) reps times after the warm-up; pre and post run
+ * untimed around each call. Returns NULL or why it failed.
+ */
+static const char *bench(const char *op, unsigned int n, bench_fn pre, bench_fn timed, bench_fn post,
+                         bool per_entry, const char *extra, char *why, size_t len)
+{
+    unsigned int reps = reps_for(n), warm = opt_warmup, got = 0;
+    for (unsigned int i = 0; i < warm + reps; i++) {
+        int64_t rc;
+        if (pre && (rc = pre(n)))
+            return fail(why, len, "%s batch %u: preparing: %lld", op, n, (long long)rc);
+        uint64_t t0 = rdtsc();
+        rc = timed(n);
+        uint64_t t1 = rdtsc();
+        if (rc)
+            return fail(why, len, "%s batch %u: %lld", op, n, (long long)rc);
+        if (post && (rc = post(n)))
+            return fail(why, len, "%s batch %u: cleaning up: %lld", op, n, (long long)rc);
+        if (i >= warm)
+            samples[got++] = t1 - t0;
+    }
+    report(op, n, got, per_entry, extra);
+    return NULL;
+}
+
+/* ---- state shared by the figures ---------------------------------------- */
+
+static uint64_t initial_pages;
+static unsigned int ipi_port;
+static uint64_t l4_mfn(void) { return virt_to_mfn((void *)start_info->pt_base); }
+
+static struct mmu_update map_batch[MAX_BATCH], unmap_batch[MAX_BATCH];
+static struct multicall_entry uvm_calls[MAX_BATCH], version_calls[MAX_MULTI];
+
+/* Upcalls: our own 2-level scan, counting each port it finds pending. */
+static volatile unsigned long port_hits[8];
+static void bench_upcall(void)
+{
+    struct vcpu_info *vi = &shinfo->vcpu_info[0];
+    vi->evtchn_upcall_pending = 0;
+    uint64_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+    while (sel) {
+        unsigned int w = (unsigned int)__builtin_ctzll(sel);
+        sel &= sel - 1;
+        uint64_t bits = shinfo->evtchn_pending[w] & ~shinfo->evtchn_mask[w];
+        while (bits) {
+            unsigned int b = (unsigned int)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            unsigned int port = w * 64 + b;
+            port_clear(port);
+            if (port < ARRAY_SIZE(port_hits))
+                port_hits[port]++;
+        }
+    }
+}
+
+static void clear_event_state(void)
+{
+    struct vcpu_info *vi = &shinfo->vcpu_info[0];
+    vi->evtchn_upcall_pending = 0;
+    vi->evtchn_pending_sel = 0;
+}
+
+static const char *test_setup(char *why, size_t len)
+{
+    int64_t rc;
+    const char *r = option_str("reps");
+    opt_reps = r && !strncmp(r, "small", 5) ? 8 : (unsigned int)option_num("reps", 1000);
+    if (!opt_reps)
+        opt_reps = 1;
+    opt_warmup = (unsigned int)option_num("warmup", opt_reps / 10 < 2 ? 2 : opt_reps / 10);
+    initial_pages = start_info->first_p2m_pfn;
+    if ((rc = exceptions_install()) || (rc = events_init()))
+        return fail(why, len, "setup: %lld", (long long)rc);
+    event_upcall_handler = bench_upcall;
+    /* Xen gives PV guests a 100 Hz periodic timer; its events would land in our figures. */
+    if ((rc = hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_stop_periodic_timer, 0, 0)))
+        return fail(why, len, "stop periodic timer: %lld", (long long)rc);
+    if (ensure_l1(ALIAS_BASE))
+        return fail(why, len, "could not build an L1 for the alias range");
+    uint64_t l1 = pte_maddr(ALIAS_BASE, 1);
+    for (unsigned int i = 0; i < MAX_BATCH; i++) {
+        uint64_t va = ALIAS_BASE + i * PAGE_SIZE, val = pfn_to_mfn(i % initial_pages) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
+        map_batch[i].ptr = (l1 + i * 8) | MMU_NORMAL_PT_UPDATE;
+        map_batch[i].val = val;
+        unmap_batch[i].ptr = map_batch[i].ptr;
+        unmap_batch[i].val = 0;
+        uvm_calls[i].op = __HYPERVISOR_update_va_mapping;
+        uvm_calls[i].args[0] = va;
+        uvm_calls[i].args[1] = val;
+        uvm_calls[i].args[2] = UVMF_NONE;
+    }
+    for (unsigned int i = 0; i < MAX_MULTI; i++) {
+        version_calls[i].op = __HYPERVISOR_xen_version;
+        version_calls[i].args[0] = XENVER_version;
+    }
+    char extra[16] = "";
+    hyp_xen_version(XENVER_extraversion, extra);
+    extra[sizeof(extra) - 1] = '\0';
+    int64_t ver = hyp_xen_version(XENVER_version, NULL);
+    printk("BENCHINFO version=%lld.%lld extraversion=%s dom0=%d reps=%u warmup=%u pages=%llu\n",
+           (long long)(ver >> 16), (long long)(ver & 0xffff), extra[0] ? extra : "-",
+           !!(start_info->flags & SIF_INITDOMAIN), opt_reps, opt_warmup,
+           (unsigned long long)start_info->nr_pages);
+    return NULL;
+}
+
+/* ---- single-domain figures ---------------------------------------------- */
+
+static int64_t op_nothing(unsigned int n) { (void)n; return 0; }
+static int64_t op_xen_version(unsigned int n) { (void)n; return hyp_xen_version(XENVER_version, NULL) > 0 ? 0 : -1; }
+static int64_t op_console(unsigned int n)
+{
+    (void)n;
+    static const char line[] = "# console 16 B.\n";
+    _Static_assert(sizeof(line) == 17, "16 bytes and the NUL");
+    int64_t rc = hyp_console_write(line, 16);
+    return rc < 0 ? rc : 0;
+}
+static int64_t op_reservation(unsigned int n)
+{
+    (void)n;
+    domid_t self = DOMID_SELF;
+    return hypercall2(__HYPERVISOR_memory_op, XENMEM_current_reservation, &self) > 0 ? 0 : -1;
+}
+static int64_t op_yield(unsigned int n) { (void)n; return hyp_sched_op(SCHEDOP_yield, NULL); }
+
+static const char *test_hypercalls(char *why, size_t len)
+{
+    const char *r;
+    if ((r = bench("rdtsc_overhead", 1, NULL, op_nothing, NULL, false, NULL, why, len)) ||
+        (r = bench("xen_version", 1, NULL, op_xen_version, NULL, false, NULL, why, len)) ||
+        (r = bench("console_io_write_16", 1, NULL, op_console, NULL, false, NULL, why, len)) ||
+        (r = bench("memory_op_current_reservation", 1, NULL, op_reservation, NULL, false, NULL, why, len)) ||
+        (r = bench("sched_yield_alone", 1, NULL, op_yield, NULL, false, NULL, why, len)))
+        return r;
+    return NULL;
+}
+
+static const unsigned int batch_sizes[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512 };
+
+static int64_t op_mmu_map(unsigned int n)
+{
+    uint32_t done = 0;
+    int64_t rc = mmu_update_batch(map_batch, n, &done);
+    return rc ? rc : (int64_t)(n - done);
+}
+static int64_t op_mmu_unmap(unsigned int n)
+{
+    uint32_t done = 0;
+    int64_t rc = mmu_update_batch(unmap_batch, n, &done);
+    return rc ? rc : (int64_t)(n - done);
+}
+
+static const char *test_mmu_update(char *why, size_t len)
+{
+    const char *r;
+    for (unsigned int i = 0; i < ARRAY_SIZE(batch_sizes); i++)
+        if ((r = bench("mmu_update", batch_sizes[i], NULL, op_mmu_map, op_mmu_unmap, true, NULL, why, len)))
+            return r;
+    for (unsigned int i = 0; i < ARRAY_SIZE(batch_sizes); i++)
+        if ((r = bench("mmu_update_unmap", batch_sizes[i], op_mmu_map, op_mmu_unmap, NULL, true, NULL, why, len)))
+            return r;
+    return NULL;
+}
+
+static int64_t op_uvm_direct(unsigned int n)
+{
+    (void)n;
+    return hypercall3(__HYPERVISOR_update_va_mapping, uvm_calls[0].args[0], uvm_calls[0].args[1], UVMF_NONE);
+}
+static int64_t op_uvm_multicall(unsigned int n)
+{
+    int64_t rc = hypercall2(__HYPERVISOR_multicall, uvm_calls, n);
+    if (rc)
+        return rc;
+    for (unsigned int i = 0; i < n; i++)
+        if (uvm_calls[i].result)
+            return (int64_t)uvm_calls[i].result;
+    return 0;
+}
+
+static const char *test_update_va_mapping(char *why, size_t len)
+{
+    const char *r;
+    if ((r = bench("update_va_mapping", 1, NULL, op_uvm_direct, op_mmu_unmap, false, NULL, why, len)))
+        return r;
+    for (unsigned int i = 0; i < ARRAY_SIZE(batch_sizes); i++)
+        if ((r = bench("multicall_update_va_mapping", batch_sizes[i], NULL, op_uvm_multicall, op_mmu_unmap, true,
+                       NULL, why, len)))
+            return r;
+    return NULL;
+}
+
+static const unsigned int multi_sizes[] = { 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48, 64 };
+
+static int64_t op_multicall_version(unsigned int n)
+{
+    int64_t rc = hypercall2(__HYPERVISOR_multicall, version_calls, n);
+    return rc ? rc : (int64_t)version_calls[n - 1].result > 0 ? 0 : -1;
+}
+
+static const char *test_multicall(char *why, size_t len)
+{
+    const char *r;
+    for (unsigned int i = 0; i < ARRAY_SIZE(multi_sizes); i++)
+        if ((r = bench("multicall_xen_version", multi_sizes[i], NULL, op_multicall_version, NULL, true, NULL, why,
+                       len)))
+            return r;
+    return NULL;
+}
+
+static uint64_t pin_mfn;
+static int64_t op_pin(unsigned int n) { (void)n; return mmuext(MMUEXT_PIN_L1_TABLE, pin_mfn, 0); }
+static int64_t op_unpin(unsigned int n) { (void)n; return mmuext(MMUEXT_UNPIN_TABLE, pin_mfn, 0); }
+static int64_t op_new_baseptr(unsigned int n) { (void)n; return mmuext(MMUEXT_NEW_BASEPTR, l4_mfn(), 0); }
+static int64_t op_flush_local(unsigned int n) { (void)n; return mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0); }
+static int64_t op_invlpg_local(unsigned int n) { (void)n; return mmuext(MMUEXT_INVLPG_LOCAL, ALIAS_BASE, 0); }
+
+static const char *test_mmuext(char *why, size_t len)
+{
+    const char *r;
+    pin_mfn = spare_mfn();          /* zeroed and mapped nowhere: validates as an empty L1 */
+    if (!pin_mfn)
+        return fail(why, len, "no spare frame to pin");
+    if ((r = bench("mmuext_pin_l1", 1, NULL, op_pin, op_unpin, false, NULL, why, len)) ||
+        (r = bench("mmuext_unpin_l1", 1, op_pin, op_unpin, NULL, false, NULL, why, len)) ||
+        (r = bench("mmuext_new_baseptr", 1, NULL, op_new_baseptr, NULL, false, NULL, why, len)) ||
+        (r = bench("mmuext_tlb_flush_local", 1, NULL, op_flush_local, NULL, false, NULL, why, len)) ||
+        (r = bench("mmuext_invlpg_local", 1, NULL, op_invlpg_local, NULL, false, NULL, why, len)))
+        return r;
+    return NULL;
+}
+
+static int64_t op_int3(unsigned int n)
+{
+    (void)n;
+    TRY_INSN("int3", "i"(0));
+    return last_exc.vector == 3 ? 0 : -1;
+}
+static int64_t op_ud2(unsigned int n)
+{
+    (void)n;
+    TRY_INSN("ud2", "i"(0));
+    return last_exc.vector == 6 ? 0 : -1;
+}
+
+static const char *test_traps(char *why, size_t len)
+{
+    const char *r;
+    if ((r = bench("trap_int3", 1, NULL, op_int3, NULL, false, NULL, why, len)) ||
+        (r = bench("trap_ud2", 1, NULL, op_ud2, NULL, false, NULL, why, len)))
+        return r;
+    return NULL;
+}
+
+/*
+ * A privileged instruction in a PV kernel (ring 3) faults with #GP. Our
+ * hypervisor emulates none: the #GP is bounced to the guest's handler (the
+ * first half of a trap-and-emulate path). Xen emulates some (mov to %cr3 is a
+ * new base pointer there). path= says which happened; the hypercall doing the
+ * same effect is measured next to it.
+ */
+static uint64_t cr3_value;
+static int64_t op_cr3_write(unsigned int n)
+{
+    (void)n;
+    TRY_INSN("mov %0, %%cr3", "r"(cr3_value));
+    return last_exc.vector == 13 || last_exc.vector == ~0ull ? 0 : -1;
+}
+static int64_t op_cli(unsigned int n)
+{
+    (void)n;
+    TRY_INSN("cli", "i"(0));
+    return last_exc.vector == 13 || last_exc.vector == ~0ull ? 0 : -1;
+}
+static int64_t op_mask_write(unsigned int n)
+{
+    (void)n;
+    ((volatile struct vcpu_info *)&shinfo->vcpu_info[0])->evtchn_upcall_mask = 1;
+    return 0;
+}
+
+static const char *path_of(int64_t (*fn)(unsigned int), char *why, size_t len)
+{
+    if (fn(1))
+        return fail(why, len, "unexpected vector %lld", (long long)last_exc.vector);
+    return last_exc.vector == 13 ? "path=gp-bounced-to-guest" : "path=emulated-by-hypervisor";
+}
+
+static const char *test_privileged(char *why, size_t len)
+{
+    const char *r, *path;
+    cr3_value = l4_mfn() << 12;
+    if (!(path = path_of(op_cr3_write, why, len)) || path == why)
+        return why;
+    if ((r = bench("trap_privileged_cr3_write", 1, NULL, op_cr3_write, NULL, false, path, why, len)) ||
+        (r = bench("hcall_new_baseptr", 1, NULL, op_new_baseptr, NULL, false, NULL, why, len)))
+        return r;
+    if (!(path = path_of(op_cli, why, len)) || path == why)
+        return why;
+    if ((r = bench("trap_privileged_cli", 1, NULL, op_cli, NULL, false, path, why, len)) ||
+        (r = bench("upcall_mask_write", 1, NULL, op_mask_write, NULL, false, "path=no-trap", why, len)))
+        return r;
+    return NULL;
+}
+
+static int64_t op_send(unsigned int n) { (void)n; return evtchn_send(ipi_port); }
+static int64_t send_cleanup(unsigned int n)
+{
+    (void)n;
+    port_clear(ipi_port);
+    clear_event_state();
+    return 0;
+}
+static unsigned long hits_before;
+static int64_t upcall_pre(unsigned int n)
+{
+    (void)n;
+    hits_before = port_hits[ipi_port];
+    events_unmask();
+    return 0;
+}
+static int64_t upcall_post(unsigned int n)
+{
+    (void)n;
+    events_mask();
+    return port_hits[ipi_port] == hits_before + 1 ? 0 : -XEN_EINVAL;
+}
+
+static const char *test_events(char *why, size_t len)
+{
+    const char *r;
+    struct evtchn_bind_ipi b = { .vcpu = 0 };
+    int64_t rc = evtchn_op(EVTCHNOP_bind_ipi, &b);
+    if (rc || b.port >= ARRAY_SIZE(port_hits))
+        return fail(why, len, "bind_ipi: %lld, port %u", (long long)rc, b.port);
+    ipi_port = b.port;
+    send_cleanup(0);
+    if ((r = bench("evtchn_send_masked", 1, NULL, op_send, send_cleanup, false, NULL, why, len)) ||
+        (r = bench("evtchn_send_self_upcall", 1, upcall_pre, op_send, upcall_post, false, NULL, why, len)))
+        return r;
+    return NULL;
+}
+
+/* ---- cross-domain figures (two domUs: role=ping and role=pong) ----------- */
+
+static domid_t peer;
+static unsigned int xport;
+static bool ping;
+
+static void wait_poll(void)
+{
+    poll_port(xport, 0);
+    port_clear(xport);
+}
+
+static void wait_yield(void)
+{
+    while (!port_pending(xport))
+        hyp_sched_op(SCHEDOP_yield, NULL);
+    port_clear(xport);
+}
+
+static unsigned long xhits;
+static void wait_upcall(void)
+{
+    /* Events masked while we look; SCHEDOP_block unmasks them and sleeps unless one is pending. */
+    while (port_hits[xport] == xhits) {
+        hyp_sched_op(SCHEDOP_block, NULL);
+        events_mask();
+    }
+    xhits++;
+}
+
+static const char *xdom(const char *op, void (*wait)(void), char *why, size_t len)
+{
+    /*
+     * One more round after the timed ones, untimed: after its last answer the pong
+     * goes on to its next phase or shuts down (a teardown of thousands of frames),
+     * which must not land in a timed round.
+     */
+    unsigned int reps = reps_for(1), total = opt_warmup + reps + 1, got = 0;
+    xhits = port_hits[xport];
+    for (unsigned int i = 0; i < total; i++) {
+        if (ping) {
+            uint64_t t0 = rdtsc();
+            evtchn_send(xport);
+            wait();
+            uint64_t t1 = rdtsc();
+            if (i >= opt_warmup && got < reps)
+                samples[got++] = t1 - t0;
+        } else {
+            wait();
+            evtchn_send(xport);
+        }
+    }
+    if (ping)
+        report(op, 1, got, false, NULL);
+    else
+        printk("# %s: answered %u round trips\n", op, total);
+    (void)why;
+    (void)len;
+    return NULL;
+}
+
+static const char *test_xdom_setup(char *why, size_t len)
+{
+    int64_t rc;
+    peer = (domid_t)option_num("peer", 0);
+    ping = option_is("role", "ping");
+    if (ping) {
+        struct evtchn_bind_interdomain b = { .remote_dom = peer, .remote_port = 1 };
+        /* The peer may not have offered its port yet. */
+        for (unsigned long tries = 0; (rc = evtchn_op(EVTCHNOP_bind_interdomain, &b)); tries++) {
+            if (tries > 100000)
+                return fail(why, len, "bind_interdomain to %u:1: %lld", peer, (long long)rc);
+            hyp_sched_op(SCHEDOP_yield, NULL);
+        }
+        xport = b.local_port;
+        port_clear(xport);                  /* the notification that comes with binding */
+    } else {
+        struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = peer };
+        if ((rc = evtchn_op(EVTCHNOP_alloc_unbound, &a)) || a.port != 1)
+            return fail(why, len, "alloc_unbound: %lld, port %u (want 1)", (long long)rc, a.port);
+        xport = a.port;
+    }
+    if (xport >= ARRAY_SIZE(port_hits))
+        return fail(why, len, "port %u too high", xport);
+    return NULL;
+}
+
+static const char *test_xdom_poll(char *why, size_t len)
+{
+    return xdom("xdom_evtchn_pingpong_poll", wait_poll, why, len);
+}
+static const char *test_xdom_yield(char *why, size_t len)
+{
+    return xdom("xdom_evtchn_pingpong_yield", wait_yield, why, len);
+}
+static const char *test_xdom_upcall(char *why, size_t len)
+{
+    return xdom("xdom_evtchn_pingpong_block_upcall", wait_upcall, why, len);
+}
+
+/* ---- which cases run ---------------------------------------------------- */
+
+static const struct test_case single_cases[] = {
+    { "setup", test_setup },
+    { "hypercall_round_trips", test_hypercalls },
+    { "mmu_update_batches", test_mmu_update },
+    { "update_va_mapping_batches", test_update_va_mapping },
+    { "multicall_entries", test_multicall },
+    { "mmuext_ops", test_mmuext },
+    { "trap_bounces", test_traps },
+    { "privileged_insn_vs_hypercall", test_privileged },
+    { "event_channel_self", test_events },
+};
+
+static const struct test_case xdom_cases[] = {
+    { "setup", test_setup },
+    { "xdom_bind", test_xdom_setup },
+    { "xdom_pingpong_poll", test_xdom_poll },
+    { "xdom_pingpong_yield", test_xdom_yield },
+    { "xdom_pingpong_block_upcall", test_xdom_upcall },
+};
+
+const struct test_case *guest_cases(unsigned int *n)
+{
+    if (option_str("role")) {
+        *n = ARRAY_SIZE(xdom_cases);
+        return xdom_cases;
+    }
+    *n = ARRAY_SIZE(single_cases);
+    return single_cases;
+}

@@ -1,0 +1,750 @@
+#!/usr/bin/env python3
+"""Benchmark report: parses the BENCH lines of the benchmark runs' serial logs and
+writes report.md, report.html, results.csv and SVG charts (no plotting library:
+the SVG is written by hand).
+
+    bench/report.py [--build build] [--runs build/bench/runs.json] [--out build/bench]
+
+runs.json is written by bench/run.py: one entry per boot, with its hypervisor
+(ours | xen), clock (icount | wall), repeat number and serial log path.
+
+The BENCH line format (bench/guests/bench.c):
+    BENCH op=<name> batch=<n> unit=cycles reps=<r> min=<x> median=<y> p99=<z> per=<op|entry> [key=value ...]
+(extra keys: max=, the slowest sample; path=, how a privileged instruction was handled).
+"""
+import argparse
+import csv
+import html
+import json
+import math
+import os
+import re
+import statistics
+import sys
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+REQUIRED = ("op", "batch", "unit", "reps", "min", "median", "p99", "per")
+_BENCH = re.compile(r"(?:^|\s)BENCH\s+(\S.*)$")
+_HV_PREFIX = re.compile(r"^\(HV\) \[\s*\d+\.\d+\] ")
+_DOMAIN_PREFIX = re.compile(r"^\(([A-Za-z0-9_.-]+)\) ")
+
+
+class BenchLineError(ValueError):
+    pass
+
+
+@dataclass
+class Figure:
+    op: str
+    batch: int
+    unit: str
+    reps: int
+    min: float
+    median: float
+    p99: float
+    per: str
+    extra: dict = field(default_factory=dict)
+    domain: str = ""            # the "(name) " prefix our hypervisor puts on domU lines; "" for dom0
+
+
+def strip_prefixes(line):
+    """(domain name or "", the line without our hypervisor's log prefixes)."""
+    line = _HV_PREFIX.sub("", line.rstrip("\r\n").lstrip("\r"))
+    m = _DOMAIN_PREFIX.match(line)
+    if m and m.group(1) != "HV":
+        return m.group(1), line[m.end():]
+    return "", line
+
+
+def parse_line(line):
+    """The Figure a BENCH line carries, None for any other line; BenchLineError
+    for a BENCH line that is malformed (missing field, bad number, fields out of order)."""
+    domain, text = strip_prefixes(line)
+    m = _BENCH.search(text)
+    if not m:
+        return None
+    fields = {}
+    for word in m.group(1).split():
+        key, sep, value = word.partition("=")
+        if not sep or not key or not value:
+            raise BenchLineError(f"not key=value: {word!r} in {line.strip()!r}")
+        if key in fields:
+            raise BenchLineError(f"{key} given twice in {line.strip()!r}")
+        fields[key] = value
+    missing = [k for k in REQUIRED if k not in fields]
+    if missing:
+        raise BenchLineError(f"missing {', '.join(missing)} in {line.strip()!r}")
+    try:
+        batch, reps = int(fields["batch"]), int(fields["reps"])
+        lo, mid, hi = float(fields["min"]), float(fields["median"]), float(fields["p99"])
+    except ValueError as e:
+        raise BenchLineError(f"bad number in {line.strip()!r}: {e}") from None
+    if batch < 1 or reps < 1:
+        raise BenchLineError(f"batch and reps must be positive in {line.strip()!r}")
+    if not all(math.isfinite(v) and v >= 0 for v in (lo, mid, hi)):
+        raise BenchLineError(f"negative or non-finite figure in {line.strip()!r}")
+    if not lo <= mid <= hi:
+        raise BenchLineError(f"want min <= median <= p99 in {line.strip()!r}")
+    if fields["per"] not in ("op", "entry"):
+        raise BenchLineError(f"per must be op or entry in {line.strip()!r}")
+    extra = {k: v for k, v in fields.items() if k not in REQUIRED}
+    return Figure(fields["op"], batch, fields["unit"], reps, lo, mid, hi, fields["per"], extra, domain)
+
+
+def parse_log(text):
+    """(figures, infos, problems): every BENCH line of a serial log, every BENCHINFO
+    line as a dict (with "domain"), and the malformed BENCH lines' errors."""
+    figures, infos, problems = [], [], []
+    for line in text.splitlines():
+        if "BENCH" not in line:
+            continue
+        domain, body = strip_prefixes(line)
+        if body.startswith("BENCHINFO "):
+            info = dict(w.partition("=")[::2] for w in body.split()[1:] if "=" in w)
+            info["domain"] = domain
+            infos.append(info)
+            continue
+        try:
+            fig = parse_line(line)
+        except BenchLineError as e:
+            problems.append(str(e))
+            continue
+        if fig:
+            figures.append(fig)
+    return figures, infos, problems
+
+
+# ---- SVG --------------------------------------------------------------------------
+
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+
+def _esc(s):
+    return html.escape(str(s), quote=True)
+
+
+def _fmt(v):
+    if v >= 100 or v == int(v):
+        return f"{v:.0f}"
+    return f"{v:.1f}"
+
+
+def _nice_ticks(lo, hi, n=5):
+    """Round tick values covering [lo, hi]."""
+    if hi <= lo:
+        hi = lo + 1
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks, t = [], start
+    while t <= hi + step * 1e-9:
+        ticks.append(round(t, 10))
+        t += step
+    if ticks[-1] < hi:
+        ticks.append(round(t, 10))
+    return ticks
+
+
+def line_chart(series, title, xlabel, ylabel, log2_x=True, width=860, height=420):
+    """series: [(name, [(x, y), ...], dashed)] or [(name, points, dashed, color index)].
+    x on a log2 axis (x > 0) when log2_x; y linear from 0. Returns the SVG document."""
+    ml, mr, mt, mb = 70, 290, 40, 50
+    pw, ph = width - ml - mr, height - mt - mb
+    series = [tuple(s) + (i,) if len(s) == 3 else tuple(s) for i, s in enumerate(series)]
+    pts = [(x, y) for _, data, _, _ in series for x, y in data]
+    tx = (lambda x: math.log2(x)) if log2_x else (lambda x: x)
+    if pts:
+        xs = [tx(x) for x, _ in pts]
+        x0, x1 = min(xs), max(xs)
+        ymax = max(y for _, y in pts)
+    else:
+        x0, x1, ymax = 0, 1, 1
+    if x1 == x0:
+        x0, x1 = x0 - 1, x1 + 1
+    yticks = _nice_ticks(0, ymax if ymax > 0 else 1)
+    y1 = yticks[-1]
+
+    def px(x):
+        return ml + (tx(x) - x0) / (x1 - x0) * pw
+
+    def py(y):
+        return mt + ph - y / y1 * ph
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+           f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2 - mr / 2:.1f}" y="22" text-anchor="middle" font-size="15">{_esc(title)}</text>']
+    for t in yticks:
+        y = py(t)
+        out.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{ml + pw}" y2="{y:.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{ml - 6}" y="{y + 4:.1f}" text-anchor="end">{_esc(_fmt(t))}</text>')
+    xticks = sorted({x for x, _ in pts}) if pts else []
+    if log2_x and pts:
+        xticks = [2 ** k for k in range(math.floor(x0), math.ceil(x1) + 1)]
+    elif len(xticks) > 12:
+        xticks = _nice_ticks(x0, x1)
+    for t in xticks:
+        x = px(t)
+        out.append(f'<line x1="{x:.1f}" y1="{mt}" x2="{x:.1f}" y2="{mt + ph}" stroke="#eee"/>')
+        out.append(f'<text x="{x:.1f}" y="{mt + ph + 16}" text-anchor="middle">{_esc(_fmt(t))}</text>')
+    out.append(f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>')
+    out.append(f'<text x="{ml + pw / 2:.1f}" y="{height - 12}" text-anchor="middle">{_esc(xlabel)}</text>')
+    out.append(f'<text x="16" y="{mt + ph / 2:.1f}" text-anchor="middle" '
+               f'transform="rotate(-90 16 {mt + ph / 2:.1f})">{_esc(ylabel)}</text>')
+    for i, (name, data, dashed, ci) in enumerate(series):
+        color = PALETTE[ci % len(PALETTE)]
+        data = sorted(data)
+        dash = ' stroke-dasharray="6 4"' if dashed else ""
+        if len(data) > 1:
+            path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in data)
+            out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2"{dash} points="{path}"/>')
+        for x, y in data:
+            out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{color}">'
+                       f'<title>{_esc(name)}: {_esc(_fmt(x))} → {_esc(_fmt(y))}</title></circle>')
+        ly = mt + 10 + i * 20
+        out.append(f'<line x1="{ml + pw + 12}" y1="{ly}" x2="{ml + pw + 36}" y2="{ly}" stroke="{color}" '
+                   f'stroke-width="2"{dash}/>')
+        out.append(f'<text x="{ml + pw + 42}" y="{ly + 4}">{_esc(name)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def bar_chart(labels, series, title, xlabel, log_scale=True, width=820):
+    """Horizontal grouped bars: labels (one group each), series [(name, [value or None per label])].
+    A log10 value axis when log_scale (values <= 0 are drawn as missing)."""
+    ml, mr, mt, mb = 250, 40, 60, 50
+    nser = max(1, len(series))
+    bar_h, gap = 12, 10
+    group_h = nser * bar_h + gap
+    ph = max(1, len(labels)) * group_h
+    height = mt + ph + mb
+    pw = width - ml - mr
+    vals = [v for _, vs in series for v in vs if v is not None and (v > 0 or not log_scale)]
+    vmax = max(vals) if vals else 1
+    if log_scale:
+        vmin = min(vals) if vals else 1
+        d0 = math.floor(math.log10(vmin)) if vmin > 0 else 0
+        d1 = math.ceil(math.log10(vmax)) if vmax > 0 else 1
+        if d1 == d0:
+            d1 = d0 + 1
+        ticks = [10 ** d for d in range(d0, d1 + 1)]
+
+        def vx(v):
+            return ml + (math.log10(v) - d0) / (d1 - d0) * pw
+        base = ml
+    else:
+        ticks = _nice_ticks(0, vmax)
+
+        def vx(v):
+            return ml + v / ticks[-1] * pw
+        base = ml
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+           f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2:.1f}" y="22" text-anchor="middle" font-size="15">{_esc(title)}</text>']
+    for t in ticks:
+        x = vx(t)
+        out.append(f'<line x1="{x:.1f}" y1="{mt}" x2="{x:.1f}" y2="{mt + ph}" stroke="#ddd"/>')
+        out.append(f'<text x="{x:.1f}" y="{mt + ph + 16}" text-anchor="middle">{_esc(_fmt(t))}</text>')
+    out.append(f'<text x="{ml + pw / 2:.1f}" y="{height - 12}" text-anchor="middle">{_esc(xlabel)}</text>')
+    for j, (name, _) in enumerate(series):
+        color = PALETTE[j % len(PALETTE)]
+        lx = ml + j * 180
+        out.append(f'<rect x="{lx}" y="{mt - 26}" width="14" height="10" fill="{color}"/>')
+        out.append(f'<text x="{lx + 20}" y="{mt - 17}">{_esc(name)}</text>')
+    for i, label in enumerate(labels):
+        gy = mt + i * group_h + gap / 2
+        out.append(f'<text x="{ml - 8}" y="{gy + nser * bar_h / 2 + 4:.1f}" text-anchor="end">{_esc(label)}</text>')
+        for j, (name, vs) in enumerate(series):
+            v = vs[i] if i < len(vs) else None
+            y = gy + j * bar_h
+            if v is None or (log_scale and v <= 0):
+                out.append(f'<text x="{base + 4}" y="{y + bar_h - 2:.1f}" fill="#888" font-size="10">n/a</text>')
+                continue
+            w = max(1.0, vx(v) - base)
+            color = PALETTE[j % len(PALETTE)]
+            out.append(f'<rect x="{base}" y="{y:.1f}" width="{w:.1f}" height="{bar_h - 2}" fill="{color}">'
+                       f'<title>{_esc(label)} {_esc(name)}: {_esc(_fmt(v))}</title></rect>')
+            out.append(f'<text x="{base + w + 4:.1f}" y="{y + bar_h - 3:.1f}" font-size="10">{_esc(_fmt(v))}</text>')
+    out.append(f'<line x1="{ml}" y1="{mt}" x2="{ml}" y2="{mt + ph}" stroke="#444"/>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+# ---- the report ---------------------------------------------------------------------
+
+CONFIGS = [("ours", "icount"), ("ours", "wall"), ("xen", "icount"), ("xen", "wall")]
+HV_NAME = {"ours": "ours", "xen": "Xen 4.17"}
+
+# Figures whose single-domain op has a per-update / per-entry series over batch sizes.
+BATCH_OPS = ["mmu_update", "mmu_update_unmap", "multicall_update_va_mapping", "multicall_xen_version"]
+XDOM_PREFIX = "xdom_"
+
+# Pairs: the privileged instruction and what does its effect without one.
+PRIV_PAIRS = [("trap_privileged_cr3_write", "hcall_new_baseptr"), ("trap_privileged_cli", "upcall_mask_write")]
+
+DESCRIPTIONS = {
+    "rdtsc_overhead": "two back-to-back rdtsc around an empty call: the timer's own cost, included in every figure",
+    "xen_version": "xen_version(XENVER_version): the cheapest hypercall round trip",
+    "console_io_write_16": "console_io(CONSOLEIO_write) of 16 bytes (a line of the log)",
+    "memory_op_current_reservation": "memory_op(XENMEM_current_reservation, DOMID_SELF)",
+    "sched_yield_alone": "sched_op(SCHEDOP_yield) with no other domain to run",
+    "mmu_update": "mmu_update of n PTEs in one call, mapping existing frames read-only into empty PTEs; per update",
+    "mmu_update_unmap": "mmu_update of n PTEs in one call, clearing those mappings; per update",
+    "update_va_mapping": "update_va_mapping of one empty PTE (UVMF_NONE), the hypercall on its own",
+    "multicall_update_va_mapping": "a multicall of n update_va_mapping (UVMF_NONE) into empty PTEs; per update",
+    "multicall_xen_version": "a multicall of n xen_version(XENVER_version) entries; per entry",
+    "mmuext_pin_l1": "mmuext MMUEXT_PIN_L1_TABLE of a zeroed, unmapped frame (validates 512 empty entries)",
+    "mmuext_unpin_l1": "mmuext MMUEXT_UNPIN_TABLE of that L1",
+    "mmuext_new_baseptr": "mmuext MMUEXT_NEW_BASEPTR reloading the current L4 (a full TLB flush)",
+    "mmuext_tlb_flush_local": "mmuext MMUEXT_TLB_FLUSH_LOCAL",
+    "mmuext_invlpg_local": "mmuext MMUEXT_INVLPG_LOCAL of one address",
+    "trap_int3": "int3 bounced to the guest's #BP handler and back with HYPERVISOR_iret",
+    "trap_ud2": "ud2 bounced to the guest's #UD handler and back with HYPERVISOR_iret",
+    "trap_privileged_cr3_write": "mov %rax,%cr3 in the guest kernel: #GP into the hypervisor, then see path",
+    "hcall_new_baseptr": "MMUEXT_NEW_BASEPTR: the hypercall with the effect of that cr3 write",
+    "trap_privileged_cli": "cli in the guest kernel: #GP into the hypervisor, then see path",
+    "upcall_mask_write": "a store of 1 to vcpu_info.evtchn_upcall_mask: cli's effect with no trap at all",
+    "evtchn_send_masked": "event_channel_op(EVTCHNOP_send) to our own IPI port, upcalls masked (sets pending bits only)",
+    "evtchn_send_self_upcall": "EVTCHNOP_send to our own IPI port, unmasked: send until the upcall handler has run and returned",
+    "xdom_evtchn_pingpong_poll": "interdomain round trip, both sides block in SCHEDOP_poll (2 sends, 2 block/wake domain switches)",
+    "xdom_evtchn_pingpong_yield": "interdomain round trip, both sides spin with SCHEDOP_yield on the pending bit (2 sends, 2 yields)",
+    "xdom_evtchn_pingpong_block_upcall": "interdomain round trip, both sides SCHEDOP_block and take the event as an upcall",
+}
+
+PATH_NAMES = {"gp-bounced-to-guest": "#GP bounced to the guest", "emulated-by-hypervisor": "emulated by the hypervisor",
+              "no-trap": "no trap"}
+
+
+def load_runs(runs_path):
+    with open(runs_path) as f:
+        return json.load(f)
+
+
+def collect(runs):
+    """Parses every run's log: adds figures/infos/problems to each run; returns
+    {(op, batch): {(hypervisor, clock): [Figure per repeat]}} and the op order seen."""
+    table, order = {}, []
+    for run in runs:
+        try:
+            with open(run["log"], "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except OSError as e:
+            run.setdefault("problems", []).append(f"cannot read the log: {e}")
+            text = ""
+        figures, infos, problems = parse_log(text)
+        run["figures"], run["infos"] = figures, infos
+        run.setdefault("problems", []).extend(problems)
+        for fig in figures:
+            key = (fig.op, fig.batch)
+            if key not in table:
+                table[key] = {}
+                order.append(key)
+            table[key].setdefault((run["hypervisor"], run["clock"]), []).append(fig)
+    return table, order
+
+
+@dataclass
+class Cell:
+    min: float
+    median: float
+    p99: float
+    n: int                  # repeats combined
+    lo: float               # lowest and highest per-run median (the spread)
+    hi: float
+    path: str = ""
+
+
+def combine(figs):
+    """One figure from several runs' figures: the lowest min, the median of the
+    medians and of the p99s, and the range of the medians."""
+    if not figs:
+        return None
+    meds = [f.median for f in figs]
+    paths = sorted({f.extra.get("path", "") for f in figs})
+    return Cell(min(f.min for f in figs), statistics.median(meds), statistics.median(f.p99 for f in figs),
+                len(figs), min(meds), max(meds), "/".join(p for p in paths if p))
+
+
+def cells(table, key):
+    return {cfg: combine(table.get(key, {}).get(cfg, [])) for cfg in CONFIGS}
+
+
+def spread_pct(c):
+    return 100.0 * (c.hi - c.lo) / c.median if c and c.median else 0.0
+
+
+def fmt_num(v):
+    if v is None:
+        return "–"
+    if v == int(v) or v >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.1f}"
+
+
+def wall_median(c):
+    if c is None:
+        return "–"
+    return fmt_num(c.median) + (f" ±{spread_pct(c) / 2:.0f}%" if c.n > 1 else "")
+
+
+def fmt_cell(c, with_spread=False):
+    if c is None:
+        return "–"
+    s = f"{fmt_num(c.min)} / **{fmt_num(c.median)}** / {fmt_num(c.p99)}"
+    if with_spread and c.n > 1:
+        s += f" (medians {fmt_num(c.lo)}–{fmt_num(c.hi)}, ±{spread_pct(c) / 2:.0f}%, {c.n} runs)"
+    return s
+
+
+def ratio(a, b):
+    if a is None or b is None or not b.median:
+        return None
+    if a.path != b.path:
+        return None
+    return a.median / b.median
+
+
+def fmt_ratio(a, b):
+    r = ratio(a, b)
+    if r is None:
+        if a is not None and b is not None and a.path != b.path:
+            return "n/a (different paths)"
+        return "–"
+    return f"{r:.2f}"
+
+
+def path_text(cs):
+    parts = []
+    for hv in ("ours", "xen"):
+        p = next((cs[(hv, clk)].path for clk in ("icount", "wall") if cs[(hv, clk)] and cs[(hv, clk)].path), "")
+        if p:
+            parts.append(f"{HV_NAME[hv]}: {PATH_NAMES.get(p, p)}")
+    return "; ".join(parts)
+
+
+def md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def op_rows(table, keys, show_batch, with_xen=True):
+    header = (["operation"] + (["batch"] if show_batch else []) +
+              ["ours icount min / **median** / p99", "ours wall min / **median** / p99 (spread)"] +
+              (["Xen icount min / **median** / p99", "Xen wall min / **median** / p99 (spread)",
+                "ours / Xen (icount medians)"] if with_xen else []))
+    rows = []
+    for key in keys:
+        cs = cells(table, key)
+        op, batch = key
+        name = f"`{op}`"
+        p = path_text(cs)
+        if p:
+            name += f" ({p})"
+        rows.append([name] + ([str(batch)] if show_batch else []) +
+                    [fmt_cell(cs[("ours", "icount")]), fmt_cell(cs[("ours", "wall")], True)] +
+                    ([fmt_cell(cs[("xen", "icount")]), fmt_cell(cs[("xen", "wall")], True),
+                      fmt_ratio(cs[("ours", "icount")], cs[("xen", "icount")])] if with_xen else []))
+    return header, rows
+
+
+def pick_clock(table, ops):
+    """icount when any of ops has icount figures, else wall."""
+    for (op, _), per in table.items():
+        if op in ops and any(clk == "icount" for _, clk in per):
+            return "icount"
+    return "wall"
+
+
+def series_for(table, op, hv, clock):
+    pts = []
+    for (o, batch), per in table.items():
+        if o == op and (hv, clock) in per:
+            c = combine(per[(hv, clock)])
+            pts.append((batch, c.median))
+    return sorted(pts)
+
+
+def write_charts(table, out_dir):
+    """Writes the SVG charts; returns [(file name, caption)]."""
+    charts = []
+    clock = pick_clock(table, ["mmu_update", "multicall_update_va_mapping"])
+    series = []
+    for ci, (op, label) in enumerate([("mmu_update", "mmu_update"),
+                                      ("multicall_update_va_mapping", "update_va_mapping ×n"),
+                                      ("mmu_update_unmap", "mmu_update unmap")]):
+        for hv in ("ours", "xen"):
+            pts = series_for(table, op, hv, clock)
+            if pts:
+                series.append((f"{label}, {HV_NAME[hv]}", pts, hv == "xen", ci))
+    if series:
+        name = "batch-cost.svg"
+        with open(os.path.join(out_dir, name), "w") as f:
+            f.write(line_chart(series, f"Cost per PTE update vs batch size ({clock}, median)",
+                               "updates per call (log2)", f"TSC cycles per update ({clock})"))
+        charts.append((name, f"Cost per update against batch size, medians of the {clock} runs; "
+                             "dashed: Xen 4.17. update_va_mapping batches are multicalls of n entries."))
+    clock = pick_clock(table, ["multicall_xen_version"])
+    series = []
+    for hv in ("ours", "xen"):
+        pts = series_for(table, "multicall_xen_version", hv, clock)
+        if pts:
+            series.append((f"multicall of xen_version, {HV_NAME[hv]}", pts, hv == "xen"))
+    if series:
+        name = "multicall-per-entry.svg"
+        with open(os.path.join(out_dir, name), "w") as f:
+            f.write(line_chart(series, f"Multicall cost per entry vs entries ({clock}, median)",
+                               "entries per multicall (log2)", f"TSC cycles per entry ({clock})"))
+        charts.append((name, f"Multicall of N xen_version entries: cost per entry, medians of the {clock} runs."))
+    singles = [k for k in table if k[1] == 1 and k[0] not in BATCH_OPS]
+    if any(("xen", clk) in table[k] for k in singles for clk in ("icount", "wall")):
+        singles = [k for k in singles if not k[0].startswith(XDOM_PREFIX)]     # ours only: own table
+    singles.sort(key=lambda k: list(DESCRIPTIONS).index(k[0]) if k[0] in DESCRIPTIONS else 999)
+    have_xen = any(("xen", clk) in table[k] for k in singles for clk in ("icount", "wall"))
+    clock = pick_clock(table, [k[0] for k in singles])
+    if singles:
+        labels = [k[0] for k in singles]
+        sers = [(f"ours ({clock})", [c.median if (c := combine(table[k].get(("ours", clock), []))) else None
+                                     for k in singles])]
+        if have_xen:
+            sers.append((f"Xen 4.17 ({clock})", [c.median if (c := combine(table[k].get(("xen", clock), [])))
+                                                 else None for k in singles]))
+        name = "ours-vs-xen.svg"
+        with open(os.path.join(out_dir, name), "w") as f:
+            f.write(bar_chart(labels, sers, f"Cost per operation, ours{' vs Xen 4.17' if have_xen else ''} "
+                                            f"({clock}, median)", f"TSC cycles per operation ({clock}, log scale)"))
+        charts.append((name, f"Median cost of each single operation ({clock}), log scale"
+                             + ("" if have_xen else "; Xen was not run") + "."))
+    return charts
+
+
+CSV_FIELDS = ["hypervisor", "clock", "repeat", "scenario", "domain", "op", "batch", "per", "unit", "reps",
+              "min", "median", "p99", "max", "path"]
+
+
+def write_csv(runs, path):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_FIELDS)
+        for run in runs:
+            for fig in run.get("figures", []):
+                w.writerow([run["hypervisor"], run["clock"], run.get("repeat", 1), run.get("scenario", ""),
+                            fig.domain or "dom0", fig.op, fig.batch, fig.per, fig.unit, fig.reps,
+                            f"{fig.min:g}", f"{fig.median:g}", f"{fig.p99:g}", fig.extra.get("max", ""),
+                            fig.extra.get("path", "")])
+
+
+METHOD = """\
+## How the figures were taken
+
+- **What is timed.** The benchmark guest (`bench/guests/bench.c`) runs as a PV kernel and reads
+  the TSC with `rdtsc` (allowed in the guest's ring 3) right before and right after each call;
+  one call is one sample. Untimed warm-up calls come first, then `reps` timed ones; each line
+  gives the lowest, the median and the 99th-percentile sample. For batches (`per=entry`) the
+  call's cycles are divided by its batch size. Every figure includes the timer's own cost
+  (`rdtsc_overhead`) and the indirect call around the operation.
+- **icount** runs boot QEMU (TCG) with `-icount shift=0`: the TSC advances one tick per guest
+  instruction, so an icount figure is the **number of instructions** (hypervisor plus guest)
+  the operation executed. It does not depend on host load and is the same run to run, which
+  is why min = median = p99 there. It does not weigh instructions: a TLB flush or a port
+  write counts as one, whatever it costs the emulator.
+- **wall** runs boot the same scenario without `-icount`: the guest's TSC is the host's, so a
+  wall figure is host TSC cycles of TCG emulation. They swing with host load; each wall
+  configuration is booted several times, the tables give the median of the runs' medians and
+  the range of the medians (the spread).
+- **Xen 4.17** runs boot the same benchmark guest as dom0 on `/boot/xen-4.17-amd64.gz` under
+  the same QEMU options (`tools/run_qemu.py`'s `boot(..., hypervisor="xen")`). Cross-domain
+  figures exist only for our hypervisor: Xen boots no domUs without a toolstack.
+- **What compares.** Absolute numbers are emulator numbers, not hardware ones. Only ratios
+  taken in one run compare: batch 512 against batch 1, a trap against a hypercall, one
+  operation against another. Across runs, only icount figures may be set side by side
+  (they count instructions, which host load does not change): the ours / Xen column divides
+  the icount medians. Wall figures from different runs (ours against Xen, or one repeat
+  against another) differ by host load, and by how well TCG runs each hypervisor's code,
+  as much as by anything measured.
+- **Privileged instructions.** Our hypervisor emulates no privileged instruction: `cli` or a
+  write to `%cr3` in the guest kernel (ring 3) raises #GP, which is bounced to the guest's
+  handler — the first half of a trap-and-emulate path, timed here up to the guest's iret.
+  Xen 4.17 emulates `mov to %cr3` (as a new base pointer) and refuses `cli` the same way.
+  The `path` says which happened; no ratio is given when the paths differ.
+"""
+
+
+def write_report(runs, out_dir, title="Benchmark report"):
+    """Writes report.md, report.html, results.csv and the SVG charts into out_dir;
+    returns the path of report.md."""
+    os.makedirs(out_dir, exist_ok=True)
+    table, order = collect(runs)
+    write_csv(runs, os.path.join(out_dir, "results.csv"))
+    charts = write_charts(table, out_dir)
+
+    def by_desc(keys):
+        return sorted(keys, key=lambda k: (list(DESCRIPTIONS).index(k[0]) if k[0] in DESCRIPTIONS else 999, k[1]))
+
+    singles = by_desc([k for k in order if k[0] not in BATCH_OPS and not k[0].startswith(XDOM_PREFIX)])
+    batches = by_desc([k for k in order if k[0] in BATCH_OPS])
+    xdom = by_desc([k for k in order if k[0].startswith(XDOM_PREFIX)])
+
+    md = [f"# {title}", ""]
+    md.append("TSC cycles per operation (or per entry for batches), as `min / **median** / p99`. "
+              "icount figures are instruction counts; wall figures are host TSC cycles under TCG. "
+              "See *How the figures were taken* at the end before comparing anything.")
+    md.append("")
+    # Headline.
+    head = []
+    for label, key in [("hypercall round trip (xen_version)", ("xen_version", 1)),
+                       ("mmu_update per update, batch 1", ("mmu_update", 1)),
+                       ("mmu_update per update, batch 512", ("mmu_update", 512)),
+                       ("trap bounce (int3 to the guest and back)", ("trap_int3", 1)),
+                       ("event send to self until the upcall ran", ("evtchn_send_self_upcall", 1)),
+                       ("interdomain round trip (poll)", ("xdom_evtchn_pingpong_poll", 1))]:
+        if key in table:
+            cs = cells(table, key)
+            oi, ow, xi = cs[("ours", "icount")], cs[("ours", "wall")], cs[("xen", "icount")]
+            head.append([label, fmt_num(oi.median) if oi else "–", fmt_num(xi.median) if xi else "–",
+                         fmt_ratio(oi, xi),
+                         wall_median(ow), wall_median(cs[("xen", "wall")])])
+    if head:
+        md += ["## Headline", "", md_table(["figure", "ours icount", "Xen icount", "ours / Xen", "ours wall",
+                                            "Xen wall"], head), ""]
+    if singles:
+        md += ["## Single operations", ""]
+        h, r = op_rows(table, singles, False)
+        md += [md_table(h, r), ""]
+    for op in BATCH_OPS:
+        keys = [k for k in batches if k[0] == op]
+        if keys:
+            md += [f"## `{op}` by batch size (per {'entry' if op == 'multicall_xen_version' else 'update'})", "",
+                   DESCRIPTIONS.get(op, ""), ""]
+            h, r = op_rows(table, keys, True)
+            md += [md_table(h, r), ""]
+    pairs = [(a, b) for a, b in PRIV_PAIRS if (a, 1) in table and (b, 1) in table]
+    if pairs:
+        md += ["## Privileged instruction against its hypercall", "",
+               "Each pair comes from one run, so its ratio compares (icount, then wall). A bounce to the "
+               "guest does none of the work: a trap-and-emulate path would add the decoding and emulation "
+               "to it, and then the hypercall's own work. In wall-clock runs a TLB flush (the base pointer "
+               "reload) is dear to TCG, which icount does not show.", ""]
+        rows = []
+        for a, b in pairs:
+            ca, cb = cells(table, (a, 1)), cells(table, (b, 1))
+            for hv in ("ours", "xen"):
+                for clk in ("icount", "wall"):
+                    x, y = ca[(hv, clk)], cb[(hv, clk)]
+                    if x and y:
+                        rows.append([f"`{a}` vs `{b}`", f"{HV_NAME[hv]} {clk}", PATH_NAMES.get(x.path, x.path),
+                                     fmt_num(x.median), fmt_num(y.median),
+                                     f"{x.median / y.median:.1f}×" if y.median else "–"])
+        md += [md_table(["pair", "run", "instruction's path", "instruction (median)", "alternative (median)",
+                         "instruction / alternative"], rows), ""]
+    if xdom:
+        md += ["## Cross-domain (our hypervisor only)", "",
+               "Two domUs (`bench-xdom.scn`, a supervisor dom0 waits for them); ping times each round trip.", ""]
+        h, r = op_rows(table, xdom, False, with_xen=False)
+        md += [md_table(h, r), ""]
+    if charts:
+        md += ["## Charts", ""]
+        for name, caption in charts:
+            md += [f"![{caption}]({name})", "", f"*{caption}*", ""]
+    md += ["## What each operation is", ""]
+    md += [f"- `{op}`: {d}" for op, d in DESCRIPTIONS.items() if any(k[0] == op for k in order)]
+    md.append("")
+    md.append(METHOD)
+    md += ["## Runs", ""]
+    rows = []
+    for run in runs:
+        info = next((i for i in run.get("infos", []) if i.get("domain", "") in ("", "ping")), {})
+        ver = f"{info.get('version', '?')}{info.get('extraversion', '')}" if info else "?"
+        probs = "; ".join(run.get("problems", [])) or "none"
+        rows.append([run.get("id", ""), HV_NAME.get(run["hypervisor"], run["hypervisor"]), run["clock"],
+                     str(run.get("repeat", 1)), ver, info.get("reps", "?"), run.get("outcome", "?"),
+                     f"{run.get('seconds', 0):.1f} s", str(len(run.get("figures", []))),
+                     f"`{os.path.relpath(run['log'], ROOT) if os.path.isabs(run['log']) else run['log']}`", probs])
+    md += [md_table(["run", "hypervisor", "clock", "repeat", "version", "reps", "outcome", "boot time", "figures",
+                     "serial log", "problems"], rows), ""]
+    md.append("Raw figures of every run: `results.csv` (one row per BENCH line).")
+    text = "\n".join(md) + "\n"
+    path = os.path.join(out_dir, "report.md")
+    with open(path, "w") as f:
+        f.write(text)
+    with open(os.path.join(out_dir, "report.html"), "w") as f:
+        f.write(md_to_html(text, title))
+    return path
+
+
+def md_to_html(text, title):
+    """The small Markdown subset report.md uses: headings, tables, lists, images, paragraphs."""
+    def inline(s):
+        s = html.escape(s, quote=False)
+        s = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", s)
+        s = re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
+        s = re.sub(r"(?<![\w*])\*([^*]+)\*(?![\w*])", r"<i>\1</i>", s)
+        return s
+
+    out = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+           "<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em}"
+           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+           "font-size:13px}th{background:#f0f0f0}code{background:#f6f6f6}</style></head><body>"]
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            out.append(f"<h{level}>{inline(line[level:].strip())}</h{level}>")
+        elif line.startswith("|"):
+            rows = []
+            while i < len(lines) and lines[i].startswith("|"):
+                rows.append([c.strip() for c in lines[i].strip().strip("|").split("|")])
+                i += 1
+            out.append("<table><tr>" + "".join(f"<th>{inline(c)}</th>" for c in rows[0]) + "</tr>")
+            for r in rows[2:]:
+                out.append("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r) + "</tr>")
+            out.append("</table>")
+            continue
+        elif line.startswith("!["):
+            m = re.match(r"!\[(.*)\]\((.*)\)", line)
+            if m:
+                out.append(f"<p><img src='{html.escape(m.group(2))}' alt='{html.escape(m.group(1))}'></p>")
+        elif line.startswith("- "):
+            out.append("<ul>")
+            while i < len(lines) and (lines[i].startswith("- ") or lines[i].startswith("  ")):
+                item = lines[i][2:]
+                i += 1
+                while i < len(lines) and lines[i].startswith("  ") and not lines[i].startswith("- "):
+                    item += " " + lines[i].strip()
+                    i += 1
+                out.append(f"<li>{inline(item)}</li>")
+            out.append("</ul>")
+            continue
+        elif line.strip():
+            para = line
+            while i + 1 < len(lines) and lines[i + 1].strip() and not lines[i + 1][0] in "#|!-":
+                i += 1
+                para += " " + lines[i]
+            out.append(f"<p>{inline(para)}</p>")
+        i += 1
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--runs", help="runs.json (default <build>/bench/runs.json)")
+    ap.add_argument("--out", help="output folder (default <build>/bench)")
+    args = ap.parse_args()
+    build = args.build if os.path.isabs(args.build) else os.path.join(ROOT, args.build)
+    runs_path = args.runs or os.path.join(build, "bench", "runs.json")
+    if not os.path.exists(runs_path):
+        sys.exit(f"{runs_path} is missing: run `make bench` first")
+    path = write_report(load_runs(runs_path), args.out or os.path.join(build, "bench"))
+    print(f"  REPORT  {os.path.relpath(path)}")
+
+
+if __name__ == "__main__":
+    main()

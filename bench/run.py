@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""`make bench`: boots the benchmark scenarios (bench/scenarios/*.scn) and writes the report.
+
+For each scenario:
+  - once as written, on our hypervisor (the scenarios say `qemu: -icount shift=0`:
+    deterministic, the TSC counts instructions);
+  - --repeats times without -icount (wall-clock cycles; the spread shows host load);
+  - when /boot/xen-4.17-amd64.gz exists and the scenario says `differential: yes`,
+    the same again with its first kernel module as dom0 on Xen 4.17.
+The icount boots run --jobs at a time (host load cannot change them); the wall-clock
+boots run one at a time unless --wall-jobs says otherwise.
+
+Writes <build>/bench/runs.json, the logs in <build>/bench/logs/, and the report
+(bench/report.py): report.md, report.html, results.csv, *.svg.
+"""
+import argparse
+import dataclasses
+import glob
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, HERE)
+
+import ktap  # noqa: E402
+import run_qemu  # noqa: E402
+import scenario as scn  # noqa: E402
+import report  # noqa: E402
+
+
+def without_icount(args):
+    """QEMU arguments with -icount (and its value) removed."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a in ("-icount", "--icount"):
+            skip = True
+            continue
+        if a.startswith("-icount=") or a.startswith("--icount="):
+            continue
+        out.append(a)
+    return out
+
+
+def set_option(cmdline, key, value):
+    """cmdline with word key=... replaced by key=value (added if missing)."""
+    words = [w for w in cmdline.split() if not w.startswith(key + "=")]
+    return " ".join(words + [f"{key}={value}"])
+
+
+def prepare(sc, build, reps=None):
+    """The scenario with module paths under build (scenarios say build/) and reps= overridden."""
+    mods = []
+    for m in sc.modules:
+        path = m.path
+        if build != "build" and path.startswith("build/"):
+            path = os.path.join(build, path[len("build/"):])
+        cmdline = m.cmdline
+        if reps is not None and "bench.elf" in os.path.basename(path):
+            cmdline = set_option(cmdline, "reps", reps)
+        mods.append(scn.Module(path, cmdline))
+    return dataclasses.replace(sc, modules=mods)
+
+
+def domain_ktap(log):
+    """{domain: ktap.Run} for dom0 (raw lines, key "") and each "(name) " domU of our log."""
+    per = {}
+    for raw in log.splitlines():
+        dom, line = report.strip_prefixes(raw)
+        per.setdefault(dom, []).append(line)
+    return {dom: ktap.parse("\n".join(lines)) for dom, lines in per.items()}
+
+
+def check(job, res, sc):
+    """Problems with one boot: its ending, its KTAP runs, its BENCH lines."""
+    problems = []
+    want = sc.expect_exit or "poweroff"
+    if res.outcome != want:
+        problems.append(f"ended with {res.outcome}, expected {want}")
+    for dom, run in domain_ktap(res.log).items():
+        if not run.found:
+            continue
+        who = dom or "dom0"
+        problems += [f"{who}: {p}" for p in run.problems]
+        problems += [f"{who}: not ok {c.number} {c.name}" + (f" # {c.directive}" if c.directive else "")
+                     for c in run.cases if not c.ok]
+    figures, _, bad = report.parse_log(res.log)
+    problems += bad
+    if not figures:
+        problems.append("no BENCH lines")
+    return problems
+
+
+def boot(job, build, logs):
+    sc, hv = job["sc"], job["hypervisor"]
+    log_path = os.path.join(logs, job["id"] + (".xen" if hv == "xen" else "") + ".log")
+    start = time.monotonic()
+    try:
+        res = run_qemu.boot(sc, build, log_path=log_path, hypervisor=hv)
+        problems = check(job, res, sc)
+        outcome, seconds = res.outcome, res.seconds
+    except Exception as e:          # one failed boot must not lose the others
+        problems, outcome, seconds = [f"boot failed: {e}"], "error", time.monotonic() - start
+    entry = {k: job[k] for k in ("id", "scenario", "hypervisor", "clock", "repeat")}
+    entry.update(log=log_path, outcome=outcome, seconds=seconds, problems=problems)
+    status = "ok" if not problems else "PROBLEMS: " + "; ".join(problems)
+    print(f"  BOOT    {job['id']:<28} {hv:<4} {job['clock']:<6} {seconds:6.1f} s  {status}", flush=True)
+    return entry
+
+
+def make_jobs(scenarios, repeats, xen, icount=True, wall=True):
+    """icount boots first; then the wall-clock ones, repeat by repeat (every
+    configuration once, then again), so a drift in host load reaches them all."""
+    configs = [(sc, hv) for sc in scenarios for hv in ["ours"] + (["xen"] if xen and sc.differential else [])]
+    jobs = []
+    if icount:
+        for sc, hv in configs:
+            jobs.append(dict(id=f"{sc.name}-icount", scenario=sc.name, hypervisor=hv, clock="icount", repeat=1,
+                             sc=dataclasses.replace(sc, name=f"{sc.name}-icount" + ("-xen" if hv == "xen" else ""))))
+    if wall:
+        for r in range(1, repeats + 1):
+            for sc, hv in configs:
+                name = f"{sc.name}-wall{r}"
+                jobs.append(dict(id=name, scenario=sc.name, hypervisor=hv, clock="wall", repeat=r,
+                                 sc=dataclasses.replace(sc, name=name + ("-xen" if hv == "xen" else ""),
+                                                        qemu=without_icount(sc.qemu))))
+    return jobs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--scenarios", nargs="*", help="scenario files (default bench/scenarios/*.scn)")
+    ap.add_argument("--repeats", type=int, default=3, help="wall-clock boots of each scenario (default 3)")
+    ap.add_argument("--jobs", type=int, default=2, help="icount boots at a time (default 2)")
+    ap.add_argument("--wall-jobs", type=int, default=1, help="wall-clock boots at a time (default 1)")
+    ap.add_argument("--reps", help="override the benchmark guests' reps= (a number or 'small')")
+    ap.add_argument("--no-xen", action="store_true", help="skip the Xen 4.17 runs")
+    ap.add_argument("--no-wall", action="store_true", help="icount runs only")
+    ap.add_argument("--no-icount", action="store_true", help="wall-clock runs only")
+    ap.add_argument("--out", help="output folder (default <build>/bench)")
+    args = ap.parse_args()
+
+    build_abs = args.build if os.path.isabs(args.build) else os.path.join(ROOT, args.build)
+    out = args.out or os.path.join(build_abs, "bench")
+    logs = os.path.join(out, "logs")
+    os.makedirs(logs, exist_ok=True)
+    paths = args.scenarios or sorted(glob.glob(os.path.join(HERE, "scenarios", "*.scn")))
+    scenarios = [prepare(scn.load(p), args.build, args.reps) for p in paths]
+    xen = not args.no_xen and os.path.exists(run_qemu.mkiso.XEN_IMAGE)
+    if not args.no_xen and not xen:
+        print(f"  NOTE    {run_qemu.mkiso.XEN_IMAGE} is missing: no Xen runs", flush=True)
+    jobs = make_jobs(scenarios, args.repeats, xen, not args.no_icount, not args.no_wall)
+    start = time.monotonic()
+    by_id = {}
+    icount_jobs = [j for j in jobs if j["clock"] == "icount"]
+    wall_jobs = [j for j in jobs if j["clock"] == "wall"]
+    for group, width in ((icount_jobs, args.jobs), (wall_jobs, args.wall_jobs)):
+        with ThreadPoolExecutor(max(1, width)) as pool:
+            for job, entry in zip(group, pool.map(lambda j: boot(j, args.build, logs), group)):
+                by_id[id(job)] = entry
+    runs = [by_id[id(j)] for j in jobs]
+    with open(os.path.join(out, "runs.json"), "w") as f:
+        json.dump(runs, f, indent=1)
+    path = report.write_report(runs, out)
+    total = time.monotonic() - start
+    failed = [r for r in runs if r["problems"]]
+    print(f"  REPORT  {os.path.relpath(path)} ({len(runs)} boots in {total:.0f} s"
+          + (f", {len(failed)} with problems" if failed else "") + ")")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""The benchmark (bench/): the guest boots on our hypervisor with few repetitions and
+prints a well-formed BENCH line for every figure, and the report generator turns that
+output into CSV, Markdown, HTML and SVG. Never asserts on speed. Also unit tests of
+the BENCH-line parser and the SVG writer."""
+import csv
+import importlib.util
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import BUILD, ROOT, run_qemu, scn
+
+
+
+def _load(name, path):
+    """bench/<path> as module <name> (its folder first on sys.path, for its own imports)."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "bench", path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+report = _load("bench_report", "report.py")
+bench_run = _load("bench_run", "run.py")
+
+BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+MULTI = [1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48, 64]
+SINGLE_OPS = ["rdtsc_overhead", "xen_version", "console_io_write_16", "memory_op_current_reservation",
+              "sched_yield_alone", "update_va_mapping", "mmuext_pin_l1", "mmuext_unpin_l1", "mmuext_new_baseptr",
+              "mmuext_tlb_flush_local", "mmuext_invlpg_local", "trap_int3", "trap_ud2",
+              "trap_privileged_cr3_write", "hcall_new_baseptr", "trap_privileged_cli", "upcall_mask_write",
+              "evtchn_send_masked", "evtchn_send_self_upcall"]
+EXPECTED_SINGLE = ({(op, 1) for op in SINGLE_OPS} |
+                   {(op, n) for op in ("mmu_update", "mmu_update_unmap", "multicall_update_va_mapping")
+                    for n in BATCHES} |
+                   {("multicall_xen_version", n) for n in MULTI})
+EXPECTED_XDOM = {(op, 1) for op in ("xdom_evtchn_pingpong_poll", "xdom_evtchn_pingpong_yield",
+                                    "xdom_evtchn_pingpong_block_upcall")}
+WITH_PATH = {"trap_privileged_cr3_write", "trap_privileged_cli", "upcall_mask_write"}
+
+
+# ---- unit tests: parser and SVG writer ----------------------------------------------
+
+def test_parse_bench_line():
+    f = report.parse_line("BENCH op=mmu_update batch=512 unit=cycles reps=250 min=273.4 median=273.4 "
+                          "p99=274.1 per=entry")
+    assert (f.op, f.batch, f.unit, f.reps, f.per, f.domain) == ("mmu_update", 512, "cycles", 250, "entry", "")
+    assert (f.min, f.median, f.p99) == (273.4, 273.4, 274.1)
+    # Our hypervisor's prefixes on a domU's line; extra fields are kept.
+    f = report.parse_line("(HV) [    0.109246] (ping) BENCH op=x batch=1 unit=cycles reps=9 min=1 median=2 "
+                          "p99=3 per=op path=no-trap")
+    assert (f.domain, f.op, f.extra) == ("ping", "x", {"path": "no-trap"})
+    assert report.parse_line("ok 1 setup") is None
+    assert report.parse_line("BENCHINFO version=4.17") is None
+    for bad in ["BENCH op=x batch=1 unit=cycles reps=9 min=1 median=2 per=op",           # no p99
+                "BENCH op=x batch=1 unit=cycles reps=9 min=3 median=2 p99=4 per=op",     # min > median
+                "BENCH op=x batch=1 unit=cycles reps=9 min=1 median=5 p99=4 per=op",     # median > p99
+                "BENCH op=x batch=one unit=cycles reps=9 min=1 median=2 p99=3 per=op",
+                "BENCH op=x batch=1 unit=cycles reps=9 min=1 median=2 p99=3 per=call",
+                "BENCH op=x batch=1 unit=cycles reps=9 min=1 median=2 p99=3 per=op junk"]:
+        with pytest.raises(report.BenchLineError):
+            report.parse_line(bad)
+
+
+def test_parse_log_collects_figures_infos_and_problems():
+    log = "\n".join([
+        "(HV) [    0.1] boot: starting domains",
+        "BENCHINFO version=4.17 extraversion=-pvhv reps=8",
+        "BENCH op=a batch=1 unit=cycles reps=8 min=1 median=2 p99=3 per=op\r",
+        "BENCH op=b batch=2 unit=cycles reps=8 min=1.5 median=2.5 p99=3 per=entry",
+        "BENCH op=c batch=1 unit=cycles reps=8 min=9 median=2 p99=3 per=op",
+    ])
+    figures, infos, problems = report.parse_log(log)
+    assert [f.op for f in figures] == ["a", "b"]
+    assert infos[0]["extraversion"] == "-pvhv" and infos[0]["domain"] == ""
+    assert len(problems) == 1 and "op=c" in problems[0]
+
+
+def _svg(text):
+    root = ET.fromstring(text)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    return root
+
+
+def _count(root, tag):
+    return len(root.findall(f".//{{http://www.w3.org/2000/svg}}{tag}"))
+
+
+def test_svg_line_chart():
+    root = _svg(report.line_chart([("a <&>", [(1, 10), (2, 8), (512, 4)], False),
+                                   ("b", [(1, 12), (512, 6)], True)], "t & t", "x", "y"))
+    assert _count(root, "polyline") == 2 and _count(root, "circle") == 5
+    # Degenerate input still gives a valid document.
+    _svg(report.line_chart([("one", [(4, 0)], False)], "t", "x", "y"))
+    _svg(report.line_chart([], "empty", "x", "y"))
+
+
+def test_svg_bar_chart():
+    root = _svg(report.bar_chart(["op1", "op2"], [("ours", [10, 2000]), ("xen", [None, 0])], "t", "x"))
+    assert _count(root, "rect") == 1 + 2 + 2       # background, legend keys, the two positive values
+    _svg(report.bar_chart(["op"], [("ours", [5])], "t", "x", log_scale=False))
+
+
+# ---- a short boot of the benchmark guest, then the report ----------------------------
+
+def _build_guests():
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    res = subprocess.run(["make", "-C", ROOT, f"BUILD={BUILD}", "bench-guests"],
+                         capture_output=True, text=True, env=env)
+    assert res.returncode == 0, f"building the benchmark guests failed:\n{res.stdout}\n{res.stderr}"
+
+
+@pytest.fixture(scope="module")
+def bench_runs():
+    """Boots bench-single and bench-xdom once each (reps=small, in parallel); returns
+    [(scenario, BootResult, problems)]."""
+    _build_guests()
+    scs = []
+    for name in ("bench-single", "bench-xdom"):
+        sc = scn.load(os.path.join(ROOT, "bench", "scenarios", name + ".scn"))
+        sc = bench_run.prepare(sc, BUILD, reps="small")
+        scs.append(bench_run.dataclasses.replace(sc, name=name.replace("bench-", "bench-test-"), timeout=60))
+    logs = os.path.join(ROOT, BUILD, "logs")
+
+    def boot(sc):
+        res = run_qemu.boot(sc, BUILD, log_path=os.path.join(logs, sc.name + ".log"))
+        return sc, res, bench_run.check(None, res, sc)
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(boot, scs))
+
+
+def test_bench_boot_prints_every_figure(bench_runs):
+    for (sc, res, problems), expected in zip(bench_runs, (EXPECTED_SINGLE, EXPECTED_XDOM)):
+        where = f"{sc.name} (log {res.log_path})"
+        assert not problems, f"{where}: {'; '.join(problems)}"
+        figures, _, bad = report.parse_log(res.log)
+        assert not bad, f"{where}: malformed BENCH lines: {bad}"
+        seen = [(f.op, f.batch) for f in figures]
+        assert len(seen) == len(set(seen)), f"{where}: a figure printed twice"
+        missing, unexpected = expected - set(seen), set(seen) - expected
+        assert not missing, f"{where}: no BENCH line for {sorted(missing)}"
+        assert not unexpected, f"{where}: unexpected figures {sorted(unexpected)}"
+        for f in figures:
+            assert f.unit == "cycles" and f.reps > 0, f"{where}: {f}"
+            assert 0 < f.min <= f.median <= f.p99, f"{where}: {f}"
+            assert f.per == ("entry" if f.batch > 1 or f.op in ("mmu_update", "mmu_update_unmap",
+                                                                "multicall_update_va_mapping",
+                                                                "multicall_xen_version") else "op"), f
+            assert ("path" in f.extra) == (f.op in WITH_PATH), f"{where}: {f}"
+            assert float(f.extra["max"]) >= f.p99, f"{where}: max below p99: {f}"
+        if expected is EXPECTED_XDOM:
+            assert {f.domain for f in figures} == {"ping"}, f"{where}: only ping times round trips"
+
+
+def test_report_from_bench_output(bench_runs, tmp_path):
+    runs = [dict(id=sc.name, scenario=sc.name, hypervisor="ours", clock="icount", repeat=1, log=res.log_path,
+                 outcome=res.outcome, seconds=res.seconds, problems=[]) for sc, res, _ in bench_runs]
+    # A second "wall" repeat of the same log exercises the combining of runs.
+    runs.append(dict(runs[0], id="again", clock="wall"))
+    md = report.write_report(runs, str(tmp_path))
+    for name in ("report.md", "report.html", "results.csv", "batch-cost.svg", "multicall-per-entry.svg",
+                 "ours-vs-xen.svg"):
+        path = tmp_path / name
+        assert path.exists() and path.stat().st_size > 0, f"{name} was not written"
+    for svg in tmp_path.glob("*.svg"):
+        _svg(svg.read_text())
+    with open(tmp_path / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    n = sum(len(report.parse_log(open(r["log"]).read())[0]) for r in runs)
+    assert len(rows) == n and set(rows[0]) == set(report.CSV_FIELDS)
+    text = open(md).read()
+    assert "only ratios" in text.lower() or "Only ratios" in text
+    assert "`xen_version`" in text and "mmu_update" in text and "xdom_evtchn_pingpong_poll" in text
