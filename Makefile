@@ -115,3 +115,4 @@ clean:
 
 -include $(HV_OBJS:.o=.d)
 include bench/bench.mk
+include pvguest/pvguest.mk

@@ -1,0 +1,127 @@
+/*
+ * PV interrupts: event channels. VIRQ_TIMER, IPIs and physical IRQs are
+ * bound to ports; the upcall (2-level ABI) scans the pending bits and calls
+ * each port's handler with events masked.
+ */
+#include <sched.h>
+#include <public/callback.h>
+#include <public/event_channel.h>
+#include "xen.h"
+
+#define MAX_PORTS 1024
+
+static struct {
+    irq_handler_t fn;
+    void *arg;
+} ports[MAX_PORTS];
+
+extern char xen_event_entry[], xen_failsafe_entry[];
+
+static int64_t evtchn_op(unsigned int cmd, void *arg) { return hypercall2(__HYPERVISOR_event_channel_op, cmd, arg); }
+
+void xen_evtchn_do_upcall(void)
+{
+    struct vcpu_info *v = xen_vcpu;
+    struct shared_info *s = xen_shared_info;
+    do {
+        v->evtchn_upcall_pending = 0;
+        uint64_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+        while (sel) {
+            unsigned int w = (unsigned int)__builtin_ctzll(sel);
+            sel &= sel - 1;
+            uint64_t bits = s->evtchn_pending[w] & ~s->evtchn_mask[w];
+            while (bits) {
+                unsigned int b = (unsigned int)__builtin_ctzll(bits);
+                bits &= bits - 1;
+                unsigned int port = w * 64 + b;
+                __atomic_and_fetch(&s->evtchn_pending[w], ~(1ull << b), __ATOMIC_SEQ_CST);
+                counter_event(port);
+                if (port < MAX_PORTS && ports[port].fn)
+                    ports[port].fn(ports[port].arg);
+            }
+        }
+    } while (READ_ONCE(v->evtchn_upcall_pending));
+}
+
+static int bind_port(unsigned int port, irq_handler_t fn, void *arg)
+{
+    if (port >= MAX_PORTS) {
+        struct evtchn_close c = { .port = port };
+        evtchn_op(EVTCHNOP_close, &c);
+        return -ENOSPC;
+    }
+    unsigned long f = irq_save();
+    ports[port].fn = fn;
+    ports[port].arg = arg;
+    __atomic_and_fetch(&xen_shared_info->evtchn_mask[port / 64], ~(1ull << (port % 64)), __ATOMIC_SEQ_CST);
+    irq_restore(f);
+    return (int)port;
+}
+
+static void xen_irq_init(void)
+{
+    int64_t rc = hypercall3(__HYPERVISOR_set_callbacks, xen_event_entry, xen_failsafe_entry, 0);
+    if (rc)
+        xen_hypercall_failed(__HYPERVISOR_set_callbacks, rc, "%p, %p, 0", (void *)xen_event_entry,
+                             (void *)xen_failsafe_entry);
+}
+
+/* Console input reaches only the initial domain (VIRQ_CONSOLE is a global VIRQ, bound on vCPU 0). */
+static int xen_bind_virq(unsigned int virq, irq_handler_t fn, void *arg)
+{
+    uint32_t xen_virq;
+    if (virq == PV_VIRQ_TIMER)
+        xen_virq = VIRQ_TIMER;
+    else if (virq == PV_VIRQ_CONSOLE && (xen_start_info->flags & SIF_INITDOMAIN))
+        xen_virq = VIRQ_CONSOLE;
+    else
+        return -ENOENT;
+    struct evtchn_bind_virq b = { .virq = xen_virq, .vcpu = 0 };
+    int64_t rc = evtchn_op(EVTCHNOP_bind_virq, &b);
+    if (rc) {
+        printk("pvguest: event_channel_op(EVTCHNOP_bind_virq, {virq %u, vcpu 0}) failed: %lld (%s)\n",
+               xen_virq, (long long)rc, xen_errno_name(rc));
+        return (int)rc;
+    }
+    return bind_port(b.port, fn, arg);
+}
+
+static int xen_bind_irq(unsigned int irq, irq_handler_t fn, void *arg)
+{
+    struct evtchn_bind_pirq b = { .pirq = irq, .flags = 0 };
+    int64_t rc = evtchn_op(EVTCHNOP_bind_pirq, &b);
+    if (rc) {
+        printk("pvguest: event_channel_op(EVTCHNOP_bind_pirq, {pirq %u, flags 0}) failed: %lld (%s)\n", irq,
+               (long long)rc, xen_errno_name(rc));
+        return (int)rc;
+    }
+    return bind_port(b.port, fn, arg);
+}
+
+static int xen_bind_ipi(irq_handler_t fn, void *arg)
+{
+    struct evtchn_bind_ipi b = { .vcpu = 0 };
+    int64_t rc = evtchn_op(EVTCHNOP_bind_ipi, &b);
+    if (rc) {
+        printk("pvguest: event_channel_op(EVTCHNOP_bind_ipi, {vcpu 0}) failed: %lld (%s)\n", (long long)rc,
+               xen_errno_name(rc));
+        return (int)rc;
+    }
+    return bind_port(b.port, fn, arg);
+}
+
+static void xen_notify(int port)
+{
+    struct evtchn_send s = { .port = (uint32_t)port };
+    int64_t rc = evtchn_op(EVTCHNOP_send, &s);
+    if (rc)
+        xen_hypercall_failed(__HYPERVISOR_event_channel_op, rc, "EVTCHNOP_send, {port %d}", port);
+}
+
+const struct pv_irq_ops xen_irq_ops = {
+    .init = xen_irq_init,
+    .bind_virq = xen_bind_virq,
+    .bind_irq = xen_bind_irq,
+    .bind_ipi = xen_bind_ipi,
+    .notify = xen_notify,
+};

@@ -1,0 +1,34 @@
+/*
+ * Counters: hypervisor entries by number (PV: every hypercall the kernel
+ * makes, iret included; native: every privileged MMU instruction, i.e. the
+ * TLB flushes and CR3 loads a hypervisor would have to trap), updates per
+ * batch, traps and events. Printed on request and at shutdown.
+ */
+#ifndef PVGUEST_COUNTERS_H
+#define PVGUEST_COUNTERS_H
+
+#include <kernel.h>
+
+#define COUNTER_ENTRIES     64      /* entry numbers 0..63 */
+#define COUNTER_TRAPS       32
+#define COUNTER_EVENTS      16      /* events by channel; higher channels share the last slot */
+#define COUNTER_BATCH_BINS  12      /* 1, 2-3, 4-7, ..., 1024+ updates per flush */
+
+extern uint64_t counter_entries[COUNTER_ENTRIES];   /* the iret path increments slot 23 itself */
+
+static inline void counter_entry(unsigned int nr)
+{
+    __atomic_fetch_add(&counter_entries[nr < COUNTER_ENTRIES ? nr : COUNTER_ENTRIES - 1], 1, __ATOMIC_RELAXED);
+}
+/* Total hypervisor entries so far. */
+uint64_t counter_total_entries(void);
+/* One batch of n queued operations reached the MMU (n = 1 when not batching). */
+void counter_batch(unsigned int n);
+void counter_trap(unsigned int vector);
+void counter_event(unsigned int channel);
+uint64_t counter_batches(void);
+uint64_t counter_batch_bin(unsigned int bin);
+/* Prints every nonzero counter as "# counters: ..." lines. */
+void counters_print(const char *why);
+
+#endif /* PVGUEST_COUNTERS_H */

@@ -1,0 +1,64 @@
+/* The arch-neutral start of day: memory, scheduler, timers, self-tests, shutdown. */
+#include <boot.h>
+#include <cmdline.h>
+#include <counters.h>
+#include <ktap.h>
+#include <mm.h>
+#include <pagetable.h>
+#include <sched.h>
+
+static bool run_selftests = true;
+static bool set_selftest(const char *v)
+{
+    if (v && !strcmp(v, "no"))
+        run_selftests = false;
+    else if (v && strcmp(v, "yes"))
+        return false;
+    return true;
+}
+KERNEL_OPTION("selftest", set_selftest);
+
+/* crashtest=pagetable: map the root page table writable, which a PV hypervisor refuses. */
+static bool crash_pagetable;
+static bool set_crashtest(const char *v)
+{
+    if (!v || strcmp(v, "pagetable"))
+        return false;
+    crash_pagetable = true;
+    return true;
+}
+KERNEL_OPTION("crashtest", set_crashtest);
+
+__noreturn void kernel_main(struct boot_params *bp)
+{
+    printk("pvguest: %s kernel starting; command line \"%s\"\n", pv_ops.machine->name, bp->cmdline);
+    cmdline_parse(bp->cmdline);
+
+    uint64_t limit = MIN(bp->max_pfn, cmdline_mem_limit >> PAGE_SHIFT);
+    page_alloc_init(limit);
+    for (unsigned int i = 0; i < bp->nr_free; i++)
+        page_alloc_add_range(bp->free[i].start_pfn, MIN(bp->free[i].end_pfn, limit));
+    pv_ops.machine->mm_init();
+    current_root_pfn = kernel_root_pfn;
+    slab_init();
+    vm_init();
+    printk("pvguest: memory: %llu pages, %llu free; lazy-MMU batches of up to %u updates%s\n",
+           (unsigned long long)limit, (unsigned long long)page_free_count(), mmu_batch_size,
+           lazy_mmu_batching() ? "" : " (batching off)");
+
+    pv_ops.irq->init();
+    sched_init();
+    timer_subsys_init();
+    console_input_init();
+    irq_enable();
+
+    if (crash_pagetable) {
+        printk("pvguest: crashtest: mapping the root page table writable\n");
+        pt_map(kernel_root_pfn, VM_BASE + VM_SIZE - PAGE_SIZE, pv_make_pte(kernel_root_pfn, PROT_WRITE));
+        printk("pvguest: crashtest: the mapping was allowed\n");
+    }
+    if (run_selftests)
+        selftests_run();
+    counters_print("shutdown");
+    pv_ops.machine->shutdown(PV_SHUTDOWN_POWEROFF);
+}

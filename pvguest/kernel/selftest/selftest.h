@@ -1,0 +1,43 @@
+/* Self-test cases, grouped by file; selftest.c runs them in one KTAP run. */
+#ifndef SELFTEST_SELFTEST_H
+#define SELFTEST_SELFTEST_H
+
+#include <ktap.h>
+
+#define TEST(name) const char *name(char *why, size_t len)
+
+/* A small deterministic generator (xorshift64*), so every run does the same work. */
+static inline uint64_t test_rand(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+/* Memory the kernel holds in pages of any kind: what a test must give back. */
+uint64_t test_memory_in_use(void);
+
+TEST(test_page_alloc);
+TEST(test_page_exhaustion);
+TEST(test_slab);
+TEST(test_vm_map_unmap);
+TEST(test_demand_zero);
+TEST(test_vm_oom);
+TEST(test_threads);
+TEST(test_preemption);
+TEST(test_timers);
+TEST(test_sleep);
+TEST(test_semaphore);
+TEST(test_semaphore_timeout);
+TEST(test_waitqueue);
+TEST(test_fs_gs_base);
+TEST(test_irq_notify);
+TEST(test_lazy_before_read);
+TEST(test_aspace);
+TEST(test_batch_random);
+TEST(test_batch_1024);
+
+#endif

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Boots build/pvguest/pvguest-native.elf alone, natively, as the multiboot2 kernel of
+a GRUB ISO in QEMU (the same QEMU command as every scenario, tools/run_qemu.py).
+
+    native.py [--build DIR] [--interactive] [--timeout S] [kernel options...]
+
+Captured (the default), it prints the serial log and exits 0 if the kernel
+powered off. tests/boot/test_pvguest.py imports boot()."""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import mkiso  # noqa: E402
+import run_qemu  # noqa: E402
+import scenario as scn  # noqa: E402
+
+IMAGE = "pvguest-native.elf"
+
+
+def build_iso(build, cmdline, tag="pvguest-native"):
+    build = build if os.path.isabs(build) else os.path.join(ROOT, build)
+    kernel = os.path.join(build, "pvguest", IMAGE)
+    if not os.path.exists(kernel):
+        raise FileNotFoundError(f"{kernel} is missing: run make pvguest first")
+    stage = os.path.join(build, "iso", tag)
+    shutil.rmtree(stage, ignore_errors=True)
+    os.makedirs(os.path.join(stage, "boot", "grub"))
+    shutil.copy(kernel, os.path.join(stage, "boot", IMAGE))
+    with open(os.path.join(stage, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write(mkiso.grub_cfg(tag, IMAGE, cmdline, []))
+    iso = os.path.join(build, f"{tag}.iso")
+    res = subprocess.run(["grub-mkrescue", "-o", iso, stage], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"grub-mkrescue failed:\n{res.stderr}")
+    return iso
+
+
+def scenario(name="pvguest-native", timeout=60.0, serial_input=b"", after=r"^KTAP version 1"):
+    """A Scenario object for run_qemu (no hypervisor, no modules; serial_input is typed once
+    the log matches `after`)."""
+    return scn.Scenario(path="", name=name, timeout=timeout, serial_input=serial_input, serial_input_after=after)
+
+
+def boot(build="build", cmdline="", timeout=60.0, name="pvguest-native", serial_input=b""):
+    """Boots once, captured; returns run_qemu.BootResult (log in build/logs/<name>.log)."""
+    iso = build_iso(build, cmdline, name)
+    log_path = os.path.join(ROOT, build, "logs", f"{name}.log")
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    sc = scenario(name, timeout, serial_input)
+    cmd = run_qemu.qemu_command(iso, sc, "stdio")
+    start = time.monotonic()
+    with open(log_path, "wb") as log:
+        stdin = subprocess.PIPE if serial_input else subprocess.DEVNULL
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            if serial_input:
+                run_qemu._type_when_ready(proc, log_path, sc, start + timeout)
+            status = proc.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            status = None
+    outcome = "timeout" if status is None else run_qemu.exit_codes().get(status, f"qemu-{status}")
+    with open(log_path, "rb") as f:
+        text = f.read().decode("utf-8", "replace").replace("\r\n", "\n")
+    return run_qemu.BootResult(status, outcome, text, log_path, time.monotonic() - start, "native")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--interactive", action="store_true", help="serial console on this terminal")
+    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("options", nargs="*", help="kernel command line")
+    args = ap.parse_args()
+    cmdline = " ".join(args.options)
+    if args.interactive:
+        iso = build_iso(args.build, cmdline)
+        print("Booting pvguest natively in QEMU (TCG). Quit: Ctrl-] then X.", flush=True)
+        res = subprocess.run(run_qemu.qemu_command(iso, scenario(), "mon:stdio") + ["-echr", "0x1d"])
+        name = run_qemu.exit_codes().get(res.returncode)
+        print(f"\nQEMU exited with status {res.returncode}" + (f" ({name})" if name else ""))
+        sys.exit(0 if name in (None, "poweroff") else 1)
+    res = boot(args.build, cmdline, args.timeout)
+    sys.stdout.write(res.log)
+    print(f"\n[pvguest native: {res.outcome} after {res.seconds:.1f}s; log in {res.log_path}]")
+    sys.exit(0 if res.outcome == "poweroff" else 1)
+
+
+if __name__ == "__main__":
+    main()

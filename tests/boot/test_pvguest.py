@@ -1,0 +1,91 @@
+"""pvguest both ways: the native image booted alone on QEMU (a GRUB ISO of its
+own, pvguest/scripts/native.py) and the PV image as dom0 plus two domUs on our
+hypervisor (scenarios/pvguest-dom0.scn, booted with the other scenarios) must
+report the same KTAP cases with the same results, and batching must show in
+the counted hypervisor entries."""
+import functools
+import os
+import re
+import sys
+
+import pytest
+
+from conftest import BUILD, ROOT, boot_all, ktap
+
+sys.path.insert(0, os.path.join(ROOT, "pvguest", "scripts"))
+import native  # noqa: E402
+
+DOM0_SCENARIO = "pvguest-dom0"
+DOMUS = ("guest1", "guest2")
+NATIVE_CMDLINE = "frobnicate=1"
+MAP_LINE = re.compile(r"^# map 1024 pages: (\d+) hypervisor entries batched, (\d+) unbatched; "
+                      r"unmap: (\d+) batched, (\d+) unbatched$", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=None)
+def native_run():
+    """Natively, with an unknown option, and 'c' typed on COM1 during the self-tests."""
+    return native.boot(BUILD, NATIVE_CMDLINE, timeout=60, serial_input=b"c")
+
+
+def dom0_run():
+    runs = boot_all()
+    if DOM0_SCENARIO not in runs:
+        pytest.fail(f"scenario {DOM0_SCENARIO} was not booted", pytrace=False)
+    return runs[DOM0_SCENARIO][1]
+
+
+def domu_text(log, name):
+    """The lines domain `name` printed, without the hypervisor's '(HV) [time] (name) ' prefix."""
+    rx = re.compile(r"^\(HV\) \[\s*\d+\.\d+\] \(" + re.escape(name) + r"\) (.*)$")
+    return "\n".join(m.group(1) for m in map(rx.match, log.splitlines()) if m)
+
+
+def summary(cases):
+    return [(c.name, c.ok) for c in cases]
+
+
+def test_native_boot():
+    res = native_run()
+    run = ktap.parse(res.log)
+    where = f"(serial log kept in {res.log_path})"
+    assert res.outcome == "poweroff", f"native pvguest ended with {res.outcome} {where}"
+    assert run.complete and not run.problems, f"native KTAP: {'; '.join(run.problems) or 'incomplete'} {where}"
+    failed = [f"{c.name} # {c.directive}" for c in run.cases if not c.ok]
+    assert not failed, f"native self-tests failed: {failed} {where}"
+    assert f"pvguest: warning: unknown kernel option '{NATIVE_CMDLINE}' (ignored)" in res.log, \
+        f"no warning about the unknown option {where}"
+    assert "# counters (request, native)" in res.log, f"'c' typed on COM1 printed no counters {where}"
+
+
+@pytest.mark.parametrize("who", ["dom0"] + list(DOMUS))
+def test_pv_matches_native(who):
+    """Every case at the same position with the same name and result, natively and under PV."""
+    nat = ktap.parse(native_run().log)
+    res = dom0_run()
+    text = res.log if who == "dom0" else domu_text(res.log, who)
+    pv = ktap.parse(text)
+    where = f"(serial logs kept in {native_run().log_path} and {res.log_path})"
+    assert pv.complete and not pv.problems, f"{who}: KTAP {'; '.join(pv.problems) or 'incomplete'} {where}"
+    assert nat.complete, f"native KTAP incomplete {where}"
+    diff = [f"case {i + 1}: native {a}, {who} {b}"
+            for i, (a, b) in enumerate(zip(summary(nat.cases), summary(pv.cases))) if a != b]
+    assert len(nat.cases) == len(pv.cases) and not diff, \
+        f"{who} differs from native: {diff or f'{len(pv.cases)} cases vs {len(nat.cases)}'} {where}"
+
+
+@pytest.mark.parametrize("who", ["native", "dom0"] + list(DOMUS))
+def test_batching_counted(who):
+    """Mapping 1024 pages: batched at least 10 times fewer hypervisor entries than unbatched."""
+    if who == "native":
+        text = native_run().log
+    else:
+        log = dom0_run().log
+        text = log if who == "dom0" else domu_text(log, who)
+    m = MAP_LINE.search(text)
+    assert m, f"{who}: no '# map 1024 pages' line"
+    batched, unbatched, unmap_b, unmap_u = map(int, m.groups())
+    assert batched * 10 <= unbatched, f"{who}: map {batched} entries batched vs {unbatched} unbatched"
+    assert unmap_b * 10 <= unmap_u, f"{who}: unmap {unmap_b} entries batched vs {unmap_u} unbatched"
+    if who != "native":
+        assert unbatched >= 1024, f"{who}: only {unbatched} hypercalls for 1024 unbatched updates"
