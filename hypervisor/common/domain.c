@@ -151,6 +151,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 {
     if (d->state != DOMAIN_RUNNING)
         return;
+    pv_audit_frames(d->name);               /* the counts, while every reference still stands */
     d->state = DOMAIN_SHUTDOWN;
     d->shutdown_reason = reason;
     d->vcpu[0].state = VCPU_OFFLINE;

@@ -42,8 +42,9 @@ def test_ktap(ktap_case):
 
 
 def test_no_leak_or_bug_reported(scenario_name):
-    """The hypervisor reports a frame leak or a broken invariant loudly; no scenario may show one."""
+    """The hypervisor reports a frame leak, a failed frame-count audit or a broken invariant
+    loudly; no scenario may show one."""
     sc, res = boot_all()[scenario_name]
-    bad = [line for line in res.log.splitlines() if "LEAK" in line or "page_alloc_bug" in line]
+    bad = [line for line in res.log.splitlines() if "LEAK" in line or "AUDIT" in line or "page_alloc_bug" in line]
     if bad:
         pytest.fail(f"{sc.name}: {bad[0]} {where(res)}", pytrace=False)

@@ -30,6 +30,13 @@ __noreturn void pv_start_guests(void);
 /* Drops the CPU's use of d's page tables before its memory is freed. */
 void arch_domain_teardown(struct domain *d);
 
+/*
+ * Recounts every guest frame's references from the page tables and the
+ * vCPUs and compares them with the frame table; logs "AUDIT FAILED" on any
+ * difference. when names the moment, for the log.
+ */
+void pv_audit_frames(const char *when);
+
 /* Drops d's own references to its frames (pins, base pointers), releasing its page tables. */
 void arch_domain_relinquish(struct domain *d);
 
