@@ -81,10 +81,11 @@ $(BUILD)/hypervisor.elf: $(HV_OBJS) $(BUILD)/hypervisor.lds
 setup:
 	@tools/setup.sh
 
-iso: $(BUILD)/hypervisor.elf
+# A scenario's ISO holds its modules: the test guests and pvguest.
+iso: $(BUILD)/hypervisor.elf guests pvguest
 	$(PYTHON) tools/mkiso.py --build $(BUILD) $(SCENARIO)
 
-run: setup $(BUILD)/hypervisor.elf
+run: setup $(BUILD)/hypervisor.elf guests pvguest
 	$(PYTHON) tools/run_qemu.py --build $(BUILD) --interactive $(SCENARIO)
 
 # ---- tests ------------------------------------------------------------------
