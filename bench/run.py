@@ -6,7 +6,10 @@ For each scenario:
     deterministic, the TSC counts instructions);
   - --repeats times without -icount (wall-clock cycles; the spread shows host load);
   - when /boot/xen-4.17-amd64.gz exists and the scenario says `differential: yes`,
-    the same again with its first kernel module as dom0 on Xen 4.17.
+    the same again with its first kernel module as dom0 on Xen 4.17;
+  - when its first module is pvguest's PV image (pvguest-bench.scn), the same again
+    with build/pvguest/pvguest-native.elf booted natively (no hypervisor: a GRUB ISO
+    with the native image as the multiboot2 kernel, same command line, same QEMU options).
 The icount boots run --jobs at a time (host load cannot change them); the wall-clock
 boots run one at a time unless --wall-jobs says otherwise.
 
@@ -18,6 +21,7 @@ import dataclasses
 import glob
 import json
 import os
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +31,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, HERE)
 
+sys.path.insert(0, os.path.join(ROOT, "pvguest", "scripts"))
 import ktap  # noqa: E402
+import native as pvg_native  # noqa: E402
 import run_qemu  # noqa: E402
 import scenario as scn  # noqa: E402
 import report  # noqa: E402
@@ -65,8 +71,47 @@ def prepare(sc, build, reps=None):
         cmdline = m.cmdline
         if reps is not None and "bench.elf" in os.path.basename(path):
             cmdline = set_option(cmdline, "reps", reps)
+        if reps is not None and is_pvguest(path):
+            cmdline = set_option(cmdline, "bench", reps)
         mods.append(scn.Module(path, cmdline))
     return dataclasses.replace(sc, modules=mods)
+
+
+PVGUEST_PV = "pvguest-pv.elf"
+
+
+def is_pvguest(path):
+    return os.path.basename(path) == PVGUEST_PV
+
+
+def has_native(sc):
+    """Whether sc boots pvguest's PV image first: it then also runs natively."""
+    return bool(sc.modules) and is_pvguest(sc.modules[0].path)
+
+
+def native_cmdline(sc):
+    """The first module's command line without the hypervisor's own words (name=)."""
+    return " ".join(w for w in sc.modules[0].cmdline.split() if not w.startswith("name="))
+
+
+def boot_native(sc, build, log_path):
+    """Boots pvguest-native.elf alone with sc's first module's command line and sc's QEMU
+    options (pvguest/scripts/native.py's ISO); returns run_qemu.BootResult."""
+    iso = pvg_native.build_iso(build, native_cmdline(sc), tag=sc.name)
+    cmd = run_qemu.qemu_command(iso, sc, "stdio")
+    start = time.monotonic()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            status = proc.wait(timeout=sc.timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            status = None
+    outcome = "timeout" if status is None else run_qemu.exit_codes().get(status, f"qemu-{status}")
+    with open(log_path, "rb") as f:
+        text = f.read().decode("utf-8", "replace").replace("\r\n", "\n")
+    return run_qemu.BootResult(status, outcome, text, log_path, time.monotonic() - start, "native")
 
 
 def domain_ktap(log):
@@ -100,10 +145,13 @@ def check(job, res, sc):
 
 def boot(job, build, logs):
     sc, hv = job["sc"], job["hypervisor"]
-    log_path = os.path.join(logs, job["id"] + (".xen" if hv == "xen" else "") + ".log")
+    log_path = os.path.join(logs, job["id"] + {"xen": ".xen", "native": ".native"}.get(hv, "") + ".log")
     start = time.monotonic()
     try:
-        res = run_qemu.boot(sc, build, log_path=log_path, hypervisor=hv)
+        if hv == "native":
+            res = boot_native(sc, build, log_path)
+        else:
+            res = run_qemu.boot(sc, build, log_path=log_path, hypervisor=hv)
         problems = check(job, res, sc)
         outcome, seconds = res.outcome, res.seconds
     except Exception as e:          # one failed boot must not lose the others
@@ -111,25 +159,27 @@ def boot(job, build, logs):
     entry = {k: job[k] for k in ("id", "scenario", "hypervisor", "clock", "repeat")}
     entry.update(log=log_path, outcome=outcome, seconds=seconds, problems=problems)
     status = "ok" if not problems else "PROBLEMS: " + "; ".join(problems)
-    print(f"  BOOT    {job['id']:<28} {hv:<4} {job['clock']:<6} {seconds:6.1f} s  {status}", flush=True)
+    print(f"  BOOT    {job['id']:<28} {hv:<6} {job['clock']:<6} {seconds:6.1f} s  {status}", flush=True)
     return entry
 
 
 def make_jobs(scenarios, repeats, xen, icount=True, wall=True):
     """icount boots first; then the wall-clock ones, repeat by repeat (every
     configuration once, then again), so a drift in host load reaches them all."""
-    configs = [(sc, hv) for sc in scenarios for hv in ["ours"] + (["xen"] if xen and sc.differential else [])]
+    configs = [(sc, hv) for sc in scenarios
+               for hv in ["ours"] + (["xen"] if xen and sc.differential else []) + (["native"] if has_native(sc) else [])]
+    suffix = {"xen": "-xen", "native": "-native"}
     jobs = []
     if icount:
         for sc, hv in configs:
             jobs.append(dict(id=f"{sc.name}-icount", scenario=sc.name, hypervisor=hv, clock="icount", repeat=1,
-                             sc=dataclasses.replace(sc, name=f"{sc.name}-icount" + ("-xen" if hv == "xen" else ""))))
+                             sc=dataclasses.replace(sc, name=f"{sc.name}-icount" + suffix.get(hv, ""))))
     if wall:
         for r in range(1, repeats + 1):
             for sc, hv in configs:
                 name = f"{sc.name}-wall{r}"
                 jobs.append(dict(id=name, scenario=sc.name, hypervisor=hv, clock="wall", repeat=r,
-                                 sc=dataclasses.replace(sc, name=name + ("-xen" if hv == "xen" else ""),
+                                 sc=dataclasses.replace(sc, name=name + suffix.get(hv, ""),
                                                         qemu=without_icount(sc.qemu))))
     return jobs
 

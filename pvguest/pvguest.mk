@@ -17,7 +17,7 @@ PVG_CORE   := kernel/main kernel/printk kernel/console kernel/cmdline kernel/cou
               kernel/mm/page_alloc kernel/mm/slab kernel/mm/vm kernel/mm/aspace kernel/mm/lazy_mmu \
               kernel/sched/thread kernel/sched/timer kernel/sync/waitqueue kernel/sync/semaphore \
               kernel/selftest/selftest kernel/selftest/test_mm kernel/selftest/test_sched \
-              kernel/selftest/test_batch \
+              kernel/selftest/test_batch kernel/bench/bench \
               arch/x86_64/pagetable arch/x86_64/traps arch/x86_64/switch
 PVG_LIB    := format string strlcpy
 PVG_NATIVE := head entry setup cpu mmu irq serial native

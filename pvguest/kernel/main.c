@@ -1,5 +1,6 @@
 /* The arch-neutral start of day: memory, scheduler, timers, self-tests, shutdown. */
 #include <boot.h>
+#include "bench/bench.h"
 #include <cmdline.h>
 #include <counters.h>
 #include <ktap.h>
@@ -59,6 +60,7 @@ __noreturn void kernel_main(struct boot_params *bp)
     }
     if (run_selftests)
         selftests_run();
+    bench_run_if_requested();       /* boot option bench[=<reps>] */
     counters_print("shutdown");
     pv_ops.machine->shutdown(PV_SHUTDOWN_POWEROFF);
 }

@@ -177,3 +177,78 @@ def test_report_from_bench_output(bench_runs, tmp_path):
     text = open(md).read()
     assert "only ratios" in text.lower() or "Only ratios" in text
     assert "`xen_version`" in text and "mmu_update" in text and "xdom_evtchn_pingpong_poll" in text
+
+
+# ---- pvguest's kernel-level benchmarks (bench/scenarios/pvguest-bench.scn), native and PV on ours ----
+
+KERNEL_OPS = {"kernel_rdtsc_overhead", "kernel_aspace_build", "kernel_aspace_switch", "kernel_aspace_teardown",
+              "kernel_thread_switch_yield", "kernel_thread_switch_sem", "kernel_timer_oneshot",
+              "kernel_demand_zero_fault"}
+KERNEL_PAGE_OPS = {f"kernel_{what}_1024_{how}" for what in ("map", "unmap") for how in ("batched", "unbatched")}
+KERNEL_ENTRY_OPS = {f"kernel_entries_{what}_1024_{how}" for what in ("map", "unmap")
+                    for how in ("batched", "unbatched")}
+
+
+def _build_pvguest():
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    res = subprocess.run(["make", "-C", ROOT, f"BUILD={BUILD}", "pvguest"], capture_output=True, text=True, env=env)
+    assert res.returncode == 0, f"building pvguest failed:\n{res.stdout}\n{res.stderr}"
+
+
+@pytest.fixture(scope="module")
+def pvguest_bench_runs():
+    """pvguest-bench.scn with bench=small, PV as dom0 on ours and natively (in parallel);
+    returns [(env, scenario, BootResult, problems)]."""
+    _build_pvguest()
+    sc = scn.load(os.path.join(ROOT, "bench", "scenarios", "pvguest-bench.scn"))
+    sc = bench_run.dataclasses.replace(bench_run.prepare(sc, BUILD, reps="small"), name="bench-test-pvguest",
+                                       timeout=90)
+    logs = os.path.join(ROOT, BUILD, "logs")
+
+    def boot(env):
+        if env == "native":
+            nsc = bench_run.dataclasses.replace(sc, name=sc.name + "-native")
+            res = bench_run.boot_native(nsc, BUILD, os.path.join(logs, nsc.name + ".log"))
+            return env, nsc, res, bench_run.check(None, res, nsc)
+        res = run_qemu.boot(sc, BUILD, log_path=os.path.join(logs, sc.name + ".log"))
+        return env, sc, res, bench_run.check(None, res, sc)
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(boot, ("pv", "native")))
+
+
+def test_pvguest_bench_lines(pvguest_bench_runs):
+    assert "bench=small" in bench_run.native_cmdline(pvguest_bench_runs[0][1])
+    for env, sc, res, problems in pvguest_bench_runs:
+        where = f"pvguest {env} (log {res.log_path})"
+        assert not problems, f"{where}: {'; '.join(problems)}"
+        figures, infos, bad = report.parse_log(res.log)
+        assert not bad, f"{where}: malformed BENCH lines: {bad}"
+        assert any(i.get("kernel") == "pvguest" and i.get("env") == env for i in infos), f"{where}: no BENCHINFO"
+        ops = [f.op for f in figures]
+        assert len(ops) == len(set(ops)), f"{where}: a figure printed twice"
+        assert set(ops) == KERNEL_OPS | KERNEL_PAGE_OPS | KERNEL_ENTRY_OPS, f"{where}: {sorted(ops)}"
+        for f in figures:
+            assert f.extra.get("env") == env and f.domain == "", f"{where}: {f}"
+            assert f.reps > 0 and f.min <= f.median <= f.p99 <= float(f.extra["max"]), f"{where}: {f}"
+            if f.op in KERNEL_ENTRY_OPS:
+                assert (f.unit, f.batch, f.per) == ("entries", 1024, "op"), f"{where}: {f}"
+            else:
+                assert f.unit == "cycles" and f.median > 0, f"{where}: {f}"
+                assert (f.batch, f.per) == ((1024, "entry") if f.op in KERNEL_PAGE_OPS else (1, "op")), f
+        entries = {f.op: f.median for f in figures if f.op in KERNEL_ENTRY_OPS}
+        if env == "pv":     # counted, not timed: batching must show
+            assert entries["kernel_entries_map_1024_batched"] * 10 <= entries["kernel_entries_map_1024_unbatched"]
+            assert entries["kernel_entries_unmap_1024_batched"] * 10 <= entries["kernel_entries_unmap_1024_unbatched"]
+
+
+def test_report_pv_vs_native(pvguest_bench_runs, tmp_path):
+    runs = [dict(id=sc.name, scenario="pvguest-bench", hypervisor="native" if env == "native" else "ours",
+                 clock="icount", repeat=1, log=res.log_path, outcome=res.outcome, seconds=res.seconds, problems=[])
+            for env, sc, res, _ in pvguest_bench_runs]
+    md = open(report.write_report(runs, str(tmp_path))).read()
+    assert "PV against native" in md and "`kernel_map_1024_batched`" in md and "ours / native" in md
+    assert "Hypervisor entries of the 1024-page map" in md
+    _svg((tmp_path / "pv-vs-native.svg").read_text())
+    with open(tmp_path / "results.csv") as f:
+        assert {r["env"] for r in csv.DictReader(f)} == {"native", "pv"}
