@@ -58,6 +58,7 @@ static int release_frame(struct domain *d, uint64_t mfn)
     if (!pg || pg->state != PGS_ALLOCATED || pg->owner != d->id || mfn == d->shared_info_mfn ||
         (pg->flags & PGF_released))
         return -XEN_EINVAL;
+    pt_abandon_partial(mfn);
     if (pg->type_info & PGT_pinned) {
         pg->type_info &= ~PGT_pinned;
         put_page_type(mfn);

@@ -1,4 +1,8 @@
-/* Batch: one mmu_update of count=<n> entries (default 262144) in a single hypercall. */
+/*
+ * Batch: one mmu_update of count=<n> entries (default 262144) in a single
+ * hypercall; with pin=<n>, also one MMUEXT_PIN_L2_TABLE of an L2 whose n L1
+ * tables are full (n * 512 entries to validate in one pin).
+ */
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
@@ -39,4 +43,44 @@ static const char *test_batch(char *why, size_t len)
     return rc || done != n ? fail(why, len, "rc %lld, done %u of %u", (long long)rc, done, n) : NULL;
 }
 
-DEFINE_TESTS({ "huge_batch_completes", test_batch })
+#define FILL_VA (GUEST_VIRT_BASE + 0x8000000ull)
+
+static const char *test_pin(char *why, size_t len)
+{
+    const char *p = (const char *)start_info->cmd_line;
+    while (*p && strncmp(p, "pin=", 4))
+        p++;
+    unsigned int n = 0;
+    for (p += *p ? 4 : 0; *p >= '0' && *p <= '9'; p++)
+        n = n * 10 + (unsigned int)(*p - '0');
+    if (!n || n > 512)
+        return NULL;                        /* not asked for */
+    static uint64_t l1[512];
+    uint64_t l2 = spare_mfn();
+    for (unsigned int k = 0; k < n; k++)
+        l1[k] = spare_mfn();
+    if (!l2 || !l1[n - 1] || ensure_l1(FILL_VA))
+        return fail(why, len, "not enough spare frames for %u tables", n);
+    /* Fill each L1 (and the L2) through a writable window, then take the window away. */
+    uint64_t window = pte_maddr(FILL_VA, 1);
+    for (unsigned int k = 0; k <= n; k++) {
+        uint64_t frame = k < n ? l1[k] : l2;
+        if (mmu_update_one(window, frame * PAGE_SIZE | PTE_DATA))
+            return fail(why, len, "mapping table %u to fill it", k);
+        uint64_t *t = (uint64_t *)FILL_VA;
+        for (unsigned int i = 0; i < 512; i++)
+            t[i] = k < n ? pfn_to_mfn(i) * PAGE_SIZE | PTE_P | PTE_U | PTE_A
+                         : (i < n ? l1[i] * PAGE_SIZE | PTE_P | PTE_RW | PTE_U | PTE_A : 0);
+        mmu_update_one(window, 0);
+    }
+    printk("# pin of an L2 with %u full L1s (%u entries) started\n", n, n * 512);
+    int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, l2, 0);
+    printk("# pin done: rc %lld\n", (long long)rc);
+    if (rc)
+        return fail(why, len, "pin: %lld", (long long)rc);
+    if ((rc = mmuext(MMUEXT_UNPIN_TABLE, l2, 0)))
+        return fail(why, len, "unpin: %lld", (long long)rc);
+    return NULL;
+}
+
+DEFINE_TESTS({ "huge_batch_completes", test_batch }, { "huge_pin_completes", test_pin })

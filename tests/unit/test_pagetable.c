@@ -101,6 +101,14 @@ int pv_iomem_check(const struct domain *d, uint64_t mfn)
     return d->privileged ? 0 : -XEN_EPERM;
 }
 
+/* Preemption points: return true once every preempt_every calls (0: never). */
+static unsigned int preempt_every, preempt_calls;
+
+bool hypercall_preempt_check(void)
+{
+    return preempt_every && ++preempt_calls % preempt_every == 0;
+}
+
 static pte_t l4_marker(unsigned int i)
 {
     return ((pte_t)hv_mfn << PAGE_SHIFT) | P | RW | ((pte_t)i << 52);
@@ -667,6 +675,68 @@ static void test_cascade(void **state)
     VERIFY();
 
     put_page_type(l4);
+    for (pfn_t p = 0; p < NFRAMES; p++)
+        WANT(p, 0, NONE);
+    VERIFY();
+    assert_int_equal(nr_unref, 0);
+}
+
+/*
+ * A long validation stops at preemption points (-XEN_ERESTART) and goes on
+ * where it stopped on the next get_page_type of the same type; the counts at
+ * the end are those of one uninterrupted validation. Abandoning a stopped one
+ * releases everything it held.
+ */
+static void build_wide_tree(pfn_t *l4, pfn_t *l3, pfn_t *l2, pfn_t l1s[4], pfn_t *data)
+{
+    *l4 = frame_of(d0), *l3 = frame_of(d0), *l2 = frame_of(d0);
+    *data = frame_of(d0);
+    tab(*l4)[0] = E(*l3, P | RW);
+    tab(*l3)[0] = E(*l2, P | RW);
+    for (unsigned int k = 0; k < 4; k++) {
+        l1s[k] = frame_of(d0);
+        tab(*l2)[k] = E(l1s[k], P | RW);
+        for (unsigned int i = 0; i < 100; i++)
+            tab(l1s[k])[i * 5] = E(*data, P);
+    }
+}
+
+static void test_preempted_validation(void **state)
+{
+    (void)state;
+    pfn_t l4, l3, l2, l1s[4], data;
+    build_wide_tree(&l4, &l3, &l2, l1s, &data);
+
+    preempt_every = 7;
+    unsigned int restarts = 0;
+    int rc;
+    while ((rc = get_page_type(l4, PGT_l4, d0)) == -XEN_ERESTART)
+        assert_true(++restarts < 10000);
+    preempt_every = 0;
+    assert_int_equal(rc, 0);
+    assert_true(restarts > 10);
+    WANT(l4, 1, TI(PGT_l4, 1));
+    WANT(l3, 1, TI(PGT_l3, 1));
+    WANT(l2, 1, TI(PGT_l2, 1));
+    for (unsigned int k = 0; k < 4; k++)
+        WANT(l1s[k], 1, TI(PGT_l1, 1));
+    WANT(data, 400, NONE);
+    VERIFY();
+    put_page_type(l4);
+    for (pfn_t p = 0; p < NFRAMES; p++)
+        WANT(p, 0, NONE);
+    VERIFY();
+
+    /* Stopped halfway, then abandoned (its domain goes): nothing is left held. */
+    preempt_every = 3;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(get_page_type(l4, PGT_l4, d0), -XEN_ERESTART);
+    preempt_every = 0;
+    assert_true(ftable[l4].type_info & PGT_partial);
+    assert_int_equal(get_page_type(l4, PGT_l3, d0), -XEN_EINVAL);  /* only the same type resumes */
+    pfn_t order[] = { l4, l3, l2, l1s[0], l1s[1], l1s[2], l1s[3] };
+    for (unsigned int i = 0; i < UNIT_ARRAY_SIZE(order); i++)
+        pt_abandon_partial(order[i]);
     for (pfn_t p = 0; p < NFRAMES; p++)
         WANT(p, 0, NONE);
     VERIFY();
@@ -1663,6 +1733,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_released_and_orphans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xen_divergences, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_preempted_validation, setup, teardown),
     };
     return unit_run(argc, argv, "pagetable", tests, UNIT_ARRAY_SIZE(tests));
 }

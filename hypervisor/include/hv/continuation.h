@@ -15,5 +15,7 @@ int64_t hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, u
 
 /* Inside a multicall the batch runs to its end: no continuations there. */
 extern bool in_multicall;
+/* Set while a guest's hypercall runs (arch entry code). */
+extern bool in_hypercall;
 
 #endif

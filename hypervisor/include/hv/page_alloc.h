@@ -30,7 +30,8 @@ struct page_info {
     uint32_t type_info;         /* PGT_* type of a guest frame, and flags */
     uint32_t count;             /* references to the frame (with the PV memory work) */
     uint32_t flags;             /* PGF_* */
-    uint32_t _reserved[2];
+    uint32_t partial;           /* PGT_partial: entries validated (and referenced) so far */
+    uint32_t _reserved;
 };
 
 /* The domain gave the frame back while it was still referenced: it goes with the last reference. */
@@ -48,6 +49,7 @@ _Static_assert(sizeof(struct page_info) == 32, "page_info size");
 #define PGT_TYPE_MASK   0xfu
 #define PGT_pinned      (1u << 4)   /* a guest pin holds one type reference */
 #define PGT_validating  (1u << 5)   /* entries being validated: the type is not yet usable */
+#define PGT_partial     (1u << 6)   /* validation was preempted after `partial` entries */
 
 static inline bool page_is_pagetable(const struct page_info *pg)
 {

@@ -47,10 +47,10 @@ static void expect_typed(struct expect *e, uint64_t mfn, unsigned int type, cons
     e[mfn].type_count++;
 }
 
-static void scan_table(struct expect *e, uint64_t mfn, unsigned int level)
+static void scan_table(struct expect *e, uint64_t mfn, unsigned int level, unsigned int upto)
 {
     const pte_t *t = pv_frame_ptr(mfn);
-    for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+    for (unsigned int i = 0; i < upto; i++) {
         if (level == 4 && l4_slot_is_hypervisor(i))
             continue;
         pte_t x = t[i];
@@ -94,7 +94,9 @@ void pv_audit_frames(const char *when)
             continue;
         unsigned int type = page_type(pg);
         if (type >= PGT_l1 && type <= PGT_l4 && page_type_count(pg))
-            scan_table(e, mfn, type - PGT_l1 + 1);
+            scan_table(e, mfn, type - PGT_l1 + 1, PT_ENTRIES);
+        else if (pg->type_info & PGT_partial)
+            scan_table(e, mfn, type - PGT_l1 + 1, pg->partial);    /* a preempted validation's share */
         if (pg->type_info & PGT_pinned)
             expect_typed(e, mfn, type, "pinned frame");
     }

@@ -5,10 +5,12 @@
 #include <asm/pv.h>
 
 bool in_multicall;
+bool in_hypercall;
 
+/* Only a guest's hypercall can be continued; the builder and boot code run to the end. */
 bool hypercall_preempt_check(void)
 {
-    return !in_multicall && sched_should_preempt();
+    return in_hypercall && !in_multicall && sched_should_preempt();
 }
 
 int64_t hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)

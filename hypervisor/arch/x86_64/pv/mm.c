@@ -127,6 +127,15 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
             rc = -XEN_ENOSYS;
             break;
         }
+        if (rc == -XEN_ERESTART) {
+            /* A table being linked stopped validating halfway: this entry again, later. */
+            if (flush)
+                flush_tlb_local();
+            if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
+                return -XEN_EFAULT;
+            return hypercall_continue(__HYPERVISOR_mmu_update, ureqs + (uint64_t)i * sizeof(struct mmu_update),
+                                      (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
+        }
         if (rc)
             break;
         done++;
@@ -217,8 +226,9 @@ static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_cle
         *slot = 0;
         return 0;
     }
-    if (get_page_type(mfn, PGT_l4, d))
-        return -XEN_EINVAL;
+    int rc = get_page_type(mfn, PGT_l4, d);
+    if (rc)
+        return rc == -XEN_ERESTART ? rc : -XEN_EINVAL;
     uint64_t old = *slot;
     *slot = mfn << PAGE_SHIFT;
     if (old)
@@ -241,8 +251,9 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
         pg = pfn_to_page(mfn);
         if (!pg || pg->state != PGS_ALLOCATED || pg->owner != owner->id || (pg->type_info & PGT_pinned))
             return -XEN_EINVAL;
-        if (get_page_type(mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE, owner))
-            return -XEN_EINVAL;             /* Xen reports every pin failure so */
+        rc = get_page_type(mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE, owner);
+        if (rc)
+            return rc == -XEN_ERESTART ? rc : -XEN_EINVAL;      /* Xen reports every pin failure so */
         pg->type_info |= PGT_pinned;
         return 0;
     case MMUEXT_UNPIN_TABLE:
@@ -346,7 +357,15 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
             rc = -XEN_EFAULT;
             break;
         }
-        if ((rc = mmuext_one(d, owner, &op)))
+        rc = mmuext_one(d, owner, &op);
+        if (rc == -XEN_ERESTART) {
+            /* A pin or base pointer stopped validating halfway: this op again, later. */
+            if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
+                return -XEN_EFAULT;
+            return hypercall_continue(__HYPERVISOR_mmuext_op, uops + (uint64_t)i * sizeof(struct mmuext_op),
+                                      (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
+        }
+        if (rc)
             break;
         done++;
     }
@@ -371,6 +390,7 @@ void arch_domain_relinquish(struct domain *d)
     a->guest_table = a->guest_table_user = 0;
     for (pfn_t pfn = d->page_list; pfn != INVALID_PFN;) {
         struct page_info *pg = pfn_to_page(pfn);
+        pt_abandon_partial(pfn);            /* a validation that never finished */
         if (pg->type_info & PGT_pinned) {
             pg->type_info &= ~PGT_pinned;
             put_page_type(pfn);

@@ -52,7 +52,8 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
     if (*e & _PAGE_PSE)
         return -XEN_EINVAL;                 /* no superpages */
     /* Xen reports any table that cannot be linked as -EINVAL (busy only for mappings). */
-    return get_page_type(mfn, PGT_l1 + level - 2, d) ? -XEN_EINVAL : 0;
+    int rc = get_page_type(mfn, PGT_l1 + level - 2, d);
+    return rc && rc != -XEN_ERESTART ? -XEN_EINVAL : rc;
 }
 
 /* Frames a guest entry can reference: allocated to a domain (or orphaned, still referenced). */
@@ -88,14 +89,28 @@ static void release_entries(uint64_t mfn, unsigned int level, unsigned int upto)
     }
 }
 
-int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level)
+/*
+ * Validates entries [*from, 512) of a table. A long validation may stop at a
+ * preemption point (or when a lower table it needs stops): it returns
+ * -XEN_ERESTART with *from the first entry not yet done, the references of
+ * the earlier ones still held. Any other failure releases every reference.
+ */
+static int validate_from(struct domain *d, uint64_t mfn, unsigned int level, unsigned int *from)
 {
     pte_t *t = pv_frame_ptr(mfn);
-    for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+    for (unsigned int i = *from; i < PT_ENTRIES; i++) {
         if (level == 4 && l4_slot_is_hypervisor(i))
             continue;
+        if (i > *from && i % 32 == 0 && hypercall_preempt_check()) {
+            *from = i;
+            return -XEN_ERESTART;
+        }
         pte_t e = t[i];
         int rc = get_entry_ref(d, d, level, &e);
+        if (rc == -XEN_ERESTART) {
+            *from = i;
+            return rc;
+        }
         if (rc) {
             release_entries(mfn, level, i);
             return rc;
@@ -105,6 +120,27 @@ int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level)
     if (level == 4)
         pv_init_l4_slots(t);                /* the guest's values there are ignored */
     return 0;
+}
+
+int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level)
+{
+    unsigned int from = 0;
+    int rc = validate_from(d, mfn, level, &from);
+    if (rc == -XEN_ERESTART) {
+        release_entries(mfn, level, from);  /* a direct caller cannot resume: undo */
+        rc = -XEN_EINVAL;
+    }
+    return rc;
+}
+
+void pt_abandon_partial(uint64_t mfn)
+{
+    struct page_info *pg = pfn_to_page(mfn);
+    if (!pg || !(pg->type_info & PGT_partial))
+        return;
+    release_entries(mfn, page_type(pg) - PGT_l1 + 1, pg->partial);
+    pg->type_info = PGT_none;
+    pg->partial = 0;
 }
 
 int get_page_type(uint64_t mfn, unsigned int type, struct domain *d)
@@ -118,14 +154,30 @@ int get_page_type(uint64_t mfn, unsigned int type, struct domain *d)
         /* A frame caught mid-validation (a table reaching itself) is refused. */
         if (pg->type_info & PGT_validating)
             goto refuse;
+        unsigned int from = 0;
+        if (pg->type_info & PGT_partial) {
+            /* A preempted validation: only the same type may take it up again. */
+            if (page_type(pg) != type)
+                goto refuse;
+            from = pg->partial;
+        }
         if (type >= PGT_l1 && type <= PGT_l4) {
             pg->type_info = type | PGT_validating;
-            if (pt_validate_table(d, mfn, type - PGT_l1 + 1)) {
+            int rc = validate_from(d, mfn, type - PGT_l1 + 1, &from);
+            if (rc == -XEN_ERESTART) {
+                pg->type_info = type | PGT_partial;
+                pg->partial = from;
+                put_page(mfn);
+                return rc;
+            }
+            if (rc) {
                 pg->type_info = PGT_none;
+                pg->partial = 0;
                 goto refuse;
             }
         }
         pg->type_info = type | PGT_COUNT_ONE;
+        pg->partial = 0;
         return 0;
     }
     if (page_type(pg) != type) {

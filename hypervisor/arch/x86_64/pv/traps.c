@@ -4,6 +4,7 @@
  * and vCPU context switches. Xen's behaviour is the reference
  * (docs/xen-pv-behaviour-notes.md §1-5).
  */
+#include <hv/continuation.h>
 #include <hv/event.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
@@ -221,7 +222,9 @@ void do_syscall(struct cpu_regs *regs)
      */
     if (v->arch.kernel_mode) {
         uint64_t args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
+        in_hypercall = true;
         regs->rax = (uint64_t)hypercall_dispatch(regs->rax, args);
+        in_hypercall = false;
     } else if (v->arch.syscall_callback) {
         /* User SYSCALL: into the guest kernel's handler, as Xen's switch_to_kernel. */
         bounce(v, regs, v->arch.syscall_callback, false, 0, v->arch.syscall_masks_events);

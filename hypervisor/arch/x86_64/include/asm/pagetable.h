@@ -56,7 +56,9 @@ void put_page(uint64_t mfn);
  * Typed reference (plus a general one). The first reference of a page-table
  * type validates every entry, taking their references; it fails with
  * -XEN_EINVAL if any entry breaks a rule and -XEN_EBUSY if the frame is in
- * use with another type.
+ * use with another type. A long validation can be preempted: -XEN_ERESTART,
+ * the frame keeps its progress (PGT_partial) and the next get_page_type of
+ * the same type goes on from there (the caller arranges a continuation).
  */
 int get_page_type(uint64_t mfn, unsigned int type, struct domain *d);
 void put_page_type(uint64_t mfn);
@@ -77,7 +79,13 @@ static inline bool l4_slot_is_hypervisor(unsigned int i) { return i >= 256 && i 
 int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
                     bool preserve_ad, bool *flush);
 
-/* Validates a whole table as `level` (used by get_page_type); exposed for tests. */
+/* Validates a whole table as `level`, not preemptible (used by tests). */
 int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level);
+
+/* Drops the references a preempted validation of mfn holds (its domain is going). */
+void pt_abandon_partial(uint64_t mfn);
+
+/* Environment: true when the running hypercall should stop at its next safe point. */
+bool hypercall_preempt_check(void);
 
 #endif
