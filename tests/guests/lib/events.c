@@ -4,6 +4,7 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include <lib/pvclock.h>
 
 #define SHINFO_VA (GUEST_VIRT_BASE + 0x3fc00000ull)
 
@@ -48,23 +49,7 @@ int64_t events_init(void)
 
 uint64_t pvclock_now(void)
 {
-    const volatile struct vcpu_time_info *t = &shinfo->vcpu_info[0].time;
-    uint32_t v;
-    uint64_t ns;
-    do {
-        v = t->version;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        uint32_t lo, hi;
-        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-        uint64_t delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
-        if (t->tsc_shift < 0)
-            delta >>= -t->tsc_shift;
-        else
-            delta <<= t->tsc_shift;
-        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    } while ((v & 1) || v != t->version);
-    return ns;
+    return pvclock_read(&shinfo->vcpu_info[0].time);
 }
 
 int64_t evtchn_op(unsigned int cmd, void *arg)

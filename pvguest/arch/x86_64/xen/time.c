@@ -1,5 +1,6 @@
 /* PV time: pvclock from vcpu_info for the clock, a one-shot VCPUOP timer raising VIRQ_TIMER. */
 #include <public/vcpu.h>
+#include <lib/pvclock.h>
 #include "xen.h"
 
 static void xen_time_init(void)
@@ -12,23 +13,7 @@ static void xen_time_init(void)
 
 static uint64_t xen_clock_ns(void)
 {
-    const volatile struct vcpu_time_info *t = &xen_vcpu->time;
-    uint32_t v;
-    uint64_t ns;
-    do {
-        v = t->version;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        uint32_t lo, hi;
-        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-        uint64_t delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
-        if (t->tsc_shift < 0)
-            delta >>= -t->tsc_shift;
-        else
-            delta <<= t->tsc_shift;
-        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    } while ((v & 1) || v != t->version);
-    return ns;
+    return pvclock_read(&xen_vcpu->time);
 }
 
 static void xen_set_oneshot(uint64_t deadline)
