@@ -4,19 +4,7 @@
  * point. Xen's start-of-day state: RSI = start_info VA, RSP = a boot stack
  * inside the initial mapping; we switch to our own stack straight away.
  */
-#include <public/elfnote.h>
-
-#define ELFNOTE(type, kind, desc)                   \
-        .pushsection .note.Xen, "a", @note;         \
-        .balign 4;                                  \
-        .long 2f - 1f;                              \
-        .long 4f - 3f;                              \
-        .long type;                                 \
-1:      .asciz "Xen";                               \
-2:      .balign 4;                                  \
-3:      kind desc;                                  \
-4:      .balign 4;                                  \
-        .popsection
+#include <lib/pv_elfnote.h>
 
 ELFNOTE(XEN_ELFNOTE_GUEST_OS,       .asciz, "hvtest")
 ELFNOTE(XEN_ELFNOTE_GUEST_VERSION,  .asciz, "1")

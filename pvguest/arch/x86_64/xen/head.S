@@ -4,19 +4,7 @@
  * builder starts us with RSI = start_info and RSP inside its boot stack;
  * we move to our own stack at once.
  */
-#include <public/elfnote.h>
-
-#define ELFNOTE(type, kind, desc)                   \
-        .pushsection .note.Xen, "a", @note;         \
-        .balign 4;                                  \
-        .long 2f - 1f;                              \
-        .long 4f - 3f;                              \
-        .long type;                                 \
-1:      .asciz "Xen";                               \
-2:      .balign 4;                                  \
-3:      kind desc;                                  \
-4:      .balign 4;                                  \
-        .popsection
+#include <lib/pv_elfnote.h>
 
 ELFNOTE(XEN_ELFNOTE_GUEST_OS,       .asciz, "pvguest")
 ELFNOTE(XEN_ELFNOTE_GUEST_VERSION,  .asciz, "1")
