@@ -70,21 +70,42 @@ static struct domain *owner_domain(struct domain *d, unsigned int domid, int *er
     return &domains[domid];
 }
 
+/* ---- batches: mmu_update and mmuext_op ------------------------------------ */
+
+/* A batch re-issued by its continuation carries MMU_UPDATE_PREEMPTED in count and its progress in *pdone. */
+static int batch_resume(unsigned int *count, uint64_t pdone, uint32_t *done)
+{
+    *done = 0;
+    if (!(*count & MMU_UPDATE_PREEMPTED))
+        return 0;
+    *count &= ~MMU_UPDATE_PREEMPTED;
+    if (pdone && copy_from_guest(done, pdone, sizeof(*done)))
+        return -XEN_EFAULT;
+    return 0;
+}
+
+/* Stops a batch before entry i: progress goes to *pdone and the call is re-issued for the rest. */
+static int64_t batch_continue(unsigned int op, uint64_t uptr, size_t entry_size, unsigned int i, unsigned int count,
+                              uint64_t pdone, uint32_t done, unsigned int foreigndom)
+{
+    if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
+        return -XEN_EFAULT;
+    return hypercall_continue(op, uptr + (uint64_t)i * entry_size, (count - i) | MMU_UPDATE_PREEMPTED, pdone,
+                              foreigndom, 0);
+}
+
 /* ---- mmu_update ---------------------------------------------------------- */
 
 int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsigned int foreigndom)
 {
     struct domain *d = current->domain;
-    uint32_t done = 0;
+    uint32_t done;
     int err = 0;
     bool flush = false;
     int64_t rc = 0;
 
-    if (count & MMU_UPDATE_PREEMPTED) {
-        count &= ~MMU_UPDATE_PREEMPTED;
-        if (pdone && copy_from_guest(&done, pdone, sizeof(done)))
-            return -XEN_EFAULT;
-    }
+    if (batch_resume(&count, pdone, &done))
+        return -XEN_EFAULT;
     struct domain *pg_owner = owner_domain(d, foreigndom & 0xffff, &err);
     struct domain *pt_owner = (foreigndom >> 16) ? owner_domain(d, (foreigndom >> 16) - 1, &err) : d;
     if (!pg_owner || !pt_owner)
@@ -95,10 +116,8 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
         if (i && hypercall_preempt_check()) {
             if (flush)
                 flush_tlb_local();
-            if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
-                return -XEN_EFAULT;
-            return hypercall_continue(__HYPERVISOR_mmu_update, ureqs + (uint64_t)i * sizeof(struct mmu_update),
-                                      (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
+            return batch_continue(__HYPERVISOR_mmu_update, ureqs, sizeof(struct mmu_update), i, count, pdone, done,
+                                  foreigndom);
         }
         struct mmu_update req;
         if (copy_from_guest(&req, ureqs + (uint64_t)i * sizeof(req), sizeof(req))) {
@@ -131,10 +150,8 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
             /* A table being linked stopped validating halfway: this entry again, later. */
             if (flush)
                 flush_tlb_local();
-            if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
-                return -XEN_EFAULT;
-            return hypercall_continue(__HYPERVISOR_mmu_update, ureqs + (uint64_t)i * sizeof(struct mmu_update),
-                                      (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
+            return batch_continue(__HYPERVISOR_mmu_update, ureqs, sizeof(struct mmu_update), i, count, pdone, done,
+                                  foreigndom);
         }
         if (rc)
             break;
@@ -332,25 +349,20 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
 int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned int foreigndom)
 {
     struct domain *d = current->domain;
-    uint32_t done = 0;
+    uint32_t done;
     int err = 0;
     int64_t rc = 0;
 
-    if (count & MMU_UPDATE_PREEMPTED) {
-        count &= ~MMU_UPDATE_PREEMPTED;
-        if (pdone && copy_from_guest(&done, pdone, sizeof(done)))
-            return -XEN_EFAULT;
-    }
+    if (batch_resume(&count, pdone, &done))
+        return -XEN_EFAULT;
     struct domain *owner = owner_domain(d, foreigndom & 0xffff, &err);
     if (!owner)
         return err;
 
     for (unsigned int i = 0; i < count; i++) {
         if (i && hypercall_preempt_check()) {
-            if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
-                return -XEN_EFAULT;
-            return hypercall_continue(__HYPERVISOR_mmuext_op, uops + (uint64_t)i * sizeof(struct mmuext_op),
-                                      (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
+            return batch_continue(__HYPERVISOR_mmuext_op, uops, sizeof(struct mmuext_op), i, count, pdone, done,
+                                  foreigndom);
         }
         struct mmuext_op op;
         if (copy_from_guest(&op, uops + (uint64_t)i * sizeof(op), sizeof(op))) {
@@ -360,10 +372,8 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
         rc = mmuext_one(d, owner, &op);
         if (rc == -XEN_ERESTART) {
             /* A pin or base pointer stopped validating halfway: this op again, later. */
-            if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
-                return -XEN_EFAULT;
-            return hypercall_continue(__HYPERVISOR_mmuext_op, uops + (uint64_t)i * sizeof(struct mmuext_op),
-                                      (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom, 0);
+            return batch_continue(__HYPERVISOR_mmuext_op, uops, sizeof(struct mmuext_op), i, count, pdone, done,
+                                  foreigndom);
         }
         if (rc)
             break;
