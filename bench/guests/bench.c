@@ -19,6 +19,7 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include <lib/pv_evtchn.h>
 #include <public/errno.h>
 #include <public/memory.h>
 #include <public/vcpu.h>
@@ -157,26 +158,17 @@ static uint64_t l4_mfn(void) { return virt_to_mfn((void *)start_info->pt_base); 
 static struct mmu_update map_batch[MAX_BATCH], unmap_batch[MAX_BATCH];
 static struct multicall_entry uvm_calls[MAX_BATCH], version_calls[MAX_MULTI];
 
-/* Upcalls: our own 2-level scan, counting each port it finds pending. */
+/* Upcalls: one 2-level scan pass, counting each port it finds pending. */
 static volatile unsigned long port_hits[8];
+static void count_port(unsigned int port)
+{
+    if (port < ARRAY_SIZE(port_hits))
+        port_hits[port]++;
+}
+
 static void bench_upcall(void)
 {
-    struct vcpu_info *vi = &shinfo->vcpu_info[0];
-    vi->evtchn_upcall_pending = 0;
-    uint64_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-    while (sel) {
-        unsigned int w = (unsigned int)__builtin_ctzll(sel);
-        sel &= sel - 1;
-        uint64_t bits = shinfo->evtchn_pending[w] & ~shinfo->evtchn_mask[w];
-        while (bits) {
-            unsigned int b = (unsigned int)__builtin_ctzll(bits);
-            bits &= bits - 1;
-            unsigned int port = w * 64 + b;
-            port_clear(port);
-            if (port < ARRAY_SIZE(port_hits))
-                port_hits[port]++;
-        }
-    }
+    evtchn_2l_scan(shinfo, &shinfo->vcpu_info[0], count_port);
 }
 
 static void clear_event_state(void)

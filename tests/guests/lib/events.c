@@ -4,6 +4,7 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include <lib/pv_evtchn.h>
 #include <lib/pvclock.h>
 
 #define SHINFO_VA (GUEST_VIRT_BASE + 0x3fc00000ull)
@@ -13,26 +14,17 @@ volatile unsigned int upcall_ports[64];
 volatile unsigned int nr_upcall_ports;
 volatile unsigned int nr_upcalls;
 
-/* The 2-level scan: upcall_pending first, then the selector, then each word's unmasked bits. */
+static void record_port(unsigned int port)
+{
+    if (nr_upcall_ports < 64)
+        upcall_ports[nr_upcall_ports++] = port;
+}
+
+/* One pass of the 2-level scan; the ports it finds are recorded in order. */
 static void upcall(void)
 {
-    struct vcpu_info *vi = &shinfo->vcpu_info[0];
     nr_upcalls++;
-    vi->evtchn_upcall_pending = 0;
-    uint64_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-    while (sel) {
-        unsigned int w = (unsigned int)__builtin_ctzll(sel);
-        sel &= sel - 1;
-        uint64_t bits = shinfo->evtchn_pending[w] & ~shinfo->evtchn_mask[w];
-        while (bits) {
-            unsigned int b = (unsigned int)__builtin_ctzll(bits);
-            bits &= bits - 1;
-            unsigned int port = w * 64 + b;
-            port_clear(port);
-            if (nr_upcall_ports < 64)
-                upcall_ports[nr_upcall_ports++] = port;
-        }
-    }
+    evtchn_2l_scan(shinfo, &shinfo->vcpu_info[0], record_port);
 }
 
 int64_t events_init(void)

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <public/callback.h>
 #include <public/event_channel.h>
+#include <lib/pv_evtchn.h>
 #include "xen.h"
 
 #define MAX_PORTS 1024
@@ -19,28 +20,18 @@ extern char xen_event_entry[], xen_failsafe_entry[];
 
 static int64_t evtchn_op(unsigned int cmd, void *arg) { return hypercall2(__HYPERVISOR_event_channel_op, cmd, arg); }
 
+static void handle_port(unsigned int port)
+{
+    counter_event(port);
+    if (port < MAX_PORTS && ports[port].fn)
+        ports[port].fn(ports[port].arg);
+}
+
 void xen_evtchn_do_upcall(void)
 {
-    struct vcpu_info *v = xen_vcpu;
-    struct shared_info *s = xen_shared_info;
-    do {
-        v->evtchn_upcall_pending = 0;
-        uint64_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-        while (sel) {
-            unsigned int w = (unsigned int)__builtin_ctzll(sel);
-            sel &= sel - 1;
-            uint64_t bits = s->evtchn_pending[w] & ~s->evtchn_mask[w];
-            while (bits) {
-                unsigned int b = (unsigned int)__builtin_ctzll(bits);
-                bits &= bits - 1;
-                unsigned int port = w * 64 + b;
-                __atomic_and_fetch(&s->evtchn_pending[w], ~(1ull << b), __ATOMIC_SEQ_CST);
-                counter_event(port);
-                if (port < MAX_PORTS && ports[port].fn)
-                    ports[port].fn(ports[port].arg);
-            }
-        }
-    } while (READ_ONCE(v->evtchn_upcall_pending));
+    do
+        evtchn_2l_scan(xen_shared_info, xen_vcpu, handle_port);
+    while (READ_ONCE(xen_vcpu->evtchn_upcall_pending));
 }
 
 static int bind_port(unsigned int port, irq_handler_t fn, void *arg)
