@@ -1,40 +1,7 @@
 /* Host tests of hypervisor/common/page_alloc.c, the buddy allocator. */
 #include <hv/page_alloc.h>
+#include "expect_bug.h"
 #include "unit.h"
-
-/* ---- page_alloc_bug: recorded, then back to the test by longjmp ---------- */
-
-static jmp_buf bug_jmp;
-static bool bug_armed;
-static const char *bug_what;
-static pfn_t bug_pfn;
-
-void page_alloc_bug(const char *what, pfn_t pfn)
-{
-    bug_what = what;
-    bug_pfn = pfn;
-    if (!bug_armed) {
-        fail_msg("unexpected page_alloc_bug(\"%s\", %#llx)", what, (unsigned long long)pfn);
-        abort();
-    }
-    bug_armed = false;
-    longjmp(bug_jmp, 1);
-}
-
-/* Runs stmt, which must be reported as a bug naming what, about frame pfn. */
-#define EXPECT_BUG(stmt, what, pfn)                                                     \
-    do {                                                                                \
-        bug_what = NULL;                                                                \
-        bug_armed = true;                                                               \
-        if (setjmp(bug_jmp) == 0) {                                                     \
-            stmt;                                                                       \
-            bug_armed = false;                                                          \
-            fail_msg("%s: no bug reported", #stmt);                                     \
-        }                                                                               \
-        assert_non_null(bug_what);                                                      \
-        assert_contains(bug_what, what);                                                \
-        assert_int_equal(bug_pfn, (pfn));                                               \
-    } while (0)
 
 /* ---- a fresh allocator per test ------------------------------------------ */
 

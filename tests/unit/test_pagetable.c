@@ -7,6 +7,7 @@
  */
 #include <public/errno.h>
 #include <asm/pagetable.h>
+#include "expect_bug.h"
 #include "unit.h"
 
 #define NFRAMES     256u
@@ -25,40 +26,6 @@
 #define TI(type, n) ((uint32_t)(type) | ((uint32_t)(n) << PGT_COUNT_SHIFT))
 #define NONE        TI(PGT_none, 0)
 #define W           PGT_writable
-
-/* ---- page_alloc_bug: recorded, then back to the test by longjmp ---------- */
-
-static jmp_buf bug_jmp;
-static bool bug_armed;
-static const char *bug_what;
-static pfn_t bug_pfn;
-
-void page_alloc_bug(const char *what, pfn_t pfn)
-{
-    bug_what = what;
-    bug_pfn = pfn;
-    if (!bug_armed) {
-        fail_msg("unexpected page_alloc_bug(\"%s\", %#llx)", what, (unsigned long long)pfn);
-        abort();
-    }
-    bug_armed = false;
-    longjmp(bug_jmp, 1);
-}
-
-/* Runs stmt, which must be reported as a bug naming what, about frame pfn. */
-#define EXPECT_BUG(stmt, what, pfn)                                                     \
-    do {                                                                                \
-        bug_what = NULL;                                                                \
-        bug_armed = true;                                                               \
-        if (setjmp(bug_jmp) == 0) {                                                     \
-            stmt;                                                                       \
-            bug_armed = false;                                                          \
-            fail_msg("%s: no bug reported", #stmt);                                     \
-        }                                                                               \
-        assert_non_null(bug_what);                                                      \
-        assert_contains(bug_what, what);                                                \
-        assert_int_equal(bug_pfn, (pfn));                                               \
-    } while (0)
 
 /* ---- the world: frame table, fake RAM, two domains ----------------------- */
 

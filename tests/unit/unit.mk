@@ -26,6 +26,9 @@ UNIT_SRCS_acpi_tables := hypervisor/arch/x86_64/acpi_tables.c
 UNIT_SRCS_elf         := lib/elf.c lib/format.c lib/strlcpy.c
 UNIT_SRCS_pagetable   := hypervisor/arch/x86_64/pv/pagetable.c hypervisor/common/page_alloc.c
 UNIT_SRCS_sched       := hypervisor/common/sched_credit.c hypervisor/common/sched_rr.c
+# Shared test helpers (tests/unit/*.c) a test binary links besides its own file.
+UNIT_HELPERS_page_alloc := expect_bug
+UNIT_HELPERS_pagetable  := expect_bug
 # pagetable.c and its test use the ABI's public/errno.h and public/xen.h.
 $(UNIT_DIR)/hv/hypervisor/arch/x86_64/pv/pagetable.o $(UNIT_DIR)/obj/test_pagetable.o: \
     UNIT_CFLAGS += -Ihypercall-abi/include
@@ -49,12 +52,13 @@ $(UNIT_DIR)/obj/%.o: tests/unit/%.c
 	@$(CC) $(UNIT_CFLAGS) -c $< -o $@
 
 define UNIT_LINK
-$(UNIT_DIR)/test_$(1): $(UNIT_DIR)/obj/test_$(1).o $(UNIT_SRCS_$(1):%.c=$(UNIT_DIR)/hv/%.o)
+$(UNIT_DIR)/test_$(1): $(UNIT_DIR)/obj/test_$(1).o $(UNIT_HELPERS_$(1):%=$(UNIT_DIR)/obj/%.o) \
+                       $(UNIT_SRCS_$(1):%.c=$(UNIT_DIR)/hv/%.o)
 	@echo "  HOSTLD  $$@"
 	@$$(CC) $(UNIT_SAN) -o $$@ $$^ $(UNIT_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK,$(t))))
 
--include $(UNIT_TESTS:%=$(UNIT_DIR)/obj/test_%.d)
+-include $(UNIT_TESTS:%=$(UNIT_DIR)/obj/test_%.d) $(UNIT_DIR)/obj/expect_bug.d
 -include $(sort $(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_DIR)/hv/%.d)))
 
