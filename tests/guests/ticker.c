@@ -1,15 +1,9 @@
 /* Ticker: prints a tick every ~10 ms of TSC time, ticks=<n> times (default 40), yielding between. */
 #include "guest.h"
 #include "hypercall.h"
+#include <lib/x86.h>
 
 const char test_title[] = "ticker: keeps running while others work";
-
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
 
 static const char *test_tick(char *why, size_t len)
 {

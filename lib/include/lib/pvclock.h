@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <public/xen.h>
+#include <lib/x86.h>
 
 static inline uint64_t pvclock_read(const volatile struct vcpu_time_info *t)
 {
@@ -18,9 +19,7 @@ static inline uint64_t pvclock_read(const volatile struct vcpu_time_info *t)
     do {
         version = t->version;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        uint32_t lo, hi;
-        __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-        uint64_t delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
+        uint64_t delta = rdtsc() - t->tsc_timestamp;
         if (t->tsc_shift < 0)
             delta >>= -t->tsc_shift;
         else
