@@ -21,7 +21,6 @@ import dataclasses
 import glob
 import json
 import os
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -98,20 +97,7 @@ def boot_native(sc, build, log_path):
     """Boots pvguest-native.elf alone with sc's first module's command line and sc's QEMU
     options (pvguest/scripts/native.py's ISO); returns run_qemu.BootResult."""
     iso = pvg_native.build_iso(build, native_cmdline(sc), tag=sc.name)
-    cmd = run_qemu.qemu_command(iso, sc, "stdio")
-    start = time.monotonic()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            status = proc.wait(timeout=sc.timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            status = None
-    outcome = "timeout" if status is None else run_qemu.exit_codes().get(status, f"qemu-{status}")
-    with open(log_path, "rb") as f:
-        text = f.read().decode("utf-8", "replace").replace("\r\n", "\n")
-    return run_qemu.BootResult(status, outcome, text, log_path, time.monotonic() - start, "native")
+    return run_qemu.run_iso(iso, sc, log_path, sc.timeout, "native")
 
 
 def domain_ktap(log):

@@ -131,30 +131,39 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
     iso = mkiso.build_iso(sc, build, extra, hypervisor=hypervisor)
     log_path = log_path or os.path.join(ROOT, build, "logs", log_name)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    cmd = qemu_command(iso, sc, "stdio")
+    if hypervisor != "xen":
+        return run_iso(iso, sc, log_path, timeout or sc.timeout, hypervisor)
     start = time.monotonic()
     with open(log_path, "wb") as log:
-        stdin = subprocess.PIPE if sc.serial_input and hypervisor == "ours" else subprocess.DEVNULL
-        proc = subprocess.Popen(cmd, stdin=stdin, stdout=log, stderr=subprocess.STDOUT)
-        if hypervisor == "xen":
-            try:
-                status, outcome = _watch_xen(proc, log_path, timeout or sc.timeout)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
-        else:
-            try:
-                if sc.serial_input:
-                    _type_when_ready(proc, log_path, sc, time.monotonic() + (timeout or sc.timeout))
-                status = proc.wait(timeout=max(0.1, (timeout or sc.timeout) - (time.monotonic() - start)))
-            except subprocess.TimeoutExpired:
+        proc = subprocess.Popen(qemu_command(iso, sc, "stdio"), stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT)
+        try:
+            status, outcome = _watch_xen(proc, log_path, timeout or sc.timeout)
+        finally:
+            if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-                status = None
-            outcome = "timeout" if status is None else exit_codes().get(status, f"qemu-{status}")
-    elapsed = time.monotonic() - start
-    return BootResult(status, outcome, _read(log_path), log_path, elapsed, hypervisor)
+    return BootResult(status, outcome, _read(log_path), log_path, time.monotonic() - start, hypervisor)
+
+
+def run_iso(iso, sc, log_path, timeout, label):
+    """Boots iso with sc's QEMU options until QEMU exits (after timeout seconds: killed),
+    serial to log_path, typing sc.serial_input when its prompt shows; returns a BootResult
+    whose hypervisor field is label."""
+    start = time.monotonic()
+    with open(log_path, "wb") as log:
+        stdin = subprocess.PIPE if sc.serial_input else subprocess.DEVNULL
+        proc = subprocess.Popen(qemu_command(iso, sc, "stdio"), stdin=stdin, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            if sc.serial_input:
+                _type_when_ready(proc, log_path, sc, start + timeout)
+            status = proc.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            status = None
+    outcome = "timeout" if status is None else exit_codes().get(status, f"qemu-{status}")
+    return BootResult(status, outcome, _read(log_path), log_path, time.monotonic() - start, label)
 
 
 def main():

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -52,23 +51,7 @@ def boot(build="build", cmdline="", timeout=60.0, name="pvguest-native", serial_
     log_path = os.path.join(ROOT, build, "logs", f"{name}.log")
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     sc = scenario(name, timeout, serial_input)
-    cmd = run_qemu.qemu_command(iso, sc, "stdio")
-    start = time.monotonic()
-    with open(log_path, "wb") as log:
-        stdin = subprocess.PIPE if serial_input else subprocess.DEVNULL
-        proc = subprocess.Popen(cmd, stdin=stdin, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            if serial_input:
-                run_qemu._type_when_ready(proc, log_path, sc, start + timeout)
-            status = proc.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            status = None
-    outcome = "timeout" if status is None else run_qemu.exit_codes().get(status, f"qemu-{status}")
-    with open(log_path, "rb") as f:
-        text = f.read().decode("utf-8", "replace").replace("\r\n", "\n")
-    return run_qemu.BootResult(status, outcome, text, log_path, time.monotonic() - start, "native")
+    return run_qemu.run_iso(iso, sc, log_path, timeout, "native")
 
 
 def main():
