@@ -5,6 +5,7 @@
 #include "mm.h"
 #include <public/errno.h>
 #include <public/memory.h>
+#include <public/vcpu.h>
 
 const char test_title[] = "mm: page-table updates, batches, pins, multicall, reservations";
 
@@ -418,6 +419,36 @@ static const char *test_gdt(char *why, size_t len)
     return NULL;
 }
 
+/*
+ * The hypervisor writes shared_info's event bits through its own mapping, so
+ * the frame must stay data for good: even with vcpu_info moved out, the page
+ * zeroed and no mapping left, it may not become a page table.
+ */
+static const char *test_shared_info_stays_data(char *why, size_t len)
+{
+    static uint8_t vcpu_info_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+    struct vcpu_register_vcpu_info r = { .mfn = virt_to_mfn(vcpu_info_page), .offset = 0 };
+    uint64_t mfn = start_info->shared_info / PAGE_SIZE;
+    /* Masked first: moving vcpu_info raises an upcall, and this guest has no event callback. */
+    ((struct shared_info *)SI_VA)->vcpu_info[0].evtchn_upcall_mask = 1;
+    int64_t rc = hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, &r);
+    if (rc)
+        return fail(why, len, "moving vcpu_info: %lld", (long long)rc);
+    memset((void *)SI_VA, 0, PAGE_SIZE);
+    if ((rc = hypercall3(__HYPERVISOR_update_va_mapping, SI_VA, 0, UVMF_INVLPG)))
+        return fail(why, len, "unmapping shared_info: %lld", (long long)rc);
+    rc = mmuext(MMUEXT_PIN_L1_TABLE, mfn, 0);
+    if (rc == 0) {
+        mmuext(MMUEXT_UNPIN_TABLE, mfn, 0);
+        return fail(why, len, "shared_info was pinned as an L1 table");
+    }
+    if (rc != -XEN_EINVAL)
+        return fail(why, len, "pinning shared_info as an L1: %lld, want -EINVAL", (long long)rc);
+    if ((rc = hypercall3(__HYPERVISOR_update_va_mapping, SI_VA, start_info->shared_info | PTE_DATA, UVMF_INVLPG)))
+        return fail(why, len, "mapping shared_info again: %lld", (long long)rc);
+    return NULL;
+}
+
 DEFINE_TESTS(
     { "setup_page_tables", test_setup },
     { "m2p_consistent_and_readonly", test_m2p },
@@ -434,5 +465,6 @@ DEFINE_TESTS(
     { "huge_batch_continues", test_huge_batch },
     { "user_mode_syscall_bounce", test_user_mode },
     { "update_va_mapping_otherdomain", test_otherdomain },
-    { "gdt_and_descriptors", test_gdt }
+    { "gdt_and_descriptors", test_gdt },
+    { "shared_info_stays_data", test_shared_info_stays_data }
 )

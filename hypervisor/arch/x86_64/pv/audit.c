@@ -113,6 +113,8 @@ void pv_audit_frames(const char *when)
             expect_typed(e, a->gdt_frames[f], PGT_seg_desc, "GDT frame");
         if (d->vcpu[0].vcpu_info_mfn)
             expect_typed(e, d->vcpu[0].vcpu_info_mfn, PGT_writable, "vcpu_info frame");
+        if (d->shared_info_mfn != INVALID_PFN)
+            expect_typed(e, d->shared_info_mfn, PGT_writable, "shared_info frame");
     }
     for (uint64_t mfn = 0; mfn < nframes; mfn++) {
         struct page_info *pg = pfn_to_page(mfn);

@@ -157,8 +157,15 @@ int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, 
         (void)fail("build: out of memory for shared_info");
         goto out;
     }
-    /* Owned by the domain (so it can map it) but not part of its reservation, as in Xen. */
+    /*
+     * Owned by the domain (so it can map it) but not part of its reservation,
+     * as in Xen. We write its event bits and vcpu_info through the direct map,
+     * so it is held writable for the domain's life: never a page table or
+     * descriptor page, whose entries those writes would forge.
+     */
     pfn_to_page(d->shared_info_mfn)->owner = d->id;
+    if (get_page_type(d->shared_info_mfn, PGT_writable, d))
+        panic("build: a fresh shared_info frame refused a writable reference");
     d->shared_info = __va(d->shared_info_mfn << PAGE_SHIFT);
     memset(d->shared_info, 0, PAGE_SIZE);
     set_gpfn_from_mfn(d->shared_info_mfn, ~0ull);

@@ -298,8 +298,8 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
             return -XEN_EINVAL;             /* as Xen: a mask it cannot read is invalid */
         if (op->cmd == MMUEXT_TLB_FLUSH_MULTI)
             flush_tlb_local();
-        else
-            invlpg((void *)op->arg1.linear_addr);
+        else if (guest_range_ok(op->arg1.linear_addr, 1))
+            invlpg((void *)op->arg1.linear_addr);   /* never one of the hypervisor's own entries */
         return 0;
     }
     case MMUEXT_TLB_FLUSH_LOCAL:
@@ -393,6 +393,8 @@ void arch_domain_relinquish(struct domain *d)
         d->vcpu[0].vcpu_info_mfn = 0;
         d->vcpu[0].vcpu_info = NULL;
     }
+    if (d->shared_info_mfn != INVALID_PFN)
+        put_page_type(d->shared_info_mfn);     /* the builder's writable reference */
     if (a->guest_table)
         put_page_type(a->guest_table >> PAGE_SHIFT);
     if (a->guest_table_user)
