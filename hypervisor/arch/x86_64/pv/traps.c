@@ -185,6 +185,11 @@ void pv_handle_exception(struct cpu_regs *regs)
     unsigned int vec = regs->entry_vector;
     int error = vector_has_error_code(vec) ? (int)regs->error_code : -1;
 
+    /* Only a running domain's vCPU is ever resumed; anything else is our bug, not the guest's. */
+    if (v->domain->state != DOMAIN_RUNNING)
+        panic("BUG: vector %u from vCPU of domain %u (%s), which is no longer running", vec, v->domain->id,
+              v->domain->name);
+
     switch (vec) {
     case 14:
         v->vcpu_info->arch.cr2 = read_cr2();
@@ -324,15 +329,20 @@ static void context_switch(struct vcpu *prev, struct vcpu *next, struct cpu_regs
 
 void pv_exit_to_guest(struct cpu_regs *regs)
 {
-    struct vcpu *next = sched_pick();       /* returns with interrupts off */
-    if (next != current) {
-        context_switch(current, next, regs);
-        arch_update_vcpu_time(next);
+    for (;;) {
+        struct vcpu *next = sched_pick();   /* returns with interrupts off */
+        if (next != current) {
+            context_switch(current, next, regs);
+            arch_update_vcpu_time(next);
+        }
+        /* An event upcall that is due goes in now, through the event callback. */
+        struct vcpu *v = current;
+        if (!vcpu_events_pending(v) || !v->arch.event_callback)
+            return;
+        if (bounce(v, regs, v->arch.event_callback, false, 0, true))
+            return;
+        /* Its frame could not be written, so its domain is gone: pick again rather than resume it. */
     }
-    /* An event upcall that is due goes in now, through the event callback. */
-    struct vcpu *v = current;
-    if (vcpu_events_pending(v) && v->arch.event_callback)
-        bounce(v, regs, v->arch.event_callback, false, 0, true);
 }
 
 void pv_bad_iret(struct cpu_regs *regs);
