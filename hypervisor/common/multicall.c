@@ -19,11 +19,22 @@ int64_t do_multicall(uint64_t list, unsigned int nr)
         if (copy_from_guest(&e, at, sizeof(e)))
             return -XEN_EFAULT;
         in_multicall = true;
+        mc_continuation.pending = false;
         int64_t rc = hypercall_dispatch(e.op, (const uint64_t *)e.args);
         in_multicall = false;
         /* The call may have ended the domain (shutdown): nothing more to run or report. */
         if (d->state != DOMAIN_RUNNING)
             return 0;
+        if (mc_continuation.pending) {
+            /* It stopped part-way: its entry now says how to go on, and the multicall resumes there. */
+            mc_continuation.pending = false;
+            e.op = mc_continuation.op;
+            memcpy(e.args, mc_continuation.args, sizeof(mc_continuation.args));
+            if (copy_to_guest(at + offsetof(struct multicall_entry, op), &e.op, sizeof(e.op)) ||
+                copy_to_guest(at + offsetof(struct multicall_entry, args), e.args, sizeof(mc_continuation.args)))
+                return -XEN_EFAULT;
+            return hypercall_continue(__HYPERVISOR_multicall, at, nr - i, 0, 0, 0);
+        }
         e.result = (uint64_t)rc;
         if (copy_to_guest(at + offsetof(struct multicall_entry, result), &e.result, sizeof(e.result)))
             return -XEN_EFAULT;

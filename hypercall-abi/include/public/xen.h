@@ -308,7 +308,9 @@ _Static_assert(offsetof(struct mmuext_op, arg2) == 16, "mmuext_op.arg2");
  * multicall(calls, nr)                                 hypercall 13
  *   rdi  guest VA of struct multicall_entry[nr], rsi  nr
  * Runs the calls in order; each call's rax lands in its entry's result and
- * does not stop the batch. Caller: PV guest kernel.
+ * does not stop the batch. A long call inside is continued as Xen does: its
+ * entry's op and args are rewritten to say how to go on, and the multicall
+ * resumes at that entry. Caller: PV guest kernel.
  * Returns 0; -EFAULT (list unreadable or results unwritable); -EINVAL
  * (multicall nested inside a multicall).
  */

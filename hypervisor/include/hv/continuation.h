@@ -10,11 +10,24 @@ bool hypercall_preempt_check(void);
 /*
  * Arranges for the guest to re-enter hypercall nr with these arguments (the
  * SYSCALL is re-executed) and returns the value the handler must return.
+ * Inside a multicall it records them in mc_continuation instead.
  */
 int64_t hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
 
-/* Inside a multicall the batch runs to its end: no continuations there. */
+/* Set while a multicall runs one of its entries. */
 extern bool in_multicall;
+
+/*
+ * An entry of a multicall that stopped part-way, as Xen handles it: the
+ * multicall writes op and args back into the guest's entry and continues
+ * itself from that entry.
+ */
+struct multicall_continuation {
+    bool pending;
+    uint64_t op;
+    uint64_t args[5];
+};
+extern struct multicall_continuation mc_continuation;
 /* Set while a guest's hypercall runs (arch entry code). */
 extern bool in_hypercall;
 
