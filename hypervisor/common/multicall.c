@@ -25,6 +25,13 @@ int64_t do_multicall(uint64_t list, unsigned int nr)
         /* The call may have ended the domain (shutdown): nothing more to run or report. */
         if (d->state != DOMAIN_RUNNING)
             return 0;
+        /*
+         * iret has replaced the guest's registers, maybe with user mode and
+         * its page tables: the batch ends here, as in Xen, and rax is the
+         * value iret restored.
+         */
+        if (e.op == __HYPERVISOR_iret)
+            return rc;
         if (mc_continuation.pending) {
             /* It stopped part-way: its entry now says how to go on, and the multicall resumes there. */
             mc_continuation.pending = false;

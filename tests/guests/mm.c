@@ -449,6 +449,39 @@ static const char *test_shared_info_stays_data(char *why, size_t len)
     return NULL;
 }
 
+/* iret inside a multicall ends the batch there: nothing after it runs, and rax is what iret restored. */
+static const char *test_multicall_iret(char *why, size_t len)
+{
+    static struct multicall_entry mc[2];
+    static struct iret_context frame;
+    uint64_t cs, ss, rax;
+    __asm__ volatile("mov %%cs, %0\n\tmov %%ss, %1" : "=r"(cs), "=r"(ss));
+    memset(mc, 0, sizeof(mc));
+    mc[0].op = __HYPERVISOR_iret;
+    mc[1].op = __HYPERVISOR_xen_version;
+    mc[1].args[0] = XENVER_version;
+    mc[1].result = 0x5a5a;
+    /* Kernel mode shows as RPL 0 in an iret frame (RPL 3 would mean guest user mode). */
+    frame = (struct iret_context){ .rax = 0x1234, .cs = cs & ~3ull, .rflags = 0x202, .ss = ss & ~3ull };
+    /* The frame iret reads is at rsp when the SYSCALL happens; it brings us back to 1: on our own stack. */
+    __asm__ volatile("lea 1f(%%rip), %%rax\n\t"
+                     "mov %%rax, %c[rip](%[f])\n\t"
+                     "mov %%rsp, %c[rsp](%[f])\n\t"
+                     "mov %[f], %%rsp\n\t"
+                     "mov %[nr], %%eax\n\t"
+                     "syscall\n"
+                     "1:"
+                     : "=&a"(rax)
+                     : [f] "r"(&frame), [nr] "i"(__HYPERVISOR_multicall), "D"(mc), "S"(2),
+                       [rip] "i"(offsetof(struct iret_context, rip)), [rsp] "i"(offsetof(struct iret_context, rsp))
+                     : "rcx", "r11", "memory");
+    if (rax != 0x1234)
+        return fail(why, len, "rax %#llx after the multicall, want the 0x1234 iret restored", (unsigned long long)rax);
+    if (mc[1].result != 0x5a5a)
+        return fail(why, len, "the entry after iret ran: result %lld", (long long)mc[1].result);
+    return NULL;
+}
+
 DEFINE_TESTS(
     { "setup_page_tables", test_setup },
     { "m2p_consistent_and_readonly", test_m2p },
@@ -461,6 +494,7 @@ DEFINE_TESTS(
     { "tlb_flush_ops", test_flush_ops },
     { "clear_and_copy_page", test_clear_copy },
     { "multicall_mixed", test_multicall },
+    { "multicall_iret_ends_batch", test_multicall_iret },
     { "reservations", test_reservation },
     { "huge_batch_continues", test_huge_batch },
     { "user_mode_syscall_bounce", test_user_mode },

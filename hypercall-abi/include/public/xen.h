@@ -310,7 +310,8 @@ _Static_assert(offsetof(struct mmuext_op, arg2) == 16, "mmuext_op.arg2");
  * Runs the calls in order; each call's rax lands in its entry's result and
  * does not stop the batch. A long call inside is continued as Xen does: its
  * entry's op and args are rewritten to say how to go on, and the multicall
- * resumes at that entry. Caller: PV guest kernel.
+ * resumes at that entry. An iret entry ends the batch there (nothing after it
+ * runs and its result is not written), as in Xen. Caller: PV guest kernel.
  * Returns 0; -EFAULT (list unreadable or results unwritable); -EINVAL
  * (multicall nested inside a multicall).
  */
