@@ -288,6 +288,11 @@ static void save_segments(struct arch_vcpu *a)
 {
     __asm__ volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
                      : "=m"(a->ds), "=m"(a->es), "=m"(a->fs), "=m"(a->gs));
+    /* A non-null selector loaded its descriptor's base: keep that, not the last one set by hypercall. */
+    if (a->fs)
+        a->fs_base = rdmsr(MSR_FS_BASE);
+    if (a->gs)
+        *(a->kernel_mode ? &a->gs_base_kernel : &a->gs_base_user) = rdmsr(MSR_GS_BASE);
 }
 
 /* Loads a selector the guest chose; one the CPU refuses becomes the null selector. */
