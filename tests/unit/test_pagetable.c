@@ -708,6 +708,31 @@ static void test_preempted_validation(void **state)
         WANT(p, 0, NONE);
     VERIFY();
     assert_int_equal(nr_unref, 0);
+
+    /*
+     * Stopped halfway on a frame already given back, whose last reference (a
+     * read-only mapping) then goes: the frame is freed, and the references
+     * its paused validation held go with it; the tables below it are left to
+     * the domain's teardown, as above.
+     */
+    bool flush = false;
+    pfn_t map = frame_of(d0);
+    assert_int_equal(get_page_type(map, PGT_l1, d0), 0);
+    assert_int_equal(pt_update_entry(d0, d0, map, 0, E(l4, P), false, &flush), 0);
+    ftable[l4].flags |= PGF_released;
+    preempt_every = 3;
+    assert_int_equal(get_page_type(l4, PGT_l4, d0), -XEN_ERESTART);
+    preempt_every = 0;
+    assert_true(ftable[l4].type_info & PGT_partial);
+    assert_int_equal(pt_update_entry(d0, d0, map, 0, 0, false, &flush), 0);
+    assert_int_equal(nr_unref, 1);
+    assert_int_equal(unref[0], l4);
+    put_page_type(map);
+    for (unsigned int i = 1; i < UNIT_ARRAY_SIZE(order); i++)
+        pt_abandon_partial(order[i]);
+    for (pfn_t p = 0; p < NFRAMES; p++)
+        WANT(p, 0, NONE);
+    VERIFY();
 }
 
 struct upper_row {

@@ -214,10 +214,15 @@ static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t 
         invlpg((void *)va);
         break;
     default:
-        if (flush)
-            invlpg((void *)va);             /* a dropped reference must not stay reachable */
         break;
     }
+    /*
+     * A dropped reference must not stay reachable through any cached
+     * translation, and the L1 may be linked at other addresses than va: a
+     * frame that lost its last writable mapping may become a page table next.
+     */
+    if (flush && (flags & UVMF_FLUSHTYPE_MASK) != UVMF_TLB_FLUSH)
+        flush_tlb_local();
     return 0;
 }
 

@@ -21,9 +21,14 @@ void put_page(uint64_t mfn)
     struct page_info *pg = pfn_to_page(mfn);
     if (!pg || pg->count == 0)
         page_alloc_bug("put_page on a frame with no references", mfn);
-    /* A frame given back (or whose domain is gone) goes with its last reference. */
-    if (--pg->count == 0 && (pg->owner == PAGE_OWNER_ORPHAN || (pg->flags & PGF_released)))
+    /*
+     * A frame given back (or whose domain is gone) goes with its last
+     * reference, and so do the references a paused validation of it holds.
+     */
+    if (--pg->count == 0 && (pg->owner == PAGE_OWNER_ORPHAN || (pg->flags & PGF_released))) {
+        pt_abandon_partial(mfn);
         pv_page_unreferenced(mfn);
+    }
 }
 
 /*
