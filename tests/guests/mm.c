@@ -482,6 +482,38 @@ static const char *test_multicall_iret(char *why, size_t len)
     return NULL;
 }
 
+/*
+ * One L1 linked at two 2 MiB slots maps a frame at two addresses. After the
+ * mapping goes (no flush asked for) and the frame becomes a page table, the
+ * second address must not still write to it through a cached translation.
+ */
+#define STALE_VA (GUEST_VIRT_BASE + 0xc000000ull)     /* 192 MiB up: free address space */
+static const char *test_no_stale_writable(char *why, size_t len)
+{
+    uint64_t va1 = STALE_VA, va2 = STALE_VA + 0x200000, f = spare_mfn();
+    int64_t rc;
+    if (!f || ensure_l1(va1))
+        return fail(why, len, "no spare frame or L1 for %#llx", (unsigned long long)va1);
+    uint64_t l1 = read_pte(va1, 2) & PTE_ADDR;
+    if ((rc = mmu_update_one(pte_maddr(va2, 2), l1 | PTE_P | PTE_RW | PTE_U | PTE_A)))
+        return fail(why, len, "linking the L1 a second time: %lld", (long long)rc);
+    if ((rc = hypercall3(__HYPERVISOR_update_va_mapping, va1, f * PAGE_SIZE | PTE_DATA, UVMF_INVLPG)))
+        return fail(why, len, "mapping the frame: %lld", (long long)rc);
+    *(volatile uint64_t *)va2 = 0;                  /* a write through va2: cached writable */
+    if ((rc = hypercall3(__HYPERVISOR_update_va_mapping, va1, 0, 0)))
+        return fail(why, len, "unmapping without a flush: %lld", (long long)rc);
+    if ((rc = mmuext(MMUEXT_PIN_L1_TABLE, f, 0)))
+        return fail(why, len, "pinning the unmapped frame as an L1: %lld", (long long)rc);
+    TRY_INSN("xor %%edx, %%edx\n\tmovq %%rdx, (%0)", "r"(va2));
+    uint64_t vector = last_exc.vector;
+    mmuext(MMUEXT_UNPIN_TABLE, f, 0);
+    mmu_update_one(pte_maddr(va2, 2), 0);
+    if (vector != 14)
+        return fail(why, len, "a write through the second address reached the new page table (vector %lld)",
+                    (long long)vector);
+    return NULL;
+}
+
 DEFINE_TESTS(
     { "setup_page_tables", test_setup },
     { "m2p_consistent_and_readonly", test_m2p },
@@ -500,5 +532,6 @@ DEFINE_TESTS(
     { "user_mode_syscall_bounce", test_user_mode },
     { "update_va_mapping_otherdomain", test_otherdomain },
     { "gdt_and_descriptors", test_gdt },
+    { "no_stale_writable_mapping", test_no_stale_writable },
     { "shared_info_stays_data", test_shared_info_stays_data }
 )
