@@ -43,34 +43,6 @@ static inline uint64_t rdtsc(void)
 
 /* ---- command line ------------------------------------------------------- */
 
-/* The value of word key=... on the command line, or NULL. */
-static const char *option_str(const char *key)
-{
-    const char *p = (const char *)start_info->cmd_line;
-    size_t k = strlen(key);
-    for (; *p; p++)
-        if ((p == (const char *)start_info->cmd_line || p[-1] == ' ') && !strncmp(p, key, k) && p[k] == '=')
-            return p + k + 1;
-    return NULL;
-}
-
-static unsigned long option_num(const char *key, unsigned long dflt)
-{
-    const char *p = option_str(key);
-    if (!p || *p < '0' || *p > '9')
-        return dflt;
-    unsigned long v = 0;
-    for (; *p >= '0' && *p <= '9'; p++)
-        v = v * 10 + (unsigned long)(*p - '0');
-    return v;
-}
-
-static bool option_is(const char *key, const char *value)
-{
-    const char *p = option_str(key);
-    size_t n = strlen(value);
-    return p && !strncmp(p, value, n) && (p[n] == ' ' || p[n] == '\0');
-}
 
 /* ---- measuring ---------------------------------------------------------- */
 
@@ -181,11 +153,11 @@ static void clear_event_state(void)
 static const char *test_setup(char *why, size_t len)
 {
     int64_t rc;
-    const char *r = option_str("reps");
-    opt_reps = r && !strncmp(r, "small", 5) ? 8 : (unsigned int)option_num("reps", 1000);
+    const char *r = guest_option("reps");
+    opt_reps = r && !strncmp(r, "small", 5) ? 8 : (unsigned int)guest_option_num("reps", 1000);
     if (!opt_reps)
         opt_reps = 1;
-    opt_warmup = (unsigned int)option_num("warmup", opt_reps / 10 < 2 ? 2 : opt_reps / 10);
+    opt_warmup = (unsigned int)guest_option_num("warmup", opt_reps / 10 < 2 ? 2 : opt_reps / 10);
     initial_pages = start_info->first_p2m_pfn;
     if ((rc = exceptions_install()) || (rc = events_init()))
         return fail(why, len, "setup: %lld", (long long)rc);
@@ -524,8 +496,8 @@ static const char *xdom(const char *op, void (*wait)(void), char *why, size_t le
 static const char *test_xdom_setup(char *why, size_t len)
 {
     int64_t rc;
-    peer = (domid_t)option_num("peer", 0);
-    ping = option_is("role", "ping");
+    peer = (domid_t)guest_option_num("peer", 0);
+    ping = guest_option_is("role", "ping");
     if (ping) {
         struct evtchn_bind_interdomain b = { .remote_dom = peer, .remote_port = 1 };
         /* The peer may not have offered its port yet. */
@@ -584,7 +556,7 @@ static const struct test_case xdom_cases[] = {
 
 const struct test_case *guest_cases(unsigned int *n)
 {
-    if (option_str("role")) {
+    if (guest_option("role")) {
         *n = ARRAY_SIZE(xdom_cases);
         return xdom_cases;
     }

@@ -18,13 +18,8 @@ static struct mmu_update reqs[MAX_ENTRIES];
 
 static unsigned int count_option(void)
 {
-    const char *p = (const char *)start_info->cmd_line;
-    while (*p && strncmp(p, "count=", 6))
-        p++;
-    unsigned int n = 0;
-    for (p += *p ? 6 : 0; *p >= '0' && *p <= '9'; p++)
-        n = n * 10 + (unsigned int)(*p - '0');
-    return n && n <= MAX_ENTRIES ? n : 262144;
+    unsigned long n = guest_option_num("count", 262144);
+    return n && n <= MAX_ENTRIES ? (unsigned int)n : 262144;
 }
 
 static const char *test_batch(char *why, size_t len)
@@ -48,12 +43,7 @@ static const char *test_batch(char *why, size_t len)
 
 static const char *test_pin(char *why, size_t len)
 {
-    const char *p = (const char *)start_info->cmd_line;
-    while (*p && strncmp(p, "pin=", 4))
-        p++;
-    unsigned int n = 0;
-    for (p += *p ? 4 : 0; *p >= '0' && *p <= '9'; p++)
-        n = n * 10 + (unsigned int)(*p - '0');
+    unsigned int n = (unsigned int)guest_option_num("pin", 0);
     if (!n || n > 512)
         return NULL;                        /* not asked for */
     static uint64_t l1[512];
@@ -91,10 +81,7 @@ static const char *test_pin(char *why, size_t len)
  */
 static const char *test_batch_in_multicall(char *why, size_t len)
 {
-    const char *p = (const char *)start_info->cmd_line;
-    while (*p && strncmp(p, "multicall=1", 11))
-        p++;
-    if (!*p)
+    if (!guest_option_is("multicall", "1"))
         return NULL;                        /* not asked for */
     unsigned int n = count_option();
     static struct multicall_entry calls[3];

@@ -6,14 +6,6 @@
 
 const char test_title[] = "console: serial input reaches dom0; domUs may not read";
 
-static const char *expected_line(void)
-{
-    const char *p = (const char *)start_info->cmd_line;
-    while (*p && strncmp(p, "expect_input=", 13))
-        p++;
-    return *p ? p + 13 : NULL;
-}
-
 static const char *test_read(char *why, size_t len)
 {
     static char buf[128];
@@ -22,7 +14,7 @@ static const char *test_read(char *why, size_t len)
         int64_t rc = hypercall3(__HYPERVISOR_console_io, CONSOLEIO_read, sizeof(buf), buf);
         return rc == -XEN_EPERM ? NULL : fail(why, len, "domU console read: %lld, want -EPERM", (long long)rc);
     }
-    const char *want = expected_line();
+    const char *want = guest_option("expect_input");
     if (!want)
         return fail(why, len, "no expect_input= on the command line");
     /* VIRQ_CONSOLE says when input has arrived: wait for it, then read. */

@@ -16,17 +16,11 @@
 
 const char test_title[] = "crash: a domain that must be crashed alone";
 
-static const char *option(void)
-{
-    const char *p = (const char *)start_info->cmd_line;
-    while (*p && strncmp(p, "crash=", 6))
-        p++;
-    return *p ? p + 6 : "";
-}
-
 static const char *test_crash(char *why, size_t len)
 {
-    const char *how = option();
+    const char *how = guest_option("crash");
+    if (!how)
+        how = "";
     if (!strncmp(how, "nohandler", 9)) {
         __asm__ volatile("ud2");
     } else if (!strncmp(how, "badstack", 8)) {

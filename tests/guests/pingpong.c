@@ -13,20 +13,6 @@
 
 const char test_title[] = "pingpong: interdomain event round trips";
 
-static unsigned long option(const char *key, unsigned long dflt)
-{
-    const char *p = (const char *)start_info->cmd_line;
-    size_t k = strlen(key);
-    for (; *p; p++)
-        if ((p == (const char *)start_info->cmd_line || p[-1] == ' ') && !strncmp(p, key, k)) {
-            unsigned long v = 0;
-            for (p += k; *p >= '0' && *p <= '9'; p++)
-                v = v * 10 + (unsigned long)(*p - '0');
-            return v;
-        }
-    return dflt;
-}
-
 /* GDT entry 1 (selector 0x0b): a flat DPL-3 data segment whose base is FS_BASE. */
 #define FS_BASE 0x1000ull
 static uint64_t gdt_page[512] __attribute__((aligned(4096)));
@@ -54,15 +40,6 @@ static uint64_t read_marker_via_fs(void)
     return v;
 }
 
-static bool is_ping(void)
-{
-    const char *p = (const char *)start_info->cmd_line;
-    for (; *p; p++)
-        if (!strncmp(p, "role=ping", 9))
-            return true;
-    return false;
-}
-
 static const char *test_round_trips(char *why, size_t len)
 {
     int64_t rc0;
@@ -70,12 +47,12 @@ static const char *test_round_trips(char *why, size_t len)
         return fail(why, len, "events_init failed");
     if ((rc0 = load_fs_with_base()))
         return fail(why, len, "setting up %%fs with base %#llx: %lld", FS_BASE, (long long)rc0);
-    domid_t peer = (domid_t)option("peer=", 0);
-    unsigned long rounds = option("rounds=", 10000), done = 0;
+    domid_t peer = (domid_t)guest_option_num("peer", 0);
+    unsigned long rounds = guest_option_num("rounds", 10000), done = 0;
     unsigned int port;
     int64_t rc;
 
-    if (is_ping()) {
+    if (guest_option_is("role", "ping")) {
         struct evtchn_bind_interdomain b = { .remote_dom = peer, .remote_port = 1 };
         /* The peer may not have offered its port yet. */
         for (unsigned long tries = 0; (rc = evtchn_op(EVTCHNOP_bind_interdomain, &b)); tries++) {

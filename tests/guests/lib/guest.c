@@ -58,3 +58,33 @@ void guest_start(struct start_info *si)
     printk("# %u passed, %u failed\n", nr_test_cases - failed, failed);
     guest_shutdown(SHUTDOWN_poweroff);
 }
+
+/* ---- command line ------------------------------------------------------- */
+
+const char *guest_option(const char *key)
+{
+    const char *line = (const char *)start_info->cmd_line, *p = line;
+    size_t k = strlen(key);
+    for (; *p; p++)
+        if ((p == line || p[-1] == ' ') && !strncmp(p, key, k) && p[k] == '=')
+            return p + k + 1;
+    return NULL;
+}
+
+unsigned long guest_option_num(const char *key, unsigned long dflt)
+{
+    const char *p = guest_option(key);
+    if (!p || *p < '0' || *p > '9')
+        return dflt;
+    unsigned long v = 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+        v = v * 10 + (unsigned long)(*p - '0');
+    return v;
+}
+
+bool guest_option_is(const char *key, const char *value)
+{
+    const char *p = guest_option(key);
+    size_t n = strlen(value);
+    return p && !strncmp(p, value, n) && (p[n] == ' ' || p[n] == '\0');
+}

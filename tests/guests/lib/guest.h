@@ -35,6 +35,13 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Ends the domain with a SHUTDOWN_* reason; never returns. */
 __attribute__((noreturn)) void guest_shutdown(unsigned int reason);
 
+/* Command-line words key=value (key given without '='): the value, or NULL when absent. */
+const char *guest_option(const char *key);
+/* Its decimal value, or dflt when absent or not a number. */
+unsigned long guest_option_num(const char *key, unsigned long dflt);
+/* True when the value is exactly `value`. */
+bool guest_option_is(const char *key, const char *value);
+
 /* Formats into why and returns it: `return fail(why, len, "got %d", x);` */
 const char *fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
