@@ -19,7 +19,9 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include <lib/bench_stats.h>
 #include <lib/pv_evtchn.h>
+#include <lib/x86.h>
 #include <public/errno.h>
 #include <public/memory.h>
 #include <public/vcpu.h>
@@ -34,54 +36,20 @@ const char test_title[] = "bench: hypercall, page-table, trap and event costs in
 static unsigned int opt_reps = 1000, opt_warmup;
 static uint64_t samples[MAX_SAMPLES];
 
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-    return ((uint64_t)hi << 32) | lo;
-}
-
 /* ---- command line ------------------------------------------------------- */
 
 
 /* ---- measuring ---------------------------------------------------------- */
 
-static void sort(uint64_t *a, unsigned int n)
-{
-    /* Shell sort (Ciura's gaps): a few thousand samples, no recursion. */
-    static const unsigned int gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
-    for (unsigned int g = 0; g < ARRAY_SIZE(gaps); g++)
-        for (unsigned int gap = gaps[g], i = gap; i < n; i++) {
-            uint64_t v = a[i];
-            unsigned int j = i;
-            for (; j >= gap && a[j - gap] > v; j -= gap)
-                a[j] = a[j - gap];
-            a[j] = v;
-        }
-}
-
-/* Formats v / div with one decimal (div 1: an integer). */
-static const char *fmt_per(char *buf, size_t len, uint64_t v, unsigned int div)
-{
-    if (div <= 1)
-        snprintf(buf, len, "%llu", (unsigned long long)v);
-    else {
-        uint64_t tenths = (v * 10 + div / 2) / div;
-        snprintf(buf, len, "%llu.%llu", (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
-    }
-    return buf;
-}
-
 static void report(const char *op, unsigned int batch, unsigned int n, bool per_entry, const char *extra)
 {
-    sort(samples, n);
-    uint64_t min = samples[0], median = samples[(n - 1) / 2], p99 = samples[(99 * n + 99) / 100 - 1];
+    struct bench_stats st = bench_summarize(samples, n);
     char a[24], b[24], c[24], d[24];
     unsigned int div = per_entry ? batch : 1;
     printk("BENCH op=%s batch=%u unit=cycles reps=%u min=%s median=%s p99=%s per=%s max=%s%s%s\n", op, batch, n,
-           fmt_per(a, sizeof(a), min, div), fmt_per(b, sizeof(b), median, div), fmt_per(c, sizeof(c), p99, div),
-           per_entry ? "entry" : "op", fmt_per(d, sizeof(d), samples[n - 1], div), extra ? " " : "",
-           extra ? extra : "");
+           bench_fmt_per(a, sizeof(a), st.min, div), bench_fmt_per(b, sizeof(b), st.median, div),
+           bench_fmt_per(c, sizeof(c), st.p99, div), per_entry ? "entry" : "op",
+           bench_fmt_per(d, sizeof(d), st.max, div), extra ? " " : "", extra ? extra : "");
 }
 
 typedef int64_t (*bench_fn)(unsigned int n);
@@ -107,9 +75,9 @@ static const char *bench(const char *op, unsigned int n, bench_fn pre, bench_fn 
         int64_t rc;
         if (pre && (rc = pre(n)))
             return fail(why, len, "%s batch %u: preparing: %lld", op, n, (long long)rc);
-        uint64_t t0 = rdtsc();
+        uint64_t t0 = rdtsc_ordered();
         rc = timed(n);
-        uint64_t t1 = rdtsc();
+        uint64_t t1 = rdtsc_ordered();
         if (rc)
             return fail(why, len, "%s batch %u: %lld", op, n, (long long)rc);
         if (post && (rc = post(n)))
@@ -473,10 +441,10 @@ static const char *xdom(const char *op, void (*wait)(void), char *why, size_t le
     xhits = port_hits[xport];
     for (unsigned int i = 0; i < total; i++) {
         if (ping) {
-            uint64_t t0 = rdtsc();
+            uint64_t t0 = rdtsc_ordered();
             evtchn_send(xport);
             wait();
-            uint64_t t1 = rdtsc();
+            uint64_t t1 = rdtsc_ordered();
             if (i >= opt_warmup && got < reps)
                 samples[got++] = t1 - t0;
         } else {

@@ -1,7 +1,8 @@
 /*
  * x86 instructions every ring-0 image (the hypervisor, pvguest native) needs:
  * port I/O and MSRs; and rdtsc, which guests in ring 3 may use too.
- * rdtsc here orders nothing; a benchmark that needs ordering adds its own.
+ * rdtsc orders nothing; rdtsc_ordered keeps the compiler from moving memory
+ * accesses across it, for timing a stretch of code.
  */
 #ifndef LIB_X86_H
 #define LIB_X86_H
@@ -33,6 +34,13 @@ static inline uint64_t rdtsc(void)
 {
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t rdtsc_ordered(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
     return ((uint64_t)hi << 32) | lo;
 }
 

@@ -20,6 +20,8 @@
 #include <pagetable.h>
 #include <sched.h>
 #include "bench.h"
+#include <lib/bench_stats.h>
+#include <lib/x86.h>     /* rdtsc_ordered: cycles, natively and as a PV guest */
 
 #define MAX_REPS    4096u
 #define NPAGES      1024u
@@ -43,39 +45,8 @@ static bool set_bench(const char *v)
 }
 KERNEL_OPTION("bench", set_bench);
 
-static inline uint64_t tsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-    return ((uint64_t)hi << 32) | lo;
-}
-
 static const char *env;
 static uint64_t samples[MAX_REPS + MAX_REPS / 10 + 8], entries_a[MAX_REPS], entries_b[MAX_REPS];
-
-static void sort(uint64_t *v, unsigned int n)
-{
-    /* Shell sort: a few thousand values at most. */
-    for (unsigned int gap = n / 2; gap; gap /= 2)
-        for (unsigned int i = gap; i < n; i++) {
-            uint64_t x = v[i];
-            unsigned int j = i;
-            for (; j >= gap && v[j - gap] > x; j -= gap)
-                v[j] = v[j - gap];
-            v[j] = x;
-        }
-}
-
-/* "12" or "12.3": v / div with one decimal. */
-static const char *fmt(char *buf, size_t len, uint64_t v, unsigned int div)
-{
-    uint64_t tenths = (v * 10 + div / 2) / div;
-    if (div == 1)
-        snprintf(buf, len, "%llu", (unsigned long long)v);
-    else
-        snprintf(buf, len, "%llu.%llu", (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
-    return buf;
-}
 
 /* Sorts v[0..n) and prints its BENCH line; per = n of the operation's batch (1: per=op). */
 static void report(const char *op, unsigned int batch, const char *unit, uint64_t *v, unsigned int n,
@@ -86,11 +57,11 @@ static void report(const char *op, unsigned int batch, const char *unit, uint64_
         printk("# bench: %s: no samples\n", op);
         return;
     }
-    sort(v, n);
+    struct bench_stats st = bench_summarize(v, n);
     printk("BENCH op=%s batch=%u unit=%s reps=%u min=%s median=%s p99=%s per=%s env=%s max=%s\n", op, batch, unit,
-           n, fmt(a, sizeof(a), v[0], per), fmt(b, sizeof(b), v[(n - 1) / 2], per),
-           fmt(c, sizeof(c), v[(n - 1) * 99 / 100], per), per > 1 ? "entry" : "op", env,
-           fmt(d, sizeof(d), v[n - 1], per));
+           n, bench_fmt_per(a, sizeof(a), st.min, per), bench_fmt_per(b, sizeof(b), st.median, per),
+           bench_fmt_per(c, sizeof(c), st.p99, per), per > 1 ? "entry" : "op", env,
+           bench_fmt_per(d, sizeof(d), st.max, per));
 }
 
 static unsigned int warmup_of(unsigned int reps) { return MAX(2u, reps / 10); }
@@ -101,8 +72,8 @@ static void bench_rdtsc(void)
     unsigned int reps = bench_reps, warm = warmup_of(reps);
     for (unsigned int i = 0; i < warm + reps; i++) {
         unsigned long f = irq_save();
-        uint64_t t0 = tsc();
-        uint64_t t1 = tsc();
+        uint64_t t0 = rdtsc_ordered();
+        uint64_t t1 = rdtsc_ordered();
         irq_restore(f);
         if (i >= warm)
             samples[i - warm] = t1 - t0;
@@ -122,11 +93,11 @@ static void bench_map(uintptr_t a, bool batched)
     for (unsigned int i = 0; i < warm + reps; i++) {
         /* Interrupts off: no timer event inside a sample (or its entries counted). */
         unsigned long f = irq_save();
-        uint64_t e0 = counter_total_entries(), t0 = tsc();
+        uint64_t e0 = counter_total_entries(), t0 = rdtsc_ordered();
         int rc = vm_map_range(a, pfns, NPAGES, PROT_READ);
-        uint64_t t1 = tsc(), e1 = counter_total_entries();
+        uint64_t t1 = rdtsc_ordered(), e1 = counter_total_entries();
         vm_unmap_range(a, NPAGES);
-        uint64_t t2 = tsc(), e2 = counter_total_entries();
+        uint64_t t2 = rdtsc_ordered(), e2 = counter_total_entries();
         irq_restore(f);
         if (rc) {
             printk("# bench: vm_map_range failed: %d\n", rc);
@@ -190,18 +161,18 @@ static void bench_aspace(void)
     }
     for (unsigned int i = 0; got == AS_PAGES && i < warm + reps; i++) {
         unsigned long f = irq_save();
-        uint64_t t0 = tsc();
+        uint64_t t0 = rdtsc_ordered();
         struct aspace *as = aspace_create();
         int rc = as ? aspace_map_range(as, AS_BASE, pfns, AS_PAGES, PROT_READ) : -ENOMEM;
-        uint64_t t1 = tsc();
+        uint64_t t1 = rdtsc_ordered();
         if (!rc) {
             aspace_switch(as);
             aspace_switch(NULL);
         }
-        uint64_t t2 = tsc();
+        uint64_t t2 = rdtsc_ordered();
         if (as)
             aspace_destroy(as);
-        uint64_t t3 = tsc();
+        uint64_t t3 = rdtsc_ordered();
         irq_restore(f);
         if (rc) {
             printk("# bench: building an address space failed: %d\n", rc);
@@ -239,10 +210,10 @@ static void yield_thread(void *arg)
 {
     (void)arg;
     while (nsamples < target) {
-        uint64_t t = tsc();
+        uint64_t t = rdtsc_ordered();
         if (stamp)
             record(t);
-        stamp = tsc();
+        stamp = rdtsc_ordered();
         thread_yield();
     }
 }
@@ -255,9 +226,9 @@ static void sem_thread_a(void *arg)
     unsigned int rounds = (unsigned int)(uintptr_t)arg;
     for (unsigned int i = 0; i < rounds; i++) {
         sem_up(&sem_b);
-        stamp = tsc();
+        stamp = rdtsc_ordered();
         sem_down(&sem_a);
-        record(tsc());
+        record(rdtsc_ordered());
     }
 }
 
@@ -266,9 +237,9 @@ static void sem_thread_b(void *arg)
     unsigned int rounds = (unsigned int)(uintptr_t)arg;
     for (unsigned int i = 0; i < rounds; i++) {
         sem_down(&sem_b);
-        record(tsc());
+        record(rdtsc_ordered());
         sem_up(&sem_a);
-        stamp = tsc();
+        stamp = rdtsc_ordered();
     }
 }
 
@@ -312,7 +283,7 @@ static volatile uint64_t fired_tsc;
 static void bench_timer_fn(struct timer *t)
 {
     (void)t;
-    fired_tsc = tsc();
+    fired_tsc = rdtsc_ordered();
 }
 
 static void bench_timer(void)
@@ -323,7 +294,7 @@ static void bench_timer(void)
     for (unsigned int i = 0; i < warm + reps; i++) {
         fired_tsc = 0;
         uint64_t give_up = clock_ns() + NSEC_PER_SEC;
-        uint64_t t0 = tsc();
+        uint64_t t0 = rdtsc_ordered();
         timer_arm(&t, clock_ns());
         while (!READ_ONCE(fired_tsc) && clock_ns() < give_up)
             barrier();
@@ -354,9 +325,9 @@ static void bench_fault(void)
         }
         for (unsigned int i = 0; i < FAULT_ROUND && done < warm + reps; i++, done++) {
             unsigned long f = irq_save();
-            uint64_t t0 = tsc();
+            uint64_t t0 = rdtsc_ordered();
             WRITE_ONCE(*(uint64_t *)(p + i * PAGE_SIZE), 1);
-            uint64_t t1 = tsc();
+            uint64_t t1 = rdtsc_ordered();
             irq_restore(f);
             if (done >= warm)
                 samples[done - warm] = t1 - t0;
