@@ -7,6 +7,8 @@
 /* __HYPERVISOR_iret; public headers are C only (exceptions.c checks the value). */
 #define HYPERCALL_IRET 23
 
+#include <lib/gpr_frame.h>   /* SAVE_REGS, RESTORE_REGS: the exception frame's register order */
+
         .macro  EXC vec, has_err
         .globl  exc_\vec
 exc_\vec:
@@ -50,41 +52,13 @@ event_entry:
         jmp     exc_common
 
 exc_common:
-        push    %rax
-        push    %rbx
-        push    %rcx
-        push    %rdx
-        push    %rsi
-        push    %rdi
-        push    %rbp
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
+        SAVE_REGS
         mov     %rsp, %rdi
         mov     %rsp, %rbx
         and     $-16, %rsp
         call    do_exception
         mov     %rbx, %rsp
-        pop     %r15
-        pop     %r14
-        pop     %r13
-        pop     %r12
-        pop     %r11
-        pop     %r10
-        pop     %r9
-        pop     %r8
-        pop     %rbp
-        pop     %rdi
-        pop     %rsi
-        pop     %rdx
-        pop     %rcx
-        pop     %rbx
-        pop     %rax
+        RESTORE_REGS
         add     $16, %rsp               /* vector, error code */
         pushq   $0                      /* iret flags: not in a syscall */
         jmp     hypercall_page + HYPERCALL_IRET * 32

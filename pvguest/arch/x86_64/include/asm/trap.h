@@ -43,42 +43,7 @@ void trap_exception(struct trap_frame *f);
 __attribute__((noreturn)) void trap_fatal(const struct trap_frame *f, const char *what);
 #endif
 
-/* Saves the general registers in trap_frame order (the vector and error code are already pushed). */
-#ifdef __ASSEMBLY__
-.macro SAVE_REGS
-        push    %rax
-        push    %rbx
-        push    %rcx
-        push    %rdx
-        push    %rsi
-        push    %rdi
-        push    %rbp
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
-.endm
-.macro RESTORE_REGS
-        pop     %r15
-        pop     %r14
-        pop     %r13
-        pop     %r12
-        pop     %r11
-        pop     %r10
-        pop     %r9
-        pop     %r8
-        pop     %rbp
-        pop     %rdi
-        pop     %rsi
-        pop     %rdx
-        pop     %rcx
-        pop     %rbx
-        pop     %rax
-.endm
-#endif
+/* SAVE_REGS and RESTORE_REGS, in trap_frame order (the vector and error code are pushed before). */
+#include <lib/gpr_frame.h>
 
 #endif /* ASM_TRAP_H */
