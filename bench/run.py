@@ -100,26 +100,16 @@ def boot_native(sc, build, log_path):
     return run_qemu.run_iso(iso, sc, log_path, sc.timeout, "native")
 
 
-def domain_ktap(log):
-    """{domain: ktap.Run} for dom0 (raw lines, key "") and each "(name) " domU of our log."""
-    per = {}
-    for raw in log.splitlines():
-        dom, line = report.strip_prefixes(raw)
-        per.setdefault(dom, []).append(line)
-    return {dom: ktap.parse("\n".join(lines)) for dom, lines in per.items()}
-
-
 def check(job, res, sc):
     """Problems with one boot: its ending, its KTAP runs, its BENCH lines."""
     problems = []
     want = sc.expect_exit or "poweroff"
     if res.outcome != want:
         problems.append(f"ended with {res.outcome}, expected {want}")
-    for dom, run in domain_ktap(res.log).items():
+    for who, run in ktap.parse_log(res.log).items():
         if not run.found:
             continue
-        who = dom or "dom0"
-        problems += [f"{who}: {p}" for p in run.problems]
+        problems += [f"{who}: {p}" for p in run.problems + run.missing]
         problems += [f"{who}: not ok {c.number} {c.name}" + (f" # {c.directive}" if c.directive else "")
                      for c in run.cases if not c.ok]
     figures, _, bad = report.parse_log(res.log)

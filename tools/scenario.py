@@ -11,7 +11,8 @@ A scenario is a small text file shared by `make run` and the boot tests:
     test-cmdline: poweroff_after=2      appended to the hypervisor command line under test
     expect-exit: poweroff               poweroff | testfail | panic | reboot | crash
     expect-log: regex                   must match somewhere in the serial log (repeatable)
-    expect-ktap: yes                    the log carries a KTAP run (default: yes if selftest)
+    expect-ktap: yes                    each KTAP source reports a complete run (default: yes)
+    ktap-unfinished: crasher spinner    domains whose KTAP run stops part-way by design
     differential: yes                   also boot the first kernel module as dom0 on Xen 4.17
     xen-differs: case_name reason       a KTAP case whose result differs from Xen on purpose (repeatable)
     serial-input: text                  typed on the serial line (Python escapes: \x01, \n) once
@@ -19,6 +20,24 @@ A scenario is a small text file shared by `make run` and the boot tests:
     serial-input-after: regex
 
 Module paths are relative to the repository root.
+
+KTAP: the boot tests read the serial log as one KTAP run per source (tools/ktap.py):
+dom0's unprefixed lines, the hypervisor's own '(HV) [time] ' lines, and each domU's
+'(HV) [time] (name) ' lines. Every case of every source is its own test,
+<scenario>/<domain>:<case> (dom0 under its name= too, the hypervisor as HV), and a
+`not ok` fails it. The sources that must report are inferred: every domain (each
+ELF module, named by its name= option, else dom<N>) and, with `selftest` on the
+hypervisor command line, the hypervisor. Each must print a complete run: the
+'KTAP version 1' header, the plan, every planned case in order and, after them,
+'# N passed, M failed' agreeing with the cases; one that printed nothing fails
+as well. `ktap-unfinished:` lists by their name= (space or comma separated) the
+domains whose run stops part-way on purpose (they crash on purpose, spin until
+the machine goes down, or are destroyed with dom0): theirs need not be complete
+or present, but a `not ok` they print still fails. `expect-ktap: no` requires no
+source to report (a kernel booted without its tests); whatever is printed is
+still checked the same way. A source's run that is out of order, or whose totals
+line disagrees with its cases, always fails. No expect-log line is needed to
+notice a domain's test failures.
 
 Differential runs (`differential: yes`): the boot tests also boot the scenario's
 first kernel module (the first module that is an ELF file), with its command line
@@ -40,7 +59,7 @@ import shlex
 from dataclasses import dataclass, field
 
 KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
-        "expect-log", "expect-ktap", "differential", "xen-differs", "serial-input", "serial-input-after"}
+        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after"}
 
 
 @dataclass
@@ -60,7 +79,8 @@ class Scenario:
     test_cmdline: str = ""
     expect_exit: str = ""
     expect_log: list = field(default_factory=list)
-    expect_ktap: bool = False
+    expect_ktap: bool = True
+    ktap_unfinished: list = field(default_factory=list)   # domain names
     serial_input: bytes = b""
     serial_input_after: str = r"boot: starting domains"
     differential: bool = False
@@ -78,7 +98,6 @@ def yes(value):
 def load(path):
     name = os.path.splitext(os.path.basename(path))[0]
     sc = Scenario(path=path, name=name)
-    ktap = None
     with open(path, encoding="utf-8") as f:
         for lineno, raw in enumerate(f, 1):
             line = raw.strip()
@@ -108,7 +127,9 @@ def load(path):
             elif key == "expect-log":
                 sc.expect_log.append(value)
             elif key == "expect-ktap":
-                ktap = yes(value)
+                sc.expect_ktap = yes(value)
+            elif key == "ktap-unfinished":
+                sc.ktap_unfinished += value.replace(",", " ").split()
             elif key == "serial-input":
                 sc.serial_input = value.encode("latin-1").decode("unicode_escape").encode("latin-1")
             elif key == "serial-input-after":
@@ -126,5 +147,8 @@ def load(path):
         raise ScenarioError(f"{path}: xen-differs lines need 'differential: yes'")
     if sc.differential and not sc.modules:
         raise ScenarioError(f"{path}: 'differential: yes' needs a kernel module to boot on Xen")
-    sc.expect_ktap = ktap if ktap is not None else "selftest" in sc.hypervisor.split()
+    names = {w[len("name="):] for m in sc.modules for w in m.cmdline.split() if w.startswith("name=")}
+    unknown = [n for n in sc.ktap_unfinished if n not in names]
+    if unknown:
+        raise ScenarioError(f"{path}: ktap-unfinished names no module's name=: {', '.join(unknown)}")
     return sc

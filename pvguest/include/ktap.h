@@ -17,10 +17,10 @@ const char *ktap_fail(char *why, size_t len, const char *fmt, ...) __printf(3, 4
             return ktap_fail(why, len, __VA_ARGS__);    \
     } while (0)
 
-/* Prints a KTAP version 1 run of the cases; returns how many failed. */
-unsigned int ktap_run(const char *title, const struct ktap_case *cases, unsigned int n);
+/* Prints a KTAP version 1 run of the cases; true when there were cases and all passed. */
+bool ktap_run(const char *title, const struct ktap_case *cases, unsigned int n);
 
-/* selftest/selftest.c: every self-test of the kernel. */
-unsigned int selftests_run(void);
+/* selftest/selftest.c: every self-test of the kernel; true when all passed. */
+bool selftests_run(void);
 
 #endif /* PVGUEST_KTAP_H */

@@ -13,7 +13,7 @@ const char *ktap_fail(char *why, size_t len, const char *fmt, ...)
     return why;
 }
 
-unsigned int ktap_run(const char *title, const struct ktap_case *cases, unsigned int n)
+bool ktap_run(const char *title, const struct ktap_case *cases, unsigned int n)
 {
     unsigned int failed = 0;
     char why[192];
@@ -34,5 +34,5 @@ unsigned int ktap_run(const char *title, const struct ktap_case *cases, unsigned
             counters_print(cases[i].name);
     }
     printk("# %u passed, %u failed\n", n - failed, failed);
-    return failed;
+    return n && !failed;
 }

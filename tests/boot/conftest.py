@@ -1,12 +1,15 @@
 """Boot tests: every scenario with an expect-exit line is booted once (two at a
-time), and each KTAP case it prints becomes its own pytest test. A scenario with
-`differential: yes` is also booted on Xen 4.17 in the same pool, and each of its
-KTAP cases gets a `<scenario>:<case>@xen` test comparing the two runs."""
+time). Its log is read as one KTAP run per source (dom0, the hypervisor, each domU:
+tools/ktap.py); each source's run gets a `<scenario>/<domain>` test and each case
+its own `<scenario>/<domain>:<case>` test. A scenario with `differential: yes` is
+also booted on Xen 4.17 in the same pool, and each of its dom0's KTAP cases gets a
+`<scenario>:<case>@xen` test comparing the two runs."""
 import glob
 import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -69,20 +72,67 @@ def xen_results():
     return _xen_results
 
 
+@dataclass
+class Source:
+    key: str            # ktap.DOM0, ktap.HYPERVISOR or a domU's name
+    label: str          # in test ids: the domain's name, or HV
+    required: bool      # must print a complete KTAP run
+
+
+def dom0_run(res):
+    """dom0's KTAP run in the log of boot res (ours or Xen's)."""
+    return ktap.parse_log(res.log).get(ktap.DOM0) or ktap.Run()
+
+
+def ktap_sources(sc):
+    """The KTAP sources scenario sc expects (tools/scenario.py): the hypervisor under
+    `selftest`, then every domain (each ELF module, named as domain_boot.c names it);
+    all must report a complete run unless expect-ktap is no or the domain is listed
+    in ktap-unfinished."""
+    found = []
+    if "selftest" in sc.hypervisor.split():
+        found.append(Source(ktap.HYPERVISOR, ktap.HYPERVISOR, sc.expect_ktap))
+    kernels = [m for m in sc.modules if run_qemu.mkiso.is_elf(os.path.join(ROOT, m.path))]
+    for idx, mod in enumerate(kernels):
+        name = run_qemu.mkiso.module_option(mod.cmdline, "name") or f"dom{idx}"
+        found.append(Source(ktap.DOM0 if idx == 0 else name, name,
+                            sc.expect_ktap and name not in sc.ktap_unfinished))
+    return found
+
+
+def reported_sources(sc, res):
+    """(Source, ktap.Run) for every source sc expects and every other one that printed
+    'KTAP version 1' in the log of boot res."""
+    runs = ktap.parse_log(res.log)
+    expected = ktap_sources(sc)
+    keys = {s.key for s in expected}
+    extra = [Source(key, key, True) for key, run in runs.items() if run.found and key not in keys]
+    return [(s, runs.get(s.key) or ktap.Run()) for s in expected + extra]
+
+
+def run_problems(src, run):
+    """What fails source src's run as a whole: order and totals always; nothing printed,
+    or a missing plan, case or totals line, when src must report."""
+    return run.problems + (run.missing if src.required else [])
+
+
 def pytest_generate_tests(metafunc):
     if "scenario_name" in metafunc.fixturenames:
         metafunc.parametrize("scenario_name", [sc.name for sc in test_scenarios()])
-    if "ktap_scenario" in metafunc.fixturenames:
-        metafunc.parametrize("ktap_scenario", [sc.name for sc in test_scenarios() if sc.expect_ktap])
+    if "ktap_source" in metafunc.fixturenames:
+        params, ids = [], []
+        for name, (sc, res) in boot_all().items():
+            for src, run in reported_sources(sc, res):
+                params.append((name, src, run))
+                ids.append(f"{name}/{src.label}")
+        metafunc.parametrize("ktap_source", params, ids=ids)
     if "ktap_case" in metafunc.fixturenames:
         params, ids = [], []
         for name, (sc, res) in boot_all().items():
-            if not sc.expect_ktap:
-                continue
-            run = ktap.parse(res.log)
-            for case in run.cases:
-                params.append((name, case))
-                ids.append(f"{name}:{case.name}")
+            for src, run in reported_sources(sc, res):
+                for case in run.cases:
+                    params.append((name, src.label, case))
+                    ids.append(f"{name}/{src.label}:{case.name}")
         metafunc.parametrize("ktap_case", params, ids=ids)
     if "xen_scenario" in metafunc.fixturenames:
         metafunc.parametrize("xen_scenario", [sc.name for sc in test_scenarios() if sc.differential])
@@ -90,11 +140,11 @@ def pytest_generate_tests(metafunc):
         # One test per KTAP position reported by either run: (scenario, 0-based index).
         params, ids = [], []
         for name, (sc, res) in boot_all().items():
-            if not (sc.differential and sc.expect_ktap):
+            if not sc.differential:
                 continue
-            ours = ktap.parse(res.log).cases
+            ours = dom0_run(res).cases
             xen = _xen_results.get(name)
-            theirs = ktap.parse(xen.log).cases if isinstance(xen, run_qemu.BootResult) else []
+            theirs = dom0_run(xen).cases if isinstance(xen, run_qemu.BootResult) else []
             for i in range(max(len(ours), len(theirs))):
                 params.append((name, i))
                 ids.append(f"{name}:{(ours if i < len(ours) else theirs)[i].name}@xen")

@@ -35,10 +35,9 @@ def dom0_run():
     return runs[DOM0_SCENARIO][1]
 
 
-def domu_text(log, name):
-    """The lines domain `name` printed, without the hypervisor's '(HV) [time] (name) ' prefix."""
-    rx = re.compile(r"^\(HV\) \[\s*\d+\.\d+\] \(" + re.escape(name) + r"\) (.*)$")
-    return "\n".join(m.group(1) for m in map(rx.match, log.splitlines()) if m)
+def domain_text(log, who):
+    """The lines domain `who` (dom0 or a domU's name) printed, without log prefixes."""
+    return "\n".join(ktap.sources(log).get(ktap.DOM0 if who == "dom0" else who, []))
 
 
 def summary(cases):
@@ -47,7 +46,7 @@ def summary(cases):
 
 def test_native_boot():
     res = native_run()
-    run = ktap.parse(res.log)
+    run = ktap.parse(domain_text(res.log, "dom0"))
     where = f"(serial log kept in {res.log_path})"
     assert res.outcome == "poweroff", f"native pvguest ended with {res.outcome} {where}"
     assert run.complete and not run.problems, f"native KTAP: {'; '.join(run.problems) or 'incomplete'} {where}"
@@ -61,10 +60,9 @@ def test_native_boot():
 @pytest.mark.parametrize("who", ["dom0"] + list(DOMUS))
 def test_pv_matches_native(who):
     """Every case at the same position with the same name and result, natively and under PV."""
-    nat = ktap.parse(native_run().log)
+    nat = ktap.parse(domain_text(native_run().log, "dom0"))
     res = dom0_run()
-    text = res.log if who == "dom0" else domu_text(res.log, who)
-    pv = ktap.parse(text)
+    pv = ktap.parse(domain_text(res.log, who))
     where = f"(serial logs kept in {native_run().log_path} and {res.log_path})"
     assert pv.complete and not pv.problems, f"{who}: KTAP {'; '.join(pv.problems) or 'incomplete'} {where}"
     assert nat.complete, f"native KTAP incomplete {where}"
@@ -80,8 +78,7 @@ def test_batching_counted(who):
     if who == "native":
         text = native_run().log
     else:
-        log = dom0_run().log
-        text = log if who == "dom0" else domu_text(log, who)
+        text = domain_text(dom0_run().log, who)
     m = MAP_LINE.search(text)
     assert m, f"{who}: no '# map 1024 pages' line"
     batched, unbatched, unmap_b, unmap_u = map(int, m.groups())

@@ -11,7 +11,7 @@ struct ktap {
 void ktap_start(struct ktap *k, unsigned int planned);
 /* Reports case k->done + 1; reason (printf-style) explains a failure. */
 void ktap_result(struct ktap *k, bool ok, const char *name, const char *reason, ...) __printf(4, 5);
-/* Ends the run: one verdict line; returns true when every planned case passed. */
+/* Ends the run with its totals line; true when there were cases and every planned one passed. */
 bool ktap_finish(struct ktap *k);
 
 #endif

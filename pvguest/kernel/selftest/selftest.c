@@ -31,7 +31,7 @@ static const struct ktap_case cases[] = {
     { "batch_map_1024_pages", test_batch_1024 },
 };
 
-unsigned int selftests_run(void)
+bool selftests_run(void)
 {
     char title[64];
     snprintf(title, sizeof(title), "pvguest self-tests (%s)", pv_ops.machine->name);

@@ -1,9 +1,15 @@
-/* Test-guest runtime: runs every case of the guest, prints KTAP, shuts down. */
+/*
+ * Test-guest runtime: runs every case of the guest, prints KTAP, and shuts down
+ * with the verdict: SHUTDOWN_crash when a case failed or none ran, so that dom0's
+ * supervisor (expect=), the hypervisor's "shut down: crash" line and, for dom0,
+ * QEMU's exit status (crash) all see a failure without reading the console.
+ */
 #include <stdarg.h>
 #include "guest.h"
 #include "hypercall.h"
 
 struct start_info *start_info;
+void (*guest_end)(void);
 
 void printk(const char *fmt, ...)
 {
@@ -56,6 +62,15 @@ void guest_start(struct start_info *si)
         }
     }
     printk("# %u passed, %u failed\n", nr_test_cases - failed, failed);
+    if (failed || !nr_test_cases) {
+        printk("# %s: shutting down with SHUTDOWN_crash\n", failed ? "a case failed" : "no case ran");
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    if (guest_end) {
+        guest_end();
+        printk("# still running after the guest's own end: shutting down with SHUTDOWN_crash\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
     guest_shutdown(SHUTDOWN_poweroff);
 }
 

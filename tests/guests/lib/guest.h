@@ -31,6 +31,13 @@ const struct test_case *guest_cases(unsigned int *n);
         return test_cases_;                                                         \
     }
 
+/*
+ * How the guest ends once every case passed: SHUTDOWN_poweroff, or this function
+ * when a case sets it (the shutdown guest ends with the reason it was asked for).
+ * A guest with a failed case, or with no case, always ends with SHUTDOWN_crash.
+ */
+extern void (*guest_end)(void);
+
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Ends the domain with a SHUTDOWN_* reason; never returns. */
 __attribute__((noreturn)) void guest_shutdown(unsigned int reason);
