@@ -25,7 +25,8 @@ typedef void (*irq_handler_t)(void *arg);
 
 /* Reasons for shutdown(). */
 #define PV_SHUTDOWN_POWEROFF 0
-#define PV_SHUTDOWN_CRASH    1
+#define PV_SHUTDOWN_CRASH    1          /* a panic: end now */
+#define PV_SHUTDOWN_TESTFAIL 2          /* a self-test failed: end as after the tests, but as a failure */
 
 struct pv_cpu_ops {
     /* Virtual interrupt flag: native IF, PV the vcpu_info upcall mask (never cli). */

@@ -55,10 +55,11 @@ __noreturn void xen_hypercall_failed(unsigned int nr, int64_t rc, const char *ar
     panic("hypercall %s(%s) failed: %lld (%s)", xen_hypercall_name(nr), args, (long long)rc, xen_errno_name(rc));
 }
 
+/* A failed self-test, like a domain we waited for that did not end well, ends dom0 with crash. */
 static __noreturn void xen_shutdown(int reason)
 {
-    if (reason == PV_SHUTDOWN_POWEROFF && !xen_wait_domains())
-        reason = PV_SHUTDOWN_CRASH;         /* a domain we waited for did not end well */
+    if (reason != PV_SHUTDOWN_CRASH && !xen_wait_domains())
+        reason = PV_SHUTDOWN_CRASH;
     struct sched_shutdown sd = { .reason = reason == PV_SHUTDOWN_POWEROFF ? SHUTDOWN_poweroff : SHUTDOWN_crash };
     for (;;)
         hypercall2(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &sd);
