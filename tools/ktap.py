@@ -18,6 +18,7 @@ HYPERVISOR = "HV"               # the source of the hypervisor's own lines
 
 HEADER = "KTAP version 1"
 HV_PREFIX = re.compile(r"^\((?:HV|XEN)\) (?:\[[^\]]*\] )?")
+HV_MIDLINE = re.compile(r"\(HV\) \[\s*\d+\.\d+\] ")      # our hypervisor's line, after a partial one
 DOMU_TAG = re.compile(r"^\(([^()\s]+)\) ")
 RESULT = re.compile(r"^(not )?ok (\d+) ([^#]*?)\s*(?:# (.*))?$")
 PLAN = re.compile(r"^1\.\.(\d+)$")
@@ -81,11 +82,22 @@ def split_line(raw):
 
 
 def sources(text):
-    """{source: [its lines, prefixes removed]} in the order the sources first spoke."""
-    per = {}
+    """{source: [its lines, prefixes removed]} in the order the sources first spoke.
+    dom0 writes the console raw, so the hypervisor's line may start in the middle of
+    one of dom0's ('ok 5 na(HV) [   1.2] ...'; none seen so far): dom0's part is joined
+    to dom0's next line, where the rest of it went."""
+    per, dom0_partial = {}, ""
     for raw in text.splitlines():
+        m = HV_MIDLINE.search(raw, 1)
+        if m and not HV_PREFIX.match(raw):
+            dom0_partial += raw[:m.start()]
+            raw = raw[m.start():]
         src, line = split_line(raw)
+        if src == DOM0 and dom0_partial:
+            line, dom0_partial = dom0_partial + line, ""
         per.setdefault(src, []).append(line)
+    if dom0_partial:
+        per.setdefault(DOM0, []).append(dom0_partial)
     return per
 
 

@@ -98,6 +98,16 @@ def test_each_source_is_its_own_run():
     assert [(c.name, c.ok, c.directive) for c in runs["bad"].failed] == [("b", False, "got 4, want 3")]
 
 
+def test_a_dom0_line_cut_by_a_hypervisor_line_is_joined():
+    log = ("KTAP version 1\n1..2\nok 1 fi(HV) [    0.3] (good) ok 1 a\n(HV) [    0.4] tick\nrst\n"
+           "ok 2 second\n# 2 passed, 0 failed\n")
+    src = ktap.sources(log)
+    assert src[ktap.DOM0][2] == "ok 1 first"
+    assert src["good"] == ["ok 1 a"] and src[ktap.HYPERVISOR] == ["tick"]
+    run = ktap.parse("\n".join(src[ktap.DOM0]))
+    assert run.complete and not run.problems and [c.name for c in run.cases] == ["first", "second"]
+
+
 def test_xen_lines_are_the_hypervisor():
     runs = ktap.parse_log("(XEN) Freed 656kB init memory\nKTAP version 1\n1..1\nok 1 a\n# 1 passed, 0 failed\n"
                           "(XEN) Hardware Dom0 halted: halting machine\n")
