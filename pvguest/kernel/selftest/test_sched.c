@@ -92,9 +92,17 @@ static void test_timer_fn(struct timer *t)
 
 TEST(test_timers)
 {
-    uint64_t seed = 0x71e7, now = clock_ns();
+    uint64_t seed = 0x71e7;
     fired = 0;
     sem_init(&timers_done, 0);
+    /*
+     * Arm, re-arm and cancel with interrupts off: a vCPU descheduled part-way
+     * through (a loaded host) would otherwise see early timers fire before
+     * later ones, due sooner, were even armed, and a timer re-armed or
+     * cancelled after it had already fired.
+     */
+    unsigned long flags = irq_save();
+    uint64_t now = clock_ns();
     for (unsigned int i = 0; i < NR_TIMERS; i++) {
         timer_init(&ttimers[i].t, test_timer_fn, NULL);
         ttimers[i].fired_at = 0;
@@ -103,6 +111,7 @@ TEST(test_timers)
     /* Re-arming moves a timer; cancelling stops it. */
     timer_arm(&ttimers[3].t, now + 40 * NSEC_PER_MSEC);
     bool was = timer_cancel(&ttimers[5].t);
+    irq_restore(flags);
     for (unsigned int i = 0; i < NR_TIMERS - 1; i++)
         EXPECT(!sem_down_timeout(&timers_done, 500 * NSEC_PER_MSEC), "only %u of %u timers fired", fired,
                NR_TIMERS - 1);
