@@ -95,7 +95,9 @@ void domain_release_page(struct domain *d, pfn_t pfn)
  * Returns every frame of d: first the domain drops its own references
  * (pins, base pointers), which cascades through its page tables; a frame
  * still referenced after that (mapped by dom0) becomes an orphan, freed
- * with its last reference.
+ * with its last reference. Frames d gave back (XENMEM_decrease_reservation)
+ * whose last reference goes in that cascade stay on the list until the walk
+ * (pv_page_unreferenced), so the count taken first still matches the list.
  */
 static void domain_free_pages(struct domain *d)
 {

@@ -29,9 +29,17 @@ void pv_page_unreferenced(uint64_t mfn)
     if (pg->owner == PAGE_OWNER_ORPHAN) {
         pg->owner = PAGE_OWNER_HYPERVISOR;
         free_frame(mfn);
-    } else {
-        domain_release_page(&domains[pg->owner], mfn);
+        return;
     }
+    struct domain *d = &domains[pg->owner];
+    /*
+     * A dying domain's released frame stays on its page list, counted, and
+     * domain_free_pages frees it: the list must not change under
+     * arch_domain_relinquish's walk nor fall out of step with the count.
+     */
+    if (d->state != DOMAIN_RUNNING)
+        return;
+    domain_release_page(d, mfn);
 }
 
 unsigned int pv_phys_addr_bits(void)
