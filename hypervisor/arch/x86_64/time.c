@@ -70,7 +70,8 @@ static void tick(void *data)
 
 void arch_timer_program(s_time_t when)
 {
-    s_time_t delta = when - NOW();
+    /* Any s_time_t: one at or before now (even near INT64_MIN) is due, and when - now cannot overflow past it. */
+    s_time_t now = NOW(), delta = when > now ? when - now : 0;
     if (delta < 1000)
         delta = 1000;                               /* at least a microsecond away */
     uint64_t count = (uint64_t)(((unsigned __int128)(uint64_t)delta * apic_ns_mult) >> 32);
