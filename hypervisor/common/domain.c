@@ -128,6 +128,7 @@ static void domain_free_pages(struct domain *d)
         d->shared_info_mfn = INVALID_PFN;
         d->shared_info = NULL;
     }
+    /* Our invariant, not the guest's: nothing a guest does takes a frame off this list during teardown. */
     if (d->tot_pages || freed + orphaned != owned)
         panic("domain %s: page list out of step with its count (%llu owned)", d->name, (unsigned long long)owned);
     if (orphaned)
