@@ -95,7 +95,9 @@ void domain_release_page(struct domain *d, pfn_t pfn)
  * Returns every frame of d: first the domain drops its own references
  * (pins, base pointers), which cascades through its page tables; a frame
  * still referenced after that (mapped by dom0) becomes an orphan, freed
- * with its last reference.
+ * with its last reference. Frames d gave back (XENMEM_decrease_reservation)
+ * whose last reference goes in that cascade stay on the list until the walk
+ * (pv_page_unreferenced), so the count taken first still matches the list.
  */
 static void domain_free_pages(struct domain *d)
 {
@@ -126,6 +128,7 @@ static void domain_free_pages(struct domain *d)
         d->shared_info_mfn = INVALID_PFN;
         d->shared_info = NULL;
     }
+    /* Our invariant, not the guest's: nothing a guest does takes a frame off this list during teardown. */
     if (d->tot_pages || freed + orphaned != owned)
         panic("domain %s: page list out of step with its count (%llu owned)", d->name, (unsigned long long)owned);
     if (orphaned)

@@ -50,7 +50,7 @@ static pfn_t alloc_extent(struct domain *d, unsigned int order)
 /*
  * Takes a frame out of d's reservation, as Xen does: a pin goes with it; a
  * frame still referenced stays d's (and counted) until its last reference
- * goes, then it is freed.
+ * goes, then it is freed (or, if d is being torn down, with d's other frames).
  */
 static int release_frame(struct domain *d, uint64_t mfn)
 {

@@ -1,4 +1,4 @@
-/* Fixed-point tick-to-nanosecond scaling (pvclock form); pure, host-tested. */
+/* Fixed-point scaling between ticks and nanoseconds (pvclock form, one-shot counts); pure, host-tested. */
 #include <hv/time.h>
 
 void set_time_scale(struct time_scale *ts, uint64_t ticks_per_sec)
@@ -36,4 +36,16 @@ uint64_t scale_delta(uint64_t ticks, const struct time_scale *ts)
     else
         ticks <<= ts->shift;
     return (uint64_t)(((unsigned __int128)ticks * ts->mul_frac) >> 32);
+}
+
+uint32_t oneshot_count(s_time_t when, s_time_t now, uint64_t ticks_per_ns)
+{
+    /* Compared first; the difference of two s_time_t always fits 64 unsigned bits. */
+    uint64_t delta = when > now ? (uint64_t)when - (uint64_t)now : 0;
+    if (delta < ONESHOT_MIN_NS)
+        delta = ONESHOT_MIN_NS;
+    unsigned __int128 count = ((unsigned __int128)delta * ticks_per_ns) >> 32;
+    if (count > ONESHOT_MAX_COUNT)
+        return ONESHOT_MAX_COUNT;
+    return count ? (uint32_t)count : 1;
 }

@@ -36,14 +36,25 @@ void vcpu_timers_init(struct vcpu *v)
     set_timer(&v->periodic_timer, NOW() + DEFAULT_PERIOD);
 }
 
-/* set_timer_op(timeout): VIRQ_TIMER at absolute system time timeout; 0 cancels. */
+/*
+ * set_timer_op(timeout): VIRQ_TIMER at absolute system time timeout; 0
+ * cancels. As Xen's do_set_timer_op (common/sched/core.c): a deadline that
+ * is negative as s_time_t, or 2^50 ns (13 days) or more away, is taken for
+ * a guest's wrapped clock arithmetic and fires 100 ms from now.
+ */
+#define HUGE_TIMEOUT_OFFSET (1ll << 50)
+#define HUGE_TIMEOUT_DELAY  MILLISECS(100)
+
 int64_t do_set_timer_op(uint64_t timeout)
 {
     struct vcpu *v = current;
+    s_time_t when = (s_time_t)timeout, now = NOW();
     if (!timeout)
         stop_timer(&v->singleshot_timer);
+    else if (when < 0 || when - now >= HUGE_TIMEOUT_OFFSET)
+        set_timer(&v->singleshot_timer, now + HUGE_TIMEOUT_DELAY);
     else
-        set_timer(&v->singleshot_timer, (s_time_t)timeout);
+        set_timer(&v->singleshot_timer, when);
     return 0;
 }
 
@@ -107,7 +118,10 @@ int64_t do_vcpu_op(unsigned int cmd, unsigned int vcpuid, uint64_t arg)
             return -XEN_EINVAL;
         if (copy_from_guest(&t, arg, sizeof(t)))
             return -XEN_EFAULT;
-        /* VCPU_SSHOTTMR_future is ignored, as by Xen 4.17: a past deadline fires at once. */
+        /*
+         * VCPU_SSHOTTMR_future is ignored, as by Xen 4.17: a past deadline
+         * (any value of 2^63 or more is negative as s_time_t) fires at once.
+         */
         set_timer(&v->singleshot_timer, (s_time_t)t.timeout_abs_ns);
         return 0;
     }

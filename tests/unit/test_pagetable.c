@@ -12,6 +12,9 @@
 
 #define NFRAMES     256u
 #define IO_MFN      0x1000u             /* from here on: I/O memory, outside RAM */
+#define PHYS_BITS   40u                 /* the fake machine's physical address width */
+#define BEYOND_MFN  (1ull << (PHYS_BITS - PAGE_SHIFT))  /* the first frame past it */
+#define ALLONES_MFN (PTE_ADDR_MASK >> PAGE_SHIFT)       /* every address bit set */
 
 #define P           _PAGE_PRESENT
 #define RW          _PAGE_RW
@@ -66,6 +69,11 @@ int pv_iomem_check(const struct domain *d, uint64_t mfn)
     if (mfn < IO_MFN)
         return -XEN_EINVAL;
     return d->privileged ? 0 : -XEN_EPERM;
+}
+
+unsigned int pv_phys_addr_bits(void)
+{
+    return PHYS_BITS;
 }
 
 /* Preemption points: return true once every preempt_every calls (0: never). */
@@ -391,6 +399,9 @@ enum target {
     T_FREE,         /* a free frame */
     T_IO,           /* I/O memory */
     T_SELF,         /* the table itself */
+    T_LAST_IO,      /* the last frame of the machine's physical address width */
+    T_BEYOND,       /* past the machine's physical address width */
+    T_ALLONES,      /* every address bit set */
 };
 enum effect {
     EFF_NONE,       /* no reference */
@@ -426,6 +437,9 @@ static pfn_t pick(enum target t, struct domain *d, pfn_t self, const pfn_t *data
     case T_FREE:    return some_free_frame();
     case T_IO:      return IO_MFN + 0x42;
     case T_SELF:    return self;
+    case T_LAST_IO: return BEYOND_MFN - 1;
+    case T_BEYOND:  return BEYOND_MFN;
+    case T_ALLONES: return ALLONES_MFN;
     }
     return 0;
 }
@@ -480,6 +494,12 @@ static void test_l1_rules(void **state)
         { "a free frame", d0, T_FREE, P, -XEN_EINVAL, -XEN_EINVAL, EFF_NONE },
         { "dom0: I/O memory, no reference", d0, T_IO, P | RW, 0, SKIP, EFF_NONE },
         { "domU: I/O memory", d1, T_IO, P, -XEN_EINVAL, -XEN_EPERM, EFF_NONE },
+        { "dom0: I/O memory, last frame of the address width", d0, T_LAST_IO, P, 0, SKIP, EFF_NONE },
+        { "dom0: past the address width", d0, T_BEYOND, P | RW, -XEN_EINVAL, -XEN_EPERM, EFF_NONE },
+        { "domU: past the address width", d1, T_BEYOND, P, -XEN_EINVAL, -XEN_EPERM, EFF_NONE },
+        { "dom0: address of all ones", d0, T_ALLONES, P, -XEN_EINVAL, -XEN_EINVAL, EFF_NONE },
+        { "dom0: every bit set, reserved ones too", d0, T_ALLONES, ~0ull, -XEN_EINVAL, -XEN_EINVAL, EFF_NONE },
+        { "domU: every bit set (cache attributes first)", d1, T_ALLONES, ~0ull, -XEN_EINVAL, -XEN_EINVAL, EFF_NONE },
         { "maps itself RO", d0, T_SELF, P, 0, SKIP, EFF_REF },
         { "maps itself RW", d0, T_SELF, P | RW, -XEN_EINVAL, SKIP, EFF_NONE },
         { "domU: own frame RW", d1, T_DATA, P | RW, 0, SKIP, EFF_WREF },
@@ -596,7 +616,7 @@ static void test_cascade(void **state)
     pfn_t l4 = frame_of(d0), l3 = frame_of(d0), l2 = frame_of(d0), l1 = frame_of(d0);
     pfn_t a = frame_of(d0), b = frame_of(d0);
     tab(l4)[0] = E(l3, P | RW);
-    tab(l3)[1] = E(l2, P | RW | G);
+    tab(l3)[1] = E(l2, P | RW | NX);
     tab(l2)[2] = E(l1, P | RW | AD);
     tab(l1)[3] = E(a, P | RW);
     tab(l1)[4] = E(b, P);
@@ -616,7 +636,7 @@ static void test_cascade(void **state)
     for (unsigned int i = 256; i < 272; i++)
         assert_int_equal(tab(l4)[i], l4_marker(i));
     assert_int_equal(tab(l4)[0], E(l3, P | RW | US));
-    assert_int_equal(tab(l3)[1], E(l2, P | RW | US));
+    assert_int_equal(tab(l3)[1], E(l2, P | RW | NX | US));
     assert_int_equal(tab(l2)[2], E(l1, P | RW | AD | US));
 
     /* a second reference does not validate again */
@@ -764,6 +784,10 @@ static void test_upper_rules(void **state)
         { "L2 not present, PSE, anything", 2, U_HV, RW | PSE, 0 },
         { "L2 PSE", 2, U_EMPTY, P | RW | PSE, -XEN_EINVAL },
         { "L2 PSE to a held L1", 2, U_HELD_LOWER, P | PSE, -XEN_EINVAL },
+        { "L2 PWT", 2, U_EMPTY, P | RW | _PAGE_PWT, -XEN_EINVAL },
+        { "L2 PCD to a held L1", 2, U_HELD_LOWER, P | RW | _PAGE_PCD, -XEN_EINVAL },
+        { "L2 global", 2, U_EMPTY, P | RW | G, -XEN_EINVAL },
+        { "L2 NX, A/D, software bits 9-11 and 52-62", 2, U_EMPTY, P | RW | NX | AD | 0xe00 | SWBITS, 0 },
         { "L2 -> writable data frame", 2, U_WDATA, P | RW, -XEN_EINVAL },
         { "L2 -> an L2", 2, U_HELD_SAME, P | RW, -XEN_EINVAL },
         { "L2 -> frame invalid as L1", 2, U_BAD_LOWER, P | RW, -XEN_EINVAL },
@@ -774,6 +798,9 @@ static void test_upper_rules(void **state)
         { "L3 -> empty frame", 3, U_EMPTY, P | RW, 0 },
         { "L3 -> held L2", 3, U_HELD_LOWER, P | RW, 0 },
         { "L3 PSE", 3, U_EMPTY, P | RW | PSE, -XEN_EINVAL },
+        { "L3 PCD", 3, U_EMPTY, P | RW | _PAGE_PCD, -XEN_EINVAL },
+        { "L3 PWT to a held L2", 3, U_HELD_LOWER, P | _PAGE_PWT, -XEN_EINVAL },
+        { "L3 global", 3, U_EMPTY, P | RW | G, -XEN_EINVAL },
         { "L3 -> an L1", 3, U_HELD_L1, P | RW, -XEN_EINVAL },
         { "L3 -> writable data frame", 3, U_WDATA, P | RW, -XEN_EINVAL },
         { "L3 -> frame invalid as L2", 3, U_BAD_LOWER, P | RW, -XEN_EINVAL },
@@ -781,6 +808,8 @@ static void test_upper_rules(void **state)
         { "L4 -> empty frame", 4, U_EMPTY, P | RW, 0 },
         { "L4 -> held L3", 4, U_HELD_LOWER, P | RW, 0 },
         { "L4 PSE", 4, U_EMPTY, P | RW | PSE, -XEN_EINVAL },
+        { "L4 PWT and PCD", 4, U_EMPTY, P | RW | _PAGE_PWT | _PAGE_PCD, -XEN_EINVAL },
+        { "L4 global to a held L3", 4, U_HELD_LOWER, P | G, -XEN_EINVAL },
         { "L4 -> an L4", 4, U_HELD_SAME, P | RW, -XEN_EINVAL },
         { "L4 -> an L1", 4, U_HELD_L1, P | RW, -XEN_EINVAL },
         { "L4 -> writable data frame", 4, U_WDATA, P | RW, -XEN_EINVAL },
@@ -1227,7 +1256,10 @@ static void test_update_upper(void **state)
     /* the guest's slots around them */
     assert_int_equal(pt_update_entry(d0, d0, l4, 255, E(n3, P | RW), false, &flush), 0);
     WANT(n3, 1, TI(PGT_l3, 1));
-    assert_int_equal(pt_update_entry(d0, d0, l4, 272, E(n3, P | RW | G), false, &flush), 0);
+    assert_int_equal(pt_update_entry(d0, d0, l4, 272, E(n3, P | RW | G), false, &flush), -XEN_EINVAL);
+    assert_int_equal(tab(l4)[272], 0);      /* a link carries no G (Xen's L4_DISALLOW_MASK) */
+    VERIFY();
+    assert_int_equal(pt_update_entry(d0, d0, l4, 272, E(n3, P | RW), false, &flush), 0);
     WANT(n3, 2, TI(PGT_l3, 2));
     assert_int_equal(tab(l4)[272], E(n3, P | RW | US));
     assert_false(flush);

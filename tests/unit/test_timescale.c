@@ -137,6 +137,41 @@ static void test_monotonic(void **state)
     }
 }
 
+/* One-shot counts for any deadline: due ones get the minimum, none wraps, the far ones are clamped. */
+static void test_oneshot_count(void **state)
+{
+    (void)state;
+    const uint64_t mult = (62500000ull << 32) / 1000000000u;   /* 62.5 MHz: 1/16 tick per ns */
+    const uint32_t min = (uint32_t)((ONESHOT_MIN_NS * mult) >> 32), max = ONESHOT_MAX_COUNT;
+    const struct {
+        const char *name;
+        s_time_t when, now;
+        uint64_t mult;
+        uint32_t want;
+    } rows[] = {
+        { "1 ms away", MILLISECS(1001), SECONDS(1), mult, 62500 },
+        { "just inside the counter", SECONDS(1) + 68719476704ll, SECONDS(1), mult, 0xfffffffeu },
+        { "just past the counter", SECONDS(1) + 68719476736ll, SECONDS(1), mult, max },
+        { "INT64_MAX", INT64_MAX, SECONDS(1), mult, max },
+        { "INT64_MAX from INT64_MIN", INT64_MAX, INT64_MIN, mult, max },
+        { "now", SECONDS(1), SECONDS(1), mult, min },
+        { "in the past", 5, SECONDS(1), mult, min },
+        { "0", 0, SECONDS(1), mult, min },
+        { "-1", -1, SECONDS(1), mult, min },
+        { "2^63 + 1 as s_time_t (once a 68.7 s wait)", INT64_MIN + 1, SECONDS(1), mult, min },
+        { "INT64_MIN", INT64_MIN, SECONDS(1), mult, min },
+        { "INT64_MIN at INT64_MAX", INT64_MIN, INT64_MAX, mult, min },
+        { "a rate too slow for one tick", SECONDS(2), SECONDS(1), 1, 1 },
+        { "the largest rate", INT64_MAX, INT64_MIN, UINT64_MAX, max },
+    };
+    for (size_t r = 0; r < UNIT_ARRAY_SIZE(rows); r++) {
+        uint32_t got = oneshot_count(rows[r].when, rows[r].now, rows[r].mult);
+        if (got != rows[r].want)
+            fail_msg("%s: count %#x, want %#x", rows[r].name, got, rows[r].want);
+    }
+    assert_true(min > 0);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +179,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_normalised),
         cmocka_unit_test(test_accuracy),
         cmocka_unit_test(test_monotonic),
+        cmocka_unit_test(test_oneshot_count),
     };
     return unit_run(argc, argv, "timescale", tests, UNIT_ARRAY_SIZE(tests));
 }

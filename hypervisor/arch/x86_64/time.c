@@ -70,13 +70,7 @@ static void tick(void *data)
 
 void arch_timer_program(s_time_t when)
 {
-    s_time_t delta = when - NOW();
-    if (delta < 1000)
-        delta = 1000;                               /* at least a microsecond away */
-    uint64_t count = (uint64_t)(((unsigned __int128)(uint64_t)delta * apic_ns_mult) >> 32);
-    if (count > 0xffffffffu)
-        count = 0xffffffffu;
-    apic_write(APIC_TIMER_ICR, count ? (uint32_t)count : 1);
+    apic_write(APIC_TIMER_ICR, oneshot_count(when, NOW(), apic_ns_mult));
 }
 
 static void timer_interrupt(struct cpu_regs *regs)

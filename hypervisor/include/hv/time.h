@@ -22,6 +22,17 @@ struct time_scale {
 void set_time_scale(struct time_scale *ts, uint64_t ticks_per_sec);
 uint64_t scale_delta(uint64_t ticks, const struct time_scale *ts);
 
+#define ONESHOT_MIN_NS      1000            /* a deadline due now is programmed a microsecond away */
+#define ONESHOT_MAX_COUNT   0xffffffffu     /* the 32-bit counter's range */
+/*
+ * The one-shot timer's initial count for deadline `when` at time `now`, with
+ * ticks_per_ns in 32.32 fixed point. Any s_time_t is valid: one at or before
+ * now (however negative) is due and gets the minimum; one beyond the
+ * counter's range gets its maximum (the interrupt comes early and the timer
+ * code reprograms). Never 0, which would stop the timer.
+ */
+uint32_t oneshot_count(s_time_t when, s_time_t now, uint64_t ticks_per_ns);
+
 /* Monotonic nanoseconds since the TSC was calibrated (0 before). */
 s_time_t NOW(void);
 uint64_t cpu_khz(void);

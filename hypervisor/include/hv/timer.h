@@ -25,14 +25,23 @@ static inline void init_timer(struct timer *t, void (*fn)(void *), void *data)
     t->next = NULL;
 }
 
-/* (Re)arms t for system time `when` (already past: it fires at the next interrupt). */
+/*
+ * (Re)arms t for system time `when`, any s_time_t: one already past (a
+ * negative one too) fires at the next interrupt, one far away only delays
+ * itself; the list stays ordered by signed time, so no timer can hold back
+ * an earlier one.
+ */
 void set_timer(struct timer *t, s_time_t when);
 void stop_timer(struct timer *t);
 
 /* From the timer interrupt: runs what has expired and reprograms the hardware. */
 void timer_interrupt_run(void);
 
-/* Architecture: the one-shot timer interrupt fires at (or soon after) `when`. */
+/*
+ * Architecture: the one-shot timer interrupt fires at (or soon after) `when`,
+ * any s_time_t (a past one: at once); never later than `when` if that is
+ * within the hardware's range, else early, and the caller reprograms.
+ */
 void arch_timer_program(s_time_t when);
 
 #endif

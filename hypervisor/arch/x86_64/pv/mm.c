@@ -29,9 +29,33 @@ void pv_page_unreferenced(uint64_t mfn)
     if (pg->owner == PAGE_OWNER_ORPHAN) {
         pg->owner = PAGE_OWNER_HYPERVISOR;
         free_frame(mfn);
-    } else {
-        domain_release_page(&domains[pg->owner], mfn);
+        return;
     }
+    struct domain *d = &domains[pg->owner];
+    /*
+     * A dying domain's released frame stays on its page list, counted, and
+     * domain_free_pages frees it: the list must not change under
+     * arch_domain_relinquish's walk nor fall out of step with the count.
+     */
+    if (d->state != DOMAIN_RUNNING)
+        return;
+    domain_release_page(d, mfn);
+}
+
+unsigned int pv_phys_addr_bits(void)
+{
+    static unsigned int bits;
+    if (!bits) {
+        uint32_t a, b, c, d;
+        cpuid(0x80000000u, 0, &a, &b, &c, &d);
+        bits = 36;                          /* the architectural default without leaf 0x80000008 */
+        if (a >= 0x80000008u) {
+            cpuid(0x80000008u, 0, &a, &b, &c, &d);
+            if ((a & 0xff) > PAGE_SHIFT && (a & 0xff) <= 52)
+                bits = a & 0xff;
+        }
+    }
+    return bits;
 }
 
 int pv_iomem_check(const struct domain *d, uint64_t mfn)

@@ -40,6 +40,9 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
 {
     if (!(*e & _PAGE_PRESENT))
         return 0;
+    /* A link carries no cache attributes, PSE (no superpages) or G: Xen refuses them for every domain. */
+    if (level > 1 && (*e & ~(PTE_ADDR_MASK | PT_LINK_FLAGS)))
+        return -XEN_EINVAL;
     /* Guest kernels run in ring 3: every mapping is user; none may outlive a CR3 switch. */
     *e = (*e | _PAGE_USER) & ~_PAGE_GLOBAL;
     uint64_t mfn = pte_addr(*e) >> PAGE_SHIFT;
@@ -50,12 +53,17 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
             return -XEN_EINVAL;
         if (owned_by(pfn_to_page(mfn), pg_owner))
             return *e & _PAGE_RW ? get_page_type(mfn, PGT_writable, pg_owner) : get_page(mfn, pg_owner);
+        /*
+         * Nothing exists beyond the machine's physical address width: no
+         * domain may map it (-EPERM, as Xen's I/O permission check); an
+         * address of all ones is Xen's invalid-frame pattern (-EINVAL).
+         */
+        if (mfn >> (pv_phys_addr_bits() - PAGE_SHIFT))
+            return mfn == PTE_ADDR_MASK >> PAGE_SHIFT ? -XEN_EINVAL : -XEN_EPERM;
         /* I/O memory: both the frames' owner and the table's owner need the permission. */
         int rc = pv_iomem_check(pg_owner, mfn);
         return rc || pg_owner == d ? rc : pv_iomem_check(d, mfn);
     }
-    if (*e & _PAGE_PSE)
-        return -XEN_EINVAL;                 /* no superpages */
     /* Xen reports any table that cannot be linked as -EINVAL (busy only for mappings). */
     int rc = get_page_type(mfn, PGT_l1 + level - 2, d);
     return rc && rc != -XEN_ERESTART ? -XEN_EINVAL : rc;

@@ -12,15 +12,19 @@
  *               A frame changes type only while its type count is 0, and a
  *               page table becomes one only after every entry validates.
  * Rules for a present entry (anything not present is always accepted):
- *   L1  maps a frame of the domain (dom0 also I/O memory outside RAM);
+ *   L1  maps a frame of the domain (dom0 also I/O memory outside RAM, but
+ *       nothing beyond the machine's physical address width: -EPERM, and
+ *       -EINVAL for an address of all ones, as Xen's get_page_from_l1e);
  *       cache attributes (PWT, PCD, PAT) only for dom0;
  *       writable only if that frame can be PGT_writable (never a page table
  *       or descriptor page); bits 52-62 are the guest's (software bits and
  *       protection keys, unused here), as on Xen; no superpages above.
  *       _PAGE_USER is forced on and _PAGE_GLOBAL stripped, as Xen does.
- *   L2  points at a frame of the domain that validates as an L1; no PSE.
- *   L3  points at an L2; no PSE.   L4  points at an L3 (guest slots only;
- *       the hypervisor's slots are ours and are refused).
+ *   L2  points at a frame of the domain that validates as an L1.
+ *   L3  points at an L2.   L4  points at an L3 (guest slots only; the
+ *       hypervisor's slots are ours and are refused).
+ *   L2-L4 carry only PT_LINK_FLAGS (Xen's base_disallow_mask): PWT, PCD,
+ *       PSE and G are -EINVAL for every domain.
  */
 #ifndef ASM_PAGETABLE_H
 #define ASM_PAGETABLE_H
@@ -32,6 +36,12 @@
 #define PGT_COUNT_ONE       (1u << PGT_COUNT_SHIFT)
 #define PGT_COUNT_MASK      (~0u << PGT_COUNT_SHIFT)
 
+/* Flags an L2-L4 entry may carry: P, RW, U, A, D, NX and the software bits 9-11 and 52-62. */
+#define PTE_AVAIL           _AC(0x0000000000000e00, UL)
+#define PTE_AVAIL_HIGH      _AC(0x7ff0000000000000, UL)
+#define PT_LINK_FLAGS       (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | PTE_AVAIL | \
+                             PTE_AVAIL_HIGH | _PAGE_NX)
+
 static inline unsigned int page_type(const struct page_info *pg) { return pg->type_info & PGT_TYPE_MASK; }
 static inline unsigned int page_type_count(const struct page_info *pg) { return pg->type_info >> PGT_COUNT_SHIFT; }
 
@@ -39,6 +49,8 @@ static inline unsigned int page_type_count(const struct page_info *pg) { return 
 void *pv_frame_ptr(uint64_t mfn);
 /* The last reference of a released or orphaned frame went: free it (environment hook). */
 void pv_page_unreferenced(uint64_t mfn);
+/* The machine's physical address width in bits (CPUID 0x80000008; environment hook). */
+unsigned int pv_phys_addr_bits(void);
 /* Writes the hypervisor's own slots into a guest L4 (environment hook). */
 void pv_init_l4_slots(pte_t *l4);
 /*
