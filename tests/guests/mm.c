@@ -279,15 +279,19 @@ static const char *test_flush_ops(char *why, size_t len)
 {
     unsigned int stale = 0;
     int64_t rc;
+    static char missed[512];                /* every form that left the old translation, for the report */
+    size_t n = 0;
     for (unsigned int i = 0; i < ARRAY_SIZE(flush_forms); i++) {
         bool stale_before = false;
         if ((rc = flush_form(i, &stale_before)))
             return fail(why, len, "%s: %lld", flush_forms[i].what, (long long)rc);
         /* For the update_va_mapping forms the first read already came after the flush. */
-        if (flush_forms[i].cmd ? !probe_read_walked() : stale_before)
-            return fail(why, len, "%s: a read after it still used the old translation", flush_forms[i].what);
+        if ((flush_forms[i].cmd ? !probe_read_walked() : stale_before) && n < sizeof(missed))
+            n += (size_t)snprintf(missed + n, sizeof(missed) - n, " %s", flush_forms[i].what);
         stale += flush_forms[i].cmd && stale_before;
     }
+    if (n)
+        return fail(why, len, "a read after these still used the old translation:%s", missed);
     /* How many reads before a flush op hit the old translation: 0 would mean this test saw nothing. */
     printk("# old translation seen before %u of 6 flush ops, gone after every one\n", stale);
     hypercall3(__HYPERVISOR_update_va_mapping, FLUSH_VA, 0, UVMF_INVLPG);
