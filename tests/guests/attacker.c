@@ -74,9 +74,9 @@ static void breach(uint64_t mfn)
 }
 
 /* The ways a domU could ask for a mapping of frame mfn at PROBE_VA. */
-enum { MAP_RO, MAP_RW, MAP_AS_DOM0, MAP_MMU_UPDATE_AS_DOM0, MAP_WAYS };
+enum { MAP_RO, MAP_RW, MAP_AS_DOM0, MAP_MMU_UPDATE, MAP_MMU_UPDATE_AS_DOM0, MAP_WAYS };
 static const char *const map_way[MAP_WAYS] = { "read-only", "writable", "writable as dom0's",
-                                              "writable by mmu_update as dom0's" };
+                                              "writable by mmu_update", "writable by mmu_update as dom0's" };
 
 static int64_t map_probe(unsigned int way, uint64_t mfn)
 {
@@ -85,6 +85,8 @@ static int64_t map_probe(unsigned int way, uint64_t mfn)
     switch (way) {
     case MAP_AS_DOM0:
         return hypercall4(__HYPERVISOR_update_va_mapping_otherdomain, PROBE_VA, pte, UVMF_INVLPG, VICTIM_DOMID);
+    case MAP_MMU_UPDATE:
+        return hypercall4(__HYPERVISOR_mmu_update, &req, 1, NULL, DOMID_SELF);
     case MAP_MMU_UPDATE_AS_DOM0:
         return hypercall4(__HYPERVISOR_mmu_update, &req, 1, NULL, VICTIM_DOMID);
     default:
