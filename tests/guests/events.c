@@ -314,6 +314,8 @@ static const char *test_port_refusals(char *why, size_t len)
     expect_rc("close, no bucket yet", op_port(EVTCHNOP_close, PORT_NO_BUCKET), -XEN_EINVAL);
     expect_rc("bind_vcpu, no bucket yet", bind_vcpu(PORT_NO_BUCKET, 0), -XEN_EINVAL);
 
+    expect_rc("poll, closed", poll_port(closed, pvclock_now() + 1000000), -XEN_EINVAL);
+
     expect_rc("close, out of range", op_port(EVTCHNOP_close, PORT_OUT_OF_RANGE), -XEN_EINVAL);
     expect_rc("close, closed", op_port(EVTCHNOP_close, closed), -XEN_EINVAL);
     expect_rc("close, port 0", op_port(EVTCHNOP_close, 0), -XEN_EINVAL);
