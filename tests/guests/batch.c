@@ -3,7 +3,8 @@
  * hypercall; with pin=<n>, also one MMUEXT_PIN_L2_TABLE of an L2 whose n L1
  * tables are full (n * 512 entries to validate in one pin); with multicall=1,
  * also such an mmu_update as the middle entry of a three-entry multicall.
- * Each checks what ended up in the tables, not only the return codes.
+ * Each checks what ended up in the tables, not only the return codes, and
+ * the pin must fail once its last entry is made bad.
  *
  * The tables are written through a writable window that mmu_update maps and
  * unmaps. That relies on the hypervisor flushing when an update drops a
@@ -142,16 +143,17 @@ static const char *check_tables(unsigned int n, char *why, size_t len)
     return res;
 }
 
-/*
- * The pin validates every entry: with a bad entry as the very last one it
- * validates (the last L1's last entry: a writable mapping of our own L4) it
- * must fail; with that entry made good it must pass, and the tables then
- * hold exactly what was written.
- */
-static const char *test_pin(char *why, size_t len)
+static unsigned int pin_tables(void)
 {
     unsigned int n = (unsigned int)guest_option_num("pin", 0);
-    if (!n || n > 512)
+    return n <= 512 ? n : 0;
+}
+
+/* One pin validates n full L1s (the tables written through the window first). */
+static const char *test_pin(char *why, size_t len)
+{
+    unsigned int n = pin_tables();
+    if (!n)
         return NULL;                        /* not asked for */
     pin_l2 = spare_mfn();
     for (unsigned int k = 0; k < n; k++)
@@ -159,30 +161,48 @@ static const char *test_pin(char *why, size_t len)
     if (!pin_l2 || !pin_l1[n - 1] || ensure_l1(FILL_VA) || ensure_l1(READBACK_VA) ||
         ensure_l1(READBACK_VA + 512 * PAGE_SIZE))
         return fail(why, len, "not enough spare frames for %u tables", n);
-    uint64_t bad = virt_to_mfn((void *)start_info->pt_base) * PAGE_SIZE | PTE_DATA;
     for (unsigned int k = 0; k <= n; k++)
-        if (fill_table(n, k, k == n - 1 ? bad : table_entry(n, k, 511)))
+        if (fill_table(n, k, table_entry(n, k, 511)))
             return fail(why, len, "mapping table %u to fill it", k);
-    printk("# pin with a bad last entry started\n");
-    int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);
-    printk("# pin with a bad last entry done: rc %lld\n", (long long)rc);
-    if (rc != -XEN_EINVAL) {
-        if (!rc)
-            mmuext(MMUEXT_UNPIN_TABLE, pin_l2, 0);
-        return fail(why, len, "pin with a writable mapping of the L4 as its last entry: %lld, want -EINVAL",
-                    (long long)rc);
-    }
-    if (fill_table(n, n - 1, table_entry(n, n - 1, 511)))
-        return fail(why, len, "mapping the last L1 again to mend it");
     printk("# pin of an L2 with %u full L1s (%u entries) started\n", n, n * 512);
-    rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);
+    int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);
     printk("# pin done: rc %lld\n", (long long)rc);
     if (rc)
         return fail(why, len, "pin: %lld", (long long)rc);
-    const char *res = check_tables(n, why, len);
-    if ((rc = mmuext(MMUEXT_UNPIN_TABLE, pin_l2, 0)) && !res)
-        res = fail(why, len, "unpin: %lld", (long long)rc);
-    return res;
+    if ((rc = mmuext(MMUEXT_UNPIN_TABLE, pin_l2, 0)))
+        return fail(why, len, "unpin: %lld", (long long)rc);
+    return NULL;
+}
+
+/* The tables the pin validated hold exactly what was written (read through read-only mappings). */
+static const char *test_pin_tables_as_written(char *why, size_t len)
+{
+    unsigned int n = pin_tables();
+    return n ? check_tables(n, why, len) : NULL;
+}
+
+/*
+ * The pin validates every entry: the same tables with a bad entry as the very
+ * last one it reaches (the last L1's last entry: a writable mapping of our
+ * own L4) must be refused.
+ */
+static const char *test_pin_refuses_bad_last_entry(char *why, size_t len)
+{
+    unsigned int n = pin_tables();
+    if (!n)
+        return NULL;
+    uint64_t bad = virt_to_mfn((void *)start_info->pt_base) * PAGE_SIZE | PTE_DATA;
+    if (fill_table(n, n - 1, bad))
+        return fail(why, len, "mapping the last L1 to spoil it");
+    printk("# pin with a bad last entry started\n");
+    int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);
+    printk("# pin with a bad last entry done: rc %lld\n", (long long)rc);
+    if (rc == -XEN_EINVAL)
+        return NULL;
+    if (!rc)
+        mmuext(MMUEXT_UNPIN_TABLE, pin_l2, 0);
+    return fail(why, len, "pin with a writable mapping of the L4 as its last entry: %lld, want -EINVAL",
+                (long long)rc);
 }
 
 /*
@@ -214,5 +234,8 @@ static const char *test_batch_in_multicall(char *why, size_t len)
     return check_batch(n, why, len);
 }
 
+/* The timed phases (batch, pin, multicall) come first, while the ticker still runs; the checks that need no ticks after. */
 DEFINE_TESTS({ "huge_batch_completes", test_batch }, { "huge_pin_completes", test_pin },
-             { "huge_batch_in_multicall", test_batch_in_multicall })
+             { "huge_batch_in_multicall", test_batch_in_multicall },
+             { "huge_pin_tables_as_written", test_pin_tables_as_written },
+             { "pin_refuses_bad_last_entry", test_pin_refuses_bad_last_entry })
