@@ -25,6 +25,7 @@ int evtchn_init(struct domain *d)
     d->evtchn = __va(pfn << PAGE_SHIFT);
     memset(d->evtchn, 0, PAGE_SIZE << TABLE_ORDER);
     d->evtchn[0].state = ECS_RESERVED;
+    d->evtchn_valid = EVTCHN_BUCKET;
     memset(d->vcpu[0].virq_to_port, 0, sizeof(d->vcpu[0].virq_to_port));
     return 0;
 }
@@ -36,9 +37,13 @@ bool evtchn_port_valid(const struct domain *d, unsigned int port)
 
 static int alloc_port(struct domain *d)
 {
-    for (unsigned int p = 1; p < EVTCHN_PORTS; p++)
-        if (d->evtchn[p].state == ECS_FREE)
-            return (int)p;
+    for (unsigned int p = 1; p < EVTCHN_PORTS; p++) {
+        if (d->evtchn[p].state != ECS_FREE)
+            continue;
+        if (p >= d->evtchn_valid)
+            d->evtchn_valid += EVTCHN_BUCKET;
+        return (int)p;
+    }
     return -XEN_ENOSPC;
 }
 
@@ -230,7 +235,7 @@ static int64_t status(struct evtchn_status *st)
         return -XEN_ESRCH;
     if (d != caller && !caller->privileged)
         return -XEN_EPERM;
-    if (st->port >= EVTCHN_PORTS)
+    if (st->port >= d->evtchn_valid)
         return -XEN_EINVAL;
     const struct evtchn *c = &d->evtchn[st->port];
     memset(&st->u, 0, sizeof(st->u));
@@ -263,8 +268,8 @@ static int64_t status(struct evtchn_status *st)
 static int64_t unmask(unsigned int port)
 {
     struct domain *d = current->domain;
-    if (!evtchn_port_valid(d, port))
-        return -XEN_EINVAL;
+    if (port >= d->evtchn_valid)
+        return -XEN_EINVAL;                 /* as Xen: a closed port that exists is unmasked */
     clear_bit64(d->shared_info->evtchn_mask, port);
     /* Pending while masked: deliver now, as if just sent. */
     if (test_bit64(d->shared_info->evtchn_pending, port))
@@ -275,10 +280,10 @@ static int64_t unmask(unsigned int port)
 static int64_t bind_vcpu(const struct evtchn_bind_vcpu *b)
 {
     struct domain *d = current->domain;
+    if (b->vcpu != 0)
+        return -XEN_ENOENT;                 /* as Xen: the vCPU is checked before the port */
     if (!evtchn_port_valid(d, b->port))
         return -XEN_EINVAL;
-    if (b->vcpu != 0)
-        return -XEN_ENOENT;
     const struct evtchn *c = &d->evtchn[b->port];
     if (c->state == ECS_IPI || (c->state == ECS_VIRQ && !virq_is_global(c->virq)))
         return -XEN_EINVAL;

@@ -1,8 +1,14 @@
 /*
  * Attacker: an unprivileged domain that tries every way we know to reach
  * memory that is not its own. Each attempt must be refused with Xen's error
- * code; the victim (dom0, see supervisor's hash=) checks its memory after.
+ * code; the victim (dom0, see supervisor's hash= and ready=) checks its
+ * memory after. The scans start only once the victim has offered us an
+ * event-channel port, which it does when its guarded memory is in place.
+ * Any mapping that is not refused is a breach: the attacker writes a marker
+ * through it (into pages that carry the victim's guard pattern, so that the
+ * victim lives to see its hash change) and fails the case.
  */
+#include "events.h"
 #include "exceptions.h"
 #include "guest.h"
 #include "hypercall.h"
@@ -31,7 +37,64 @@ static const char *test_setup(char *why, size_t len)
     return NULL;
 }
 
-/* Map every machine frame that is not ours, read-only and writable: nothing may succeed. */
+#define VICTIM_DOMID  0
+#define READY_POLLS   100000
+#define BREACH_MARKER 0x6272656163686564ull
+
+/* Binds the port the victim offers us once its guard is ready; until then every bind is refused. */
+static const char *test_victim_ready(char *why, size_t len)
+{
+    for (unsigned int poll = 0; poll < READY_POLLS; poll++) {
+        for (unsigned int port = 1; port < 64; port++) {
+            struct evtchn_bind_interdomain b = { .remote_dom = VICTIM_DOMID, .remote_port = port };
+            if (!evtchn_op(EVTCHNOP_bind_interdomain, &b)) {
+                printk("# victim ready after %u polls (its port %u)\n", poll, port);
+                return NULL;
+            }
+        }
+        hyp_sched_op(SCHEDOP_yield, NULL);
+    }
+    return fail(why, len, "the victim offered no port in %u polls: its guard is not ready", READY_POLLS);
+}
+
+/*
+ * A mapping at PROBE_VA was not refused: a breach. A page holding the
+ * victim's guard pattern (word k of frame m is m * 4096 + 8k) gets a marker
+ * written through the mapping, which changes the victim's hash.
+ */
+static uint64_t breaches, markers;
+static void breach(uint64_t mfn)
+{
+    volatile uint64_t *w = (volatile uint64_t *)PROBE_VA;
+    breaches++;
+    if (w[0] != mfn * PAGE_SIZE || w[1] != mfn * PAGE_SIZE + 8)
+        return;
+    TRY_INSN("movq %1, 8(%0)", "r"(PROBE_VA), "r"(BREACH_MARKER));
+    markers += w[1] == BREACH_MARKER;
+}
+
+/* The ways a domU could ask for a mapping of frame mfn at PROBE_VA. */
+enum { MAP_RO, MAP_RW, MAP_AS_DOM0, MAP_MMU_UPDATE, MAP_MMU_UPDATE_AS_DOM0, MAP_WAYS };
+static const char *const map_way[MAP_WAYS] = { "read-only", "writable", "writable as dom0's",
+                                              "writable by mmu_update", "writable by mmu_update as dom0's" };
+
+static int64_t map_probe(unsigned int way, uint64_t mfn)
+{
+    uint64_t pte = mfn * PAGE_SIZE | PTE_P | PTE_U | PTE_A | (way == MAP_RO ? 0 : PTE_RW | PTE_D);
+    struct mmu_update req = { .ptr = pte_maddr(PROBE_VA, 1), .val = pte };
+    switch (way) {
+    case MAP_AS_DOM0:
+        return hypercall4(__HYPERVISOR_update_va_mapping_otherdomain, PROBE_VA, pte, UVMF_INVLPG, VICTIM_DOMID);
+    case MAP_MMU_UPDATE:
+        return hypercall4(__HYPERVISOR_mmu_update, &req, 1, NULL, DOMID_SELF);
+    case MAP_MMU_UPDATE_AS_DOM0:
+        return hypercall4(__HYPERVISOR_mmu_update, &req, 1, NULL, VICTIM_DOMID);
+    default:
+        return hypercall3(__HYPERVISOR_update_va_mapping, PROBE_VA, pte, UVMF_INVLPG);
+    }
+}
+
+/* Map every machine frame that is not ours, every way: nothing may succeed. */
 static const char *test_map_every_frame(char *why, size_t len)
 {
     static uint8_t own[1u << 18];           /* bitmap of our frames, up to 8 GiB of RAM */
@@ -44,19 +107,29 @@ static const char *test_map_every_frame(char *why, size_t len)
     }
     uint64_t si = start_info->shared_info / PAGE_SIZE;   /* ours to map too */
     own[si / 8] |= (uint8_t)(1u << (si % 8));
-    uint64_t tried = 0;
+    uint64_t tried = 0, first = 0;
+    int64_t first_rc = 0;
+    unsigned int first_way = 0;
     for (uint64_t mfn = 0; mfn <= (uint64_t)max; mfn++) {
         if (own[mfn / 8] & (1u << (mfn % 8)))
             continue;
-        for (int rw = 0; rw < 2; rw++) {
-            int64_t rc = hypercall3(__HYPERVISOR_update_va_mapping, PROBE_VA,
-                                    mfn * PAGE_SIZE | PTE_P | PTE_U | PTE_A | (rw ? PTE_RW : 0), UVMF_INVLPG);
-            if (rc != -XEN_EINVAL && rc != -XEN_EPERM)
-                return fail(why, len, "mapping frame %#llx %s: %lld", (unsigned long long)mfn, rw ? "rw" : "ro",
-                            (long long)rc);
+        for (unsigned int way = 0; way < MAP_WAYS; way++) {
+            int64_t rc = map_probe(way, mfn);
             tried++;
+            if (rc == -XEN_EINVAL || rc == -XEN_EPERM)
+                continue;
+            if (!breaches && !first_rc)
+                first = mfn, first_way = way, first_rc = rc ? rc : 1;
+            if (!rc) {
+                breach(mfn);
+                hypercall3(__HYPERVISOR_update_va_mapping, PROBE_VA, 0, UVMF_INVLPG);
+            }
         }
     }
+    if (first_rc)
+        return fail(why, len, "%llu mappings not refused (%llu markers written), first: frame %#llx %s: %lld",
+                    (unsigned long long)breaches, (unsigned long long)markers, (unsigned long long)first,
+                    map_way[first_way], (long long)(first_rc == 1 ? 0 : first_rc));
     printk("# tried %llu foreign mappings, all refused\n", (unsigned long long)tried);
     return NULL;
 }
@@ -133,6 +206,7 @@ static const char *test_foreign_frames_ops(char *why, size_t len)
 
 DEFINE_TESTS(
     { "setup", test_setup },
+    { "victim_guard_ready", test_victim_ready },
     { "map_every_foreign_frame_refused", test_map_every_frame },
     { "own_page_tables_never_writable", test_own_page_tables_writable },
     { "hypervisor_range_unreachable", test_hypervisor_range },

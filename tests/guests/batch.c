@@ -2,11 +2,19 @@
  * Batch: one mmu_update of count=<n> entries (default 262144) in a single
  * hypercall; with pin=<n>, also one MMUEXT_PIN_L2_TABLE of an L2 whose n L1
  * tables are full (n * 512 entries to validate in one pin); with multicall=1,
- * also the same mmu_update as the middle entry of a three-entry multicall.
+ * also such an mmu_update as the middle entry of a three-entry multicall.
+ * Each checks what ended up in the tables, not only the return codes, and
+ * the pin must fail once its last entry is made bad.
+ *
+ * The tables are written through a writable window that mmu_update maps and
+ * unmaps. That relies on the hypervisor flushing when an update drops a
+ * reference (ours does; Xen leaves that to the guest), so a missing flush
+ * shows here as writes that went to the previous table.
  */
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include <lib/x86.h>
 #include <public/errno.h>
 
 const char test_title[] = "batch: a huge mmu_update batch completes, other domains run meanwhile";
@@ -22,56 +30,179 @@ static unsigned int count_option(void)
     return n && n <= MAX_ENTRIES ? (unsigned int)n : 262144;
 }
 
+/* Pages with a distinct first word: a read through a mapping tells which one it reached. */
+#define MARK_MAGIC 0x6d61726b00000000ull
+static uint64_t marked[512][512] __attribute__((aligned(4096)));
+
+/*
+ * The batch sweeps the 512 PTEs of TARGET_VA's L1 over and over: odd sweeps
+ * unmap, even ones map marked page (pte + sweep + shift) % 512, and the last
+ * 512 entries always map, so every PTE ends up mapping a known page.
+ */
+static void fill_batch(unsigned int n, unsigned int shift)
+{
+    uint64_t l1 = pte_maddr(TARGET_VA, 1);    /* TARGET_VA starts an L1 */
+    for (unsigned int k = 0; k < 512; k++)
+        marked[k][0] = MARK_MAGIC + k;
+    for (unsigned int i = 0; i < n; i++) {
+        unsigned int pte = i % 512, sweep = i / 512;
+        reqs[i].ptr = l1 + pte * 8;
+        reqs[i].val = (sweep & 1) && i + 512 < n
+                          ? 0
+                          : virt_to_mfn(marked[(pte + sweep + shift) % 512]) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
+    }
+}
+
+/* Every PTE the batch wrote holds its last value, and a read through it reaches that page. */
+static const char *check_batch(unsigned int n, char *why, size_t len)
+{
+    for (unsigned int pte = 0; pte < 512 && pte < n; pte++) {
+        unsigned int last = (n - 1) - ((n - 1 - pte) % 512);     /* the last request for this PTE */
+        uint64_t va = TARGET_VA + pte * PAGE_SIZE, want = reqs[last].val, got = read_pte(va, 1);
+        const uint64_t bits = PTE_ADDR | PTE_P | PTE_RW;
+        if ((got & bits) != (want & bits))
+            return fail(why, len, "PTE %u holds %#llx, the batch wrote %#llx last", pte, (unsigned long long)got,
+                        (unsigned long long)want);
+        uint64_t seen = *(volatile uint64_t *)va, mark = MARK_MAGIC + (uint64_t)(m2p()[want >> 12] -
+                        m2p()[virt_to_mfn(marked[0])]);
+        if (seen != mark)
+            return fail(why, len, "a read through PTE %u found %#llx, want %#llx", pte, (unsigned long long)seen,
+                        (unsigned long long)mark);
+    }
+    return NULL;
+}
+
 static const char *test_batch(char *why, size_t len)
 {
     unsigned int n = count_option();
     if (ensure_l1(TARGET_VA))
         return fail(why, len, "no L1 for the target");
-    uint64_t ptr = pte_maddr(TARGET_VA, 1);
-    for (unsigned int i = 0; i < n; i++) {
-        reqs[i].ptr = ptr;
-        reqs[i].val = i & 1 ? 0 : pfn_to_mfn(i % 512) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
-    }
+    fill_batch(n, 0);
     printk("# batch of %u updates started\n", n);
     uint32_t done = 0;
     int64_t rc = mmu_update_batch(reqs, n, &done);
     printk("# batch done: rc %lld, %u done\n", (long long)rc, done);
-    return rc || done != n ? fail(why, len, "rc %lld, done %u of %u", (long long)rc, done, n) : NULL;
+    if (rc || done != n)
+        return fail(why, len, "rc %lld, done %u of %u", (long long)rc, done, n);
+    return check_batch(n, why, len);
 }
 
-#define FILL_VA (GUEST_VIRT_BASE + 0x8000000ull)
+#define FILL_VA     (GUEST_VIRT_BASE + 0x8000000ull)
+#define READBACK_VA (GUEST_VIRT_BASE + 0xc000000ull)    /* the tables read-only, 513 pages */
 
-static const char *test_pin(char *why, size_t len)
+static uint64_t pin_l2, pin_l1[512];
+
+/* What the pin test puts in entry i of table k (k == n: the L2). */
+static uint64_t table_entry(unsigned int n, unsigned int k, unsigned int i)
+{
+    if (k < n)
+        return pfn_to_mfn(i) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
+    return i < n ? pin_l1[i] * PAGE_SIZE | PTE_P | PTE_RW | PTE_U | PTE_A : 0;
+}
+
+/* Writes table k (k == n: the L2) through the writable window, then takes the window away. */
+static int64_t fill_table(unsigned int n, unsigned int k, uint64_t last_entry)
+{
+    uint64_t window = pte_maddr(FILL_VA, 1);
+    int64_t rc = mmu_update_one(window, (k < n ? pin_l1[k] : pin_l2) * PAGE_SIZE | PTE_DATA);
+    if (rc)
+        return rc;
+    uint64_t *t = (uint64_t *)FILL_VA;
+    for (unsigned int i = 0; i < 511; i++)
+        t[i] = table_entry(n, k, i);
+    t[511] = last_entry;
+    return mmu_update_one(window, 0);
+}
+
+/* Maps every table read-only at READBACK_VA and compares each entry with what was written. */
+static const char *check_tables(unsigned int n, char *why, size_t len)
+{
+    static struct mmu_update map[513];
+    for (unsigned int k = 0; k <= n; k++)
+        map[k] = (struct mmu_update){ .ptr = pte_maddr(READBACK_VA + k * PAGE_SIZE, 1),
+                                      .val = (k < n ? pin_l1[k] : pin_l2) * PAGE_SIZE | PTE_P | PTE_U | PTE_A };
+    int64_t rc = mmu_update_batch(map, n + 1, NULL);
+    if (rc)
+        return fail(why, len, "mapping the tables read-only: %lld", (long long)rc);
+    const char *res = NULL;
+    uint64_t t0 = rdtsc_ordered();
+    for (unsigned int k = 0; k <= n && !res; k++) {
+        const uint64_t *t = (const uint64_t *)(READBACK_VA + k * PAGE_SIZE);
+        for (unsigned int i = 0; i < 512; i++)
+            if (t[i] != table_entry(n, k, i)) {
+                res = fail(why, len, "%s %u entry %u holds %#llx, %#llx was written", k < n ? "L1" : "L2", k, i,
+                           (unsigned long long)t[i], (unsigned long long)table_entry(n, k, i));
+                break;
+            }
+    }
+    printk("# read back %u entries in %llu TSC cycles\n", (n + 1) * 512, (unsigned long long)(rdtsc_ordered() - t0));
+    for (unsigned int k = 0; k <= n; k++)
+        map[k].val = 0;
+    if ((rc = mmu_update_batch(map, n + 1, NULL)) && !res)
+        res = fail(why, len, "unmapping the tables: %lld", (long long)rc);
+    return res;
+}
+
+static unsigned int pin_tables(void)
 {
     unsigned int n = (unsigned int)guest_option_num("pin", 0);
-    if (!n || n > 512)
+    return n <= 512 ? n : 0;
+}
+
+/* One pin validates n full L1s (the tables written through the window first). */
+static const char *test_pin(char *why, size_t len)
+{
+    unsigned int n = pin_tables();
+    if (!n)
         return NULL;                        /* not asked for */
-    static uint64_t l1[512];
-    uint64_t l2 = spare_mfn();
+    pin_l2 = spare_mfn();
     for (unsigned int k = 0; k < n; k++)
-        l1[k] = spare_mfn();
-    if (!l2 || !l1[n - 1] || ensure_l1(FILL_VA))
+        pin_l1[k] = spare_mfn();
+    if (!pin_l2 || !pin_l1[n - 1] || ensure_l1(FILL_VA) || ensure_l1(READBACK_VA) ||
+        ensure_l1(READBACK_VA + 512 * PAGE_SIZE))
         return fail(why, len, "not enough spare frames for %u tables", n);
-    /* Fill each L1 (and the L2) through a writable window, then take the window away. */
-    uint64_t window = pte_maddr(FILL_VA, 1);
-    for (unsigned int k = 0; k <= n; k++) {
-        uint64_t frame = k < n ? l1[k] : l2;
-        if (mmu_update_one(window, frame * PAGE_SIZE | PTE_DATA))
+    for (unsigned int k = 0; k <= n; k++)
+        if (fill_table(n, k, table_entry(n, k, 511)))
             return fail(why, len, "mapping table %u to fill it", k);
-        uint64_t *t = (uint64_t *)FILL_VA;
-        for (unsigned int i = 0; i < 512; i++)
-            t[i] = k < n ? pfn_to_mfn(i) * PAGE_SIZE | PTE_P | PTE_U | PTE_A
-                         : (i < n ? l1[i] * PAGE_SIZE | PTE_P | PTE_RW | PTE_U | PTE_A : 0);
-        mmu_update_one(window, 0);
-    }
     printk("# pin of an L2 with %u full L1s (%u entries) started\n", n, n * 512);
-    int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, l2, 0);
+    int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);
     printk("# pin done: rc %lld\n", (long long)rc);
     if (rc)
         return fail(why, len, "pin: %lld", (long long)rc);
-    if ((rc = mmuext(MMUEXT_UNPIN_TABLE, l2, 0)))
+    if ((rc = mmuext(MMUEXT_UNPIN_TABLE, pin_l2, 0)))
         return fail(why, len, "unpin: %lld", (long long)rc);
     return NULL;
+}
+
+/* The tables the pin validated hold exactly what was written (read through read-only mappings). */
+static const char *test_pin_tables_as_written(char *why, size_t len)
+{
+    unsigned int n = pin_tables();
+    return n ? check_tables(n, why, len) : NULL;
+}
+
+/*
+ * The pin validates every entry: the same tables with a bad entry as the very
+ * last one it reaches (the last L1's last entry: a writable mapping of our
+ * own L4) must be refused.
+ */
+static const char *test_pin_refuses_bad_last_entry(char *why, size_t len)
+{
+    unsigned int n = pin_tables();
+    if (!n)
+        return NULL;
+    uint64_t bad = virt_to_mfn((void *)start_info->pt_base) * PAGE_SIZE | PTE_DATA;
+    if (fill_table(n, n - 1, bad))
+        return fail(why, len, "mapping the last L1 to spoil it");
+    printk("# pin with a bad last entry started\n");
+    int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);
+    printk("# pin with a bad last entry done: rc %lld\n", (long long)rc);
+    if (rc == -XEN_EINVAL)
+        return NULL;
+    if (!rc)
+        mmuext(MMUEXT_UNPIN_TABLE, pin_l2, 0);
+    return fail(why, len, "pin with a writable mapping of the L4 as its last entry: %lld, want -EINVAL",
+                (long long)rc);
 }
 
 /*
@@ -84,6 +215,7 @@ static const char *test_batch_in_multicall(char *why, size_t len)
     if (!guest_option_is("multicall", "1"))
         return NULL;                        /* not asked for */
     unsigned int n = count_option();
+    fill_batch(n, 1);                       /* every PTE ends on another page than the first batch left */
     static struct multicall_entry calls[3];
     uint32_t done = 0;
     calls[0] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version, .args = { XENVER_version } };
@@ -99,8 +231,11 @@ static const char *test_batch_in_multicall(char *why, size_t len)
     if ((int64_t)calls[0].result != version || calls[1].result || (int64_t)calls[2].result != version)
         return fail(why, len, "results %#llx %lld %#llx", (unsigned long long)calls[0].result,
                     (long long)calls[1].result, (unsigned long long)calls[2].result);
-    return NULL;
+    return check_batch(n, why, len);
 }
 
+/* The timed phases (batch, pin, multicall) come first, while the ticker still runs; the checks that need no ticks after. */
 DEFINE_TESTS({ "huge_batch_completes", test_batch }, { "huge_pin_completes", test_pin },
-             { "huge_batch_in_multicall", test_batch_in_multicall })
+             { "huge_batch_in_multicall", test_batch_in_multicall },
+             { "huge_pin_tables_as_written", test_pin_tables_as_written },
+             { "pin_refuses_bad_last_entry", test_pin_refuses_bad_last_entry })

@@ -235,6 +235,128 @@ static const char *test_refusals(char *why, size_t len)
     return NULL;
 }
 
+/*
+ * Every port operation refuses a port that cannot exist (past the 2-level
+ * limit), a port that is closed, and a domain that is not there, each with
+ * Xen's error code. Checked on each op in turn, reporting every mismatch.
+ */
+#define PORT_OUT_OF_RANGE 4096              /* 2-level ABI, 64-bit guest: ports 0..4095 */
+#define PORT_NO_BUCKET    1000              /* ports exist 64 at a time; this guest uses a few */
+#define NO_SUCH_DOMAIN    0x7ef0
+
+static char port_misses[768];
+static size_t port_miss_len;
+
+static void expect_rc(const char *what, int64_t rc, int64_t want)
+{
+    if (rc != want && port_miss_len < sizeof(port_misses))
+        port_miss_len += (size_t)snprintf(port_misses + port_miss_len, sizeof(port_misses) - port_miss_len,
+                                          " %s: %lld (want %lld);", what, (long long)rc, (long long)want);
+}
+
+static int64_t op_port(unsigned int cmd, unsigned int port)
+{
+    uint32_t p = port;                      /* send, unmask and close take just the port */
+    return evtchn_op(cmd, &p);
+}
+
+static int64_t bind_vcpu(unsigned int port, unsigned int vcpu)
+{
+    struct evtchn_bind_vcpu b = { .port = port, .vcpu = vcpu };
+    return evtchn_op(EVTCHNOP_bind_vcpu, &b);
+}
+
+static int64_t port_status(domid_t dom, unsigned int port, uint32_t *status)
+{
+    struct evtchn_status st = { .dom = dom, .port = port, .status = 0xdead };
+    int64_t rc = evtchn_op(EVTCHNOP_status, &st);
+    *status = st.status;
+    return rc;
+}
+
+static int64_t bind_remote(domid_t dom, unsigned int port)
+{
+    struct evtchn_bind_interdomain b = { .remote_dom = dom, .remote_port = port };
+    int64_t rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+    if (!rc) {
+        uint32_t c = b.local_port;
+        evtchn_op(EVTCHNOP_close, &c);
+    }
+    return rc;
+}
+
+static const char *test_port_refusals(char *why, size_t len)
+{
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    int64_t rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
+    if (rc)
+        return fail(why, len, "alloc_unbound: %lld", (long long)rc);
+    unsigned int closed = a.port;
+    if ((rc = op_port(EVTCHNOP_close, closed)))
+        return fail(why, len, "closing port %u: %lld", closed, (long long)rc);
+    port_miss_len = 0;
+    uint32_t status;
+
+    expect_rc("send, out of range", op_port(EVTCHNOP_send, PORT_OUT_OF_RANGE), -XEN_EINVAL);
+    expect_rc("send, closed", op_port(EVTCHNOP_send, closed), -XEN_EINVAL);
+    expect_rc("send, port 0", op_port(EVTCHNOP_send, 0), -XEN_EINVAL);
+    expect_rc("send, VIRQ", op_port(EVTCHNOP_send, timer_port), -XEN_EINVAL);
+
+    expect_rc("unmask, out of range", op_port(EVTCHNOP_unmask, PORT_OUT_OF_RANGE), -XEN_EINVAL);
+    expect_rc("unmask, far out of range", op_port(EVTCHNOP_unmask, 0xffffffffu), -XEN_EINVAL);
+    /* As Xen: unmask only asks that the port exist; a closed one (or port 0) is just unmasked. */
+    expect_rc("unmask, closed", op_port(EVTCHNOP_unmask, closed), 0);
+    expect_rc("unmask, port 0", op_port(EVTCHNOP_unmask, 0), 0);
+    /* A port past the buckets in use does not exist yet: refused by every op. */
+    expect_rc("unmask, no bucket yet", op_port(EVTCHNOP_unmask, PORT_NO_BUCKET), -XEN_EINVAL);
+    expect_rc("status, no bucket yet", port_status(DOMID_SELF, PORT_NO_BUCKET, &status), -XEN_EINVAL);
+    expect_rc("send, no bucket yet", op_port(EVTCHNOP_send, PORT_NO_BUCKET), -XEN_EINVAL);
+    expect_rc("close, no bucket yet", op_port(EVTCHNOP_close, PORT_NO_BUCKET), -XEN_EINVAL);
+    expect_rc("bind_vcpu, no bucket yet", bind_vcpu(PORT_NO_BUCKET, 0), -XEN_EINVAL);
+
+    expect_rc("poll, closed", poll_port(closed, pvclock_now() + 1000000), -XEN_EINVAL);
+
+    expect_rc("close, out of range", op_port(EVTCHNOP_close, PORT_OUT_OF_RANGE), -XEN_EINVAL);
+    expect_rc("close, closed", op_port(EVTCHNOP_close, closed), -XEN_EINVAL);
+    expect_rc("close, port 0", op_port(EVTCHNOP_close, 0), -XEN_EINVAL);
+
+    expect_rc("status, out of range", port_status(DOMID_SELF, PORT_OUT_OF_RANGE, &status), -XEN_EINVAL);
+    rc = port_status(DOMID_SELF, closed, &status);
+    expect_rc("status, closed", rc ? rc : status, EVTCHNSTAT_closed);
+    rc = port_status(DOMID_SELF, 0, &status);
+    expect_rc("status, port 0", rc ? rc : status, EVTCHNSTAT_closed);
+    expect_rc("status, no such domain", port_status(NO_SUCH_DOMAIN, 1, &status), -XEN_ESRCH);
+
+    expect_rc("bind_vcpu, out of range", bind_vcpu(PORT_OUT_OF_RANGE, 0), -XEN_EINVAL);
+    expect_rc("bind_vcpu, closed", bind_vcpu(closed, 0), -XEN_EINVAL);
+    expect_rc("bind_vcpu, IPI", bind_vcpu(ipi_port, 0), -XEN_EINVAL);
+    expect_rc("bind_vcpu, VIRQ_TIMER", bind_vcpu(timer_port, 0), -XEN_EINVAL);
+    expect_rc("bind_vcpu, no such vCPU", bind_vcpu(ipi_port, 5), -XEN_ENOENT);
+    expect_rc("bind_vcpu, out of range on no such vCPU", bind_vcpu(PORT_OUT_OF_RANGE, 5), -XEN_ENOENT);
+
+    expect_rc("bind_interdomain, out of range", bind_remote(DOMID_SELF, PORT_OUT_OF_RANGE), -XEN_EINVAL);
+    expect_rc("bind_interdomain, closed", bind_remote(DOMID_SELF, closed), -XEN_EINVAL);
+    expect_rc("bind_interdomain, port 0", bind_remote(DOMID_SELF, 0), -XEN_EINVAL);
+    expect_rc("bind_interdomain, an IPI", bind_remote(DOMID_SELF, ipi_port), -XEN_EINVAL);
+    expect_rc("bind_interdomain, no such domain", bind_remote(NO_SUCH_DOMAIN, 1), -XEN_ESRCH);
+
+    struct evtchn_alloc_unbound bad = { .dom = NO_SUCH_DOMAIN, .remote_dom = DOMID_SELF };
+    expect_rc("alloc_unbound, no such domain", evtchn_op(EVTCHNOP_alloc_unbound, &bad), -XEN_ESRCH);
+    struct evtchn_bind_ipi ipi = { .vcpu = 5 };
+    expect_rc("bind_ipi, no such vCPU", evtchn_op(EVTCHNOP_bind_ipi, &ipi), -XEN_ENOENT);
+
+    /* An argument the hypervisor cannot read: -EFAULT from every op. */
+    static const unsigned int cmds[] = { EVTCHNOP_bind_interdomain, EVTCHNOP_bind_virq, EVTCHNOP_close,
+                                         EVTCHNOP_send, EVTCHNOP_status, EVTCHNOP_alloc_unbound,
+                                         EVTCHNOP_bind_ipi, EVTCHNOP_bind_vcpu, EVTCHNOP_unmask };
+    for (unsigned int i = 0; i < ARRAY_SIZE(cmds); i++) {
+        char what[40];
+        snprintf(what, sizeof(what), "op %u, unreadable argument", cmds[i]);
+        expect_rc(what, evtchn_op(cmds[i], (void *)0xffff830000000000ull), -XEN_EFAULT);
+    }
+    return port_miss_len ? fail(why, len, "%s", port_misses) : NULL;
+}
+
 static const char *test_exhaustion(char *why, size_t len)
 {
     static uint16_t ports[4096];
@@ -293,6 +415,7 @@ DEFINE_TESTS(
     { "block_with_pending_event", test_block_with_pending },
     { "loopback_interdomain", test_loopback_interdomain },
     { "refusals", test_refusals },
+    { "port_refusals", test_port_refusals },
     { "port_exhaustion", test_exhaustion },
     { "vcpu_op", test_vcpu_ops }
 )

@@ -10,7 +10,9 @@
  * shares=<name>:<percent>,... after=<ms> it sleeps that long and checks each
  * named domain's share of their CPU time is within 3 points of the percent.
  * With pause=<name> it pauses that domain and checks it gets no CPU, then
- * unpauses it.
+ * unpauses it. With ready=<name> (and hash=yes) it offers that domain an
+ * unbound event-channel port once the guarded memory is filled and hashed:
+ * the port's existence is the signal that the guard is ready.
  */
 #include "guest.h"
 #include "hypercall.h"
@@ -300,6 +302,25 @@ static const char *test_shares(char *why, size_t len)
     return res;
 }
 
+static char ready_name[32];
+
+/* Offers ready_name an unbound port: it binds it to learn that the guard is in place. */
+static const char *offer_ready_port(char *why, size_t len)
+{
+    struct pv_domctl op;
+    for (domid_t d = 1; d < 16; d++) {
+        if (domctl_info(d, &op) || strcmp((const char *)op.u.info.name, ready_name))
+            continue;
+        struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = d };
+        int64_t rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
+        if (rc)
+            return fail(why, len, "offering %s a port: %lld", ready_name, (long long)rc);
+        printk("# guard ready: port %u offered to %s\n", a.port, ready_name);
+        return NULL;
+    }
+    return fail(why, len, "no domain named %s to tell the guard is ready", ready_name);
+}
+
 #define GUARD_BASE (GUEST_VIRT_BASE + 0x4000000ull)
 static uint64_t guard_pages, guard_hash;
 
@@ -325,7 +346,7 @@ static const char *test_guard_prepare(char *why, size_t len)
     guard_hash = hash_memory((void *)GUARD_BASE, guard_pages * PAGE_SIZE);
     printk("# guarding %llu pages, xxh64 %016llx\n", (unsigned long long)guard_pages,
            (unsigned long long)guard_hash);
-    return NULL;
+    return ready_name[0] ? offer_ready_port(why, len) : NULL;
 }
 
 static const char *test_guard_check(char *why, size_t len)
@@ -362,6 +383,9 @@ const struct test_case *guest_cases(unsigned int *n)
         if (!strncmp(p, "after=", 6))
             for (const char *q = p + 6; *q >= '0' && *q <= '9'; q++)
                 shares_after_ms = shares_after_ms * 10 + (unsigned long)(*q - '0');
+        if (!strncmp(p, "ready=", 6))
+            for (size_t i = 0; i < sizeof(ready_name) - 1 && p[6 + i] && p[6 + i] != ' '; i++)
+                ready_name[i] = p[6 + i];
         if (!strncmp(p, "foreign=", 8))
             for (size_t i = 0; i < sizeof(foreign_name) - 1 && p[8 + i] && p[8 + i] != ' '; i++)
                 foreign_name[i] = p[8 + i];

@@ -1,4 +1,5 @@
 /* x86-64 self-tests: exceptions reach the right vector, NMIs their own stack, time moves. */
+#include <hv/page_alloc.h>
 #include <hv/printk.h>
 #include <hv/selftest.h>
 #include <hv/time.h>
@@ -175,7 +176,9 @@ void arch_crashtest(const char *kind)
         __asm__ volatile("movq $0x1000, %%rsp; int3" ::: "memory");
     } else if (!strcmp(kind, "panic")) {
         panic("crashtest: panic on request");
+    } else if (!strcmp(kind, "frame")) {
+        page_alloc_bug("crashtest: a frame invariant broken on request", 0);
     } else {
-        printk(LOG_WARN "crashtest: unknown kind '%s' (pf, ud, df, panic)\n", kind);
+        printk(LOG_WARN "crashtest: unknown kind '%s' (pf, ud, df, panic, frame)\n", kind);
     }
 }

@@ -79,6 +79,7 @@ struct domain {
     size_t con_len;
 
     struct evtchn *evtchn;              /* port table, EVTCHN_PORTS entries */
+    unsigned int evtchn_valid;          /* ports below exist (grows by EVTCHN_BUCKET as they are taken) */
 
     uint64_t hypercalls[64];            /* count by hypercall number */
     uint64_t pt_updates;                /* page-table entries changed for it */

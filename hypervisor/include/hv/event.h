@@ -10,6 +10,12 @@
 #include <hv/domain.h>
 
 #define EVTCHN_PORTS    4096    /* the 2-level ABI's limit for 64-bit guests */
+/*
+ * As Xen, ports come into existence a bucket at a time, when every existing one
+ * is taken: ops on a port beyond the last bucket fail -EINVAL even where a
+ * closed port in a bucket is accepted (unmask, status).
+ */
+#define EVTCHN_BUCKET   64
 
 enum evtchn_state {
     ECS_FREE = 0,
