@@ -247,6 +247,22 @@ static void release(pfn_t t, uint8_t dom)
     }
 }
 
+/* What the callers of pt_abandon_partial do after it: free a given-back frame it left unreferenced. */
+static void abandon(pfn_t t)
+{
+    pt_abandon_partial(t);
+    struct page_info *pg = pfn_to_page(t);
+    if (!pg || pg->state != PGS_ALLOCATED || pg->count || pg->owner == PAGE_OWNER_HYPERVISOR)
+        return;
+    if (pg->owner == PAGE_OWNER_ORPHAN || (pg->flags & PGF_released)) {
+        if (pg->owner != PAGE_OWNER_ORPHAN)
+            unlink_page(&domains[pg->owner], t);
+        pg->owner = PAGE_OWNER_HYPERVISOR;
+        pg->type_info = PGT_none;
+        free_frame(t);
+    }
+}
+
 /* domain.c's domain_free_pages for dom1: its references go, then its frames (orphans if still referenced). */
 static void destroy_dom1(void)
 {
@@ -355,7 +371,7 @@ static void step(enum op op, struct fuzz_in *in)
         }
         break;
     case OP_ABANDON:
-        pt_abandon_partial(pick_frame(in));
+        abandon(pick_frame(in));
         break;
     case OP_RELEASE:
         t = pick_frame(in);
@@ -420,7 +436,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (nholds)
         drop(nholds - 1);
     for (pfn_t p = 0; p < NFRAMES; p++)
-        pt_abandon_partial(p);
+        abandon(p);
     check("the end");
     for (pfn_t p = 0; p < NFRAMES; p++)
         FUZZ_CHECK(ftable[p].count == 0 && ftable[p].type_info == PGT_none,
