@@ -100,14 +100,17 @@ void adopt(struct domain *d, pfn_t pfn)
 
 void world_init(void)
 {
+    /* Kept from one world to the next (a fuzz target makes thousands): frame_of zeroes what it hands out. */
+    if (!ram) {
+        ram = aligned_alloc(PAGE_SIZE, NFRAMES * PAGE_SIZE);
+        if (ram)
+            memset(ram, 0, NFRAMES * PAGE_SIZE);
+    }
     if (!ftable)
         ftable = malloc(NFRAMES * sizeof(*ftable));
-    if (!ram)
-        ram = aligned_alloc(PAGE_SIZE, NFRAMES * PAGE_SIZE);
     if (!ftable || !ram)
         pt_world_fail("no memory for the fake RAM");
     memset(ftable, 0, NFRAMES * sizeof(*ftable));
-    memset(ram, 0, NFRAMES * PAGE_SIZE);
     page_alloc_init(ftable, NFRAMES);
     page_alloc_add_range(1, NFRAMES);           /* frame 0 stays reserved */
     memset(domains, 0, sizeof(domains));
