@@ -1,7 +1,8 @@
 # One Makefile for the whole tree: explicit file lists, warnings are errors.
 #   make            hypervisor ELF and the default scenario's ISO
 #   make run        boot the default scenario in QEMU (serial on this terminal)
-#   make test       unit tests, ABI checks, boot tests
+#   make test       unit tests, a fuzz smoke run, ABI checks, boot tests
+#   make fuzz-host  the host fuzz targets, 10 minutes each (tests/fuzz/fuzz.mk)
 #   make iso SCENARIO=scenarios/NAME.scn
 
 BUILD     ?= build
@@ -91,10 +92,12 @@ run: setup $(BUILD)/hypervisor.elf guests pvguest
 # ---- tests ------------------------------------------------------------------
 include tests/unit/unit.mk
 include tests/guests/guests.mk
+include tests/fuzz/fuzz.mk
 
 test: setup
 	$(MAKE) all
 	$(MAKE) unit-tests
+	$(MAKE) fuzz-smoke
 	$(MAKE) abi-tests
 	$(MAKE) boot-tests
 

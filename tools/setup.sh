@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Checks for everything the build, run and tests need and apt-get installs what
 # is missing. Quick when all is present; a clear message when it cannot install.
+#   tools/setup.sh          the build, QEMU, unit and boot tests (+ optional Xen)
+#   tools/setup.sh fuzz     clang and libFuzzer, for the host fuzz targets (make fuzz-host, fuzz-smoke)
 set -euo pipefail
 
 # Needed: build, images, QEMU, unit and boot tests.
@@ -9,6 +11,12 @@ REQUIRED=(gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common xorr
 # Wanted but optional: the reference Xen for differential runs, Xen's public
 # headers for the ABI layout comparison. Tests skip cleanly without them.
 OPTIONAL=(xen-hypervisor-4.17-amd64 libxen-dev)
+# The host fuzz targets (tests/fuzz): clang, its sanitizer and fuzzer runtimes.
+FUZZ=(clang libclang-rt-14-dev libfuzzer-14-dev)
+if [ "${1:-}" = fuzz ]; then
+    REQUIRED=("${FUZZ[@]}")
+    OPTIONAL=()
+fi
 
 missing() {
     local p out=()
@@ -19,7 +27,7 @@ missing() {
 }
 
 need=$(missing "${REQUIRED[@]}")
-want=$(missing "${OPTIONAL[@]}")
+want=$(missing "${OPTIONAL[@]:-}")
 [ -z "$need" ] && [ -z "$want" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -5,16 +5,9 @@
  * type_info (type, type count, pinned) of every frame are compared with what
  * the test expects (want[]), so a reference left behind anywhere fails.
  */
-#include <public/errno.h>
-#include <asm/pagetable.h>
 #include "expect_bug.h"
+#include "pt_world.h"
 #include "unit.h"
-
-#define NFRAMES     256u
-#define IO_MFN      0x1000u             /* from here on: I/O memory, outside RAM */
-#define PHYS_BITS   40u                 /* the fake machine's physical address width */
-#define BEYOND_MFN  (1ull << (PHYS_BITS - PAGE_SHIFT))  /* the first frame past it */
-#define ALLONES_MFN (PTE_ADDR_MASK >> PAGE_SHIFT)       /* every address bit set */
 
 #define P           _PAGE_PRESENT
 #define RW          _PAGE_RW
@@ -30,137 +23,28 @@
 #define NONE        TI(PGT_none, 0)
 #define W           PGT_writable
 
-/* ---- the world: frame table, fake RAM, two domains ----------------------- */
+/* ---- the world (pt_world.c): frame table, fake RAM, two domains ---------------- */
 
-#define NO_PAGE 0xffffffffu
-
-static struct page_info *ftable;
-static uint8_t *ram;
-struct domain domains[MAX_DOMAINS];
 static struct domain *const d0 = &domains[0];  /* privileged */
 static struct domain *const d1 = &domains[1];
-static pfn_t hv_mfn;                            /* a frame the hypervisor keeps */
 
 /* What every frame's count and type_info must be; ctx names the case in failures. */
 static struct { uint32_t count, type_info; } want[NFRAMES];
 static const char *ctx;
 
-/* What the environment hooks saw. */
-static unsigned int l4_init_calls;
-static const pte_t *l4_init_last;
-static uint64_t unref[64];
-static unsigned int nr_unref;
-static unsigned int iomem_calls;
-static void (*iomem_hook)(uint64_t mfn);
-
-void *pv_frame_ptr(uint64_t mfn)
+void pt_world_fail(const char *fmt, ...)
 {
-    if (mfn >= NFRAMES)
-        fail_msg("pv_frame_ptr(%#llx): not a frame of the fake RAM", (unsigned long long)mfn);
-    return ram + mfn * PAGE_SIZE;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fail_msg("%s", msg);
+    abort();                                    /* fail_msg does not return */
 }
 
-/* mfns from IO_MFN are I/O memory: dom0 may map them, others not; the rest is RAM. */
-int pv_iomem_check(const struct domain *d, uint64_t mfn)
+static void expectations_init(void)
 {
-    iomem_calls++;
-    if (iomem_hook)
-        iomem_hook(mfn);
-    if (mfn < IO_MFN)
-        return -XEN_EINVAL;
-    return d->privileged ? 0 : -XEN_EPERM;
-}
-
-unsigned int pv_phys_addr_bits(void)
-{
-    return PHYS_BITS;
-}
-
-/* Preemption points: return true once every preempt_every calls (0: never). */
-static unsigned int preempt_every, preempt_calls;
-
-bool hypercall_preempt_check(void)
-{
-    return preempt_every && ++preempt_calls % preempt_every == 0;
-}
-
-static pte_t l4_marker(unsigned int i)
-{
-    return ((pte_t)hv_mfn << PAGE_SHIFT) | P | RW | ((pte_t)i << 52);
-}
-
-void pv_init_l4_slots(pte_t *l4)
-{
-    l4_init_calls++;
-    l4_init_last = l4;
-    for (unsigned int i = 256; i < 272; i++)
-        l4[i] = l4_marker(i);
-}
-
-static void unlink_page(struct domain *d, pfn_t pfn)
-{
-    struct page_info *pg = pfn_to_page(pfn);
-    if (pg->prev == NO_PAGE)
-        d->page_list = pg->next == NO_PAGE ? INVALID_PFN : pg->next;
-    else
-        pfn_to_page(pg->prev)->next = pg->next;
-    if (pg->next != NO_PAGE)
-        pfn_to_page(pg->next)->prev = pg->prev;
-    d->tot_pages--;
-}
-
-/* As mm.c: an orphan is freed, a released frame leaves its domain and is freed. */
-void pv_page_unreferenced(uint64_t mfn)
-{
-    struct page_info *pg = pfn_to_page(mfn);
-    assert_non_null(pg);
-    assert_int_equal(pg->count, 0);
-    assert_int_equal(pg->type_info, PGT_none);
-    assert_true(nr_unref < UNIT_ARRAY_SIZE(unref));
-    unref[nr_unref++] = mfn;
-    if (pg->owner != PAGE_OWNER_ORPHAN)
-        unlink_page(&domains[pg->owner], mfn);
-    pg->owner = PAGE_OWNER_HYPERVISOR;
-    pg->type_info = PGT_none;
-    free_frame(mfn);
-}
-
-/* domain_adopt_page without its memset through the direct map. */
-static void adopt(struct domain *d, pfn_t pfn)
-{
-    struct page_info *pg = pfn_to_page(pfn);
-    pg->owner = d->id;
-    pg->prev = NO_PAGE;
-    pg->next = d->page_list == INVALID_PFN ? NO_PAGE : (uint32_t)d->page_list;
-    if (d->page_list != INVALID_PFN)
-        pfn_to_page(d->page_list)->prev = (uint32_t)pfn;
-    d->page_list = pfn;
-    d->tot_pages++;
-}
-
-static void world_init(void)
-{
-    ftable = calloc(NFRAMES, sizeof(*ftable));
-    ram = aligned_alloc(PAGE_SIZE, NFRAMES * PAGE_SIZE);
-    assert_non_null(ftable);
-    assert_non_null(ram);
-    memset(ram, 0, NFRAMES * PAGE_SIZE);
-    page_alloc_init(ftable, NFRAMES);
-    page_alloc_add_range(1, NFRAMES);           /* frame 0 stays reserved */
-    memset(domains, 0, sizeof(domains));
-    for (unsigned int i = 0; i < 2; i++) {
-        domains[i].id = (domid_t)i;
-        domains[i].state = DOMAIN_RUNNING;
-        domains[i].page_list = INVALID_PFN;
-        domains[i].max_pages = NFRAMES;
-    }
-    d0->privileged = true;
-    hv_mfn = alloc_frame();
-    l4_init_calls = 0;
-    l4_init_last = NULL;
-    nr_unref = 0;
-    iomem_calls = 0;
-    iomem_hook = NULL;
     ctx = "";
     for (pfn_t p = 0; p < NFRAMES; p++) {
         want[p].count = 0;
@@ -168,18 +52,11 @@ static void world_init(void)
     }
 }
 
-static void world_fini(void)
-{
-    free(ftable);
-    free(ram);
-    ftable = NULL;
-    ram = NULL;
-}
-
 static int setup(void **state)
 {
     (void)state;
     world_init();
+    expectations_init();
     return 0;
 }
 
@@ -190,26 +67,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A zeroed frame owned by d. */
-static pfn_t frame_of(struct domain *d)
-{
-    pfn_t p = alloc_frame();
-    assert_true(p != INVALID_PFN);
-    adopt(d, p);
-    memset(pv_frame_ptr(p), 0, PAGE_SIZE);
-    return p;
-}
-
-static pfn_t some_free_frame(void)
-{
-    for (pfn_t p = 0; p < NFRAMES; p++)
-        if (ftable[p].state == PGS_FREE)
-            return p;
-    fail_msg("no free frame left");
-    return INVALID_PFN;
-}
-
-static pte_t *tab(pfn_t mfn) { return pv_frame_ptr(mfn); }
 static pte_t E(uint64_t mfn, uint64_t flags) { return (mfn << PAGE_SHIFT) | flags; }
 /* What a validated table stores for a guest's present entry. */
 static pte_t stored(pte_t e) { return e & P ? (e | US) & ~G : e; }
@@ -753,6 +610,35 @@ static void test_preempted_validation(void **state)
     for (pfn_t p = 0; p < NFRAMES; p++)
         WANT(p, 0, NONE);
     VERIFY();
+
+    /*
+     * Found by fuzz_pagetable: a frame given back, then stopped halfway as an
+     * L1 whose done entries map the frame itself (its only references), then
+     * abandoned (its domain goes). Releasing its own mapping must not abandon
+     * it a second time from inside (that put the entries twice: page_alloc_bug);
+     * the frame is left, unreferenced, to the caller, which frees it.
+     */
+    pfn_t self = frame_of(d0), other = frame_of(d0);
+    tab(self)[0] = E(self, P);
+    tab(self)[1] = E(other, P);
+    tab(self)[40] = E(other, P);                /* past the first preemption point */
+    assert_int_equal(get_page(self, d0), 0);    /* a mapping, while the frame is given back */
+    ftable[self].flags |= PGF_released;
+    preempt_every = 1;
+    assert_int_equal(get_page_type(self, PGT_l1, d0), -XEN_ERESTART);
+    preempt_every = 0;
+    assert_true(ftable[self].type_info & PGT_partial);
+    put_page(self);                             /* the mapping goes; the frame still maps itself */
+    WANT(self, 1, TI(PGT_l1, 0) | PGT_partial);
+    WANT(other, 1, NONE);
+    VERIFY();
+    unsigned int freed = nr_unref;
+    pt_abandon_partial(self);
+    WANT(self, 0, NONE);
+    WANT(other, 0, NONE);
+    VERIFY();
+    assert_int_equal(nr_unref, freed);          /* the caller frees it (domain_free_pages) */
+    assert_int_equal(ftable[self].state, PGS_ALLOCATED);
 }
 
 struct upper_row {
@@ -1460,7 +1346,6 @@ static void test_xen_divergences(void **state)
 #define POOL_D1 4
 #define POOL    (POOL_D0 + POOL_D1)
 
-struct hold { pfn_t mfn; bool typed; };
 
 static uint64_t rng_state;
 static uint64_t rng(void)
@@ -1471,88 +1356,11 @@ static uint64_t rng(void)
     return rng_state;
 }
 
-static bool validated(pfn_t p)
-{
-    return p < NFRAMES && page_is_pagetable(&ftable[p]) && page_type_count(&ftable[p]) > 0;
-}
-
-/*
- * Counts, from the entries of every validated table and the references the
- * test holds, what every frame's count and type count must be, and checks
- * the rules of every present entry.
- */
 static void recount(uint64_t seed, int step, const struct hold *holds, size_t nholds)
 {
-    static uint32_t cnt[NFRAMES], typed[NFRAMES], wr[NFRAMES];
-    memset(cnt, 0, sizeof(cnt));
-    memset(typed, 0, sizeof(typed));
-    memset(wr, 0, sizeof(wr));
-#define RFAIL(...)                                                                       \
-    do {                                                                                 \
-        print_error("seed %llu step %d: ", (unsigned long long)seed, step);              \
-        fail_msg(__VA_ARGS__);                                                           \
-    } while (0)
-    for (pfn_t p = 0; p < NFRAMES; p++) {
-        if (ftable[p].type_info & PGT_validating)
-            RFAIL("frame %#llx left validating", (unsigned long long)p);
-        if (!validated(p))
-            continue;
-        unsigned int level = page_type(&ftable[p]);
-        const pte_t *t = tab(p);
-        for (unsigned int i = 0; i < PT_ENTRIES; i++) {
-            if (level == 4 && l4_slot_is_hypervisor(i)) {
-                if (t[i] != l4_marker(i))
-                    RFAIL("L4 %#llx slot %u changed", (unsigned long long)p, i);
-                continue;
-            }
-            pte_t e = t[i];
-            if (!(e & P))
-                continue;
-            if (!(e & US) || (e & G))
-                RFAIL("L%u %#llx[%u] = %#llx: user off or global on", level, (unsigned long long)p, i,
-                      (unsigned long long)e);
-            uint64_t q = pte_addr(e) >> PAGE_SHIFT;
-            if (level == 1) {
-                if (q >= NFRAMES) {
-                    if (q < IO_MFN || !domains[ftable[p].owner].privileged)
-                        RFAIL("L1 %#llx[%u] maps %#llx", (unsigned long long)p, i, (unsigned long long)q);
-                    continue;
-                }
-                if (ftable[q].state != PGS_ALLOCATED || ftable[q].owner >= 2)
-                    RFAIL("L1 %#llx[%u] maps a frame no domain owns", (unsigned long long)p, i);
-                cnt[q]++;
-                if (e & RW) {
-                    wr[q]++;
-                    if (page_type(&ftable[q]) != W)
-                        RFAIL("L1 %#llx[%u] maps %#llx RW, type %u", (unsigned long long)p, i,
-                              (unsigned long long)q, page_type(&ftable[q]));
-                }
-            } else {
-                if (e & PSE)
-                    RFAIL("L%u %#llx[%u]: PSE", level, (unsigned long long)p, i);
-                if (q >= NFRAMES || ftable[q].owner != ftable[p].owner || page_type(&ftable[q]) != level - 1)
-                    RFAIL("L%u %#llx[%u] links %#llx, not an L%u of the domain", level, (unsigned long long)p,
-                          i, (unsigned long long)q, level - 1);
-                cnt[q]++;
-                typed[q]++;
-            }
-        }
-    }
-    for (size_t h = 0; h < nholds; h++) {
-        cnt[holds[h].mfn]++;
-        if (holds[h].typed)
-            typed[holds[h].mfn]++;
-    }
-    for (pfn_t p = 0; p < NFRAMES; p++) {
-        const struct page_info *pg = &ftable[p];
-        uint32_t tc = typed[p] + wr[p];
-        if (pg->count != cnt[p] || page_type_count(pg) != tc)
-            RFAIL("frame %#llx: count %u typed %u (type %u), recount %u typed %u (%u writable mappings)",
-                  (unsigned long long)p, pg->count, page_type_count(pg), page_type(pg), cnt[p], tc, wr[p]);
-        if (tc == 0 && pg->type_info != PGT_none)
-            RFAIL("frame %#llx: type_info %#x with no typed reference", (unsigned long long)p, pg->type_info);
-    }
-#undef RFAIL
+    const char *bad = pt_recount(holds, nholds);
+    if (bad)
+        fail_msg("seed %llu step %d: %s", (unsigned long long)seed, step, bad);
 }
 
 /*
@@ -1661,19 +1469,9 @@ static void test_random(void **state)
                 tbl_ops[was_table ? page_type(&ftable[t]) : 0]++;
                 tbl_ok[was_table ? page_type(&ftable[t]) : 0] += rc == 0;
                 if (idx < PT_ENTRIES) {
-                    pte_t now = tab(t)[idx];
-                    if (rc && now != old)
-                        fail_msg("seed %llu step %d: refused update changed the entry", (unsigned long long)seed, step);
-                    if (!rc && !was_table && now != e)
-                        fail_msg("seed %llu step %d: plain write stored %#llx, not %#llx",
-                                 (unsigned long long)seed, step, (unsigned long long)now, (unsigned long long)e);
-                    if (!rc && was_table && (old & P) &&
-                        (!(now & P) || pte_addr(now) != pte_addr(old) ||
-                         ((old & RW) && !(now & RW))) && !flush)
-                        fail_msg("seed %llu step %d: mapping removed or narrowed without flush",
-                                 (unsigned long long)seed, step);
-                    if (!(old & P) && flush)
-                        fail_msg("seed %llu step %d: flush with nothing removed", (unsigned long long)seed, step);
+                    const char *bad = pt_update_violation(rc, was_table, old, tab(t)[idx], e, flush);
+                    if (bad)
+                        fail_msg("seed %llu step %d: %s", (unsigned long long)seed, step, bad);
                 }
             } else if (r < 68) {
                 /* a pin or base pointer: mostly of the frame's role */

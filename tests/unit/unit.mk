@@ -28,9 +28,9 @@ UNIT_SRCS_pagetable   := hypervisor/arch/x86_64/pv/pagetable.c hypervisor/common
 UNIT_SRCS_sched       := hypervisor/common/sched_credit.c hypervisor/common/sched_rr.c
 # Shared test helpers (tests/unit/*.c) a test binary links besides its own file.
 UNIT_HELPERS_page_alloc := expect_bug
-UNIT_HELPERS_pagetable  := expect_bug
+UNIT_HELPERS_pagetable  := expect_bug pt_world
 # pagetable.c and its test use the ABI's public/errno.h and public/xen.h.
-$(UNIT_DIR)/hv/hypervisor/arch/x86_64/pv/pagetable.o $(UNIT_DIR)/obj/test_pagetable.o: \
+$(UNIT_DIR)/hv/hypervisor/arch/x86_64/pv/pagetable.o $(UNIT_DIR)/obj/test_pagetable.o $(UNIT_DIR)/obj/pt_world.o: \
     UNIT_CFLAGS += -Ihypercall-abi/include
 
 UNIT_BINS    := $(UNIT_TESTS:%=$(UNIT_DIR)/test_%)
@@ -59,6 +59,6 @@ $(UNIT_DIR)/test_$(1): $(UNIT_DIR)/obj/test_$(1).o $(UNIT_HELPERS_$(1):%=$(UNIT_
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK,$(t))))
 
--include $(UNIT_TESTS:%=$(UNIT_DIR)/obj/test_%.d) $(UNIT_DIR)/obj/expect_bug.d
+-include $(UNIT_TESTS:%=$(UNIT_DIR)/obj/test_%.d) $(UNIT_DIR)/obj/expect_bug.d $(UNIT_DIR)/obj/pt_world.d
 -include $(sort $(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_DIR)/hv/%.d)))
 

@@ -151,7 +151,14 @@ void pt_abandon_partial(uint64_t mfn)
     struct page_info *pg = pfn_to_page(mfn);
     if (!pg || !(pg->type_info & PGT_partial))
         return;
+    /*
+     * The done entries may map the frame itself: held meanwhile, so their
+     * release cannot free it (and abandon it again) from inside. A frame
+     * left unreferenced is the caller's to free.
+     */
+    pg->count++;
     release_entries(mfn, page_type(pg) - PGT_l1 + 1, pg->partial);
+    pg->count--;
     pg->type_info = PGT_none;
     pg->partial = 0;
 }

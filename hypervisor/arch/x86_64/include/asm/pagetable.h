@@ -94,7 +94,11 @@ int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, uns
 /* Validates a whole table as `level`, not preemptible (used by tests). */
 int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level);
 
-/* Drops the references a preempted validation of mfn holds (its domain is going). */
+/*
+ * Drops the references a preempted validation of mfn holds (its domain is
+ * going, or the frame is given back). Never frees mfn itself: the caller
+ * frees it if that left it unreferenced.
+ */
 void pt_abandon_partial(uint64_t mfn);
 
 /* Environment: true when the running hypercall should stop at its next safe point. */
