@@ -3,7 +3,10 @@
  * hypercall; with pin=<n>, also one MMUEXT_PIN_L2_TABLE of an L2 whose n L1
  * tables are full (n * 512 entries to validate in one pin); with multicall=1,
  * also the same mmu_update as the middle entry of a three-entry multicall.
+ * Each of these must be preempted so that the domain peer=<domid> (the ticker,
+ * which offers port 1 and notifies us on every turn it gets) runs meanwhile.
  */
+#include "events.h"
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
@@ -15,6 +18,60 @@ const char test_title[] = "batch: a huge mmu_update batch completes, other domai
 #define TARGET_VA   (GUEST_VIRT_BASE + 0x4000000ull)
 
 static struct mmu_update reqs[MAX_ENTRIES];
+
+/*
+ * Phases: each long hypercall is bracketed by phase_start and phase_end. The
+ * peer notifies us whenever it runs, so a notification pending right after the
+ * hypercall, with none before it, means the peer ran while we were inside it:
+ * the hypercall was preempted and continued. No clock decides the verdict; the
+ * duration is printed because a hypercall shorter than a scheduler slice (30 ms
+ * under both policies) need not be preempted, and would explain a failure.
+ */
+#define PEER_PORT 1
+static unsigned int peer_port;
+
+static const char *test_peer_connects(char *why, size_t len)
+{
+    domid_t peer = events_init_for_peer(why, len);
+    if (peer == DOMID_INVALID)
+        return why;
+    int64_t rc;
+    if ((rc = evtchn_connect(peer, PEER_PORT, &peer_port)))
+        return fail(why, len, "binding to %u:%u: %lld", peer, PEER_PORT, (long long)rc);
+    return NULL;
+}
+
+static uint64_t phase_start(void)
+{
+    if (peer_port)
+        port_clear(peer_port);
+    return pvclock_now();
+}
+
+/* Read right after the hypercall returns: printing is a hypercall the peer may run during. */
+struct phase { bool peer_ran; uint64_t ms; };
+
+static struct phase phase_end(uint64_t t0)
+{
+    bool ran = peer_port && port_pending(peer_port);
+    return (struct phase){ ran, (pvclock_now() - t0) / 1000000 };
+}
+
+static const char *phase_verdict(struct phase p, const char *what, char *why, size_t len)
+{
+    if (p.peer_ran)
+        return NULL;
+    return fail(why, len, "the peer never ran during the %llu ms %s", (unsigned long long)p.ms, what);
+}
+
+/* Lets the peer stop ticking; it fails if we end without this. */
+static const char *test_peer_told_done(char *why, size_t len)
+{
+    if (!peer_port)
+        return fail(why, len, "no peer connected");
+    int64_t rc = evtchn_send(peer_port);
+    return rc ? fail(why, len, "notifying the peer: %lld", (long long)rc) : NULL;
+}
 
 static unsigned int count_option(void)
 {
@@ -34,9 +91,13 @@ static const char *test_batch(char *why, size_t len)
     }
     printk("# batch of %u updates started\n", n);
     uint32_t done = 0;
+    uint64_t t0 = phase_start();
     int64_t rc = mmu_update_batch(reqs, n, &done);
-    printk("# batch done: rc %lld, %u done\n", (long long)rc, done);
-    return rc || done != n ? fail(why, len, "rc %lld, done %u of %u", (long long)rc, done, n) : NULL;
+    struct phase p = phase_end(t0);
+    printk("# batch done: rc %lld, %u done in %llu ms\n", (long long)rc, done, (unsigned long long)p.ms);
+    if (rc || done != n)
+        return fail(why, len, "rc %lld, done %u of %u", (long long)rc, done, n);
+    return phase_verdict(p, "batch", why, len);
 }
 
 #define FILL_VA (GUEST_VIRT_BASE + 0x8000000ull)
@@ -65,13 +126,15 @@ static const char *test_pin(char *why, size_t len)
         mmu_update_one(window, 0);
     }
     printk("# pin of an L2 with %u full L1s (%u entries) started\n", n, n * 512);
+    uint64_t t0 = phase_start();
     int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, l2, 0);
-    printk("# pin done: rc %lld\n", (long long)rc);
+    struct phase p = phase_end(t0);
+    printk("# pin done: rc %lld in %llu ms\n", (long long)rc, (unsigned long long)p.ms);
     if (rc)
         return fail(why, len, "pin: %lld", (long long)rc);
     if ((rc = mmuext(MMUEXT_UNPIN_TABLE, l2, 0)))
         return fail(why, len, "unpin: %lld", (long long)rc);
-    return NULL;
+    return phase_verdict(p, "pin", why, len);
 }
 
 /*
@@ -92,15 +155,18 @@ static const char *test_batch_in_multicall(char *why, size_t len)
     calls[2] = calls[0];
     int64_t version = hyp_xen_version(XENVER_version, NULL);
     printk("# multicall with a batch of %u updates started\n", n);
+    uint64_t t0 = phase_start();
     int64_t rc = hypercall2(__HYPERVISOR_multicall, calls, 3);
-    printk("# multicall done: rc %lld, %u done\n", (long long)rc, done);
+    struct phase p = phase_end(t0);
+    printk("# multicall done: rc %lld, %u done in %llu ms\n", (long long)rc, done, (unsigned long long)p.ms);
     if (rc || done != n)
         return fail(why, len, "rc %lld, done %u of %u", (long long)rc, done, n);
     if ((int64_t)calls[0].result != version || calls[1].result || (int64_t)calls[2].result != version)
         return fail(why, len, "results %#llx %lld %#llx", (unsigned long long)calls[0].result,
                     (long long)calls[1].result, (unsigned long long)calls[2].result);
-    return NULL;
+    return phase_verdict(p, "multicall", why, len);
 }
 
-DEFINE_TESTS({ "huge_batch_completes", test_batch }, { "huge_pin_completes", test_pin },
-             { "huge_batch_in_multicall", test_batch_in_multicall })
+DEFINE_TESTS({ "peer_connects", test_peer_connects }, { "huge_batch_completes", test_batch },
+             { "huge_pin_completes", test_pin }, { "huge_batch_in_multicall", test_batch_in_multicall },
+             { "peer_told_done", test_peer_told_done })

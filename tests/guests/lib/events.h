@@ -30,4 +30,15 @@ int64_t evtchn_send(unsigned int port);
 /* Blocks in SCHEDOP_poll on one port until it is pending or timeout (absolute ns, 0 none). */
 int64_t poll_port(unsigned int port, uint64_t timeout);
 
+/* Reads peer=<domid> and sets events up to talk to it; DOMID_INVALID, with the
+ * reason formatted into why, when it cannot. */
+domid_t events_init_for_peer(char *why, size_t len);
+/* Interdomain channels without a store: one side offers a port to the other's domid... */
+int64_t evtchn_offer(domid_t peer, unsigned int *port);
+/* ...the other binds to it, yielding until it is offered; the notification binding
+ * brings is cleared. Both return 0 or the hypercall's error, the port in *port. */
+int64_t evtchn_connect(domid_t peer, unsigned int remote_port, unsigned int *port);
+/* The port's state (EVTCHNSTAT_*), or a negative error. */
+int64_t evtchn_state(unsigned int port);
+
 #endif
