@@ -13,6 +13,9 @@ struct shared_info *shinfo;
 volatile unsigned int upcall_ports[64];
 volatile unsigned int nr_upcall_ports;
 volatile unsigned int nr_upcalls;
+volatile unsigned int nr_upcalls_in_hypercall;
+
+#define SYSCALL_INSN 0x050f                 /* 0f 05, read as a little-endian word */
 
 static void record_port(unsigned int port)
 {
@@ -24,6 +27,8 @@ static void record_port(unsigned int port)
 static void upcall(void)
 {
     nr_upcalls++;
+    if (*(const uint16_t *)upcall_rip == SYSCALL_INSN)
+        nr_upcalls_in_hypercall++;
     evtchn_2l_scan(shinfo, &shinfo->vcpu_info[0], record_port);
 }
 

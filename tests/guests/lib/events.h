@@ -15,6 +15,13 @@ int64_t events_init(void);
 extern volatile unsigned int upcall_ports[64];
 extern volatile unsigned int nr_upcall_ports;
 extern volatile unsigned int nr_upcalls;
+/*
+ * Upcalls taken between two pieces of a continued hypercall: the hypervisor had
+ * rewound RIP onto the call's SYSCALL to re-issue it, and delivered the upcall
+ * first. Only a preempted hypercall gives one; an event that arrives after a
+ * call has returned interrupts the instruction after its SYSCALL.
+ */
+extern volatile unsigned int nr_upcalls_in_hypercall;
 
 /* System time in ns from vcpu_info's pvclock. */
 uint64_t pvclock_now(void);
