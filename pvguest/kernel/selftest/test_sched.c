@@ -95,6 +95,12 @@ TEST(test_timers)
     uint64_t seed = 0x71e7, now = clock_ns();
     fired = 0;
     sem_init(&timers_done, 0);
+    /*
+     * None may fire until all are armed: on a loaded host this can outlast the
+     * earliest deadline (2 ms), and a timer that fired before a sooner one was
+     * armed, or before it was cancelled, would look like a broken order.
+     */
+    unsigned long f = irq_save();
     for (unsigned int i = 0; i < NR_TIMERS; i++) {
         timer_init(&ttimers[i].t, test_timer_fn, NULL);
         ttimers[i].fired_at = 0;
@@ -103,6 +109,7 @@ TEST(test_timers)
     /* Re-arming moves a timer; cancelling stops it. */
     timer_arm(&ttimers[3].t, now + 40 * NSEC_PER_MSEC);
     bool was = timer_cancel(&ttimers[5].t);
+    irq_restore(f);
     for (unsigned int i = 0; i < NR_TIMERS - 1; i++)
         EXPECT(!sem_down_timeout(&timers_done, 500 * NSEC_PER_MSEC), "only %u of %u timers fired", fired,
                NR_TIMERS - 1);
