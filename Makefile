@@ -3,6 +3,7 @@
 #   make run        boot the default scenario in QEMU (serial on this terminal)
 #   make test       unit tests, a fuzz smoke run, ABI checks, boot tests
 #   make fuzz-host  the host fuzz targets, 10 minutes each (tests/fuzz/fuzz.mk)
+#   make mutation-test   each tests/mutations patch must make its tests fail (slow; not in make test)
 #   make iso SCENARIO=scenarios/NAME.scn
 
 BUILD     ?= build
@@ -37,7 +38,7 @@ HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \
              $(HV_ARCH_S:%=$(BUILD)/$(HV_ARCH)/%.o)
 ASM_OFFSETS := $(BUILD)/hypervisor/include/asm/asm-offsets.h
 
-.PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests setup clean
+.PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests mutation-test setup clean
 all: hypervisor guests iso
 
 hypervisor: $(BUILD)/hypervisor.elf
@@ -111,8 +112,16 @@ TESTDATA := $(BUILD)/testdata/module-a.bin $(BUILD)/testdata/module-b.bin
 $(BUILD)/testdata/module-a.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(bytes(range(256)) * 400)" > $@
 $(BUILD)/testdata/module-b.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(b'B' * 3072)" > $@
 
+# BOOT_TESTS narrows the pytest files; BOOT_SCENARIOS=a,b the scenarios (tests/boot/conftest.py).
+BOOT_TESTS ?= tests/boot
 boot-tests: $(BUILD)/hypervisor.elf $(TESTDATA) guests
-	BUILD=$(BUILD) $(PYTHON) -m pytest -q -rfE tests/boot
+	BUILD=$(BUILD) $(PYTHON) -m pytest -q -rfE $(BOOT_TESTS)
+
+# Breaks one guarantee at a time in a copy of the tree (tests/mutations/*.patch) and expects
+# the tests named in the patch to fail: tools/mutation_test.py. MUTATION_ARGS="-j 1 NAME..."
+MUTATION_ARGS ?=
+mutation-test:
+	$(PYTHON) tools/mutation_test.py $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -16,6 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Debian's xen-hypervisor-4.17-amd64; XEN_IMAGE in the environment overrides it.
 XEN_IMAGE = os.environ.get("XEN_IMAGE", "/boot/xen-4.17-amd64.gz")
+MKRESCUE_TRIES = 2          # a transient crash of the ISO tool is no verdict on the tree
 XEN_DEFAULT_DOM0_MEM = "32M"
 XEN_CMDLINE = "console=com1 com1=115200,8n1 dom0_mem={mem},max:{mem} dom0_max_vcpus=1 noreboot"
 
@@ -111,10 +112,14 @@ def build_iso(sc, build="build", extra_cmdline="", out=None, hypervisor="ours"):
     with open(os.path.join(stage, "boot", "grub", "grub.cfg"), "w") as f:
         f.write(grub_cfg(sc.name, image, cmdline, modules))
     iso = out or os.path.join(build, f"{tag}.iso")
-    res = subprocess.run(["grub-mkrescue", "-o", iso, stage], capture_output=True, text=True)
-    if res.returncode != 0:
-        raise RuntimeError(f"grub-mkrescue failed:\n{res.stderr}")
-    return iso
+    for attempt in range(MKRESCUE_TRIES):
+        res = subprocess.run(["grub-mkrescue", "-o", iso, stage], capture_output=True, text=True)
+        if res.returncode == 0:
+            return iso
+        # xorriso has been seen to die of SIGSEGV after writing a good image, on a loaded host.
+        print(f"mkiso: grub-mkrescue failed (attempt {attempt + 1} of {MKRESCUE_TRIES}): "
+              f"{res.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+    raise RuntimeError(f"grub-mkrescue failed:\n{res.stderr}")
 
 
 def main():

@@ -3,7 +3,10 @@ time). Its log is read as one KTAP run per source (dom0, the hypervisor, each do
 tools/ktap.py); each source's run gets a `<scenario>/<domain>` test and each case
 its own `<scenario>/<domain>:<case>` test. A scenario with `differential: yes` is
 also booted on Xen 4.17 in the same pool, and each of its dom0's KTAP cases gets a
-`<scenario>:<case>@xen` test comparing the two runs."""
+`<scenario>:<case>@xen` test comparing the two runs.
+
+BOOT_SCENARIOS=a,b (environment) limits the run to those scenarios, and
+BOOT_XEN=no leaves out the runs on Xen: tools/mutation_test.py uses both."""
 import glob
 import os
 import sys
@@ -36,7 +39,12 @@ def xen_available():
 
 def test_scenarios():
     paths = sorted(glob.glob(os.path.join(ROOT, "scenarios", "*.scn")))
-    return [sc for sc in map(scn.load, paths) if sc.expect_exit]
+    scs = [sc for sc in map(scn.load, paths) if sc.expect_exit]
+    only = [n for n in os.environ.get("BOOT_SCENARIOS", "").split(",") if n]
+    unknown = set(only) - {sc.name for sc in scs}
+    if unknown:
+        raise ValueError(f"BOOT_SCENARIOS names no test scenario: {', '.join(sorted(unknown))}")
+    return [sc for sc in scs if not only or sc.name in only]
 
 
 def _boot_xen(sc):
@@ -53,7 +61,7 @@ def boot_all():
         if not _results:
             scs = test_scenarios()
             jobs = [(sc, "ours") for sc in scs]
-            if xen_available():
+            if xen_available() and os.environ.get("BOOT_XEN", "yes") != "no":
                 jobs += [(sc, "xen") for sc in scs if sc.differential]
             with ThreadPoolExecutor(PARALLEL_BOOTS) as pool:
                 runs = pool.map(lambda j: _boot_xen(j[0]) if j[1] == "xen" else run_qemu.boot(j[0], BUILD),

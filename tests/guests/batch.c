@@ -2,7 +2,9 @@
  * Batch: one mmu_update of count=<n> entries (default 262144) in a single
  * hypercall; with pin=<n>, also one MMUEXT_PIN_L2_TABLE of an L2 whose n L1
  * tables are full (n * 512 entries to validate in one pin); with multicall=1,
- * also such an mmu_update as the middle entry of a three-entry multicall.
+ * also the same mmu_update as the middle entry of a three-entry multicall.
+ * Each of these must be preempted so that the domain peer=<domid> (the ticker,
+ * which offers port 1 and notifies us on every turn it gets) runs meanwhile.
  * Each checks what ended up in the tables, not only the return codes, and
  * the pin must fail once its last entry is made bad.
  *
@@ -11,6 +13,7 @@
  * reference (ours does; Xen leaves that to the guest), so a missing flush
  * shows here as writes that went to the previous table.
  */
+#include "events.h"
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
@@ -23,6 +26,59 @@ const char test_title[] = "batch: a huge mmu_update batch completes, other domai
 #define TARGET_VA   (GUEST_VIRT_BASE + 0x4000000ull)
 
 static struct mmu_update reqs[MAX_ENTRIES];
+
+/*
+ * Phases: each long hypercall is bracketed by phase_start and phase_end, with
+ * events unmasked. The peer notifies us on every turn it gets; when it gets one
+ * because our hypercall was preempted, the notification's upcall comes in on the
+ * way back, before the hypercall is re-issued (nr_upcalls_in_hypercall). So the
+ * peer ran between two pieces of the call: no clock decides. The duration is
+ * printed because a hypercall shorter than a scheduler slice (30 ms under both
+ * policies) need not be preempted, which would explain a failure.
+ */
+#define PEER_PORT 1
+static unsigned int peer_port;
+
+static const char *test_peer_connects(char *why, size_t len)
+{
+    domid_t peer = events_init_for_peer(why, len);
+    if (peer == DOMID_INVALID)
+        return why;
+    int64_t rc;
+    if ((rc = evtchn_connect(peer, PEER_PORT, &peer_port)))
+        return fail(why, len, "binding to %u:%u: %lld", peer, PEER_PORT, (long long)rc);
+    events_unmask();
+    return NULL;
+}
+
+static uint64_t phase_start(void)
+{
+    nr_upcalls_in_hypercall = 0;
+    return pvclock_now();
+}
+
+struct phase { unsigned int peer_turns; uint64_t ms; };
+
+static struct phase phase_end(uint64_t t0)
+{
+    return (struct phase){ nr_upcalls_in_hypercall, (pvclock_now() - t0) / 1000000 };
+}
+
+static const char *phase_verdict(struct phase p, const char *what, char *why, size_t len)
+{
+    if (p.peer_turns)
+        return NULL;
+    return fail(why, len, "the peer never ran inside the %llu ms %s", (unsigned long long)p.ms, what);
+}
+
+/* Lets the peer stop ticking; it fails if we end without this. */
+static const char *test_peer_told_done(char *why, size_t len)
+{
+    if (!peer_port)
+        return fail(why, len, "no peer connected");
+    int64_t rc = evtchn_send(peer_port);
+    return rc ? fail(why, len, "notifying the peer: %lld", (long long)rc) : NULL;
+}
 
 static unsigned int count_option(void)
 {
@@ -80,11 +136,15 @@ static const char *test_batch(char *why, size_t len)
     fill_batch(n, 0);
     printk("# batch of %u updates started\n", n);
     uint32_t done = 0;
+    uint64_t t0 = phase_start();
     int64_t rc = mmu_update_batch(reqs, n, &done);
-    printk("# batch done: rc %lld, %u done\n", (long long)rc, done);
+    struct phase p = phase_end(t0);
+    printk("# batch done: rc %lld, %u done in %llu ms, %u of the peer's turns inside\n", (long long)rc, done,
+           (unsigned long long)p.ms, p.peer_turns);
     if (rc || done != n)
         return fail(why, len, "rc %lld, done %u of %u", (long long)rc, done, n);
-    return check_batch(n, why, len);
+    const char *res = check_batch(n, why, len);
+    return res ? res : phase_verdict(p, "batch", why, len);
 }
 
 #define FILL_VA     (GUEST_VIRT_BASE + 0x8000000ull)
@@ -165,13 +225,16 @@ static const char *test_pin(char *why, size_t len)
         if (fill_table(n, k, table_entry(n, k, 511)))
             return fail(why, len, "mapping table %u to fill it", k);
     printk("# pin of an L2 with %u full L1s (%u entries) started\n", n, n * 512);
+    uint64_t t0 = phase_start();
     int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);
-    printk("# pin done: rc %lld\n", (long long)rc);
+    struct phase p = phase_end(t0);
+    printk("# pin done: rc %lld in %llu ms, %u of the peer's turns inside\n", (long long)rc, (unsigned long long)p.ms,
+           p.peer_turns);
     if (rc)
         return fail(why, len, "pin: %lld", (long long)rc);
     if ((rc = mmuext(MMUEXT_UNPIN_TABLE, pin_l2, 0)))
         return fail(why, len, "unpin: %lld", (long long)rc);
-    return NULL;
+    return phase_verdict(p, "pin", why, len);
 }
 
 /* The tables the pin validated hold exactly what was written (read through read-only mappings). */
@@ -224,18 +287,26 @@ static const char *test_batch_in_multicall(char *why, size_t len)
     calls[2] = calls[0];
     int64_t version = hyp_xen_version(XENVER_version, NULL);
     printk("# multicall with a batch of %u updates started\n", n);
+    uint64_t t0 = phase_start();
     int64_t rc = hypercall2(__HYPERVISOR_multicall, calls, 3);
-    printk("# multicall done: rc %lld, %u done\n", (long long)rc, done);
+    struct phase p = phase_end(t0);
+    printk("# multicall done: rc %lld, %u done in %llu ms, %u of the peer's turns inside\n", (long long)rc, done,
+           (unsigned long long)p.ms, p.peer_turns);
     if (rc || done != n)
         return fail(why, len, "rc %lld, done %u of %u", (long long)rc, done, n);
     if ((int64_t)calls[0].result != version || calls[1].result || (int64_t)calls[2].result != version)
         return fail(why, len, "results %#llx %lld %#llx", (unsigned long long)calls[0].result,
                     (long long)calls[1].result, (unsigned long long)calls[2].result);
-    return check_batch(n, why, len);
+    const char *res = check_batch(n, why, len);
+    return res ? res : phase_verdict(p, "multicall", why, len);
 }
 
-/* The timed phases (batch, pin, multicall) come first, while the ticker still runs; the checks that need no ticks after. */
-DEFINE_TESTS({ "huge_batch_completes", test_batch }, { "huge_pin_completes", test_pin },
-             { "huge_batch_in_multicall", test_batch_in_multicall },
+/*
+ * The timed phases (batch, pin, multicall) come first, while the ticker still
+ * runs; once the ticker is told we are done, the checks that need no peer.
+ */
+DEFINE_TESTS({ "peer_connects", test_peer_connects }, { "huge_batch_completes", test_batch },
+             { "huge_pin_completes", test_pin }, { "huge_batch_in_multicall", test_batch_in_multicall },
+             { "peer_told_done", test_peer_told_done },
              { "huge_pin_tables_as_written", test_pin_tables_as_written },
              { "pin_refuses_bad_last_entry", test_pin_refuses_bad_last_entry })

@@ -43,25 +43,18 @@ static uint64_t read_marker_via_fs(void)
 static const char *test_round_trips(char *why, size_t len)
 {
     int64_t rc0;
-    if (events_init())
-        return fail(why, len, "events_init failed");
+    domid_t peer = events_init_for_peer(why, len);
+    if (peer == DOMID_INVALID)
+        return why;
     if ((rc0 = load_fs_with_base()))
         return fail(why, len, "setting up %%fs with base %#llx: %lld", FS_BASE, (long long)rc0);
-    domid_t peer = (domid_t)guest_option_num("peer", 0);
     unsigned long rounds = guest_option_num("rounds", 10000), done = 0;
     unsigned int port;
     int64_t rc;
 
     if (guest_option_is("role", "ping")) {
-        struct evtchn_bind_interdomain b = { .remote_dom = peer, .remote_port = 1 };
-        /* The peer may not have offered its port yet. */
-        for (unsigned long tries = 0; (rc = evtchn_op(EVTCHNOP_bind_interdomain, &b)); tries++) {
-            if (tries > 100000)
-                return fail(why, len, "bind_interdomain to %u:1: %lld", peer, (long long)rc);
-            hyp_sched_op(SCHEDOP_yield, NULL);
-        }
-        port = b.local_port;
-        port_clear(port);                   /* the notification that comes with binding */
+        if ((rc = evtchn_connect(peer, 1, &port)))
+            return fail(why, len, "bind_interdomain to %u:1: %lld", peer, (long long)rc);
         for (; done < rounds; done++) {
             evtchn_send(port);
             if (poll_port(port, 0))
@@ -69,10 +62,8 @@ static const char *test_round_trips(char *why, size_t len)
             port_clear(port);
         }
     } else {
-        struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = peer };
-        if ((rc = evtchn_op(EVTCHNOP_alloc_unbound, &a)) || a.port != 1)
-            return fail(why, len, "alloc_unbound: %lld, port %u (want 1)", (long long)rc, a.port);
-        port = a.port;
+        if ((rc = evtchn_offer(peer, &port)) || port != 1)
+            return fail(why, len, "alloc_unbound: %lld, port %u (want 1)", (long long)rc, port);
         for (; done < rounds; done++) {
             if (poll_port(port, 0))
                 break;

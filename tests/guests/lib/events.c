@@ -13,6 +13,9 @@ struct shared_info *shinfo;
 volatile unsigned int upcall_ports[64];
 volatile unsigned int nr_upcall_ports;
 volatile unsigned int nr_upcalls;
+volatile unsigned int nr_upcalls_in_hypercall;
+
+#define SYSCALL_INSN 0x050f                 /* 0f 05, read as a little-endian word */
 
 static void record_port(unsigned int port)
 {
@@ -24,6 +27,8 @@ static void record_port(unsigned int port)
 static void upcall(void)
 {
     nr_upcalls++;
+    if (*(const uint16_t *)upcall_rip == SYSCALL_INSN)
+        nr_upcalls_in_hypercall++;
     evtchn_2l_scan(shinfo, &shinfo->vcpu_info[0], record_port);
 }
 
@@ -61,4 +66,50 @@ int64_t poll_port(unsigned int port, uint64_t timeout)
     ports[0] = port;
     struct sched_poll p = { .ports = (uint64_t)ports, .nr_ports = 1, .timeout = timeout };
     return hyp_sched_op(SCHEDOP_poll, &p);
+}
+
+domid_t events_init_for_peer(char *why, size_t len)
+{
+    domid_t peer = (domid_t)guest_option_num("peer", DOMID_INVALID);
+    if (peer == DOMID_INVALID)
+        fail(why, len, "no peer=<domid> on the command line");
+    else if (events_init())
+        fail(why, len, "events_init failed");
+    else
+        return peer;
+    return DOMID_INVALID;
+}
+
+int64_t evtchn_offer(domid_t peer, unsigned int *port)
+{
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = peer };
+    int64_t rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
+    *port = rc ? 0 : a.port;
+    return rc;
+}
+
+/* Yields between tries: the peer may not have started yet. */
+#define CONNECT_TRIES 100000
+
+int64_t evtchn_connect(domid_t peer, unsigned int remote_port, unsigned int *port)
+{
+    struct evtchn_bind_interdomain b = { .remote_dom = peer, .remote_port = remote_port };
+    int64_t rc;
+    for (unsigned long tries = 0; (rc = evtchn_op(EVTCHNOP_bind_interdomain, &b)); tries++) {
+        if (tries > CONNECT_TRIES) {
+            *port = 0;
+            return rc;
+        }
+        hyp_sched_op(SCHEDOP_yield, NULL);
+    }
+    *port = b.local_port;
+    port_clear(*port);
+    return 0;
+}
+
+int64_t evtchn_state(unsigned int port)
+{
+    struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
+    int64_t rc = evtchn_op(EVTCHNOP_status, &st);
+    return rc ? rc : st.status;
 }

@@ -15,6 +15,13 @@ int64_t events_init(void);
 extern volatile unsigned int upcall_ports[64];
 extern volatile unsigned int nr_upcall_ports;
 extern volatile unsigned int nr_upcalls;
+/*
+ * Upcalls taken between two pieces of a continued hypercall: the hypervisor had
+ * rewound RIP onto the call's SYSCALL to re-issue it, and delivered the upcall
+ * first. Only a preempted hypercall gives one; an event that arrives after a
+ * call has returned interrupts the instruction after its SYSCALL.
+ */
+extern volatile unsigned int nr_upcalls_in_hypercall;
 
 /* System time in ns from vcpu_info's pvclock. */
 uint64_t pvclock_now(void);
@@ -29,5 +36,16 @@ int64_t evtchn_op(unsigned int cmd, void *arg);
 int64_t evtchn_send(unsigned int port);
 /* Blocks in SCHEDOP_poll on one port until it is pending or timeout (absolute ns, 0 none). */
 int64_t poll_port(unsigned int port, uint64_t timeout);
+
+/* Reads peer=<domid> and sets events up to talk to it; DOMID_INVALID, with the
+ * reason formatted into why, when it cannot. */
+domid_t events_init_for_peer(char *why, size_t len);
+/* Interdomain channels without a store: one side offers a port to the other's domid... */
+int64_t evtchn_offer(domid_t peer, unsigned int *port);
+/* ...the other binds to it, yielding until it is offered; the notification binding
+ * brings is cleared. Both return 0 or the hypercall's error, the port in *port. */
+int64_t evtchn_connect(domid_t peer, unsigned int remote_port, unsigned int *port);
+/* The port's state (EVTCHNSTAT_*), or a negative error. */
+int64_t evtchn_state(unsigned int port);
 
 #endif

@@ -14,11 +14,13 @@ volatile struct exc_record last_exc = { .vector = ~0ull };
 volatile uint64_t exc_resume;
 
 void (*event_upcall_handler)(void);
+volatile uint64_t upcall_rip;
 
 void do_exception(struct exc_frame *f);
 void do_exception(struct exc_frame *f)
 {
     if (f->vector == 256) {
+        upcall_rip = f->rip;
         if (event_upcall_handler)
             event_upcall_handler();
         return;

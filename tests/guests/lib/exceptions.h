@@ -20,6 +20,8 @@ extern volatile uint64_t exc_resume;
 
 /* Event upcalls (event callback = event_entry) call this with events masked. */
 extern void (*event_upcall_handler)(void);
+/* The RIP the upcall being handled interrupted (set before the handler runs). */
+extern volatile uint64_t upcall_rip;
 extern char event_entry[];
 
 /* Installs handlers for the CPU exceptions (DPL 0) plus 0x20 (DPL 3) and 0x21 (DPL 0). */
