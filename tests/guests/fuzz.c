@@ -38,7 +38,7 @@ static struct ring_entry {
 } ring[RING];
 static uint64_t seq;
 
-static struct { uint64_t calls, refused; } stats[NR_BUCKETS];
+static struct { uint64_t calls, refused, ns; } stats[NR_BUCKETS];
 static uint64_t total_calls, total_ns;
 
 static uint64_t trace_from = ~0ull;
@@ -239,7 +239,8 @@ static int64_t issue(struct fuzz_call *c, uint64_t index)
         controlled_iret(c);
     else
         res = raw_hypercall(c);
-    total_ns += pvclock_now() - t0;
+    uint64_t ns = pvclock_now() - t0;
+    total_ns += ns;
     e->res = res;
     e->done = true;
     if (index >= trace_from)
@@ -248,6 +249,7 @@ static int64_t issue(struct fuzz_call *c, uint64_t index)
     unsigned int b = c->nr < 64 ? (unsigned int)c->nr : c->nr < 128 ? 64 : 65;
     stats[b].calls++;
     stats[b].refused += res < 0;
+    stats[b].ns += ns;
     total_calls++;
     return res;
 }
@@ -363,11 +365,12 @@ static const char *test_summary(char *why, size_t len)
     uint64_t ms = total_ns / 1000000;
     printk("# fuzz summary: calls=%llu hypervisor_ms=%llu failsafe=%llu\n", (unsigned long long)total_calls,
            (unsigned long long)ms, (unsigned long long)fuzz_failsafe_count);
-    printk("# hc  nr name                           calls  refused\n");
+    printk("# hc  nr name                           calls  refused       ms\n");
     for (unsigned int b = 0; b < NR_BUCKETS; b++)
         if (stats[b].calls)
-            printk("# hc %3u %-28s %8llu %8llu\n", b, hypercall_name(b == 65 ? ~0ull : b),
-                   (unsigned long long)stats[b].calls, (unsigned long long)stats[b].refused);
+            printk("# hc %3u %-28s %8llu %8llu %8llu\n", b, hypercall_name(b == 65 ? ~0ull : b),
+                   (unsigned long long)stats[b].calls, (unsigned long long)stats[b].refused,
+                   (unsigned long long)(stats[b].ns / 1000000));
     return NULL;
 }
 

@@ -3,6 +3,7 @@
 #include "guest.h"
 #include "mm.h"
 #include "events.h"
+#include <public/sched.h>
 #include <public/xen.h>
 
 uint64_t fuzz_state;
@@ -208,7 +209,7 @@ uint64_t unmapped_ptr(void)
         0xffff830000000000ull, 0xffff830000001000ull, 0xffff87fffffff000ull,  /* its image, direct map */
         0x0000800000000000ull, 0x8000000000000000ull, 0xfffeffffffffffffull,  /* non-canonical */
         0x00007ffffffffff8ull, 0xfffffffffffffff8ull, ~0ull,
-        SCR_VA + SCR_PAGES * 4096ull,                                   /* the guard after scratch */
+        SCR_END,                                                        /* the guard after scratch */
         SCR_VA + 0x40000000ull,                                         /* no L2 there */
         GUEST_VIRT_BASE + 0x3f000000ull,                                /* unmapped kernel range */
     };
@@ -220,14 +221,14 @@ uint64_t bad_ptr(void)
     switch (rnd(5)) {
     case 0: return start_info->pt_base + rnd(start_info->nr_pt_frames * PAGE_SIZE);   /* read-only */
     case 1: return MACH2PHYS_VIRT_START + rnd(fm.max_mfn * 8);         /* read-only M2P */
-    case 2: return SCR_VA + SCR_PAGES * 4096ull - rnd(64);              /* runs into the guard */
+    case 2: return SCR_END - rnd(64);                                   /* runs into the guard */
     default: return unmapped_ptr();
     }
 }
 
 uint64_t maybe_bad(void *p)
 {
-    return chance(10) ? bad_ptr() : (uint64_t)p;
+    return chance(10) ? unmapped_ptr() : (uint64_t)p;
 }
 
 uint64_t rand_domid(void)
@@ -285,7 +286,7 @@ uint64_t rand_word(void)
     case 1: return 1ull << rnd(64);
     case 2: return (1ull << rnd(64)) - 1;
     case 3: return -(uint64_t)rnd(16);
-    case 4: return bad_ptr();
+    case 4: return unmapped_ptr();
     default: return rnd64();
     }
 }
@@ -296,19 +297,38 @@ static uint64_t arena_used, arena_high;
 void *arena_alloc(uint64_t bytes)
 {
     bytes = (bytes + 15) & ~15ull;
-    if (arena_used + bytes > SCR_ARENA)
-        arena_used = 0;                     /* reuse from the start: buffers may overlap, still scratch */
-    void *p = (void *)(SCR_VA + arena_used);
+    if (arena_used + bytes > SCR_ARENA) {
+        /* gen_multicall keeps ARENA_PER_CALL free per entry: this is a fuzzer bug. */
+        printk("# fuzz: scratch arena overflow (%llu + %llu bytes)\n", (unsigned long long)arena_used,
+               (unsigned long long)bytes);
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    void *p = (void *)(SCR_ARENA_VA + arena_used);
     arena_used += bytes;
     if (arena_used > arena_high)
         arena_high = arena_used;
     return p;
 }
 
+uint64_t arena_room(void)
+{
+    return SCR_ARENA - arena_used;
+}
+
 /* Zeroes what the last call used, and a page beyond for what the hypervisor wrote past it. */
 void arena_reset(void)
 {
     uint64_t n = arena_high + PAGE_SIZE;
-    memset((void *)SCR_VA, 0, n < SCR_ARENA ? n : SCR_ARENA);
+    memset((void *)SCR_ARENA_VA, 0, n < SCR_ARENA ? n : SCR_ARENA);
     arena_used = arena_high = 0;
+}
+
+void *arena_tail(const void *p, uint64_t bytes)
+{
+    if (arena_used + bytes > SCR_ARENA)
+        return NULL;
+    void *t = (void *)(SCR_END - bytes);
+    memcpy(t, p, bytes);
+    arena_high = SCR_ARENA;             /* zeroed with the rest */
+    return t;
 }

@@ -39,6 +39,23 @@ static void gen_raw(struct fuzz_call *c, unsigned int depth)
         c->a[i] = chance(3) ? maybe_bad(rand_buf(256)) : rand_word();
 }
 
+/*
+ * Sometimes a count larger than the array (a[1]): the array then moves to
+ * the end of the arena, so what the hypervisor reads past it is the guard,
+ * never another of our buffers read as requests. Top level only: there is
+ * one tail.
+ */
+static void past_the_end(struct fuzz_call *c, unsigned int depth, const void *array, uint64_t bytes)
+{
+    if (depth || !chance(8) || (c->a[0] != (uint64_t)array))
+        return;
+    void *t = arena_tail(array, bytes);
+    if (!t)
+        return;
+    c->a[0] = (uint64_t)t;
+    c->a[1] = rand_count();
+}
+
 static void gen_mmu_update(struct fuzz_call *c, unsigned int depth)
 {
     (void)depth;
@@ -58,7 +75,8 @@ static void gen_mmu_update(struct fuzz_call *c, unsigned int depth)
     c->d[0] = u[0].ptr;
     c->d[1] = u[0].val;
     c->a[0] = maybe_bad(u);
-    c->a[1] = chance(8) ? rand_count() : n;
+    c->a[1] = n;
+    past_the_end(c, depth, u, n * sizeof(*u));
     c->a[2] = chance(3) ? maybe_bad(arena_alloc(8)) : 0;
     c->a[3] = chance(6) ? rand_domid() | (chance(2) ? rand_domid() << 16 : 0) : DOMID_SELF;
 }
@@ -113,7 +131,8 @@ static void gen_mmuext_op(struct fuzz_call *c, unsigned int depth)
     c->d[0] = op[0].cmd;
     c->d[1] = op[0].arg1.mfn;
     c->a[0] = maybe_bad(op);
-    c->a[1] = chance(8) ? rand_count() : n;
+    c->a[1] = n;
+    past_the_end(c, depth, op, n * sizeof(*op));
     c->a[2] = chance(3) ? maybe_bad(arena_alloc(8)) : 0;
     c->a[3] = chance(6) ? rand_domid() : DOMID_SELF;
 }
@@ -238,22 +257,23 @@ static void gen_event_channel_op(struct fuzz_call *c, unsigned int depth)
 
 static void gen_multicall(struct fuzz_call *c, unsigned int depth)
 {
-    unsigned int n = 1 + (unsigned int)rnd(6);
-    struct multicall_entry *e = arena_alloc(n * sizeof(*e));
-    for (unsigned int i = 0; i < n; i++) {
+    unsigned int want = 1 + (unsigned int)rnd(6), n = 0;
+    struct multicall_entry *e = arena_alloc(want * sizeof(*e));
+    /* Each entry starts with room for at least one more: the arena never runs out. */
+    for (; n < want && arena_room() >= 2 * ARENA_PER_CALL; n++) {
         struct fuzz_call sub = { 0 };
         gen_call(&sub, depth + 1);
-        e[i].op = sub.nr;
+        e[n].op = sub.nr;
         for (int k = 0; k < 5; k++)
-            e[i].args[k] = sub.a[k];
-        e[i].args[5] = rand_word();
+            e[n].args[k] = sub.a[k];
+        e[n].args[5] = rand_word();
         c->flags |= sub.flags;
     }
     c->d[0] = e[0].op;
     c->d[1] = e[0].args[0];
     c->a[0] = maybe_bad(e);
-    /* Past the entries lie zeroes (set_trap_table(NULL): our table comes back after) or the guard. */
-    c->a[1] = chance(8) ? rand_count() : n;
+    c->a[1] = n;
+    past_the_end(c, depth, e, n * sizeof(*e));
     c->flags |= POST_TRAPS | POST_CALLBACKS;
 }
 
@@ -370,21 +390,23 @@ static void gen_set_timer_op(struct fuzz_call *c, unsigned int depth)
 static void gen_console_io(struct fuzz_call *c, unsigned int depth)
 {
     (void)depth;
-    static const char text[] = "fuzz: console_io ";
+    /* Whole lines only, or bytes that cannot be read: the console must stay parseable. */
+    static const char text[] = "# fuzz: console_io\n";
     unsigned int cmd = (unsigned int)(chance(8) ? rand_word() : rnd(2));
     c->a[0] = cmd;
     if (cmd == CONSOLEIO_write && !chance(4)) {
         char *buf = arena_alloc(sizeof(text));
         memcpy(buf, text, sizeof(text));
-        c->a[1] = rnd(sizeof(text));
+        c->a[1] = chance(2) ? 0 : sizeof(text) - 1;
         c->a[2] = (uint64_t)buf;
+    } else if (cmd == CONSOLEIO_write) {
+        c->a[1] = rand_count();
+        c->a[2] = unmapped_ptr();
     } else {
         c->a[1] = rand_count();
         c->a[2] = chance(2) ? bad_ptr() : (uint64_t)arena_alloc(4096);
-        if (c->a[1] > 4096 && c->a[2] >= SCR_VA && c->a[2] < SCR_VA + SCR_ARENA)
+        if (c->a[1] > 4096 && c->a[2] >= SCR_ARENA_VA && c->a[2] < SCR_END)
             c->a[1] = 4096 + rnd(SCR_ARENA);  /* runs from scratch into the guard, never into the kernel */
-        if (cmd == CONSOLEIO_write && c->a[2] >= SCR_VA && c->a[2] < SCR_VA + SCR_ARENA)
-            c->a[2] = bad_ptr();            /* no scratch bytes on the console */
     }
 }
 
@@ -404,7 +426,8 @@ static void gen_set_trap_table(struct fuzz_call *c, unsigned int depth)
         t[i].vector = (uint8_t)rnd(256);
         t[i].flags = (uint8_t)rnd(256);
         t[i].cs = (uint16_t)(chance(2) ? FLAT_KERNEL_CS : rnd(1u << 16));
-        t[i].address = rand_word();
+        /* Vector 2 is the NMI callback: a pending NMI is delivered on the way back. */
+        t[i].address = t[i].vector == 2 ? (uint64_t)event_entry : rand_word();
     }
     c->d[0] = n ? t[0].vector : 0;
     c->d[1] = n ? t[0].address : 0;
@@ -416,13 +439,9 @@ static void gen_set_trap_table(struct fuzz_call *c, unsigned int depth)
  * Where the hypervisor may send us: an upcall or NMI can arrive on the way
  * back from the very call that registered it (or later in the same
  * multicall), before fuzz.c puts ours back, so only our own entry points are
- * registered for events, failsafe and NMI. The other types run in user mode,
- * which the fuzzer never enters: any value.
+ * registered for events, failsafe and NMI (trap vector 2). The other types
+ * run in user mode, which the fuzzer never enters: any value.
  */
-static uint64_t our_entry(void)
-{
-    return chance(2) ? (uint64_t)event_entry : (uint64_t)fuzz_failsafe;
-}
 
 static void gen_set_callbacks(struct fuzz_call *c, unsigned int depth)
 {
@@ -440,8 +459,11 @@ static void gen_callback_op(struct fuzz_call *c, unsigned int depth)
     uint64_t type = chance(4) ? rand_word() : rnd(9);
     cb[0] = (type & 0xffff) | (chance(2) ? rnd(4) << 16 : 0);
     switch (type & 0xffff) {
-    case CALLBACKTYPE_event: case CALLBACKTYPE_failsafe: case CALLBACKTYPE_nmi:
-        cb[1] = our_entry();
+    case CALLBACKTYPE_event: case CALLBACKTYPE_nmi:   /* an NMI frame is an upcall's frame */
+        cb[1] = (uint64_t)event_entry;
+        break;
+    case CALLBACKTYPE_failsafe:
+        cb[1] = (uint64_t)fuzz_failsafe;
         break;
     default:
         cb[1] = rand_word();
@@ -458,7 +480,7 @@ static void gen_nmi_op(struct fuzz_call *c, unsigned int depth)
 {
     (void)depth;
     c->a[0] = rnd(3);
-    c->a[1] = chance(2) ? our_entry() : rand_word();
+    c->a[1] = (uint64_t)event_entry;
     c->flags |= POST_CALLBACKS;
 }
 

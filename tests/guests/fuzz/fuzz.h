@@ -36,9 +36,11 @@ static inline bool chance(unsigned int one_in) { return rnd(one_in) == 0; }
 #define SAC_L1S         4                       /* 4 x 2 MiB mapped through sacrificial L1s */
 #define SAC_BYTES       (SAC_L1S * 0x200000ull)
 #define SCR_VA          (2ull << 39)
-#define SCR_PAGES       16                      /* the last one is the "sink" */
+#define SCR_PAGES       32
+#define SCR_SINK        SCR_VA                  /* first page: for areas the hypervisor keeps writing */
+#define SCR_ARENA_VA    (SCR_VA + 4096)         /* then the arena, */
 #define SCR_ARENA       ((SCR_PAGES - 1) * 4096ull)
-#define SCR_SINK        (SCR_VA + SCR_ARENA)    /* for areas the hypervisor keeps writing */
+#define SCR_END         (SCR_VA + SCR_PAGES * 4096ull)  /* then the unmapped guard */
 #define POOL_MAX        1024
 
 struct fuzz_mem {
@@ -95,11 +97,17 @@ uint64_t rand_pte(unsigned int level, unsigned int classes);
 uint64_t rand_pte_ptr(unsigned int *level);
 /* A virtual address to (re)map or flush: sacrificial, free L4 slots, or one the hypervisor must refuse. */
 uint64_t rand_va(void);
-/* A guest pointer the hypervisor must fail to use (unmapped, read-only, its own, non-canonical). */
+/*
+ * A guest pointer the hypervisor must fail to write through (unmapped,
+ * read-only, its own, non-canonical). Some of these can be read: our page
+ * tables and the M2P, read as a structure, make valid-looking requests
+ * (an mmu_update made of our own PTEs edits our live tables), so only
+ * output buffers get them.
+ */
 uint64_t bad_ptr(void);
 /* One nothing can be read from either. */
 uint64_t unmapped_ptr(void);
-/* Usually p; sometimes a bad pointer instead. */
+/* Usually p; sometimes an unmapped pointer instead. */
 uint64_t maybe_bad(void *p);
 uint64_t rand_domid(void);
 uint64_t rand_port(void);
@@ -108,8 +116,20 @@ uint64_t rand_count(void);      /* element counts: 0, 1, small, boundaries, huge
 uint64_t rand_deadline(void);   /* absolute ns: past, now, soon, far, >= 2^63 (unless avoid=timer) */
 uint64_t rand_word(void);       /* any register value */
 
-/* Scratch arena: reset before each top-level call; zeroed after use. */
+/*
+ * Scratch arena: reset before each top-level call; zeroed after use. Buffers
+ * never overlap (a later buffer must not rewrite a checked one, such as a
+ * callback address): one call's generator takes at most ARENA_PER_CALL.
+ */
+#define ARENA_PER_CALL 8192
 void *arena_alloc(uint64_t bytes);
+uint64_t arena_room(void);
+/*
+ * A copy of p's bytes that ends where the guard begins: for a count larger
+ * than the array (the hypervisor reads past our elements into the guard, not
+ * into our other buffers). NULL when the arena has no room for it.
+ */
+void *arena_tail(const void *p, uint64_t bytes);
 void arena_reset(void);
 
 /* ---- one call ---- */
