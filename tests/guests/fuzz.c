@@ -7,6 +7,8 @@
  *                   timer (deadlines >= 2^63), decrease (giving back our own
  *                   frames), pte (PWT/PCD above L1, reserved bits, frames past RAM)
  *   trace=N         print every call from the N-th of a campaign on
+ *   delay=MS        yield for MS ms of system time first (a victim beside us
+ *                   hashes its memory before the fuzz starts)
  * A campaign passes when every call came back, the fuzzer kept control (no
  * trap it did not ask for), its own image is unchanged and the few results
  * it can judge alone are right. The last 32 calls are printed at the end
@@ -128,6 +130,9 @@ static const char *test_setup(char *why, size_t len)
         if (!strncmp(p, "pte", 3)) fuzz_avoid |= AVOID_PTE;
     }
     trace_from = guest_option_num("trace", ~0ul);
+    uint64_t until = pvclock_now() + guest_option_num("delay", 0) * 1000000ull;
+    while (pvclock_now() < until)
+        hyp_sched_op(SCHEDOP_yield, NULL);
     printk("# %s domain, %u pool frames, max mfn %#llx, avoid=%s\n", fm.privileged ? "privileged" : "unprivileged",
            fm.nr_pool, (unsigned long long)fm.max_mfn, fuzz_avoid ? avoid : "nothing");
     return NULL;
