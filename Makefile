@@ -36,7 +36,7 @@ HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \
              $(HV_ARCH_S:%=$(BUILD)/$(HV_ARCH)/%.o)
 ASM_OFFSETS := $(BUILD)/hypervisor/include/asm/asm-offsets.h
 
-.PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests setup clean
+.PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests setup clean fuzz
 all: hypervisor guests iso
 
 hypervisor: $(BUILD)/hypervisor.elf
@@ -110,6 +110,13 @@ $(BUILD)/testdata/module-b.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys
 
 boot-tests: $(BUILD)/hypervisor.elf $(TESTDATA) guests
 	BUILD=$(BUILD) $(PYTHON) -m pytest -q -rfE tests/boot
+
+# Long hostile-guest fuzz campaigns, as dom0 and as a domU beside a victim: build/fuzz/summary.md.
+SEEDS ?= 1 2 3
+CALLS ?= 1000000
+AVOID ?=
+fuzz: $(BUILD)/hypervisor.elf guests
+	$(PYTHON) tools/fuzz.py --build $(BUILD) --seeds "$(SEEDS)" --calls $(CALLS) $(if $(AVOID),--avoid $(AVOID))
 
 clean:
 	rm -rf $(BUILD)
