@@ -96,6 +96,8 @@ uint64_t rand_safe_mfn(unsigned int classes, unsigned int trusted)
 /* PWT, PCD, PAT/PSE, G, the three software bits, bits 52-62 and NX, plus reserved address bits. */
 static uint64_t rand_pte_flags(void)
 {
+    if (chance(2))                              /* half plain, so that many are accepted and build state */
+        return PTE_P | PTE_U | PTE_A | (chance(2) ? PTE_RW | PTE_D : 0);
     uint64_t f = chance(8) ? 0 : PTE_P;
     if (chance(2)) f |= PTE_RW;
     if (!chance(8)) f |= PTE_U;
@@ -121,6 +123,8 @@ uint64_t rand_pte(unsigned int level, unsigned int classes)
      * pointing at one of our live tables would alias our kernel under a
      * range the fuzzer remaps at random (update_va_mapping walks it).
      */
+    if (chance(2))                              /* mostly frames we may trash: accepted, state to undo */
+        classes &= MF_TRASH;
     uint64_t mfn = level == 1 ? rand_mfn(classes) : rand_safe_mfn(classes, 0);
     uint64_t pte = ((mfn << 12) & PTE_ADDR) | rand_pte_flags();
     if (level == 1 && is_own(mfn))

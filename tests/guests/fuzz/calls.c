@@ -96,7 +96,7 @@ static uint64_t mmuext_mfn(unsigned int cmd)
     case MMUEXT_COPY_PAGE:
         return rand_safe_mfn(MF_TRASH | MF_OWN_PT | MF_BAD, MF_OWN_PT);
     default:
-        return rand_mfn(MF_ALL);
+        return rand_mfn(chance(2) ? MF_TRASH : MF_ALL);
     }
 }
 
