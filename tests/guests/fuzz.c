@@ -3,9 +3,11 @@
  * arguments aimed at boundaries (tests/guests/fuzz/). Command line:
  *   seed=N[,N...]   one campaign per seed (default 1)
  *   calls=N         hypercalls per campaign (default 10000)
- *   avoid=C[,C...]  leave out a class of calls that trips a known bug:
- *                   timer (deadlines >= 2^63), decrease (giving back our own
- *                   frames), pte (PWT/PCD above L1, reserved bits, frames past RAM)
+ *   avoid=C[,C...]  leave out a class of calls that trips a known bug, only
+ *                   until it is fixed: timer (no deadline >= 2^63 in
+ *                   set_timer_op, singleshot timers, poll), decrease (no
+ *                   decrease_reservation or exchange), pte (no PWT/PCD above
+ *                   L1, no reserved bits, no frames past the top of RAM)
  *   trace=N         print every call from the N-th of a campaign on
  *   delay=MS        yield for MS ms of system time first (a victim beside us
  *                   hashes its memory before the fuzz starts)
