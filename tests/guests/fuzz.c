@@ -25,6 +25,7 @@
 #include <public/domctl.h>
 #include <public/errno.h>
 #include <public/memory.h>
+#include <public/version.h>
 
 const char test_title[] = "fuzz: random hypercalls aimed at boundaries; the machine survives";
 
@@ -81,18 +82,25 @@ static int64_t wake_ports_make(void)
     return 0;
 }
 
-/* Before block or poll: upcalls masked, our wake port pending, so neither can sleep for long. */
-static void prepare_wake(void)
+/*
+ * Before block or poll: upcalls masked, our wake port pending, so neither can
+ * sleep for long. False when the pair cannot be made again (the fuzz may have
+ * closed it and taken every free port): the call must not be made then.
+ */
+static bool prepare_wake(void)
 {
     events_mask();
     struct evtchn_status st = { .dom = DOMID_SELF, .port = wake_port };
-    if (evtchn_op(EVTCHNOP_status, &st) || st.status != EVTCHNSTAT_interdomain || st.u.interdomain.port != wake_peer)
-        wake_ports_make();
+    if ((evtchn_op(EVTCHNOP_status, &st) || st.status != EVTCHNSTAT_interdomain ||
+         st.u.interdomain.port != wake_peer) && wake_ports_make())
+        return false;
     struct evtchn_unmask u = { .port = wake_port };
     evtchn_op(EVTCHNOP_unmask, &u);
-    evtchn_send(wake_peer);
+    if (evtchn_send(wake_peer) || !port_pending(wake_port))
+        return false;
     for (unsigned int i = 0; i < nr_wake_slots; i++)
         *wake_slots[i] = wake_port;
+    return true;
 }
 
 static const char *test_setup(char *why, size_t len)
@@ -194,6 +202,19 @@ static void print_call(const char *tag, const struct ring_entry *e)
            (unsigned long long)c->d[1], res);
 }
 
+/* A traced multicall shows its entries (one level), for reproducers. */
+static void print_entries(const struct fuzz_call *c)
+{
+    if (c->nr != __HYPERVISOR_multicall || c->a[0] < SCR_ARENA_VA || c->a[0] >= SCR_END)
+        return;
+    const struct multicall_entry *m = (const struct multicall_entry *)c->a[0];
+    for (uint64_t k = 0; k < c->a[1] && k < 8 && (uint64_t)(m + k + 1) <= SCR_END; k++)
+        printk("#   entry %llu: %s(%llu) %#llx %#llx %#llx %#llx %#llx\n", (unsigned long long)k,
+               hypercall_name(m[k].op), (unsigned long long)m[k].op, (unsigned long long)m[k].args[0],
+               (unsigned long long)m[k].args[1], (unsigned long long)m[k].args[2],
+               (unsigned long long)m[k].args[3], (unsigned long long)m[k].args[4]);
+}
+
 static void print_ring(void)
 {
     printk("# last %u calls (number, 5 arguments, [first batch element], result):\n", RING);
@@ -235,11 +256,15 @@ static void restore_after(unsigned int flags)
 /* Runs one call through the ring and the statistics; returns its result. */
 static int64_t issue(struct fuzz_call *c, uint64_t index)
 {
+    if ((c->flags & PRE_WAKE) && !prepare_wake()) {
+        /* Nothing could wake a block: a harmless call instead, so the ring shows what ran. */
+        *c = (struct fuzz_call){ .nr = __HYPERVISOR_xen_version, .a = { XENVER_version } };
+    }
     struct ring_entry *e = record(c);
-    if (c->flags & PRE_WAKE)
-        prepare_wake();
-    if (index >= trace_from)
+    if (index >= trace_from) {
         print_call("call", e);
+        print_entries(c);
+    }
     int64_t res = 0;
     uint64_t t0 = pvclock_now();
     if (c->flags & CALL_IRET)

@@ -277,10 +277,17 @@ static void gen_multicall(struct fuzz_call *c, unsigned int depth)
     c->flags |= POST_TRAPS | POST_CALLBACKS;
 }
 
+/*
+ * A multicall may be continued (the guest re-enters it after a preemption):
+ * on that way back our upcall handler takes the wake event fuzz.c made
+ * pending, and a later block in the batch would sleep for ever. So no block
+ * inside a multicall, and polls there always time out soon.
+ */
 static void gen_sched_op(struct fuzz_call *c, unsigned int depth)
 {
-    (void)depth;
     unsigned int cmd = (unsigned int)(chance(10) ? rand_word() : rnd(9));
+    if (depth && cmd == SCHEDOP_block)
+        cmd = SCHEDOP_yield;
     c->a[0] = cmd;
     switch (cmd) {
     case SCHEDOP_shutdown:                  /* only as the last act */
@@ -299,6 +306,8 @@ static void gen_sched_op(struct fuzz_call *c, unsigned int depth)
         p->nr_ports = (uint32_t)(chance(6) ? rand_count() : n);
         p->timeout = rand_deadline();
         /* A timeout too far away (or none) is only safe with an event already pending. */
+        if (depth && (p->timeout == 0 || p->timeout > pvclock_now() + 2000000))
+            p->timeout = pvclock_now() + rnd(2000000);
         if (p->timeout == 0 || p->timeout > pvclock_now() + 2000000) {
             if (p->nr_ports == 0)
                 p->nr_ports = n;
@@ -333,10 +342,9 @@ static void gen_sched_op(struct fuzz_call *c, unsigned int depth)
 
 static void gen_sched_op_compat(struct fuzz_call *c, unsigned int depth)
 {
-    (void)depth;
     uint64_t cmd = chance(4) ? rand_word() : rnd(4);
-    if ((uint32_t)cmd == SCHEDOP_shutdown)        /* the hypervisor reads an unsigned int */
-        cmd = SCHEDOP_yield;
+    if ((uint32_t)cmd == SCHEDOP_shutdown || (depth && (uint32_t)cmd == SCHEDOP_block))
+        cmd = SCHEDOP_yield;                    /* the hypervisor reads an unsigned int */
     if ((uint32_t)cmd == SCHEDOP_block)
         c->flags |= PRE_WAKE;
     c->a[0] = cmd;
