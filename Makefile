@@ -38,7 +38,7 @@ HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \
              $(HV_ARCH_S:%=$(BUILD)/$(HV_ARCH)/%.o)
 ASM_OFFSETS := $(BUILD)/hypervisor/include/asm/asm-offsets.h
 
-.PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests mutation-test setup clean
+.PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests mutation-test setup clean fuzz
 all: hypervisor guests iso
 
 hypervisor: $(BUILD)/hypervisor.elf
@@ -122,6 +122,13 @@ boot-tests: $(BUILD)/hypervisor.elf $(TESTDATA) guests
 MUTATION_ARGS ?=
 mutation-test:
 	$(PYTHON) tools/mutation_test.py $(MUTATION_ARGS)
+
+# Long hostile-guest fuzz campaigns, as dom0 and as a domU beside a victim: build/fuzz/summary.md.
+SEEDS ?= 1 2 3
+CALLS ?= 1000000
+AVOID ?=
+fuzz: $(BUILD)/hypervisor.elf guests
+	$(PYTHON) tools/fuzz.py --build $(BUILD) --seeds "$(SEEDS)" --calls $(CALLS) $(if $(AVOID),--avoid $(AVOID))
 
 clean:
 	rm -rf $(BUILD)

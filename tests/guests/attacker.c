@@ -44,17 +44,12 @@ static const char *test_setup(char *why, size_t len)
 /* Binds the port the victim offers us once its guard is ready; until then every bind is refused. */
 static const char *test_victim_ready(char *why, size_t len)
 {
-    for (unsigned int poll = 0; poll < READY_POLLS; poll++) {
-        for (unsigned int port = 1; port < 64; port++) {
-            struct evtchn_bind_interdomain b = { .remote_dom = VICTIM_DOMID, .remote_port = port };
-            if (!evtchn_op(EVTCHNOP_bind_interdomain, &b)) {
-                printk("# victim ready after %u polls (its port %u)\n", poll, port);
-                return NULL;
-            }
-        }
-        hyp_sched_op(SCHEDOP_yield, NULL);
-    }
-    return fail(why, len, "the victim offered no port in %u polls: its guard is not ready", READY_POLLS);
+    unsigned int port;
+    unsigned long polls;
+    if (evtchn_await_offer(VICTIM_DOMID, READY_POLLS, &port, &polls))
+        return fail(why, len, "the victim offered no port in %u polls: its guard is not ready", READY_POLLS);
+    printk("# victim ready after %lu polls (our port %u)\n", polls, port);
+    return NULL;
 }
 
 /*

@@ -12,7 +12,7 @@ GUEST_LIB_OBJS := $(BUILD)/guests/lib/head.o $(BUILD)/guests/lib/guest.o \
                   $(BUILD)/guests/lib/events.o \
                   $(BUILD)/guests/lib/format.o $(BUILD)/guests/lib/string.o $(BUILD)/guests/lib/strlcpy.o
 
-TEST_GUESTS := basics traps supervisor crash mm console shutdown attacker batch ticker events pingpong spinner hostile
+TEST_GUESTS := basics traps supervisor crash mm console shutdown attacker batch ticker events pingpong spinner hostile fuzz
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/guests/%.elf)
 
 .PHONY: guests
@@ -43,6 +43,19 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LIB_OBJS) tests/guests/lib/gu
 	@$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	      -T tests/guests/lib/guest.lds -o $@ $(GUEST_LIB_OBJS) $<
 
+# The fuzzer is fuzz.c plus its helpers in tests/guests/fuzz/.
+FUZZ_OBJS := $(BUILD)/guests/fuzz/args.o $(BUILD)/guests/fuzz/calls.o $(BUILD)/guests/fuzz/entry.o
+
+$(BUILD)/guests/fuzz/%.o: tests/guests/fuzz/%.S
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	@$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(BUILD)/guests/fuzz.elf: $(BUILD)/guests/fuzz.o $(FUZZ_OBJS) $(GUEST_LIB_OBJS) tests/guests/lib/guest.lds
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	      -T tests/guests/lib/guest.lds -o $@ $(GUEST_LIB_OBJS) $(BUILD)/guests/fuzz.o $(FUZZ_OBJS)
+
 .SECONDARY:
 
--include $(GUEST_LIB_OBJS:.o=.d) $(TEST_GUESTS:%=$(BUILD)/guests/%.d)
+-include $(GUEST_LIB_OBJS:.o=.d) $(TEST_GUESTS:%=$(BUILD)/guests/%.d) $(FUZZ_OBJS:.o=.d)

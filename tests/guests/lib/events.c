@@ -1,5 +1,6 @@
 /* Test-guest events: mapping shared_info, the upcall handler, pvclock. */
 #include "events.h"
+#include <public/errno.h>
 #include "exceptions.h"
 #include "guest.h"
 #include "hypercall.h"
@@ -105,6 +106,25 @@ int64_t evtchn_connect(domid_t peer, unsigned int remote_port, unsigned int *por
     *port = b.local_port;
     port_clear(*port);
     return 0;
+}
+
+int64_t evtchn_await_offer(domid_t peer, unsigned long max_rounds, unsigned int *port, unsigned long *rounds)
+{
+    int64_t rc = -XEN_EINVAL;
+    for (unsigned long r = 0; r < max_rounds; r++) {
+        for (unsigned int p = 1; p < 64; p++) {
+            struct evtchn_bind_interdomain b = { .remote_dom = peer, .remote_port = p };
+            if (!(rc = evtchn_op(EVTCHNOP_bind_interdomain, &b))) {
+                *port = b.local_port;
+                *rounds = r;
+                return 0;
+            }
+        }
+        hyp_sched_op(SCHEDOP_yield, NULL);
+    }
+    *port = 0;
+    *rounds = max_rounds;
+    return rc;
 }
 
 int64_t evtchn_state(unsigned int port)

@@ -45,6 +45,11 @@ int64_t evtchn_offer(domid_t peer, unsigned int *port);
 /* ...the other binds to it, yielding until it is offered; the notification binding
  * brings is cleared. Both return 0 or the hypercall's error, the port in *port. */
 int64_t evtchn_connect(domid_t peer, unsigned int remote_port, unsigned int *port);
+/* Waits for peer to offer us any of its ports 1..63 (an offer is a signal, e.g. "my
+ * guard is ready"), binding each in turn and yielding between rounds; 0 with our port
+ * in *port and the rounds it took in *rounds, or the last error after max_rounds.
+ * Needs no shared_info: the notification that binding brings is left pending. */
+int64_t evtchn_await_offer(domid_t peer, unsigned long max_rounds, unsigned int *port, unsigned long *rounds);
 /* The port's state (EVTCHNSTAT_*), or a negative error. */
 int64_t evtchn_state(unsigned int port);
 
