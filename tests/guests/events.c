@@ -91,6 +91,8 @@ static const char *test_pvclock(char *why, size_t len)
     return NULL;
 }
 
+#define LATE_BOUND_NS (100 * 10000000ull)        /* 100 ticks at 100 Hz */
+
 static const char *test_virq_timer(char *why, size_t len)
 {
     struct evtchn_bind_virq b = { .virq = VIRQ_TIMER, .vcpu = 0 };
@@ -108,7 +110,15 @@ static const char *test_virq_timer(char *why, size_t len)
     uint64_t woke = pvclock_now();
     if (nr_upcall_ports < 1 || upcall_ports[0] != timer_port)
         return fail(why, len, "woke without the timer event (%u ports)", nr_upcall_ports);
-    if (woke < deadline || woke > deadline + 50000000)
+    /*
+     * Never early. Late only by what a loaded host takes: nothing else can wake
+     * this vCPU (the periodic timer is off), so a lost timer shows as a missing
+     * verdict, and the bound only catches a deadline honoured on some much later
+     * event. 100 periods of the hypervisor's 100 Hz tick is generous enough for a
+     * host that stalls QEMU (71 ms was seen) and still far below the 68.7 s that a
+     * wrapped one-shot count took.
+     */
+    if (woke < deadline || woke > deadline + LATE_BOUND_NS)
         return fail(why, len, "woke %lld us from the deadline", (long long)(woke - deadline) / 1000);
     return NULL;
 }
