@@ -369,21 +369,30 @@ static const char *test_port_refusals(char *why, size_t len)
 
 static const char *test_exhaustion(char *why, size_t len)
 {
-    static uint16_t ports[4096];
-    unsigned int n = 0;
+    static uint16_t ports[NR_EVENT_CHANNELS];
+    static uint8_t seen[NR_EVENT_CHANNELS];
+    unsigned int n = 0, bad = 0;
     int64_t rc;
+    memset(seen, 0, sizeof(seen));
     for (;;) {
         struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
         rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
         if (rc)
             break;
-        if (n < 4096)
-            ports[n++] = (uint16_t)a.port;
+        /* Every port inside the 2-level bitmaps, and none handed out twice. */
+        if (a.port == 0 || a.port >= NR_EVENT_CHANNELS || seen[a.port]++) {
+            bad = a.port ? a.port : NR_EVENT_CHANNELS;
+            break;
+        }
+        ports[n++] = (uint16_t)a.port;
     }
     for (unsigned int i = 0; i < n; i++) {
         struct evtchn_close c = { .port = ports[i] };
         evtchn_op(EVTCHNOP_close, &c);
     }
+    if (bad)
+        return fail(why, len, "port %u handed out after %u ports (the 2-level limit is %u)", bad, n,
+                    NR_EVENT_CHANNELS);
     if (rc != -XEN_ENOSPC || n < 1000)
         return fail(why, len, "after %u ports: %lld, want -ENOSPC", n, (long long)rc);
     return NULL;
