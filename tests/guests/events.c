@@ -15,11 +15,8 @@ static void reset_upcalls(void) { nr_upcall_ports = 0; }
 static const char *test_setup(char *why, size_t len)
 {
     int64_t rc;
-    if ((rc = exceptions_install()) || (rc = events_init()))
+    if ((rc = exceptions_install()) || (rc = events_init_timer_quiet()))
         return fail(why, len, "setup: %lld", (long long)rc);
-    /* Xen's periodic 100 Hz timer would add VIRQ_TIMER events we did not ask for. */
-    if ((rc = hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_stop_periodic_timer, 0, 0)))
-        return fail(why, len, "stop periodic timer: %lld", (long long)rc);
     if (shinfo->vcpu_info[0].evtchn_upcall_mask != 1)
         return fail(why, len, "events are not masked at start of day");
     return NULL;

@@ -44,11 +44,8 @@ static unsigned int timer_port, quiet_port;
 static const char *test_setup(char *why, size_t len)
 {
     int64_t rc;
-    if ((rc = exceptions_install()) || (rc = events_init()))
+    if ((rc = exceptions_install()) || (rc = events_init_timer_quiet()))
         return fail(why, len, "setup: %lld", (long long)rc);
-    /* The periodic timer would add VIRQ_TIMER events the timer cases did not ask for. */
-    if ((rc = hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_stop_periodic_timer, 0, 0)))
-        return fail(why, len, "stop periodic timer: %lld", (long long)rc);
     struct evtchn_bind_virq v = { .virq = VIRQ_TIMER };
     if ((rc = evtchn_op(EVTCHNOP_bind_virq, &v)))
         return fail(why, len, "bind VIRQ_TIMER: %lld", (long long)rc);

@@ -45,6 +45,12 @@ int64_t events_init(void)
     return hypercall3(__HYPERVISOR_set_callbacks, event_entry, 0, 0);
 }
 
+int64_t events_init_timer_quiet(void)
+{
+    int64_t rc = events_init();
+    return rc ? rc : hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_stop_periodic_timer, 0, 0);
+}
+
 uint64_t pvclock_now(void)
 {
     return pvclock_read(&shinfo->vcpu_info[0].time);

@@ -10,6 +10,9 @@ extern struct shared_info *shinfo;
 
 /* Maps shared_info and registers the event callback (events stay masked). */
 int64_t events_init(void);
+/* events_init, and the periodic timer off: for cases that count VIRQ_TIMER events
+ * (Xen's 100 Hz default would add ones they did not ask for). */
+int64_t events_init_timer_quiet(void);
 
 /* Ports the upcall handler saw, in order (it clears their pending bits). */
 extern volatile unsigned int upcall_ports[64];
