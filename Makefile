@@ -64,7 +64,7 @@ $(BUILD)/$(HV_ARCH)/%.o: $(HV_ARCH)/%.S $(ASM_OFFSETS)
 	@$(CC) $(HV_AFLAGS) -c $< -o $@
 
 # Structure offsets for assembly, generated from the C definitions.
-$(ASM_OFFSETS): $(HV_ARCH)/asm-offsets.c $(HV_ARCH)/include/asm/regs.h
+$(ASM_OFFSETS): $(HV_ARCH)/asm-offsets.c $(HV_ARCH)/include/asm/regs.h $(HV_ARCH)/include/asm/current.h
 	@mkdir -p $(@D)
 	$(CC) $(HV_CFLAGS) -S $< -o $(BUILD)/asm-offsets.s
 	{ echo "/* Generated from asm-offsets.c; do not edit. */"; \

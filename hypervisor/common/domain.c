@@ -12,7 +12,6 @@
 #include <public/sched.h>
 
 struct domain domains[MAX_DOMAINS];
-struct vcpu *current;
 struct domain *dom0;
 #define NO_PAGE 0xffffffffu                 /* end of a page list */
 uint64_t frames_free_before_domains;

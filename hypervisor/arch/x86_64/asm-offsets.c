@@ -1,6 +1,6 @@
 /* Turned into asm-offsets.h at build time so entry code never hard-codes offsets. */
 #include <stddef.h>
-#include <asm/regs.h>
+#include <asm/current.h>
 
 #define OFFSET(sym, str, mem) \
     __asm__ volatile("\n.ascii \"==>#define " #sym " %0 /* " #str "." #mem " */<==\"" :: "i"(offsetof(struct str, mem)))
@@ -17,4 +17,7 @@ void asm_offsets(void)
     OFFSET(UREGS_rip, cpu_regs, rip);
     OFFSET(UREGS_cs, cpu_regs, cs);
     DEFINE(UREGS_size, sizeof(struct cpu_regs));
+    OFFSET(CPUINFO_syscall_scratch, cpu_info, syscall_scratch);
+    OFFSET(CPUINFO_guest_frame_end, cpu_info, guest_frame_end);
+    DEFINE(CPUINFO_sizeof, sizeof(struct cpu_info));
 }

@@ -4,11 +4,12 @@
  * which saves the general registers as a struct cpu_regs and calls do_trap().
  */
 #include <asm/asm-offsets.h>
+#include <asm/config.h>
 #include <asm/desc.h>
 #include <asm/regs.h>
 
-/* Vectors for which the CPU pushes an error code. */
-#define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+/* Vectors below 32 for which the CPU pushes an error code (asm/regs.h). */
+#define HAS_ERRCODE(v) ((v) < 32 && ((X86_EXC_ERROR_CODE_MASK >> ((v) & 31)) & 1))
 
 .macro SAVE_ALL                   /* general registers, as struct cpu_regs wants them */
         push    %rdi
@@ -83,14 +84,17 @@ restore_all:
 /*
  * SYSCALL from a guest (kernel: hypercall; user: bounce to its kernel). SFMASK
  * has cleared IF, so nothing interrupts us before we are on our own stack.
- * One physical CPU: the guest's rsp parks in a global for two instructions.
+ * The CPU's shadow GS base holds its cpu_info (a PV guest cannot swapgs):
+ * one swapgs pair reaches it to park the guest's rsp and find our stack.
  */
 /* Builds the frame the CPU would have pushed from SYSCALL's registers, then calls handler. */
 .macro SYSCALL_FRAME cs, handler
-        mov     %rsp, syscall_guest_rsp(%rip)
-        lea     boot_stack_top(%rip), %rsp
+        swapgs
+        mov     %rsp, %gs:CPUINFO_syscall_scratch
+        mov     %gs:CPUINFO_guest_frame_end, %rsp
         pushq   $RING3_DS                       /* ss */
-        pushq   syscall_guest_rsp(%rip)         /* rsp */
+        pushq   %gs:CPUINFO_syscall_scratch     /* rsp */
+        swapgs
         push    %r11                            /* rflags */
         pushq   $\cs                            /* cs */
         push    %rcx                            /* rip */
@@ -112,26 +116,26 @@ syscall_entry:
 syscall32_entry:
         SYSCALL_FRAME RING3_CS32, do_syscall32
 
+/* %rsp = this CPU's cpu_info, whose first member is the guest frame (asm/current.h). */
+.macro GUEST_FRAME_TO_RSP
+        or      $(STACK_SIZE - 1), %rsp
+        sub     $(CPUINFO_sizeof - 1), %rsp
+.endm
+
 /* The iretq above faulted: rsp is back at the guest frame's rip; rebuild from the frame. */
 bad_iret_fixup:
-        lea     (boot_stack_top - UREGS_size)(%rip), %rsp
+        GUEST_FRAME_TO_RSP
         mov     %rsp, %rdi
         call    pv_bad_iret
         jmp     restore_all
 
-/* Starts running guests on a fresh stack: the guest frame sits at the very top. */
+/* Starts running guests on this CPU's stack, abandoning what is on it: the guest frame sits at the top. */
         .globl  pv_enter_first_guest
 pv_enter_first_guest:
-        lea     (boot_stack_top - UREGS_size)(%rip), %rsp
+        GUEST_FRAME_TO_RSP
         xor     %ebp, %ebp
         mov     %rsp, %rdi
         call    pv_exit_to_guest
         jmp     restore_all
-
-        .bss
-        .balign 8
-syscall_guest_rsp:
-        .quad   0
-        .text
 
         .section .note.GNU-stack, "", @progbits

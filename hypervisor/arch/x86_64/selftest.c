@@ -5,6 +5,7 @@
 #include <hv/time.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
+#include <asm/current.h>
 #include <asm/desc.h>
 #include <asm/extable.h>
 #include <asm/irq.h>
@@ -96,7 +97,8 @@ static const char *test_nmi_ist(const struct boot_info *bi, char *why, size_t le
         snprintf(why, len, "%llu NMIs arrived, expected 1", (unsigned long long)(nmi_count - before));
         return why;
     }
-    uint64_t lo = (uint64_t)ist_stacks[IST_NMI - 1], hi = lo + sizeof(ist_stacks[0]);
+    uint64_t lo, hi;
+    ist_stack_bounds(smp_processor_id(), IST_NMI, &lo, &hi);
     if (nmi_last_rsp < lo || nmi_last_rsp >= hi)
         return "NMI frame was not on the NMI stack";
     return NULL;

@@ -13,6 +13,7 @@
 #include <hv/timer.h>
 #include <public/xen.h>
 #include <public/vcpu.h>
+#include <asm/current.h>
 #include <asm/domain.h>
 
 #define MAX_DOMAINS         16
@@ -88,7 +89,6 @@ struct domain {
 };
 
 extern struct domain domains[MAX_DOMAINS];
-extern struct vcpu *current;            /* the vCPU whose state is live on the CPU */
 extern struct domain *dom0;
 extern uint64_t frames_free_before_domains;    /* for the leak check at power-off */
 

@@ -4,6 +4,7 @@
  * that identity-map the first 4 GiB (to reach the multiboot info and modules)
  * and map the first 1 GiB again at XEN_VIRT_START, where we are linked.
  */
+#include <asm/asm-offsets.h>
 #include <asm/config.h>
 #include <asm/page.h>
 #include <asm/cpu-bits.h>
@@ -41,7 +42,7 @@ mb2_header_end:
 start32:
         cli
         cld
-        mov     $sym_phys(boot_stack_top), %esp
+        mov     $sym_phys(boot_stack_top - CPUINFO_sizeof), %esp
         mov     %eax, %edi              /* loader magic, kept for C */
         mov     %ebx, %esi              /* multiboot2 info, physical */
 
@@ -124,7 +125,7 @@ boot_gdt_desc:
 
         .text
 start_high:
-        lea     boot_stack_top(%rip), %rsp
+        lea     (boot_stack_top - CPUINFO_sizeof)(%rip), %rsp
         xor     %ebp, %ebp
         mov     %edi, %edi              /* zero-extend magic */
         mov     %esi, %esi              /* zero-extend info address */
@@ -162,8 +163,9 @@ boot_l2_ident:
         .set    i, i + 1
         .endr
 
+        /* The boot CPU's stack block: aligned to its size (asm/current.h). */
         .section .bss.stack, "aw", @nobits
-        .balign PAGE_SIZE
+        .balign STACK_SIZE
         .globl  boot_stack, boot_stack_top
 boot_stack:
         .skip   STACK_SIZE

@@ -147,13 +147,15 @@ int64_t do_set_segment_base(unsigned int which, uint64_t base)
         if (!canonical(base))
             return -XEN_EINVAL;
         a->gs_base_user = base;
-        wrmsr(a->kernel_mode ? MSR_SHADOW_GS_BASE : MSR_GS_BASE, base);
+        if (!a->kernel_mode)
+            wrmsr(MSR_GS_BASE, base);
         return 0;
     case SEGBASE_GS_KERNEL:
         if (!canonical(base))
             return -XEN_EINVAL;
         a->gs_base_kernel = base;
-        wrmsr(a->kernel_mode ? MSR_GS_BASE : MSR_SHADOW_GS_BASE, base);
+        if (a->kernel_mode)
+            wrmsr(MSR_GS_BASE, base);
         return 0;
     case SEGBASE_GS_USER_SEL: {
         /* Load the user %gs selector: its base becomes the user GS base. A bad one gives null. */

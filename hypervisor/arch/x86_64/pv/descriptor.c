@@ -51,17 +51,30 @@ void pv_release_gdt(struct vcpu *v)
     v->arch.gdt_ents = 0;
 }
 
-/* Hypervisor copies of the running guests' GDT entries, one slot per domain. */
-static uint64_t gdt_copy[MAX_DOMAINS][FIRST_RESERVED_GDT_ENTRY] __aligned(4096);
-static unsigned int live_ents;              /* guest entries now in the live GDT */
+void pv_release_ldt(struct vcpu *v)
+{
+    v->arch.ldt_ents = 0;
+    if (v->arch.ldt_copy_mfn)
+        free_frame(v->arch.ldt_copy_mfn);
+    v->arch.ldt_copy_mfn = 0;
+}
+
+/*
+ * The frames of v's GDT hold validated descriptors only (typed PGT_seg_desc,
+ * they change only through update_descriptor), so a switch copies them
+ * straight into this CPU's GDT. live_ents: guest entries in each CPU's GDT.
+ */
+static unsigned int live_ents[NR_CPUS];
 
 void pv_load_gdt(const struct vcpu *v)
 {
-    unsigned int n = v->arch.gdt_ents;
-    memcpy(gdt, gdt_copy[v->domain->id], n * sizeof(uint64_t));
-    if (live_ents > n)
-        memset(&gdt[n], 0, (live_ents - n) * sizeof(uint64_t));
-    live_ents = n;
+    uint64_t *gdt = this_cpu_gdt();
+    unsigned int n = v->arch.gdt_ents, *live = &live_ents[smp_processor_id()];
+    for (unsigned int f = 0; f * 512 < n; f++)
+        memcpy(&gdt[f * 512], __va(v->arch.gdt_frames[f] << PAGE_SHIFT), MIN(512u, n - f * 512) * sizeof(uint64_t));
+    if (*live > n)
+        memset(&gdt[n], 0, (*live - n) * sizeof(uint64_t));
+    *live = n;
 }
 
 int64_t do_set_gdt(uint64_t frame_list, unsigned int entries)
@@ -81,7 +94,6 @@ int64_t do_set_gdt(uint64_t frame_list, unsigned int entries)
      * Xen does), and every frame must become a descriptor page (no writable
      * mappings), before anything changes.
      */
-    static uint64_t staged[FIRST_RESERVED_GDT_ENTRY];
     unsigned int typed = 0;
     for (unsigned int f = 0; f < nr_frames; f++) {
         if (!frame_owned_by(frames[f], d) || get_page_type(frames[f], PGT_seg_desc, d))
@@ -93,11 +105,9 @@ int64_t do_set_gdt(uint64_t frame_list, unsigned int entries)
             if (!check_descriptor(&desc))
                 goto refuse;
             src[i] = desc;
-            staged[f * 512 + i] = desc;
         }
     }
     pv_release_gdt(v);
-    memcpy(gdt_copy[d->id], staged, entries * sizeof(uint64_t));
     memcpy(v->arch.gdt_frames, frames, nr_frames * sizeof(uint64_t));
     v->arch.gdt_ents = entries;
     pv_load_gdt(v);
@@ -126,24 +136,22 @@ int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
     if (!seg)
         put_page_type(mfn);
 
-    /* A frame of the current GDT: the live copy changes too. */
+    /* A frame of the current GDT: the live copy changes too (other vCPUs reload it on their next switch). */
     for (unsigned int f = 0; f * 512 < v->arch.gdt_ents; f++) {
         unsigned int idx = f * 512 + (unsigned int)((maddr & (PAGE_SIZE - 1)) / 8);
-        if (v->arch.gdt_frames[f] == mfn && idx < v->arch.gdt_ents) {
-            gdt_copy[v->domain->id][idx] = desc;
-            gdt[idx] = desc;
-        }
+        if (v->arch.gdt_frames[f] == mfn && idx < v->arch.gdt_ents)
+            this_cpu_gdt()[idx] = desc;
     }
     return 0;
 }
 
 /*
- * Local descriptor tables (MMUEXT_SET_LDT): validated and copied, like the
- * GDT, into one page per domain (512 entries at most), and installed
- * through the LDT descriptor in our reserved GDT page.
+ * Local descriptor tables (MMUEXT_SET_LDT): validated and copied into a
+ * hypervisor frame of the vCPU's own (512 entries at most, allocated on
+ * first use, freed with the vCPU), and installed through the LDT
+ * descriptor in the CPU's reserved GDT page.
  */
 #define LDT_MAX_ENTS 512
-static uint64_t ldt_copy[MAX_DOMAINS][LDT_MAX_ENTS] __aligned(4096);
 
 void pv_load_ldt(const struct vcpu *v)
 {
@@ -152,7 +160,8 @@ void pv_load_ldt(const struct vcpu *v)
         __asm__ volatile("lldt %w0" :: "r"(0));
         return;
     }
-    uint64_t base = (uint64_t)ldt_copy[v->domain->id], limit = n * 8 - 1;
+    uint64_t *gdt = this_cpu_gdt();
+    uint64_t base = (uint64_t)__va(v->arch.ldt_copy_mfn << PAGE_SHIFT), limit = n * 8 - 1;
     gdt[LDT_SEL >> 3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x82ull << 40) |
                         ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
     gdt[(LDT_SEL >> 3) + 1] = base >> 32;
@@ -161,7 +170,7 @@ void pv_load_ldt(const struct vcpu *v)
 
 int pv_set_ldt(struct vcpu *v, uint64_t base, unsigned int ents)
 {
-    static uint64_t staged[LDT_MAX_ENTS];
+    uint64_t staged[LDT_MAX_ENTS];
 
     if (ents > LDT_MAX_ENTS || (base & (PAGE_SIZE - 1)))
         return -XEN_EINVAL;
@@ -170,7 +179,14 @@ int pv_set_ldt(struct vcpu *v, uint64_t base, unsigned int ents)
     for (unsigned int i = 0; i < ents; i++)
         if (!check_descriptor(&staged[i]))
             return -XEN_EINVAL;
-    memcpy(ldt_copy[v->domain->id], staged, ents * sizeof(uint64_t));
+    if (ents && !v->arch.ldt_copy_mfn) {
+        pfn_t mfn = alloc_frame();
+        if (mfn == INVALID_PFN)
+            return -XEN_ENOMEM;
+        v->arch.ldt_copy_mfn = mfn;
+    }
+    if (ents)
+        memcpy(__va(v->arch.ldt_copy_mfn << PAGE_SHIFT), staged, ents * sizeof(uint64_t));
     v->arch.ldt_base = base;
     v->arch.ldt_ents = ents;
     pv_load_ldt(v);

@@ -417,6 +417,7 @@ void arch_domain_relinquish(struct domain *d)
 {
     struct arch_vcpu *a = &d->vcpu[0].arch;
     pv_release_gdt(&d->vcpu[0]);
+    pv_release_ldt(&d->vcpu[0]);
     if (d->vcpu[0].vcpu_info_mfn) {
         put_page_type(d->vcpu[0].vcpu_info_mfn);
         d->vcpu[0].vcpu_info_mfn = 0;

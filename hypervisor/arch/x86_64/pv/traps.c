@@ -22,7 +22,6 @@
 #define X86_PF_USER     4                   /* #PF error code: access from user mode */
 
 extern char syscall_entry[], syscall32_entry[];
-extern uint8_t boot_stack[STACK_SIZE];
 __noreturn void pv_enter_first_guest(void);
 
 static const char *const vector_names[32] = {
@@ -30,16 +29,6 @@ static const char *const vector_names[32] = {
     [7] = "#NM", [8] = "#DF", [10] = "#TS", [11] = "#NP", [12] = "#SS", [13] = "#GP", [14] = "#PF",
     [16] = "#MF", [17] = "#AC", [18] = "#MC", [19] = "#XM", [21] = "#CP",
 };
-
-static bool vector_has_error_code(unsigned int v)
-{
-    return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
-}
-
-struct cpu_regs *guest_regs(void)
-{
-    return (struct cpu_regs *)(boot_stack + STACK_SIZE - sizeof(struct cpu_regs));
-}
 
 void arch_vcpu_fpu_init(struct arch_vcpu *a)
 {
@@ -59,6 +48,8 @@ void pv_cpu_init(void)
     wrmsr(MSR_SFMASK, X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_NT |
                       X86_EFLAGS_AC | X86_EFLAGS_IOPL);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    /* SYSCALL entry finds this CPU's cpu_info through swapgs (a PV guest cannot swapgs itself). */
+    wrmsr(MSR_SHADOW_GS_BASE, (uint64_t)get_cpu_info());
     /* Guests may use SSE: we save their state with FXSAVE on each switch. */
     write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
     /* Never run guest code in ring 0. (SMAP stays off: QEMU < 9.1 breaks a ring-3 iretq under it.) */
@@ -310,7 +301,7 @@ static void load_segments(const struct arch_vcpu *a)
     LOAD_SEG("gs", a->gs);
     wrmsr(MSR_FS_BASE, a->fs_base);
     wrmsr(MSR_GS_BASE, a->kernel_mode ? a->gs_base_kernel : a->gs_base_user);
-    wrmsr(MSR_SHADOW_GS_BASE, a->kernel_mode ? a->gs_base_user : a->gs_base_kernel);
+    /* The shadow GS base stays ours (SYSCALL entry): the inactive guest base lives in arch_vcpu. */
 }
 
 static void context_switch(struct vcpu *prev, struct vcpu *next, struct cpu_regs *regs)

@@ -19,7 +19,6 @@
  *   0xffff830000000000  direct map of all RAM            (up to 5 TiB)
  */
 /* Equal to the ABI's HYPERVISOR_VIRT_START/END (checked in desc.c). */
-/* Equal to the ABI's HYPERVISOR_VIRT_START/END (checked in desc.c). */
 #define RESERVED_VIRT_START  _AC(0xffff800000000000, UL)
 #define RESERVED_VIRT_END    _AC(0xffff880000000000, UL)
 #define IOREMAP_VIRT_START     _AC(0xffff82c000000000, UL)
@@ -42,7 +41,15 @@
 #define L2_PAGE_SIZE           (_AC(1, UL) << L2_PAGE_SHIFT)
 #define L3_PAGE_SHIFT          30
 
-#define STACK_SIZE             (_AC(16384, UL))
+/*
+ * Each CPU's stack block (asm/current.h): STACK_SIZE bytes aligned to their
+ * size, NR_IST stacks of IST_STACK_SIZE at the bottom, the main stack above
+ * them, struct cpu_info at the top.
+ */
+/* Most CPUs the hypervisor brings up (the MADT may list more). */
+#define NR_CPUS                8
+
+#define STACK_SIZE             (_AC(65536, UL))
 #define IST_STACK_SIZE         (_AC(8192, UL))
 
 #endif

@@ -10,6 +10,7 @@
  * every PV guest uses (FLAT_RING3_CS64 0xe033 and friends, see hypercall-abi).
  */
 #define GDT_ENTRIES                 8192
+#define GDT_SIZE                    (GDT_ENTRIES * 8)
 /* FIRST_RESERVED_GDT_* come from public/arch-x86_64.h (C only). */
 
 #define HYPERVISOR_CS   0xe008      /* 64-bit ring-0 code */
@@ -40,15 +41,23 @@ struct __attribute__((packed)) tss64 {
 };
 _Static_assert(sizeof(struct tss64) == 104, "TSS size");
 
-/* Loads the GDT with a TSS whose IST stacks catch NMI, #DF and #MC. */
+/* The boot CPU's GDT and TSS (on boot_stack); see desc_init_cpu. */
 void desc_init(void);
+/*
+ * Loads cpu's GDT (GDT_SIZE bytes, page aligned; filled from the boot CPU's
+ * template) with its TSS, whose IST stacks catch NMI, #DF and #MC, and sets
+ * up the cpu_info at the top of its stack block (STACK_SIZE, aligned).
+ */
+void desc_init_cpu(unsigned int cpu, uint8_t *stack_base, uint64_t *gdt);
+/* The running CPU's GDT. */
+uint64_t *this_cpu_gdt(void);
 /* Installs the IDT: every vector enters through entry.S. */
 void idt_init(void);
 
-/* Stack bounds used to validate frame-pointer walks: boot stack and IST stacks. */
+/* Bounds of the stack (a CPU's main or IST stack) holding addr, for frame-pointer walks; -1 if none. */
 int stack_bounds(uint64_t addr, uint64_t *lo, uint64_t *hi);
-extern uint8_t ist_stacks[NR_IST][8192];
-extern uint64_t gdt[GDT_ENTRIES];
+/* Bounds of cpu's IST stack ist (1-based). */
+void ist_stack_bounds(unsigned int cpu, unsigned int ist, uint64_t *lo, uint64_t *hi);
 
 #endif /* __ASSEMBLY__ */
 

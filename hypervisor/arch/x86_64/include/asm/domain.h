@@ -27,6 +27,7 @@ struct arch_vcpu {
     unsigned int gdt_ents;
     uint64_t ldt_base;              /* MMUEXT_SET_LDT */
     unsigned int ldt_ents;
+    uint64_t ldt_copy_mfn;          /* hypervisor frame holding the validated LDT, 0 until first set */
     uint16_t ds, es, fs, gs;        /* guest selectors, saved across switches */
     uint8_t fpu[512] __attribute__((aligned(16)));  /* FXSAVE image of x87/SSE state */
 };

@@ -57,6 +57,8 @@ void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code);
 
 /* Drops the descriptor-page references of v's GDT frames (teardown). */
 void pv_release_gdt(struct vcpu *v);
+/* Frees v's LDT copy (teardown). */
+void pv_release_ldt(struct vcpu *v);
 
 /* Puts v's validated GDT entries into the live GDT (below the reserved page). */
 void pv_load_gdt(const struct vcpu *v);
@@ -64,8 +66,5 @@ void pv_load_gdt(const struct vcpu *v);
 /* LDT of v (MMUEXT_SET_LDT): validated copy installed through LDT_SEL. */
 int pv_set_ldt(struct vcpu *v, uint64_t base, unsigned int ents);
 void pv_load_ldt(const struct vcpu *v);
-
-/* The frame at the top of the hypervisor stack: the running guest's registers. */
-struct cpu_regs *guest_regs(void);
 
 #endif

@@ -5,6 +5,10 @@
 /* entry_vector of a frame built by the SYSCALL entry: beyond every IDT vector. */
 #define SYSCALL_VECTOR 0x100
 
+/* Exception vectors for which the CPU pushes an error code: #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX. */
+#define X86_EXC_ERROR_CODE_MASK \
+    ((1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30))
+
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 #include <stddef.h>
@@ -27,6 +31,11 @@ _Static_assert(offsetof(struct cpu_regs, error_code) == 15 * 8, "error_code slot
 _Static_assert(offsetof(struct cpu_regs, rip) == 16 * 8, "hardware frame");
 
 static inline int regs_from_user(const struct cpu_regs *r) { return (r->cs & 3) != 0; }
+
+static inline int vector_has_error_code(unsigned int v)
+{
+    return v < 32 && (X86_EXC_ERROR_CODE_MASK >> v) & 1;
+}
 
 #endif /* __ASSEMBLY__ */
 #endif
