@@ -24,12 +24,17 @@ HV_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-pro
              -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
              -fcf-protection=none -MMD -MP $(HV_INC)
 HV_AFLAGS := -D__ASSEMBLY__ $(HV_INC) -MMD -MP
+# Debug build by default (ASSERTs checked): the boot tests run it. HV_DEBUG=0 for a release build.
+HV_DEBUG ?= 1
+ifeq ($(HV_DEBUG),1)
+HV_CFLAGS += -DHV_DEBUG
+endif
 
 HV_COMMON := cmdline console console_io domain domain_boot domctl event_channel hypercall keyhandler ktap memmap memory memory_op multiboot2 multicall timer \
              page_alloc panic printk pv_layout sched_credit sched_op sched_rr schedule selftest timescale vcpu_op version
 LIB_SRCS  := elf format string strlcpy
 HV_ARCH_C := acpi acpi_tables apic desc machine mm selftest serial setup time traps usercopy \
-             pv/audit pv/build pv/callbacks pv/continuation pv/descriptor pv/mm pv/pagetable pv/traps
+             pv/audit pv/bounce pv/build pv/callbacks pv/context pv/descriptor pv/domain pv/hypercall pv/iret pv/mm pv/pagetable pv/traps pv/vcpu
 HV_ARCH_S := boot/head entry
 
 HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \

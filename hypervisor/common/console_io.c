@@ -3,8 +3,8 @@
 #include <hv/continuation.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
+#include <hv/arch.h>
 #include <public/errno.h>
-#include <asm/guest_access.h>
 
 #define CHUNK 128
 

@@ -5,9 +5,7 @@
 #include <hv/machine.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
-#include <asm/mm.h>
-#include <asm/page.h>
-#include <asm/pv.h>
+#include <hv/arch.h>
 #include <public/errno.h>
 #include <public/sched.h>
 
@@ -16,8 +14,37 @@ struct domain *dom0;
 #define NO_PAGE 0xffffffffu                 /* end of a page list */
 uint64_t frames_free_before_domains;
 
-struct domain *domain_create(const char *name, bool privileged)
+/*
+ * vCPUs come from a pool with a row per domain slot, so a domain's vCPUs
+ * live exactly as long as its slot and never count as frames lent to it.
+ */
+static struct vcpu vcpu_pool[MAX_DOMAINS][MAX_VCPUS];
+
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 {
+    struct vcpu *v = &vcpu_pool[d->id][id];
+    memset(v, 0, sizeof(*v));
+    v->domain = d;
+    v->id = id;
+    v->state = VCPU_OFFLINE;
+    v->pause_flags = VPF_down;
+    if (arch_vcpu_create(v))
+        return NULL;
+    return v;
+}
+
+static void domain_free_vcpus(struct domain *d)
+{
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i])
+            arch_vcpu_destroy(d->vcpu[i]);
+    d->max_vcpus = 0;
+}
+
+struct domain *domain_create(const char *name, bool privileged, unsigned int max_vcpus)
+{
+    if (!max_vcpus || max_vcpus > MAX_VCPUS)
+        return NULL;
     for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
         struct domain *d = &domains[i];
         if (d->state != DOMAIN_FREE)
@@ -30,16 +57,21 @@ struct domain *domain_create(const char *name, bool privileged)
         d->shutdown_code = -1;
         d->page_list = INVALID_PFN;
         d->shared_info_mfn = INVALID_PFN;
-        d->vcpu[0].domain = d;
-        d->vcpu[0].state = VCPU_OFFLINE;
-        if (evtchn_init(d)) {
-            d->state = DOMAIN_FREE;
-            return NULL;
-        }
-        sched_add_vcpu(&d->vcpu[0]);
+        for (d->max_vcpus = 0; d->max_vcpus < max_vcpus; d->max_vcpus++)
+            if (!(d->vcpu[d->max_vcpus] = vcpu_create(d, d->max_vcpus)))
+                goto fail;
+        if (arch_domain_create(d) || evtchn_init(d))
+            goto fail;
+        struct vcpu *v;
+        for_each_vcpu(d, v)
+            sched_add_vcpu(v);
         if (i == 0)
             dom0 = d;
         return d;
+    fail:
+        domain_free_vcpus(d);
+        d->state = DOMAIN_FREE;
+        return NULL;
     }
     return NULL;
 }
@@ -153,13 +185,14 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 {
     if (d->state != DOMAIN_RUNNING)
         return;
-    pv_audit_frames(d->name);               /* the counts, while every reference still stands */
+    arch_audit_frames(d->name);               /* the counts, while every reference still stands */
     d->state = DOMAIN_SHUTDOWN;
     d->shutdown_reason = reason;
-    d->vcpu[0].state = VCPU_OFFLINE;
 
     uint64_t pages = d->tot_pages;
-    sched_vcpu_stopped(&d->vcpu[0]);
+    struct vcpu *v;
+    for_each_vcpu(d, v)
+        sched_vcpu_stopped(v);
     evtchn_destroy(d);
     printk("domain %u (%s): %llu page-table updates, %llu hypercall continuations\n", d->id, d->name,
            (unsigned long long)d->pt_updates, (unsigned long long)d->continuations);
@@ -209,7 +242,8 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     va_end(ap);
 
     printk(LOG_ERR "domain %u (%s) crashed: %s\n", d->id, d->name, why);
-    arch_show_guest_state(&d->vcpu[0]);
+    /* The vCPU that broke the rules, when it is the one running here. */
+    arch_show_guest_state(current && current->domain == d ? current : d->vcpu[0]);
     domain_shutdown(d, SHUTDOWN_crash);
 }
 

@@ -5,8 +5,7 @@
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
-#include <asm/page.h>
-#include <asm/pv.h>
+#include <hv/arch.h>
 #include <public/sched.h>
 
 #define MIN_DOMAIN_MEM  MiB(4)
@@ -53,7 +52,14 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
         mem = DEFAULT_DOMAIN_MEM;
     }
 
-    struct domain *d = domain_create(name, idx == 0);
+    uint64_t vcpus = 1;
+    if (module_option(m->cmdline, "vcpus", val, sizeof(val)) &&
+        (!parse_size(val, strlen(val), false, &vcpus) || vcpus < 1 || vcpus > MAX_VCPUS)) {
+        printk(LOG_WARN "module %u: bad vcpus=%s (1 to %u); using 1\n", k, val, MAX_VCPUS);
+        vcpus = 1;
+    }
+
+    struct domain *d = domain_create(name, idx == 0, (unsigned int)vcpus);
     if (!d) {
         printk(LOG_ERR "module %u: no free domain slot for %s\n", k, name);
         return false;
@@ -64,14 +70,14 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
         printk(LOG_WARN "module %u: bad maxmem=%s (at least mem=); using mem=\n", k, val);
         maxmem = mem;
     }
-    struct pv_build_args a = {
+    struct domain_build_args a = {
         .kernel = __va(m->start), .kernel_size = m->end - m->start,
         .initrd = rd ? __va(rd->start) : NULL, .initrd_size = rd ? rd->end - rd->start : 0,
         .cmdline = m->cmdline, .nr_pages = mem >> PAGE_SHIFT, .max_pages = maxmem >> PAGE_SHIFT,
     };
     printk("domain %u (%s): building from module %u (%llu KiB)%s\n", d->id, name, k,
            (unsigned long long)(a.kernel_size >> 10), rd ? " with a ramdisk" : "");
-    if (pv_build_domain(d, &a, err, sizeof(err))) {
+    if (arch_domain_build(d, &a, err, sizeof(err))) {
         if (idx == 0)
             panic("dom0 (%s) cannot be built: %s", name, err);
         printk(LOG_ERR "domain %u (%s) cannot be built: %s\n", d->id, name, err);
@@ -85,9 +91,14 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
         weight = SCHED_DEFAULT_WEIGHT;
     if (module_option(m->cmdline, "cap", val, sizeof(val)) && (!parse_size(val, strlen(val), false, &cap) || cap > 100))
         cap = 0;
-    sched_set_params(&d->vcpu[0], (uint32_t)weight, (uint32_t)cap);
-    vcpu_timers_init(&d->vcpu[0]);
-    sched_vcpu_start(&d->vcpu[0]);
+    struct vcpu *v;
+    for_each_vcpu(d, v)
+        sched_set_params(v, (uint32_t)weight, (uint32_t)cap);
+    if (vcpus > 1)
+        printk("domain %u (%s): %llu vCPUs; vCPU 0 starts, the guest brings up the others\n", d->id, name,
+               (unsigned long long)vcpus);
+    vcpu_timers_init(d->vcpu[0]);
+    sched_vcpu_start(d->vcpu[0]);
     return true;
 }
 

@@ -1,9 +1,9 @@
 /* domctl: dom0 asks about (and later controls) other domains. Our interface, public/domctl.h. */
 #include <hv/hypercall.h>
 #include <hv/sched.h>
+#include <hv/arch.h>
 #include <public/domctl.h>
 #include <public/errno.h>
-#include <asm/guest_access.h>
 
 static int64_t getdomaininfo(struct pv_domctl *op)
 {
@@ -20,9 +20,11 @@ static int64_t getdomaininfo(struct pv_domctl *op)
     info->tot_pages = d->tot_pages;
     info->max_pages = d->max_pages;
     str_copy((char *)info->name, d->name, sizeof(info->name));
-    info->cpu_time = vcpu_running_time(&d->vcpu[0]);
-    info->weight = d->vcpu[0].unit.weight;
-    info->cap = d->vcpu[0].unit.cap;
+    struct vcpu *v;
+    for_each_vcpu(d, v)
+        info->cpu_time += vcpu_running_time(v);
+    info->weight = d->vcpu[0]->unit.weight;
+    info->cap = d->vcpu[0]->unit.cap;
     return 0;
 }
 
@@ -46,6 +48,7 @@ int64_t do_domctl(uint64_t arg)
         return -XEN_EINVAL;
 
     struct domain *d;
+    struct vcpu *v;
     switch (op.cmd) {
     case PV_DOMCTL_getdomaininfo:
         rc = getdomaininfo(&op);
@@ -57,16 +60,19 @@ int64_t do_domctl(uint64_t arg)
         if (d == current->domain)
             return -XEN_EINVAL;
         if (op.cmd == PV_DOMCTL_pausedomain)
-            vcpu_pause(&d->vcpu[0]);
+            for_each_vcpu(d, v)
+                vcpu_pause(v);
         else
-            vcpu_unpause(&d->vcpu[0]);
+            for_each_vcpu(d, v)
+                vcpu_unpause(v);
         return 0;
     case PV_DOMCTL_setschedparams:
         if (!(d = other_domain(op.domain)))
             return -XEN_ESRCH;
         if (op.u.sched.weight < 1 || op.u.sched.weight > 65535 || op.u.sched.cap > 100)
             return -XEN_EINVAL;
-        sched_set_params(&d->vcpu[0], op.u.sched.weight, op.u.sched.cap);
+        for_each_vcpu(d, v)
+            sched_set_params(v, op.u.sched.weight, op.u.sched.cap);
         return 0;
     default:
         return -XEN_ENOSYS;

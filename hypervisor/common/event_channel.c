@@ -3,10 +3,9 @@
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
+#include <hv/arch.h>
 #include <public/errno.h>
 #include <public/event_channel.h>
-#include <asm/guest_access.h>
-#include <asm/page.h>
 
 #define TABLE_ORDER 3           /* 8 pages: 4096 ports of 8 bytes */
 _Static_assert((PAGE_SIZE << TABLE_ORDER) == EVTCHN_PORTS * sizeof(struct evtchn), "port table size");
@@ -26,7 +25,9 @@ int evtchn_init(struct domain *d)
     memset(d->evtchn, 0, PAGE_SIZE << TABLE_ORDER);
     d->evtchn[0].state = ECS_RESERVED;
     d->evtchn_valid = EVTCHN_BUCKET;
-    memset(d->vcpu[0].virq_to_port, 0, sizeof(d->vcpu[0].virq_to_port));
+    struct vcpu *v;
+    for_each_vcpu(d, v)
+        memset(v->virq_to_port, 0, sizeof(v->virq_to_port));
     return 0;
 }
 
@@ -74,15 +75,16 @@ static void notify_vcpu(struct vcpu *v, unsigned int port)
 void evtchn_set_pending(struct domain *d, unsigned int port)
 {
     struct shared_info *s = d->shared_info;
-    struct vcpu *v = &d->vcpu[0];
 
     if (d->state != DOMAIN_RUNNING || test_and_set(s->evtchn_pending, port))
         return;
     if (!test_bit64(s->evtchn_mask, port))
-        notify_vcpu(v, port);
-    /* A vCPU polling on this port wakes even when the port is masked. */
-    if (v->state == VCPU_BLOCKED && v->polling && sched_poll_matches(v, port))
-        vcpu_wake(v);
+        notify_vcpu(d->vcpu[d->evtchn[port].notify_vcpu], port);
+    /* Every vCPU polling on this port wakes, even when the port is masked. */
+    struct vcpu *v;
+    for_each_vcpu(d, v)
+        if (v->state == VCPU_BLOCKED && v->polling && sched_poll_matches(v, port))
+            vcpu_wake(v);
 }
 
 bool vcpu_events_pending(const struct vcpu *v)
@@ -100,7 +102,7 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
 void send_global_virq(unsigned int virq)
 {
     if (dom0 && dom0->state == DOMAIN_RUNNING)
-        send_guest_vcpu_virq(&dom0->vcpu[0], virq);
+        send_guest_vcpu_virq(dom0->vcpu[0], virq);       /* global VIRQs are bound on vCPU 0 */
 }
 
 /* ---- event_channel_op ------------------------------------------------ */
@@ -144,8 +146,8 @@ static int64_t bind_interdomain(struct evtchn_bind_interdomain *b)
     /* The port must be waiting for exactly us. */
     if (r->state != ECS_UNBOUND || r->remote_dom != ld->id)
         return -XEN_EINVAL;
-    ld->evtchn[lport] = (struct evtchn){ .state = ECS_INTERDOMAIN, .remote_dom = rd->id, .remote_port = rport };
-    *r = (struct evtchn){ .state = ECS_INTERDOMAIN, .remote_dom = ld->id, .remote_port = (uint32_t)lport };
+    ld->evtchn[lport] = (struct evtchn){ .state = ECS_INTERDOMAIN, .remote_dom = rd->id, .remote_port = (uint16_t)rport };
+    *r = (struct evtchn){ .state = ECS_INTERDOMAIN, .remote_dom = ld->id, .remote_port = (uint16_t)lport };
     b->local_port = (evtchn_port_t)lport;
     /* As Xen: a notification on connect, so a peer that sent early is not lost. */
     evtchn_set_pending(ld, (unsigned int)lport);
@@ -157,15 +159,17 @@ static int64_t bind_virq(struct evtchn_bind_virq *b)
     struct domain *d = current->domain;
     if (b->virq >= NR_VIRQS)
         return -XEN_EINVAL;
-    if (b->vcpu != 0)
-        return -XEN_ENOENT;                 /* one vCPU per domain (global VIRQs need vCPU 0 anyway) */
-    struct vcpu *v = &d->vcpu[0];
+    if (virq_is_global(b->virq) && b->vcpu != 0)
+        return -XEN_EINVAL;
+    if (b->vcpu >= d->max_vcpus)
+        return -XEN_ENOENT;
+    struct vcpu *v = d->vcpu[b->vcpu];
     if (v->virq_to_port[b->virq])
         return -XEN_EEXIST;
     int port = alloc_port(d);
     if (port < 0)
         return port;
-    d->evtchn[port] = (struct evtchn){ .state = ECS_VIRQ, .virq = (uint8_t)b->virq };
+    d->evtchn[port] = (struct evtchn){ .state = ECS_VIRQ, .virq = (uint8_t)b->virq, .notify_vcpu = (uint8_t)b->vcpu };
     v->virq_to_port[b->virq] = (uint16_t)port;
     b->port = (evtchn_port_t)port;
     return 0;
@@ -174,12 +178,12 @@ static int64_t bind_virq(struct evtchn_bind_virq *b)
 static int64_t bind_ipi(struct evtchn_bind_ipi *b)
 {
     struct domain *d = current->domain;
-    if (b->vcpu != 0)
+    if (b->vcpu >= d->max_vcpus)
         return -XEN_ENOENT;
     int port = alloc_port(d);
     if (port < 0)
         return port;
-    d->evtchn[port] = (struct evtchn){ .state = ECS_IPI };
+    d->evtchn[port] = (struct evtchn){ .state = ECS_IPI, .notify_vcpu = (uint8_t)b->vcpu };
     b->port = (evtchn_port_t)port;
     return 0;
 }
@@ -192,7 +196,8 @@ static int64_t close_port(struct domain *d, unsigned int port)
     struct evtchn *c = &d->evtchn[port];
     switch (c->state) {
     case ECS_VIRQ:
-        d->vcpu[0].virq_to_port[c->virq] = 0;
+        /* A global VIRQ stays bound on vCPU 0 wherever it notifies, as on Xen. */
+        d->vcpu[virq_is_global(c->virq) ? 0 : c->notify_vcpu]->virq_to_port[c->virq] = 0;
         break;
     case ECS_INTERDOMAIN: {
         struct domain *rd = &domains[c->remote_dom];
@@ -239,7 +244,7 @@ static int64_t status(struct evtchn_status *st)
         return -XEN_EINVAL;
     const struct evtchn *c = &d->evtchn[st->port];
     memset(&st->u, 0, sizeof(st->u));
-    st->vcpu = 0;
+    st->vcpu = c->notify_vcpu;
     switch (c->state) {
     case ECS_FREE:
     case ECS_RESERVED:
@@ -273,21 +278,22 @@ static int64_t unmask(unsigned int port)
     clear_bit64(d->shared_info->evtchn_mask, port);
     /* Pending while masked: deliver now, as if just sent. */
     if (test_bit64(d->shared_info->evtchn_pending, port))
-        notify_vcpu(&d->vcpu[0], port);
+        notify_vcpu(d->vcpu[d->evtchn[port].notify_vcpu], port);
     return 0;
 }
 
 static int64_t bind_vcpu(const struct evtchn_bind_vcpu *b)
 {
     struct domain *d = current->domain;
-    if (b->vcpu != 0)
+    if (b->vcpu >= d->max_vcpus)
         return -XEN_ENOENT;                 /* as Xen: the vCPU is checked before the port */
     if (!evtchn_port_valid(d, b->port))
         return -XEN_EINVAL;
-    const struct evtchn *c = &d->evtchn[b->port];
+    struct evtchn *c = &d->evtchn[b->port];
     if (c->state == ECS_IPI || (c->state == ECS_VIRQ && !virq_is_global(c->virq)))
-        return -XEN_EINVAL;
-    return 0;                               /* one vCPU: it already notifies vCPU 0 */
+        return -XEN_EINVAL;                 /* per-vCPU by nature */
+    c->notify_vcpu = (uint8_t)b->vcpu;
+    return 0;
 }
 
 /* Copies the command's structure in and (on success) back out around fn. */

@@ -4,7 +4,7 @@
 #include <hv/memory.h>
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
-#include <asm/mm.h>
+#include <hv/arch.h>
 
 extern char _start[], _end[];
 

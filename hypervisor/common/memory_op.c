@@ -7,11 +7,10 @@
  */
 #include <hv/continuation.h>
 #include <hv/hypercall.h>
+#include <hv/arch.h>
+#include <hv/frame.h>
 #include <public/errno.h>
 #include <public/memory.h>
-#include <asm/guest_access.h>
-#include <asm/mm.h>
-#include <asm/pagetable.h>
 
 #define MEMOP_CMD_MASK      0x3f
 #define MEMOP_EXTENT_SHIFT  6
@@ -58,13 +57,9 @@ static int release_frame(struct domain *d, uint64_t mfn)
     if (!pg || pg->state != PGS_ALLOCATED || pg->owner != d->id || mfn == d->shared_info_mfn ||
         (pg->flags & PGF_released))
         return -XEN_EINVAL;
-    pt_abandon_partial(mfn);
-    if (pg->type_info & PGT_pinned) {
-        pg->type_info &= ~PGT_pinned;
-        put_page_type(mfn);
-        if (pg->state != PGS_ALLOCATED || pg->owner != d->id)
-            return 0;
-    }
+    frame_drop_guest_use(mfn);
+    if (pg->state != PGS_ALLOCATED || pg->owner != d->id)
+        return 0;
     set_gpfn_from_mfn(mfn, ~0ull);
     if (pg->count)
         pg->flags |= PGF_released;

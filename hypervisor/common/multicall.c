@@ -1,14 +1,16 @@
 /* multicall: many hypercalls for one entry into the hypervisor, each with its own result. */
 #include <hv/continuation.h>
 #include <hv/hypercall.h>
+#include <hv/arch.h>
 #include <public/errno.h>
-#include <asm/guest_access.h>
 
 int64_t do_multicall(uint64_t list, unsigned int nr)
 {
-    struct domain *d = current->domain;
+    struct vcpu *v = current;
+    struct domain *d = v->domain;
+    struct vcpu_hypercall_state *hc = &v->hc;
 
-    if (in_multicall)
+    if (hc->in_multicall)
         return -XEN_EINVAL;                 /* a multicall inside a multicall */
     for (unsigned int i = 0; i < nr; i++) {
         if (i && hypercall_preempt_check())
@@ -18,10 +20,10 @@ int64_t do_multicall(uint64_t list, unsigned int nr)
         struct multicall_entry e;
         if (copy_from_guest(&e, at, sizeof(e)))
             return -XEN_EFAULT;
-        in_multicall = true;
-        mc_continuation.pending = false;
+        hc->in_multicall = true;
+        hc->mc.pending = false;
         int64_t rc = hypercall_dispatch(e.op, (const uint64_t *)e.args);
-        in_multicall = false;
+        hc->in_multicall = false;
         /* The call may have ended the domain (shutdown): nothing more to run or report. */
         if (d->state != DOMAIN_RUNNING)
             return 0;
@@ -32,13 +34,13 @@ int64_t do_multicall(uint64_t list, unsigned int nr)
          */
         if (e.op == __HYPERVISOR_iret)
             return rc;
-        if (mc_continuation.pending) {
+        if (hc->mc.pending) {
             /* It stopped part-way: its entry now says how to go on, and the multicall resumes there. */
-            mc_continuation.pending = false;
-            e.op = mc_continuation.op;
-            memcpy(e.args, mc_continuation.args, sizeof(mc_continuation.args));
+            hc->mc.pending = false;
+            e.op = hc->mc.op;
+            memcpy(e.args, hc->mc.args, sizeof(hc->mc.args));
             if (copy_to_guest(at + offsetof(struct multicall_entry, op), &e.op, sizeof(e.op)) ||
-                copy_to_guest(at + offsetof(struct multicall_entry, args), e.args, sizeof(mc_continuation.args)))
+                copy_to_guest(at + offsetof(struct multicall_entry, args), e.args, sizeof(hc->mc.args)))
                 return -XEN_EFAULT;
             return hypercall_continue(__HYPERVISOR_multicall, at, nr - i, 0, 0, 0);
         }

@@ -3,7 +3,7 @@
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
 #include <hv/trace.h>
-#include <asm/cpu.h>
+#include <hv/arch.h>
 
 static bool in_panic;
 
@@ -27,6 +27,11 @@ __noreturn void panic(const char *fmt, ...)
     printk(LOG_ERR "****************************************\n");
     printk(LOG_ERR "Stopping the machine (exit code %#x).\n", MACHINE_EXIT_PANIC);
     machine_exit(MACHINE_EXIT_PANIC);
+}
+
+void assert_failed(const char *what, const char *file, unsigned int line)
+{
+    panic("%s failed at %s:%u", what, file, line);
 }
 
 void page_alloc_bug(const char *what, uint64_t pfn)

@@ -3,7 +3,7 @@
 #include <hv/console.h>
 #include <hv/printk.h>
 #include <hv/time.h>
-#include <asm/cpu.h>
+#include <hv/arch.h>
 
 unsigned int console_loglevel = LOGLVL_INFO;
 

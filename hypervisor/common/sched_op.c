@@ -3,9 +3,9 @@
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
+#include <hv/arch.h>
 #include <public/errno.h>
 #include <public/sched.h>
-#include <asm/guest_access.h>
 
 /* (Hypercalls run with interrupts off: no event slips in between the check and the block.) */
 static void block_current(void)

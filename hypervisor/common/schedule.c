@@ -5,7 +5,7 @@
 #include <hv/cmdline.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
-#include <asm/cpu.h>
+#include <hv/arch.h>
 
 _Static_assert(MAX_DOMAINS <= SCHED_MAX_UNITS, "one unit per domain's vCPU must fit the policies");
 
@@ -69,7 +69,7 @@ void sched_add_vcpu(struct vcpu *v)
 
 static bool can_run(const struct vcpu *v)
 {
-    return v->state == VCPU_RUNNABLE && !v->paused && v->domain->state == DOMAIN_RUNNING;
+    return v->state == VCPU_RUNNABLE && !v->pause_flags && v->domain->state == DOMAIN_RUNNING;
 }
 
 /* v may run now: tell the policy, and preempt the running vCPU if it says so. */
@@ -93,8 +93,11 @@ static void make_unrunnable(struct vcpu *v, int runstate)
 
 void sched_vcpu_start(struct vcpu *v)
 {
+    ASSERT(v->state == VCPU_OFFLINE && v->initialised);
+    v->pause_flags &= ~VPF_down;
     v->state = VCPU_RUNNABLE;
-    make_runnable(v);
+    if (!v->pause_flags)
+        make_runnable(v);
 }
 
 void sched_vcpu_stopped(struct vcpu *v)
@@ -102,9 +105,10 @@ void sched_vcpu_stopped(struct vcpu *v)
     stop_timer(&v->poll_timer);
     stop_timer(&v->singleshot_timer);
     stop_timer(&v->periodic_timer);
-    if (v->state == VCPU_RUNNABLE && !v->paused)
+    if (v->state == VCPU_RUNNABLE && !v->pause_flags)
         make_unrunnable(v, RUNSTATE_offline);
     v->state = VCPU_OFFLINE;
+    v->pause_flags |= VPF_down;
     if (picked == v)
         picked = NULL;
     policy->remove(&v->unit);
@@ -120,7 +124,7 @@ void sched_yield(void)
 void vcpu_block(struct vcpu *v)
 {
     v->state = VCPU_BLOCKED;
-    if (!v->paused)
+    if (!v->pause_flags)
         make_unrunnable(v, RUNSTATE_blocked);
 }
 
@@ -131,7 +135,7 @@ void vcpu_wake(struct vcpu *v)
     v->polling = false;
     stop_timer(&v->poll_timer);
     v->state = VCPU_RUNNABLE;
-    if (!v->paused)
+    if (!v->pause_flags)
         make_runnable(v);
 }
 
@@ -140,21 +144,21 @@ void vcpu_kick(struct vcpu *v)
     vcpu_wake(v);
 }
 
-void vcpu_pause(struct vcpu *v)
+void vcpu_pause_flag_set(struct vcpu *v, unsigned int flag)
 {
-    if (v->paused)
+    if (v->pause_flags & flag)
         return;
-    if (v->state == VCPU_RUNNABLE)
+    if (v->state == VCPU_RUNNABLE && !v->pause_flags)
         make_unrunnable(v, RUNSTATE_offline);
-    v->paused = true;
+    v->pause_flags |= flag;
 }
 
-void vcpu_unpause(struct vcpu *v)
+void vcpu_pause_flag_clear(struct vcpu *v, unsigned int flag)
 {
-    if (!v->paused)
+    if (!(v->pause_flags & flag))
         return;
-    v->paused = false;
-    if (v->state == VCPU_RUNNABLE)
+    v->pause_flags &= ~flag;
+    if (v->state == VCPU_RUNNABLE && !v->pause_flags)
         make_runnable(v);
 }
 

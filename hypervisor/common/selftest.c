@@ -3,7 +3,7 @@
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
 #include <hv/selftest.h>
-#include <asm/page.h>
+#include <hv/arch.h>
 
 extern char _start[], _end[];
 

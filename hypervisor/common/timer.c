@@ -1,6 +1,6 @@
 /* Software timers: a sorted list, the earliest one programmed into the one-shot hardware timer. */
 #include <hv/timer.h>
-#include <asm/cpu.h>
+#include <hv/arch.h>
 
 static struct timer *timers;
 

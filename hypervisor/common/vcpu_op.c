@@ -2,10 +2,10 @@
 #include <hv/event.h>
 #include <hv/hypercall.h>
 #include <hv/sched.h>
+#include <hv/arch.h>
+#include <hv/frame.h>
 #include <public/errno.h>
-#include <asm/guest_access.h>
-#include <asm/page.h>
-#include <asm/pagetable.h>
+#include <public/sched.h>
 
 #define MIN_PERIOD      MILLISECS(1)
 #define DEFAULT_PERIOD  MILLISECS(10)       /* Xen gives PV vCPUs a 100 Hz periodic timer */
@@ -65,6 +65,8 @@ static int64_t register_vcpu_info(struct vcpu *v, uint64_t arg)
         return -XEN_EFAULT;
     if (r.rsvd || r.offset > PAGE_SIZE - sizeof(struct vcpu_info) || v->vcpu_info_mfn)
         return -XEN_EINVAL;
+    if (v != current && !(v->pause_flags & VPF_down))
+        return -XEN_EINVAL;                 /* as Xen: on itself, or on a vCPU that is down */
     /* Held writable for as long as it holds the vcpu_info. */
     if (get_page_type(r.mfn, PGT_writable, v->domain))
         return -XEN_EINVAL;
@@ -78,20 +80,74 @@ static int64_t register_vcpu_info(struct vcpu *v, uint64_t arg)
     return 0;
 }
 
+/* VCPUOP_initialise: the first context of a vCPU that never had one (Xen's default_initialise_vcpu). */
+static int64_t initialise(struct vcpu *v, uint64_t arg)
+{
+    static struct vcpu_guest_context ctx[NR_CPUS];  /* 5 KiB each: off the stack, one per CPU */
+    struct vcpu_guest_context *c = &ctx[smp_processor_id()];
+
+    if (copy_from_guest(c, arg, sizeof(*c)))
+        return -XEN_EFAULT;
+    if (v->initialised)
+        return -XEN_EEXIST;
+    int rc = arch_set_vcpu_context(v, c);
+    if (rc == -XEN_ERESTART)
+        return hypercall_continue(__HYPERVISOR_vcpu_op, VCPUOP_initialise, v->id, arg, 0, 0);
+    if (rc)
+        return rc;
+    v->initialised = true;
+    return 0;
+}
+
+/* VCPUOP_up: a vCPU with a context runs (from where it stopped, if it went down). */
+static int64_t vcpu_up(struct vcpu *v)
+{
+    if (!v->initialised)
+        return -XEN_EINVAL;
+    if (!(v->pause_flags & VPF_down))
+        return 0;
+    if (v->state == VCPU_OFFLINE) {
+        vcpu_timers_init(v);                /* its first start */
+        sched_vcpu_start(v);
+    } else {
+        vcpu_pause_flag_clear(v, VPF_down);
+    }
+    return 0;
+}
+
+/* VCPUOP_down: as Xen, the domain's last vCPU going down powers the domain off. */
+static int64_t vcpu_down(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    struct vcpu *o;
+    bool others_up = false;
+    for_each_vcpu(d, o)
+        if (o != v && !(o->pause_flags & VPF_down))
+            others_up = true;
+    if (!others_up) {
+        domain_shutdown(d, SHUTDOWN_poweroff);
+        return 0;
+    }
+    vcpu_pause_flag_set(v, VPF_down);
+    return 0;
+}
+
 int64_t do_vcpu_op(unsigned int cmd, unsigned int vcpuid, uint64_t arg)
 {
     struct domain *d = current->domain;
-    if (vcpuid >= ARRAY_SIZE(d->vcpu))
+    if (vcpuid >= d->max_vcpus)
         return -XEN_ENOENT;
-    struct vcpu *v = &d->vcpu[vcpuid];
+    struct vcpu *v = d->vcpu[vcpuid];
 
     switch (cmd) {
     case VCPUOP_is_up:
-        return v->state != VCPU_OFFLINE;
+        return !(v->pause_flags & VPF_down);
     case VCPUOP_up:
-        return 0;                           /* vCPU 0 is up from the start */
+        return vcpu_up(v);
+    case VCPUOP_down:
+        return vcpu_down(v);
     case VCPUOP_initialise:
-        return -XEN_EEXIST;                 /* already initialised by the builder */
+        return initialise(v, arg);
     case VCPUOP_get_runstate_info: {
         struct vcpu_runstate_info r = v->runstate;
         s_time_t now = NOW();

@@ -1,10 +1,9 @@
 /* xen_version: which hypervisor this is and what it offers the calling guest. */
 #include <hv/hypercall.h>
+#include <hv/arch.h>
 #include <public/errno.h>
 #include <public/features.h>
 #include <public/version.h>
-#include <asm/config.h>
-#include <asm/guest_access.h>
 
 /*
  * We implement the guest ABI of Xen 4.17 (x86-64 PV), so we answer with that

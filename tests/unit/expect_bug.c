@@ -17,3 +17,10 @@ void page_alloc_bug(const char *what, pfn_t pfn)
     bug_armed = false;
     longjmp(bug_jmp, 1);
 }
+
+/* A broken ASSERT/BUG_ON in a pure file under test: the test fails. */
+void assert_failed(const char *what, const char *file, unsigned int line)
+{
+    fail_msg("%s failed at %s:%u", what, file, line);
+    abort();
+}

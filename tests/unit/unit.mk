@@ -5,7 +5,7 @@
 UNIT_DIR     := $(BUILD)/unit
 UNIT_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_CFLAGS  := -std=c11 -g -O1 -Wall -Wextra -Werror $(UNIT_SAN) \
-                -Ilib/include -Ihypervisor/include -Ihypervisor/arch/x86_64/include -MMD -MP
+                -Ilib/include -Ihypervisor/include -Ihypervisor/arch/x86_64/include -DHV_DEBUG -MMD -MP
 # The formatter's names clash with libc's; every hypervisor file gets the renames
 # so multiboot2.c's snprintf() calls reach the hypervisor's formatter.
 UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf

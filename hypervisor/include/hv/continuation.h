@@ -10,12 +10,9 @@ bool hypercall_preempt_check(void);
 /*
  * Arranges for the guest to re-enter hypercall nr with these arguments (the
  * SYSCALL is re-executed) and returns the value the handler must return.
- * Inside a multicall it records them in mc_continuation instead.
+ * Inside a multicall it records them in the vCPU's hypercall state instead.
  */
 int64_t hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
-
-/* Set while a multicall runs one of its entries. */
-extern bool in_multicall;
 
 /*
  * An entry of a multicall that stopped part-way, as Xen handles it: the
@@ -27,8 +24,12 @@ struct multicall_continuation {
     uint64_t op;
     uint64_t args[5];
 };
-extern struct multicall_continuation mc_continuation;
-/* Set while a guest's hypercall runs (arch entry code). */
-extern bool in_hypercall;
+
+/* Per vCPU: what its hypercall in progress is doing (only that vCPU, on its CPU, touches it). */
+struct vcpu_hypercall_state {
+    bool in_hypercall;                  /* a guest's hypercall runs (arch entry code) */
+    bool in_multicall;                  /* a multicall runs one of its entries */
+    struct multicall_continuation mc;   /* that entry stopped part-way */
+};
 
 #endif

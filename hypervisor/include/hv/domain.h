@@ -1,12 +1,13 @@
 /*
  * Domains and their vCPUs (the seeds' VM_BLOCK): identity, privilege, memory,
- * shutdown state, and per-vCPU architectural state. One vCPU per domain for
- * now. Single physical CPU: fields are only touched with interrupts off or
- * from hypercall context of the running vCPU.
+ * shutdown state, and per-vCPU architectural state. A domain has 1..MAX_VCPUS
+ * vCPUs, created with it; vCPU 0 starts at build time, the others when the
+ * guest brings them up (VCPUOP_initialise, VCPUOP_up).
  */
 #ifndef HV_DOMAIN_H
 #define HV_DOMAIN_H
 
+#include <hv/continuation.h>
 #include <hv/lib.h>
 #include <hv/page_alloc.h>
 #include <hv/sched_policy.h>
@@ -17,6 +18,7 @@
 #include <asm/domain.h>
 
 #define MAX_DOMAINS         16
+#define MAX_VCPUS           8       /* per domain: vcpus= above it is refused */
 #define DOMAIN_NAME_LEN     32
 #define DEFAULT_DOMAIN_MEM  MiB(32)
 
@@ -29,15 +31,23 @@ enum vcpu_state {
 struct domain;
 struct evtchn;
 
+/* vcpu.pause_flags, as Xen's: each keeps a runnable vCPU off the CPUs. */
+#define VPF_paused      (1u << 0)       /* domctl pause */
+#define VPF_down        (1u << 1)       /* never brought up, or VCPUOP_down */
+
 struct vcpu {
     struct domain *domain;
     unsigned int id;
     enum vcpu_state state;
-    bool paused;                        /* domctl pause: not scheduled while set */
+    bool initialised;                   /* has a context (builder or VCPUOP_initialise) */
+    volatile bool is_running;           /* its state is live on a CPU (cleared once saved) */
+    unsigned int processor;             /* CPU it runs on, or last ran on */
+    unsigned int pause_flags;           /* VPF_*: not scheduled while any is set */
     struct vcpu_info *vcpu_info;        /* in the domain's shared_info, or registered by the guest */
     uint64_t vcpu_info_mfn;             /* registered frame (holds a writable reference), 0 if none */
     struct sched_unit unit;             /* what the scheduling policy sees */
     struct vcpu_runstate_info runstate;
+    struct vcpu_hypercall_state hc;     /* the hypercall it is in, if any */
 
     /* Events and time. */
     uint16_t virq_to_port[NR_VIRQS];
@@ -85,8 +95,12 @@ struct domain {
     uint64_t hypercalls[64];            /* count by hypercall number */
     uint64_t pt_updates;                /* page-table entries changed for it */
     uint64_t continuations;             /* long hypercalls it had to resume */
-    struct vcpu vcpu[1];
+    unsigned int max_vcpus;             /* vcpu[0..max_vcpus) exist (allocated at creation) */
+    struct vcpu *vcpu[MAX_VCPUS];
 };
+
+#define for_each_vcpu(d, v) \
+    for (unsigned int _i = 0; _i < (d)->max_vcpus && ((v) = (d)->vcpu[_i]) != NULL; _i++)
 
 extern struct domain domains[MAX_DOMAINS];
 extern struct domain *dom0;
@@ -94,8 +108,11 @@ extern uint64_t frames_free_before_domains;    /* for the leak check at power-of
 
 static inline bool is_dom0(const struct domain *d) { return d == dom0; }
 
-/* A fresh domain with no memory; NULL if every slot is taken. */
-struct domain *domain_create(const char *name, bool privileged);
+/*
+ * A fresh domain with no memory and max_vcpus offline vCPUs (1..MAX_VCPUS);
+ * NULL if every slot is taken or memory runs out.
+ */
+struct domain *domain_create(const char *name, bool privileged, unsigned int max_vcpus);
 
 /* Gives d one zeroed frame it owns; INVALID_PFN when memory or the quota runs out. */
 pfn_t domain_alloc_page(struct domain *d);

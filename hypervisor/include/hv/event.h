@@ -1,8 +1,8 @@
 /*
  * Event channels, 2-level ABI (public/event_channel.h): per-domain ports,
  * pending and mask bitmaps in shared_info, the pending selector and the
- * upcall flags in vcpu_info. Single CPU: callers run with interrupts off or
- * in hypercall context of the running vCPU.
+ * upcall flags in vcpu_info. Each port notifies one vCPU of its domain
+ * (notify_vcpu); a port polled by several vCPUs wakes each of them.
  */
 #ifndef HV_EVENT_H
 #define HV_EVENT_H
@@ -30,8 +30,11 @@ struct evtchn {
     uint8_t state;              /* enum evtchn_state */
     uint8_t virq;               /* ECS_VIRQ */
     domid_t remote_dom;         /* ECS_UNBOUND: who may bind; ECS_INTERDOMAIN: peer */
-    uint32_t remote_port;       /* ECS_INTERDOMAIN */
+    uint16_t remote_port;       /* ECS_INTERDOMAIN */
+    uint8_t notify_vcpu;        /* the vCPU its upcall goes to (bind_virq/bind_ipi, EVTCHNOP_bind_vcpu) */
+    uint8_t _pad;
 };
+_Static_assert(EVTCHN_PORTS <= 65536 && MAX_VCPUS <= 256, "port and vCPU numbers fit struct evtchn");
 _Static_assert(sizeof(struct evtchn) == 8, "evtchn size");
 
 /* Sets up / tears down d's port table (a 32 KiB allocation). */

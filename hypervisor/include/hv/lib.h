@@ -28,5 +28,18 @@
 #define likely(x)           __builtin_expect(!!(x), 1)
 #define unlikely(x)         __builtin_expect(!!(x), 0)
 
+/*
+ * Our own invariants (never a guest's mistake, which gets an error code):
+ * BUG_ON is always checked; ASSERT only in debug builds (HV_DEBUG, the
+ * default, which the boot tests run; `make HV_DEBUG=0` leaves them out).
+ * Host tests compile the pure files with HV_DEBUG and catch the failure.
+ */
+__noreturn void assert_failed(const char *what, const char *file, unsigned int line);
+#define BUG_ON(c) do { if (unlikely(c)) assert_failed("BUG_ON(" #c ")", __FILE__, __LINE__); } while (0)
+#ifdef HV_DEBUG
+#define ASSERT(c) do { if (unlikely(!(c))) assert_failed("ASSERT(" #c ")", __FILE__, __LINE__); } while (0)
+#else
+#define ASSERT(c) do { (void)sizeof(c); } while (0)
+#endif
 
 #endif

@@ -11,16 +11,19 @@
 
 void sched_init(void);                  /* after time_init: picks the policy */
 void sched_add_vcpu(struct vcpu *v);    /* a new vCPU (offline) */
-void sched_vcpu_start(struct vcpu *v);  /* offline -> runnable */
+void sched_vcpu_start(struct vcpu *v);  /* offline -> runnable (it has a context; clears VPF_down) */
 void sched_vcpu_stopped(struct vcpu *v);/* its domain shut down: gone for good */
 
 void sched_yield(void);                 /* current gives the CPU up for now */
 void vcpu_block(struct vcpu *v);        /* current waits for an event */
 void vcpu_wake(struct vcpu *v);         /* blocked -> runnable */
 void vcpu_kick(struct vcpu *v);         /* an event for v: wake it if it waits */
-void vcpu_pause(struct vcpu *v);        /* domctl: keep it off the CPU */
+/* Sets / clears a VPF_* flag (domctl pause, VCPUOP_down): while any is set, v is kept off the CPUs. */
+void vcpu_pause_flag_set(struct vcpu *v, unsigned int flag);
+void vcpu_pause_flag_clear(struct vcpu *v, unsigned int flag);
+static inline void vcpu_pause(struct vcpu *v) { vcpu_pause_flag_set(v, VPF_paused); }
+static inline void vcpu_unpause(struct vcpu *v) { vcpu_pause_flag_clear(v, VPF_paused); }
 void sched_set_params(struct vcpu *v, uint32_t weight, uint32_t cap);
-void vcpu_unpause(struct vcpu *v);
 
 /* SCHEDOP_poll: does port wake v? */
 bool sched_poll_matches(const struct vcpu *v, unsigned int port);

@@ -71,7 +71,7 @@ static void scan_table(struct expect *e, uint64_t mfn, unsigned int level, unsig
     }
 }
 
-void pv_audit_frames(const char *when)
+void arch_audit_frames(const char *when)
 {
     if (!opt_audit)
         return;
@@ -104,15 +104,18 @@ void pv_audit_frames(const char *when)
         const struct domain *d = &domains[i];
         if (d->state != DOMAIN_RUNNING)
             continue;
-        const struct arch_vcpu *a = &d->vcpu[0].arch;
-        if (a->guest_table)
-            expect_typed(e, a->guest_table >> PAGE_SHIFT, PGT_l4, "kernel base pointer");
-        if (a->guest_table_user)
-            expect_typed(e, a->guest_table_user >> PAGE_SHIFT, PGT_l4, "user base pointer");
-        for (unsigned int f = 0; f * 512 < a->gdt_ents; f++)
-            expect_typed(e, a->gdt_frames[f], PGT_seg_desc, "GDT frame");
-        if (d->vcpu[0].vcpu_info_mfn)
-            expect_typed(e, d->vcpu[0].vcpu_info_mfn, PGT_writable, "vcpu_info frame");
+        const struct vcpu *v;
+        for_each_vcpu(d, v) {
+            const struct arch_vcpu *a = &v->arch;
+            if (a->guest_table)
+                expect_typed(e, a->guest_table >> PAGE_SHIFT, PGT_l4, "kernel base pointer");
+            if (a->guest_table_user)
+                expect_typed(e, a->guest_table_user >> PAGE_SHIFT, PGT_l4, "user base pointer");
+            for (unsigned int f = 0; f * 512 < a->gdt_ents; f++)
+                expect_typed(e, a->gdt_frames[f], PGT_seg_desc, "GDT frame");
+            if (v->vcpu_info_mfn)
+                expect_typed(e, v->vcpu_info_mfn, PGT_writable, "vcpu_info frame");
+        }
         if (d->shared_info_mfn != INVALID_PFN)
             expect_typed(e, d->shared_info_mfn, PGT_writable, "shared_info frame");
     }

@@ -90,24 +90,7 @@ static int build_page_tables(const struct builder *b, char *err, size_t errlen)
     return 0;
 }
 
-/* 128 stubs of 32 bytes: push rcx; push r11; mov $nr,%eax; syscall; pop r11; pop rcx; ret. */
-static void write_hypercall_page(uint8_t *p)
-{
-    memset(p, 0xcc, PAGE_SIZE);
-    for (unsigned int i = 0; i < 128; i++) {
-        uint8_t *s = p + i * 32;
-        if (i == __HYPERVISOR_iret) {
-            /* iret is jumped to and never returns: push rcx, r11, rax; mov $23,%eax; syscall. */
-            const uint8_t stub[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05 };
-            memcpy(s, stub, sizeof(stub));
-            continue;
-        }
-        const uint8_t stub[] = { 0x51, 0x41, 0x53, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3 };
-        memcpy(s, stub, sizeof(stub));
-    }
-}
-
-int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, size_t errlen)
+int arch_domain_build(struct domain *d, const struct domain_build_args *a, char *err, size_t errlen)
 {
     struct elf_image img;
     if (elf_parse(&img, a->kernel, a->kernel_size, err, errlen))
@@ -179,7 +162,7 @@ int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, 
     if (build_page_tables(&b, err, errlen))
         goto out;
     if (x->has_hypercall_page)
-        write_hypercall_page(va_ptr(&b, x->hypercall_page));
+        pv_write_hypercall_page(va_ptr(&b, x->hypercall_page));
 
     struct start_info *si = va_ptr(&b, l.si_start);
     snprintf((char *)si->magic, sizeof(si->magic), "xen-3.0-x86_64%s", strcmp(x->pae_mode, "yes") ? "" : "p");
@@ -198,28 +181,39 @@ int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, 
         d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
     arch_set_wallclock(d->shared_info);
 
-    struct vcpu *v = &d->vcpu[0];
-    v->vcpu_info = &d->shared_info->vcpu_info[0];
-    struct arch_vcpu *av = &v->arch;
-    memset(&av->regs, 0, sizeof(av->regs));
-    av->regs.rip = img.virt_entry;
-    av->regs.rsp = l.stack_end;
-    av->regs.rsi = l.si_start;
-    av->regs.rflags = 0x200;
-    av->regs.cs = RING3_CS64;
-    av->regs.ss = RING3_DS;
-    av->kernel_mode = true;
+    /* Every vCPU's vcpu_info starts in shared_info (they may move it with register_vcpu_info). */
+    struct vcpu *v;
+    for_each_vcpu(d, v)
+        v->vcpu_info = v->id < XEN_LEGACY_MAX_VCPUS ? &d->shared_info->vcpu_info[v->id] : NULL;
+
     /*
-     * The tables go through the same validation as any the guest builds:
-     * the L4 is pinned, and the vCPU's base pointer holds a second reference.
+     * vCPU 0 starts in the kernel's entry with rsi = start_info, on the
+     * bootstrap stack and tables. The tables go through the same validation
+     * as any the guest builds: the L4 is pinned, and vCPU 0's base pointer
+     * (arch_set_vcpu_context) holds a second reference.
      */
     uint64_t l4_mfn = va_to_mfn(&b, l.pt_start);
-    if (get_page_type(l4_mfn, PGT_l4, d) || get_page_type(l4_mfn, PGT_l4, d)) {
+    if (get_page_type(l4_mfn, PGT_l4, d)) {
         (void)fail("build: the bootstrap page tables do not validate");
         goto out;
     }
     pfn_to_page(l4_mfn)->type_info |= PGT_pinned;
-    av->guest_table = l4_mfn << PAGE_SHIFT;
+    static struct vcpu_guest_context ctx;   /* 5 KiB: boot-time builds run one at a time */
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.flags = VGCF_in_kernel;
+    ctx.user_regs.rip = img.virt_entry;
+    ctx.user_regs.rsp = l.stack_end;
+    ctx.user_regs.rsi = l.si_start;
+    ctx.user_regs.cs = FLAT_KERNEL_CS;
+    ctx.user_regs.ss = FLAT_KERNEL_SS;
+    ctx.user_regs.rflags = X86_EFLAGS_IF;
+    ctx.kernel_ss = FLAT_KERNEL_SS;
+    ctx.ctrlreg[3] = l4_mfn << PAGE_SHIFT;
+    if (arch_set_vcpu_context(d->vcpu[0], &ctx)) {
+        (void)fail("build: vCPU 0's start-of-day context was refused");
+        goto out;
+    }
+    d->vcpu[0]->initialised = true;
     d->nr_boot_pages = a->nr_pages;
 
     printk("domain %u (%s): %s kernel \"%s\" %#llx-%#llx, entry %#llx, %llu MiB\n", d->id, d->name,

@@ -7,10 +7,6 @@
 #include <asm/guest_access.h>
 #include <asm/pv.h>
 
-static bool canonical(uint64_t va)
-{
-    return va < 0x0000800000000000ull || va >= 0xffff800000000000ull;
-}
 
 /* set_trap_table: entries until one with address 0; a NULL list clears the table. */
 int64_t do_set_trap_table(uint64_t list)
@@ -31,7 +27,7 @@ int64_t do_set_trap_table(uint64_t list)
             return -XEN_EFAULT;
         if (!ti.address)
             return 0;
-        if (!canonical(ti.address))
+        if (!is_canonical_address(ti.address))
             return -XEN_EINVAL;         /* entries before it stay installed, as Xen */
         a->traps[ti.vector] = (struct guest_trap){ ti.address, (uint16_t)(ti.cs | 3), ti.flags };
     }
@@ -41,11 +37,11 @@ int64_t do_set_trap_table(uint64_t list)
 int64_t do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall)
 {
     struct arch_vcpu *a = &current->arch;
-    if (canonical(event))
+    if (is_canonical_address(event))
         a->event_callback = event;
-    if (canonical(failsafe))
+    if (is_canonical_address(failsafe))
         a->failsafe_callback = failsafe;
-    if (canonical(syscall))
+    if (is_canonical_address(syscall))
         a->syscall_callback = syscall;
     a->syscall_masks_events = a->failsafe_masks_events = false;
     return 0;
@@ -56,7 +52,7 @@ static int64_t register_callback(const struct callback_register *cb)
     struct arch_vcpu *a = &current->arch;
     bool mask = cb->flags & CALLBACKF_mask_events;
 
-    if (!canonical(cb->address))
+    if (!is_canonical_address(cb->address))
         return -XEN_EINVAL;
     switch (cb->type) {
     case CALLBACKTYPE_event:
@@ -138,20 +134,20 @@ int64_t do_set_segment_base(unsigned int which, uint64_t base)
 
     switch (which) {
     case SEGBASE_FS:
-        if (!canonical(base))
+        if (!is_canonical_address(base))
             return -XEN_EINVAL;
         a->fs_base = base;
         wrmsr(MSR_FS_BASE, base);
         return 0;
     case SEGBASE_GS_USER:
-        if (!canonical(base))
+        if (!is_canonical_address(base))
             return -XEN_EINVAL;
         a->gs_base_user = base;
         if (!a->kernel_mode)
             wrmsr(MSR_GS_BASE, base);
         return 0;
     case SEGBASE_GS_KERNEL:
-        if (!canonical(base))
+        if (!is_canonical_address(base))
             return -XEN_EINVAL;
         a->gs_base_kernel = base;
         if (a->kernel_mode)

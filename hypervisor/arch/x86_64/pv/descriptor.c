@@ -77,17 +77,13 @@ void pv_load_gdt(const struct vcpu *v)
     *live = n;
 }
 
-int64_t do_set_gdt(uint64_t frame_list, unsigned int entries)
+int pv_set_gdt(struct vcpu *v, const uint64_t *frames, unsigned int entries)
 {
-    struct vcpu *v = current;
     struct domain *d = v->domain;
-    uint64_t frames[FIRST_RESERVED_GDT_PAGE];
 
     if (entries > FIRST_RESERVED_GDT_ENTRY)
         return -XEN_EINVAL;
     unsigned int nr_frames = (entries + 511) / 512;
-    if (copy_from_guest(frames, frame_list, nr_frames * sizeof(uint64_t)))
-        return -XEN_EFAULT;
 
     /*
      * Every descriptor of every frame must pass (DPLs are raised in place, as
@@ -110,12 +106,24 @@ int64_t do_set_gdt(uint64_t frame_list, unsigned int entries)
     pv_release_gdt(v);
     memcpy(v->arch.gdt_frames, frames, nr_frames * sizeof(uint64_t));
     v->arch.gdt_ents = entries;
-    pv_load_gdt(v);
+    if (v == current)
+        pv_load_gdt(v);
     return 0;
 refuse:
     while (typed)
         put_page_type(frames[--typed]);
     return -XEN_EINVAL;
+}
+
+int64_t do_set_gdt(uint64_t frame_list, unsigned int entries)
+{
+    uint64_t frames[FIRST_RESERVED_GDT_PAGE];
+
+    if (entries > FIRST_RESERVED_GDT_ENTRY)
+        return -XEN_EINVAL;
+    if (copy_from_guest(frames, frame_list, (entries + 511) / 512 * sizeof(uint64_t)))
+        return -XEN_EFAULT;
+    return pv_set_gdt(current, frames, entries);
 }
 
 int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
@@ -189,6 +197,7 @@ int pv_set_ldt(struct vcpu *v, uint64_t base, unsigned int ents)
         memcpy(__va(v->arch.ldt_copy_mfn << PAGE_SHIFT), staged, ents * sizeof(uint64_t));
     v->arch.ldt_base = base;
     v->arch.ldt_ents = ents;
-    pv_load_ldt(v);
+    if (v == current)
+        pv_load_ldt(v);
     return 0;
 }

@@ -413,30 +413,12 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
     return rc;
 }
 
-void arch_domain_relinquish(struct domain *d)
+void frame_drop_guest_use(uint64_t mfn)
 {
-    struct arch_vcpu *a = &d->vcpu[0].arch;
-    pv_release_gdt(&d->vcpu[0]);
-    pv_release_ldt(&d->vcpu[0]);
-    if (d->vcpu[0].vcpu_info_mfn) {
-        put_page_type(d->vcpu[0].vcpu_info_mfn);
-        d->vcpu[0].vcpu_info_mfn = 0;
-        d->vcpu[0].vcpu_info = NULL;
-    }
-    if (d->shared_info_mfn != INVALID_PFN)
-        put_page_type(d->shared_info_mfn);     /* the builder's writable reference */
-    if (a->guest_table)
-        put_page_type(a->guest_table >> PAGE_SHIFT);
-    if (a->guest_table_user)
-        put_page_type(a->guest_table_user >> PAGE_SHIFT);
-    a->guest_table = a->guest_table_user = 0;
-    for (pfn_t pfn = d->page_list; pfn != INVALID_PFN;) {
-        struct page_info *pg = pfn_to_page(pfn);
-        pt_abandon_partial(pfn);            /* a validation that never finished */
-        if (pg->type_info & PGT_pinned) {
-            pg->type_info &= ~PGT_pinned;
-            put_page_type(pfn);
-        }
-        pfn = pg->next == 0xffffffffu ? INVALID_PFN : pg->next;
+    struct page_info *pg = pfn_to_page(mfn);
+    pt_abandon_partial(mfn);
+    if (pg->type_info & PGT_pinned) {
+        pg->type_info &= ~PGT_pinned;
+        put_page_type(mfn);
     }
 }

@@ -18,6 +18,7 @@
 #define PTE_ADDR_MASK   _AC(0x000ffffffffff000, UL)
 
 #ifndef __ASSEMBLY__
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef uint64_t pte_t;
@@ -39,6 +40,14 @@ static inline uint64_t __pa(const void *va)
     if (v >= XEN_VIRT_START && v < XEN_VIRT_END)
         return v - XEN_VIRT_START;
     return v - DIRECTMAP_VIRT_START;
+}
+#endif
+
+#ifndef __ASSEMBLY__
+/* A 48-bit canonical address: bits 63-47 all equal. */
+static inline bool is_canonical_address(uint64_t va)
+{
+    return va < 0x0000800000000000ull || va >= 0xffff800000000000ull;
 }
 #endif
 

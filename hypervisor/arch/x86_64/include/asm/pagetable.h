@@ -30,6 +30,7 @@
 #define ASM_PAGETABLE_H
 
 #include <hv/domain.h>
+#include <hv/frame.h>
 #include <asm/page.h>
 
 #define PGT_COUNT_SHIFT     8
@@ -60,20 +61,14 @@ void pv_init_l4_slots(pte_t *l4);
  */
 int pv_iomem_check(const struct domain *d, uint64_t mfn);
 
-/* General reference: d must own the frame. 0 or -XEN_EINVAL. */
-int get_page(uint64_t mfn, const struct domain *d);
-void put_page(uint64_t mfn);
-
 /*
- * Typed reference (plus a general one). The first reference of a page-table
+ * get_page/put_page and get_page_type/put_page_type (hv/frame.h): the first typed reference of a page-table
  * type validates every entry, taking their references; it fails with
  * -XEN_EINVAL if any entry breaks a rule and -XEN_EBUSY if the frame is in
  * use with another type. A long validation can be preempted: -XEN_ERESTART,
  * the frame keeps its progress (PGT_partial) and the next get_page_type of
  * the same type goes on from there (the caller arranges a continuation).
  */
-int get_page_type(uint64_t mfn, unsigned int type, struct domain *d);
-void put_page_type(uint64_t mfn);
 
 /* Guest L4 slots the hypervisor keeps for itself (256..271). */
 static inline bool l4_slot_is_hypervisor(unsigned int i) { return i >= 256 && i < 272; }

@@ -1,47 +1,34 @@
-/* x86-64 PV domains: building, entering, leaving, and the hypercalls of the PV CPU model. */
+/*
+ * x86-64 PV internals: entering and leaving guests, bounce frames, and the
+ * descriptor tables. What common code may call is in hv/arch.h.
+ */
 #ifndef ASM_PV_H
 #define ASM_PV_H
 
+#include <hv/arch.h>
 #include <hv/domain.h>
 
-struct pv_build_args {
-    const void *kernel;                 /* the ELF image, through the direct map */
-    size_t kernel_size;
-    const void *initrd;                 /* optional ramdisk */
-    size_t initrd_size;
-    const char *cmdline;                /* for start_info.cmd_line */
-    uint64_t nr_pages;                  /* memory of the domain */
-    uint64_t max_pages;                 /* how far its reservation may grow (>= nr_pages) */
-};
+/* Sets up SYSCALL entry and the other per-CPU state guests need (pv/hypercall.c). */
+void pv_cpu_init(void);
+
+/* Fills a guest's hypercall page: 128 stubs of 32 bytes that SYSCALL into pv/hypercall.c. */
+void pv_write_hypercall_page(uint8_t *page);
 
 /*
- * Loads the kernel, lays out the Xen PV start of day and prepares vCPU 0.
- * Returns 0, or -1 with err naming the problem (the domain keeps whatever
- * memory it got; shut it down to return it).
+ * Enters a guest kernel's handler through a bounce frame, as Xen does
+ * (pv/bounce.c). Returns false when the frame could not be written (the
+ * domain was crashed).
  */
-int pv_build_domain(struct domain *d, const struct pv_build_args *a, char *err, size_t errlen);
+bool pv_bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has_error, uint32_t error_code,
+               bool mask_events);
 
-/* Sets up SYSCALL entry and the other per-CPU state guests need. */
-void pv_cpu_init(void);
+/* The L4 v runs on in its present guest mode, as a CR3 value. */
+uint64_t pv_current_cr3(const struct vcpu *v);
+/* Flips v (the running vCPU) between guest kernel and user mode: page tables and GS base. */
+void pv_toggle_guest_mode(struct vcpu *v);
 
 /* Enters the first guest; never returns. */
 __noreturn void pv_start_guests(void);
-
-/* Drops the CPU's use of d's page tables before its memory is freed. */
-void arch_domain_teardown(struct domain *d);
-
-/*
- * Recounts every guest frame's references from the page tables and the
- * vCPUs and compares them with the frame table; logs "AUDIT FAILED" on any
- * difference. when names the moment, for the log.
- */
-void pv_audit_frames(const char *when);
-
-/* Drops d's own references to its frames (pins, base pointers), releasing its page tables. */
-void arch_domain_relinquish(struct domain *d);
-
-/* Logs v's registers and guest mode for a crash report. */
-void arch_show_guest_state(const struct vcpu *v);
 
 /* Runs exceptions that came from a guest (regs at the top of the stack). */
 void pv_handle_exception(struct cpu_regs *regs);
@@ -59,6 +46,9 @@ void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code);
 void pv_release_gdt(struct vcpu *v);
 /* Frees v's LDT copy (teardown). */
 void pv_release_ldt(struct vcpu *v);
+
+/* set_gdt for v: validates and types the frames, then installs them (live if v is current). 0 or -XEN_EINVAL. */
+int pv_set_gdt(struct vcpu *v, const uint64_t *frames, unsigned int entries);
 
 /* Puts v's validated GDT entries into the live GDT (below the reserved page). */
 void pv_load_gdt(const struct vcpu *v);

@@ -1,0 +1,98 @@
+/*
+ * What common code asks of the architecture, and the only way it reaches
+ * it: common files include this header (and hv/frame.h), never a PV- or
+ * x86-specific one. The headers named below are the architecture's general
+ * services (the running CPU and vCPU, interrupts, pages and the direct map,
+ * guest memory access, the M2P table).
+ *
+ * Contracts hold for x86-64 PV (arch/x86_64/pv/); each call names who may
+ * make it and what it may assume.
+ */
+#ifndef HV_ARCH_H
+#define HV_ARCH_H
+
+#include <hv/lib.h>
+#include <asm/cpu.h>            /* interrupts on/off, cpu_relax, rdtsc */
+#include <asm/current.h>        /* current, smp_processor_id, guest_regs */
+#include <asm/guest_access.h>   /* copy_to_guest / copy_from_guest */
+#include <asm/mm.h>             /* the M2P table: set_gpfn_from_mfn */
+#include <asm/page.h>           /* PAGE_SIZE, __va */
+
+struct domain;
+struct vcpu;
+struct vcpu_guest_context;
+
+/* ---- domains ---------------------------------------------------------- */
+
+/* Arch state of a new domain (nothing allocated yet). 0 or -XEN_ENOMEM. */
+int arch_domain_create(struct domain *d);
+
+/* What the builder needs: the kernel image and its start of day. */
+struct domain_build_args {
+    const void *kernel;                 /* the ELF image, through the direct map */
+    size_t kernel_size;
+    const void *initrd;                 /* optional ramdisk */
+    size_t initrd_size;
+    const char *cmdline;                /* for start_info.cmd_line */
+    uint64_t nr_pages;                  /* memory of the domain */
+    uint64_t max_pages;                 /* how far its reservation may grow (>= nr_pages) */
+};
+
+/*
+ * Loads the kernel, lays out the start of day (start_info, page tables,
+ * P2M, shared_info) and sets vCPU 0's registers through
+ * arch_set_vcpu_context. Returns 0, or -1 with err naming the problem (the
+ * domain keeps whatever memory it got; shut it down to return it).
+ */
+int arch_domain_build(struct domain *d, const struct domain_build_args *a, char *err, size_t errlen);
+
+/*
+ * Drops d's own references to its frames (pins, base pointers, descriptor
+ * tables, registered vcpu_info), releasing its page tables. d is shut
+ * down and none of its vCPUs runs. Preemptible: returns -XEN_ERESTART when
+ * it stopped at a preemption point; call again to go on. 0 when done.
+ */
+int arch_domain_relinquish(struct domain *d);
+
+/* No CPU may use d's page tables any more (called before its frames are freed). */
+void arch_domain_teardown(struct domain *d);
+
+/* Recounts every guest frame's references and compares them with the frame table (logs AUDIT FAILED). */
+void arch_audit_frames(const char *when);
+
+/* ---- vCPUs ------------------------------------------------------------ */
+
+/* Arch state of a new, never-run vCPU (its FPU at reset). 0 or -XEN_ENOMEM. */
+int arch_vcpu_create(struct vcpu *v);
+
+/* Frees what arch_vcpu_create and the vCPU's life allocated. v is offline and holds no references. */
+void arch_vcpu_destroy(struct vcpu *v);
+
+/*
+ * v's state as VCPUOP_initialise and domctl describe it. v is not running
+ * (or is current, read from its live frame).
+ */
+void arch_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c);
+
+/*
+ * Sets a vCPU's state from c, validated as Xen's arch_set_info_guest does:
+ * -XEN_EINVAL for a non-canonical address, a base table that is not a valid
+ * L4 of v's domain, or bad GDT frames; selectors get RPL 3. Takes the
+ * references the new state needs. v must be offline and never have run
+ * since its last reset.
+ */
+int arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c);
+
+/* Drops the references v's state holds (base tables, descriptor tables, vcpu_info): v goes down for good. */
+void arch_vcpu_release(struct vcpu *v);
+
+/*
+ * Makes next's state live on this CPU in place of prev's (NULL: idle). The
+ * guest frame at the top of the stack holds prev's registers and gets next's.
+ */
+void arch_context_switch(struct vcpu *prev, struct vcpu *next);
+
+/* Logs v's registers and guest mode for a crash report. */
+void arch_show_guest_state(const struct vcpu *v);
+
+#endif

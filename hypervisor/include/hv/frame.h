@@ -1,0 +1,36 @@
+/*
+ * Machine frames as common code uses them: reference and type counts. A
+ * frame a guest owns holds a general count (every mapping, link, pin and
+ * base-pointer use) and a type with its own count (PGT_* in hv/page_alloc.h):
+ * it changes type only while its type count is 0. Grant tables, memory_op
+ * and vcpu_op take references through these; the architecture implements
+ * them (x86-64 PV: asm/pagetable.h, pv/pagetable.c), and they are safe to
+ * call from any CPU (counts change atomically).
+ */
+#ifndef HV_FRAME_H
+#define HV_FRAME_H
+
+#include <hv/page_alloc.h>
+
+struct domain;
+
+/* General reference: d must own the frame. 0 or -XEN_EINVAL. */
+int get_page(uint64_t mfn, const struct domain *d);
+void put_page(uint64_t mfn);
+
+/*
+ * Typed reference (plus a general one): 0, -XEN_EINVAL (not d's, or a page
+ * table whose entries break a rule), -XEN_EBUSY (in use with another type),
+ * or -XEN_ERESTART (a long validation was preempted; call again).
+ */
+int get_page_type(uint64_t mfn, unsigned int type, struct domain *d);
+void put_page_type(uint64_t mfn);
+
+/*
+ * The guest gives the frame back (XENMEM_decrease_reservation): drops what
+ * its own use holds on it, a pin and a half-done validation. Afterwards the
+ * frame may have been freed (it was unreferenced and d is running).
+ */
+void frame_drop_guest_use(uint64_t mfn);
+
+#endif
