@@ -3,7 +3,8 @@
  * it: common files include this header (and hv/frame.h), never a PV- or
  * x86-specific one. The headers named below are the architecture's general
  * services (the running CPU and vCPU, interrupts, pages and the direct map,
- * guest memory access, the M2P table).
+ * guest memory access, the M2P table); hv/domain.h adds asm/domain.h, the
+ * architecture's half of struct vcpu.
  *
  * Contracts hold for x86-64 PV (arch/x86_64/pv/); each call names who may
  * make it and what it may assume.

@@ -14,8 +14,8 @@
 #include <hv/timer.h>
 #include <public/xen.h>
 #include <public/vcpu.h>
-#include <asm/current.h>
-#include <asm/domain.h>
+#include <hv/arch.h>
+#include <asm/domain.h>              /* struct arch_vcpu: the architecture's half of a vCPU */
 
 #define MAX_DOMAINS         16
 #define MAX_VCPUS           8       /* per domain: vcpus= above it is refused */
