@@ -3,6 +3,7 @@
 #include <hv/console.h>
 #include <hv/event.h>
 #include <hv/printk.h>
+#include <hv/spinlock.h>
 
 static char opt_console[32] = "com1";
 boot_param_string("console", opt_console);
@@ -37,7 +38,8 @@ void console_write(const char *s, size_t n)
 
 #define RX_RING 1024
 static char rx_ring[RX_RING];
-static unsigned int rx_prod, rx_cons;       /* free-running; one CPU, interrupts off */
+static unsigned int rx_prod, rx_cons;       /* free-running, under rx_lock */
+static DEFINE_SPINLOCK(rx_lock);
 static bool input_to_hypervisor;
 static unsigned int ctrl_a_run;
 
@@ -57,15 +59,19 @@ void console_receive(char c)
         keyhandler(c);
         return;
     }
+    spin_lock(&rx_lock);
     if (rx_prod - rx_cons < RX_RING)        /* a full ring drops input rather than block */
         rx_ring[rx_prod++ % RX_RING] = c;
+    spin_unlock(&rx_lock);
     send_global_virq(VIRQ_CONSOLE);
 }
 
 size_t console_read_dom0(char *buf, size_t n)
 {
     size_t got = 0;
+    spin_lock(&rx_lock);
     while (got < n && rx_cons != rx_prod)
         buf[got++] = rx_ring[rx_cons++ % RX_RING];
+    spin_unlock(&rx_lock);
     return got;
 }

@@ -4,6 +4,7 @@
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/arch.h>
+#include <hv/spinlock.h>
 #include <public/errno.h>
 
 #define CHUNK 128
@@ -21,6 +22,9 @@ static void domu_putc(struct domain *d, char c)
     }
 }
 
+/* Each domain's line buffer, whichever of its vCPUs writes (above console_lock). */
+static DEFINE_SPINLOCK(guest_console_lock);
+
 static int64_t guest_console_write(struct domain *d, uint64_t count, uint64_t buf)
 {
     char chunk[CHUNK];
@@ -30,11 +34,13 @@ static int64_t guest_console_write(struct domain *d, uint64_t count, uint64_t bu
         size_t n = MIN(count, (uint64_t)CHUNK);
         if (copy_from_guest(chunk, buf, n))
             return -XEN_EFAULT;
+        spin_lock(&guest_console_lock);
         if (is_dom0(d))
             console_write(chunk, n);        /* dom0 owns the console: raw */
         else
             for (size_t i = 0; i < n; i++)
                 domu_putc(d, chunk[i]);
+        spin_unlock(&guest_console_lock);
         buf += n;
         count -= n;
     }

@@ -1,6 +1,8 @@
 /* Domain lifecycle: creation, memory ownership, shutdown and crash. */
 #include <hv/domain.h>
 #include <hv/event.h>
+#include <hv/frame.h>
+#include <hv/spinlock.h>
 #include <hv/hypercall.h>
 #include <hv/machine.h>
 #include <hv/printk.h>
@@ -181,23 +183,44 @@ unsigned int domains_alive(void)
     return n;
 }
 
+/*
+ * Waits until no other CPU has one of d's vCPUs loaded (they are stopped,
+ * so each CPU switches away on its way back to a guest). The caller holds
+ * no lock; the wait answers TLB shootdowns like a spinning lock does.
+ */
+static void wait_vcpus_off_cpus(struct domain *d)
+{
+    struct vcpu *v;
+    for_each_vcpu(d, v)
+        while (v != current && __atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE))
+            arch_spin_wait();
+}
+
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
-    if (d->state != DOMAIN_RUNNING)
+    ASSERT(!frame_lock_held());
+    /* One CPU wins the shutdown; others asking at the same time find it done. */
+    enum domain_state running = DOMAIN_RUNNING;
+    if (!__atomic_compare_exchange_n(&d->state, &running, DOMAIN_SHUTDOWN, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST))
         return;
-    arch_audit_frames(d->name);               /* the counts, while every reference still stands */
-    d->state = DOMAIN_SHUTDOWN;
     d->shutdown_reason = reason;
 
-    uint64_t pages = d->tot_pages;
     struct vcpu *v;
     for_each_vcpu(d, v)
         sched_vcpu_stopped(v);
+    wait_vcpus_off_cpus(d);
+    frame_lock();
+    arch_audit_frames(d->name);               /* the counts, while every reference still stands */
+    frame_unlock();
+    uint64_t pages = d->tot_pages;
     evtchn_destroy(d);
     printk("domain %u (%s): %llu page-table updates, %llu hypercall continuations\n", d->id, d->name,
            (unsigned long long)d->pt_updates, (unsigned long long)d->continuations);
     arch_domain_teardown(d);
+    frame_lock();
     domain_free_pages(d);
+    frame_unlock();
     if (d->shutdown_code >= 0)
         printk("domain %u (%s): shut down: %s (reason %u, code %d); %llu frames returned\n", d->id, d->name,
                reason_name(reason), reason, d->shutdown_code, (unsigned long long)pages);

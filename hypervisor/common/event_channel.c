@@ -1,5 +1,6 @@
 /* Event channels: ports, binding, sending, and 2-level delivery into shared_info. */
 #include <hv/event.h>
+#include <hv/spinlock.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
@@ -48,16 +49,41 @@ static int alloc_port(struct domain *d)
     return -XEN_ENOSPC;
 }
 
+/*
+ * The bitmaps and selectors are shared with the guest, whose vCPUs change
+ * them on other CPUs while we do: every read-modify-write is atomic.
+ */
 static bool test_and_set(uint64_t *words, unsigned int bit)
 {
     uint64_t m = 1ull << (bit % 64);
-    bool was = words[bit / 64] & m;
-    words[bit / 64] |= m;
-    return was;
+    return __atomic_fetch_or(&words[bit / 64], m, __ATOMIC_SEQ_CST) & m;
 }
 
-static void clear_bit64(uint64_t *words, unsigned int bit) { words[bit / 64] &= ~(1ull << (bit % 64)); }
-static bool test_bit64(const uint64_t *words, unsigned int bit) { return words[bit / 64] & (1ull << (bit % 64)); }
+static void clear_bit64(uint64_t *words, unsigned int bit)
+{
+    __atomic_fetch_and(&words[bit / 64], ~(1ull << (bit % 64)), __ATOMIC_SEQ_CST);
+}
+
+static bool test_bit64(const uint64_t *words, unsigned int bit)
+{
+    return __atomic_load_n(&words[bit / 64], __ATOMIC_SEQ_CST) & (1ull << (bit % 64));
+}
+
+/* Every port table and every port's state, all domains (lock order: above sched_lock, hv/spinlock.h). */
+static DEFINE_SPINLOCK(evtchn_lock);
+
+static uint64_t evtchn_lock_irqsave(void)
+{
+    uint64_t flags = local_irq_save();
+    spin_lock(&evtchn_lock);
+    return flags;
+}
+
+static void evtchn_unlock_irqrestore(uint64_t flags)
+{
+    spin_unlock(&evtchn_lock);
+    local_irq_restore(flags);
+}
 
 bool evtchn_port_pending(const struct domain *d, unsigned int port)
 {
@@ -72,11 +98,12 @@ static void notify_vcpu(struct vcpu *v, unsigned int port)
     vcpu_kick(v);
 }
 
-void evtchn_set_pending(struct domain *d, unsigned int port)
+static void set_pending(struct domain *d, unsigned int port)
 {
+    ASSERT(spin_is_locked_by_me(&evtchn_lock));
     struct shared_info *s = d->shared_info;
 
-    if (d->state != DOMAIN_RUNNING || test_and_set(s->evtchn_pending, port))
+    if (d->state != DOMAIN_RUNNING || !d->evtchn || test_and_set(s->evtchn_pending, port))
         return;
     if (!test_bit64(s->evtchn_mask, port))
         notify_vcpu(d->vcpu[d->evtchn[port].notify_vcpu], port);
@@ -87,16 +114,36 @@ void evtchn_set_pending(struct domain *d, unsigned int port)
             vcpu_wake(v);
 }
 
+void evtchn_set_pending(struct domain *d, unsigned int port)
+{
+    uint64_t flags = evtchn_lock_irqsave();
+    set_pending(d, port);
+    evtchn_unlock_irqrestore(flags);
+}
+
 bool vcpu_events_pending(const struct vcpu *v)
 {
     return v->vcpu_info && v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
 }
 
+bool vcpu_should_wake(const struct vcpu *v)
+{
+    if (vcpu_events_pending(v))
+        return true;
+    if (v->polling)
+        for (unsigned int i = 0; i < v->nr_poll_ports; i++)
+            if (evtchn_port_pending(v->domain, v->poll_ports[i]))
+                return true;
+    return false;
+}
+
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
 {
+    uint64_t flags = evtchn_lock_irqsave();
     unsigned int port = v->virq_to_port[virq];
-    if (port)
-        evtchn_set_pending(v->domain, port);
+    if (port && v->domain->evtchn)
+        set_pending(v->domain, port);
+    evtchn_unlock_irqrestore(flags);
 }
 
 void send_global_virq(unsigned int virq)
@@ -150,7 +197,7 @@ static int64_t bind_interdomain(struct evtchn_bind_interdomain *b)
     *r = (struct evtchn){ .state = ECS_INTERDOMAIN, .remote_dom = ld->id, .remote_port = (uint16_t)lport };
     b->local_port = (evtchn_port_t)lport;
     /* As Xen: a notification on connect, so a peer that sent early is not lost. */
-    evtchn_set_pending(ld, (unsigned int)lport);
+    set_pending(ld, (unsigned int)lport);
     return 0;
 }
 
@@ -221,10 +268,10 @@ static int64_t send(unsigned int port)
     const struct evtchn *c = &d->evtchn[port];
     switch (c->state) {
     case ECS_INTERDOMAIN:
-        evtchn_set_pending(&domains[c->remote_dom], c->remote_port);
+        set_pending(&domains[c->remote_dom], c->remote_port);
         return 0;
     case ECS_IPI:
-        evtchn_set_pending(d, port);
+        set_pending(d, port);
         return 0;
     case ECS_UNBOUND:
         return 0;                           /* nobody there yet: dropped, as Xen */
@@ -318,7 +365,7 @@ static int64_t bind_vcpu(const struct evtchn_bind_vcpu *b)
 
 static int64_t close_own(unsigned int port) { return close_port(current->domain, port); }
 
-int64_t do_event_channel_op(unsigned int cmd, uint64_t arg)
+static int64_t event_channel_op(unsigned int cmd, uint64_t arg)
 {
     switch (cmd) {
     case EVTCHNOP_alloc_unbound: WITH(struct evtchn_alloc_unbound, alloc_unbound);
@@ -340,6 +387,14 @@ int64_t do_event_channel_op(unsigned int cmd, uint64_t arg)
     }
 }
 
+int64_t do_event_channel_op(unsigned int cmd, uint64_t arg)
+{
+    uint64_t flags = evtchn_lock_irqsave();
+    int64_t rc = event_channel_op(cmd, arg);
+    evtchn_unlock_irqrestore(flags);
+    return rc;
+}
+
 /* The old form (hypercall 16): struct evtchn_op {cmd; union} in one block. */
 int64_t do_event_channel_op_compat(uint64_t arg)
 {
@@ -351,14 +406,19 @@ int64_t do_event_channel_op_compat(uint64_t arg)
 
 void evtchn_destroy(struct domain *d)
 {
-    if (!d->evtchn)
+    uint64_t flags = evtchn_lock_irqsave();
+    if (!d->evtchn) {
+        evtchn_unlock_irqrestore(flags);
         return;
+    }
     for (unsigned int p = 1; p < EVTCHN_PORTS; p++)
         if (d->evtchn[p].state == ECS_INTERDOMAIN) {
             struct domain *rd = &domains[d->evtchn[p].remote_dom];
             if (rd->evtchn && rd->evtchn[d->evtchn[p].remote_port].state == ECS_INTERDOMAIN)
                 rd->evtchn[d->evtchn[p].remote_port] = (struct evtchn){ .state = ECS_UNBOUND, .remote_dom = d->id };
         }
-    free_frames(__pa(d->evtchn) >> PAGE_SHIFT, TABLE_ORDER);
+    struct evtchn *table = d->evtchn;
     d->evtchn = NULL;
+    evtchn_unlock_irqrestore(flags);
+    free_frames(__pa(table) >> PAGE_SHIFT, TABLE_ORDER);
 }

@@ -128,7 +128,12 @@ int64_t do_memory_op(uint64_t cmd_arg, uint64_t arg)
     case XENMEM_populate_physmap:
         if (start > 0xffffffffu)
             return -XEN_EINVAL;
-        return reservation(cmd, (unsigned int)start, arg);
+    {
+        frame_lock();
+        int64_t rc = reservation(cmd, (unsigned int)start, arg);
+        frame_unlock();
+        return rc;
+    }
     case XENMEM_maximum_ram_page:
         return (int64_t)(m2p_max_mfn());
     case XENMEM_current_reservation:

@@ -1,5 +1,6 @@
 /* Buddy allocator over the machine frame table; pure logic, host-tested. */
 #include <hv/page_alloc.h>
+#include <hv/spinlock.h>
 
 #define NIL 0xffffffffu
 
@@ -93,7 +94,23 @@ void page_alloc_add_range(pfn_t start, pfn_t end)
     }
 }
 
-pfn_t alloc_frames(unsigned int order)
+/* The free lists and counts, from any CPU (lock order: near the bottom, hv/spinlock.h). */
+static DEFINE_SPINLOCK(heap_lock);
+
+static uint64_t heap_lock_irqsave(void)
+{
+    uint64_t flags = arch_irq_save();
+    spin_lock(&heap_lock);
+    return flags;
+}
+
+static void heap_unlock_irqrestore(uint64_t flags)
+{
+    spin_unlock(&heap_lock);
+    arch_irq_restore(flags);
+}
+
+static pfn_t alloc_frames_locked(unsigned int order)
 {
     if (order > MAX_ORDER)
         return INVALID_PFN;
@@ -121,6 +138,14 @@ pfn_t alloc_frames(unsigned int order)
     return pfn;
 }
 
+pfn_t alloc_frames(unsigned int order)
+{
+    uint64_t flags = heap_lock_irqsave();
+    pfn_t pfn = alloc_frames_locked(order);
+    heap_unlock_irqrestore(flags);
+    return pfn;
+}
+
 void page_alloc_split(pfn_t pfn, unsigned int order)
 {
     if (pfn >= nr_frames || frames[pfn].state != PGS_ALLOCATED || frames[pfn].order != order)
@@ -139,9 +164,13 @@ void free_frames(pfn_t pfn, unsigned int order)
 {
     if (pfn >= nr_frames || order > MAX_ORDER || (pfn & (((pfn_t)1 << order) - 1)))
         page_alloc_bug("free of a bad frame number", pfn);
-    if (frames[pfn].state != PGS_ALLOCATED || frames[pfn].order != order)
+    uint64_t flags = heap_lock_irqsave();
+    if (frames[pfn].state != PGS_ALLOCATED || frames[pfn].order != order) {
+        heap_unlock_irqrestore(flags);
         page_alloc_bug("free of a block that is not allocated with this order", pfn);
+    }
     free_block(pfn, order);
+    heap_unlock_irqrestore(flags);
 }
 
 uint64_t page_alloc_free_count(void) { return nr_free; }

@@ -16,6 +16,7 @@ __noreturn void panic(const char *fmt, ...)
     if (in_panic)
         machine_exit(MACHINE_EXIT_PANIC);     /* panicking inside panic: just stop */
     in_panic = true;
+    panic_in_progress = true;
 
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);

@@ -4,6 +4,7 @@
 #include <hv/printk.h>
 #include <hv/time.h>
 #include <hv/arch.h>
+#include <hv/spinlock.h>
 
 unsigned int console_loglevel = LOGLVL_INFO;
 
@@ -40,6 +41,8 @@ int printk_level(const char **msg)
 }
 
 static bool at_line_start = true;
+static DEFINE_SPINLOCK(console_lock);
+volatile bool panic_in_progress;
 
 void vprintk(const char *fmt, va_list ap)
 {
@@ -53,8 +56,11 @@ void vprintk(const char *fmt, va_list ap)
     if (n >= (int)sizeof(buf))
         n = sizeof(buf) - 1;
 
-    /* One CPU for now: masking interrupts keeps lines from interleaving. */
+    /* Whole messages, one CPU at a time; a panic does not wait for a CPU that died holding it. */
     uint64_t flags = local_irq_save();
+    bool locked = !panic_in_progress;
+    if (locked)
+        spin_lock(&console_lock);
     for (int i = 0; i < n;) {
         if (at_line_start) {
             char pfx[32];
@@ -75,6 +81,8 @@ void vprintk(const char *fmt, va_list ap)
         console_write(buf + i, (size_t)(j - i));
         i = j;
     }
+    if (locked)
+        spin_unlock(&console_lock);
     local_irq_restore(flags);
 }
 

@@ -7,14 +7,12 @@
 #include <public/errno.h>
 #include <public/sched.h>
 
-/* (Hypercalls run with interrupts off: no event slips in between the check and the block.) */
 static void block_current(void)
 {
     struct vcpu *v = current;
     /* Blocking turns events on, as Xen does, so the wake-up can be delivered. */
     v->vcpu_info->evtchn_upcall_mask = 0;
-    if (!vcpu_events_pending(v))
-        vcpu_block(v);
+    vcpu_block(v);                          /* not if an upcall is due (checked against racing senders) */
 }
 
 /* Blocks until one of the ports is pending (masked or not), an upcall is due, or the timeout. */

@@ -1,18 +1,26 @@
-/* Software timers: a sorted list, the earliest one programmed into the one-shot hardware timer. */
-#include <hv/timer.h>
+/*
+ * Software timers: a sorted list per CPU, the earliest one programmed into
+ * that CPU's one-shot hardware timer. A timer fires on the CPU that last
+ * set it (set_timer moves it there), so the hardware timer is only ever
+ * programmed by its own CPU. One lock guards every list: a timer moves
+ * between lists atomically, and no timer is on two.
+ */
 #include <hv/arch.h>
+#include <hv/spinlock.h>
+#include <hv/timer.h>
 
-static struct timer *timers;
+static DEFINE_SPINLOCK(timers_lock);
+static struct timer *timers[NR_CPUS];   /* per CPU, sorted by expires */
 
-static void reprogram(void)
+static void reprogram(unsigned int cpu)
 {
     /* Without timers the hardware still wakes us now and then (housekeeping keeps one anyway). */
-    arch_timer_program(timers ? timers->expires : NOW() + SECONDS(1));
+    arch_timer_program(timers[cpu] ? timers[cpu]->expires : NOW() + SECONDS(1));
 }
 
 static void unlink(struct timer *t)
 {
-    for (struct timer **p = &timers; *p; p = &(*p)->next) {
+    for (struct timer **p = &timers[t->cpu]; *p; p = &(*p)->next) {
         if (*p == t) {
             *p = t->next;
             break;
@@ -25,36 +33,47 @@ static void unlink(struct timer *t)
 void set_timer(struct timer *t, s_time_t when)
 {
     uint64_t flags = local_irq_save();
+    unsigned int cpu = smp_processor_id();
+    spin_lock(&timers_lock);
     if (t->active)
         unlink(t);
     t->expires = when;
-    struct timer **p = &timers;
+    t->cpu = cpu;
+    struct timer **p = &timers[cpu];
     while (*p && (*p)->expires <= when)
         p = &(*p)->next;
     t->next = *p;
     *p = t;
     t->active = true;
-    if (timers == t)
-        reprogram();
+    if (timers[cpu] == t)
+        reprogram(cpu);
+    spin_unlock(&timers_lock);
     local_irq_restore(flags);
 }
 
 void stop_timer(struct timer *t)
 {
     uint64_t flags = local_irq_save();
+    spin_lock(&timers_lock);
     if (t->active)
         unlink(t);
+    spin_unlock(&timers_lock);
     local_irq_restore(flags);
 }
 
 void timer_interrupt_run(void)
 {
+    unsigned int cpu = smp_processor_id();
+    spin_lock(&timers_lock);
     s_time_t now = NOW();
-    while (timers && timers->expires <= now) {
-        struct timer *t = timers;
+    while (timers[cpu] && timers[cpu]->expires <= now) {
+        struct timer *t = timers[cpu];
         unlink(t);
+        spin_unlock(&timers_lock);
         t->fn(t->data);         /* may re-arm itself or others */
+        spin_lock(&timers_lock);
         now = NOW();
     }
-    reprogram();
+    reprogram(cpu);
+    spin_unlock(&timers_lock);
 }

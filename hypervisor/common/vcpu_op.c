@@ -18,6 +18,9 @@ static void singleshot_fired(void *data)
 static void periodic_fired(void *data)
 {
     struct vcpu *v = data;
+    /* It may fire once more after its vCPU went down or its domain stopped (stop_timer raced): not again. */
+    if (v->domain->state != DOMAIN_RUNNING || (v->pause_flags & VPF_down))
+        return;
     send_guest_vcpu_virq(v, VIRQ_TIMER);
     set_timer(&v->periodic_timer, v->periodic_timer.expires + v->periodic_period);
 }
@@ -88,15 +91,14 @@ static int64_t initialise(struct vcpu *v, uint64_t arg)
 
     if (copy_from_guest(c, arg, sizeof(*c)))
         return -XEN_EFAULT;
-    if (v->initialised)
-        return -XEN_EEXIST;
-    int rc = arch_set_vcpu_context(v, c);
+    frame_lock();
+    int rc = v->initialised ? -XEN_EEXIST : arch_set_vcpu_context(v, c);
+    if (!rc)
+        v->initialised = true;
+    frame_unlock();
     if (rc == -XEN_ERESTART)
         return hypercall_continue(__HYPERVISOR_vcpu_op, VCPUOP_initialise, v->id, arg, 0, 0);
-    if (rc)
-        return rc;
-    v->initialised = true;
-    return 0;
+    return rc;
 }
 
 /* VCPUOP_up: a vCPU with a context runs (from where it stopped, if it went down). */
@@ -186,8 +188,12 @@ int64_t do_vcpu_op(unsigned int cmd, unsigned int vcpuid, uint64_t arg)
             return -XEN_EINVAL;
         stop_timer(&v->singleshot_timer);
         return 0;
-    case VCPUOP_register_vcpu_info:
-        return register_vcpu_info(v, arg);
+    case VCPUOP_register_vcpu_info: {
+        frame_lock();
+        int64_t rc = register_vcpu_info(v, arg);
+        frame_unlock();
+        return rc;
+    }
     default:
         return -XEN_ENOSYS;
     }

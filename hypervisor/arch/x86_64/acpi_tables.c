@@ -42,8 +42,11 @@ int acpi_parse_madt(const uint8_t *t, size_t len, struct madt_info *out)
         case 0:                     /* processor local APIC */
             if (elen >= 8) {
                 memcpy(&u32, e + 4, 4);
-                if (u32 & 1)        /* enabled */
+                if (u32 & 1) {      /* enabled */
+                    if (out->nr_lapics < ARRAY_SIZE(out->lapic_ids))
+                        out->lapic_ids[out->nr_lapics] = e[3];
                     out->nr_lapics++;
+                }
             }
             break;
         case 1:                     /* I/O APIC: we drive the first one */
@@ -68,8 +71,13 @@ int acpi_parse_madt(const uint8_t *t, size_t len, struct madt_info *out)
         case 9:                     /* processor local x2APIC (APIC ids >= 255) */
             if (elen >= 16) {
                 memcpy(&u32, e + 8, 4);
-                if (u32 & 1)
+                if (u32 & 1) {
+                    uint32_t id;
+                    memcpy(&id, e + 4, 4);
+                    if (out->nr_lapics < ARRAY_SIZE(out->lapic_ids))
+                        out->lapic_ids[out->nr_lapics] = id;
                     out->nr_lapics++;
+                }
             }
             break;
         case 5:                     /* 64-bit local APIC address override */

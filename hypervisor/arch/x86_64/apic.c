@@ -1,5 +1,6 @@
 /* Local APIC, I/O APIC and the legacy PICs: the interrupt controllers we own. */
 #include <hv/printk.h>
+#include <hv/time.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
 #include <asm/irq.h>
@@ -61,15 +62,8 @@ void apic_init(void)
                (unsigned long long)madt.lapic_addr, (unsigned long long)pa);
     wrmsr(MSR_APIC_BASE, base | (1u << 11));        /* global enable */
     lapic = ioremap(pa, PAGE_SIZE);
+    apic_init_cpu();
 
-    apic_write(APIC_TPR, 0);
-    apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
-    apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
-    apic_write(APIC_LVT_LINT1, APIC_DM_NMI);
-    apic_write(APIC_LVT_ERROR, APIC_LVT_MASKED);
-    apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
-    apic_write(APIC_ESR, 0);
-    apic_eoi();
 
     unsigned int pins = 0;
     if (madt.ioapic_addr) {
@@ -84,6 +78,44 @@ void apic_init(void)
     printk("apic: local APIC id %u version %#x at %#llx; I/O APIC at %#llx with %u pins, all masked; 8259s masked\n",
            apic_id(), apic_read(APIC_VERSION) & 0xff, (unsigned long long)pa,
            (unsigned long long)madt.ioapic_addr, pins);
+}
+
+void apic_init_cpu(void)
+{
+    wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
+    apic_write(APIC_TPR, 0);
+    apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
+    apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
+    apic_write(APIC_LVT_LINT1, APIC_DM_NMI);
+    apic_write(APIC_LVT_ERROR, APIC_LVT_MASKED);
+    apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VECTOR);
+    apic_write(APIC_ESR, 0);
+    apic_eoi();
+}
+
+static void icr_wait(void)
+{
+    for (int i = 0; i < 1000000 && (apic_read(APIC_ICR_LO) & APIC_ICR_BUSY); i++)
+        cpu_relax();
+}
+
+void apic_start_cpu(uint32_t id, unsigned int start_page)
+{
+    icr_wait();
+    apic_write(APIC_ICR_HI, id << 24);
+    apic_write(APIC_ICR_LO, APIC_DM_INIT | APIC_INT_LEVEL | APIC_INT_ASSERT);
+    icr_wait();
+    s_time_t until = NOW() + MILLISECS(10);
+    while (NOW() < until)
+        cpu_relax();
+    for (int i = 0; i < 2; i++) {
+        apic_write(APIC_ICR_HI, id << 24);
+        apic_write(APIC_ICR_LO, APIC_DM_STARTUP | start_page);
+        icr_wait();
+        until = NOW() + MICROSECS(200);
+        while (NOW() < until)
+            cpu_relax();
+    }
 }
 
 void apic_self_nmi(void)

@@ -18,6 +18,7 @@
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/pv.h>
+#include <asm/smp.h>
 #include <asm/timer.h>
 
 #define MBI_MAX_SIZE    MiB(1)      /* sanity cap on what we read of the boot information */
@@ -121,7 +122,9 @@ void __start_hypervisor(uint32_t magic, uint64_t mbi_pa)
     apic_init();
     time_init();
     wallclock_init();
+    smp_boot_cpus();
     sched_init();
+    smp_release_cpus();
     console_input_init();
     local_irq_enable();
     printk("boot: up; %llu MiB free for domains\n", (unsigned long long)(page_alloc_free_count() >> 8));

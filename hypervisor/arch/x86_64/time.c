@@ -100,11 +100,18 @@ void time_init(void)
     /* One-shot: the earliest software timer is always the next interrupt. */
     apic_ns_mult = (apic_timer_hz << 32) / 1000000000ull;
     set_irq_handler(TIMER_VECTOR, timer_interrupt);
-    apic_write(APIC_TIMER_DCR, APIC_DCR_DIV16);
-    apic_write(APIC_LVT_TIMER, TIMER_VECTOR);
+    time_init_cpu();
     init_timer(&tick_timer, tick, NULL);
     set_timer(&tick_timer, NOW() + SECONDS(1) / TIMER_HZ);
     printk("time: one-shot APIC timer; housekeeping tick at %u Hz\n", TIMER_HZ);
+}
+
+/* This CPU's one-shot APIC timer (every CPU's runs at the boot CPU's calibrated rate). */
+void time_init_cpu(void)
+{
+    apic_write(APIC_TIMER_DCR, APIC_DCR_DIV16);
+    apic_write(APIC_LVT_TIMER, TIMER_VECTOR);
+    arch_timer_program(NOW() + SECONDS(1));
 }
 
 /* pvclock: the guest computes system time from its TSC with our scale (a seqlock on version). */

@@ -64,6 +64,11 @@ void idt_init(void)
     set_gate(3, 0, 3);
     set_gate(4, 0, 3);
 
+    idt_load();
+}
+
+void idt_load(void)
+{
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } p = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" :: "m"(p));
 }

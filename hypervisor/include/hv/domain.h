@@ -95,6 +95,7 @@ struct domain {
     uint64_t hypercalls[64];            /* count by hypercall number */
     uint64_t pt_updates;                /* page-table entries changed for it */
     uint64_t continuations;             /* long hypercalls it had to resume */
+    struct arch_domain arch;
     unsigned int max_vcpus;             /* vcpu[0..max_vcpus) exist (allocated at creation) */
     struct vcpu *vcpu[MAX_VCPUS];
 };

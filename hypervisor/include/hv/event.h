@@ -50,6 +50,12 @@ void send_global_virq(unsigned int virq);
 
 /* The vCPU has an upcall to take now (pending and not masked). */
 bool vcpu_events_pending(const struct vcpu *v);
+/*
+ * A vCPU about to block must not: an upcall is due, or it polls a port that
+ * is pending. The scheduler asks after marking it blocked, under its lock, so
+ * an event sent meanwhile either is seen here or finds it blocked and wakes it.
+ */
+bool vcpu_should_wake(const struct vcpu *v);
 
 /* True if any of the ports v polls on is pending (for SCHEDOP_poll). */
 bool evtchn_port_pending(const struct domain *d, unsigned int port);

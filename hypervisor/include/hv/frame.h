@@ -4,8 +4,7 @@
  * base-pointer use) and a type with its own count (PGT_* in hv/page_alloc.h):
  * it changes type only while its type count is 0. Grant tables, memory_op
  * and vcpu_op take references through these; the architecture implements
- * them (x86-64 PV: asm/pagetable.h, pv/pagetable.c), and they are safe to
- * call from any CPU (counts change atomically).
+ * them (x86-64 PV: asm/pagetable.h, pv/pagetable.c).
  */
 #ifndef HV_FRAME_H
 #define HV_FRAME_H
@@ -13,6 +12,18 @@
 #include <hv/page_alloc.h>
 
 struct domain;
+
+/*
+ * One lock over every frame's counts, every domain's page list and every
+ * guest page table (hv/spinlock.h has its place in the lock order): the
+ * memory hypercalls, descriptor tables, vCPU contexts, teardown and the
+ * audit run under it, so counts and tables always agree when it is free.
+ * frame_lock turns interrupts off until frame_unlock. The reference and type
+ * operations below expect it held.
+ */
+void frame_lock(void);
+void frame_unlock(void);
+bool frame_lock_held(void);
 
 /* General reference: d must own the frame. 0 or -XEN_EINVAL. */
 int get_page(uint64_t mfn, const struct domain *d);

@@ -23,4 +23,7 @@ int printk_level(const char **msg);
 
 extern unsigned int console_loglevel;
 
+/* Set by panic: printk stops taking the console lock (its holder may never let go). */
+extern volatile bool panic_in_progress;
+
 #endif

@@ -9,7 +9,7 @@
 
 #include <hv/domain.h>
 
-void sched_init(void);                  /* after time_init: picks the policy */
+void sched_init(void);                  /* after time_init and smp_boot_cpus: picks the policy */
 void sched_add_vcpu(struct vcpu *v);    /* a new vCPU (offline) */
 void sched_vcpu_start(struct vcpu *v);  /* offline -> runnable (it has a context; clears VPF_down) */
 void sched_vcpu_stopped(struct vcpu *v);/* its domain shut down: gone for good */

@@ -6,6 +6,7 @@
 
 typedef int64_t s_time_t;           /* nanoseconds */
 #define MILLISECS(ms)   ((s_time_t)(ms) * 1000000)
+#define MICROSECS(us)   ((s_time_t)(us) * 1000)
 #define SECONDS(s)      ((s_time_t)(s) * 1000000000)
 
 /*

@@ -1,8 +1,9 @@
 /*
  * Software timers on system time: the hypervisor's own (scheduler slice,
  * housekeeping tick) and the guests' (one-shot and periodic vCPU timers,
- * poll timeouts). One CPU; callers hold interrupts off while they touch them.
- * The callback runs from the timer interrupt with interrupts off.
+ * poll timeouts). A timer fires on the CPU that last set it; the callback
+ * runs from that CPU's timer interrupt with interrupts off, and may run
+ * while another CPU sets or stops the timer (it then fires again or not).
  */
 #ifndef HV_TIMER_H
 #define HV_TIMER_H
@@ -13,8 +14,9 @@ struct timer {
     s_time_t expires;
     void (*fn)(void *data);
     void *data;
-    struct timer *next;         /* in the active list, sorted by expires */
+    struct timer *next;         /* in its CPU's active list, sorted by expires */
     bool active;
+    unsigned int cpu;           /* whose list holds it (set_timer's CPU) */
 };
 
 static inline void init_timer(struct timer *t, void (*fn)(void *), void *data)

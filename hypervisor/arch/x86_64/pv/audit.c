@@ -73,6 +73,7 @@ static void scan_table(struct expect *e, uint64_t mfn, unsigned int level, unsig
 
 void arch_audit_frames(const char *when)
 {
+    ASSERT(frame_lock_held());
     if (!opt_audit)
         return;
     uint64_t nframes = m2p_max_mfn() + 1;
@@ -102,8 +103,8 @@ void arch_audit_frames(const char *when)
     }
     for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
         const struct domain *d = &domains[i];
-        if (d->state != DOMAIN_RUNNING)
-            continue;
+        if (d->state == DOMAIN_FREE)
+            continue;                       /* a shut-down domain holds references until its teardown */
         const struct vcpu *v;
         for_each_vcpu(d, v) {
             const struct arch_vcpu *a = &v->arch;

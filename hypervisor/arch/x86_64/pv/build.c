@@ -1,5 +1,6 @@
 /* Building a PV domain: ELF load, P2M, start_info, bootstrap page tables, hypercall page. */
 #include <hv/domain.h>
+#include <hv/frame.h>
 #include <hv/printk.h>
 #include <hv/pv_layout.h>
 #include <lib/elf.h>
@@ -147,8 +148,10 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
      * descriptor page, whose entries those writes would forge.
      */
     pfn_to_page(d->shared_info_mfn)->owner = d->id;
+    frame_lock();
     if (get_page_type(d->shared_info_mfn, PGT_writable, d))
         panic("build: a fresh shared_info frame refused a writable reference");
+    frame_unlock();
     d->shared_info = __va(d->shared_info_mfn << PAGE_SHIFT);
     memset(d->shared_info, 0, PAGE_SIZE);
     set_gpfn_from_mfn(d->shared_info_mfn, ~0ull);
@@ -193,11 +196,15 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
      * (arch_set_vcpu_context) holds a second reference.
      */
     uint64_t l4_mfn = va_to_mfn(&b, l.pt_start);
-    if (get_page_type(l4_mfn, PGT_l4, d)) {
+    frame_lock();                           /* other CPUs already run domains built before this one */
+    bool valid = get_page_type(l4_mfn, PGT_l4, d) == 0;
+    if (valid)
+        pfn_to_page(l4_mfn)->type_info |= PGT_pinned;
+    frame_unlock();
+    if (!valid) {
         (void)fail("build: the bootstrap page tables do not validate");
         goto out;
     }
-    pfn_to_page(l4_mfn)->type_info |= PGT_pinned;
     static struct vcpu_guest_context ctx;   /* 5 KiB: boot-time builds run one at a time */
     memset(&ctx, 0, sizeof(ctx));
     ctx.flags = VGCF_in_kernel;
@@ -209,7 +216,10 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
     ctx.user_regs.rflags = X86_EFLAGS_IF;
     ctx.kernel_ss = FLAT_KERNEL_SS;
     ctx.ctrlreg[3] = l4_mfn << PAGE_SHIFT;
-    if (arch_set_vcpu_context(d->vcpu[0], &ctx)) {
+    frame_lock();
+    valid = arch_set_vcpu_context(d->vcpu[0], &ctx) == 0;
+    frame_unlock();
+    if (!valid) {
         (void)fail("build: vCPU 0's start-of-day context was refused");
         goto out;
     }

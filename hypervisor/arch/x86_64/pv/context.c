@@ -4,6 +4,7 @@
  * the last stop before returning to a guest, where the switch and pending
  * event upcalls happen.
  */
+#include <hv/cpumask.h>
 #include <hv/event.h>
 #include <hv/sched.h>
 #include <asm/cpu.h>
@@ -73,22 +74,42 @@ static void load_segments(const struct arch_vcpu *a)
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
     struct cpu_regs *regs = guest_regs();
+    unsigned int cpu = smp_processor_id();
 
+    ASSERT(prev == current && prev != next);
     clts();
-    if (prev && prev->domain->state == DOMAIN_RUNNING) {
-        prev->arch.regs = *regs;
-        save_segments(&prev->arch);
-        __asm__ volatile("fxsave64 %0" : "=m"(prev->arch.fpu));
+    if (prev) {
+        ASSERT(prev->is_running && prev->processor == cpu);
+        if (prev->domain->state == DOMAIN_RUNNING) {
+            prev->arch.regs = *regs;
+            save_segments(&prev->arch);
+            __asm__ volatile("fxsave64 %0" : "=m"(prev->arch.fpu));
+        }
     }
-    *regs = next->arch.regs;
-    write_cr3(pv_current_cr3(next));
-    pv_load_gdt(next);
-    pv_load_ldt(next);
-    load_segments(&next->arch);
-    __asm__ volatile("fxrstor64 %0" :: "m"(next->arch.fpu));
-    if (next->arch.fpu_ts)
-        stts();
+    if (next) {
+        ASSERT(!next->is_running && next->processor == cpu);
+        next->is_running = true;
+        *regs = next->arch.regs;
+        /* This CPU's TLB may now hold next's domain's entries: shootdowns for it must reach us. */
+        cpumask_set_atomic(&next->domain->arch.dirty_cpus, cpu);
+        write_cr3(pv_current_cr3(next));
+        if (prev && prev->domain != next->domain)
+            cpumask_clear_atomic(&prev->domain->arch.dirty_cpus, cpu);
+        pv_load_gdt(next);
+        pv_load_ldt(next);
+        load_segments(&next->arch);
+        __asm__ volatile("fxrstor64 %0" :: "m"(next->arch.fpu));
+        if (next->arch.fpu_ts)
+            stts();
+    } else {
+        /* Idle: the hypervisor's own tables; no guest entry stays in this TLB. */
+        write_cr3(idle_l4_pa);
+        cpumask_clear_atomic(&prev->domain->arch.dirty_cpus, cpu);
+    }
     current = next;
+    /* Saved: another CPU may now load prev's registers. */
+    if (prev)
+        __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
 }
 
 void pv_exit_to_guest(struct cpu_regs *regs)

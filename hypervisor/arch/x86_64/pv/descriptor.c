@@ -123,10 +123,13 @@ int64_t do_set_gdt(uint64_t frame_list, unsigned int entries)
         return -XEN_EINVAL;
     if (copy_from_guest(frames, frame_list, (entries + 511) / 512 * sizeof(uint64_t)))
         return -XEN_EFAULT;
-    return pv_set_gdt(current, frames, entries);
+    frame_lock();
+    int rc = pv_set_gdt(current, frames, entries);
+    frame_unlock();
+    return rc;
 }
 
-int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
+static int64_t update_descriptor(uint64_t maddr, uint64_t desc)
 {
     struct vcpu *v = current;
     uint64_t mfn = maddr >> PAGE_SHIFT;
@@ -200,4 +203,12 @@ int pv_set_ldt(struct vcpu *v, uint64_t base, unsigned int ents)
     if (v == current)
         pv_load_ldt(v);
     return 0;
+}
+
+int64_t do_update_descriptor(uint64_t maddr, uint64_t desc)
+{
+    frame_lock();
+    int64_t rc = update_descriptor(maddr, desc);
+    frame_unlock();
+    return rc;
 }

@@ -8,7 +8,7 @@
 
 int arch_domain_create(struct domain *d)
 {
-    (void)d;
+    d->arch.dirty_cpus = 0;                 /* no CPU has run it yet */
     return 0;
 }
 

@@ -8,15 +8,41 @@
 #include <hv/hypercall.h>
 #include <hv/memory.h>
 #include <hv/printk.h>
+#include <hv/spinlock.h>
 #include <public/errno.h>
 #include <asm/cpu.h>
 #include <asm/guest_access.h>
 #include <asm/mm.h>
 #include <asm/pagetable.h>
 #include <asm/pv.h>
+#include <asm/smp.h>
 
 /* Set in a batch's count by its continuation: the done counter is already running. */
 #define MMU_UPDATE_PREEMPTED    0x80000000u
+
+/* ---- the frame lock ------------------------------------------------------- */
+
+static DEFINE_SPINLOCK(frame_spinlock);
+static uint64_t frame_lock_flags[NR_CPUS];
+
+void frame_lock(void)
+{
+    uint64_t flags = local_irq_save();
+    spin_lock(&frame_spinlock);
+    frame_lock_flags[smp_processor_id()] = flags;
+}
+
+void frame_unlock(void)
+{
+    uint64_t flags = frame_lock_flags[smp_processor_id()];
+    spin_unlock(&frame_spinlock);
+    local_irq_restore(flags);
+}
+
+bool frame_lock_held(void)
+{
+    return spin_is_locked_by_me(&frame_spinlock);
+}
 
 /* ---- environment of pagetable.c ---------------------------------------- */
 
@@ -71,9 +97,14 @@ int pv_iomem_check(const struct domain *d, uint64_t mfn)
     return d->privileged && !mfn_is_hypervisor_mmio(mfn) ? 0 : -XEN_EPERM;
 }
 
-static void flush_tlb_local(void)
+/*
+ * A mapping in d's tables was removed or narrowed: every CPU whose TLB may
+ * hold d's entries flushes before the frame lock is dropped, so nothing can
+ * retype or free the frame while a stale translation still reaches it.
+ */
+static void flush_domain_tlbs(const struct domain *d)
 {
-    write_cr3(read_cr3());                  /* guest mappings are never global */
+    flush_tlb_mask(d->arch.dirty_cpus | cpumask_of(smp_processor_id()));
 }
 
 /* Which domain an operation's frames belong to: the caller, or one dom0 names. */
@@ -120,7 +151,7 @@ static int64_t batch_continue(unsigned int op, uint64_t uptr, size_t entry_size,
 
 /* ---- mmu_update ---------------------------------------------------------- */
 
-int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsigned int foreigndom)
+static int64_t mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsigned int foreigndom)
 {
     struct domain *d = current->domain;
     uint32_t done;
@@ -139,7 +170,7 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
     for (i = 0; i < count; i++) {
         if (i && hypercall_preempt_check()) {
             if (flush)
-                flush_tlb_local();
+                flush_domain_tlbs(pt_owner);
             return batch_continue(__HYPERVISOR_mmu_update, ureqs, sizeof(struct mmu_update), i, count, pdone, done,
                                   foreigndom);
         }
@@ -173,7 +204,7 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
         if (rc == -XEN_ERESTART) {
             /* A table being linked stopped validating halfway: this entry again, later. */
             if (flush)
-                flush_tlb_local();
+                flush_domain_tlbs(pt_owner);
             return batch_continue(__HYPERVISOR_mmu_update, ureqs, sizeof(struct mmu_update), i, count, pdone, done,
                                   foreigndom);
         }
@@ -182,11 +213,31 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
         done++;
     }
     if (flush)
-        flush_tlb_local();
+        flush_domain_tlbs(pt_owner);
     if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
         return rc ? rc : -XEN_EFAULT;
     return rc;
 }
+
+int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsigned int foreigndom)
+{
+    frame_lock();
+    int64_t rc = mmu_update(ureqs, count, pdone, foreigndom);
+    frame_unlock();
+    return rc;
+}
+
+/* The CPUs running the vCPUs of d in a guest's vCPU bitmap (one word: MAX_VCPUS <= 64). */
+static cpumask_t vcpumask_to_cpus(const struct domain *d, uint64_t vcpus)
+{
+    cpumask_t cpus = 0;
+    const struct vcpu *v;
+    for_each_vcpu(d, v)
+        if ((vcpus >> v->id) & 1 && v->is_running)
+            cpus |= cpumask_of(v->processor);
+    return cpus;
+}
+_Static_assert(MAX_VCPUS <= 64, "a vCPU bitmap is one word");
 
 /* ---- update_va_mapping ----------------------------------------------------- */
 
@@ -218,24 +269,27 @@ static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t 
     int rc = find_l1(va, &l1, &idx);
     if (rc)
         return rc;
-    /* Flags other than the flush type and UVMF_ALL are a vCPU bitmap's address. */
+    /* Which TLBs: this CPU's (UVMF_LOCAL), those of the vCPUs in a bitmap (UVMF_MULTI), or all of d's. */
     uint64_t mask_va = flags & ~(uint64_t)(UVMF_FLUSHTYPE_MASK | UVMF_ALL);
-    if (mask_va) {
+    cpumask_t targets = cpumask_of(smp_processor_id());
+    if (flags & UVMF_ALL) {
+        targets = d->arch.dirty_cpus | targets;
+    } else if (mask_va) {
         uint64_t mask;
         if (copy_from_guest(&mask, mask_va, sizeof(mask)))
             return -XEN_EFAULT;
+        targets = vcpumask_to_cpus(d, mask);
     }
     rc = pt_update_entry(d, pg_owner, l1, idx, val, false, &flush);
     if (rc)
         return rc;
     d->pt_updates++;
-    /* One vCPU per domain: every flush target is this CPU. */
     switch (flags & UVMF_FLUSHTYPE_MASK) {
     case UVMF_TLB_FLUSH:
-        flush_tlb_local();
+        flush_tlb_mask(targets);
         break;
     case UVMF_INVLPG:
-        invlpg((void *)va);
+        flush_tlb_one_mask(targets, va);
         break;
     default:
         break;
@@ -245,21 +299,27 @@ static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t 
      * translation, and the L1 may be linked at other addresses than va: a
      * frame that lost its last writable mapping may become a page table next.
      */
-    if (flush && (flags & UVMF_FLUSHTYPE_MASK) != UVMF_TLB_FLUSH)
-        flush_tlb_local();
+    if (flush)
+        flush_domain_tlbs(d);
     return 0;
 }
 
 int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 {
-    return update_va_mapping(current->domain, va, val, flags);
+    frame_lock();
+    int64_t rc = update_va_mapping(current->domain, va, val, flags);
+    frame_unlock();
+    return rc;
 }
 
 int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, unsigned int domid)
 {
     int err = 0;
+    frame_lock();
     struct domain *pg_owner = owner_domain(current->domain, domid, &err);
-    return pg_owner ? update_va_mapping(pg_owner, va, val, flags) : err;
+    int64_t rc = pg_owner ? update_va_mapping(pg_owner, va, val, flags) : err;
+    frame_unlock();
+    return rc;
 }
 
 /* ---- mmuext_op --------------------------------------------------------- */
@@ -308,7 +368,7 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
             return -XEN_EINVAL;
         pg->type_info &= ~PGT_pinned;
         put_page_type(mfn);
-        flush_tlb_local();
+        flush_domain_tlbs(owner);           /* cached translations through a table that may be gone */
         return 0;
     case MMUEXT_NEW_BASEPTR:
         rc = set_base(&v->arch.guest_table, mfn, d, false);
@@ -326,19 +386,23 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
         if (copy_from_guest(&mask, op->arg2.vcpumask, sizeof(mask)))
             return -XEN_EINVAL;             /* as Xen: a mask it cannot read is invalid */
         if (op->cmd == MMUEXT_TLB_FLUSH_MULTI)
-            flush_tlb_local();
-        else if (guest_range_ok(op->arg1.linear_addr, 1))
-            invlpg((void *)op->arg1.linear_addr);   /* never one of the hypervisor's own entries */
+            flush_tlb_mask(vcpumask_to_cpus(d, mask));
+        else if (guest_range_ok(op->arg1.linear_addr, 1))   /* never one of the hypervisor's own entries */
+            flush_tlb_one_mask(vcpumask_to_cpus(d, mask), op->arg1.linear_addr);
         return 0;
     }
     case MMUEXT_TLB_FLUSH_LOCAL:
+        flush_tlb_mask(cpumask_of(smp_processor_id()));
+        return 0;
     case MMUEXT_TLB_FLUSH_ALL:
-        flush_tlb_local();
+        flush_tlb_mask(d->arch.dirty_cpus | cpumask_of(smp_processor_id()));
         return 0;
     case MMUEXT_INVLPG_LOCAL:
     case MMUEXT_INVLPG_ALL:
         if (guest_range_ok(op->arg1.linear_addr, 1))
-            invlpg((void *)op->arg1.linear_addr);
+            flush_tlb_one_mask(op->cmd == MMUEXT_INVLPG_ALL ? d->arch.dirty_cpus | cpumask_of(smp_processor_id())
+                                                            : cpumask_of(smp_processor_id()),
+                               op->arg1.linear_addr);
         return 0;
     case MMUEXT_FLUSH_CACHE:
     case MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -375,7 +439,7 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
     }
 }
 
-int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned int foreigndom)
+static int64_t mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned int foreigndom)
 {
     struct domain *d = current->domain;
     uint32_t done;
@@ -410,6 +474,14 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
     }
     if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
         return rc ? rc : -XEN_EFAULT;
+    return rc;
+}
+
+int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned int foreigndom)
+{
+    frame_lock();
+    int64_t rc = mmuext_op(uops, count, pdone, foreigndom);
+    frame_unlock();
     return rc;
 }
 

@@ -24,6 +24,10 @@
 #define APIC_LVT_MASKED     (1u << 16)
 #define APIC_TIMER_PERIODIC (1u << 17)
 #define APIC_DM_NMI         (4u << 8)
+#define APIC_DM_INIT        (5u << 8)
+#define APIC_DM_STARTUP     (6u << 8)
+#define APIC_INT_ASSERT     (1u << 14)
+#define APIC_INT_LEVEL      (1u << 15)
 #define APIC_DM_EXTINT      (7u << 8)
 #define APIC_ICR_BUSY       (1u << 12)
 #define APIC_SVR_ENABLE     (1u << 8)
@@ -36,6 +40,10 @@ uint32_t apic_id(void);
 
 /* Masks both 8259s, enables the local APIC and masks every I/O APIC input. */
 void apic_init(void);
+/* This CPU's local APIC, as apic_init set up the boot CPU's (every other CPU at its start). */
+void apic_init_cpu(void);
+/* INIT then two STARTUPs to the CPU with this APIC id, which starts in real mode at page start_page. */
+void apic_start_cpu(uint32_t apic_id, unsigned int start_page);
 /* Sends an NMI to this CPU (self-test of the NMI path). */
 void apic_self_nmi(void);
 
@@ -45,6 +53,7 @@ struct madt_info {
     uint64_t ioapic_addr;
     uint32_t ioapic_gsi_base;
     unsigned int nr_lapics;
+    uint32_t lapic_ids[64];         /* APIC ids of the enabled CPUs, in MADT order (first 64) */
     unsigned int nr_ioapics;
     bool has_8259;
     uint32_t isa_gsi[16];           /* ISA IRQ -> GSI (interrupt source overrides) */

@@ -53,6 +53,8 @@ void desc_init_cpu(unsigned int cpu, uint8_t *stack_base, uint64_t *gdt);
 uint64_t *this_cpu_gdt(void);
 /* Installs the IDT: every vector enters through entry.S. */
 void idt_init(void);
+/* Loads the (shared) IDT on this CPU. */
+void idt_load(void);
 
 /* Bounds of the stack (a CPU's main or IST stack) holding addr, for frame-pointer walks; -1 if none. */
 int stack_bounds(uint64_t addr, uint64_t *lo, uint64_t *hi);

@@ -12,6 +12,11 @@ struct guest_trap {
     uint8_t flags;          /* trap_info flags: DPL bits 0-1, mask-events bit 2 */
 };
 
+/* x86-64 PV state of a domain. */
+struct arch_domain {
+    volatile uint64_t dirty_cpus;   /* cpumask: CPUs whose TLB may hold the domain's guest entries */
+};
+
 struct arch_vcpu {
     struct cpu_regs regs;           /* guest registers while the vCPU is not on the CPU */
     bool kernel_mode;               /* guest kernel (true) or guest user (false) */

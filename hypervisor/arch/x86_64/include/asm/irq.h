@@ -8,6 +8,8 @@
 #define PIC_MASTER_VECTOR       0x20    /* the masked 8259s, remapped out of the way */
 #define PIC_SLAVE_VECTOR        0x28
 #define TIMER_VECTOR            0xf0
+#define EVENT_CHECK_VECTOR      0xf1    /* IPI: reschedule / deliver events on the way back */
+#define INVALIDATE_VECTOR       0xf2    /* IPI: TLB shootdown (asm/smp.h) */
 #define SERIAL_VECTOR           0xe0    /* COM1 receive */
 #define SPURIOUS_VECTOR         0xff
 

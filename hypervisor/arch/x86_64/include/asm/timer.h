@@ -8,6 +8,8 @@
 
 /* Calibrates TSC and APIC timer against the PIT, starts the tick. Needs apic_init(). */
 void time_init(void);
+/* Starts this CPU's timer interrupt (time_init does it for the boot CPU). */
+void time_init_cpu(void);
 
 struct vcpu;
 struct shared_info;

@@ -1,0 +1,49 @@
+/* Bringing up the other CPUs, and what CPUs ask of each other (IPIs, TLB shootdowns). */
+#ifndef ASM_SMP_H
+#define ASM_SMP_H
+
+/* Physical page the APs start from (real mode: below 1 MiB, reserved by memory.c). */
+#define TRAMPOLINE_PA   0x8000
+
+#ifndef __ASSEMBLY__
+#include <hv/cpumask.h>
+#include <hv/lib.h>
+#include <asm/config.h>
+
+/* CPUs that are up and scheduling (bit per logical CPU), and how many. */
+extern volatile cpumask_t cpu_online_mask;
+extern unsigned int nr_cpus_online;
+
+/* Starts every CPU the MADT lists (up to NR_CPUS and maxcpus=); each waits for smp_release_cpus. */
+void smp_boot_cpus(void);
+/* The scheduler is ready: the started CPUs enter it (and idle until given a vCPU). */
+void smp_release_cpus(void);
+
+/*
+ * Asks cpu to look at its scheduler and its vCPU's events on its way back
+ * to a guest (a vCPU there was woken, preempted or sent an event). Cheap
+ * and asynchronous; a no-op for this CPU.
+ */
+void smp_send_event_check(unsigned int cpu);
+
+/*
+ * Flushes the TLBs of the CPUs in mask (this one included if in mask) of
+ * every non-global entry and returns when all have done it. Safe with
+ * locks held: waiting CPUs keep answering each other (arch_spin_wait).
+ */
+void flush_tlb_mask(cpumask_t mask);
+/* The same for one page only. */
+void flush_tlb_one_mask(cpumask_t mask, uint64_t va);
+
+/* Installs the IPI handlers (boot CPU, before any other CPU starts). */
+void smp_ipi_init(void);
+/* Logical CPU -> local APIC id. */
+extern uint32_t cpu_apic_id[NR_CPUS];
+/* IPIs sent and remote flushes requested since boot. */
+extern uint64_t ipis_sent, flushes_remote;
+
+/* Answers a pending flush request for this CPU, if any (spin loops call it). */
+void smp_service_flush(void);
+
+#endif
+#endif

@@ -1,0 +1,73 @@
+/*
+ * Spin locks: ticket locks, so CPUs get a contended lock in the order they
+ * asked for it and none can be starved by another that keeps taking it.
+ *
+ * Discipline: the hypervisor runs hypercalls, interrupt handlers and the
+ * exit path with interrupts off, and every lock is taken with interrupts
+ * off (spin_lock_irqsave where the caller may have them on), so an
+ * interrupt never spins on a lock its own CPU holds. A CPU that spins
+ * keeps answering TLB-flush requests (arch_spin_wait), so a CPU that holds
+ * a lock may wait for a shootdown without deadlock.
+ *
+ * Lock order (take only downwards; docs/design.md "Locks"):
+ *   domctl_lock > d->big_lock (per domain: its page tables and vCPU contexts)
+ *   > pt_lock (frame reference and type counts, all domains)
+ *   > d->event_lock (two domains' event locks: lower domain id first)
+ *   > sched_lock > timer locks (per CPU) > heap_lock > console_lock
+ */
+#ifndef HV_SPINLOCK_H
+#define HV_SPINLOCK_H
+
+#include <hv/lib.h>
+
+typedef struct {
+    volatile uint16_t owner;        /* ticket being served */
+    volatile uint16_t next;         /* next ticket to hand out */
+    int holder;                     /* CPU holding it, -1 if none (for ASSERTs) */
+} spinlock_t;
+
+#define SPINLOCK_INIT { 0, 0, -1 }
+#define DEFINE_SPINLOCK(l) spinlock_t l = SPINLOCK_INIT
+
+static inline void spin_lock_init(spinlock_t *l) { *l = (spinlock_t)SPINLOCK_INIT; }
+
+/* Called while spinning: the architecture answers pending TLB-flush requests. */
+void arch_spin_wait(void);
+/* The running CPU's number (smp_processor_id), for the holder field. */
+unsigned int spin_lock_cpu(void);
+/* Interrupts off, returning the previous state / back to that state (for pure files that take locks). */
+uint64_t arch_irq_save(void);
+void arch_irq_restore(uint64_t flags);
+
+static inline void spin_lock(spinlock_t *l)
+{
+    uint16_t t = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != t)
+        arch_spin_wait();
+    l->holder = (int)spin_lock_cpu();
+}
+
+static inline bool spin_trylock(spinlock_t *l)
+{
+    uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+    uint16_t expect = owner;
+    if (!__atomic_compare_exchange_n(&l->next, &expect, (uint16_t)(owner + 1), false, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED))
+        return false;
+    l->holder = (int)spin_lock_cpu();
+    return true;
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+    ASSERT(l->holder == (int)spin_lock_cpu());
+    l->holder = -1;
+    __atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
+}
+
+static inline bool spin_is_locked_by_me(const spinlock_t *l)
+{
+    return l->holder == (int)spin_lock_cpu();
+}
+
+#endif
