@@ -142,12 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* a fetch cut at any offset inside it faults there */
         for (unsigned int cut = 0; cut < insn.len; cut++) {
             enum x86_decode_status cst = decode(&again, bytes, cut, flags, &s);
-            bool in_sig = flags && cut >= 2 && cut < X86_FORCED_SIG_LEN && insn.forced_emul;
-            if (in_sig)     /* the signature unreadable: a plain UD2 */
-                FUZZ_CHECK(cst == X86_DECODE_OK && again.len == 2, "cut signature at %u: %d", cut, cst);
-            else
-                FUZZ_CHECK(cst == X86_DECODE_FETCH_FAULT && again.len == cut && again.fetch_err == FAULT_ERR,
-                           "cut at %u of %u: status %d len %u", cut, insn.len, cst, again.len);
+            FUZZ_CHECK(cst == X86_DECODE_FETCH_FAULT && again.len == cut && again.fetch_err == FAULT_ERR,
+                       "cut at %u of %u: status %d len %u", cut, insn.len, cst, again.len);
         }
         break;
     case X86_DECODE_FETCH_FAULT:

@@ -265,6 +265,7 @@ static void test_segment_overrides(void **state)
     regs.gpr[X86_RAX] = 0x10;
     assert_int_equal(DECODE(&insn, &s, 0x64, 0x3e, 0x8b, 0x00), X86_DECODE_OK);  /* fs ds */
     assert_int_equal(insn.seg, X86_SEG_DS);
+    assert_int_equal(insn.ea_seg, X86_SEG_DS);
     assert_int_equal(insn.prefixes & (X86_PFX_FS | X86_PFX_DS), X86_PFX_FS | X86_PFX_DS);
     assert_int_equal(x86_linear_address(&insn, &regs), 0x10);
     assert_int_equal(DECODE(&insn, &s, 0x3e, 0x64, 0x8b, 0x00), X86_DECODE_OK);  /* ds fs */
@@ -274,11 +275,16 @@ static void test_segment_overrides(void **state)
     assert_int_equal(DECODE(&insn, &s, 0x64, 0x65, 0x8b, 0x00), X86_DECODE_OK);  /* fs gs */
     assert_int_equal(x86_linear_address(&insn, &regs), 0x2010);
     assert_int_equal(insn.ea_seg, X86_SEG_GS);
-    /* an SS override on a non-stack base still has no base, and does not make it a stack access */
+    /* SS, by override or by an rSP/rBP base, is what makes a non-canonical address #SS; no base */
     assert_int_equal(DECODE(&insn, &s, 0x36, 0x8b, 0x00), X86_DECODE_OK);
     assert_int_equal(insn.seg, X86_SEG_SS);
-    assert_int_equal(insn.ea_seg, X86_SEG_DS);
+    assert_int_equal(insn.ea_seg, X86_SEG_SS);
+    assert_int_equal(x86_linear_address(&insn, &regs), 0x10);
     assert_int_equal(DECODE(&insn, &s, 0x8b, 0x04, 0x24), X86_DECODE_OK);  /* (%rsp) */
+    assert_int_equal(insn.ea_seg, X86_SEG_SS);
+    assert_int_equal(DECODE(&insn, &s, 0x3e, 0x8b, 0x45, 0x00), X86_DECODE_OK);  /* %ds:0(%rbp) */
+    assert_int_equal(insn.ea_seg, X86_SEG_DS);
+    assert_int_equal(DECODE(&insn, &s, 0x8b, 0x45, 0x00), X86_DECODE_OK);  /* 0(%rbp) */
     assert_int_equal(insn.ea_seg, X86_SEG_SS);
     /* rep prefixes: both recorded, the last is the one in effect */
     assert_int_equal(DECODE(&insn, &s, 0xf3, 0xf2, 0xa6), X86_DECODE_OK);
@@ -313,7 +319,7 @@ static void test_address_wrap(void **state)
     assert_false(x86_canonical(0xffff7fffffffffffull));
 }
 
-/* ud2; .ascii "xen"; cpuid, only when asked for, and a plain UD2 when the signature falls short. */
+/* ud2; .ascii "xen"; cpuid, only when asked for; a plain UD2 when the signature differs. */
 static void test_forced_emulation(void **state)
 {
     (void)state;
@@ -334,17 +340,22 @@ static void test_forced_emulation(void **state)
     assert_int_equal(insn.len, 2);
     assert_int_equal(s.next, 2);
 
-    /* the signature's bytes unreadable, or different: UD2 */
+    /* the signature's bytes unreadable: that fault (Xen's #PF), at the byte */
     for (unsigned int cut = 2; cut < X86_FORCED_SIG_LEN; cut++) {
-        assert_int_equal(decode_n(&insn, forced, cut, X86_DECODE_FORCED, &s), X86_DECODE_OK);
+        assert_int_equal(decode_n(&insn, forced, cut, X86_DECODE_FORCED, &s), X86_DECODE_FETCH_FAULT);
         assert_false(insn.forced_emul);
-        assert_int_equal(insn.len, 2);
-        assert_int_equal(insn.opcode, 0x0b);
+        assert_int_equal(insn.len, cut);
+        assert_int_equal(insn.fetch_err, FETCH_FAULT_VALUE);
     }
-    static const uint8_t wrong[] = { 0x0f, 0x0b, 'x', 'e', 'N', 0x0f, 0xa2 };
+    /* without the flag the same cut UD2 decodes: nothing past it is read */
+    assert_int_equal(decode_n(&insn, forced, 2, 0, &s), X86_DECODE_OK);
+    assert_int_equal(insn.len, 2);
+    /* different bytes: a plain UD2, read no further than the first that differs */
+    static const uint8_t wrong[] = { 0x0f, 0x0b, 'x', 'E', 'n', 0x0f, 0xa2 };
     assert_int_equal(decode_n(&insn, wrong, sizeof(wrong), X86_DECODE_FORCED, &s), X86_DECODE_OK);
     assert_false(insn.forced_emul);
-    assert_int_equal(s.next, 5);
+    assert_int_equal(insn.len, 2);
+    assert_int_equal(s.next, 4);
     static const uint8_t prefixed[] = { 0x66, 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
     assert_int_equal(decode_n(&insn, prefixed, sizeof(prefixed), X86_DECODE_FORCED, &s), X86_DECODE_OK);
     assert_false(insn.forced_emul);

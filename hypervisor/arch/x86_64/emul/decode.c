@@ -310,7 +310,7 @@ static bool memory_operand(struct decoder *d)
     if (insn->disp_size && !next_le(d, insn->disp_size, true, &insn->disp))
         return false;
 
-    if (insn->seg == X86_SEG_FS || insn->seg == X86_SEG_GS)
+    if (insn->seg != X86_SEG_NONE)
         insn->ea_seg = insn->seg;
     else if (insn->ea_base == X86_RSP || insn->ea_base == X86_RBP)
         insn->ea_seg = X86_SEG_SS;
@@ -347,7 +347,7 @@ static bool immediate(struct decoder *d, enum imm_kind kind)
         /* an absolute address, in the displacement's place */
         insn->mem = true;
         insn->disp_size = insn->prefixes & X86_PFX_ADSIZE ? 4 : 8;
-        if (insn->seg == X86_SEG_FS || insn->seg == X86_SEG_GS)
+        if (insn->seg != X86_SEG_NONE)
             insn->ea_seg = insn->seg;
         return next_le(d, insn->disp_size, false, &insn->disp);
     }
@@ -426,31 +426,28 @@ static enum x86_decode_status decode_at(struct decoder *d, unsigned int start)
     return insn->status = X86_DECODE_OK;
 }
 
-/* After a plain UD2 at offset 0: do its next three bytes complete the signature? */
-static bool forced_signature(struct decoder *d)
-{
-    const struct x86_insn *insn = d->insn;
-    if (insn->len != 2 || insn->map != X86_MAP_0F || insn->opcode != 0x0b)
-        return false;
-    for (unsigned int off = 2; off < X86_FORCED_SIG_LEN; off++) {
-        uint8_t b;
-        if (d->fetch(d->ctx, off, &b) || b != forced_sig[off])
-            return false;
-    }
-    return true;
-}
-
 enum x86_decode_status x86_decode(struct x86_insn *insn, x86_fetch_fn fetch, void *ctx,
                                   unsigned int flags)
 {
     struct decoder d = { .insn = insn, .fetch = fetch, .ctx = ctx };
     enum x86_decode_status st = decode_at(&d, 0);
     insn->len = (uint8_t)d.off;
-    if (st == X86_DECODE_OK && (flags & X86_DECODE_FORCED) && forced_signature(&d)) {
-        st = decode_at(&d, X86_FORCED_SIG_LEN);
-        insn->len = (uint8_t)d.off;
-        insn->forced_emul = true;
+    bool plain_ud2 = st == X86_DECODE_OK && insn->len == 2 && insn->map == X86_MAP_0F && insn->opcode == 0x0b;
+    if (!plain_ud2 || !(flags & X86_DECODE_FORCED))
+        return st;
+
+    for (unsigned int off = 2; off < X86_FORCED_SIG_LEN; off++) {
+        uint8_t b;
+        if (!next(&d, &b)) {                /* Xen reflects this fault, not the #UD */
+            insn->len = (uint8_t)d.off;
+            return insn->status;
+        }
+        if (b != forced_sig[off])
+            return st;                      /* a plain UD2, len 2 */
     }
+    st = decode_at(&d, X86_FORCED_SIG_LEN);
+    insn->len = (uint8_t)d.off;
+    insn->forced_emul = true;
     return st;
 }
 

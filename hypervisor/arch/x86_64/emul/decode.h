@@ -35,6 +35,11 @@
  *   two byte immediates) are decoded for their length.
  * - MOV to and from CR/DR (0F 20-23) take the register form whatever ModRM.mod
  *   says (so mem is false and no displacement follows), with 64-bit operands.
+ *   LOCK is never legal on them (AMD's LOCK MOV CR0 alias for CR8 is not decoded).
+ * - LOCK is legal (lock_ok) only with a memory operand on ADD, ADC, AND, BTC,
+ *   BTR, BTS, CMPXCHG, CMPXCHG8B/16B, DEC, INC, NEG, NOT, OR, SBB, SUB, XOR,
+ *   XADD and XCHG in their read-modify-write forms; the emulator raises #UD
+ *   when LOCK is present and lock_ok is false.
  */
 #ifndef EMUL_DECODE_H
 #define EMUL_DECODE_H
@@ -54,7 +59,7 @@ typedef int (*x86_fetch_fn)(void *ctx, unsigned int off, uint8_t *byte);
 enum x86_decode_status {
     X86_DECODE_OK = 0,
     X86_DECODE_FETCH_FAULT,  /* the fetch at offset insn->len failed */
-    X86_DECODE_TOO_LONG,     /* would need a 16th byte: #GP(0); insn->len is 15 */
+    X86_DECODE_TOO_LONG,     /* would need a 16th byte: #GP(0); insn->len is start + 15 */
     X86_DECODE_INVALID,      /* undefined in 64-bit mode: #UD */
     X86_DECODE_UNSUPPORTED,  /* VEX, EVEX, XOP: not decoded (see above) */
 };
@@ -119,8 +124,9 @@ struct x86_insn {
     uint8_t ea_scale;        /* 1, 2, 4, 8 */
     uint8_t disp_size;       /* 0, 1, 4, or 8 (moffs) */
     int64_t disp;            /* sign-extended; a moffs zero-extended */
-    uint8_t ea_seg;          /* enum x86_seg of the memory operand: the override if
-                                any, else SS for an rSP/rBP base, else DS */
+    uint8_t ea_seg;          /* enum x86_seg of the memory operand: the last override
+                                if any, else SS for an rSP/rBP base, else DS. Only FS
+                                and GS add a base; SS decides #SS over #GP */
 
     uint8_t imm_size;        /* bytes of the first immediate (or branch displacement) */
     int64_t imm;             /* sign-extended to 64 bits where the opcode does so
@@ -143,8 +149,11 @@ struct x86_insn {
  * Recognise Xen's forced-emulation signature, "ud2; .ascii \"xen\"" (0F 0B 78
  * 65 6E), at offset 0 and decode the instruction after it: forced_emul is set,
  * start is 5, len counts the signature too, and the 15-byte limit applies to
- * the instruction after it. A signature that does not match, or whose bytes
- * after the UD2 cannot be fetched, leaves a plain UD2 (len 2), as in Xen.
+ * the instruction after it. Bytes that differ leave a plain UD2 (len 2); a
+ * fetch fault on offsets 2-4 is X86_DECODE_FETCH_FAULT there, since Xen 4.17
+ * reflects that #PF rather than the #UD. Xen then emulates only CPUID written
+ * exactly 0F A2 (len 7, no prefixes) and gives #UD otherwise, so a fault
+ * past offset 6 (the bytes at 5 and 6 were read and are not 0F A2) is #UD too.
  */
 #define X86_DECODE_FORCED 0x1u
 #define X86_FORCED_SIG_LEN 5
