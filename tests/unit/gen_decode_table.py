@@ -6,8 +6,9 @@ intel64` (Intel's 64-bit rules: E8/E9/Jcc keep rel32 under 0x66) gives its
 bytes and length, and its operand text gives the expected fields: whether it
 has a ModRM/moffs memory operand and that operand's linear address under the
 register values below, the immediate, a branch's target, the operand size (from
-a suffix or the last general register named) and whether LOCK is legal (a
-lockable mnemonic whose destination is memory). The sweep entries run every
+a suffix or the last general register named), whether LOCK is legal (a
+lockable mnemonic whose destination is memory) and, for MOV to or from a
+control or debug register, that register and the general one. The sweep entries run every
 opcode of each map under a few ModRM/SIB shapes and prefixes and keep only
 objdump's length of the first instruction.
 
@@ -333,16 +334,23 @@ def expect(addr, data, text, nosize):
         e["imm"], e["immv"] = ("EXACT" if exact else "MASKED"), imms[0]
         if len(imms) > 1:
             e["imm2"] = imms[1]
+    # MOV to/from CRn/DRn: ModRM.reg is n, ModRM.rm the general register
+    e["ctl"], e["gpr"] = -1, -1
+    for op in ops:
+        m = re.match(r"^%(cr|db)(\d+)$", op)
+        if m:
+            e["ctl"] = int(m.group(2))
+            e["gpr"] = [REGS64.index(o[1:]) for o in ops if o[1:] in REGS64][0]
     dest_mem = ops and mems and (ops[-1] == mems[0][0] or base == "xchg")
     e["lock"] = int(bool(base in LOCKABLE and dest_mem))
     return e
 
 
 def c_entry(e):
-    return ('    { "%s", 0x%x, %d, { %s }, %d, 0x%016xull, IMM_%s, 0x%xull, %d, %d, %d },\n' %
+    return ('    { "%s", 0x%x, %d, { %s }, %d, 0x%016xull, IMM_%s, 0x%xull, %d, %d, %d, %d, %d },\n' %
             (e["text"].replace('"', '\\"'), e["addr"], len(e["bytes"]),
              ", ".join("0x%02x" % b for b in e["bytes"]), e["mem"], e["ea"], e["imm"],
-             e["immv"] & MASK64, e["imm2"], e["opsize"], e["lock"]))
+             e["immv"] & MASK64, e["imm2"], e["opsize"], e["lock"], e["ctl"], e["gpr"]))
 
 
 def main():

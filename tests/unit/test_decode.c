@@ -22,6 +22,8 @@ struct decode_case {
     int imm2;                /* -1: none */
     uint8_t opsize;          /* 0: not checked */
     uint8_t lock_ok;
+    int ctl;                 /* MOV CR/DR: the CR/DR number (ModRM.reg), else -1 */
+    int gpr;                 /* and the general register (ModRM.rm) */
 };
 
 struct sweep_case {
@@ -113,6 +115,9 @@ static void check_case(const struct decode_case *c)
         mismatch("%s: operand size %u, objdump %u", c->text, insn.opsize, c->opsize);
     if (insn.lock_ok != c->lock_ok)
         mismatch("%s: lock_ok %d, expected %d", c->text, insn.lock_ok, c->lock_ok);
+    if (c->ctl >= 0 && (insn.reg != c->ctl || insn.rm != c->gpr || insn.mem))
+        mismatch("%s: reg %u rm %u mem %d, objdump %d %d", c->text, insn.reg, insn.rm, insn.mem, c->ctl,
+                 c->gpr);
 }
 
 static void test_objdump_table(void **state)

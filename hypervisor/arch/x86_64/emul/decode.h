@@ -18,11 +18,11 @@
  *   prefix after it drops it (the byte still counts towards the length), and
  *   of several REX bytes in a row only the last counts.
  * - Maps: one-byte, 0F, 0F 38, 0F 3A, all length-correct (ModRM, SIB,
- *   displacement, immediate). Opcodes undefined in 64-bit mode in the one-byte
- *   map (PUSH/POP ES/CS/SS/DS, DAA, AAA, PUSHA, BOUND's 62 is EVEX, ARPL's 63
- *   is MOVSXD, 82, far CALL/JMP ptr, INTO, AAM, AAD, SALC), the undefined rows of
- *   the 0F map, and the invalid members of groups FE, FF, C6, C7 are
- *   X86_DECODE_INVALID (#UD), decoded no further than needed to know it.
+ *   displacement, immediate). X86_DECODE_INVALID (#UD), decoded no further
+ *   than needed to know it: one-byte opcodes gone in 64-bit mode (PUSH/POP
+ *   ES/CS/SS/DS, DAA, DAS, AAA, AAS, PUSHA, POPA, 82, far CALL/JMP ptr, INTO,
+ *   AAM, AAD, SALC), undefined 0F opcodes (04, 0A, 0C, 24-27, 36, 39, 3B-3F,
+ *   7A, 7B, A6, A7), and the undefined members of groups FE, FF, C6 and C7.
  *   Elsewhere (0F 38 and 0F 3A rows, SSE mandatory prefixes, 0F group
  *   members) an encoding is decoded for its length without telling defined from
  *   undefined: the emulator handles a known list and bounces everything else.
@@ -138,7 +138,8 @@ struct x86_insn {
     bool rel;                /* imm is a branch displacement from the next instruction */
 
     uint8_t opsize;          /* 1, 2, 4, 8 where the opcode defines a general
-                                operand size; 0 where it does not (SSE, x87, ...) */
+                                operand size (16 for CMPXCHG16B); 0 where it does
+                                not (SSE, x87, system groups, MOV Sreg, ...) */
     uint8_t addrsize;        /* 8, or 4 under 0x67 */
     bool lock_ok;            /* LOCK would be legal: a lockable opcode with a
                                 memory destination (#UD when LOCK is present and not) */
