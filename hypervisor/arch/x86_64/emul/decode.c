@@ -213,6 +213,11 @@ static uint8_t operand_size(const struct x86_insn *insn, enum size_kind kind)
     }
 }
 
+static uint16_t with_size(uint16_t attr, enum size_kind kind)
+{
+    return (uint16_t)((attr & ~(0xfu << A_SIZE_SHIFT)) | SZ(kind));
+}
+
 /*
  * Group members (ModRM.reg, without REX.R) that change what the opcode
  * byte alone says: undefined members, operand sizes, LOCK.
@@ -235,7 +240,7 @@ static enum x86_decode_status group(struct x86_insn *insn, uint16_t *attr)
             if (r == 7 && insn->modrm == 0xf8) {
                 if (insn->opcode == 0xc7) {         /* XBEGIN rel16/32 */
                     insn->rel = true;
-                    *attr = (uint16_t)((*attr & ~(0xfu << A_SIZE_SHIFT)) | SZ(S_F64));
+                    *attr = with_size(*attr, S_F64);
                 }
             } else if (r != 0) {
                 return X86_DECODE_INVALID;
@@ -254,9 +259,9 @@ static enum x86_decode_status group(struct x86_insn *insn, uint16_t *attr)
                 return X86_DECODE_INVALID;
             lock = r <= 1;
             if (r == 2 || r == 4)                   /* near CALL/JMP: 64-bit on Intel */
-                *attr = (uint16_t)((*attr & ~(0xfu << A_SIZE_SHIFT)) | SZ(S_F64));
+                *attr = with_size(*attr, S_F64);
             else if (r == 6)                        /* PUSH */
-                *attr = (uint16_t)((*attr & ~(0xfu << A_SIZE_SHIFT)) | SZ(S_D64));
+                *attr = with_size(*attr, S_D64);
             break;
         default:
             lock = *attr & A_LOCK;
