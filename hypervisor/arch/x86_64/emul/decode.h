@@ -9,7 +9,8 @@
  * - Bytes come one at a time from the caller's fetch callback, at offsets
  *   0, 1, 2, ... from the first byte, in order, each at most once, and never
  *   one the instruction does not need: a fault part-way is the fault the
- *   guest would take at that byte. No byte at offset 15 or beyond is ever
+ *   guest would take at that byte. No byte 15 or more past the instruction's
+ *   first (offset 15, or 20 after a forced-emulation signature) is ever
  *   asked for: an instruction that needs one is X86_DECODE_TOO_LONG (#GP(0)).
  * - Legacy prefixes of all four groups may repeat, in any order. The last
  *   segment override wins, as on hardware; ES, CS, SS and DS overrides are
