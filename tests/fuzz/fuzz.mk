@@ -16,7 +16,7 @@ FUZZ_BASE     := -std=c11 -g -O1 -Wall -Wextra -Werror $(FUZZ_SAN) \
 # Coverage guidance for the code under test and the targets; none for the shared
 # oracles (tests/unit helpers), whose comparisons would cost most of the time.
 FUZZ_CFLAGS   := $(FUZZ_BASE) -fsanitize=fuzzer-no-link
-FUZZ_TARGETS  ?= pagetable elf multiboot2 cmdline
+FUZZ_TARGETS  ?= pagetable elf multiboot2 cmdline x86_decode
 FUZZ_SECONDS  ?= 600
 FUZZ_SMOKE_SECONDS ?= 4
 
@@ -25,10 +25,13 @@ FUZZ_SRCS_pagetable  := $(UNIT_SRCS_pagetable)
 FUZZ_SRCS_elf        := $(UNIT_SRCS_elf)
 FUZZ_SRCS_multiboot2 := $(UNIT_SRCS_multiboot2)
 FUZZ_SRCS_cmdline    := $(UNIT_SRCS_cmdline)
+FUZZ_SRCS_x86_decode := $(UNIT_SRCS_decode)
 # Shared test helpers (tests/unit/*.c) besides the target's own file.
 FUZZ_HELPERS_pagetable := pt_world
 
-FUZZ_ALL      := pagetable elf multiboot2 cmdline
+FUZZ_ALL      := pagetable elf multiboot2 cmdline x86_decode
+# fuzz_x86_decode.c includes emul/decode.h.
+$(FUZZ_DIR)/obj/fuzz_x86_decode.o: FUZZ_CFLAGS += -Ihypervisor/arch/x86_64
 FUZZ_BINS     := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)
 
 .PHONY: setup-fuzz fuzz-host-build fuzz-host fuzz-host-merge fuzz-smoke

@@ -133,6 +133,24 @@ PT = {
                 upd(0, 0xfe, 0xf2) + upd(0, 5, 0xff, 0xff, 0xff),
 }
 
+# ---- x86_decode: a flags byte, 19 register values, instruction bytes --------------------
+# flags: bit 0 forced-emulation signature, bit 7 cut the bytes at (flags >> 1) & 31.
+REGS = b"".join(struct.pack("<Q", (0x9E3779B97F4A7C15 * (i + 1)) & (2**64 - 1)) for i in range(19))
+X86 = {
+    "mov-cr": (0, bytes.fromhex("0f20c0 440f22d8")),
+    "forced-cpuid": (1, b"\x0f\x0bxen\x0f\xa2"),
+    "lock-cmpxchg16b": (0, bytes.fromhex("f0480fc74cf708")),
+    "rip-imm": (0, bytes.fromhex("48c705f0ffff7fffffffff")),
+    "sib-fs": (0, bytes.fromhex("64678b4c58ff")),
+    "prefix-soup": (0, bytes.fromhex("f0f2f32e363e266465666748b80102030405060708")),
+    "moffs32": (0, bytes.fromhex("6764a104030201")),
+    "rep-outs": (0, bytes.fromhex("67f3666f")),
+    "sse-imm": (0, bytes.fromhex("660f3a0b0d1000000004")),
+    "enter": (0, bytes.fromhex("c8ffffff")),
+    "cut-imm": (0x80 | (5 << 1), bytes.fromhex("48b81122334455667788")),
+    "vex": (0, bytes.fromhex("c4e27900c0")),
+}
+
 
 def main():
     for name, line in CMDLINES.items():
@@ -143,6 +161,8 @@ def main():
         write("elf", name, blob)
     for name, ops in PT.items():
         write("pagetable", name, ops)
+    for name, (flags, insn) in X86.items():
+        write("x86_decode", name, bytes([flags]) + REGS + insn)
     return 0
 
 

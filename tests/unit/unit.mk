@@ -1,6 +1,7 @@
 # Host unit tests: the hypervisor's own pure .c files, compiled unchanged for the
 # host with ASan and UBSan, driven by cmocka. Included by the top-level Makefile.
 #   make unit-tests         build and run every test binary (fails on any failure)
+#   make decode-table       rewrite tests/unit/decode_table.inc from objdump
 
 UNIT_DIR     := $(BUILD)/unit
 UNIT_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -12,7 +13,7 @@ UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode
 
 # The hypervisor sources each test binary is built from.
 UNIT_SRCS_format      := lib/format.c
@@ -26,6 +27,7 @@ UNIT_SRCS_acpi_tables := hypervisor/arch/x86_64/acpi_tables.c
 UNIT_SRCS_elf         := lib/elf.c lib/format.c lib/strlcpy.c
 UNIT_SRCS_pagetable   := hypervisor/arch/x86_64/pv/pagetable.c hypervisor/common/page_alloc.c
 UNIT_SRCS_sched       := hypervisor/common/sched_credit.c hypervisor/common/sched_rr.c
+UNIT_SRCS_decode      := hypervisor/arch/x86_64/emul/decode.c
 # Shared test helpers (tests/unit/*.c) a test binary links besides its own file.
 UNIT_HELPERS_page_alloc := expect_bug
 UNIT_HELPERS_pagetable  := expect_bug pt_world
@@ -33,7 +35,15 @@ UNIT_HELPERS_pagetable  := expect_bug pt_world
 $(UNIT_DIR)/hv/hypervisor/arch/x86_64/pv/pagetable.o $(UNIT_DIR)/obj/test_pagetable.o $(UNIT_DIR)/obj/pt_world.o: \
     UNIT_CFLAGS += -Ihypercall-abi/include
 
+# test_decode.c includes emul/decode.h and the objdump table beside it.
+$(UNIT_DIR)/obj/test_decode.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64
+
 UNIT_BINS    := $(UNIT_TESTS:%=$(UNIT_DIR)/test_%)
+
+# Regenerates test_decode's expectations from GNU as and objdump (commit the result).
+.PHONY: decode-table
+decode-table:
+	$(PYTHON) tests/unit/gen_decode_table.py
 
 # Builds without running (tools/mutation_test.py tells a patch that breaks the build from one a test catches).
 .PHONY: unit-test-bins
