@@ -7,8 +7,11 @@
 #include "mm.h"
 #include "rand.h"
 
-#define CHURN_POOL          8
+#define CHURN_POOL          16
 #define CHURN_OWN           32
+/* Writable mappings go only to a worker's first own slots, so that most pool
+ * frames are free of them at any time and pins succeed often enough to race. */
+#define CHURN_RW_SLOTS      2
 #define CHURN_SHARED_FIRST  (SMP_MAX_VCPUS * CHURN_OWN)
 #define CHURN_SHARED        16
 #define PTE_RO              (PTE_P | PTE_U | PTE_A)
@@ -94,7 +97,8 @@ static const unsigned int uva_flags[] = {
 static int64_t one_op(unsigned int worker, struct ledger *l, unsigned int op)
 {
     uint64_t r = splitmix64(&l->rng);
-    unsigned int own = (unsigned int)(r % CHURN_OWN), slot = worker * CHURN_OWN + own;
+    bool writable = op == CHURN_MAP_RW || (op == CHURN_UVA && (r >> 32) & 1);
+    unsigned int own = (unsigned int)(r % (writable ? CHURN_RW_SLOTS : CHURN_OWN)), slot = worker * CHURN_OWN + own;
     uint64_t frame = churn.pool[(r >> 16) % CHURN_POOL];
     int64_t rc;
 
@@ -107,7 +111,7 @@ static int64_t one_op(unsigned int worker, struct ledger *l, unsigned int op)
         return rc;
     }
     case CHURN_UVA: {
-        uint64_t val = pick_pte(l, (r >> 32) & 1 ? PTE_DATA : PTE_RO);
+        uint64_t val = pick_pte(l, writable ? PTE_DATA : PTE_RO);
         unsigned int flags = uva_flags[(r >> 40) % ARRAY_SIZE(uva_flags)];
         if (!(rc = hypercall3(__HYPERVISOR_update_va_mapping, slot_va(slot), val, flags)))
             l->own[own] = val;

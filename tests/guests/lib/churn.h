@@ -9,7 +9,7 @@
  * not undone is still there, and no frame is pinned while mapped writable.
  *
  * Slots: worker k owns slots k*CHURN_OWN .. k*CHURN_OWN+CHURN_OWN-1 and maps
- * pool frames writable or read-only there; slots from CHURN_SHARED_FIRST are
+ * pool frames read-only there (writable in the first two only); slots from CHURN_SHARED_FIRST are
  * written by everyone, read-only only. The pool's frames are pinned as L1
  * tables and unpinned at random, so writable mappings and pins refuse each
  * other: the refusals are counted, and a refusal with another error fails.
