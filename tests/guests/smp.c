@@ -520,7 +520,7 @@ static const char *test_race_page_tables(char *why, size_t len)
     if ((rc = smp_run(1, job_churn, &jobs[1])))
         return fail(why, len, "run: %lld", (long long)rc);
     job_churn(&jobs[0]);
-    if (!smp_join(1))
+    if (!churn_join(1))
         return fail(why, len, "vCPU 1 did not finish its %lu operations", nops);
     churn_report();
     return churn_check(why, len);

@@ -57,7 +57,7 @@ static const char *test_churn(char *why, size_t len)
     }
     job_churn(NULL);
     for (unsigned int v = 1; v < nr_vcpus; v++)
-        if (!smp_join(v))
+        if (!churn_join(v))
             return fail(why, len, "vCPU %u did not finish its %lu operations", v, ops_each);
     churn_report();
     const char *err = churn_check(why, len);

@@ -36,6 +36,7 @@ struct ledger {
     int32_t pins[CHURN_POOL];           /* accepted pins minus accepted unpins */
     uint64_t rng;
     struct churn_stats st;
+    volatile uint32_t progress;         /* operations made so far */
 } __attribute__((aligned(64)));
 
 static struct {
@@ -155,7 +156,19 @@ void churn_run(unsigned int worker, uint64_t seed, unsigned long nops)
             l->st.bad_op = (int)op;
             l->st.bad_rc = rc;
         }
+        atomic_set(&l->progress, (uint32_t)i + 1);
     }
+}
+
+bool churn_join(unsigned int worker)
+{
+    for (uint32_t seen = ~0u; !smp_join(worker);) {
+        uint32_t now = atomic_read(&churn.ledger[worker].progress);
+        if (now == seen)
+            return false;
+        seen = now;
+    }
+    return true;
 }
 
 const struct churn_stats *churn_stats(unsigned int worker) { return &churn.ledger[worker].st; }

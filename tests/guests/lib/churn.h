@@ -52,6 +52,9 @@ int64_t churn_setup(uint64_t va, unsigned int workers, unsigned int ops);
 /* Worker `worker` (its vCPU id) makes nops operations from ops, seeded with seed. */
 void churn_run(unsigned int worker, uint64_t seed, unsigned long nops);
 const struct churn_stats *churn_stats(unsigned int worker);
+/* smp_join for a worker on its own vCPU, waiting longer while it still makes
+ * progress: a long run is not cut short by the bound on one wait. */
+bool churn_join(unsigned int worker);
 /* After every worker stopped: NULL when the tables and pins match the ledgers
  * (and leaves the pool unpinned), else why not. */
 const char *churn_check(char *why, size_t len);

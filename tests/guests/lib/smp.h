@@ -19,10 +19,12 @@
 #define SMP_MAX_VCPUS  4
 #define SMP_STACK_SIZE 16384
 
-/* Rounds (each a check and a SCHEDOP_yield) a wait gives the other side: it
- * bounds a wait for a vCPU that never comes without timing it, so a slow host
- * only makes a wait longer, never a verdict different. */
-#define SMP_WAIT_ROUNDS 1000000ul
+/* Rounds (each a check and a SCHEDOP_yield) a wait gives the other side. It
+ * bounds a wait for a vCPU that never comes by a count, not a clock: on a
+ * shared CPU every yield lets the other vCPU run, and on two CPUs the count is
+ * far above what a working vCPU needs (seconds on ours under TCG, minutes on
+ * Xen). Jobs that run long check progress instead (churn_join). */
+#define SMP_WAIT_ROUNDS 5000000ul
 
 typedef void (*smp_job_fn)(void *arg);
 
