@@ -594,7 +594,7 @@ static const char *test_stale_tlb_retype(char *why, size_t len)
     if (!smp_join(1))
         return fail(why, len, "vCPU 1 neither faulted nor finished");
     uint64_t now = *(volatile uint64_t *)STALE_RO;
-    printk("# vCPU 1: %u writes before the unmap, %u after it and before the pin, %u after the pin\n", at_unmap,
+    printk("# vCPU 1: %u writes before the unmap, %u after it, %u more until it saw the pin or faulted\n", at_unmap,
            before_pin - at_unmap, stale.writes - before_pin);
     if (rc)
         return fail(why, len, "pinning F: %lld", (long long)rc);
