@@ -23,7 +23,6 @@ const char test_title[] = "hostile: what once stopped the machine";
 #define WINDOW_VA       (GUEST_VIRT_BASE + 0x8000000ull)    /* 128 MiB up: free address space */
 #define PTE_PWT         0x008ull
 #define PTE_PCD         0x010ull
-#define PTE_G           0x100ull
 #define MS              1000000ull
 /* 2^63 + 1: as s_time_t far in the past; as an unsigned difference from now, far in the future. */
 #define WRAPPED_DEADLINE ((1ull << 63) + 1)

@@ -41,8 +41,9 @@
 #define VCPUOP_register_vcpu_info             10 /* struct vcpu_register_vcpu_info: move
                                                     vcpu_info out of shared_info; once
                                                     per vCPU, on itself or while it is
-                                                    down; -EINVAL (offset, frame, or
-                                                    already done) */
+                                                    down; -ENXIO (the 64 bytes would
+                                                    cross the page), -EINVAL (frame,
+                                                    vCPU up, or already done) */
 #define VCPUOP_send_nmi                       11 /* no arg; raise a virtual NMI */
 #define VCPUOP_get_physid                     12 /* struct vcpu_get_physid, OUT;
                                                     -EINVAL unless pinned and allowed */

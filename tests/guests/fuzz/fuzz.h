@@ -9,16 +9,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "rand.h"
 
-/* ---- PRNG (splitmix64: any seed, including 0, gives a good stream) ---- */
+/* ---- PRNG (splitmix64) ---- */
 extern uint64_t fuzz_state;
-static inline uint64_t rnd64(void)
-{
-    uint64_t z = (fuzz_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static inline uint64_t rnd64(void) { return splitmix64(&fuzz_state); }
 static inline uint64_t rnd(uint64_t n) { return n ? rnd64() % n : 0; }
 static inline bool chance(unsigned int one_in) { return rnd(one_in) == 0; }
 

@@ -5,6 +5,7 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "smp.h"
 #include <lib/pv_evtchn.h>
 #include <lib/pvclock.h>
 
@@ -15,22 +16,46 @@ volatile unsigned int upcall_ports[64];
 volatile unsigned int nr_upcall_ports;
 volatile unsigned int nr_upcalls;
 volatile unsigned int nr_upcalls_in_hypercall;
+volatile uint32_t vcpu_upcalls[SMP_MAX_VCPUS];
+volatile uint32_t vcpu_last_port[SMP_MAX_VCPUS];
+static struct vcpu_info *registered_vcpu_info[SMP_MAX_VCPUS];
 
 #define SYSCALL_INSN 0x050f                 /* 0f 05, read as a little-endian word */
 
 static void record_port(unsigned int port)
 {
-    if (nr_upcall_ports < 64)
-        upcall_ports[nr_upcall_ports++] = port;
+    unsigned int i = __atomic_fetch_add(&nr_upcall_ports, 1, __ATOMIC_SEQ_CST);
+    if (i < 64)
+        upcall_ports[i] = port;
+    else
+        __atomic_store_n(&nr_upcall_ports, 64, __ATOMIC_SEQ_CST);
+    atomic_set(&vcpu_last_port[smp_this_vcpu()], port);
 }
 
-/* One pass of the 2-level scan; the ports it finds are recorded in order. */
+struct vcpu_info *events_vcpu_info(unsigned int vcpu)
+{
+    return registered_vcpu_info[vcpu] ? registered_vcpu_info[vcpu] : &shinfo->vcpu_info[vcpu];
+}
+
+/* One pass of the 2-level scan over the interrupted vCPU's selector; the ports it
+ * finds are recorded in order. */
 static void upcall(void)
 {
-    nr_upcalls++;
+    unsigned int vcpu = smp_this_vcpu();
+    __atomic_add_fetch(&nr_upcalls, 1, __ATOMIC_SEQ_CST);
+    atomic_inc(&vcpu_upcalls[vcpu]);
     if (*(const uint16_t *)upcall_rip == SYSCALL_INSN)
-        nr_upcalls_in_hypercall++;
-    evtchn_2l_scan(shinfo, &shinfo->vcpu_info[0], record_port);
+        __atomic_add_fetch(&nr_upcalls_in_hypercall, 1, __ATOMIC_SEQ_CST);
+    evtchn_2l_scan(shinfo, events_vcpu_info(vcpu), record_port);
+}
+
+int64_t events_register_vcpu_info(unsigned int vcpu, void *page, uint32_t offset)
+{
+    struct vcpu_register_vcpu_info r = { .mfn = virt_to_mfn(page), .offset = offset };
+    int64_t rc = hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, vcpu, &r);
+    if (!rc)
+        registered_vcpu_info[vcpu] = (struct vcpu_info *)((uint8_t *)page + offset);
+    return rc;
 }
 
 int64_t events_init(void)
@@ -53,7 +78,7 @@ int64_t events_init_timer_quiet(void)
 
 uint64_t pvclock_now(void)
 {
-    return pvclock_read(&shinfo->vcpu_info[0].time);
+    return pvclock_read(&events_vcpu_info(smp_this_vcpu())->time);
 }
 
 int64_t evtchn_op(unsigned int cmd, void *arg)
@@ -138,4 +163,14 @@ int64_t evtchn_state(unsigned int port)
     struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
     int64_t rc = evtchn_op(EVTCHNOP_status, &st);
     return rc ? rc : st.status;
+}
+
+void events_mask(void)
+{
+    events_vcpu_info(smp_this_vcpu())->evtchn_upcall_mask = 1;
+}
+
+void events_unmask(void)
+{
+    events_vcpu_info(smp_this_vcpu())->evtchn_upcall_mask = 0;
 }

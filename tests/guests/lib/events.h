@@ -25,12 +25,22 @@ extern volatile unsigned int nr_upcalls;
  * call has returned interrupts the instruction after its SYSCALL.
  */
 extern volatile unsigned int nr_upcalls_in_hypercall;
+/* Per vCPU: upcalls taken, and the last port its upcall handler saw. */
+extern volatile uint32_t vcpu_upcalls[];
+extern volatile uint32_t vcpu_last_port[];
+
+/* The vcpu_info events for vcpu land in: its shared_info slot, or where it was registered. */
+struct vcpu_info *events_vcpu_info(unsigned int vcpu);
+/* VCPUOP_register_vcpu_info at offset in page (an initial-region page); the
+ * upcall handler follows it on success. 0 or the hypercall's error. */
+int64_t events_register_vcpu_info(unsigned int vcpu, void *page, uint32_t offset);
 
 /* System time in ns from vcpu_info's pvclock. */
 uint64_t pvclock_now(void);
 
-static inline void events_mask(void) { shinfo->vcpu_info[0].evtchn_upcall_mask = 1; }
-static inline void events_unmask(void) { shinfo->vcpu_info[0].evtchn_upcall_mask = 0; }
+/* The calling vCPU's upcall mask. */
+void events_mask(void);
+void events_unmask(void);
 
 static inline int port_pending(unsigned int p) { return !!(shinfo->evtchn_pending[p / 64] & (1ull << (p % 64))); }
 static inline void port_clear(unsigned int p) { __atomic_and_fetch(&shinfo->evtchn_pending[p / 64], ~(1ull << (p % 64)), __ATOMIC_SEQ_CST); }

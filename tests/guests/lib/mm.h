@@ -12,6 +12,7 @@
 #define PTE_A       0x020ull
 #define PTE_D       0x040ull
 #define PTE_PSE     0x080ull
+#define PTE_G       0x100ull    /* Xen sets it on a 64-bit PV guest's user mappings */
 #define PTE_ADDR    0x000ffffffffff000ull
 #define PTE_DATA    (PTE_P | PTE_RW | PTE_U | PTE_A | PTE_D)
 
