@@ -66,8 +66,10 @@ static int64_t register_vcpu_info(struct vcpu *v, uint64_t arg)
     struct vcpu_register_vcpu_info r;
     if (copy_from_guest(&r, arg, sizeof(r)))
         return -XEN_EFAULT;
-    if (r.rsvd || r.offset > PAGE_SIZE - sizeof(struct vcpu_info) || v->vcpu_info_mfn)
+    if (r.rsvd || v->vcpu_info_mfn)
         return -XEN_EINVAL;
+    if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info))
+        return -XEN_ENXIO;                  /* as Xen: the vcpu_info would cross the page */
     if (v != current && !(v->pause_flags & VPF_down))
         return -XEN_EINVAL;                 /* as Xen: on itself, or on a vCPU that is down */
     /* Held writable for as long as it holds the vcpu_info. */
