@@ -14,6 +14,7 @@
 
 #define SCHED_DEFAULT_WEIGHT    256
 #define SCHED_MAX_UNITS         128
+#define SCHED_MAX_CPUS          8       /* init's nr_cpus is at most this (NR_CPUS) */
 
 /* One schedulable vCPU as the policy sees it. */
 struct sched_unit {
@@ -41,7 +42,7 @@ struct sched_unit {
  */
 struct sched_policy {
     const char *name;
-    void (*init)(s_time_t now, unsigned int nr_cpus);
+    void (*init)(s_time_t now, unsigned int nr_cpus);       /* CPUs 0..nr_cpus-1, all idle */
     /* A new unit (not runnable) / one that is gone for good (never passed as prev after; if it was
        running on a CPU, that CPU's next pick has prev NULL). The mechanism never adds more than
        SCHED_MAX_UNITS. */
@@ -61,7 +62,13 @@ struct sched_policy {
      */
     struct sched_unit *(*pick)(unsigned int cpu, struct sched_unit *prev, s_time_t ran, s_time_t now,
                                s_time_t *slice);
-    /* woken just became runnable: the CPU that should pick again now to run it (an idle one first), or -1. */
+    /*
+     * woken just became runnable: the CPU that should pick again now to run
+     * it (an idle one first), or -1. The mechanism also asks it for prev
+     * after a pick that left prev runnable but did not return it (it waits
+     * again, and an idle CPU may take it). A CPU named is taken to pick soon:
+     * it is not named again until it has picked.
+     */
     int (*cpu_to_preempt)(const struct sched_unit *woken);
 };
 
