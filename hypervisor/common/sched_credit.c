@@ -263,13 +263,26 @@ static void credit_account(const struct sched_unit *charged, s_time_t ran, s_tim
     }
 }
 
-/* The first unparked unit of the highest priority in q, or NULL. */
-static struct sched_unit *credit_best(const struct sched_runq *q)
+/*
+ * Whether a should run before b (NULL: nothing): a higher priority; on
+ * several CPUs also the same priority with more credit. On one CPU FIFO
+ * order within a priority is enough; on several, units of one priority
+ * would otherwise never leave the queue they are on, each getting a share
+ * of its own CPU instead of its share of all of them.
+ */
+static bool credit_before(const struct sched_unit *a, const struct sched_unit *b)
 {
-    struct sched_unit *best = NULL;
+    if (!b || a->prio != b->prio)
+        return !b || a->prio > b->prio;
+    return nr_cpus > 1 && a->credit > b->credit;
+}
+
+/* The best unparked unit in q (the first of the best if several), or best if none is better. */
+static struct sched_unit *credit_best(const struct sched_runq *q, struct sched_unit *best)
+{
     for (struct sched_unit *u = q->head; u; u = u->next) {
         credit_check_cap(u);        /* the cap may have been lowered since */
-        if (!u->parked && (!best || u->prio > best->prio))
+        if (!u->parked && credit_before(u, best))
             best = u;
     }
     return best;
@@ -278,12 +291,9 @@ static struct sched_unit *credit_best(const struct sched_runq *q)
 /* The unit cpu runs next: its own queue's best, or a better one stolen from the next CPUs' queues. */
 static struct sched_unit *credit_choose(unsigned int cpu)
 {
-    struct sched_unit *next = credit_best(&runq[cpu]);
-    for (unsigned int i = 1; i < nr_cpus; i++) {
-        struct sched_unit *other = credit_best(&runq[(cpu + i) % nr_cpus]);
-        if (other && (!next || other->prio > next->prio))
-            next = other;
-    }
+    struct sched_unit *next = credit_best(&runq[cpu], NULL);
+    for (unsigned int i = 1; i < nr_cpus; i++)
+        next = credit_best(&runq[(cpu + i) % nr_cpus], next);
     return next;
 }
 

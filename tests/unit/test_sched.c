@@ -481,10 +481,11 @@ struct spec {
 struct share_case {
     const char *name;
     const struct sched_policy *pol;
+    unsigned int cpus;          /* 0: one */
     unsigned int n;
     struct spec spec[4];
-    double want[4];             /* % of the CPU over the run */
-    double want_idle;
+    double want[4];             /* % of one CPU over the run */
+    double want_idle;           /* summed over the CPUs */
     double tol;                 /* percentage points */
 };
 
@@ -494,29 +495,49 @@ struct share_case {
 #define IO(w)           { .weight = (w), .burst = MILLISECS(1) / 10, .nap = MILLISECS(5) }
 
 static const struct share_case share_cases[] = {
-    { "credit, weights 1:2:4", &sched_credit, 3, { HOG(256), HOG(512), HOG(1024) },
+    { "credit, weights 1:2:4", &sched_credit, 0, 3, { HOG(256), HOG(512), HOG(1024) },
       { 100.0 / 7, 200.0 / 7, 400.0 / 7 }, 0, 3 },
-    { "rr, weights 1:2:4 ignored", &sched_rr, 3, { HOG(256), HOG(512), HOG(1024) },
+    { "rr, weights 1:2:4 ignored", &sched_rr, 0, 3, { HOG(256), HOG(512), HOG(1024) },
       { 100.0 / 3, 100.0 / 3, 100.0 / 3 }, 0, 3 },
-    { "credit, cap 25% beside an uncapped unit", &sched_credit, 2, { CAPPED(256, 25), HOG(256) },
+    { "credit, cap 25% beside an uncapped unit", &sched_credit, 0, 2, { CAPPED(256, 25), HOG(256) },
       { 25, 75 }, 0, 1 },
-    { "credit, cap 25% alone: the rest idles", &sched_credit, 1, { CAPPED(256, 25) },
+    { "credit, cap 25% alone: the rest idles", &sched_credit, 0, 1, { CAPPED(256, 25) },
       { 25 }, 75, 1 },
-    { "credit, caps 10% and 20% beside a light unit", &sched_credit, 3,
+    { "credit, caps 10% and 20% beside a light unit", &sched_credit, 0, 3,
       { CAPPED(1024, 10), CAPPED(1024, 20), HOG(256) }, { 10, 20, 70 }, 0, 1 },
-    { "credit, an asleep unit takes nothing (1:2, asleep 4)", &sched_credit, 3,
+    { "credit, an asleep unit takes nothing (1:2, asleep 4)", &sched_credit, 0, 3,
       { HOG(256), HOG(512), ASLEEP(1024) }, { 100.0 / 3, 200.0 / 3, 0 }, 0, 3 },
-    { "credit, I/O unit beside 1:2 hogs", &sched_credit, 3, { IO(256), HOG(256), HOG(512) },
+    { "credit, I/O unit beside 1:2 hogs", &sched_credit, 0, 3, { IO(256), HOG(256), HOG(512) },
       { 100.0 / 51, 100.0 * 50 / 51 / 3, 200.0 * 50 / 51 / 3 }, 0, 3 },
-    { "credit, 1:8:8:8 (the light unit waits its turn)", &sched_credit, 4,
+    { "credit, 1:8:8:8 (the light unit waits its turn)", &sched_credit, 0, 4,
       { HOG(128), HOG(1024), HOG(1024), HOG(1024) }, { 4, 32, 32, 32 }, 0, 3 },
-    { "rr, an asleep unit takes nothing", &sched_rr, 3, { HOG(256), ASLEEP(256), HOG(256) },
+    { "rr, an asleep unit takes nothing", &sched_rr, 0, 3, { HOG(256), ASLEEP(256), HOG(256) },
       { 50, 0, 50 }, 0, 3 },
+    /* 2 CPUs: 4 hogs 1:2:4:4 share 2 CPUs by weight (11 parts: 2/11 of one CPU per part) */
+    { "credit, 2 CPUs, weights 1:2:4:4", &sched_credit, 2, 4,
+      { HOG(256), HOG(512), HOG(1024), HOG(1024) },
+      { 200.0 / 11, 400.0 / 11, 800.0 / 11, 800.0 / 11 }, 0, 3 },
+    /* weight 8 of 13 would be owed 1.23 CPUs; it can use one, the others share the other 1:2:2 */
+    { "credit, 2 CPUs, 1:2:2:8: one CPU's ceiling", &sched_credit, 2, 4,
+      { HOG(256), HOG(512), HOG(512), HOG(2048) }, { 20, 40, 40, 100 }, 0, 3 },
+    { "credit, 2 CPUs, 1:4: a whole CPU each", &sched_credit, 2, 2,
+      { HOG(256), HOG(1024) }, { 100, 100 }, 0, 1 },
+    { "credit, 2 CPUs, cap 30% beside two hogs", &sched_credit, 2, 3,
+      { CAPPED(1024, 30), HOG(256), HOG(256) }, { 30, 85, 85 }, 0, 3 },
+    { "credit, 2 CPUs, three capped 50%: half idles", &sched_credit, 2, 3,
+      { CAPPED(256, 50), CAPPED(256, 50), CAPPED(256, 50) }, { 50, 50, 50 }, 50, 1 },
+    { "credit, 2 CPUs, I/O unit beside 1:1:2 hogs", &sched_credit, 2, 4,
+      { IO(256), HOG(256), HOG(256), HOG(512) },
+      { 100.0 / 51, 50 - 50.0 / 51, 50 - 50.0 / 51, 100 }, 0, 3 },
+    { "credit, 3 CPUs, 1:1:2:4", &sched_credit, 3, 4,
+      { HOG(256), HOG(256), HOG(512), HOG(1024) }, { 50, 50, 100, 100 }, 0, 3 },
+    { "rr, 2 CPUs, 3 units 1:2:4 ignored", &sched_rr, 2, 3, { HOG(256), HOG(512), HOG(1024) },
+      { 200.0 / 3, 200.0 / 3, 200.0 / 3 }, 0, 3 },
 };
 
 static void run_share_case(const struct share_case *c, s_time_t length)
 {
-    sim_start(c->pol);
+    sim_start_cpus(c->pol, c->cpus ? c->cpus : 1);
     for (unsigned int i = 0; i < c->n; i++) {
         struct sim_unit *x = sim_add(i, c->spec[i].weight, c->spec[i].cap);
         x->burst = c->spec[i].burst;
