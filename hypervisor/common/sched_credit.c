@@ -1,17 +1,29 @@
 /*
  * The credit scheduler (sched=credit, the default): proportional share by
  * weight, caps, and a boost for units that wake from blocking, in the spirit
- * of Xen's credit1, for one CPU. Pure logic over explicit time (host-tested).
+ * of Xen's credit1, over nr_cpus CPUs. Pure logic over explicit time
+ * (host-tested).
  *
  * Credit is CPU time in ns. Running burns it 1:1. Every accounting period
- * (30 ms) one period's worth of credit is handed out to the active units
+ * (30 ms) nr_cpus periods' worth of credit is handed out to the active units
  * (runnable, or ran during the period that ended) in proportion to weight,
- * then clipped to [-CREDIT_LIMIT, +CREDIT_LIMIT]. Priorities, highest first:
+ * except that a unit runs on one CPU at a time: its share is at most one
+ * period per period, and what it cannot use goes to the others by weight
+ * (water-filling; on one CPU no share reaches that ceiling). Credit is then
+ * clipped to [-CREDIT_LIMIT, +CREDIT_LIMIT]. Priorities, highest first:
  * BOOST (woke with credit >= 0; it preempts the others, for one slice of at
  * most 10 ms, and loses the boost when charged for it), UNDER (credit > 0),
  * OVER (credit <= 0); FIFO within a priority, a unit that ran going to the
- * tail. A unit with a cap of C% runs at most C% of each period, then is
- * parked until the next; when only parked units can run, the CPU idles.
+ * tail. A unit with a cap of C% runs at most C% of one CPU each period, then
+ * is parked until the next; when only parked units can run, a CPU idles.
+ *
+ * Each CPU has a run queue. A waiting unit is on the queue of its home CPU,
+ * the one it last ran on. A CPU runs the best unit of its own queue unless
+ * another queue holds one of higher priority (or its own holds none): then it
+ * steals the best of those, whose home becomes this CPU (Xen credit1's load
+ * balancing). A woken unit goes to its home queue; cpu_to_preempt names an
+ * idle CPU (home first), else the CPU running the lowest-priority unit that
+ * the woken one outranks.
  */
 #include <hv/sched_policy.h>
 
@@ -27,22 +39,26 @@
 enum { CREDIT_OVER, CREDIT_UNDER, CREDIT_BOOST };
 
 /*
- * All state, owned by the one CPU that schedules:
+ * All state, under the mechanism's scheduler lock:
  *   units[0..nr_units): every added unit, in no order (accounting walks it);
  *         came_and_went[i]: units[i] woke or slept in this period, so it was
  *         not runnable throughout.
- *   runq: the runnable units other than cur, FIFO through u->next; parked
- *         units stay queued and are skipped. u is queued exactly when it is
- *         added, runnable and not cur.
- *   cur:  the unit the last pick returned (it is not queued while it runs).
+ *   runq[c]: CPU c's waiting units, FIFO through u->next; parked units stay
+ *         queued and are skipped. u is on runq[u->home] exactly when it is
+ *         added, runnable and not running (u->cpu < 0).
+ *   running[c]: what CPU c's last pick returned (NULL: idle); running[c] == u
+ *         exactly when u->cpu == c, so a unit runs on one CPU at most.
+ *   tickled[c]: cpu_to_preempt named c since c last picked.
  *   period_start: start of the current accounting period; u->period_used is
  *         what u ran since then (for caps and for being active).
  */
 static struct sched_unit *units[SCHED_MAX_UNITS];
 static unsigned int nr_units;
 static bool came_and_went[SCHED_MAX_UNITS];
-static struct sched_runq runq;
-static struct sched_unit *cur;
+static unsigned int nr_cpus = 1;
+static struct sched_runq runq[SCHED_MAX_CPUS];
+static struct sched_unit *running[SCHED_MAX_CPUS];
+static bool tickled[SCHED_MAX_CPUS];
 static s_time_t period_start;
 
 /* u's index in units[], or -1 if it was not added. */
@@ -83,15 +99,19 @@ static void credit_check_cap(struct sched_unit *u)
     }
 }
 
-static void credit_init(s_time_t now)
+static void credit_init(s_time_t now, unsigned int cpus)
 {
     for (unsigned int i = 0; i < SCHED_MAX_UNITS; i++) {
         units[i] = NULL;
         came_and_went[i] = false;
     }
     nr_units = 0;
-    runq.head = runq.tail = NULL;
-    cur = NULL;
+    nr_cpus = MAX(MIN(cpus, SCHED_MAX_CPUS), 1u);
+    for (unsigned int c = 0; c < SCHED_MAX_CPUS; c++) {
+        runq[c].head = runq[c].tail = NULL;
+        running[c] = NULL;
+        tickled[c] = false;
+    }
     period_start = now;
 }
 
@@ -99,6 +119,8 @@ static void credit_init(s_time_t now)
 static void credit_add(struct sched_unit *u)
 {
     u->runnable = false;
+    u->cpu = -1;
+    u->home = 0;
     u->credit = CREDIT_INITIAL;
     u->boosted = false;
     u->parked = false;
@@ -114,20 +136,19 @@ static void credit_add(struct sched_unit *u)
 
 static void credit_remove(struct sched_unit *u)
 {
-    for (unsigned int i = 0; i < nr_units; i++) {
-        if (units[i] != u)
-            continue;
-        if (u->runnable && u != cur)
-            runq_unlink(&runq, u);
-        if (u == cur)
-            cur = NULL;
-        units[i] = units[--nr_units];
-        came_and_went[i] = came_and_went[nr_units];
-        units[nr_units] = NULL;
-        u->runnable = false;
-        u->next = NULL;
+    int slot = credit_slot(u);
+    if (slot < 0)
         return;
-    }
+    if (u->cpu >= 0)
+        running[u->cpu] = NULL;
+    else if (u->runnable)
+        runq_unlink(&runq[u->home], u);
+    units[slot] = units[--nr_units];
+    came_and_went[slot] = came_and_went[nr_units];
+    units[nr_units] = NULL;
+    u->runnable = false;
+    u->cpu = -1;
+    u->next = NULL;
 }
 
 static void credit_wake(struct sched_unit *u, s_time_t now)
@@ -140,8 +161,8 @@ static void credit_wake(struct sched_unit *u, s_time_t now)
     u->runnable = true;
     u->boosted = u->credit >= 0;
     credit_set_prio(u);
-    if (u != cur)
-        runq_append(&runq, u);
+    if (u->cpu < 0)
+        runq_append(&runq[u->home], u);
 }
 
 static void credit_sleep(struct sched_unit *u, s_time_t now)
@@ -154,8 +175,8 @@ static void credit_sleep(struct sched_unit *u, s_time_t now)
     u->runnable = false;
     u->boosted = false;
     credit_set_prio(u);
-    if (u != cur)
-        runq_unlink(&runq, u);
+    if (u->cpu < 0)
+        runq_unlink(&runq[u->home], u);
 }
 
 static bool credit_active(const struct sched_unit *u)
@@ -164,32 +185,64 @@ static bool credit_active(const struct sched_unit *u)
 }
 
 /*
- * The period boundary (or several) passed by now: hand out one period's
- * worth per period to the active units by weight. A unit that blocked or
- * woke in the period and ends up over the ceiling did not want its share:
- * the excess goes, by weight, to the units that were runnable throughout,
- * which used the CPU time it left (without this their credit would sink to
- * the floor, where all are OVER and weights stop counting). The excess of a
- * unit that was runnable throughout is dropped, as in Xen, so credit cannot
- * pile up where it is not used. charged ran `ran` up to now.
+ * Each active unit's share of hand_out by weight, none above ceiling (one
+ * CPU's worth): a unit whose share would pass it gets the ceiling, and the
+ * rest is shared again among the others, until no share passes it (each
+ * round only raises the others' shares, so at most nr_units rounds).
+ */
+static void credit_shares(uint64_t hand_out, uint64_t ceiling, uint64_t share[])
+{
+    static bool full[SCHED_MAX_UNITS];
+    uint64_t left = hand_out, w_left = 0;
+
+    for (unsigned int i = 0; i < nr_units; i++) {
+        full[i] = false;
+        if (credit_active(units[i]))
+            w_left += credit_weight(units[i]);
+    }
+    for (bool again = true; again && w_left;) {
+        again = false;
+        for (unsigned int i = 0; i < nr_units && w_left; i++) {
+            uint64_t w = credit_weight(units[i]);
+            if (full[i] || !credit_active(units[i]) || left * w / w_left < ceiling)
+                continue;
+            full[i] = again = true;
+            left -= ceiling;
+            w_left -= w;
+        }
+    }
+    for (unsigned int i = 0; i < nr_units; i++) {
+        if (!credit_active(units[i]))
+            share[i] = 0;
+        else
+            share[i] = full[i] ? ceiling : left * credit_weight(units[i]) / w_left;
+    }
+}
+
+/*
+ * The period boundary (or several) passed by now: hand out nr_cpus periods'
+ * worth per period to the active units (credit_shares). A unit that blocked
+ * or woke in the period and ends up over the credit limit did not want its
+ * share: the excess goes, by weight, to the units that were runnable
+ * throughout, which used the CPU time it left (without this their credit
+ * would sink to the floor, where all are OVER and weights stop counting).
+ * The excess of a unit that was runnable throughout is dropped, as in Xen,
+ * so credit cannot pile up where it is not used. charged ran `ran` up to
+ * now; units running on other CPUs are charged when those CPUs pick.
  */
 static void credit_account(const struct sched_unit *charged, s_time_t ran, s_time_t now)
 {
+    static uint64_t share[SCHED_MAX_UNITS];
     s_time_t periods = (now - period_start) / CREDIT_PERIOD;
-    uint64_t hand_out = (uint64_t)MIN(periods, CREDIT_CATCH_UP) * CREDIT_PERIOD;
-    uint64_t w_active = 0, w_steady = 0, spare = 0;
+    uint64_t one_cpu = (uint64_t)MIN(periods, CREDIT_CATCH_UP) * CREDIT_PERIOD;
+    uint64_t w_steady = 0, spare = 0;
 
+    credit_shares(one_cpu * nr_cpus, one_cpu, share);
     for (unsigned int i = 0; i < nr_units; i++) {
-        if (credit_active(units[i]))
-            w_active += credit_weight(units[i]);
-        if (units[i]->runnable && !came_and_went[i])
-            w_steady += credit_weight(units[i]);
-    }
-    for (unsigned int i = 0; i < nr_units && w_active; i++) {
         struct sched_unit *u = units[i];
-        if (!credit_active(u))
-            continue;
-        u->credit += (int64_t)(hand_out * credit_weight(u) / w_active);
+        if (u->runnable && !came_and_went[i])
+            w_steady += credit_weight(u);
+        u->credit += (int64_t)share[i];
         if (came_and_went[i] && u->credit > CREDIT_LIMIT) {
             spare += (uint64_t)(u->credit - CREDIT_LIMIT);
             u->credit = CREDIT_LIMIT;
@@ -210,27 +263,65 @@ static void credit_account(const struct sched_unit *charged, s_time_t ran, s_tim
     }
 }
 
-/* The first unparked unit of the highest priority in the queue, or NULL. */
-static struct sched_unit *credit_best(void)
+/*
+ * Whether a should run before b (NULL: nothing): a higher priority; on
+ * several CPUs also the same priority with more credit. On one CPU FIFO
+ * order within a priority is enough; on several, units of one priority
+ * would otherwise never leave the queue they are on, each getting a share
+ * of its own CPU instead of its share of all of them.
+ */
+static bool credit_before(const struct sched_unit *a, const struct sched_unit *b)
 {
-    struct sched_unit *best = NULL;
-    for (struct sched_unit *u = runq.head; u; u = u->next) {
+    if (!b || a->prio != b->prio)
+        return !b || a->prio > b->prio;
+    return nr_cpus > 1 && a->credit > b->credit;
+}
+
+/* The best unparked unit in q (the first of the best if several), or best if none is better. */
+static struct sched_unit *credit_best(const struct sched_runq *q, struct sched_unit *best)
+{
+    for (struct sched_unit *u = q->head; u; u = u->next) {
         credit_check_cap(u);        /* the cap may have been lowered since */
-        if (!u->parked && (!best || u->prio > best->prio))
+        if (!u->parked && credit_before(u, best))
             best = u;
     }
     return best;
 }
 
-static struct sched_unit *credit_pick(struct sched_unit *prev, s_time_t ran, s_time_t now,
-                                      s_time_t *slice)
+/* The unit cpu runs next: its own queue's best, or a better one stolen from the next CPUs' queues. */
+static struct sched_unit *credit_choose(unsigned int cpu)
+{
+    struct sched_unit *next = credit_best(&runq[cpu], NULL);
+    for (unsigned int i = 1; i < nr_cpus; i++)
+        next = credit_best(&runq[(cpu + i) % nr_cpus], next);
+    return next;
+}
+
+/* Parked units get their next budget at the period boundary, not a slice later. */
+static bool credit_any_parked(void)
+{
+    for (unsigned int c = 0; c < nr_cpus; c++)
+        for (struct sched_unit *u = runq[c].head; u; u = u->next)
+            if (u->parked)
+                return true;
+    return false;
+}
+
+static struct sched_unit *credit_pick(unsigned int cpu, struct sched_unit *prev, s_time_t ran,
+                                      s_time_t now, s_time_t *slice)
 {
     bool charge = prev && ran > 0 && credit_slot(prev) >= 0;
 
+    if (cpu >= nr_cpus) {           /* a CPU the policy was not told of idles */
+        *slice = CREDIT_SLICE;
+        return NULL;
+    }
+    tickled[cpu] = false;
     ran = MIN(MAX(ran, 0), CREDIT_CATCH_UP * CREDIT_PERIOD);
     if (charge) {
         prev->credit -= ran;
-        prev->period_used += (uint64_t)ran;
+        /* only the part in this period: another CPU may have accounted the boundary */
+        prev->period_used += (uint64_t)MIN(ran, MAX(now - period_start, 0));
         prev->boosted = false;
         credit_check_cap(prev);
         credit_set_prio(prev);
@@ -238,31 +329,58 @@ static struct sched_unit *credit_pick(struct sched_unit *prev, s_time_t ran, s_t
     if (now - period_start >= CREDIT_PERIOD)
         credit_account(charge ? prev : NULL, ran, now);
 
-    if (cur && cur->runnable)
-        runq_append(&runq, cur);
-    cur = credit_best();
-    if (!cur) {
+    struct sched_unit *was = running[cpu];
+    if (was) {
+        running[cpu] = NULL;
+        was->cpu = -1;
+        if (was->runnable) {
+            was->home = cpu;
+            runq_append(&runq[cpu], was);
+        }
+    }
+    struct sched_unit *next = credit_choose(cpu);
+    if (!next) {
         *slice = MIN(period_start + CREDIT_PERIOD - now, CREDIT_PERIOD);
         return NULL;
     }
-    runq_unlink(&runq, cur);
-    *slice = cur->boosted ? CREDIT_BOOST_SLICE : CREDIT_SLICE;
-    uint64_t budget = credit_cap_budget(cur);
-    if (budget)     /* cur is not parked, so period_used < budget */
-        *slice = MIN(*slice, (s_time_t)(budget - cur->period_used));
-    /* Parked units get their next budget at the period boundary, not a slice later. */
-    for (struct sched_unit *u = runq.head; u; u = u->next)
-        if (u->parked)
-            *slice = MIN(*slice, period_start + CREDIT_PERIOD - now);
-    return cur;
+    runq_unlink(&runq[next->home], next);
+    next->home = cpu;
+    next->cpu = (int)cpu;
+    running[cpu] = next;
+    *slice = next->boosted ? CREDIT_BOOST_SLICE : CREDIT_SLICE;
+    uint64_t budget = credit_cap_budget(next);
+    if (budget)     /* next is not parked, so period_used < budget */
+        *slice = MIN(*slice, (s_time_t)(budget - next->period_used));
+    if (credit_any_parked())
+        *slice = MIN(*slice, period_start + CREDIT_PERIOD - now);
+    return next;
 }
 
-/* A boosted unit preempts an UNDER or OVER one; anything runnable preempts idle. */
-static bool credit_should_preempt(const struct sched_unit *woken, const struct sched_unit *running)
+/* Whether cpu may be named for woken: not named since it last picked, and idle or running lower. */
+static bool credit_may_preempt(unsigned int cpu, const struct sched_unit *woken, bool idle_only)
 {
-    if (!woken->runnable || woken->parked || woken == running)
+    if (tickled[cpu])
         return false;
-    return !running || woken->prio > running->prio;
+    return idle_only ? !running[cpu] : running[cpu] && woken->prio > running[cpu]->prio;
+}
+
+/* An idle CPU (woken's home first), else the one running the lowest priority woken outranks. */
+static int credit_cpu_to_preempt(const struct sched_unit *woken)
+{
+    if (credit_slot(woken) < 0 || !woken->runnable || woken->parked || woken->cpu >= 0)
+        return -1;
+    int target = -1;
+    for (int idle_only = 1; idle_only >= 0 && target < 0; idle_only--) {
+        for (unsigned int i = 0; i < nr_cpus; i++) {
+            unsigned int c = (woken->home + i) % nr_cpus;
+            if (credit_may_preempt(c, woken, idle_only) &&
+                (target < 0 || (running[c] && running[c]->prio < running[target]->prio)))
+                target = (int)c;
+        }
+    }
+    if (target >= 0)
+        tickled[target] = true;
+    return target;
 }
 
 const struct sched_policy sched_credit = {
@@ -273,5 +391,5 @@ const struct sched_policy sched_credit = {
     .wake = credit_wake,
     .sleep = credit_sleep,
     .pick = credit_pick,
-    .should_preempt = credit_should_preempt,
+    .cpu_to_preempt = credit_cpu_to_preempt,
 };

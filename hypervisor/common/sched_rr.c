@@ -1,28 +1,42 @@
 /*
  * Round robin (sched=rr): runnable units in FIFO order, each for a fixed
- * 30 ms slice; weights and caps are ignored. Pure logic (host-tested).
+ * 30 ms slice, over nr_cpus CPUs sharing one queue: a CPU that picks puts
+ * what it ran at the tail and takes the head. Weights and caps are ignored.
+ * Pure logic (host-tested).
  */
 #include <hv/sched_policy.h>
 
 #define RR_SLICE    MILLISECS(30)
 
 /*
- * runq: the runnable units other than cur, FIFO through u->next; u is queued
- * exactly when it is runnable and not cur. cur: what the last pick returned.
+ * Under the mechanism's scheduler lock:
+ *   runq: the waiting units, FIFO through u->next; u is queued exactly when
+ *         it is runnable and not running (u->cpu < 0).
+ *   running[c]: what CPU c's last pick returned; running[c] == u exactly
+ *         when u->cpu == c.
+ *   tickled[c]: cpu_to_preempt named c since c last picked.
  */
+static unsigned int nr_cpus = 1;
 static struct sched_runq runq;
-static struct sched_unit *cur;
+static struct sched_unit *running[SCHED_MAX_CPUS];
+static bool tickled[SCHED_MAX_CPUS];
 
-static void rr_init(s_time_t now)
+static void rr_init(s_time_t now, unsigned int cpus)
 {
     (void)now;
+    nr_cpus = MAX(MIN(cpus, SCHED_MAX_CPUS), 1u);
     runq.head = runq.tail = NULL;
-    cur = NULL;
+    for (unsigned int c = 0; c < SCHED_MAX_CPUS; c++) {
+        running[c] = NULL;
+        tickled[c] = false;
+    }
 }
 
 static void rr_add(struct sched_unit *u)
 {
     u->runnable = false;
+    u->cpu = -1;
+    u->home = 0;
     u->credit = 0;
     u->prio = 0;
     u->boosted = false;
@@ -34,11 +48,12 @@ static void rr_add(struct sched_unit *u)
 
 static void rr_remove(struct sched_unit *u)
 {
-    if (u->runnable && u != cur)
+    if (u->cpu >= 0)
+        running[u->cpu] = NULL;
+    else if (u->runnable)
         runq_unlink(&runq, u);
-    if (u == cur)
-        cur = NULL;
     u->runnable = false;
+    u->cpu = -1;
     u->next = NULL;
 }
 
@@ -48,7 +63,7 @@ static void rr_wake(struct sched_unit *u, s_time_t now)
     if (u->runnable)
         return;
     u->runnable = true;
-    if (u != cur)
+    if (u->cpu < 0)
         runq_append(&runq, u);
 }
 
@@ -58,29 +73,48 @@ static void rr_sleep(struct sched_unit *u, s_time_t now)
     if (!u->runnable)
         return;
     u->runnable = false;
-    if (u != cur)
+    if (u->cpu < 0)
         runq_unlink(&runq, u);
 }
 
-/* Nothing is charged: prev, if still runnable, goes to the tail. */
-static struct sched_unit *rr_pick(struct sched_unit *prev, s_time_t ran, s_time_t now,
-                                  s_time_t *slice)
+/* Nothing is charged: what cpu ran, if still runnable, goes to the tail. */
+static struct sched_unit *rr_pick(unsigned int cpu, struct sched_unit *prev, s_time_t ran,
+                                  s_time_t now, s_time_t *slice)
 {
     (void)prev;
     (void)ran;
     (void)now;
-    if (cur && cur->runnable)
-        runq_append(&runq, cur);
-    cur = runq.head;
-    if (cur)
-        runq_unlink(&runq, cur);
     *slice = RR_SLICE;
-    return cur;
+    if (cpu >= nr_cpus)             /* a CPU the policy was not told of idles */
+        return NULL;
+    tickled[cpu] = false;
+    struct sched_unit *was = running[cpu];
+    if (was) {
+        was->cpu = -1;
+        if (was->runnable)
+            runq_append(&runq, was);
+    }
+    struct sched_unit *next = runq.head;
+    running[cpu] = next;
+    if (next) {
+        runq_unlink(&runq, next);
+        next->cpu = (int)cpu;
+    }
+    return next;
 }
 
-static bool rr_should_preempt(const struct sched_unit *woken, const struct sched_unit *running)
+/* Round robin preempts no one: only an idle CPU not yet named takes a woken unit. */
+static int rr_cpu_to_preempt(const struct sched_unit *woken)
 {
-    return woken->runnable && !running;
+    if (!woken->runnable || woken->cpu >= 0)
+        return -1;
+    for (unsigned int c = 0; c < nr_cpus; c++) {
+        if (!running[c] && !tickled[c]) {
+            tickled[c] = true;
+            return (int)c;
+        }
+    }
+    return -1;
 }
 
 const struct sched_policy sched_rr = {
@@ -91,5 +125,5 @@ const struct sched_policy sched_rr = {
     .wake = rr_wake,
     .sleep = rr_sleep,
     .pick = rr_pick,
-    .should_preempt = rr_should_preempt,
+    .cpu_to_preempt = rr_cpu_to_preempt,
 };

@@ -9,7 +9,7 @@
 #define PERIOD      MILLISECS(30)       /* credit's accounting period */
 #define NEVER       INT64_MAX
 
-/* ---- the simulated CPU ---------------------------------------------------- */
+/* ---- the simulated machine ------------------------------------------------- */
 
 /* A unit's workload and what the driver measured of it. */
 struct sim_unit {
@@ -23,10 +23,18 @@ struct sim_unit {
     s_time_t woke;              /* woken, not yet picked since (-1: not waiting) */
     s_time_t max_latency;
     unsigned int wakes, immediate;
-    s_time_t since;             /* runnable and waiting for the CPU since */
+    s_time_t since;             /* runnable and waiting for a CPU since */
     uint64_t wait_weight;       /* the most runnable weight in all seen since then */
     unsigned int wait_units;    /* the most units seen since then */
     s_time_t max_gap;
+};
+
+/* A simulated CPU: what it runs (NULL: idle, or its unit was removed) since start, until end. */
+struct sim_cpu {
+    struct sim_unit *r;
+    s_time_t start, end;
+    bool ran_unit;              /* r was set at start (so prev's ran counts) */
+    bool need;                  /* must pick at the current time */
 };
 
 enum op { OP_ADD, OP_REMOVE, OP_REMOVE_RUNNING, OP_WAKE, OP_SLEEP, OP_WEIGHT, OP_CAP };
@@ -39,21 +47,21 @@ struct action {
 
 static struct sim {
     const struct sched_policy *pol;
+    unsigned int ncpu;
+    struct sim_cpu cpu[SCHED_MAX_CPUS];
     struct sim_unit su[SCHED_MAX_UNITS];
     unsigned int slots;             /* su[0..slots) ever used */
     unsigned int next_id;
-    s_time_t now, idle;
+    s_time_t now, idle;             /* idle: summed over the CPUs */
     s_time_t phase;                 /* > 0: split run time into in_phase[] */
-    struct sched_unit *prev;        /* for the next pick */
-    s_time_t ran;
     const struct action *acts;
     size_t nacts, next_act;
     bool starve_check;              /* fail a wait beyond sim_wait_bound() */
     double worst_wait;              /* the longest wait seen, as a fraction of its bound */
-    unsigned long picks;
+    unsigned long picks, steps;
 } S;
 
-/* A wait for the CPU starts (again) at t. */
+/* A wait for a CPU starts (again) at t. */
 static void sim_wait_from(struct sim_unit *x, s_time_t t)
 {
     x->since = t;
@@ -62,14 +70,14 @@ static void sim_wait_from(struct sim_unit *x, s_time_t t)
 }
 
 /*
- * The longest a runnable uncapped unit may wait for the CPU. Round robin:
+ * The longest a runnable uncapped unit may wait for a CPU. Round robin:
  * a slice for each other unit. Credit is proportional, so the bound is too:
  * a unit of weight w among runnable weight W is owed w/W of each period; at
  * the floor it takes W/w periods to earn back to UNDER, then it may queue
  * behind every other unit, and the period it waits in may have just begun:
  * W/w + units + 2 periods. With weights within 8x of each other and 8 units
  * that is under 2 s; with weight 1 beside 65535 it is half an hour, as the
- * weights say.
+ * weights say. More CPUs only shorten waits, so the bound stands.
  */
 static s_time_t sim_wait_bound(const struct sim_unit *x)
 {
@@ -79,14 +87,22 @@ static s_time_t sim_wait_bound(const struct sim_unit *x)
     return (s_time_t)((x->wait_weight + w - 1) / w + x->wait_units + 2) * PERIOD;
 }
 
-static void sim_start(const struct sched_policy *pol)
+static void sim_start_cpus(const struct sched_policy *pol, unsigned int ncpu)
 {
     for (unsigned int i = 0; i < S.slots; i++)
         free(S.su[i].u);
     memset(&S, 0, sizeof(S));
     S.pol = pol;
+    S.ncpu = ncpu;
     S.starve_check = true;
-    pol->init(0);
+    for (unsigned int c = 0; c < ncpu; c++)
+        S.cpu[c].need = true;
+    pol->init(0, ncpu);
+}
+
+static void sim_start(const struct sched_policy *pol)
+{
+    sim_start_cpus(pol, 1);
 }
 
 static int sim_teardown(void **state)
@@ -102,6 +118,25 @@ static struct sim_unit *sim_of(const struct sched_unit *u)
         if (S.su[i].u && S.su[i].u == u)
             return &S.su[i];
     return NULL;
+}
+
+/* The CPU the driver runs x on, or -1. */
+static int sim_cpu_of(const struct sim_unit *x)
+{
+    for (unsigned int c = 0; c < S.ncpu; c++)
+        if (S.cpu[c].r == x)
+            return (int)c;
+    return -1;
+}
+
+/* The policy names a CPU for u (woken, or left waiting by a pick): that CPU picks now. */
+static void sim_kick(const struct sched_unit *u)
+{
+    int c = S.pol->cpu_to_preempt(u);
+    if (c < -1 || c >= (int)S.ncpu)
+        fail_msg("%s: cpu_to_preempt named CPU %d of %u", S.pol->name, c, S.ncpu);
+    if (c >= 0)
+        S.cpu[c].need = true;
 }
 
 static void sim_wake(struct sim_unit *x, s_time_t t)
@@ -120,7 +155,7 @@ static void sim_wake(struct sim_unit *x, s_time_t t)
         x->sleep_at = t + x->window;
 }
 
-/* x blocks at t; it wakes again at `again` (NEVER: only when told to). */
+/* x blocks at t; it wakes again at `again` (NEVER: only when told to). Its CPU picks. */
 static void sim_block(struct sim_unit *x, s_time_t t, s_time_t again)
 {
     S.pol->sleep(x->u, t);
@@ -128,6 +163,9 @@ static void sim_block(struct sim_unit *x, s_time_t t, s_time_t again)
     x->woke = -1;
     x->sleep_at = NEVER;
     x->wake_at = again;
+    int c = sim_cpu_of(x);
+    if (c >= 0)
+        S.cpu[c].need = true;
 }
 
 static struct sim_unit *sim_add(unsigned int slot, uint32_t weight, uint32_t cap)
@@ -150,18 +188,23 @@ static struct sim_unit *sim_add(unsigned int slot, uint32_t weight, uint32_t cap
     x->wake_at = x->sleep_at = NEVER;
     S.pol->add(x->u);
     assert_false(x->u->runnable);
+    assert_int_equal(x->u->cpu, -1);
     if (slot >= S.slots)
         S.slots = slot + 1;
     return x;
 }
 
+/* x goes for good; the CPU running it, if any, picks with prev NULL. */
 static void sim_remove(struct sim_unit *x, bool sleep_first)
 {
     if (sleep_first && x->u->runnable)
         S.pol->sleep(x->u, S.now);
     S.pol->remove(x->u);
-    if (S.prev == x->u)
-        S.prev = NULL;
+    int c = sim_cpu_of(x);
+    if (c >= 0) {
+        S.cpu[c].r = NULL;
+        S.cpu[c].need = true;
+    }
     free(x->u);
     x->u = NULL;
 }
@@ -176,92 +219,127 @@ static s_time_t sim_next_event(void)
     return t;
 }
 
-/* Applies one action at t; returns whether the running unit r must stop. */
-static bool sim_act(const struct action *a, struct sim_unit *r, s_time_t t)
+/* The unit some CPU runs (for OP_REMOVE_RUNNING: the lowest CPU's), or NULL. */
+static struct sim_unit *sim_some_running(void)
+{
+    for (unsigned int c = 0; c < S.ncpu; c++)
+        if (S.cpu[c].r)
+            return S.cpu[c].r;
+    return NULL;
+}
+
+/* Applies one action at t. */
+static void sim_act(const struct action *a, s_time_t t)
 {
     struct sim_unit *x = a->slot < SCHED_MAX_UNITS ? &S.su[a->slot] : NULL;
     if (a->op == OP_REMOVE_RUNNING)
-        x = r;
+        x = sim_some_running();
     if (a->op == OP_ADD) {
         if (!x->u)
             sim_add(a->slot, a->arg, 0);
-        return false;
+        return;
     }
     if (!x || !x->u)
-        return false;
+        return;
     switch (a->op) {
     case OP_REMOVE:
     case OP_REMOVE_RUNNING:
         sim_remove(x, a->arg);
-        return x == r;
+        return;
     case OP_WAKE:
         if (x->u->runnable)
-            return false;
+            return;
         sim_wake(x, t);
-        return S.pol->should_preempt(x->u, r ? r->u : NULL);
+        sim_kick(x->u);
+        return;
     case OP_SLEEP:
-        if (!x->u->runnable)
-            return false;
-        sim_block(x, t, NEVER);
-        return x == r;
+        if (x->u->runnable)
+            sim_block(x, t, NEVER);
+        return;
     case OP_WEIGHT:
         x->u->weight = a->arg;
         sim_wait_from(x, t);
-        return false;
+        return;
     case OP_CAP:
         x->u->cap = a->arg;
         sim_wait_from(x, t);
-        return false;
+        return;
     case OP_ADD:
         break;
     }
-    return false;
 }
 
-/* Handles every event due at t while r runs (NULL: idle); returns whether r must stop. */
-static bool sim_due(s_time_t t, struct sim_unit *r)
+/* Handles every event due at t; CPUs that must pick because of them get `need`. */
+static void sim_due(s_time_t t)
 {
-    bool stop = false;
     while (S.next_act < S.nacts && S.acts[S.next_act].at <= t)
-        stop |= sim_act(&S.acts[S.next_act++], r, t);
+        sim_act(&S.acts[S.next_act++], t);
     for (unsigned int i = 0; i < S.slots; i++) {
         struct sim_unit *x = &S.su[i];
         if (!x->u)
             continue;
-        if (x->sleep_at <= t) {
+        if (x->sleep_at <= t)
             sim_block(x, t, x->window ? t + x->window : NEVER);
-            stop |= x == r;
-        }
         if (x->wake_at <= t) {
             sim_wake(x, t);
-            stop |= S.pol->should_preempt(x->u, r ? r->u : NULL);
+            sim_kick(x->u);
         }
     }
-    return stop;
 }
 
-/* What every pick must satisfy. */
-static void sim_check_pick(const struct sched_unit *next, s_time_t slice)
+/* What every pick on cpu must satisfy. */
+static void sim_check_pick(unsigned int cpu, const struct sched_unit *prev,
+                           const struct sched_unit *next, s_time_t slice)
 {
     if (slice <= 0 || slice > SLICE_MAX)
         fail_msg("%s at %lld ns: slice %lld ns", S.pol->name, (long long)S.now, (long long)slice);
-    if (next) {
-        if (!sim_of(next))
-            fail_msg("%s: picked unit %u, which is not there", S.pol->name, next->id);
-        if (!next->runnable || next->parked)
-            fail_msg("%s at %lld ns: picked unit %u, runnable %d parked %d", S.pol->name,
-                     (long long)S.now, next->id, next->runnable, next->parked);
+    if (prev && prev != next && prev->cpu != -1)
+        fail_msg("%s: CPU %u left prev %u with cpu %d", S.pol->name, cpu, prev->id, prev->cpu);
+    if (!next)
         return;
+    if (!sim_of(next))
+        fail_msg("%s: picked unit %u, which is not there", S.pol->name, next->id);
+    if (!next->runnable || next->parked)
+        fail_msg("%s at %lld ns: picked unit %u, runnable %d parked %d", S.pol->name,
+                 (long long)S.now, next->id, next->runnable, next->parked);
+    if (next->cpu != (int)cpu)
+        fail_msg("%s: CPU %u picked unit %u, which says cpu %d", S.pol->name, cpu, next->id,
+                 next->cpu);
+    for (unsigned int c = 0; c < S.ncpu; c++)
+        if (c != cpu && S.cpu[c].r && S.cpu[c].r->u == next)
+            fail_msg("%s at %lld ns: CPU %u picked unit %u, which runs on CPU %u", S.pol->name,
+                     (long long)S.now, cpu, next->id, c);
+}
+
+/*
+ * After every CPU due has picked: each unit runs on one CPU at most and
+ * knows which, no runnable unit waits while a CPU idles, and no running
+ * unit has stopped being runnable.
+ */
+static void sim_check_machine(void)
+{
+    bool idle = false;
+    for (unsigned int c = 0; c < S.ncpu; c++) {
+        const struct sim_unit *r = S.cpu[c].r;
+        idle |= !r;
+        if (r && (r->u->cpu != (int)c || !r->u->runnable))
+            fail_msg("%s at %lld ns: CPU %u runs unit %u: cpu %d runnable %d", S.pol->name,
+                     (long long)S.now, c, r->u->id, r->u->cpu, r->u->runnable);
     }
     for (unsigned int i = 0; i < S.slots; i++) {
         const struct sched_unit *u = S.su[i].u;
-        if (u && u->runnable && !u->parked)
-            fail_msg("%s at %lld ns: idles while unit %u can run", S.pol->name,
+        if (!u)
+            continue;
+        if (u->cpu != sim_cpu_of(&S.su[i]))
+            fail_msg("%s at %lld ns: unit %u says cpu %d, runs on %d", S.pol->name,
+                     (long long)S.now, u->id, u->cpu, sim_cpu_of(&S.su[i]));
+        if (idle && u->runnable && !u->parked && u->cpu < 0)
+            fail_msg("%s at %lld ns: a CPU idles while unit %u waits", S.pol->name,
                      (long long)S.now, u->id);
     }
 }
 
-/* At each pick: how long each runnable unit has waited; next's wait ends. */
+/* At each pick: how long each waiting runnable unit has waited; next's wait ends. */
 static void sim_check_waits(const struct sched_unit *next)
 {
     uint64_t weight = 0;
@@ -275,6 +353,10 @@ static void sim_check_waits(const struct sched_unit *next)
         struct sim_unit *x = &S.su[i];
         if (!x->u || !x->u->runnable || x->u->cap)
             continue;
+        if (sim_cpu_of(x) >= 0 && x->u != next) {   /* running elsewhere: not waiting */
+            sim_wait_from(x, S.now);
+            continue;
+        }
         x->wait_weight = MAX(x->wait_weight, weight);
         x->wait_units = MAX(x->wait_units, units);
         s_time_t gap = S.now - x->since, bound = sim_wait_bound(x);
@@ -294,6 +376,49 @@ static void sim_check_waits(const struct sched_unit *next)
     }
 }
 
+/* CPU cpu picks at S.now: what it ran is charged, and if left waiting, offered to the others. */
+static void sim_pick(unsigned int cpu)
+{
+    struct sim_cpu *k = &S.cpu[cpu];
+    struct sim_unit *was = k->r;
+    struct sched_unit *prev = was ? was->u : NULL;
+    s_time_t slice = 0, ran = k->ran_unit ? S.now - k->start : 0;
+
+    if (was)
+        sim_wait_from(was, S.now);
+    k->r = NULL;
+    struct sched_unit *next = S.pol->pick(cpu, prev, ran, S.now, &slice);
+    S.picks++;
+    sim_check_pick(cpu, prev, next, slice);
+    k->r = next ? sim_of(next) : NULL;
+    k->ran_unit = next != NULL;
+    k->start = S.now;
+    k->end = S.now + slice;
+    k->need = false;
+    sim_check_waits(next);
+    if (prev && prev != next && prev->runnable)
+        sim_kick(prev);
+}
+
+/* Every CPU due picks (in CPU order, again while picks make others due). */
+static void sim_picks(void)
+{
+    for (unsigned int rounds = 0;; rounds++) {
+        bool any = false;
+        for (unsigned int c = 0; c < S.ncpu; c++) {
+            if (S.cpu[c].need) {
+                sim_pick(c);
+                any = true;
+            }
+        }
+        if (!any)
+            return;
+        if (rounds > 4 * SCHED_MAX_CPUS)
+            fail_msg("%s at %lld ns: the CPUs keep preempting each other", S.pol->name,
+                     (long long)S.now);
+    }
+}
+
 static void sim_account(struct sim_unit *r, s_time_t start, s_time_t end)
 {
     if (!r) {
@@ -301,6 +426,8 @@ static void sim_account(struct sim_unit *r, s_time_t start, s_time_t end)
         return;
     }
     r->total += end - start;
+    if (r->burst)
+        r->left -= end - start;
     for (s_time_t t = start; t < end;) {
         s_time_t stop = S.phase ? MIN(end, (t / S.phase + 1) * S.phase) : end;
         r->in_phase[S.phase ? (t / S.phase) % 2 : 0] += stop - t;
@@ -308,34 +435,33 @@ static void sim_account(struct sim_unit *r, s_time_t start, s_time_t end)
     }
 }
 
-/* The mechanism: pick, run for the slice or until an event stops the run, charge, repeat. */
+/*
+ * The mechanism: events due now, then every CPU due picks; time runs to the
+ * next slice end, burst end or event; repeat.
+ */
 static void sim_run(s_time_t until)
 {
     while (S.now < until) {
-        sim_due(S.now, NULL);
-        s_time_t slice = 0, start = S.now;
-        struct sched_unit *next = S.pol->pick(S.prev, S.ran, S.now, &slice);
-        S.picks++;
-        sim_check_pick(next, slice);
-        sim_check_waits(next);
-        struct sim_unit *r = next ? sim_of(next) : NULL;
-        s_time_t end = MIN(start + slice, until);
-        if (r && r->burst)
-            end = MIN(end, start + r->left);
-        for (s_time_t t; (t = sim_next_event()) < end;)
-            if (sim_due(t, r)) {
-                end = t;
-                break;
-            }
-        sim_account(r, start, end);
-        S.now = end;
-        S.prev = r && r->u ? r->u : NULL;
-        S.ran = r ? end - start : 0;
-        if (!S.prev)
-            continue;
-        sim_wait_from(r, end);
-        if (r->burst && r->u->runnable && (r->left -= end - start) == 0)
-            sim_block(r, end, end + r->nap);
+        sim_due(S.now);
+        sim_picks();
+        sim_check_machine();
+        S.steps++;
+        s_time_t t = MIN(until, sim_next_event());
+        for (unsigned int c = 0; c < S.ncpu; c++) {
+            const struct sim_cpu *k = &S.cpu[c];
+            t = MIN(t, k->end);
+            if (k->r && k->r->burst)
+                t = MIN(t, S.now + k->r->left);
+        }
+        for (unsigned int c = 0; c < S.ncpu; c++)
+            sim_account(S.cpu[c].r, S.now, t);
+        S.now = t;
+        for (unsigned int c = 0; c < S.ncpu; c++) {
+            struct sim_cpu *k = &S.cpu[c];
+            k->need |= k->end <= t;
+            if (k->r && k->r->burst && k->r->left == 0)
+                sim_block(k->r, t, t + k->r->nap);
+        }
     }
 }
 
@@ -355,10 +481,11 @@ struct spec {
 struct share_case {
     const char *name;
     const struct sched_policy *pol;
+    unsigned int cpus;          /* 0: one */
     unsigned int n;
     struct spec spec[4];
-    double want[4];             /* % of the CPU over the run */
-    double want_idle;
+    double want[4];             /* % of one CPU over the run */
+    double want_idle;           /* summed over the CPUs */
     double tol;                 /* percentage points */
 };
 
@@ -368,29 +495,49 @@ struct share_case {
 #define IO(w)           { .weight = (w), .burst = MILLISECS(1) / 10, .nap = MILLISECS(5) }
 
 static const struct share_case share_cases[] = {
-    { "credit, weights 1:2:4", &sched_credit, 3, { HOG(256), HOG(512), HOG(1024) },
+    { "credit, weights 1:2:4", &sched_credit, 0, 3, { HOG(256), HOG(512), HOG(1024) },
       { 100.0 / 7, 200.0 / 7, 400.0 / 7 }, 0, 3 },
-    { "rr, weights 1:2:4 ignored", &sched_rr, 3, { HOG(256), HOG(512), HOG(1024) },
+    { "rr, weights 1:2:4 ignored", &sched_rr, 0, 3, { HOG(256), HOG(512), HOG(1024) },
       { 100.0 / 3, 100.0 / 3, 100.0 / 3 }, 0, 3 },
-    { "credit, cap 25% beside an uncapped unit", &sched_credit, 2, { CAPPED(256, 25), HOG(256) },
+    { "credit, cap 25% beside an uncapped unit", &sched_credit, 0, 2, { CAPPED(256, 25), HOG(256) },
       { 25, 75 }, 0, 1 },
-    { "credit, cap 25% alone: the rest idles", &sched_credit, 1, { CAPPED(256, 25) },
+    { "credit, cap 25% alone: the rest idles", &sched_credit, 0, 1, { CAPPED(256, 25) },
       { 25 }, 75, 1 },
-    { "credit, caps 10% and 20% beside a light unit", &sched_credit, 3,
+    { "credit, caps 10% and 20% beside a light unit", &sched_credit, 0, 3,
       { CAPPED(1024, 10), CAPPED(1024, 20), HOG(256) }, { 10, 20, 70 }, 0, 1 },
-    { "credit, an asleep unit takes nothing (1:2, asleep 4)", &sched_credit, 3,
+    { "credit, an asleep unit takes nothing (1:2, asleep 4)", &sched_credit, 0, 3,
       { HOG(256), HOG(512), ASLEEP(1024) }, { 100.0 / 3, 200.0 / 3, 0 }, 0, 3 },
-    { "credit, I/O unit beside 1:2 hogs", &sched_credit, 3, { IO(256), HOG(256), HOG(512) },
+    { "credit, I/O unit beside 1:2 hogs", &sched_credit, 0, 3, { IO(256), HOG(256), HOG(512) },
       { 100.0 / 51, 100.0 * 50 / 51 / 3, 200.0 * 50 / 51 / 3 }, 0, 3 },
-    { "credit, 1:8:8:8 (the light unit waits its turn)", &sched_credit, 4,
+    { "credit, 1:8:8:8 (the light unit waits its turn)", &sched_credit, 0, 4,
       { HOG(128), HOG(1024), HOG(1024), HOG(1024) }, { 4, 32, 32, 32 }, 0, 3 },
-    { "rr, an asleep unit takes nothing", &sched_rr, 3, { HOG(256), ASLEEP(256), HOG(256) },
+    { "rr, an asleep unit takes nothing", &sched_rr, 0, 3, { HOG(256), ASLEEP(256), HOG(256) },
       { 50, 0, 50 }, 0, 3 },
+    /* 2 CPUs: 4 hogs 1:2:4:4 share 2 CPUs by weight (11 parts: 2/11 of one CPU per part) */
+    { "credit, 2 CPUs, weights 1:2:4:4", &sched_credit, 2, 4,
+      { HOG(256), HOG(512), HOG(1024), HOG(1024) },
+      { 200.0 / 11, 400.0 / 11, 800.0 / 11, 800.0 / 11 }, 0, 3 },
+    /* weight 8 of 13 would be owed 1.23 CPUs; it can use one, the others share the other 1:2:2 */
+    { "credit, 2 CPUs, 1:2:2:8: one CPU's ceiling", &sched_credit, 2, 4,
+      { HOG(256), HOG(512), HOG(512), HOG(2048) }, { 20, 40, 40, 100 }, 0, 3 },
+    { "credit, 2 CPUs, 1:4: a whole CPU each", &sched_credit, 2, 2,
+      { HOG(256), HOG(1024) }, { 100, 100 }, 0, 1 },
+    { "credit, 2 CPUs, cap 30% beside two hogs", &sched_credit, 2, 3,
+      { CAPPED(1024, 30), HOG(256), HOG(256) }, { 30, 85, 85 }, 0, 3 },
+    { "credit, 2 CPUs, three capped 50%: half idles", &sched_credit, 2, 3,
+      { CAPPED(256, 50), CAPPED(256, 50), CAPPED(256, 50) }, { 50, 50, 50 }, 50, 1 },
+    { "credit, 2 CPUs, I/O unit beside 1:1:2 hogs", &sched_credit, 2, 4,
+      { IO(256), HOG(256), HOG(256), HOG(512) },
+      { 100.0 / 51, 50 - 50.0 / 51, 50 - 50.0 / 51, 100 }, 0, 3 },
+    { "credit, 3 CPUs, 1:1:2:4", &sched_credit, 3, 4,
+      { HOG(256), HOG(256), HOG(512), HOG(1024) }, { 50, 50, 100, 100 }, 0, 3 },
+    { "rr, 2 CPUs, 3 units 1:2:4 ignored", &sched_rr, 2, 3, { HOG(256), HOG(512), HOG(1024) },
+      { 200.0 / 3, 200.0 / 3, 200.0 / 3 }, 0, 3 },
 };
 
 static void run_share_case(const struct share_case *c, s_time_t length)
 {
-    sim_start(c->pol);
+    sim_start_cpus(c->pol, c->cpus ? c->cpus : 1);
     for (unsigned int i = 0; i < c->n; i++) {
         struct sim_unit *x = sim_add(i, c->spec[i].weight, c->spec[i].cap);
         x->burst = c->spec[i].burst;
@@ -497,13 +644,24 @@ static void test_wake_latency(void **state)
 
 /* ---- direct checks of each policy's rules ---------------------------------- */
 
+static struct sched_unit *pick_on(unsigned int cpu, struct sched_unit *prev, s_time_t ran,
+                                  s_time_t now, s_time_t *slice)
+{
+    *slice = 0;
+    struct sched_unit *u = S.pol->pick(cpu, prev, ran, now, slice);
+    assert_true(*slice > 0 && *slice <= SLICE_MAX);
+    if (u)
+        assert_int_equal(u->cpu, cpu);
+    if (prev && prev != u)
+        assert_int_equal(prev->cpu, -1);
+    return u;
+}
+
+/* On one CPU. */
 static struct sched_unit *pick(struct sched_unit *prev, s_time_t ran, s_time_t now,
                                s_time_t *slice)
 {
-    *slice = 0;
-    struct sched_unit *u = S.pol->pick(prev, ran, now, slice);
-    assert_true(*slice > 0 && *slice <= SLICE_MAX);
-    return u;
+    return pick_on(0, prev, ran, now, slice);
 }
 
 /* Round robin: FIFO in wake order, a waking unit goes to the tail, preempts only idle. */
@@ -518,7 +676,7 @@ static void test_rr_fifo(void **state)
     assert_null(pick(NULL, 0, now, &slice));
     assert_int_equal(slice, SLICE_MAX);
     sched_rr.wake(u[2], now);
-    assert_true(sched_rr.should_preempt(u[2], NULL));
+    assert_int_equal(sched_rr.cpu_to_preempt(u[2]), 0);
     sched_rr.wake(u[0], now);
     sched_rr.wake(u[3], now);
     sched_rr.wake(u[1], now);
@@ -528,7 +686,7 @@ static void test_rr_fifo(void **state)
         prev = pick(prev, prev ? SLICE_MAX : 0, now, &slice);
         assert_ptr_equal(prev, u[order[i]]);
         assert_int_equal(slice, SLICE_MAX);
-        assert_false(sched_rr.should_preempt(u[(order[i] + 1) % 4], prev));
+        assert_int_equal(sched_rr.cpu_to_preempt(u[(order[i] + 1) % 4]), -1);
         now += SLICE_MAX;
     }
     /* 1 runs; 2, at the head, sleeps and wakes: it goes to the tail */
@@ -559,14 +717,14 @@ static void test_credit_boost(void **state)
     assert_int_equal(a->credit, PERIOD / 2);    /* new units start UNDER */
     sched_credit.wake(a, now);
     assert_true(a->boosted);
-    assert_true(sched_credit.should_preempt(a, NULL));
+    assert_int_equal(sched_credit.cpu_to_preempt(a), 0);
     assert_ptr_equal(pick(NULL, 0, now, &slice), a);
     assert_int_equal(slice, MILLISECS(10));     /* a boosted slice is short */
 
     /* b, woken boosted too, does not preempt boosted a */
     sched_credit.wake(b, MILLISECS(5));
     assert_true(b->boosted);
-    assert_false(sched_credit.should_preempt(b, a));
+    assert_int_equal(sched_credit.cpu_to_preempt(b), -1);
     sched_credit.sleep(b, MILLISECS(5));
 
     /* a is charged and loses the boost: UNDER, a whole slice */
@@ -579,8 +737,9 @@ static void test_credit_boost(void **state)
     /* b wakes boosted and preempts it */
     now += MILLISECS(1);
     sched_credit.wake(b, now);
-    assert_true(sched_credit.should_preempt(b, a));
-    assert_false(sched_credit.should_preempt(a, b));
+    assert_int_equal(sched_credit.cpu_to_preempt(b), 0);
+    assert_int_equal(sched_credit.cpu_to_preempt(b), -1);     /* CPU 0 is named until it picks */
+    assert_int_equal(sched_credit.cpu_to_preempt(a), -1);     /* a runs */
     assert_ptr_equal(pick(a, MILLISECS(1), now, &slice), b);
     assert_int_equal(slice, MILLISECS(10));
 
@@ -596,11 +755,11 @@ static void test_credit_boost(void **state)
 
     /* a wakes boosted and runs; b wakes OVER: no boost, no preemption */
     sched_credit.wake(a, now);
-    assert_true(sched_credit.should_preempt(a, NULL));
+    assert_int_equal(sched_credit.cpu_to_preempt(a), 0);
     assert_ptr_equal(pick(NULL, 0, now, &slice), a);
     sched_credit.wake(b, now);
     assert_false(b->boosted);
-    assert_false(sched_credit.should_preempt(b, a));
+    assert_int_equal(sched_credit.cpu_to_preempt(b), -1);
 
     /* the period ends: 15 ms each, both UNDER (a 2 + 15, b -3 + 15): FIFO, b first */
     now = MILLISECS(31);
@@ -626,12 +785,12 @@ static void test_credit_cap_parks(void **state)
     assert_null(pick(a, slice, now, &slice));
     assert_true(a->parked && a->runnable);
     assert_int_equal(slice, PERIOD - now);
-    assert_false(sched_credit.should_preempt(a, NULL));
+    assert_int_equal(sched_credit.cpu_to_preempt(a), -1);
 
     /* another unit wakes and runs at once; its slice ends at the boundary that unparks a */
     struct sched_unit *b = sim_add(1, 256, 0)->u;
     sched_credit.wake(b, now);
-    assert_true(sched_credit.should_preempt(b, NULL));
+    assert_int_equal(sched_credit.cpu_to_preempt(b), 0);
     assert_ptr_equal(pick(NULL, 0, now, &slice), b);
     assert_int_equal(slice, MILLISECS(10));                         /* boosted */
     now += slice;
@@ -643,7 +802,7 @@ static void test_credit_cap_parks(void **state)
     assert_int_equal(slice, MILLISECS(30) / 4);
 
     /* init forgets everything */
-    sched_credit.init(now);
+    sched_credit.init(now, 1);
     assert_null(pick(NULL, 0, now, &slice));
 }
 
@@ -658,7 +817,7 @@ static void test_credit_full(void **state)
     sched_credit.add(&extra);
     sched_credit.wake(&extra, 0);
     assert_false(extra.runnable);
-    assert_false(sched_credit.should_preempt(&extra, NULL));
+    assert_int_equal(sched_credit.cpu_to_preempt(&extra), -1);
     sim_run(SECONDS(3));
     for (unsigned int i = 0; i < SCHED_MAX_UNITS; i++)
         assert_true(S.su[i].total > 0);
