@@ -13,17 +13,21 @@
  * clipped to [-CREDIT_LIMIT, +CREDIT_LIMIT]. Priorities, highest first:
  * BOOST (woke with credit >= 0; it preempts the others, for one slice of at
  * most 10 ms, and loses the boost when charged for it), UNDER (credit > 0),
- * OVER (credit <= 0); FIFO within a priority, a unit that ran going to the
- * tail. A unit with a cap of C% runs at most C% of one CPU each period, then
- * is parked until the next; when only parked units can run, a CPU idles.
+ * OVER (credit <= 0). Within a priority: on one CPU FIFO, a unit that ran
+ * going to the tail; on several, the most credit first (FIFO on ties). A
+ * unit with a cap of C% runs at most C% of one CPU each period, then is
+ * parked until the next; when only parked units can run, a CPU idles.
  *
  * Each CPU has a run queue. A waiting unit is on the queue of its home CPU,
  * the one it last ran on. A CPU runs the best unit of its own queue unless
- * another queue holds one of higher priority (or its own holds none): then it
- * steals the best of those, whose home becomes this CPU (Xen credit1's load
- * balancing). A woken unit goes to its home queue; cpu_to_preempt names an
- * idle CPU (home first), else the CPU running the lowest-priority unit that
- * the woken one outranks.
+ * another queue holds a better one (or its own holds none): then it steals
+ * the best, whose home becomes this CPU (Xen credit1's load balancing). A
+ * unit runs on one CPU at most: a running unit is on no queue. A woken unit
+ * goes to its home queue; cpu_to_preempt names an idle CPU (home first),
+ * else the CPU running the lowest-priority unit that the woken one
+ * outranks, and no CPU twice before it picks. So that no CPU idles while a
+ * unit waits, the mechanism also asks it for the unit a pick sent back to
+ * wait.
  */
 #include <hv/sched_policy.h>
 

@@ -1,6 +1,6 @@
 /*
  * Host tests of the scheduling policies, common/sched_credit.c and
- * common/sched_rr.c, driven on one simulated CPU in simulated time.
+ * common/sched_rr.c, driven on 1 to 3 simulated CPUs in simulated time.
  */
 #include <hv/sched_policy.h>
 #include "unit.h"
@@ -825,6 +825,149 @@ static void test_credit_full(void **state)
     sim_run(SECONDS(4));
 }
 
+/*
+ * Credit on 2 CPUs: an idle CPU steals from the other's queue, and so does
+ * one whose own queue holds only lower priorities; the stolen unit's home
+ * moves.
+ */
+static void test_credit_steal(void **state)
+{
+    (void)state;
+    sim_start_cpus(&sched_credit, 2);
+    struct sched_unit *a = sim_add(0, 256, 0)->u, *b = sim_add(1, 256, 0)->u;
+    struct sched_unit *over = sim_add(2, 256, 0)->u;
+    s_time_t slice, now = 0;
+    sched_credit.wake(a, now);
+    sched_credit.wake(b, now);
+    assert_int_equal(a->home, 0);
+    assert_int_equal(b->home, 0);
+    assert_ptr_equal(pick_on(0, NULL, 0, now, &slice), a);
+    assert_ptr_equal(pick_on(1, NULL, 0, now, &slice), b);     /* idle CPU 1 steals b */
+    assert_int_equal(b->home, 1);
+    assert_int_equal(b->cpu, 1);
+
+    /* b blocks; CPU 1 picks nothing (a runs on CPU 0: never taken from there) */
+    sched_credit.sleep(b, now);
+    assert_null(pick_on(1, b, 1, now, &slice));
+    assert_int_equal(a->cpu, 0);
+
+    /* an OVER unit wakes: CPU 1 is idle, so it is named before CPU 0 (a outranks it anyway) */
+    over->credit = -MILLISECS(1);
+    sched_credit.wake(over, now);
+    assert_false(over->boosted);
+    assert_int_equal(sched_credit.cpu_to_preempt(over), 1);
+    assert_ptr_equal(pick_on(1, NULL, 0, now, &slice), over);
+
+    /* b wakes boosted at home on CPU 1: CPU 1 runs the lowest priority, so it is named */
+    sched_credit.wake(b, now);
+    assert_int_equal(sched_credit.cpu_to_preempt(b), 1);
+    assert_ptr_equal(pick_on(1, over, 1, now, &slice), b);
+    /* over waits on CPU 1's queue; CPU 0 picks: a, now UNDER, beats it at home */
+    now += MILLISECS(2);
+    assert_ptr_equal(pick_on(0, a, MILLISECS(2), now, &slice), a);
+
+    /* a blocks: CPU 0's queue is empty, it steals over */
+    sched_credit.sleep(a, now);
+    assert_ptr_equal(pick_on(0, a, 1, now, &slice), over);
+    assert_int_equal(over->home, 0);
+
+    /* a wakes boosted at home on CPU 0 while CPU 1 runs boosted b: a lower queue on CPU 1 loses to it */
+    struct sched_unit *c = sim_add(3, 256, 0)->u;
+    c->credit = -MILLISECS(1);
+    c->home = 1;
+    sched_credit.wake(c, now);                  /* OVER, on CPU 1's queue */
+    sched_credit.wake(a, now);                  /* BOOST, on CPU 0's queue */
+    assert_int_equal(sched_credit.cpu_to_preempt(a), 0);   /* CPU 0 runs OVER, CPU 1 BOOST */
+    sched_credit.sleep(b, now);
+    assert_ptr_equal(pick_on(1, b, 1, now, &slice), a);    /* c is OVER at home; a is stolen */
+    assert_int_equal(a->home, 1);
+}
+
+/*
+ * cpu_to_preempt on 2 CPUs: an idle CPU first (the unit's home first), else
+ * the CPU running the lowest priority the woken unit outranks, else none; a
+ * CPU named is not named again before it picks.
+ */
+static void test_credit_cpu_to_preempt(void **state)
+{
+    (void)state;
+    sim_start_cpus(&sched_credit, 2);
+    struct sched_unit *u[5];
+    for (unsigned int i = 0; i < 5; i++)
+        u[i] = sim_add(i, 256, 0)->u;
+    s_time_t slice, now = 0;
+
+    u[0]->home = 1;
+    sched_credit.wake(u[0], now);
+    assert_int_equal(sched_credit.cpu_to_preempt(u[0]), 1);    /* both idle: home */
+    sched_credit.wake(u[1], now);
+    assert_int_equal(sched_credit.cpu_to_preempt(u[1]), 0);    /* 1 is named: the other */
+    sched_credit.wake(u[2], now);
+    assert_int_equal(sched_credit.cpu_to_preempt(u[2]), -1);   /* both named */
+    assert_ptr_equal(pick_on(1, NULL, 0, now, &slice), u[0]);
+    assert_ptr_equal(pick_on(0, NULL, 0, now, &slice), u[1]);
+    assert_int_equal(sched_credit.cpu_to_preempt(u[0]), -1);   /* it runs */
+
+    /* CPU 1 runs u[0] as UNDER, CPU 0 u[1] as OVER (set as charging would) */
+    u[0]->boosted = u[1]->boosted = false;
+    u[0]->prio = 1;
+    u[1]->credit = -MILLISECS(2);
+    u[1]->prio = 0;
+    sched_credit.wake(u[3], now);               /* boosted: outranks both, CPU 0's the lowest */
+    assert_int_equal(sched_credit.cpu_to_preempt(u[3]), 0);
+    sched_credit.wake(u[4], now);               /* boosted too, CPU 0 is named: CPU 1 */
+    assert_int_equal(sched_credit.cpu_to_preempt(u[4]), 1);
+    assert_ptr_equal(pick_on(0, u[1], 1, now, &slice), u[2]);  /* boosted, queued first */
+    assert_ptr_equal(pick_on(1, u[0], 1, now, &slice), u[3]);
+    /* u[2] and u[3] run boosted; an OVER waker outranks neither */
+    struct sched_unit *v = sim_add(5, 256, 0)->u;
+    v->credit = -MILLISECS(1);
+    sched_credit.wake(v, now);
+    assert_int_equal(sched_credit.cpu_to_preempt(v), -1);
+}
+
+/* Round robin on 2 CPUs: one FIFO; each CPU that picks puts its unit at the tail and takes the head. */
+static void test_rr_fifo_2cpus(void **state)
+{
+    (void)state;
+    sim_start_cpus(&sched_rr, 2);
+    struct sched_unit *u[5];
+    for (unsigned int i = 0; i < 5; i++)
+        u[i] = sim_add(i, 256, 0)->u;
+    s_time_t slice, now = 0;
+    sched_rr.wake(u[3], now);
+    assert_int_equal(sched_rr.cpu_to_preempt(u[3]), 0);
+    sched_rr.wake(u[1], now);
+    assert_int_equal(sched_rr.cpu_to_preempt(u[1]), 1);
+    static const unsigned int woken[] = { 4, 0, 2 };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(woken); i++) {
+        sched_rr.wake(u[woken[i]], now);
+        assert_int_equal(sched_rr.cpu_to_preempt(u[woken[i]]), -1);    /* no idle CPU left */
+    }
+    /* queue 3 1 4 0 2: the CPUs take turns at the head, what ran going to the tail */
+    struct sched_unit *prev[2] = { NULL, NULL };
+    static const unsigned int order[] = { 3, 1, 4, 0, 2, 3, 1, 4, 0, 2, 3, 1 };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(order); i++) {
+        unsigned int cpu = i % 2;
+        prev[cpu] = pick_on(cpu, prev[cpu], prev[cpu] ? SLICE_MAX : 0, now, &slice);
+        assert_ptr_equal(prev[cpu], u[order[i]]);
+        if (cpu)
+            now += SLICE_MAX;
+    }
+    /* 3 runs on CPU 0, 1 on CPU 1; 1 blocks: CPU 1 takes the head (4) */
+    sched_rr.sleep(u[1], now);
+    assert_ptr_equal(pick_on(1, u[1], 1, now, &slice), u[4]);
+    /* everyone but 3 and 4 blocks: CPU 1's next pick keeps 4, an idle CPU is named for a waker */
+    sched_rr.sleep(u[0], now);
+    sched_rr.sleep(u[2], now);
+    assert_ptr_equal(pick_on(1, u[4], 1, now, &slice), u[4]);
+    sched_rr.sleep(u[4], now);
+    assert_null(pick_on(1, u[4], 1, now, &slice));
+    sched_rr.wake(u[2], now);
+    assert_int_equal(sched_rr.cpu_to_preempt(u[2]), 1);
+    assert_ptr_equal(pick_on(1, NULL, 0, now, &slice), u[2]);
+}
+
 /* ---- add and remove mid-run; randomized invariants ------------------------- */
 
 #define A(t, o, s, x)   { MILLISECS(t), OP_##o, s, x }
@@ -946,13 +1089,15 @@ static void test_random_invariants(void **state)
     (void)state;
     static struct action acts[CHAOS_ACTIONS];
     const struct sched_policy *pols[] = { &sched_credit, &sched_rr };
-    for (size_t p = 0; p < UNIT_ARRAY_SIZE(pols); p++) {
+    for (size_t k = 0; k < 2 * 3; k++) {
+        size_t p = k % 2;
+        unsigned int cpus = 1 + (unsigned int)k / 2;
         s_time_t longest = 0;
         double worst = 0;
         unsigned long picks = 0;
         for (uint64_t seed = 1; seed <= 40; seed++) {
             chaos_script(acts, seed);
-            sim_start(pols[p]);
+            sim_start_cpus(pols[p], cpus);
             S.acts = acts;
             S.nacts = CHAOS_ACTIONS;
             /* some units are I/O bound, to take the boost paths */
@@ -966,8 +1111,8 @@ static void test_random_invariants(void **state)
             worst = MAX(worst, S.worst_wait);
             picks += S.picks;
         }
-        printf("  %-6s random runs: %lu picks; longest wait of a runnable uncapped unit %.0f ms,"
-               " at worst %.0f%% of its bound\n", pols[p]->name, picks,
+        printf("  %-6s %u CPU(s), random runs: %lu picks; longest wait of a runnable uncapped unit %.0f ms,"
+               " at worst %.0f%% of its bound\n", pols[p]->name, cpus, picks,
                (double)longest / MILLISECS(1), 100 * worst);
     }
 }
@@ -982,6 +1127,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_credit_boost, sim_teardown),
         cmocka_unit_test_teardown(test_credit_cap_parks, sim_teardown),
         cmocka_unit_test_teardown(test_credit_full, sim_teardown),
+        cmocka_unit_test_teardown(test_credit_steal, sim_teardown),
+        cmocka_unit_test_teardown(test_credit_cpu_to_preempt, sim_teardown),
+        cmocka_unit_test_teardown(test_rr_fifo_2cpus, sim_teardown),
         cmocka_unit_test_teardown(test_add_remove, sim_teardown),
         cmocka_unit_test_teardown(test_random_invariants, sim_teardown),
     };
