@@ -27,8 +27,9 @@ def exit_codes():
 
 def qemu_command(iso, sc, serial):
     accel = os.environ.get("ACCEL", "tcg")      # never KVM unless asked: see README
+    smp = os.environ.get("SMP", "2")            # CPUs; a scenario's `qemu: -smp N` comes later and wins
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", accel, "-cpu", "max",
-           "-m", "512M", "-smp", "1", "-no-reboot", "-display", "none", "-vga", "none",
+           "-m", "512M", "-smp", smp, "-no-reboot", "-display", "none", "-vga", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            "-cdrom", iso, "-boot", "d", "-serial", serial]
     return cmd + sc.qemu

@@ -36,7 +36,7 @@ static int64_t guest_console_write(struct domain *d, uint64_t count, uint64_t bu
             return -XEN_EFAULT;
         spin_lock(&guest_console_lock);
         if (is_dom0(d))
-            console_write(chunk, n);        /* dom0 owns the console: raw */
+            console_write_guest(chunk, n);  /* dom0 owns the console: raw */
         else
             for (size_t i = 0; i < n; i++)
                 domu_putc(d, chunk[i]);

@@ -201,7 +201,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     ASSERT(!frame_lock_held());
     /* One CPU wins the shutdown; others asking at the same time find it done. */
     enum domain_state running = DOMAIN_RUNNING;
-    if (!__atomic_compare_exchange_n(&d->state, &running, DOMAIN_SHUTDOWN, false, __ATOMIC_SEQ_CST,
+    if (!__atomic_compare_exchange_n(&d->state, &running, DOMAIN_DYING, false, __ATOMIC_SEQ_CST,
                                      __ATOMIC_SEQ_CST))
         return;
     d->shutdown_reason = reason;
@@ -221,6 +221,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     frame_lock();
     domain_free_pages(d);
     frame_unlock();
+    __atomic_store_n(&d->state, DOMAIN_SHUTDOWN, __ATOMIC_SEQ_CST);
     if (d->shutdown_code >= 0)
         printk("domain %u (%s): shut down: %s (reason %u, code %d); %llu frames returned\n", d->id, d->name,
                reason_name(reason), reason, d->shutdown_code, (unsigned long long)pages);
@@ -235,6 +236,10 @@ void domain_shutdown(struct domain *d, unsigned int reason)
                 printk("domain %u (%s): destroyed with dom0\n", domains[i].id, domains[i].name);
                 domain_shutdown(&domains[i], SHUTDOWN_poweroff);
             }
+        /* Another CPU may still be returning a domain's memory (it shut down on its own meanwhile). */
+        for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+            while (__atomic_load_n(&domains[i].state, __ATOMIC_ACQUIRE) == DOMAIN_DYING)
+                arch_spin_wait();
         uint64_t now = page_alloc_free_count();
         if (now == frames_free_before_domains)
             printk("memory: every frame given to domains came back (%llu free)\n", (unsigned long long)now);

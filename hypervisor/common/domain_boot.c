@@ -97,8 +97,6 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
     if (vcpus > 1)
         printk("domain %u (%s): %llu vCPUs; vCPU 0 starts, the guest brings up the others\n", d->id, name,
                (unsigned long long)vcpus);
-    vcpu_timers_init(d->vcpu[0]);
-    sched_vcpu_start(d->vcpu[0]);
     return true;
 }
 
@@ -111,6 +109,14 @@ unsigned int boot_domains(const struct boot_info *bi)
             continue;           /* a ramdisk, taken by the kernel before it */
         if (build_one(bi, k, kernels++))
             built++;
+    }
+    /* Every domain is built before any runs: others may already be looked up by the first. */
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+        struct domain *d = &domains[i];
+        if (d->state == DOMAIN_RUNNING && d->vcpu[0] && d->vcpu[0]->initialised) {
+            vcpu_timers_init(d->vcpu[0]);
+            sched_vcpu_start(d->vcpu[0]);
+        }
     }
     return built;
 }

@@ -13,7 +13,8 @@ static int64_t getdomaininfo(struct pv_domctl *op)
     struct pv_domctl_info *info = &op->u.info;
 
     memset(info, 0, sizeof(*info));
-    info->flags = (d->state == DOMAIN_RUNNING ? PV_DOMINF_running : PV_DOMINF_shutdown) |
+    info->flags = (d->state == DOMAIN_RUNNING ? PV_DOMINF_running :
+                   d->state == DOMAIN_DYING ? PV_DOMINF_dying : PV_DOMINF_shutdown) |
                   (d->privileged ? PV_DOMINF_privileged : 0);
     info->shutdown_reason = d->state == DOMAIN_SHUTDOWN ? d->shutdown_reason : 0;
     info->shutdown_code = d->shutdown_code;

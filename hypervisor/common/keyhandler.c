@@ -3,11 +3,13 @@
 #include <hv/domain.h>
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
+#include <hv/sched.h>
 #include <hv/time.h>
 
 static void dump_domains(void)
 {
-    static const char *const states[] = { "free", "running", "shut down" };
+    static const char *const states[] = { [DOMAIN_FREE] = "free", [DOMAIN_RUNNING] = "running",
+                                          [DOMAIN_DYING] = "dying", [DOMAIN_SHUTDOWN] = "shut down" };
     for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
         const struct domain *d = &domains[i];
         if (d->state == DOMAIN_FREE)
@@ -29,7 +31,7 @@ void keyhandler(char key)
 {
     switch (key) {
     case 'h':
-        printk("debug keys: h help, d domains and their hypercall counters, m memory, t time\n");
+        printk("debug keys: h help, d domains and their hypercall counters, m memory, r CPUs and vCPUs, t time\n");
         break;
     case 'd':
         dump_domains();
@@ -37,6 +39,9 @@ void keyhandler(char key)
     case 'm':
         printk("memory: %llu of %llu frames free\n", (unsigned long long)page_alloc_free_count(),
                (unsigned long long)page_alloc_total_count());
+        break;
+    case 'r':
+        sched_dump();
         break;
     case 't':
         printk("time: %lld ns since boot\n", (long long)NOW());

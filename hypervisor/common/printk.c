@@ -86,6 +86,18 @@ void vprintk(const char *fmt, va_list ap)
     local_irq_restore(flags);
 }
 
+void console_write_guest(const char *s, size_t n)
+{
+    uint64_t flags = local_irq_save();
+    bool locked = !panic_in_progress;
+    if (locked)
+        spin_lock(&console_lock);
+    console_write(s, n);
+    if (locked)
+        spin_unlock(&console_lock);
+    local_irq_restore(flags);
+}
+
 void printk(const char *fmt, ...)
 {
     va_list ap;

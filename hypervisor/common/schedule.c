@@ -1,22 +1,42 @@
 /*
  * Scheduling mechanism: vCPU states and runstate accounting, blocking and
- * waking, the slice timer, and asking the policy whom to run next.
+ * waking, each CPU's slice timer, and asking the policy whom each CPU runs
+ * next. One lock (sched_lock) serializes every policy call and every vCPU
+ * state change, so the policy sees one consistent machine.
+ *
+ * A vCPU's registers live on at most one CPU: is_running is set while its
+ * state is loaded there and cleared (after the save) when that CPU switches
+ * away or goes idle. A CPU given a vCPU that another CPU is still saving
+ * waits for is_running to clear. A woken or preempting vCPU reaches its CPU
+ * through need_resched and an event-check IPI; the CPU acts on it on its
+ * way back to a guest.
  */
+#include <hv/arch.h>
 #include <hv/cmdline.h>
+#include <hv/event.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
-#include <hv/arch.h>
+#include <hv/spinlock.h>
+#include <asm/smp.h>
 
-_Static_assert(MAX_DOMAINS <= SCHED_MAX_UNITS, "one unit per domain's vCPU must fit the policies");
+_Static_assert(MAX_DOMAINS * MAX_VCPUS <= SCHED_MAX_UNITS, "every vCPU must fit the policies");
+_Static_assert(SCHED_MAX_CPUS >= NR_CPUS, "the policies schedule every CPU");
 
 static char opt_sched[8] = "credit";
 boot_param_string("sched", opt_sched);
 
 static const struct sched_policy *policy = &sched_credit;
-static bool need_resched;
-static struct timer slice_timer;
-static s_time_t last_pick;              /* when the running vCPU (or idle) started */
-static struct vcpu *picked;             /* what the policy last chose (NULL: idle) */
+static DEFINE_SPINLOCK(sched_lock);
+
+struct sched_cpu {
+    struct vcpu *picked;                /* what the policy last chose for this CPU (NULL: idle) */
+    volatile bool need_resched;         /* pick again on the way back to the guest */
+    struct timer slice_timer;
+    s_time_t last_pick;                 /* when picked (or idle) started */
+};
+static struct sched_cpu sched_cpus[NR_CPUS];
+
+static struct sched_cpu *this_sched(void) { return &sched_cpus[smp_processor_id()]; }
 
 static struct vcpu *unit_vcpu(struct sched_unit *u)
 {
@@ -33,16 +53,27 @@ static void runstate_set(struct vcpu *v, int state, s_time_t now)
 
 uint64_t vcpu_running_time(const struct vcpu *v)
 {
+    uint64_t flags = local_irq_save();
+    spin_lock(&sched_lock);
     uint64_t t = v->runstate.time[RUNSTATE_running];
     if (v->runstate.state == RUNSTATE_running)
         t += (uint64_t)(NOW() - (s_time_t)v->runstate.state_entry_time);
+    spin_unlock(&sched_lock);
+    local_irq_restore(flags);
     return t;
+}
+
+/* cpu must pick again: on its way back to the guest (an IPI brings it there if it is another CPU). */
+static void resched_cpu(unsigned int cpu)
+{
+    sched_cpus[cpu].need_resched = true;
+    smp_send_event_check(cpu);
 }
 
 static void slice_expired(void *data)
 {
     (void)data;
-    need_resched = true;
+    this_sched()->need_resched = true;
 }
 
 void sched_init(void)
@@ -51,20 +82,27 @@ void sched_init(void)
         policy = &sched_rr;
     else if (strcmp(opt_sched, "credit"))
         printk(LOG_WARN "sched: unknown policy '%s'; using credit\n", opt_sched);
-    policy->init(NOW());
-    init_timer(&slice_timer, slice_expired, NULL);
-    last_pick = NOW();
-    printk("sched: %s policy\n", policy->name);
+    policy->init(NOW(), nr_cpus_online);
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+        init_timer(&sched_cpus[cpu].slice_timer, slice_expired, NULL);
+        sched_cpus[cpu].last_pick = NOW();
+    }
+    printk("sched: %s policy over %u CPU(s)\n", policy->name, nr_cpus_online);
 }
 
 void sched_add_vcpu(struct vcpu *v)
 {
     static unsigned int next_id;
+    uint64_t flags = local_irq_save();
+    spin_lock(&sched_lock);
     if (!v->unit.weight)
         v->unit.weight = SCHED_DEFAULT_WEIGHT;
     v->unit.id = next_id++;
+    v->unit.cpu = -1;
     v->runstate = (struct vcpu_runstate_info){ .state = RUNSTATE_offline, .state_entry_time = (uint64_t)NOW() };
     policy->add(&v->unit);
+    spin_unlock(&sched_lock);
+    local_irq_restore(flags);
 }
 
 static bool can_run(const struct vcpu *v)
@@ -72,32 +110,69 @@ static bool can_run(const struct vcpu *v)
     return v->state == VCPU_RUNNABLE && !v->pause_flags && v->domain->state == DOMAIN_RUNNING;
 }
 
-/* v may run now: tell the policy, and preempt the running vCPU if it says so. */
+/* The CPU whose picked vCPU v is (its runstate is RUNSTATE_running), or -1. Under sched_lock. */
+static int picked_on(const struct vcpu *v)
+{
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+        if (sched_cpus[cpu].picked == v)
+            return (int)cpu;
+    return -1;
+}
+
+/* What v's runstate becomes when it stops running (or would be, not running). */
+static int runstate_when_off(const struct vcpu *v)
+{
+    if (v->state == VCPU_RUNNABLE && !v->pause_flags && v->domain->state == DOMAIN_RUNNING)
+        return RUNSTATE_runnable;
+    return v->state == VCPU_BLOCKED && !v->pause_flags ? RUNSTATE_blocked : RUNSTATE_offline;
+}
+
+/* v may run now: tell the policy, and have the CPU it names pick again. Under sched_lock. */
 static void make_runnable(struct vcpu *v)
 {
     s_time_t now = NOW();
-    runstate_set(v, RUNSTATE_runnable, now);
+    if (picked_on(v) < 0)                   /* still on its CPU: it stays "running" */
+        runstate_set(v, RUNSTATE_runnable, now);
     policy->wake(&v->unit, now);
-    if (policy->should_preempt(&v->unit, picked ? &picked->unit : NULL))
-        need_resched = true;
+    int cpu = policy->cpu_to_preempt(&v->unit);
+    if (cpu >= 0)
+        resched_cpu((unsigned int)cpu);
 }
 
+/*
+ * v may no longer run: if a CPU runs it, that CPU picks again, and its
+ * runstate changes there, when it really stops (a guest watching it from
+ * another vCPU must not see it offline while it still runs). Under sched_lock.
+ */
 static void make_unrunnable(struct vcpu *v, int runstate)
 {
     s_time_t now = NOW();
     policy->sleep(&v->unit, now);
-    runstate_set(v, runstate, now);
-    if (v == current)
-        need_resched = true;
+    int cpu = picked_on(v);
+    if (cpu >= 0)
+        resched_cpu((unsigned int)cpu);
+    else
+        runstate_set(v, runstate, now);
 }
+
+#define WITH_SCHED_LOCK(body)                       \
+    do {                                            \
+        uint64_t flags_ = local_irq_save();         \
+        spin_lock(&sched_lock);                     \
+        body;                                       \
+        spin_unlock(&sched_lock);                   \
+        local_irq_restore(flags_);                  \
+    } while (0)
 
 void sched_vcpu_start(struct vcpu *v)
 {
-    ASSERT(v->state == VCPU_OFFLINE && v->initialised);
-    v->pause_flags &= ~VPF_down;
-    v->state = VCPU_RUNNABLE;
-    if (!v->pause_flags)
-        make_runnable(v);
+    WITH_SCHED_LOCK({
+        ASSERT(v->state == VCPU_OFFLINE && v->initialised);
+        v->pause_flags &= ~VPF_down;
+        v->state = VCPU_RUNNABLE;
+        if (!v->pause_flags)
+            make_runnable(v);
+    });
 }
 
 void sched_vcpu_stopped(struct vcpu *v)
@@ -105,68 +180,92 @@ void sched_vcpu_stopped(struct vcpu *v)
     stop_timer(&v->poll_timer);
     stop_timer(&v->singleshot_timer);
     stop_timer(&v->periodic_timer);
-    if (v->state == VCPU_RUNNABLE && !v->pause_flags)
-        make_unrunnable(v, RUNSTATE_offline);
-    v->state = VCPU_OFFLINE;
-    v->pause_flags |= VPF_down;
-    if (picked == v)
-        picked = NULL;
-    policy->remove(&v->unit);
+    WITH_SCHED_LOCK({
+        if (v->state == VCPU_RUNNABLE && !v->pause_flags)
+            make_unrunnable(v, RUNSTATE_offline);
+        v->state = VCPU_OFFLINE;
+        v->pause_flags |= VPF_down;
+        policy->remove(&v->unit);
+        for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+            if (sched_cpus[cpu].picked == v) {
+                sched_cpus[cpu].picked = NULL;  /* gone for good: that CPU's next pick has no prev */
+                runstate_set(v, RUNSTATE_offline, NOW());
+                resched_cpu(cpu);
+            }
+    });
     if (v == current)
-        need_resched = true;
+        this_sched()->need_resched = true;
 }
 
 void sched_yield(void)
 {
-    need_resched = true;
+    this_sched()->need_resched = true;
 }
 
 void vcpu_block(struct vcpu *v)
 {
-    v->state = VCPU_BLOCKED;
-    if (!v->pause_flags)
-        make_unrunnable(v, RUNSTATE_blocked);
+    WITH_SCHED_LOCK({
+        v->state = VCPU_BLOCKED;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* against a sender setting bits, then reading state */
+        if (vcpu_should_wake(v)) {
+            v->state = VCPU_RUNNABLE;
+            v->polling = false;
+        } else if (!v->pause_flags) {
+            make_unrunnable(v, RUNSTATE_blocked);
+        }
+    });
 }
 
 void vcpu_wake(struct vcpu *v)
 {
-    if (v->state != VCPU_BLOCKED)
-        return;
-    v->polling = false;
+    WITH_SCHED_LOCK({
+        if (v->state == VCPU_BLOCKED) {
+            v->polling = false;
+            v->state = VCPU_RUNNABLE;
+            if (!v->pause_flags)
+                make_runnable(v);
+        }
+    });
     stop_timer(&v->poll_timer);
-    v->state = VCPU_RUNNABLE;
-    if (!v->pause_flags)
-        make_runnable(v);
 }
 
 void vcpu_kick(struct vcpu *v)
 {
     vcpu_wake(v);
+    /* Running elsewhere: that CPU delivers the upcall on its way back to v. */
+    if (v->is_running && v->processor != smp_processor_id())
+        smp_send_event_check(v->processor);
 }
 
 void vcpu_pause_flag_set(struct vcpu *v, unsigned int flag)
 {
-    if (v->pause_flags & flag)
-        return;
-    if (v->state == VCPU_RUNNABLE && !v->pause_flags)
-        make_unrunnable(v, RUNSTATE_offline);
-    v->pause_flags |= flag;
+    WITH_SCHED_LOCK({
+        if (!(v->pause_flags & flag)) {
+            if (v->state == VCPU_RUNNABLE && !v->pause_flags)
+                make_unrunnable(v, RUNSTATE_offline);
+            v->pause_flags |= flag;
+        }
+    });
 }
 
 void vcpu_pause_flag_clear(struct vcpu *v, unsigned int flag)
 {
-    if (!(v->pause_flags & flag))
-        return;
-    v->pause_flags &= ~flag;
-    if (v->state == VCPU_RUNNABLE && !v->pause_flags)
-        make_runnable(v);
+    WITH_SCHED_LOCK({
+        if (v->pause_flags & flag) {
+            v->pause_flags &= ~flag;
+            if (v->state == VCPU_RUNNABLE && !v->pause_flags)
+                make_runnable(v);
+        }
+    });
 }
 
 /* New weight and cap take effect at the policy's next decision. */
 void sched_set_params(struct vcpu *v, uint32_t weight, uint32_t cap)
 {
-    v->unit.weight = weight;
-    v->unit.cap = cap;
+    WITH_SCHED_LOCK({
+        v->unit.weight = weight;
+        v->unit.cap = cap;
+    });
 }
 
 bool sched_poll_matches(const struct vcpu *v, unsigned int port)
@@ -180,31 +279,73 @@ bool sched_poll_matches(const struct vcpu *v, unsigned int port)
 bool sched_should_preempt(void)
 {
     /* Hypercalls run with interrupts off: the slice's end is read off the clock. */
-    return need_resched || (slice_timer.active && NOW() >= slice_timer.expires);
+    struct sched_cpu *sc = this_sched();
+    return sc->need_resched || (sc->slice_timer.active && NOW() >= sc->slice_timer.expires);
 }
 
 struct vcpu *sched_pick(void)
 {
-    if (current && can_run(current) && current == picked && !need_resched)
+    unsigned int cpu = smp_processor_id();
+    struct sched_cpu *sc = &sched_cpus[cpu];
+
+    if (current && can_run(current) && current == sc->picked && !sc->need_resched)
         return current;
     for (;;) {
         local_irq_disable();
+        spin_lock(&sched_lock);
         s_time_t now = NOW(), slice;
-        struct vcpu *prev = picked;
-        struct vcpu *next = unit_vcpu(policy->pick(prev ? &prev->unit : NULL, now - last_pick, now, &slice));
-        need_resched = false;
-        last_pick = now;
-        if (prev && prev != next && can_run(prev))
-            runstate_set(prev, RUNSTATE_runnable, now);
+        struct vcpu *prev = sc->picked;
+        if (prev && prev->unit.cpu != (int)cpu)
+            prev = NULL;                    /* removed from the policy since (its domain stopped) */
+        struct vcpu *next = unit_vcpu(policy->pick(cpu, prev ? &prev->unit : NULL, now - sc->last_pick, now, &slice));
+        sc->need_resched = false;
+        sc->last_pick = now;
+        if (prev && prev != next)
+            runstate_set(prev, runstate_when_off(prev), now);
+        if (prev && prev != next && can_run(prev)) {
+            /* Sent back to wait: another CPU may be idle and should take it. */
+            int other = policy->cpu_to_preempt(&prev->unit);
+            if (other >= 0)
+                resched_cpu((unsigned int)other);   /* (this CPU: it picks again on its way out) */
+        }
         if (next && next != prev)
             runstate_set(next, RUNSTATE_running, now);
-        picked = next;
-        set_timer(&slice_timer, now + slice);
+        sc->picked = next;
         if (next)
+            next->processor = cpu;
+        spin_unlock(&sched_lock);
+        set_timer(&sc->slice_timer, now + slice);
+        if (next) {
+            /* Its last CPU may still be saving its registers. */
+            while (next != current && __atomic_load_n(&next->is_running, __ATOMIC_ACQUIRE))
+                arch_spin_wait();
             return next;
-        if (!domains_alive())
-            panic("no domain left to run");
+        }
+        if (current)
+            arch_context_switch(current, NULL);    /* idle: nothing of a vCPU stays live here */
         safe_halt();                        /* an interrupt may wake someone */
         local_irq_disable();
     }
+}
+
+void sched_dump(void)
+{
+    uint64_t flags = local_irq_save();
+    spin_lock(&sched_lock);
+    for (unsigned int cpu = 0; cpu < nr_cpus_online; cpu++) {
+        const struct vcpu *p = sched_cpus[cpu].picked;
+        printk("cpu %u: %s%s\n", cpu, p ? p->domain->name : "idle", sched_cpus[cpu].need_resched ? ", must pick" : "");
+    }
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+        const struct domain *d = &domains[i];
+        const struct vcpu *v;
+        if (d->state == DOMAIN_FREE)
+            continue;
+        for_each_vcpu(d, v)
+            printk("  d%uv%u: state %d pause %#x %s on cpu %u (policy: cpu %d, %s)\n", d->id, v->id, v->state,
+                   v->pause_flags, v->is_running ? "loaded" : "not loaded", v->processor, v->unit.cpu,
+                   v->unit.runnable ? "runnable" : "not runnable");
+    }
+    spin_unlock(&sched_lock);
+    local_irq_restore(flags);
 }

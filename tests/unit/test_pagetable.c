@@ -558,7 +558,7 @@ static void test_preempted_validation(void **state)
         assert_true(++restarts < 10000);
     preempt_every = 0;
     assert_int_equal(rc, 0);
-    assert_true(restarts > 10);
+    assert_true(restarts >= 3);                 /* L2-L4 stop; L1s validate in one go */
     WANT(l4, 1, TI(PGT_l4, 1));
     WANT(l3, 1, TI(PGT_l3, 1));
     WANT(l2, 1, TI(PGT_l2, 1));
@@ -612,33 +612,25 @@ static void test_preempted_validation(void **state)
     VERIFY();
 
     /*
-     * Found by fuzz_pagetable: a frame given back, then stopped halfway as an
-     * L1 whose done entries map the frame itself (its only references), then
-     * abandoned (its domain goes). Releasing its own mapping must not abandon
-     * it a second time from inside (that put the entries twice: page_alloc_bug);
-     * the frame is left, unreferenced, to the caller, which frees it.
+     * An L1 validates in one go, as on Xen (its entries need no validation
+     * of their own): no preemption point stops it, so no L1 is ever left
+     * partial. (fuzz_pagetable once found an L1 stopped halfway with done
+     * entries mapping the frame itself; that state cannot arise any more.)
      */
     pfn_t self = frame_of(d0), other = frame_of(d0);
     tab(self)[0] = E(self, P);
     tab(self)[1] = E(other, P);
-    tab(self)[40] = E(other, P);                /* past the first preemption point */
-    assert_int_equal(get_page(self, d0), 0);    /* a mapping, while the frame is given back */
-    ftable[self].flags |= PGF_released;
+    tab(self)[40] = E(other, P);                /* past the first preemption point of a higher level */
     preempt_every = 1;
-    assert_int_equal(get_page_type(self, PGT_l1, d0), -XEN_ERESTART);
+    assert_int_equal(get_page_type(self, PGT_l1, d0), 0);
     preempt_every = 0;
-    assert_true(ftable[self].type_info & PGT_partial);
-    put_page(self);                             /* the mapping goes; the frame still maps itself */
-    WANT(self, 1, TI(PGT_l1, 0) | PGT_partial);
-    WANT(other, 1, NONE);
+    WANT(self, 2, TI(PGT_l1, 1));
+    WANT(other, 2, NONE);
     VERIFY();
-    unsigned int freed = nr_unref;
-    pt_abandon_partial(self);
+    put_page_type(self);
     WANT(self, 0, NONE);
     WANT(other, 0, NONE);
     VERIFY();
-    assert_int_equal(nr_unref, freed);          /* the caller frees it (domain_free_pages) */
-    assert_int_equal(ftable[self].state, PGS_ALLOCATED);
 }
 
 struct upper_row {

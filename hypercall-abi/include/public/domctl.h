@@ -26,6 +26,7 @@
 #define PV_DOMINF_running   (1u << 0)  /* not shut down */
 #define PV_DOMINF_shutdown  (1u << 1)  /* shut down; shutdown_reason says why */
 #define PV_DOMINF_privileged (1u << 2)
+#define PV_DOMINF_dying     (1u << 3)  /* shutting down: its vCPUs stopped, memory not yet all back */
 
 struct pv_domctl_info {
     uint32_t flags;            /* OUT: PV_DOMINF_* */

@@ -65,6 +65,7 @@ struct vcpu {
 enum domain_state {
     DOMAIN_FREE,            /* slot unused */
     DOMAIN_RUNNING,
+    DOMAIN_DYING,           /* stopped with a SHUTDOWN_* reason; memory being returned */
     DOMAIN_SHUTDOWN,        /* stopped with a SHUTDOWN_* reason; memory returned */
 };
 

@@ -33,6 +33,9 @@ bool sched_should_preempt(void);        /* the running vCPU's turn is over */
 /* On the way to a guest: the vCPU to run next, halting while none can run. */
 struct vcpu *sched_pick(void);
 
+/* Logs each CPU's vCPU and every vCPU's scheduling state (debug key 'r'). */
+void sched_dump(void);
+
 /* Time v has spent running (runstate), for domctl and the fairness tests. */
 uint64_t vcpu_running_time(const struct vcpu *v);
 

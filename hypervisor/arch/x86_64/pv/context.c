@@ -79,7 +79,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
     ASSERT(prev == current && prev != next);
     clts();
     if (prev) {
-        ASSERT(prev->is_running && prev->processor == cpu);
+        ASSERT(prev->is_running);          /* (another CPU may already have been given it: processor moved) */
         if (prev->domain->state == DOMAIN_RUNNING) {
             prev->arch.regs = *regs;
             save_segments(&prev->arch);

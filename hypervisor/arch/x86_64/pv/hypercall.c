@@ -59,8 +59,8 @@ void do_syscall(struct cpu_regs *regs)
     struct vcpu *v = current;
 
     /*
-     * Hypercalls run with interrupts off (one CPU, no locks): an interrupt
-     * handler never sees half-changed event, timer or scheduler state. Long
+     * Hypercalls run with interrupts off: an interrupt handler on this CPU
+     * never sees half-changed state (other CPUs are kept out by locks). Long
      * ones stop at preemption points, which look at the clock themselves.
      */
     if (v->arch.kernel_mode) {

@@ -59,7 +59,13 @@ void pv_handle_exception(struct cpu_regs *regs)
     unsigned int vec = regs->entry_vector;
     int error = vector_has_error_code(vec) ? (int)regs->error_code : -1;
 
-    /* Only a running domain's vCPU is ever resumed; anything else is our bug, not the guest's. */
+    /*
+     * Another CPU may have stopped the domain while this vCPU ran: it is
+     * switched away on the way out. A vCPU of a domain whose memory is gone
+     * never runs; that would be our bug, not the guest's.
+     */
+    if (v->domain->state == DOMAIN_DYING)
+        return;
     if (v->domain->state != DOMAIN_RUNNING)
         panic("BUG: vector %u from vCPU of domain %u (%s), which is no longer running", vec, v->domain->id,
               v->domain->name);
