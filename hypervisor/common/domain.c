@@ -1,4 +1,7 @@
-/* Domain lifecycle: creation, memory ownership, shutdown and crash. */
+/*
+ * Domain lifecycle: creation, memory ownership, shutdown, destruction in
+ * steps (the reaper), and crash. References and the lookup: domain_ref.c.
+ */
 #include <hv/domain.h>
 #include <hv/event.h>
 #include <hv/hypercall.h>
@@ -11,38 +14,48 @@
 #include <public/errno.h>
 #include <public/sched.h>
 
-struct domain domains[MAX_DOMAINS];
 struct vcpu *current;
 struct domain *dom0;
 #define NO_PAGE 0xffffffffu                 /* end of a page list */
 uint64_t frames_free_before_domains;
 
-struct domain *domain_create(const char *name, bool privileged)
+/* Frames the page-list walk returns per step of destruction. */
+#define FREE_BATCH      256
+/* Other domains' time between two steps of destruction. */
+#define REAP_GAP        (MILLISECS(1) / 4)
+
+struct domain *domain_create(const char *name, unsigned int rights)
 {
-    for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
-        struct domain *d = &domains[i];
-        if (d->state != DOMAIN_FREE)
-            continue;
-        memset(d, 0, sizeof(*d));
-        d->id = (domid_t)i;
-        str_copy(d->name, name, sizeof(d->name));
-        d->privileged = privileged;
-        d->state = DOMAIN_RUNNING;
-        d->shutdown_code = -1;
-        d->page_list = INVALID_PFN;
-        d->shared_info_mfn = INVALID_PFN;
-        d->vcpu[0].domain = d;
-        d->vcpu[0].state = VCPU_OFFLINE;
-        if (evtchn_init(d)) {
-            d->state = DOMAIN_FREE;
-            return NULL;
-        }
-        sched_add_vcpu(&d->vcpu[0]);
-        if (i == 0)
-            dom0 = d;
-        return d;
+    struct domain *d = domain_claim_slot();
+    if (!d)
+        return NULL;
+    str_copy(d->name, name, sizeof(d->name));
+    d->rights = rights & DOMAIN_RIGHTS_ALL;
+    d->shutdown_code = -1;
+    d->page_list = INVALID_PFN;
+    d->shared_info_mfn = INVALID_PFN;
+    d->arch.relmem_next = INVALID_PFN;
+    d->vcpu[0].domain = d;
+    d->vcpu[0].state = VCPU_OFFLINE;
+    if (evtchn_init(d)) {
+        domain_unclaim(d);
+        return NULL;
     }
-    return NULL;
+    sched_add_vcpu(&d->vcpu[0]);
+    if (d->id == 0)
+        dom0 = d;
+    domain_publish(d);
+    return d;
+}
+
+void domain_free(struct domain *d)
+{
+    printk(LOG_DEBUG "domain %u (%s): freed; its id may be reused\n", d->id, d->name);
+}
+
+void domain_ref_bug(const struct domain *d, const char *what)
+{
+    panic("domain %u (%s): %s", d->id, d->name, what);
 }
 
 void domain_adopt_page(struct domain *d, pfn_t pfn)
@@ -92,48 +105,32 @@ void domain_release_page(struct domain *d, pfn_t pfn)
 }
 
 /*
- * Returns every frame of d: first the domain drops its own references
- * (pins, base pointers), which cascades through its page tables; a frame
- * still referenced after that (mapped by dom0) becomes an orphan, freed
- * with its last reference. Frames d gave back (XENMEM_decrease_reservation)
- * whose last reference goes in that cascade stay on the list until the walk
- * (pv_page_unreferenced), so the count taken first still matches the list.
+ * One step of returning d's page list: frames still referenced (mapped by
+ * another domain) become orphans, freed with their last reference; the
+ * others go back to the allocator. -XEN_ERESTART while frames remain. Runs
+ * after arch_domain_relinquish dropped d's own references, so the list no
+ * longer changes (pv_page_unreferenced leaves a stopped domain's list alone).
  */
-static void domain_free_pages(struct domain *d)
+static int free_pages_step(struct domain *d)
 {
-    uint64_t freed = 0, orphaned = 0, owned = d->tot_pages;
-    arch_domain_relinquish(d);
-    while (d->page_list != INVALID_PFN) {
+    for (unsigned int n = 0; d->page_list != INVALID_PFN; n++) {
+        if (n == FREE_BATCH)
+            return -XEN_ERESTART;
         pfn_t pfn = d->page_list;
         struct page_info *pg = pfn_to_page(pfn);
         unlink_page(d, pfn);
         set_gpfn_from_mfn(pfn, ~0ull);
         if (pg->count) {
             pg->owner = PAGE_OWNER_ORPHAN;
-            orphaned++;
+            d->frames_orphaned++;
             continue;
         }
         pg->owner = PAGE_OWNER_HYPERVISOR;
         pg->type_info = PGT_none;
         free_frame(pfn);
-        freed++;
+        d->frames_freed++;
     }
-    if (d->shared_info_mfn != INVALID_PFN) {
-        struct page_info *pg = pfn_to_page(d->shared_info_mfn);
-        pg->owner = pg->count ? PAGE_OWNER_ORPHAN : PAGE_OWNER_HYPERVISOR;
-        if (!pg->count) {
-            pg->type_info = PGT_none;
-            free_frame(d->shared_info_mfn);
-        }
-        d->shared_info_mfn = INVALID_PFN;
-        d->shared_info = NULL;
-    }
-    /* Our invariant, not the guest's: nothing a guest does takes a frame off this list during teardown. */
-    if (d->tot_pages || freed + orphaned != owned)
-        panic("domain %s: page list out of step with its count (%llu owned)", d->name, (unsigned long long)owned);
-    if (orphaned)
-        printk(LOG_WARN "domain %u (%s): %llu frames still referenced by other domains; freed when released\n",
-               d->id, d->name, (unsigned long long)orphaned);
+    return 0;
 }
 
 static const char *reason_name(unsigned int reason)
@@ -150,55 +147,125 @@ unsigned int domains_alive(void)
     return n;
 }
 
+/* Memory returned: the record stays (getdomaininfo) and dom0 hears of it. */
+static void destruction_done(struct domain *d)
+{
+    uint64_t owned = d->frames_at_shutdown;
+    /* Our invariant, not the guest's: nothing a guest does takes a frame off this list during teardown. */
+    if (d->tot_pages || d->frames_freed + d->frames_orphaned != owned)
+        panic("domain %s: page list out of step with its count (%llu owned)", d->name, (unsigned long long)owned);
+    if (d->frames_orphaned)
+        printk(LOG_WARN "domain %u (%s): %llu frames still referenced by other domains; freed when released\n",
+               d->id, d->name, (unsigned long long)d->frames_orphaned);
+    if (d->shutdown_code >= 0)
+        printk("domain %u (%s): shut down: %s (reason %u, code %d); %llu frames returned\n", d->id, d->name,
+               reason_name(d->shutdown_reason), d->shutdown_reason, d->shutdown_code, (unsigned long long)owned);
+    else
+        printk("domain %u (%s): shut down: %s (reason %u); %llu frames returned\n", d->id, d->name,
+               reason_name(d->shutdown_reason), d->shutdown_reason, (unsigned long long)owned);
+    __atomic_store_n(&d->state, DOMAIN_SHUTDOWN, __ATOMIC_RELEASE);
+    if (!is_dom0(d))
+        send_global_virq(VIRQ_DOM_EXC);     /* dom0's toolstack learns of it */
+}
+
+/* One bounded step of destroying a stopped domain; -XEN_ERESTART while there is more. */
+static int destruction_step(struct domain *d)
+{
+    int rc = arch_domain_relinquish(d);
+    if (!rc)
+        rc = free_pages_step(d);
+    if (!rc)
+        destruction_done(d);
+    return rc;
+}
+
+/*
+ * The reaper: destruction goes on from the timer interrupt, one step per
+ * stopped domain at a time, with REAP_GAP of guest time between steps.
+ */
+static struct timer reaper;
+
+static void reap(void *unused)
+{
+    (void)unused;
+    bool more = false;
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+        if (domains[i].state == DOMAIN_RELINQUISHING && destruction_step(&domains[i]) == -XEN_ERESTART)
+            more = true;
+    if (more)
+        set_timer(&reaper, NOW() + REAP_GAP);
+}
+
+/* dom0 is gone: finish every destruction now, free every domain, account for every frame, end the machine. */
+static __noreturn void end_machine(unsigned int reason)
+{
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+        if (domains[i].state == DOMAIN_RUNNING) {
+            printk("domain %u (%s): destroyed with dom0\n", domains[i].id, domains[i].name);
+            domain_shutdown(&domains[i], SHUTDOWN_poweroff);
+        }
+    stop_timer(&reaper);
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+        while (domains[i].state == DOMAIN_RELINQUISHING && destruction_step(&domains[i]) == -XEN_ERESTART)
+            ;
+    uint64_t now = page_alloc_free_count();
+    if (now == frames_free_before_domains)
+        printk("memory: every frame given to domains came back (%llu free)\n", (unsigned long long)now);
+    else
+        printk(LOG_ERR "memory: LEAK: %lld frames missing after every domain was destroyed\n",
+               (long long)(frames_free_before_domains - now));
+
+    /* The caller's own context may hold dom0 (a remote_shutdown of itself); every other domain must go. */
+    unsigned int held = 0;
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+        struct domain *d = &domains[i];
+        if (d->state != DOMAIN_SHUTDOWN)
+            continue;
+        domain_kill(d);
+        if (d != dom0 && d->state != DOMAIN_FREE) {
+            printk(LOG_ERR "domains: LEAK: domain %u (%s) still has %u reference(s) after it was killed\n", d->id,
+                   d->name, d->refcnt & ~DOMAIN_REF_DYING);
+            held++;
+        }
+    }
+    if (!held)
+        printk("domains: every domain was freed, no reference left behind\n");
+
+    switch (reason) {
+    case SHUTDOWN_poweroff:
+        printk("dom0 powered off; powering off the machine\n");
+        machine_exit(MACHINE_EXIT_POWEROFF);
+    case SHUTDOWN_reboot:
+        printk("dom0 asked for a reboot; ending the machine\n");
+        machine_exit(MACHINE_EXIT_REBOOT);
+    default:
+        printk("dom0 stopped (%s); ending the machine\n", reason_name(reason));
+        machine_exit(MACHINE_EXIT_CRASH);
+    }
+}
+
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
     if (d->state != DOMAIN_RUNNING)
         return;
     pv_audit_frames(d->name);               /* the counts, while every reference still stands */
-    d->state = DOMAIN_SHUTDOWN;
     d->shutdown_reason = reason;
+    d->frames_at_shutdown = d->tot_pages;
+    __atomic_store_n(&d->state, DOMAIN_RELINQUISHING, __ATOMIC_RELEASE);
     d->vcpu[0].state = VCPU_OFFLINE;
 
-    uint64_t pages = d->tot_pages;
     sched_vcpu_stopped(&d->vcpu[0]);
     evtchn_destroy(d);
     printk("domain %u (%s): %llu page-table updates, %llu hypercall continuations\n", d->id, d->name,
            (unsigned long long)d->pt_updates, (unsigned long long)d->continuations);
     arch_domain_teardown(d);
-    domain_free_pages(d);
-    if (d->shutdown_code >= 0)
-        printk("domain %u (%s): shut down: %s (reason %u, code %d); %llu frames returned\n", d->id, d->name,
-               reason_name(reason), reason, d->shutdown_code, (unsigned long long)pages);
-    else
-        printk("domain %u (%s): shut down: %s (reason %u); %llu frames returned\n", d->id, d->name,
-               reason_name(reason), reason, (unsigned long long)pages);
 
-    if (is_dom0(d)) {
-        /* The machine goes down with dom0: destroy the rest and account for every frame. */
-        for (unsigned int i = 0; i < MAX_DOMAINS; i++)
-            if (domains[i].state == DOMAIN_RUNNING) {
-                printk("domain %u (%s): destroyed with dom0\n", domains[i].id, domains[i].name);
-                domain_shutdown(&domains[i], SHUTDOWN_poweroff);
-            }
-        uint64_t now = page_alloc_free_count();
-        if (now == frames_free_before_domains)
-            printk("memory: every frame given to domains came back (%llu free)\n", (unsigned long long)now);
-        else
-            printk(LOG_ERR "memory: LEAK: %lld frames missing after every domain was destroyed\n",
-                   (long long)(frames_free_before_domains - now));
-        switch (reason) {
-        case SHUTDOWN_poweroff:
-            printk("dom0 powered off; powering off the machine\n");
-            machine_exit(MACHINE_EXIT_POWEROFF);
-        case SHUTDOWN_reboot:
-            printk("dom0 asked for a reboot; ending the machine\n");
-            machine_exit(MACHINE_EXIT_REBOOT);
-        default:
-            printk("dom0 stopped (%s); ending the machine\n", reason_name(reason));
-            machine_exit(MACHINE_EXIT_CRASH);
-        }
-    }
-    send_global_virq(VIRQ_DOM_EXC);         /* dom0's toolstack learns of it */
+    if (is_dom0(d))
+        end_machine(reason);
+    if (!reaper.fn)
+        init_timer(&reaper, reap, NULL);
+    if (!reaper.active)
+        set_timer(&reaper, NOW());
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)

@@ -53,7 +53,7 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
         mem = DEFAULT_DOMAIN_MEM;
     }
 
-    struct domain *d = domain_create(name, idx == 0);
+    struct domain *d = domain_create(name, idx == 0 ? DOMAIN_RIGHTS_ALL : 0);
     if (!d) {
         printk(LOG_ERR "module %u: no free domain slot for %s\n", k, name);
         return false;

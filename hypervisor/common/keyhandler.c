@@ -7,13 +7,15 @@
 
 static void dump_domains(void)
 {
-    static const char *const states[] = { "free", "running", "shut down" };
+    static const char *const states[] = { "free", "being created", "running", "returning its memory", "shut down" };
     for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
         const struct domain *d = &domains[i];
         if (d->state == DOMAIN_FREE)
             continue;
-        printk("domain %u (%s): %s, %llu/%llu pages, %llu page-table updates\n", d->id, d->name,
-               states[d->state], (unsigned long long)d->tot_pages, (unsigned long long)d->max_pages,
+        uint32_t refs = __atomic_load_n(&d->refcnt, __ATOMIC_RELAXED);
+        printk("domain %u (%s): %s%s, %u reference(s), %llu/%llu pages, %llu page-table updates\n", d->id, d->name,
+               states[d->state], refs & DOMAIN_REF_DYING ? ", dying" : "", refs & ~DOMAIN_REF_DYING,
+               (unsigned long long)d->tot_pages, (unsigned long long)d->max_pages,
                (unsigned long long)d->pt_updates);
         char line[160];
         int n = 0;

@@ -25,7 +25,7 @@
 
 /* ---- the world (pt_world.c): frame table, fake RAM, two domains ---------------- */
 
-static struct domain *const d0 = &domains[0];  /* privileged */
+static struct domain *const d0 = &domains[0];  /* every right */
 static struct domain *const d1 = &domains[1];
 
 /* What every frame's count and type_info must be; ctx names the case in failures. */

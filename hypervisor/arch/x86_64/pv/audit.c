@@ -102,7 +102,8 @@ void pv_audit_frames(const char *when)
     }
     for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
         const struct domain *d = &domains[i];
-        if (d->state != DOMAIN_RUNNING)
+        /* A stopped domain's references are counted until its destruction drops them (and clears the field). */
+        if (d->state == DOMAIN_FREE || d->state == DOMAIN_CREATING)
             continue;
         const struct arch_vcpu *a = &d->vcpu[0].arch;
         if (a->guest_table)

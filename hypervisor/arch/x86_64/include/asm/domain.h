@@ -12,6 +12,18 @@ struct guest_trap {
     uint8_t flags;          /* trap_info flags: DPL bits 0-1, mask-events bit 2 */
 };
 
+/*
+ * Where arch_domain_relinquish stopped: a pass over the page list (tables
+ * of each level from L1 up, then pins and the vCPUs' references) and the
+ * next frame in it. Zero before destruction starts.
+ */
+enum relmem { RELMEM_l1 = 1, RELMEM_l2, RELMEM_l3, RELMEM_l4, RELMEM_pins, RELMEM_vcpus, RELMEM_done };
+
+struct arch_domain {
+    unsigned int relmem;            /* enum relmem; 0: not started */
+    uint64_t relmem_next;           /* next frame of the pass; INVALID_PFN: from the head */
+};
+
 struct arch_vcpu {
     struct cpu_regs regs;           /* guest registers while the vCPU is not on the CPU */
     bool kernel_mode;               /* guest kernel (true) or guest user (false) */

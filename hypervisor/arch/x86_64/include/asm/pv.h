@@ -37,8 +37,15 @@ void arch_domain_teardown(struct domain *d);
  */
 void pv_audit_frames(const char *when);
 
-/* Drops d's own references to its frames (pins, base pointers), releasing its page tables. */
-void arch_domain_relinquish(struct domain *d);
+/*
+ * Drops a stopped domain's own references to its frames: empties its page
+ * tables level by level, drops pins, base pointers, GDT and vcpu_info
+ * frames, and returns its shared_info frame. Does a bounded amount of work
+ * per call and resumes where it stopped (d->arch): -XEN_ERESTART while
+ * there is more, 0 when done (then again 0). The frame audit holds between
+ * any two calls.
+ */
+int arch_domain_relinquish(struct domain *d);
 
 /* Logs v's registers and guest mode for a crash report. */
 void arch_show_guest_state(const struct vcpu *v);
