@@ -179,6 +179,13 @@ static int destruction_step(struct domain *d)
     return rc;
 }
 
+/* Runs d's destruction to its end, where nothing needs to run in between. */
+static void destroy_now(struct domain *d)
+{
+    while (destruction_step(d) == -XEN_ERESTART)
+        ;
+}
+
 /*
  * The reaper: destruction goes on from the timer interrupt, one step per
  * stopped domain at a time, with REAP_GAP of guest time between steps.
@@ -206,8 +213,8 @@ static __noreturn void end_machine(unsigned int reason)
         }
     stop_timer(&reaper);
     for (unsigned int i = 0; i < MAX_DOMAINS; i++)
-        while (domains[i].state == DOMAIN_RELINQUISHING && destruction_step(&domains[i]) == -XEN_ERESTART)
-            ;
+        if (domains[i].state == DOMAIN_RELINQUISHING)
+            destroy_now(&domains[i]);
     uint64_t now = page_alloc_free_count();
     if (now == frames_free_before_domains)
         printk("memory: every frame given to domains came back (%llu free)\n", (unsigned long long)now);
@@ -262,6 +269,11 @@ void domain_shutdown(struct domain *d, unsigned int reason)
 
     if (is_dom0(d))
         end_machine(reason);
+    if (!current) {
+        /* The boot builder (a domain it could not build): no guest runs yet, and interrupts are on. */
+        destroy_now(d);
+        return;
+    }
     if (!reaper.fn)
         init_timer(&reaper, reap, NULL);
     if (!reaper.active)
