@@ -157,7 +157,7 @@ void domain_put(struct domain *d);
  * bits the caller must have and DOMAIN_LOOKUP_* flags. Unless
  * DOMAIN_LOOKUP_RIGHTS_ON_SELF, a domain needs no right over itself. The
  * rights are checked first: a domain without them learns nothing about
- * which ids exist (a deliberate difference from Xen, docs/xen-differences.md).
+ * which ids exist (a deliberate difference from Xen: docs/differences-from-xen.md (j)).
  *   -EPERM  the caller lacks a right it needs
  *   -ESRCH  no such id (DOMID_SELF too unless DOMAIN_LOOKUP_SELF_ID), a
  *           free, half-built or dying slot, or a stopped domain without
