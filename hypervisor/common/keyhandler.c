@@ -13,10 +13,9 @@ static void dump_domains(void)
         if (d->state == DOMAIN_FREE)
             continue;
         uint32_t refs = __atomic_load_n(&d->refcnt, __ATOMIC_RELAXED);
-        printk("domain %u (%s): %s%s, %u reference(s), %llu/%llu pages, %llu page-table updates\n", d->id, d->name,
-               states[d->state], refs & DOMAIN_REF_DYING ? ", dying" : "", refs & ~DOMAIN_REF_DYING,
-               (unsigned long long)d->tot_pages, (unsigned long long)d->max_pages,
-               (unsigned long long)d->pt_updates);
+        printk("domain %u (%s): %s, %llu/%llu pages, %llu page-table updates, %u reference(s)%s\n", d->id, d->name,
+               states[d->state], (unsigned long long)d->tot_pages, (unsigned long long)d->max_pages,
+               (unsigned long long)d->pt_updates, refs & ~DOMAIN_REF_DYING, refs & DOMAIN_REF_DYING ? ", dying" : "");
         char line[160];
         int n = 0;
         for (unsigned int h = 0; h < ARRAY_SIZE(d->hypercalls) && n < (int)sizeof(line) - 24; h++)
