@@ -30,7 +30,7 @@ ifeq ($(HV_DEBUG),1)
 HV_CFLAGS += -DHV_DEBUG
 endif
 
-HV_COMMON := cmdline console console_io domain domain_boot domctl event_channel hypercall keyhandler ktap memmap memory memory_op multiboot2 multicall timer \
+HV_COMMON := cmdline console console_io domain domain_boot domain_ref domctl event_channel hypercall keyhandler ktap memmap memory memory_op multiboot2 multicall timer \
              page_alloc panic printk pv_layout sched_credit sched_op sched_rr schedule selftest timescale vcpu_op version
 LIB_SRCS  := elf format string strlcpy
 HV_ARCH_C := acpi acpi_tables apic desc machine mm selftest serial setup smp smpboot time traps usercopy \

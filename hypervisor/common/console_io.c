@@ -55,7 +55,7 @@ int64_t do_console_io(unsigned int cmd, uint64_t count, uint64_t buf)
     case CONSOLEIO_write:
         return guest_console_write(d, count, buf);
     case CONSOLEIO_read: {
-        if (!d->privileged)
+        if (!domain_has_rights(d, DOMAIN_RIGHT_CONSOLE))
             return -XEN_EPERM;
         if (count > 0x7fffffff)
             return -XEN_E2BIG;

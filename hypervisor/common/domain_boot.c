@@ -59,7 +59,7 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
         vcpus = 1;
     }
 
-    struct domain *d = domain_create(name, idx == 0, (unsigned int)vcpus);
+    struct domain *d = domain_create(name, idx == 0 ? DOMAIN_RIGHTS_ALL : 0, (unsigned int)vcpus);
     if (!d) {
         printk(LOG_ERR "module %u: no free domain slot for %s\n", k, name);
         return false;

@@ -154,35 +154,34 @@ void send_global_virq(unsigned int virq)
 
 /* ---- event_channel_op ------------------------------------------------ */
 
-static struct domain *domain_by_id(domid_t id)
+/* A port of d offered to remote_dom (d held by the caller). */
+static int64_t alloc_unbound_in(struct domain *d, struct evtchn_alloc_unbound *a)
 {
-    if (id == DOMID_SELF)
-        return current->domain;
-    return id < MAX_DOMAINS && domains[id].state == DOMAIN_RUNNING ? &domains[id] : NULL;
-}
-
-static int64_t alloc_unbound(struct evtchn_alloc_unbound *a)
-{
-    struct domain *caller = current->domain;
-    struct domain *d = domain_by_id(a->dom);
-    if (!d)
-        return -XEN_ESRCH;
-    if (d != caller && !caller->privileged)
-        return -XEN_EPERM;
     int port = alloc_port(d);
     if (port < 0)
         return port;
     d->evtchn[port] = (struct evtchn){ .state = ECS_UNBOUND,
-                                       .remote_dom = a->remote_dom == DOMID_SELF ? caller->id : a->remote_dom };
+                                       .remote_dom = a->remote_dom == DOMID_SELF ? current->domain->id
+                                                                                 : a->remote_dom };
     a->port = (evtchn_port_t)port;
     return 0;
 }
 
-static int64_t bind_interdomain(struct evtchn_bind_interdomain *b)
+static int64_t alloc_unbound(struct evtchn_alloc_unbound *a)
 {
-    struct domain *ld = current->domain, *rd = domain_by_id(b->remote_dom);
-    if (!rd)
-        return -XEN_ESRCH;
+    struct domain *d;
+    int rc = domain_lookup(current->domain, a->dom, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_SELF_ID, &d);
+    if (rc)
+        return rc;
+    int64_t ret = alloc_unbound_in(d, a);
+    domain_put(d);
+    return ret;
+}
+
+/* Connects a new port of the caller to rd's port offered to it (rd held by the caller). */
+static int64_t bind_interdomain_to(struct domain *rd, struct evtchn_bind_interdomain *b)
+{
+    struct domain *ld = current->domain;
     int lport = alloc_port(ld);
     if (lport < 0)
         return lport;
@@ -199,6 +198,18 @@ static int64_t bind_interdomain(struct evtchn_bind_interdomain *b)
     /* As Xen: a notification on connect, so a peer that sent early is not lost. */
     set_pending(ld, (unsigned int)lport);
     return 0;
+}
+
+/* Any domain may bind a port offered to it: no right is needed, only the offer. */
+static int64_t bind_interdomain(struct evtchn_bind_interdomain *b)
+{
+    struct domain *rd;
+    int rc = domain_lookup(current->domain, b->remote_dom, DOMAIN_LOOKUP_SELF_ID, &rd);
+    if (rc)
+        return rc;
+    int64_t ret = bind_interdomain_to(rd, b);
+    domain_put(rd);
+    return ret;
 }
 
 static int64_t bind_virq(struct evtchn_bind_virq *b)
@@ -280,13 +291,9 @@ static int64_t send(unsigned int port)
     }
 }
 
-static int64_t status(struct evtchn_status *st)
+/* The state of d's port (d held by the caller). */
+static int64_t status_of(const struct domain *d, struct evtchn_status *st)
 {
-    struct domain *caller = current->domain, *d = domain_by_id(st->dom);
-    if (!d)
-        return -XEN_ESRCH;
-    if (d != caller && !caller->privileged)
-        return -XEN_EPERM;
     if (st->port >= d->evtchn_valid)
         return -XEN_EINVAL;
     const struct evtchn *c = &d->evtchn[st->port];
@@ -315,6 +322,17 @@ static int64_t status(struct evtchn_status *st)
         break;
     }
     return 0;
+}
+
+static int64_t status(struct evtchn_status *st)
+{
+    struct domain *d;
+    int rc = domain_lookup(current->domain, st->dom, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_SELF_ID, &d);
+    if (rc)
+        return rc;
+    int64_t ret = status_of(d, st);
+    domain_put(d);
+    return ret;
 }
 
 static int64_t unmask(unsigned int port)

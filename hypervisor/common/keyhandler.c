@@ -8,15 +8,17 @@
 
 static void dump_domains(void)
 {
-    static const char *const states[] = { [DOMAIN_FREE] = "free", [DOMAIN_RUNNING] = "running",
-                                          [DOMAIN_DYING] = "dying", [DOMAIN_SHUTDOWN] = "shut down" };
+    static const char *const states[] = { [DOMAIN_FREE] = "free", [DOMAIN_CREATING] = "being created",
+                                          [DOMAIN_RUNNING] = "running", [DOMAIN_RELINQUISHING] = "returning its memory",
+                                          [DOMAIN_SHUTDOWN] = "shut down" };
     for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
         const struct domain *d = &domains[i];
         if (d->state == DOMAIN_FREE)
             continue;
-        printk("domain %u (%s): %s, %llu/%llu pages, %llu page-table updates\n", d->id, d->name,
+        uint32_t refs = __atomic_load_n(&d->refcnt, __ATOMIC_RELAXED);
+        printk("domain %u (%s): %s, %llu/%llu pages, %llu page-table updates, %u reference(s)%s\n", d->id, d->name,
                states[d->state], (unsigned long long)d->tot_pages, (unsigned long long)d->max_pages,
-               (unsigned long long)d->pt_updates);
+               (unsigned long long)d->pt_updates, refs & ~DOMAIN_REF_DYING, refs & DOMAIN_REF_DYING ? ", dying" : "");
         char line[160];
         int n = 0;
         for (unsigned int h = 0; h < ARRAY_SIZE(d->hypercalls) && n < (int)sizeof(line) - 24; h++)

@@ -16,20 +16,10 @@
 #define MEMOP_EXTENT_SHIFT  6
 #define MAX_EXTENT_ORDER    9       /* 2 MiB: enough for superpage-sized requests */
 
-static struct domain *target_domain(domid_t domid, int *err)
+/* The domain a call works on: the caller, or one it controls (held: domain_put it). */
+static int target_domain(domid_t domid, struct domain **d)
 {
-    struct domain *d = current->domain;
-    if (domid == DOMID_SELF || domid == d->id)
-        return d;
-    if (!d->privileged) {
-        *err = -XEN_EPERM;
-        return NULL;
-    }
-    if (domid >= MAX_DOMAINS || domains[domid].state != DOMAIN_RUNNING) {
-        *err = -XEN_ESRCH;
-        return NULL;
-    }
-    return &domains[domid];
+    return domain_lookup(current->domain, domid, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_SELF_ID, d);
 }
 
 /* One extent of 2^order frames for d, each an order-0 allocation it owns; first MFN or INVALID. */
@@ -68,19 +58,10 @@ static int release_frame(struct domain *d, uint64_t mfn)
     return 0;
 }
 
-static int64_t reservation(unsigned int cmd, unsigned int start, uint64_t arg)
+/* The extents from start on, for d (held by the caller). */
+static int64_t reservation_of(struct domain *d, unsigned int cmd, unsigned int start, uint64_t arg,
+                              struct xen_memory_reservation r)
 {
-    struct xen_memory_reservation r;
-    int err = 0;
-
-    if (copy_from_guest(&r, arg, sizeof(r)))
-        return -XEN_EFAULT;
-    if (r.extent_order > MAX_EXTENT_ORDER || r.nr_extents > (1ull << 40) || start > r.nr_extents)
-        return -XEN_EINVAL;
-    struct domain *d = target_domain(r.domid, &err);
-    if (!d)
-        return err;
-
     for (uint64_t i = start; i < r.nr_extents; i++) {
         if (i > start && hypercall_preempt_check())
             return hypercall_continue(__HYPERVISOR_memory_op, cmd | (i << MEMOP_EXTENT_SHIFT), arg, 0, 0, 0);
@@ -115,12 +96,28 @@ static int64_t reservation(unsigned int cmd, unsigned int start, uint64_t arg)
     return (int64_t)r.nr_extents;
 }
 
+static int64_t reservation(unsigned int cmd, unsigned int start, uint64_t arg)
+{
+    struct xen_memory_reservation r;
+    struct domain *d;
+
+    if (copy_from_guest(&r, arg, sizeof(r)))
+        return -XEN_EFAULT;
+    if (r.extent_order > MAX_EXTENT_ORDER || r.nr_extents > (1ull << 40) || start > r.nr_extents)
+        return -XEN_EINVAL;
+    int err = target_domain(r.domid, &d);
+    if (err)
+        return err;
+    int64_t rc = reservation_of(d, cmd, start, arg, r);
+    domain_put(d);
+    return rc;
+}
+
 int64_t do_memory_op(uint64_t cmd_arg, uint64_t arg)
 {
     unsigned int cmd = cmd_arg & MEMOP_CMD_MASK;
     uint64_t start = cmd_arg >> MEMOP_EXTENT_SHIFT;
     struct domain *d = current->domain;
-    int err = 0;
 
     switch (cmd) {
     case XENMEM_increase_reservation:
@@ -141,10 +138,13 @@ int64_t do_memory_op(uint64_t cmd_arg, uint64_t arg)
         domid_t domid;
         if (copy_from_guest(&domid, arg, sizeof(domid)))
             return -XEN_EFAULT;
-        struct domain *t = target_domain(domid, &err);
-        if (!t)
+        struct domain *t;
+        int err = target_domain(domid, &t);
+        if (err)
             return err;
-        return (int64_t)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+        int64_t pages = (int64_t)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+        domain_put(t);
+        return pages;
     }
     case XENMEM_memory_map: {
         /* A PV domain's pseudo-physical map: RAM from PFN 0 for its reservation. */

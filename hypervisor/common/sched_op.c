@@ -81,11 +81,13 @@ int64_t do_sched_op(unsigned int cmd, uint64_t arg)
         struct sched_remote_shutdown rs;
         if (copy_from_guest(&rs, arg, sizeof(rs)))
             return -XEN_EFAULT;
-        if (rs.domain_id >= MAX_DOMAINS || domains[rs.domain_id].state != DOMAIN_RUNNING)
-            return -XEN_ESRCH;
-        if (!d->privileged)
-            return -XEN_EPERM;
-        domain_shutdown(&domains[rs.domain_id], rs.reason);
+        /* As Xen: by id only (DOMID_SELF is no domain here), and the caller needs the right even for itself. */
+        struct domain *t;
+        int rc = domain_lookup(d, rs.domain_id, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_RIGHTS_ON_SELF, &t);
+        if (rc)
+            return rc;
+        domain_shutdown(t, rs.reason);
+        domain_put(t);
         return 0;
     }
     default:

@@ -18,8 +18,8 @@
 static uint32_t features_of(const struct domain *d)
 {
     uint32_t f = 1u << XENFEAT_pae_pgdir_above_4gb;    /* page directories may be anywhere */
-    if (d->privileged)
-        f |= 1u << XENFEAT_dom0;
+    if (is_dom0(d))
+        f |= 1u << XENFEAT_dom0;            /* the initial (hardware) domain, as Xen */
     return f;
 }
 
@@ -72,9 +72,10 @@ int64_t do_xen_version(unsigned int cmd, uint64_t arg)
         return copy_to_guest(arg, handle, sizeof(handle));
     }
     case XENVER_commandline:
-        return copy_string_out(arg, d->privileged ? "" : "<denied>", sizeof(xen_commandline_t));
+        return copy_string_out(arg, domain_has_rights(d, DOMAIN_RIGHT_CONTROL) ? "" : "<denied>",
+                               sizeof(xen_commandline_t));
     case XENVER_build_id:
-        return d->privileged ? -XEN_ENODATA : -XEN_EPERM;
+        return domain_has_rights(d, DOMAIN_RIGHT_CONTROL) ? -XEN_ENODATA : -XEN_EPERM;
     default:
         return -XEN_ENOSYS;
     }

@@ -209,6 +209,24 @@ static unsigned int pin_tables(void)
     return n <= 512 ? n : 0;
 }
 
+/*
+ * The pin's own work (512 full L1s) is about one scheduler slice, so it is
+ * only sure to be preempted if it does not start with a whole slice: wait
+ * for the peer's turn (its notification comes in as we resume, at the start
+ * of our next slice), then spend PIN_LEAD of that slice before pinning.
+ */
+#define PIN_LEAD_NS 15000000ull
+
+static void start_mid_slice(void)
+{
+    unsigned int seen = nr_upcalls;
+    while (nr_upcalls == seen)
+        ;
+    uint64_t until = pvclock_now() + PIN_LEAD_NS;
+    while (pvclock_now() < until)
+        ;
+}
+
 /* One pin validates n full L1s (the tables written through the window first). */
 static const char *test_pin(char *why, size_t len)
 {
@@ -224,6 +242,7 @@ static const char *test_pin(char *why, size_t len)
     for (unsigned int k = 0; k <= n; k++)
         if (fill_table(n, k, table_entry(n, k, 511)))
             return fail(why, len, "mapping table %u to fill it", k);
+    start_mid_slice();
     printk("# pin of an L2 with %u full L1s (%u entries) started\n", n, n * 512);
     uint64_t t0 = phase_start();
     int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);

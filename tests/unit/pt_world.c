@@ -35,7 +35,7 @@ int pv_iomem_check(const struct domain *d, uint64_t mfn)
         iomem_hook(mfn);
     if (mfn < IO_MFN)
         return -XEN_EINVAL;
-    return d->privileged ? 0 : -XEN_EPERM;
+    return domain_has_rights(d, DOMAIN_RIGHT_IOMEM) ? 0 : -XEN_EPERM;
 }
 
 unsigned int pv_phys_addr_bits(void)
@@ -125,7 +125,7 @@ void world_init(void)
         domains[i].page_list = INVALID_PFN;
         domains[i].max_pages = NFRAMES;
     }
-    domains[0].privileged = true;
+    domains[0].rights = DOMAIN_RIGHTS_ALL;
     hv_mfn = alloc_frame();
     l4_init_calls = 0;
     l4_init_last = NULL;
@@ -199,7 +199,7 @@ static const char *count_entries(pfn_t p, unsigned int level, unsigned int upto,
         uint64_t q = pte_addr(e) >> PAGE_SHIFT;
         if (level == 1) {
             if (q >= NFRAMES) {
-                if (q < IO_MFN || owner >= 2 || !domains[owner].privileged)
+                if (q < IO_MFN || owner >= 2 || !domain_has_rights(&domains[owner], DOMAIN_RIGHT_IOMEM))
                     WRONG("L1 %#llx[%u] maps %#llx", (unsigned long long)p, i, (unsigned long long)q);
                 continue;
             }

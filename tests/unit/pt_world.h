@@ -1,7 +1,7 @@
 /*
  * The world pv/pagetable.c runs in on the host, shared by its unit test and
  * its fuzz target: a frame table over a fake RAM of NFRAMES frames, two
- * domains (domains[0] privileged), the environment hooks pagetable.c calls,
+ * domains (domains[0] holding every right), the environment hooks pagetable.c calls,
  * and an independent recount of every frame's references (the oracle).
  * No cmocka here: each user supplies pt_world_fail().
  */

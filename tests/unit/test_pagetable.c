@@ -25,7 +25,7 @@
 
 /* ---- the world (pt_world.c): frame table, fake RAM, two domains ---------------- */
 
-static struct domain *const d0 = &domains[0];  /* privileged */
+static struct domain *const d0 = &domains[0];  /* every right */
 static struct domain *const d1 = &domains[1];
 
 /* What every frame's count and type_info must be; ctx names the case in failures. */
@@ -918,6 +918,82 @@ static void test_release_tree(void **state)
     assert_int_equal(nr_unref, 0);
 }
 
+/*
+ * Destruction (pt_relinquish_table): every table of a level emptied, from L1
+ * up, while pins and base pointers still stand. After every table the
+ * recount agrees with the counts (destruction may stop there), no release
+ * reaches beyond the table emptied, and once the pins go everything is free.
+ */
+static void test_relinquish_by_level(void **state)
+{
+    (void)state;
+    pfn_t l4 = frame_of(d0), l3 = frame_of(d0), l2a = frame_of(d0), l2b = frame_of(d0);
+    pfn_t l1a = frame_of(d0), l1b = frame_of(d0), a = frame_of(d0), b = frame_of(d0);
+    tab(l4)[0] = E(l3, P | RW);
+    tab(l4)[1] = E(l3, P | RW);
+    tab(l3)[0] = E(l2a, P | RW);
+    tab(l3)[5] = E(l2b, P | RW);
+    tab(l2a)[0] = E(l1a, P | RW);
+    tab(l2b)[0] = E(l1a, P | RW);
+    tab(l2b)[1] = E(l1b, P | RW);
+    tab(l1a)[0] = E(a, P | RW);
+    tab(l1a)[2] = E(l4, P);
+    tab(l1a)[3] = E(IO_MFN, P | RW);
+    tab(l1b)[0] = E(b, P | RW);
+    tab(l1b)[511] = E(l1b, P);
+    /* A pinned L4 with a base pointer, and an L2 whose validation stopped halfway. */
+    assert_int_equal(get_page_type(l4, PGT_l4, d0), 0);
+    ftable[l4].type_info |= PGT_pinned;
+    assert_int_equal(get_page_type(l4, PGT_l4, d0), 0);
+    pfn_t p2 = frame_of(d0), p1 = frame_of(d0);
+    for (unsigned int i = 0; i < 64; i++)
+        tab(p2)[i] = E(p1, P | RW);
+    tab(p1)[0] = E(b, P);
+    preempt_every = 2;
+    assert_int_equal(get_page_type(p2, PGT_l2, d0), -XEN_ERESTART);
+    preempt_every = 0;
+    assert_true(ftable[p2].type_info & PGT_partial);
+    const struct hold holds[] = { { l4, true }, { l4, true } };
+    const char *bad = pt_recount(holds, 2);
+    if (bad)
+        fail_msg("before: %s", bad);
+
+    for (unsigned int level = 1; level <= 4; level++) {
+        for (pfn_t p = 0; p < NFRAMES; p++) {
+            unsigned int other[NFRAMES] = { 0 };
+            for (pfn_t q = 0; q < NFRAMES; q++)
+                other[q] = ftable[q].count;
+            pt_relinquish_table(p, level);
+            if ((bad = pt_recount(holds, 2)))
+                fail_msg("level %u, after frame %#llx: %s", level, (unsigned long long)p, bad);
+            /* Only what p's entries referenced lost references: one table's worth. */
+            for (pfn_t q = 0; q < NFRAMES; q++)
+                if (ftable[q].count > other[q])
+                    fail_msg("level %u: frame %#llx gained references", level, (unsigned long long)q);
+        }
+        if (level == 1) {
+            for (unsigned int i = 0; i < PT_ENTRIES; i++)
+                assert_int_equal(tab(l1a)[i] | tab(l1b)[i], 0);
+            WANT(a, 0, NONE);
+            WANT(b, 0, NONE);
+            WANT(l4, 2, TI(PGT_l4, 2) | PGT_pinned);    /* l1a's read-only mapping went */
+        }
+    }
+    /* Every table empty; the L4 keeps its pin and base pointer, its hypervisor slots untouched. */
+    for (unsigned int i = 0; i < PT_ENTRIES; i++)
+        assert_int_equal(tab(l4)[i], l4_slot_is_hypervisor(i) ? l4_marker(i) : 0);
+    for (pfn_t p = 0; p < NFRAMES; p++)
+        WANT(p, 0, NONE);
+    WANT(l4, 2, TI(PGT_l4, 2) | PGT_pinned);
+    VERIFY();
+    ftable[l4].type_info &= ~PGT_pinned;
+    put_page_type(l4);
+    put_page_type(l4);
+    WANT(l4, 0, NONE);
+    VERIFY();
+    assert_int_equal(nr_unref, 0);
+}
+
 /* ---- 6. pt_update_entry --------------------------------------------------------- */
 
 enum { K_ZERO, K_A, K_B, K_F, K_IO, K_HV, K_SELF, K_RAW, K_SAME };
@@ -1541,6 +1617,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_l4_hypervisor_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_self_reference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_tree, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relinquish_by_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_l1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_non_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_upper, setup, teardown),

@@ -13,7 +13,7 @@ UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref
 
 # The hypervisor sources each test binary is built from.
 UNIT_SRCS_format      := lib/format.c
@@ -28,12 +28,15 @@ UNIT_SRCS_elf         := lib/elf.c lib/format.c lib/strlcpy.c
 UNIT_SRCS_pagetable   := hypervisor/arch/x86_64/pv/pagetable.c hypervisor/common/page_alloc.c
 UNIT_SRCS_sched       := hypervisor/common/sched_credit.c hypervisor/common/sched_rr.c
 UNIT_SRCS_decode      := hypervisor/arch/x86_64/emul/decode.c
+UNIT_SRCS_domain_ref  := hypervisor/common/domain_ref.c
 # Shared test helpers (tests/unit/*.c) a test binary links besides its own file.
 UNIT_HELPERS_page_alloc := expect_bug
 UNIT_HELPERS_pagetable  := expect_bug pt_world
 # pagetable.c and its test use the ABI's public/errno.h and public/xen.h.
 $(UNIT_DIR)/hv/hypervisor/arch/x86_64/pv/pagetable.o $(UNIT_DIR)/obj/test_pagetable.o $(UNIT_DIR)/obj/pt_world.o: \
     UNIT_CFLAGS += -Ihypercall-abi/include
+# So do domain_ref.c and its test (hv/domain.h).
+$(UNIT_DIR)/hv/hypervisor/common/domain_ref.o $(UNIT_DIR)/obj/test_domain_ref.o: UNIT_CFLAGS += -Ihypercall-abi/include
 
 # test_decode.c includes emul/decode.h and the objdump table beside it.
 $(UNIT_DIR)/obj/test_decode.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64

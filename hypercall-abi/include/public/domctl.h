@@ -16,7 +16,8 @@
  */
 #define PV_DOMCTL_INTERFACE_VERSION 0x00000002
 
-#define PV_DOMCTL_getdomaininfo 1   /* IN: domain; OUT: u.info. -ESRCH: no such domain */
+#define PV_DOMCTL_getdomaininfo 1   /* IN: domain; OUT: u.info. -ESRCH: no such domain (a shut-down
+                                       domain stays until it is destroyed) */
 #define PV_DOMCTL_pausedomain   2   /* IN: domain (not the caller). -ESRCH, -EINVAL (self) */
 #define PV_DOMCTL_unpausedomain 3   /* IN: domain. -ESRCH */
 #define PV_DOMCTL_setschedparams 4  /* IN: domain, u.sched: weight 1..65535, cap percent (0 none,
@@ -24,9 +25,10 @@
 
 /* pv_domctl_info.flags */
 #define PV_DOMINF_running   (1u << 0)  /* not shut down */
-#define PV_DOMINF_shutdown  (1u << 1)  /* shut down; shutdown_reason says why */
-#define PV_DOMINF_privileged (1u << 2)
-#define PV_DOMINF_dying     (1u << 3)  /* shutting down: its vCPUs stopped, memory not yet all back */
+#define PV_DOMINF_shutdown  (1u << 1)  /* shut down, every frame returned; shutdown_reason says why */
+#define PV_DOMINF_privileged (1u << 2) /* may control other domains */
+#define PV_DOMINF_stopping  (1u << 3)  /* shut down, its memory still being returned (shutdown_reason
+                                          is valid); PV_DOMINF_shutdown follows */
 
 struct pv_domctl_info {
     uint32_t flags;            /* OUT: PV_DOMINF_* */

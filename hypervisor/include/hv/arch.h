@@ -48,10 +48,13 @@ struct domain_build_args {
 int arch_domain_build(struct domain *d, const struct domain_build_args *a, char *err, size_t errlen);
 
 /*
- * Drops d's own references to its frames (pins, base pointers, descriptor
- * tables, registered vcpu_info), releasing its page tables. d is shut
- * down and none of its vCPUs runs. Preemptible: returns -XEN_ERESTART when
- * it stopped at a preemption point; call again to go on. 0 when done.
+ * Drops a stopped domain's own references to its frames: empties its page
+ * tables level by level, drops pins, base pointers, descriptor tables and
+ * vcpu_info frames, and returns its shared_info frame. None of its vCPUs is
+ * loaded on a CPU. Does a bounded amount of work per call and resumes where
+ * it stopped (d->arch): -XEN_ERESTART while there is more, 0 when done (then
+ * again 0). Called under the frame lock; the frame audit holds between any
+ * two calls.
  */
 int arch_domain_relinquish(struct domain *d);
 

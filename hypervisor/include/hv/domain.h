@@ -1,8 +1,10 @@
 /*
- * Domains and their vCPUs (the seeds' VM_BLOCK): identity, privilege, memory,
- * shutdown state, and per-vCPU architectural state. A domain has 1..MAX_VCPUS
- * vCPUs, created with it; vCPU 0 starts at build time, the others when the
- * guest brings them up (VCPUOP_initialise, VCPUOP_up).
+ * Domains and their vCPUs (the seeds' VM_BLOCK): identity, rights, lifetime,
+ * memory, shutdown state, and per-vCPU architectural state. A domain has
+ * 1..MAX_VCPUS vCPUs, created with it; vCPU 0 starts at build time, the
+ * others when the guest brings them up (VCPUOP_initialise, VCPUOP_up). The
+ * lifetime fields (state, refcnt) are atomic: another CPU may take or drop a
+ * reference at any time.
  */
 #ifndef HV_DOMAIN_H
 #define HV_DOMAIN_H
@@ -62,18 +64,51 @@ struct vcpu {
     struct arch_vcpu arch;
 };
 
+/*
+ * A domain's life: FREE -> CREATING -> RUNNING -> RELINQUISHING -> SHUTDOWN,
+ * then domain_kill makes it dying and the last domain_put makes the slot
+ * FREE again (and its id reusable). Only RUNNING domains are found by a
+ * plain lookup; a stopped one keeps its record (getdomaininfo) until killed.
+ */
 enum domain_state {
     DOMAIN_FREE,            /* slot unused */
+    DOMAIN_CREATING,        /* claimed by domain_create, not yet published: no reference can be taken */
     DOMAIN_RUNNING,
-    DOMAIN_DYING,           /* stopped with a SHUTDOWN_* reason; memory being returned */
-    DOMAIN_SHUTDOWN,        /* stopped with a SHUTDOWN_* reason; memory returned */
+    DOMAIN_RELINQUISHING,   /* stopped with a SHUTDOWN_* reason; its memory is being returned */
+    DOMAIN_SHUTDOWN,        /* stopped; every frame returned; the record stays until domain_kill */
 };
 
+/*
+ * Rights a domain holds over the machine and the other domains (d->rights).
+ * A domain always has every right over itself where Xen allows the
+ * operation on oneself (domain_lookup). dom0 is created with all of them;
+ * the toolstack and driver domains will be handed single ones.
+ */
+#define DOMAIN_RIGHT_CONTROL    (1u << 0)   /* act on other domains: domctl, remote shutdown, their
+                                               memory, page tables and event channels; host facts
+                                               (command line, build id) */
+#define DOMAIN_RIGHT_IOMEM      (1u << 1)   /* map I/O memory (DOMID_IO), choose cache attributes, flush caches */
+#define DOMAIN_RIGHT_IOPORT     (1u << 2)   /* access I/O ports (nothing grants port access yet) */
+#define DOMAIN_RIGHT_IRQ        (1u << 3)   /* bind physical IRQs (none are routed to guests yet) */
+#define DOMAIN_RIGHT_CONSOLE    (1u << 4)   /* read the hypervisor console (CONSOLEIO_read) */
+#define DOMAIN_RIGHTS_ALL       ((1u << 5) - 1)
+
+/* domain_lookup flags, beside the DOMAIN_RIGHT_* bits the caller needs. */
+#define DOMAIN_LOOKUP_SELF_ID       (1u << 16)  /* DOMID_SELF names the caller (Xen's rcu_lock_domain_by_any_id) */
+#define DOMAIN_LOOKUP_STOPPED       (1u << 17)  /* a shut-down domain that is not yet dying is found too */
+#define DOMAIN_LOOKUP_RIGHTS_ON_SELF (1u << 18) /* the rights are needed even when the target is the caller */
+
+/* refcnt: the count of references in the low bits; set once domain_kill has run. */
+#define DOMAIN_REF_DYING        (1u << 31)
+
 struct domain {
+    /* Lifetime (common/domain_ref.c); domain_create zeroes everything below state. */
+    enum domain_state state;            /* atomic */
+    uint32_t refcnt;                    /* atomic: references | DOMAIN_REF_DYING; the domain holds one
+                                           itself from creation until domain_kill */
+    unsigned int rights;                /* DOMAIN_RIGHT_* */
     domid_t id;
     char name[DOMAIN_NAME_LEN];
-    bool privileged;                    /* dom0: console read, control of others */
-    enum domain_state state;
     unsigned int shutdown_reason;       /* SHUTDOWN_*, valid once shut down */
     int shutdown_code;                  /* SCHEDOP_shutdown_code, -1 if none */
 
@@ -96,7 +131,11 @@ struct domain {
     uint64_t hypercalls[64];            /* count by hypercall number */
     uint64_t pt_updates;                /* page-table entries changed for it */
     uint64_t continuations;             /* long hypercalls it had to resume */
-    struct arch_domain arch;
+
+    /* Destruction's progress (domain.c), for its log line and its final check. */
+    uint64_t frames_at_shutdown, frames_freed, frames_orphaned;
+    bool destruction_started;           /* its vCPUs were off every CPU; its event channels are closed */
+    struct arch_domain arch;            /* TLB dirty mask; where arch_domain_relinquish stopped */
     unsigned int max_vcpus;             /* vcpu[0..max_vcpus) exist (allocated at creation) */
     struct vcpu *vcpu[MAX_VCPUS];
 };
@@ -110,11 +149,67 @@ extern uint64_t frames_free_before_domains;    /* for the leak check at power-of
 
 static inline bool is_dom0(const struct domain *d) { return d == dom0; }
 
+/* True when d holds every right in `rights` (DOMAIN_RIGHT_*). */
+static inline bool domain_has_rights(const struct domain *d, unsigned int rights)
+{
+    return (d->rights & rights) == rights;
+}
+
+/* ---- references and lookup (common/domain_ref.c, pure: host-tested) ---- */
+
 /*
- * A fresh domain with no memory and max_vcpus offline vCPUs (1..MAX_VCPUS);
- * NULL if every slot is taken or memory runs out.
+ * Takes a reference on d: its struct stays allocated (and its slot taken)
+ * until the matching domain_put. Fails (false) on a dying domain, a free or
+ * half-built slot, and when the count would overflow.
  */
-struct domain *domain_create(const char *name, bool privileged, unsigned int max_vcpus);
+bool domain_get(struct domain *d);
+
+/* Drops a reference; the last one of a dying domain frees it (domain_free) and its slot. */
+void domain_put(struct domain *d);
+
+/*
+ * Finds domain `id` for `caller` and returns it in *out with a reference
+ * held (the caller puts it on every path). `need` holds the DOMAIN_RIGHT_*
+ * bits the caller must have and DOMAIN_LOOKUP_* flags. Unless
+ * DOMAIN_LOOKUP_RIGHTS_ON_SELF, a domain needs no right over itself. The
+ * rights are checked first: a domain without them learns nothing about
+ * which ids exist (a deliberate difference from Xen: docs/differences-from-xen.md (j)).
+ *   -EPERM  the caller lacks a right it needs
+ *   -ESRCH  no such id (DOMID_SELF too unless DOMAIN_LOOKUP_SELF_ID), a
+ *           free, half-built or dying slot, or a stopped domain without
+ *           DOMAIN_LOOKUP_STOPPED
+ */
+int domain_lookup(struct domain *caller, domid_t id, unsigned int need, struct domain **out);
+
+/*
+ * Claims a free slot: state CREATING, every field below state zeroed, id
+ * set, no reference yet. NULL if every slot is taken. domain_publish makes
+ * it findable with the domain's own reference; domain_unclaim gives it back.
+ */
+struct domain *domain_claim_slot(void);
+void domain_publish(struct domain *d);
+void domain_unclaim(struct domain *d);
+
+/*
+ * Makes a stopped domain dying and drops its own reference: no new
+ * reference can be taken, and the last domain_put frees it. False if it
+ * was already dying.
+ */
+bool domain_kill(struct domain *d);
+
+/* Environment of domain_ref.c: */
+/* Called by the last domain_put of a dying domain, before its slot is freed. */
+void domain_free(struct domain *d);
+/* A broken reference-count invariant (a put without a get): does not return. */
+__noreturn void domain_ref_bug(const struct domain *d, const char *what);
+
+/* ---- lifecycle (common/domain.c) ---------------------------------------- */
+
+/*
+ * A fresh domain with no memory holding `rights` (DOMAIN_RIGHT_*) and
+ * max_vcpus offline vCPUs (1..MAX_VCPUS); NULL if every slot is taken.
+ */
+struct domain *domain_create(const char *name, unsigned int rights, unsigned int max_vcpus);
 
 /* Gives d one zeroed frame it owns; INVALID_PFN when memory or the quota runs out. */
 pfn_t domain_alloc_page(struct domain *d);
@@ -124,9 +219,11 @@ void domain_adopt_page(struct domain *d, pfn_t pfn);
 void domain_release_page(struct domain *d, pfn_t pfn);
 
 /*
- * Stops d for good with a SHUTDOWN_* reason: its vCPUs go offline, its
- * memory returns to the allocator (every frame, counted), and dom0's reason
- * ends the machine. Safe to call for the running domain.
+ * Stops d for good with a SHUTDOWN_* reason: its vCPUs go offline at once;
+ * its memory returns to the allocator (every frame, counted) in steps that
+ * other domains' time runs between, then VIRQ_DOM_EXC tells dom0. dom0's
+ * reason ends the machine, after every domain's memory came back and every
+ * domain was freed. Safe to call for the running domain.
  */
 void domain_shutdown(struct domain *d, unsigned int reason);
 

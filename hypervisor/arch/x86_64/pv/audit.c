@@ -103,8 +103,9 @@ void arch_audit_frames(const char *when)
     }
     for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
         const struct domain *d = &domains[i];
-        if (d->state == DOMAIN_FREE)
-            continue;                       /* a shut-down domain holds references until its teardown */
+        /* A stopped domain's references are counted until its destruction drops them (and clears the field). */
+        if (d->state == DOMAIN_FREE || d->state == DOMAIN_CREATING)
+            continue;
         const struct vcpu *v;
         for_each_vcpu(d, v) {
             const struct arch_vcpu *a = &v->arch;

@@ -97,7 +97,7 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
     if (elf_parse(&img, a->kernel, a->kernel_size, err, errlen))
         return -1;
     const struct xen_notes *x = &img.xen;
-    if (d->privileged && x->has_supported_features && !(x->supported_features & (1u << XENFEAT_dom0)))
+    if (is_dom0(d) && x->has_supported_features && !(x->supported_features & (1u << XENFEAT_dom0)))
         return fail("build: the kernel does not declare that it can run as dom0 (XENFEAT_dom0)");
     if (x->required_features & UNSUPPORTED_REQUIRED)
         return fail("build: the kernel requires features %#x that this hypervisor does not provide",
@@ -171,7 +171,7 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
     snprintf((char *)si->magic, sizeof(si->magic), "xen-3.0-x86_64%s", strcmp(x->pae_mode, "yes") ? "" : "p");
     si->nr_pages = a->nr_pages;
     si->shared_info = d->shared_info_mfn << PAGE_SHIFT;
-    si->flags = d->privileged ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
+    si->flags = (domain_has_rights(d, DOMAIN_RIGHT_CONTROL) ? SIF_PRIVILEGED : 0) | (is_dom0(d) ? SIF_INITDOMAIN : 0);
     si->pt_base = l.pt_start;
     si->nr_pt_frames = l.nr_pt_frames;
     si->mfn_list = l.p2m_start;
@@ -227,7 +227,7 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
     d->nr_boot_pages = a->nr_pages;
 
     printk("domain %u (%s): %s kernel \"%s\" %#llx-%#llx, entry %#llx, %llu MiB\n", d->id, d->name,
-           d->privileged ? "privileged" : "unprivileged", x->guest_os, (unsigned long long)img.virt_kstart,
+           domain_has_rights(d, DOMAIN_RIGHT_CONTROL) ? "privileged" : "unprivileged", x->guest_os, (unsigned long long)img.virt_kstart,
            (unsigned long long)img.virt_kend, (unsigned long long)img.virt_entry,
            (unsigned long long)(a->nr_pages >> 8));
     printk("domain %u: p2m %#llx start_info %#llx page tables %#llx (%llu) stack %#llx-%#llx mapped to %#llx\n",

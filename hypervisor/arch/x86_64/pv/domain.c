@@ -1,4 +1,4 @@
-/* A PV domain's arch lifecycle: creation, dropping its own references, and leaving its page tables. */
+/* A PV domain's arch lifecycle: creation and leaving its page tables (relinquishing its frames: mm.c). */
 #include <hv/domain.h>
 #include <hv/frame.h>
 #include <asm/cpu.h>
@@ -9,25 +9,6 @@
 int arch_domain_create(struct domain *d)
 {
     d->arch.dirty_cpus = 0;                 /* no CPU has run it yet */
-    return 0;
-}
-
-int arch_domain_relinquish(struct domain *d)
-{
-    struct vcpu *v;
-    for_each_vcpu(d, v)
-        arch_vcpu_release(v);
-    if (d->shared_info_mfn != INVALID_PFN)
-        put_page_type(d->shared_info_mfn);     /* the builder's writable reference */
-    for (pfn_t pfn = d->page_list; pfn != INVALID_PFN;) {
-        struct page_info *pg = pfn_to_page(pfn);
-        pt_abandon_partial(pfn);            /* a validation that never finished */
-        if (pg->type_info & PGT_pinned) {
-            pg->type_info &= ~PGT_pinned;
-            put_page_type(pfn);
-        }
-        pfn = pg->next == 0xffffffffu ? INVALID_PFN : pg->next;
-    }
     return 0;
 }
 

@@ -59,9 +59,9 @@ void pv_page_unreferenced(uint64_t mfn)
     }
     struct domain *d = &domains[pg->owner];
     /*
-     * A dying domain's released frame stays on its page list, counted, and
-     * domain_free_pages frees it: the list must not change under
-     * arch_domain_relinquish's walk nor fall out of step with the count.
+     * A stopped domain's released frame stays on its page list, counted, and
+     * its destruction frees it: the list must not change under
+     * arch_domain_relinquish's passes nor fall out of step with the count.
      */
     if (d->state != DOMAIN_RUNNING)
         return;
@@ -94,7 +94,7 @@ int pv_iomem_check(const struct domain *d, uint64_t mfn)
     bool io = !mfn_is_ram(mfn) || mfn < 0x100;
     if (!io)
         return -XEN_EINVAL;
-    return d->privileged && !mfn_is_hypervisor_mmio(mfn) ? 0 : -XEN_EPERM;
+    return domain_has_rights(d, DOMAIN_RIGHT_IOMEM) && !mfn_is_hypervisor_mmio(mfn) ? 0 : -XEN_EPERM;
 }
 
 /*
@@ -107,22 +107,19 @@ static void flush_domain_tlbs(const struct domain *d)
     flush_tlb_mask(d->arch.dirty_cpus | cpumask_of(smp_processor_id()));
 }
 
-/* Which domain an operation's frames belong to: the caller, or one dom0 names. */
-static struct domain *owner_domain(struct domain *d, unsigned int domid, int *err)
+/*
+ * Which domain an operation's frames belong to: the caller, or one it
+ * controls; DOMID_IO (I/O memory, checked per frame) is the caller itself
+ * for a domain that may map I/O memory. Returned held: domain_put it.
+ */
+static int owner_domain(struct domain *d, unsigned int domid, struct domain **owner)
 {
-    if (domid == DOMID_SELF || domid == d->id)
-        return d;
-    if (!d->privileged) {
-        *err = -XEN_EPERM;
-        return NULL;
+    if (domid == DOMID_IO) {
+        if (!domain_has_rights(d, DOMAIN_RIGHT_IOMEM))
+            return -XEN_EPERM;
+        domid = d->id;
     }
-    if (domid == DOMID_IO)
-        return d;                           /* I/O memory: checked per frame */
-    if (domid >= MAX_DOMAINS || domains[domid].state != DOMAIN_RUNNING) {
-        *err = -XEN_ESRCH;
-        return NULL;
-    }
-    return &domains[domid];
+    return domain_lookup(d, (domid_t)domid, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_SELF_ID, owner);
 }
 
 /* ---- batches: mmu_update and mmuext_op ------------------------------------ */
@@ -151,21 +148,12 @@ static int64_t batch_continue(unsigned int op, uint64_t uptr, size_t entry_size,
 
 /* ---- mmu_update ---------------------------------------------------------- */
 
-static int64_t mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsigned int foreigndom)
+/* The batch from its first entry not yet done; the owners are held by the caller. */
+static int64_t mmu_update_batch(struct domain *d, struct domain *pg_owner, struct domain *pt_owner, uint64_t ureqs,
+                                unsigned int count, uint64_t pdone, uint32_t done, unsigned int foreigndom)
 {
-    struct domain *d = current->domain;
-    uint32_t done;
-    int err = 0;
     bool flush = false;
     int64_t rc = 0;
-
-    if (batch_resume(&count, pdone, &done))
-        return -XEN_EFAULT;
-    struct domain *pg_owner = owner_domain(d, foreigndom & 0xffff, &err);
-    struct domain *pt_owner = (foreigndom >> 16) ? owner_domain(d, (foreigndom >> 16) - 1, &err) : d;
-    if (!pg_owner || !pt_owner)
-        return err;
-
     unsigned int i;
     for (i = 0; i < count; i++) {
         if (i && hypercall_preempt_check()) {
@@ -221,9 +209,25 @@ static int64_t mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, un
 
 int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsigned int foreigndom)
 {
+    struct domain *d = current->domain;
+    uint32_t done;
+
+    if (batch_resume(&count, pdone, &done))
+        return -XEN_EFAULT;
+    struct domain *pg_owner, *pt_owner;
+    int err = owner_domain(d, foreigndom & 0xffff, &pg_owner);
+    if (err)
+        return err;
+    err = owner_domain(d, (foreigndom >> 16) ? (foreigndom >> 16) - 1 : DOMID_SELF, &pt_owner);
+    if (err) {
+        domain_put(pg_owner);
+        return err;
+    }
     frame_lock();
-    int64_t rc = mmu_update(ureqs, count, pdone, foreigndom);
+    int64_t rc = mmu_update_batch(d, pg_owner, pt_owner, ureqs, count, pdone, done, foreigndom);
     frame_unlock();
+    domain_put(pt_owner);
+    domain_put(pg_owner);
     return rc;
 }
 
@@ -314,11 +318,14 @@ int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 
 int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, unsigned int domid)
 {
-    int err = 0;
+    struct domain *pg_owner;
+    int err = owner_domain(current->domain, domid, &pg_owner);
+    if (err)
+        return err;
     frame_lock();
-    struct domain *pg_owner = owner_domain(current->domain, domid, &err);
-    int64_t rc = pg_owner ? update_va_mapping(pg_owner, va, val, flags) : err;
+    int64_t rc = update_va_mapping(pg_owner, va, val, flags);
     frame_unlock();
+    domain_put(pg_owner);
     return rc;
 }
 
@@ -406,7 +413,7 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
         return 0;
     case MMUEXT_FLUSH_CACHE:
     case MMUEXT_FLUSH_CACHE_GLOBAL:
-        if (!d->privileged)
+        if (!domain_has_rights(d, DOMAIN_RIGHT_IOMEM))
             return -XEN_EACCES;
         __asm__ volatile("wbinvd" ::: "memory");
         return 0;
@@ -439,19 +446,11 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
     }
 }
 
-static int64_t mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned int foreigndom)
+/* The batch from its first op not yet done; owner is held by the caller. */
+static int64_t mmuext_batch(struct domain *d, struct domain *owner, uint64_t uops, unsigned int count, uint64_t pdone,
+                            uint32_t done, unsigned int foreigndom)
 {
-    struct domain *d = current->domain;
-    uint32_t done;
-    int err = 0;
     int64_t rc = 0;
-
-    if (batch_resume(&count, pdone, &done))
-        return -XEN_EFAULT;
-    struct domain *owner = owner_domain(d, foreigndom & 0xffff, &err);
-    if (!owner)
-        return err;
-
     for (unsigned int i = 0; i < count; i++) {
         if (i && hypercall_preempt_check()) {
             return batch_continue(__HYPERVISOR_mmuext_op, uops, sizeof(struct mmuext_op), i, count, pdone, done,
@@ -479,9 +478,18 @@ static int64_t mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsi
 
 int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned int foreigndom)
 {
+    struct domain *d = current->domain, *owner;
+    uint32_t done;
+
+    if (batch_resume(&count, pdone, &done))
+        return -XEN_EFAULT;
+    int err = owner_domain(d, foreigndom & 0xffff, &owner);
+    if (err)
+        return err;
     frame_lock();
-    int64_t rc = mmuext_op(uops, count, pdone, foreigndom);
+    int64_t rc = mmuext_batch(d, owner, uops, count, pdone, done, foreigndom);
     frame_unlock();
+    domain_put(owner);
     return rc;
 }
 
@@ -493,4 +501,74 @@ void frame_drop_guest_use(uint64_t mfn)
         pg->type_info &= ~PGT_pinned;
         put_page_type(mfn);
     }
+}
+
+/* Work arch_domain_relinquish does per call: a frame looked at costs 1, a page table emptied 64. */
+#define RELMEM_BUDGET       2048
+#define RELMEM_TABLE_COST   64
+
+/* The vCPUs' references and the shared_info frame: a few frames, each released as its field is cleared. */
+static void relinquish_vcpu(struct domain *d)
+{
+    struct vcpu *v;
+    for_each_vcpu(d, v)
+        arch_vcpu_release(v);
+    if (d->shared_info_mfn != INVALID_PFN) {
+        pfn_t mfn = d->shared_info_mfn;
+        struct page_info *pg = pfn_to_page(mfn);
+        put_page_type(mfn);                 /* the builder's writable reference */
+        d->shared_info_mfn = INVALID_PFN;
+        d->shared_info = NULL;
+        set_gpfn_from_mfn(mfn, ~0ull);
+        pg->owner = pg->count ? PAGE_OWNER_ORPHAN : PAGE_OWNER_HYPERVISOR;
+        if (!pg->count) {
+            pg->type_info = PGT_none;
+            free_frame(mfn);
+        }
+    }
+}
+
+/*
+ * Passes over the page list: tables are emptied from L1 up, so no release
+ * cascades beyond one table; then pins (on empty tables) and the vCPU's own
+ * references go cheaply. The list does not change meanwhile: a stopped
+ * domain's frames stay on it (pv_page_unreferenced) until the common walk.
+ */
+int arch_domain_relinquish(struct domain *d)
+{
+    struct arch_domain *a = &d->arch;
+    unsigned int budget = RELMEM_BUDGET;
+    if (!a->relmem) {
+        a->relmem = RELMEM_l1;
+        a->relmem_next = d->page_list;
+    }
+    while (a->relmem < RELMEM_vcpus) {
+        while (a->relmem_next != INVALID_PFN) {
+            if (budget < RELMEM_TABLE_COST)
+                return -XEN_ERESTART;
+            pfn_t pfn = a->relmem_next;
+            struct page_info *pg = pfn_to_page(pfn);
+            a->relmem_next = pg->next == 0xffffffffu ? INVALID_PFN : pg->next;
+            budget--;
+            if (a->relmem == RELMEM_pins) {
+                if (pg->type_info & PGT_pinned) {
+                    pg->type_info &= ~PGT_pinned;
+                    put_page_type(pfn);
+                }
+                continue;
+            }
+            unsigned int level = a->relmem - RELMEM_l1 + 1;
+            if (page_type(pg) == PGT_l1 + level - 1) {
+                pt_relinquish_table(pfn, level);
+                budget -= RELMEM_TABLE_COST - 1;
+            }
+        }
+        a->relmem++;
+        a->relmem_next = d->page_list;
+    }
+    if (a->relmem == RELMEM_vcpus) {
+        relinquish_vcpu(d);
+        a->relmem = RELMEM_done;
+    }
+    return 0;
 }

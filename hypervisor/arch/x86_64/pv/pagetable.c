@@ -49,7 +49,7 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
 
     if (level == 1) {
         /* Cache attributes (PWT, PCD, PAT) are for domains that drive devices, as on Xen. */
-        if (!pg_owner->privileged && (*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)))
+        if (!domain_has_rights(pg_owner, DOMAIN_RIGHT_IOMEM) && (*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)))
             return -XEN_EINVAL;
         if (owned_by(pfn_to_page(mfn), pg_owner))
             return *e & _PAGE_RW ? get_page_type(mfn, PGT_writable, pg_owner) : get_page(mfn, pg_owner);
@@ -162,6 +162,28 @@ void pt_abandon_partial(uint64_t mfn)
     pg->count--;
     pg->type_info = PGT_none;
     pg->partial = 0;
+}
+
+void pt_relinquish_table(uint64_t mfn, unsigned int level)
+{
+    struct page_info *pg = pfn_to_page(mfn);
+    if (!pg || page_type(pg) != PGT_l1 + level - 1)
+        return;
+    if (pg->type_info & PGT_partial) {
+        pt_abandon_partial(mfn);
+        return;
+    }
+    if (!page_type_count(pg))
+        return;
+    /* The frame keeps its type (and so a general reference): releasing its own entries cannot free it. */
+    pte_t *t = pv_frame_ptr(mfn);
+    for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+        if (level == 4 && l4_slot_is_hypervisor(i))
+            continue;
+        pte_t e = t[i];
+        t[i] = 0;
+        put_entry_ref(level, e);
+    }
 }
 
 int get_page_type(uint64_t mfn, unsigned int type, struct domain *d)

@@ -64,7 +64,7 @@ void pv_handle_exception(struct cpu_regs *regs)
      * switched away on the way out. A vCPU of a domain whose memory is gone
      * never runs; that would be our bug, not the guest's.
      */
-    if (v->domain->state == DOMAIN_DYING)
+    if (v->domain->state == DOMAIN_RELINQUISHING)
         return;
     if (v->domain->state != DOMAIN_RUNNING)
         panic("BUG: vector %u from vCPU of domain %u (%s), which is no longer running", vec, v->domain->id,

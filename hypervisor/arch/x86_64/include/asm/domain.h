@@ -12,8 +12,16 @@ struct guest_trap {
     uint8_t flags;          /* trap_info flags: DPL bits 0-1, mask-events bit 2 */
 };
 
-/* x86-64 PV state of a domain. */
+/*
+ * Where arch_domain_relinquish stopped: a pass over the page list (tables
+ * of each level from L1 up, then pins and the vCPUs' references) and the
+ * next frame in it. Zero before destruction starts.
+ */
+enum relmem { RELMEM_l1 = 1, RELMEM_l2, RELMEM_l3, RELMEM_l4, RELMEM_pins, RELMEM_vcpus, RELMEM_done };
+
 struct arch_domain {
+    unsigned int relmem;            /* enum relmem; 0: not started */
+    uint64_t relmem_next;           /* next frame of the pass; INVALID_PFN: from the head */
     volatile uint64_t dirty_cpus;   /* cpumask: CPUs whose TLB may hold the domain's guest entries */
 };
 

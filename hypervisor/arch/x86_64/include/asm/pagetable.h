@@ -96,6 +96,15 @@ int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level);
  */
 void pt_abandon_partial(uint64_t mfn);
 
+/*
+ * Destruction: if mfn is a page table of `level` (1-4), drops the references
+ * its entries hold and clears them (a preempted validation is abandoned).
+ * Its own type and references stay: its domain is dying and nothing walks
+ * it again. Done for every level from 1 up, no release cascades further
+ * than one table, so destruction can stop between tables.
+ */
+void pt_relinquish_table(uint64_t mfn, unsigned int level);
+
 /* Environment: true when the running hypercall should stop at its next safe point. */
 bool hypercall_preempt_check(void);
 
