@@ -18,7 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 XEN_IMAGE = os.environ.get("XEN_IMAGE", "/boot/xen-4.17-amd64.gz")
 MKRESCUE_TRIES = 2          # a transient crash of the ISO tool is no verdict on the tree
 XEN_DEFAULT_DOM0_MEM = "32M"
-XEN_CMDLINE = "console=com1 com1=115200,8n1 dom0_mem={mem},max:{mem} dom0_max_vcpus=1 noreboot"
+XEN_DEFAULT_DOM0_VCPUS = "1"
+XEN_CMDLINE = "console=com1 com1=115200,8n1 dom0_mem={mem},max:{mem} dom0_max_vcpus={vcpus} noreboot"
 
 
 def grub_cfg(title, image, hv_cmdline, modules):
@@ -70,7 +71,8 @@ def xen_modules(sc):
 def xen_cmdline(sc, extra_cmdline=""):
     kernel = xen_modules(sc)[0]
     mem = module_option(kernel.cmdline, "mem") or XEN_DEFAULT_DOM0_MEM
-    return " ".join(x for x in (XEN_CMDLINE.format(mem=mem), extra_cmdline) if x)
+    vcpus = module_option(kernel.cmdline, "vcpus") or XEN_DEFAULT_DOM0_VCPUS
+    return " ".join(x for x in (XEN_CMDLINE.format(mem=mem, vcpus=vcpus), extra_cmdline) if x)
 
 
 def build_iso(sc, build="build", extra_cmdline="", out=None, hypervisor="ours"):

@@ -43,8 +43,8 @@ Differential runs (`differential: yes`): the boot tests also boot the scenario's
 first kernel module (the first module that is an ELF file), with its command line
 unchanged and the non-ELF module right after it as its ramdisk, as dom0 on Xen 4.17
 (/boot/xen-4.17-amd64.gz) under the same QEMU command. Xen's command line is
-    console=com1 com1=115200,8n1 dom0_mem=M,max:M dom0_max_vcpus=1 noreboot
-with M the module's mem= option, else 32M; the scenario's `hypervisor:` and
+    console=com1 com1=115200,8n1 dom0_mem=M,max:M dom0_max_vcpus=V noreboot
+with M the module's mem= option, else 32M, and V its vcpus= option, else 1; the scenario's `hypervisor:` and
 `test-cmdline:` lines are ours only and are not passed to Xen. Further kernel
 modules are not booted on Xen (it needs a toolstack for domUs). Each KTAP case
 must then get the same name at the same position and the same ok / not ok on

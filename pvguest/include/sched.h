@@ -53,6 +53,7 @@ struct cpu {
     uint64_t programmed;            /* deadline in its one-shot timer, 0 if none or fired */
     struct timer slice_timer;
     uint64_t ipis;                  /* reschedule IPIs it received */
+    uint64_t timer_irqs;            /* its timer interrupts */
 };
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned int nr_cpus_online;     /* CPUs 0 .. nr_cpus_online - 1 run threads */

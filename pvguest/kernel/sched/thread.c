@@ -348,6 +348,7 @@ static __noreturn void idle_loop(void)
             irq_enable();
             continue;
         }
+        c->need_resched = false;        /* a kick whose thread another CPU took: kick us again */
         spin_unlock(&sched_lock);
         pv_ops.cpu->safe_halt();        /* returns with interrupts on, after one was handled */
     }

@@ -88,6 +88,7 @@ static void timer_interrupt(void *arg)
     (void)arg;
     struct cpu *c = this_cpu();
     __atomic_add_fetch(&timer_interrupts, 1, __ATOMIC_RELAXED);
+    c->timer_irqs++;
     spin_lock(&c->timer_lock);
     c->programmed = 0;
     uint64_t now = clock_ns();

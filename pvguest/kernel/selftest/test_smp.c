@@ -133,6 +133,7 @@ struct cpu_probe {
     unsigned int armed_on, fired_on;
     unsigned int id_seen;
     bool running_is_me;
+    int rc;                             /* of the wait for the timer */
     struct semaphore done;
 };
 static struct cpu_probe probes[MAX_CPUS];
@@ -153,7 +154,8 @@ static void probe_thread(void *arg)
     p->armed_on = smp_processor_id();
     timer_arm(&p->t, clock_ns() + NSEC_PER_MSEC);
     irq_restore(f);
-    sem_down(&p->done);
+    p->rc = sem_down_timeout(&p->done, SPIN_LIMIT_NS);
+    timer_cancel(&p->t);
 }
 
 TEST(test_smp_per_cpu_state)
@@ -173,7 +175,8 @@ TEST(test_smp_per_cpu_state)
         struct cpu_probe *p = &probes[i];
         EXPECT(p->id_seen == i && p->armed_on == i, "the thread pinned to CPU %u saw CPU %u", i, p->id_seen);
         EXPECT(p->running_is_me, "CPU %u's running thread was not the thread running there", i);
-        EXPECT(p->fired_on == i, "a timer armed on CPU %u fired on CPU %u", i, p->fired_on);
+        EXPECT(!p->rc && p->fired_on == i, "a timer armed on CPU %u fired on CPU %d (wait: %d; %llu timer interrupts there)",
+               i, (int)p->fired_on, p->rc, (unsigned long long)cpus[i].timer_irqs);
         EXPECT(cpus[i].online && cpus[i].idle && (n == 1 || cpus[i].idle != cpus[(i + 1) % n].idle),
                "CPU %u has no idle thread of its own", i);
     }

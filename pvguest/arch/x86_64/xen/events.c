@@ -34,15 +34,20 @@ static void handle_port(unsigned int port)
         ports[port].fn(ports[port].arg);
 }
 
+/* The ports each vCPU is notified of (bound to it): a pending word also holds other vCPUs' ports. */
+static uint64_t vcpu_ports[MAX_CPUS][MAX_PORTS / 64];
+
 void xen_evtchn_do_upcall(void)
 {
     struct vcpu_info *v = xen_vcpu();
+    const uint64_t *mine = vcpu_ports[smp_processor_id()];
     do
-        evtchn_2l_scan(xen_shared_info, v, handle_port);
+        evtchn_2l_scan_ports(xen_shared_info, v, mine, MAX_PORTS / 64, handle_port);
     while (READ_ONCE(v->evtchn_upcall_pending));
 }
 
-static int bind_port(unsigned int port, irq_handler_t fn, void *arg)
+/* Port port notifies vCPU vcpu: handlers run there. */
+static int bind_port(unsigned int port, unsigned int vcpu, irq_handler_t fn, void *arg)
 {
     if (port >= MAX_PORTS) {
         struct evtchn_close c = { .port = port };
@@ -52,6 +57,7 @@ static int bind_port(unsigned int port, irq_handler_t fn, void *arg)
     unsigned long f = irq_save();
     ports[port].fn = fn;
     ports[port].arg = arg;
+    __atomic_or_fetch(&vcpu_ports[vcpu][port / 64], 1ull << (port % 64), __ATOMIC_SEQ_CST);
     __atomic_and_fetch(&xen_shared_info->evtchn_mask[port / 64], ~(1ull << (port % 64)), __ATOMIC_SEQ_CST);
     irq_restore(f);
     return (int)port;
@@ -87,7 +93,7 @@ static int xen_bind_virq(unsigned int virq, irq_handler_t fn, void *arg)
                xen_virq, vcpu, (long long)rc, xen_errno_name(rc));
         return (int)rc;
     }
-    return bind_port(b.port, fn, arg);
+    return bind_port(b.port, vcpu, fn, arg);
 }
 
 static int xen_bind_irq(unsigned int irq, irq_handler_t fn, void *arg)
@@ -99,7 +105,7 @@ static int xen_bind_irq(unsigned int irq, irq_handler_t fn, void *arg)
                (long long)rc, xen_errno_name(rc));
         return (int)rc;
     }
-    return bind_port(b.port, fn, arg);
+    return bind_port(b.port, 0, fn, arg);          /* a new channel notifies vCPU 0 */
 }
 
 static int bind_ipi_on(unsigned int vcpu, irq_handler_t fn, void *arg)
@@ -111,7 +117,7 @@ static int bind_ipi_on(unsigned int vcpu, irq_handler_t fn, void *arg)
                xen_errno_name(rc));
         return (int)rc;
     }
-    return bind_port(b.port, fn, arg);
+    return bind_port(b.port, vcpu, fn, arg);
 }
 
 static int xen_bind_ipi(irq_handler_t fn, void *arg)
