@@ -13,15 +13,15 @@ PVG_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-pr
 # Only the PV backend sees the hypercall ABI.
 PVG_XEN_CFLAGS := $(PVG_CFLAGS) -Ihypercall-abi/include
 
-PVG_CORE   := kernel/main kernel/printk kernel/console kernel/cmdline kernel/counters kernel/ktap \
+PVG_CORE   := kernel/main kernel/smp kernel/printk kernel/console kernel/cmdline kernel/counters kernel/ktap \
               kernel/mm/page_alloc kernel/mm/slab kernel/mm/vm kernel/mm/aspace kernel/mm/lazy_mmu \
               kernel/sched/thread kernel/sched/timer kernel/sync/waitqueue kernel/sync/semaphore \
               kernel/selftest/selftest kernel/selftest/test_mm kernel/selftest/test_sched \
-              kernel/selftest/test_batch kernel/bench/bench \
+              kernel/selftest/test_batch kernel/selftest/test_smp kernel/bench/bench \
               arch/x86_64/pagetable arch/x86_64/traps arch/x86_64/switch
 PVG_LIB    := format string strlcpy
-PVG_NATIVE := head entry setup cpu mmu irq serial native
-PVG_XEN    := head entry setup cpu mmu events time console domctl xen
+PVG_NATIVE := head entry setup cpu mmu irq smp serial native
+PVG_XEN    := head entry setup cpu mmu events time smp console domctl xen
 
 PVG_CORE_OBJS   := $(PVG_CORE:%=$(PVG_BUILD)/core/%.o) $(PVG_LIB:%=$(PVG_BUILD)/core/lib/%.o)
 PVG_NATIVE_OBJS := $(PVG_NATIVE:%=$(PVG_BUILD)/native/%.o)

@@ -14,14 +14,12 @@
 #define COUNTER_EVENTS      16      /* events by channel; higher channels share the last slot */
 #define COUNTER_BATCH_BINS  12      /* 1, 2-3, 4-7, ..., 1024+ updates per flush */
 
-extern uint64_t counter_entries[COUNTER_ENTRIES];   /* the iret path increments slot 23 itself */
-
-static inline void counter_entry(unsigned int nr)
-{
-    __atomic_fetch_add(&counter_entries[nr < COUNTER_ENTRIES ? nr : COUNTER_ENTRIES - 1], 1, __ATOMIC_RELAXED);
-}
-/* Total hypervisor entries so far. */
+/* One hypervisor entry (number nr) by the calling CPU. Entries are counted per CPU. */
+void counter_entry(unsigned int nr);
+/* Hypervisor entries so far, by every CPU. */
 uint64_t counter_total_entries(void);
+/* ... by the calling CPU: what a measurement with preemption off, or on a pinned thread, reads. */
+uint64_t counter_cpu_entries(void);
 /* One batch of n queued operations reached the MMU (n = 1 when not batching). */
 void counter_batch(unsigned int n);
 void counter_trap(unsigned int vector);

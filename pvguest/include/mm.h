@@ -49,6 +49,8 @@ uint64_t slab_pages(void);
 void vm_init(void);
 /* A region of npages (plus an unmapped guard page after it); NULL (reported) on failure. */
 void *vm_alloc(size_t npages, unsigned int flags);
+/* The same, starting at a multiple of align (a power of two, at least PAGE_SIZE). */
+void *vm_alloc_aligned(size_t npages, unsigned int flags, uint64_t align);
 /* Unmaps (batched) and frees a region and the pages that back it (not those vm_map()ped into a reserve). */
 void vm_free(void *va);
 int vm_map(uintptr_t va, uint64_t pfn, unsigned int prot);

@@ -1,8 +1,8 @@
 /*
  * Page-table walking (arch/x86_64/pagetable.c). Tables are reached through
  * the direct map and changed only through pv_ops.mmu, so the same code runs
- * natively and paravirtualized. Callers serialize (interrupts off or one
- * thread); none of these may be called from an interrupt handler.
+ * natively and paravirtualized. Each holds the MMU lock
+ * (paravirt.h) while it works; none may be called from an interrupt handler.
  */
 #ifndef PVGUEST_PAGETABLE_H
 #define PVGUEST_PAGETABLE_H
@@ -11,7 +11,6 @@
 #include <asm/layout.h>
 
 extern uint64_t kernel_root_pfn;        /* the kernel's address space, set by mm_init */
-extern uint64_t current_root_pfn;       /* the address space loaded now */
 extern uint64_t pt_pages_in_use;        /* page-table pages taken from page_alloc */
 
 static inline bool pte_present(pte_t e) { return e & PTE_P; }

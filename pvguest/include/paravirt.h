@@ -4,6 +4,8 @@
  *   native  (arch/x86_64/native)  privileged instructions, the local APIC, COM1;
  *   xen-pv  (arch/x86_64/xen)     hypercalls (batched), the upcall mask, event channels.
  * The core calls only the pv_*() wrappers below, never a backend directly.
+ * Per-CPU state (interrupt flag, one-shot timer, bound IPIs and VIRQs) is the
+ * calling CPU's: a caller keeps interrupts or preemption off around it.
  */
 #ifndef PVGUEST_PARAVIRT_H
 #define PVGUEST_PARAVIRT_H
@@ -84,6 +86,8 @@ struct pv_time_ops {
     uint64_t (*clock_ns)(void);                     /* monotonic ns since boot */
     /* Raises PV_VIRQ_TIMER at (or after) deadline; 0 cancels. */
     void (*set_oneshot)(uint64_t deadline_ns);
+    /* On each secondary CPU, before its first set_oneshot (init ran once, on the boot CPU). */
+    void (*init_cpu)(void);
 };
 
 struct pv_console_ops {
@@ -94,11 +98,32 @@ struct pv_console_ops {
 
 struct pv_irq_ops {
     void (*init)(void);
-    /* Each returns a channel number (>= 0) or a negative error. Handlers run with interrupts off. */
+    /*
+     * Each returns a channel number (>= 0) or a negative error. Handlers run
+     * with interrupts off, on the CPU the source is bound to: bind_virq
+     * binds a per-CPU source (the timer) for the calling CPU, so each CPU
+     * binds its own; bind_ipi binds a channel on every CPU online then.
+     */
     int (*bind_virq)(unsigned int virq, irq_handler_t fn, void *arg);
     int (*bind_irq)(unsigned int irq, irq_handler_t fn, void *arg);    /* a device interrupt line */
-    int (*bind_ipi)(irq_handler_t fn, void *arg);                     /* a channel to ourselves */
-    void (*notify)(int channel);                                      /* raise a bound IPI channel */
+    int (*bind_ipi)(irq_handler_t fn, void *arg);                     /* a channel to every CPU */
+    void (*notify)(int channel);                                      /* raise a bound IPI channel here */
+    void (*notify_cpu)(int channel, unsigned int cpu);                /* ... on CPU cpu */
+};
+
+/* Secondary CPUs (kernel/smp.c brings them up). */
+struct pv_smp_ops {
+    /* CPUs the machine gives us, at least 1: native, enabled local APICs in the
+     * MADT; PV, the vCPUs the domain has (VCPUOP_is_up does not say -ENOENT). */
+    unsigned int (*nr_possible)(void);
+    /*
+     * Starts CPU cpu (1 .. nr_possible - 1) running entry() with interrupts
+     * off on the stack that ends at stack_top; entry never returns. 0, or a
+     * negative error (reported by the backend) and the CPU stays down.
+     */
+    int (*start_cpu)(unsigned int cpu, uintptr_t stack_top, void (*entry)(void));
+    /* One step of a spin-wait: pause, and serve what other CPUs wait for from this one. */
+    void (*relax)(void);
 };
 
 struct pv_machine_ops {
@@ -117,6 +142,7 @@ struct paravirt_ops {
     const struct pv_console_ops *console;
     const struct pv_irq_ops *irq;
     const struct pv_machine_ops *machine;
+    const struct pv_smp_ops *smp;
 };
 
 /* Defined by the backend linked into this image. */
@@ -137,12 +163,23 @@ static inline void pv_flush_all(void) { pv_ops.mmu->flush_all(); }
 static inline void pv_before_read(const pte_t *p, unsigned int n) { pv_ops.mmu->before_read(p, n); }
 
 static inline uint64_t clock_ns(void) { return pv_ops.time->clock_ns(); }
+static inline void cpu_relax(void) { pv_ops.smp->relax(); }
+
+/*
+ * The MMU lock (kernel/mm/lazy_mmu.c): recursive on one CPU, preemption off
+ * while held. Every change to page tables and every pv_ops.mmu call but
+ * switch_root holds it; switch_root queues only when the caller holds it in
+ * lazy mode.
+ */
+void mmu_lock(void);
+void mmu_unlock(void);
+bool mmu_lock_mine(void);
 
 /*
  * Lazy-MMU mode (kernel/mm/lazy_mmu.c): between enter and leave, page-table
- * updates and flushes may be queued and sent as batches. Nests; disables
- * preemption while active. The mode is per CPU, so the code inside must not
- * block. With the boot option mmu_batch=0 it is a no-op (every update goes
+ * updates and flushes may be queued and sent as batches. Nests; holds the
+ * MMU lock (so preemption is off, and one CPU at a time is lazy); the code
+ * inside must not block. With the boot option mmu_batch=0 it is a no-op (every update goes
  * out alone), which the batching self-tests use for comparison.
  */
 void lazy_mmu_enter(void);

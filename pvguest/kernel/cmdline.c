@@ -39,10 +39,11 @@ bool cmdline_number(const char *s, uint64_t *out)
     return true;
 }
 
-/* Put on the line by the hypervisor (name=, maxmem=) for itself; we ignore them. */
+/* Put on the line by the hypervisor (name=, maxmem=, vcpus=) for itself; we ignore them. */
 static bool ignore(const char *value) { (void)value; return true; }
 KERNEL_OPTION("name", ignore);
 KERNEL_OPTION("maxmem", ignore);
+KERNEL_OPTION("vcpus", ignore);
 
 /* mem=<size>: use no memory above this (the hypervisor reads it too, and gives a domain that much). */
 uint64_t cmdline_mem_limit = ~0ull;

@@ -2,17 +2,44 @@
 #include <cmdline.h>
 #include <counters.h>
 #include <paravirt.h>
+#include <sched.h>
 
-uint64_t counter_entries[COUNTER_ENTRIES];
+static uint64_t entries[MAX_CPUS][COUNTER_ENTRIES];
 static uint64_t batch_bins[COUNTER_BATCH_BINS];
 static uint64_t traps[COUNTER_TRAPS];
 static uint64_t events[COUNTER_EVENTS];
+
+void counter_entry(unsigned int nr)
+{
+    uint64_t *slot = &entries[smp_processor_id()][MIN(nr, COUNTER_ENTRIES - 1u)];
+    __atomic_fetch_add(slot, 1, __ATOMIC_RELAXED);
+}
+
+/* Entries numbered nr by every CPU. */
+static uint64_t entries_of(unsigned int nr)
+{
+    uint64_t n = 0;
+    for (unsigned int c = 0; c < MAX_CPUS; c++)
+        n += __atomic_load_n(&entries[c][nr], __ATOMIC_RELAXED);
+    return n;
+}
 
 uint64_t counter_total_entries(void)
 {
     uint64_t n = 0;
     for (unsigned int i = 0; i < COUNTER_ENTRIES; i++)
-        n += __atomic_load_n(&counter_entries[i], __ATOMIC_RELAXED);
+        n += entries_of(i);
+    return n;
+}
+
+uint64_t counter_cpu_entries(void)
+{
+    unsigned long f = irq_save();
+    const uint64_t *mine = entries[smp_processor_id()];
+    irq_restore(f);
+    uint64_t n = 0;
+    for (unsigned int i = 0; i < COUNTER_ENTRIES; i++)
+        n += __atomic_load_n(&mine[i], __ATOMIC_RELAXED);
     return n;
 }
 
@@ -80,8 +107,8 @@ void counters_print(const char *why)
            (unsigned long long)counter_total_entries(), (unsigned long long)counter_batches());
     struct line l = { .head = "entries" };
     for (unsigned int i = 0; i < COUNTER_ENTRIES; i++)
-        if (counter_entries[i])
-            line_add(&l, pv_ops.machine->entry_name(i), counter_entries[i]);
+        if (entries_of(i))
+            line_add(&l, pv_ops.machine->entry_name(i), entries_of(i));
     line_end(&l);
     l = (struct line){ .head = "updates per batch" };
     for (unsigned int i = 0; i < COUNTER_BATCH_BINS; i++) {

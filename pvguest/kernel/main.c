@@ -40,7 +40,6 @@ __noreturn void kernel_main(struct boot_params *bp)
     for (unsigned int i = 0; i < bp->nr_free; i++)
         page_alloc_add_range(bp->free[i].start_pfn, MIN(bp->free[i].end_pfn, limit));
     pv_ops.machine->mm_init();
-    current_root_pfn = kernel_root_pfn;
     slab_init();
     vm_init();
     printk("pvguest: memory: %llu pages, %llu free; lazy-MMU batches of up to %u updates%s\n",
@@ -52,6 +51,7 @@ __noreturn void kernel_main(struct boot_params *bp)
     timer_subsys_init();
     console_input_init();
     irq_enable();
+    smp_init();
 
     if (crash_pagetable) {
         printk("pvguest: crashtest: mapping the root page table writable\n");

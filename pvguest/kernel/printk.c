@@ -2,8 +2,12 @@
 #include <counters.h>
 #include <kernel.h>
 #include <paravirt.h>
+#include <spinlock.h>
 
 #define PRINTK_LINE 512
+
+static spinlock_t console_lock = SPINLOCK_INIT;
+static bool panicking;
 
 void vprintk(const char *fmt, va_list ap)
 {
@@ -11,9 +15,15 @@ void vprintk(const char *fmt, va_list ap)
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
     if (n >= (int)sizeof(buf))
         n = sizeof(buf) - 1;
-    /* One write per message, interrupts off, so lines from threads and handlers never mix. */
+    /* One write per message, under the lock, so lines from CPUs, threads and handlers never mix.
+     * A panic writes without it: the CPU that holds it may be the one panicking. */
     unsigned long f = irq_save();
+    bool locked = !READ_ONCE(panicking);
+    if (locked)
+        spin_lock(&console_lock);
     pv_ops.console->write(buf, (size_t)n);
+    if (locked)
+        spin_unlock(&console_lock);
     irq_restore(f);
 }
 
@@ -35,8 +45,6 @@ void warn(const char *fmt, ...)
     printk("pvguest: warning: %s\n", buf);
 }
 
-static bool panicking;
-
 __noreturn void panic(const char *fmt, ...)
 {
     char buf[PRINTK_LINE - 32];
@@ -46,10 +54,9 @@ __noreturn void panic(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    bool first = !__atomic_exchange_n(&panicking, true, __ATOMIC_SEQ_CST);
     printk("pvguest: panic: %s\n", buf);
-    if (!panicking) {               /* a panic while printing the counters must still end */
-        panicking = true;
+    if (first)                      /* a panic while printing the counters must still end */
         counters_print("panic");
-    }
     pv_ops.machine->shutdown(PV_SHUTDOWN_CRASH);
 }

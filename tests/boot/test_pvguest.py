@@ -2,7 +2,9 @@
 own, pvguest/scripts/native.py) and the PV image as dom0 plus two domUs on our
 hypervisor (scenarios/pvguest-dom0.scn, booted with the other scenarios) must
 report the same KTAP cases with the same results, and batching must show in
-the counted hypervisor entries."""
+the counted hypervisor entries. Natively on two CPUs (QEMU -smp 2) the kernel
+must start the second from the MADT and pass the same cases there, and smp=1
+must keep it on one."""
 import functools
 import os
 import re
@@ -18,6 +20,9 @@ import native  # noqa: E402
 DOM0_SCENARIO = "pvguest-dom0"
 DOMUS = ("guest1", "guest2")
 NATIVE_CMDLINE = "frobnicate=1"
+SMP_LINE = re.compile(r"^pvguest: smp: (\d+) CPU\(s\) given, (\d+) used.*; running on (\d+) CPU\(s\)$", re.MULTILINE)
+WAKEUP_LINE = re.compile(r"^# smp: a wakeup from CPU (\d+) reached CPU (\d+) after \d+ us \((\d+) reschedule IPIs there\)$",
+                         re.MULTILINE)
 MAP_LINE = re.compile(r"^# map 1024 pages: (\d+) hypervisor entries batched, (\d+) unbatched; "
                       r"unmap: (\d+) batched, (\d+) unbatched$", re.MULTILINE)
 
@@ -26,6 +31,13 @@ MAP_LINE = re.compile(r"^# map 1024 pages: (\d+) hypervisor entries batched, (\d
 def native_run():
     """Natively, with an unknown option, and 'c' typed on COM1 during the self-tests."""
     return native.boot(BUILD, NATIVE_CMDLINE, timeout=60, serial_input=b"c")
+
+
+@functools.lru_cache(maxsize=None)
+def native_smp_run(cmdline=""):
+    """Natively on a two-CPU machine."""
+    name = "pvguest-native-smp2" + ("-" + cmdline.replace("=", "") if cmdline else "")
+    return native.boot(BUILD, cmdline, timeout=90, name=name, smp=2)
 
 
 def dom0_run():
@@ -88,3 +100,33 @@ def test_batching_counted(who):
     assert unmap_b * 10 <= unmap_u, f"{who}: unmap {unmap_b} entries batched vs {unmap_u} unbatched"
     if who != "native":
         assert unbatched >= 1024, f"{who}: only {unbatched} hypercalls for 1024 unbatched updates"
+
+
+def test_native_smp():
+    """On two CPUs: both started (INIT-SIPI-SIPI), every case passes, the same cases as on
+    one CPU, and the cross-CPU wakeup reached CPU 1 through a reschedule IPI."""
+    res = native_smp_run()
+    where = f"(serial log kept in {res.log_path})"
+    run = ktap.parse(domain_text(res.log, "dom0"))
+    assert res.outcome == "poweroff", f"native pvguest on 2 CPUs ended with {res.outcome} {where}"
+    assert run.complete and not run.problems, f"KTAP on 2 CPUs: {'; '.join(run.problems) or 'incomplete'} {where}"
+    failed = [f"{c.name} # {c.directive}" for c in run.cases if not c.ok]
+    assert not failed, f"self-tests failed on 2 CPUs: {failed} {where}"
+    m = SMP_LINE.search(res.log)
+    assert m and m.groups() == ("2", "2", "2"), f"not running on both CPUs: {m and m.group(0)} {where}"
+    one = ktap.parse(domain_text(native_run().log, "dom0"))
+    assert summary(run.cases) == summary(one.cases), f"cases differ between 1 and 2 CPUs {where}"
+    w = WAKEUP_LINE.search(res.log)
+    assert w and w.group(1) == "0" and w.group(2) == "1" and int(w.group(3)) > 0, \
+        f"no cross-CPU wakeup through an IPI: {w and w.group(0)} {where}"
+
+
+def test_native_smp_option_caps():
+    """smp=1 on a two-CPU machine: one CPU used, and every case still passes."""
+    res = native_smp_run("smp=1")
+    where = f"(serial log kept in {res.log_path})"
+    run = ktap.parse(domain_text(res.log, "dom0"))
+    assert res.outcome == "poweroff" and run.complete and all(c.ok for c in run.cases), \
+        f"smp=1: {res.outcome}, {len(run.cases)} cases, failed {[c.name for c in run.cases if not c.ok]} {where}"
+    m = SMP_LINE.search(res.log)
+    assert m and m.groups() == ("2", "1", "1"), f"smp=1 did not cap the CPUs: {m and m.group(0)} {where}"

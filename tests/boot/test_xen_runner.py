@@ -69,7 +69,7 @@ def test_xen_boots_first_kernel_and_its_ramdisk(tmp_path):
     assert "dom0_mem=32M,max:32M" in mkiso.xen_cmdline(sc)
     sc.modules[1].cmdline = "name=k1 mem=64M"
     assert "dom0_mem=64M,max:64M dom0_max_vcpus=1 noreboot" in mkiso.xen_cmdline(sc)
-    sc.modules[1].cmdline = "name=k1 vcpus=2"
+    sc.modules[1].cmdline = "name=k1 vcpus=2"       # dom0's vCPUs follow its vcpus= option
     assert "dom0_mem=32M,max:32M dom0_max_vcpus=2 noreboot" in mkiso.xen_cmdline(sc)
 
 

@@ -20,19 +20,19 @@
 extern uint8_t hypercall_page[4096];
 
 /*
- * The arguments are evaluated before any register variable is set: a function
- * call in a later argument would otherwise clobber rdi, rsi, rdx or r8.
+ * The arguments, and the hook, are evaluated before any register variable is
+ * set: a function call there would otherwise clobber rdi, rsi, rdx or r8.
  */
 #define _hypercall(nr, a1, a2, a3, a4, a5) ({                                           \
     uint64_t _v1 = (uint64_t)(a1), _v2 = (uint64_t)(a2), _v3 = (uint64_t)(a3);           \
     uint64_t _v4 = (uint64_t)(a4), _v5 = (uint64_t)(a5);                                \
+    PV_HYPERCALL_HOOK(nr);                                                              \
     register uint64_t _a1 __asm__("rdi") = _v1;                                         \
     register uint64_t _a2 __asm__("rsi") = _v2;                                         \
     register uint64_t _a3 __asm__("rdx") = _v3;                                         \
     register uint64_t _a4 __asm__("r10") = _v4;                                         \
     register uint64_t _a5 __asm__("r8") = _v5;                                          \
     int64_t _res;                                                                       \
-    PV_HYPERCALL_HOOK(nr);                                                              \
     __asm__ volatile("call *%[stub]"                                                    \
                      : "=a"(_res), "+r"(_a1), "+r"(_a2), "+r"(_a3), "+r"(_a4), "+r"(_a5) \
                      : [stub] "r"(hypercall_page + (nr) * 32)                           \

@@ -2,15 +2,17 @@
  * x86-64 four-level page tables, walked through the direct map and changed
  * only through pv_ops.mmu, so this one file serves both backends. Readers
  * call pv_before_read() on each table first, which applies queued lazy-MMU
- * writes to it.
+ * writes to it. Every function holds the MMU lock (lazy_mmu.c) while it
+ * walks or changes tables, so CPUs never race to fill the same slot.
  */
 #include <mm.h>
 #include <pagetable.h>
+#include <sched.h>
 
-uint64_t kernel_root_pfn, current_root_pfn;
+uint64_t kernel_root_pfn;
 uint64_t pt_pages_in_use;
 
-/* Scratch for one L1 run; used only inside lazy-MMU mode (no preemption, not in interrupts). */
+/* Scratch for one L1 run; used only inside lazy-MMU mode (MMU lock held, not in interrupts). */
 static pte_t run_buf[PT_ENTRIES];
 static const pte_t zero_run[PT_ENTRIES];
 
@@ -20,9 +22,11 @@ uint64_t pt_new_table(unsigned int level)
     if (pfn == PFN_NONE)
         return PFN_NONE;
     memset(pfn_to_virt(pfn), 0, PAGE_SIZE);
+    mmu_lock();
     pv_ops.mmu->alloc_pt(level, pfn);
     pv_ops.mmu->pin_pt(level, pfn);
     pt_pages_in_use++;
+    mmu_unlock();
     return pfn;
 }
 
@@ -34,13 +38,15 @@ uint64_t pt_new_table(unsigned int level)
  */
 void pt_release_table(unsigned int level, uint64_t pfn)
 {
+    mmu_lock();
     pv_ops.mmu->unpin_pt(pfn);
     pv_ops.mmu->release_pt(level, pfn);
     free_pfn(pfn);
     pt_pages_in_use--;
+    mmu_unlock();
 }
 
-pte_t *pt_walk(uint64_t root, uint64_t va, unsigned int level, bool create)
+static pte_t *walk(uint64_t root, uint64_t va, unsigned int level, bool create)
 {
     uint64_t pfn = root;
     for (unsigned int l = PT_LEVELS; l > level; l--) {
@@ -64,22 +70,35 @@ pte_t *pt_walk(uint64_t root, uint64_t va, unsigned int level, bool create)
     return (pte_t *)pfn_to_virt(pfn) + pt_index(va, level);
 }
 
+pte_t *pt_walk(uint64_t root, uint64_t va, unsigned int level, bool create)
+{
+    mmu_lock();
+    pte_t *p = walk(root, va, level, create);
+    mmu_unlock();
+    return p;
+}
+
 int pt_map(uint64_t root, uint64_t va, pte_t val)
 {
-    pte_t *p = pt_walk(root, va, 1, true);
-    if (!p)
-        return -ENOMEM;
-    pv_set_pte(p, val);
-    return 0;
+    mmu_lock();
+    pte_t *p = walk(root, va, 1, true);
+    if (p)
+        pv_set_pte(p, val);
+    mmu_unlock();
+    return p ? 0 : -ENOMEM;
 }
 
 pte_t pt_read(uint64_t root, uint64_t va)
 {
-    pte_t *p = pt_walk(root, va, 1, false);
-    if (!p)
-        return 0;
-    pv_before_read(p, 1);
-    return READ_ONCE(*p);
+    pte_t e = 0;
+    mmu_lock();
+    pte_t *p = walk(root, va, 1, false);
+    if (p) {
+        pv_before_read(p, 1);
+        e = READ_ONCE(*p);
+    }
+    mmu_unlock();
+    return e;
 }
 
 int pt_map_range(uint64_t root, uint64_t va, const uint64_t *pfns, size_t n, unsigned int prot)
@@ -88,7 +107,7 @@ int pt_map_range(uint64_t root, uint64_t va, const uint64_t *pfns, size_t n, uns
     lazy_mmu_enter();
     while (n) {
         unsigned int run = (unsigned int)MIN(n, (size_t)(PT_ENTRIES - pt_index(va, 1)));
-        pte_t *p = pt_walk(root, va, 1, true);
+        pte_t *p = walk(root, va, 1, true);
         if (!p) {
             rc = -ENOMEM;
             break;
@@ -109,7 +128,7 @@ void pt_unmap_range(uint64_t root, uint64_t va, size_t n, uint64_t *old_pfns)
     lazy_mmu_enter();
     while (n) {
         unsigned int run = (unsigned int)MIN(n, (size_t)(PT_ENTRIES - pt_index(va, 1)));
-        pte_t *p = pt_walk(root, va, 1, false);
+        pte_t *p = walk(root, va, 1, false);
         if (p) {
             pv_before_read(p, run);
             memcpy(run_buf, p, run * sizeof(pte_t));
@@ -140,6 +159,7 @@ uint64_t pt_alloc_root(void)
         return PFN_NONE;
     pte_t *t = pfn_to_virt(pfn), *k = pfn_to_virt(kernel_root_pfn);
     memset(t, 0, PAGE_SIZE);
+    mmu_lock();
     for (unsigned int i = 0; i < ARRAY_SIZE(kernel_slot_va); i++) {
         unsigned int slot = pt_index(kernel_slot_va[i], 4);
         pv_before_read(&k[slot], 1);
@@ -149,6 +169,7 @@ uint64_t pt_alloc_root(void)
     pv_ops.mmu->alloc_pt(4, pfn);
     pv_ops.mmu->pin_pt(4, pfn);
     pt_pages_in_use++;
+    mmu_unlock();
     return pfn;
 }
 
@@ -170,7 +191,7 @@ static void free_table(uint64_t pfn, unsigned int level, unsigned int nr_entries
 
 void pt_free_tree(uint64_t root)
 {
-    BUG_ON(root == current_root_pfn || root == kernel_root_pfn);
+    BUG_ON(root == current->root_pfn || root == kernel_root_pfn);
     lazy_mmu_enter();
     free_table(root, 4, pt_index(USER_TOP - 1, 4) + 1);     /* the lower half only */
     lazy_mmu_leave();
@@ -179,7 +200,7 @@ void pt_free_tree(uint64_t root)
 void pt_free_l1(uint64_t root, uint64_t va)
 {
     lazy_mmu_enter();
-    pte_t *p = pt_walk(root, va, 2, false);
+    pte_t *p = walk(root, va, 2, false);
     if (p) {
         pv_before_read(p, 1);
         pte_t e = *p;

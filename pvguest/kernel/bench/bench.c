@@ -93,11 +93,11 @@ static void bench_map(uintptr_t a, bool batched)
     for (unsigned int i = 0; i < warm + reps; i++) {
         /* Interrupts off: no timer event inside a sample (or its entries counted). */
         unsigned long f = irq_save();
-        uint64_t e0 = counter_total_entries(), t0 = rdtsc_ordered();
+        uint64_t e0 = counter_cpu_entries(), t0 = rdtsc_ordered();
         int rc = vm_map_range(a, pfns, NPAGES, PROT_READ);
-        uint64_t t1 = rdtsc_ordered(), e1 = counter_total_entries();
+        uint64_t t1 = rdtsc_ordered(), e1 = counter_cpu_entries();
         vm_unmap_range(a, NPAGES);
-        uint64_t t2 = rdtsc_ordered(), e2 = counter_total_entries();
+        uint64_t t2 = rdtsc_ordered(), e2 = counter_cpu_entries();
         irq_restore(f);
         if (rc) {
             printk("# bench: vm_map_range failed: %d\n", rc);

@@ -1,6 +1,7 @@
 /* Address spaces: a root table with its own lower half and the kernel's upper half. */
 #include <mm.h>
 #include <pagetable.h>
+#include <sched.h>
 
 struct aspace {
     uint64_t root;
@@ -29,11 +30,7 @@ int aspace_map_range(struct aspace *as, uintptr_t va, const uint64_t *pfns, size
 
 void aspace_switch(struct aspace *as)
 {
-    uint64_t root = aspace_root(as);
-    unsigned long f = irq_save();
-    pv_ops.mmu->switch_root(root);
-    current_root_pfn = root;
-    irq_restore(f);
+    thread_set_root(aspace_root(as));      /* the thread keeps it across switches and CPUs */
 }
 
 void aspace_destroy(struct aspace *as)

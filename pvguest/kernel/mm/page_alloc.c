@@ -4,6 +4,9 @@
  * Invariant: nr_free == number of set bits; a frame is handed out at most once.
  */
 #include <mm.h>
+#include <spinlock.h>
+
+static spinlock_t page_lock = SPINLOCK_INIT;   /* every list and count in this file */
 
 #define MAX_PFNS    (DIRECT_MAP_PFNS)
 #define WORD_BITS   64u
@@ -27,7 +30,7 @@ void page_alloc_init(uint64_t frames)
 
 void page_alloc_add_range(uint64_t start, uint64_t end)
 {
-    unsigned long f = irq_save();
+    unsigned long f = spin_lock_irqsave(&page_lock);
     end = MIN(end, max_pfn);
     for (uint64_t pfn = start; pfn < end; pfn++) {
         BUG_ON(test_free(pfn));
@@ -35,7 +38,7 @@ void page_alloc_add_range(uint64_t start, uint64_t end)
         nr_free++;
         nr_total++;
     }
-    irq_restore(f);
+    spin_unlock_irqrestore(&page_lock, f);
 }
 
 /* First free frame at or after from, or PFN_NONE; skips whole empty words. */
@@ -73,7 +76,7 @@ static uint64_t alloc_block(unsigned int order)
 
 uint64_t alloc_pfns(unsigned int order, const char *who)
 {
-    unsigned long f = irq_save();
+    unsigned long f = spin_lock_irqsave(&page_lock);
     uint64_t n = 1ull << order;
     uint64_t pfn = order == 0 ? alloc_one() : alloc_block(order);
     if (pfn != PFN_NONE) {
@@ -84,7 +87,7 @@ uint64_t alloc_pfns(unsigned int order, const char *who)
             hint = pfn + 1;
     }
     uint64_t left = nr_free;
-    irq_restore(f);
+    spin_unlock_irqrestore(&page_lock, f);
     if (pfn == PFN_NONE)
         printk("pvguest: page_alloc: out of memory: %llu page(s) (order %u) for %s; %llu of %llu pages free\n",
                (unsigned long long)n, order, who, (unsigned long long)left, (unsigned long long)nr_total);
@@ -94,7 +97,7 @@ uint64_t alloc_pfns(unsigned int order, const char *who)
 void free_pfns(uint64_t pfn, unsigned int order)
 {
     uint64_t n = 1ull << order;
-    unsigned long f = irq_save();
+    unsigned long f = spin_lock_irqsave(&page_lock);
     for (uint64_t i = 0; i < n; i++) {
         if (pfn + i >= max_pfn || test_free(pfn + i))
             panic("page_alloc: freeing frame %#llx, which is not allocated (double free or a stray pointer)",
@@ -102,7 +105,7 @@ void free_pfns(uint64_t pfn, unsigned int order)
         set_free(pfn + i);
     }
     nr_free += n;
-    irq_restore(f);
+    spin_unlock_irqrestore(&page_lock, f);
 }
 
 void *alloc_pages_(unsigned int order, const char *who)

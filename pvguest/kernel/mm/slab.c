@@ -6,6 +6,9 @@
  */
 #include <list.h>
 #include <mm.h>
+#include <spinlock.h>
+
+static spinlock_t slab_lock = SPINLOCK_INIT;   /* every list and count in this file */
 
 #define SLAB_MAGIC 0x51ab51abu
 
@@ -82,11 +85,11 @@ void *kmalloc_(size_t size, const char *who)
         printk("pvguest: slab: refusing a %zu-byte object for %s (1..%u bytes)\n", size, who, SLAB_MAX_SIZE);
         return NULL;
     }
-    unsigned long f = irq_save();
+    unsigned long f = spin_lock_irqsave(&slab_lock);
     struct slab *s;
     if (list_empty(&c->partial)) {
         if (!slab_grow(c, who)) {
-            irq_restore(f);
+            spin_unlock_irqrestore(&slab_lock, f);
             printk("pvguest: slab: out of memory: cannot grow %s for a %zu-byte object for %s\n", c->name, size, who);
             return NULL;
         }
@@ -100,7 +103,7 @@ void *kmalloc_(size_t size, const char *who)
         list_del(&s->node);
         list_add(&s->node, &c->full);
     }
-    irq_restore(f);
+    spin_unlock_irqrestore(&slab_lock, f);
     return o;
 }
 
@@ -123,7 +126,7 @@ void kfree(void *p)
     uintptr_t off = (uintptr_t)p - (uintptr_t)s;
     if (off < SLAB_HEADER || (off - SLAB_HEADER) % c->size || !s->inuse)
         panic("slab: kfree(%p): not the start of a live %s object", p, c->name);
-    unsigned long f = irq_save();
+    unsigned long f = spin_lock_irqsave(&slab_lock);
     bool was_full = !s->free;
     *(void **)p = s->free;
     s->free = p;
@@ -141,5 +144,5 @@ void kfree(void *p)
             c->nr_empty++;
         }
     }
-    irq_restore(f);
+    spin_unlock_irqrestore(&slab_lock, f);
 }

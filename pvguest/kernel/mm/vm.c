@@ -3,11 +3,12 @@
  * (mapped at once, in lazy-MMU mode), demand-zero (a page fault maps a zeroed
  * page on first touch) or reserved (the caller maps into it). Each region
  * is followed by an unmapped guard page. The region list is sorted by start;
- * interrupts off protects it.
+ * vm_lock guards it (page tables have the MMU lock, lazy_mmu.c).
  */
 #include <list.h>
 #include <mm.h>
 #include <pagetable.h>
+#include <sched.h>
 
 struct vm_region {
     struct list_head node;
@@ -17,6 +18,7 @@ struct vm_region {
 };
 
 static struct list_head regions = LIST_HEAD_INIT(regions);
+static spinlock_t vm_lock = SPINLOCK_INIT;
 uint64_t vm_demand_faults, vm_spurious_faults;
 
 #define VM_CHUNK 64     /* pages allocated and mapped per step of vm_alloc() */
@@ -31,7 +33,7 @@ void vm_init(void)
 static struct vm_region *region_of(uint64_t addr)
 {
     struct vm_region *found = NULL;
-    unsigned long f = irq_save();
+    unsigned long f = spin_lock_irqsave(&vm_lock);
     list_for_each(p, &regions) {
         struct vm_region *r = list_entry(p, struct vm_region, node);
         if (addr >= r->start && addr < r->start + r->npages * PAGE_SIZE) {
@@ -39,46 +41,47 @@ static struct vm_region *region_of(uint64_t addr)
             break;
         }
     }
-    irq_restore(f);
+    spin_unlock_irqrestore(&vm_lock, f);
     return found;
 }
 
-/* Reserves address space for npages plus a guard page (first fit). */
-static struct vm_region *region_new(size_t npages, unsigned int flags)
+/* Reserves address space for npages plus a guard page, starting at a multiple of align (first fit). */
+static struct vm_region *region_new(size_t npages, unsigned int flags, uint64_t align)
 {
     struct vm_region *r = kmalloc(sizeof(*r));
     if (!r)
         return NULL;
     r->npages = npages;
     r->flags = flags;
-    unsigned long f = irq_save();
+    unsigned long f = spin_lock_irqsave(&vm_lock);
     uint64_t at = VM_BASE, need = (npages + 1) * PAGE_SIZE;
     struct list_head *before = &regions;
     list_for_each(p, &regions) {
         struct vm_region *o = list_entry(p, struct vm_region, node);
-        if (at + need <= o->start) {
+        if (ALIGN_UP(at, align) + need <= o->start) {
             before = p;
             break;
         }
         at = o->start + (o->npages + 1) * PAGE_SIZE;
     }
+    at = ALIGN_UP(at, align);
     if (at + need > VM_BASE + VM_SIZE) {
-        irq_restore(f);
+        spin_unlock_irqrestore(&vm_lock, f);
         kfree(r);
         printk("pvguest: vm: out of address space for %zu pages\n", npages);
         return NULL;
     }
     r->start = at;
     list_add_before(&r->node, before);
-    irq_restore(f);
+    spin_unlock_irqrestore(&vm_lock, f);
     return r;
 }
 
 static void region_drop(struct vm_region *r)
 {
-    unsigned long f = irq_save();
+    unsigned long f = spin_lock_irqsave(&vm_lock);
     list_del(&r->node);
-    irq_restore(f);
+    spin_unlock_irqrestore(&vm_lock, f);
     kfree(r);
 }
 
@@ -97,11 +100,13 @@ static void unmap_and_free(uint64_t va, size_t n, bool owned)
     }
 }
 
-void *vm_alloc(size_t npages, unsigned int flags)
+void *vm_alloc(size_t npages, unsigned int flags) { return vm_alloc_aligned(npages, flags, PAGE_SIZE); }
+
+void *vm_alloc_aligned(size_t npages, unsigned int flags, uint64_t align)
 {
     if (!npages)
         return NULL;
-    struct vm_region *r = region_new(npages, flags);
+    struct vm_region *r = region_new(npages, flags, align);
     if (!r)
         return NULL;
     if (flags != VM_EAGER)
@@ -143,12 +148,14 @@ void vm_free(void *va)
 int vm_map(uintptr_t va, uint64_t pfn, unsigned int prot)
 {
     /* May replace a mapping: always flushed (cheap inside lazy mode, where flushes coalesce). */
+    mmu_lock();
     pte_t *p = pt_walk(kernel_root_pfn, va, 1, true);
-    if (!p)
-        return -ENOMEM;
-    pv_set_pte(p, pv_make_pte(pfn, prot));
-    pv_flush_page(va);
-    return 0;
+    if (p) {
+        pv_set_pte(p, pv_make_pte(pfn, prot));
+        pv_flush_page(va);
+    }
+    mmu_unlock();
+    return p ? 0 : -ENOMEM;
 }
 
 uint64_t vm_unmap(uintptr_t va)
@@ -173,7 +180,7 @@ void vm_unmap_range(uintptr_t va, size_t n) { pt_unmap_range(kernel_root_pfn, va
 int vm_fault(uintptr_t addr, uint64_t error_code)
 {
     uint64_t page = ALIGN_DOWN(addr, PAGE_SIZE);
-    pte_t e = pt_read(current_root_pfn, page);          /* applies queued writes to that table */
+    pte_t e = pt_read(current->root_pfn, page);          /* applies queued writes to that table */
     if (pte_present(e)) {
         if ((error_code & 2) && !(e & PTE_RW))
             return -EFAULT;
@@ -188,9 +195,17 @@ int vm_fault(uintptr_t addr, uint64_t error_code)
         panic("vm: out of memory serving a demand-zero fault at %#llx (region %#llx, %zu pages)",
               (unsigned long long)addr, (unsigned long long)r->start, r->npages);
     memset(pfn_to_virt(pfn), 0, PAGE_SIZE);
-    if (pt_map(kernel_root_pfn, page, pv_make_pte(pfn, PROT_WRITE)))
+    mmu_lock();
+    e = pt_read(kernel_root_pfn, page);     /* another CPU may have served the same page meanwhile */
+    bool raced = pte_present(e);
+    if (!raced && pt_map(kernel_root_pfn, page, pv_make_pte(pfn, PROT_WRITE)))
         panic("vm: out of memory for a page table serving a demand-zero fault at %#llx", (unsigned long long)addr);
     lazy_mmu_flush();                   /* the retried access needs the entry now */
-    vm_demand_faults++;
+    mmu_unlock();
+    if (raced) {
+        free_pfn(pfn);
+        return 0;
+    }
+    __atomic_add_fetch(&vm_demand_faults, 1, __ATOMIC_RELAXED);
     return 0;
 }

@@ -29,6 +29,10 @@ static const struct ktap_case cases[] = {
     { "address_space_build_switch_teardown", test_aspace },
     { "batch_random_mappings", test_batch_random },
     { "batch_map_1024_pages", test_batch_1024 },
+    { "smp_threads_progress_on_every_cpu", test_smp_progress },
+    { "smp_spinlock_counter_exact", test_smp_spinlock_counter },
+    { "smp_cross_cpu_wakeup", test_smp_cross_cpu_wakeup },
+    { "smp_per_cpu_state", test_smp_per_cpu_state },
 };
 
 bool selftests_run(void)

@@ -39,5 +39,9 @@ TEST(test_lazy_before_read);
 TEST(test_aspace);
 TEST(test_batch_random);
 TEST(test_batch_1024);
+TEST(test_smp_progress);
+TEST(test_smp_spinlock_counter);
+TEST(test_smp_cross_cpu_wakeup);
+TEST(test_smp_per_cpu_state);
 
 #endif

@@ -28,7 +28,7 @@ TEST(test_batch_random)
     EXPECT(r, "vm_alloc(VM_RESERVE) failed");
     for (unsigned int i = 0; i < SLOTS; i++)
         expect[i] = PFN_NONE;
-    uint64_t e0 = counter_total_entries(), b0 = counter_batches();
+    uint64_t e0 = counter_cpu_entries(), b0 = counter_batches();
     unsigned int maps = 0, unmaps = 0;
     lazy_mmu_enter();
     for (unsigned int op = 0; op < OPS; op++) {
@@ -47,7 +47,7 @@ TEST(test_batch_random)
         }
     }
     lazy_mmu_leave();
-    uint64_t entries = counter_total_entries() - e0, batches = counter_batches() - b0;
+    uint64_t entries = counter_cpu_entries() - e0, batches = counter_batches() - b0;
     unsigned int wrong = 0, first_wrong = SLOTS;
     for (unsigned int i = 0; i < SLOTS; i++) {
         uint64_t va = (uint64_t)r + i * PAGE_SIZE;
@@ -102,13 +102,13 @@ TEST(test_batch_1024)
     /* Interrupts off: only the mapping's own entries are counted (no timer events and irets). */
     unsigned long f = irq_save();
     bool was = lazy_mmu_set_batching(false);
-    uint64_t e0 = counter_total_entries();
+    uint64_t e0 = counter_cpu_entries();
     int rc_a = vm_map_range(a, pfns, NPAGES, PROT_READ);
-    uint64_t unbatched = counter_total_entries() - e0;
+    uint64_t unbatched = counter_cpu_entries() - e0;
     lazy_mmu_set_batching(true);
-    e0 = counter_total_entries();
+    e0 = counter_cpu_entries();
     int rc_b = vm_map_range(b, pfns, NPAGES, PROT_READ);
-    uint64_t batched = counter_total_entries() - e0;
+    uint64_t batched = counter_cpu_entries() - e0;
     irq_restore(f);
 
     unsigned int differ = 0, unreadable = 0;
@@ -121,13 +121,13 @@ TEST(test_batch_1024)
     }
     f = irq_save();
     lazy_mmu_set_batching(false);
-    e0 = counter_total_entries();
+    e0 = counter_cpu_entries();
     vm_unmap_range(a, NPAGES);
-    uint64_t unmap_unbatched = counter_total_entries() - e0;
+    uint64_t unmap_unbatched = counter_cpu_entries() - e0;
     lazy_mmu_set_batching(true);
-    e0 = counter_total_entries();
+    e0 = counter_cpu_entries();
     vm_unmap_range(b, NPAGES);
-    uint64_t unmap_batched = counter_total_entries() - e0;
+    uint64_t unmap_batched = counter_cpu_entries() - e0;
     lazy_mmu_set_batching(was);
     irq_restore(f);
     printk("# map %u pages: %llu hypervisor entries batched, %llu unbatched; unmap: %llu batched, %llu unbatched\n",

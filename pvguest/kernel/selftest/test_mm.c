@@ -248,10 +248,10 @@ TEST(test_aspace)
         }
         *(uint64_t *)pfn_to_virt(pfns[i]) = TAG(pfns[i]);
     }
-    uint64_t e0 = counter_total_entries(), e1, e2, e3;
+    uint64_t e0 = counter_cpu_entries(), e1, e2, e3;
     struct aspace *as = aspace_create();
     int rc = as ? aspace_map_range(as, AS_BASE, pfns, AS_PAGES, PROT_READ) : -ENOMEM;
-    e1 = counter_total_entries();
+    e1 = counter_cpu_entries();
     unsigned int bad = AS_PAGES;
     if (!rc) {
         aspace_switch(as);
@@ -263,11 +263,11 @@ TEST(test_aspace)
         if (!kernel_ok)
             bad = AS_PAGES + 1;
     }
-    e2 = counter_total_entries();
+    e2 = counter_cpu_entries();
     bool low_gone = probe_read_u64(AS_BASE, &v) == -EFAULT;
     if (as)
         aspace_destroy(as);
-    e3 = counter_total_entries();
+    e3 = counter_cpu_entries();
     for (unsigned int i = 0; i < AS_PAGES; i++)
         free_pfn(pfns[i]);
     printk("# address space: build+map %llu entries, switch+read+switch %llu, teardown %llu\n",

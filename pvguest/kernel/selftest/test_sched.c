@@ -4,14 +4,15 @@
 #include "selftest.h"
 
 static volatile uint64_t shared_count;
+static spinlock_t count_lock = SPINLOCK_INIT;     /* interrupts off is no lock with other CPUs */
 
 static void count_thread(void *arg)
 {
     unsigned int n = (unsigned int)(uintptr_t)arg;
     for (unsigned int i = 0; i < n; i++) {
-        unsigned long f = irq_save();
+        unsigned long f = spin_lock_irqsave(&count_lock);
         shared_count++;
-        irq_restore(f);
+        spin_unlock_irqrestore(&count_lock, f);
         if (i % 100 == 0)
             thread_yield();
     }
@@ -34,9 +35,10 @@ TEST(test_threads)
 }
 
 /*
- * Two threads that never yield: only the timer can switch between them. They
- * spin until each has run in three separate stretches (a hypervisor that
- * gives us little CPU only makes that take longer), or two seconds pass.
+ * Two threads that never yield, both on this CPU: only the timer can switch
+ * between them. They spin until each has run in three separate stretches (a
+ * hypervisor that gives us little CPU only makes that take longer), or two
+ * seconds pass.
  */
 #define STRETCHES 3
 static volatile int last_runner;
@@ -60,8 +62,9 @@ TEST(test_preemption)
     stretches[0] = stretches[1] = 0;
     uint64_t before = sched_switches;
     spin_until = clock_ns() + 2 * NSEC_PER_SEC;
-    struct thread *a = thread_create("spin0", spin_thread, (void *)0);
-    struct thread *b = thread_create("spin1", spin_thread, (void *)1);
+    int here = (int)smp_processor_id();     /* the test thread is pinned */
+    struct thread *a = thread_create_on("spin0", spin_thread, (void *)0, here);
+    struct thread *b = thread_create_on("spin1", spin_thread, (void *)1, here);
     EXPECT(a && b, "thread_create failed");
     thread_join(a);
     thread_join(b);
@@ -227,9 +230,7 @@ static void gate_thread(void *arg)
 {
     (void)arg;
     wait_event(&gate_wq, gate_open);
-    unsigned long f = irq_save();
-    passed++;
-    irq_restore(f);
+    __atomic_add_fetch(&passed, 1, __ATOMIC_SEQ_CST);
 }
 
 TEST(test_waitqueue)

@@ -1,4 +1,4 @@
-/* Counting semaphores over a wait queue. */
+/* Counting semaphores over a wait queue; the count is guarded by sched_lock, like the queue. */
 #include <sched.h>
 
 void sem_init(struct semaphore *s, int count)
@@ -9,32 +9,32 @@ void sem_init(struct semaphore *s, int count)
 
 void sem_down(struct semaphore *s)
 {
-    unsigned long f = irq_save();
+    unsigned long f = sched_lock_irqsave();
     while (s->count <= 0)
         wq_wait(&s->wq);
     s->count--;
-    irq_restore(f);
+    sched_unlock_irqrestore(f);
 }
 
 int sem_down_timeout(struct semaphore *s, uint64_t timeout_ns)
 {
     uint64_t deadline = clock_ns() + timeout_ns;
-    unsigned long f = irq_save();
+    unsigned long f = sched_lock_irqsave();
     while (s->count <= 0) {
         if (!wq_wait_until(&s->wq, deadline) && s->count <= 0) {
-            irq_restore(f);
+            sched_unlock_irqrestore(f);
             return -ETIMEDOUT;
         }
     }
     s->count--;
-    irq_restore(f);
+    sched_unlock_irqrestore(f);
     return 0;
 }
 
 void sem_up(struct semaphore *s)
 {
-    unsigned long f = irq_save();
+    unsigned long f = sched_lock_irqsave();
     s->count++;
-    wake_up_one(&s->wq);
-    irq_restore(f);
+    wake_up_one_locked(&s->wq);
+    sched_unlock_irqrestore(f);
 }

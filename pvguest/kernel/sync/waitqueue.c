@@ -1,4 +1,4 @@
-/* Wait queues: threads blocked until another thread or a handler wakes them. */
+/* Wait queues: threads blocked until another thread or a handler wakes them; sched_lock guards them. */
 #include <sched.h>
 
 void wq_init(struct waitqueue *wq) { list_init(&wq->waiters); }
@@ -11,28 +11,41 @@ void wq_wait(struct waitqueue *wq)
     thread_block();
 }
 
+/* The wakeup timer is left armed: it ignores a wait that has ended (thread.c). */
 bool wq_wait_until(struct waitqueue *wq, uint64_t deadline)
 {
+    struct thread *me = current;
     BUG_ON(irqs_enabled());
-    current->timed_out = false;
-    timer_arm(&current->wakeup, deadline);     /* sets timed_out and wakes us off the queue */
+    me->timed_out = false;
+    me->wait_deadline = deadline;
+    timer_arm(&me->wakeup, deadline);          /* sets timed_out and wakes us off the queue */
     wq_wait(wq);
-    timer_cancel(&current->wakeup);
-    return !current->timed_out;
+    me->wait_deadline = 0;
+    return !me->timed_out;
+}
+
+void wake_up_one_locked(struct waitqueue *wq)
+{
+    if (!list_empty(&wq->waiters))
+        thread_wake_locked(list_first_entry(&wq->waiters, struct thread, run_node));
+}
+
+void wake_up_all_locked(struct waitqueue *wq)
+{
+    while (!list_empty(&wq->waiters))
+        thread_wake_locked(list_first_entry(&wq->waiters, struct thread, run_node));
 }
 
 void wake_up_one(struct waitqueue *wq)
 {
-    unsigned long f = irq_save();
-    if (!list_empty(&wq->waiters))
-        thread_wake(list_first_entry(&wq->waiters, struct thread, run_node));
-    irq_restore(f);
+    unsigned long f = sched_lock_irqsave();
+    wake_up_one_locked(wq);
+    sched_unlock_irqrestore(f);
 }
 
 void wake_up_all(struct waitqueue *wq)
 {
-    unsigned long f = irq_save();
-    while (!list_empty(&wq->waiters))
-        thread_wake(list_first_entry(&wq->waiters, struct thread, run_node));
-    irq_restore(f);
+    unsigned long f = sched_lock_irqsave();
+    wake_up_all_locked(wq);
+    sched_unlock_irqrestore(f);
 }

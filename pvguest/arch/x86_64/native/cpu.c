@@ -1,4 +1,5 @@
-/* Native CPU ops: the interrupt flag, hlt, GDT/TSS/IDT, FS/GS base MSRs, CR2. */
+/* Native CPU ops: the interrupt flag, hlt, GDT/TSS/IDT (one IDT; a GDT, TSS and #DF stack per CPU), FS/GS base MSRs, CR2. */
+#include <sched.h>
 #include "native.h"
 
 struct idt_gate {
@@ -23,9 +24,10 @@ _Static_assert(sizeof(struct tss) == 104, "tss size");
 #define SEL_TSS  0x18
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-static struct tss tss;
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static uint8_t df_stack[4096] __attribute__((aligned(16)));
+static struct tss tss[MAX_CPUS];
+static uint64_t gdt[MAX_CPUS][5] __attribute__((aligned(16)));
+/* Kernel stacks like any other: aligned, their head naming the thread that set the CPU up. */
+static uint8_t df_stack[MAX_CPUS][STACK_SIZE] __attribute__((aligned(STACK_SIZE)));
 extern const uint64_t native_stubs;     /* entry.S: stub of vector v at native_stubs + 16 v */
 
 void idt_set_gate(unsigned int vector)
@@ -38,17 +40,20 @@ void idt_set_gate(unsigned int vector)
     };
 }
 
-void cpu_init(void)
+void cpu_init(unsigned int cpu)
 {
-    uint64_t base = (uint64_t)&tss;
-    tss.iomap = sizeof(tss);
-    tss.ist[0] = (uint64_t)df_stack + sizeof(df_stack);
-    gdt[0] = 0;
-    gdt[1] = 0x00af9a000000ffffull;
-    gdt[2] = 0x00cf92000000ffffull;
-    gdt[3] = (sizeof(tss) - 1) | ((base & 0xffffff) << 16) | (0x89ull << 40) | ((base >> 24 & 0xff) << 56);
-    gdt[4] = base >> 32;
-    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gd = { sizeof(gdt) - 1, (uint64_t)gdt };
+    struct tss *t = &tss[cpu];
+    uint64_t *g = gdt[cpu];
+    uint64_t base = (uint64_t)t;
+    *(struct thread **)df_stack[cpu] = current;
+    t->iomap = sizeof(*t);
+    t->ist[0] = (uint64_t)df_stack[cpu] + STACK_SIZE;
+    g[0] = 0;
+    g[1] = 0x00af9a000000ffffull;
+    g[2] = 0x00cf92000000ffffull;
+    g[3] = (sizeof(*t) - 1) | ((base & 0xffffff) << 16) | (0x89ull << 40) | ((base >> 24 & 0xff) << 56);
+    g[4] = base >> 32;
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gd = { sizeof(gdt[0]) - 1, (uint64_t)g };
     __asm__ volatile("lgdt %0\n\t"
                      "mov %1, %%ds\n\tmov %1, %%es\n\tmov %1, %%ss\n\t"
                      "pushq %2\n\tlea 1f(%%rip), %%rax\n\tpushq %%rax\n\tlretq\n"
@@ -85,7 +90,7 @@ static bool native_irqs_enabled(void)
 }
 /* sti takes effect after the next instruction, so no interrupt slips in before hlt. */
 static void native_safe_halt(void) { __asm__ volatile("sti\n\thlt" ::: "memory"); }
-static void native_load_kernel_stack(uintptr_t top) { tss.rsp[0] = top; }
+static void native_load_kernel_stack(uintptr_t top) { tss[smp_processor_id()].rsp[0] = top; }
 static void native_set_fs_base(uint64_t b) { wrmsr(MSR_FS_BASE, b); }
 static void native_set_gs_base(uint64_t b) { wrmsr(MSR_GS_BASE, b); }
 static uint64_t native_fault_address(void)

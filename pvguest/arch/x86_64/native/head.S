@@ -105,6 +105,8 @@ boot_gdt_desc:
         .text
 start_high:
         lea     boot_stack_top(%rip), %rsp
+        movabs  $boot_thread, %rax      /* the stack's head names its thread (asm/layout.h) */
+        mov     %rax, boot_stack(%rip)
         xor     %ebp, %ebp
         mov     %edi, %edi
         mov     %esi, %esi
@@ -131,11 +133,74 @@ boot_l2:
         .set    i, i + 1
         .endr
 
+/*
+ * A secondary CPU's way in (smp.c copies it to NATIVE_TRAMPOLINE and sends
+ * INIT-SIPI-SIPI): real mode at NATIVE_TRAMPOLINE:0, protected mode, long mode
+ * on the static boot tables (the first GiB mapped at 0 and in the direct
+ * map), then ap_start_high in the image.
+ */
+        .section .rodata
+        .code16
+        .globl  ap_trampoline, ap_trampoline_end
+ap_trampoline:
+        cli
+        cld
+        mov     %cs, %ax
+        mov     %ax, %ds
+        lgdtl   (tr_gdt_desc - ap_trampoline)
+        mov     %cr0, %eax
+        or      $1, %eax
+        mov     %eax, %cr0
+        ljmpl   $0x08, $(NATIVE_TRAMPOLINE + tr_32 - ap_trampoline)
+        .code32
+tr_32:
+        mov     $0x10, %eax
+        mov     %eax, %ds
+        mov     %eax, %es
+        mov     %eax, %ss
+        mov     %cr4, %eax
+        or      $0x20, %eax             /* PAE */
+        mov     %eax, %cr4
+        mov     $sym_phys(boot_l4), %eax
+        mov     %eax, %cr3
+        mov     $0xc0000080, %ecx       /* EFER.LME */
+        rdmsr
+        or      $0x100, %eax
+        wrmsr
+        mov     %cr0, %eax
+        or      $0x80010001, %eax       /* PG, WP, PE */
+        mov     %eax, %cr0
+        ljmp    $0x18, $(NATIVE_TRAMPOLINE + tr_64 - ap_trampoline)
+        .code64
+tr_64:
+        movabs  $ap_start_high, %rax
+        jmp     *%rax
+        .balign 8
+tr_gdt:
+        .quad   0
+        .quad   0x00cf9a000000ffff      /* 0x08: 32-bit code */
+        .quad   0x00cf92000000ffff      /* 0x10: data */
+        .quad   0x00af9a000000ffff      /* 0x18: 64-bit code */
+tr_gdt_desc:
+        .word   tr_gdt_desc - tr_gdt - 1
+        .long   NATIVE_TRAMPOLINE + tr_gdt - ap_trampoline
+ap_trampoline_end:
+
+/* In the image, on the boot tables: the kernel's tables and the CPU's idle stack (smp.c sets both). */
+        .text
+ap_start_high:
+        mov     ap_boot_cr3(%rip), %rax
+        mov     %rax, %cr3
+        mov     ap_boot_stack(%rip), %rsp
+        xor     %ebp, %ebp
+        call    native_ap_start
+        ud2
+
         .section .bss.page_aligned, "aw", @nobits
-        .balign 4096
+        .balign STACK_SIZE
         .globl  boot_stack, boot_stack_top
 boot_stack:
-        .skip   16384
+        .skip   STACK_SIZE
 boot_stack_top:
 
         .section .note.GNU-stack, "", @progbits

@@ -1,19 +1,18 @@
 /*
- * Native interrupts and time: the local APIC (one-shot timer, self-IPIs),
- * the 8259s for device lines, the TSC as the clock (both calibrated against
- * PIT channel 2), and the dispatch of every vector >= 32.
+ * Native interrupts and time: the local APIC of each CPU (one-shot timer,
+ * IPIs), the 8259s for device lines (to CPU 0), the TSC as the clock (both
+ * calibrated against PIT channel 2 once, on CPU 0: QEMU's CPUs share one
+ * clock), and the dispatch of every vector >= 32. A channel is a vector,
+ * the same on every CPU (one IDT).
  */
 #include <counters.h>
 #include <mm.h>
 #include <sched.h>
 #include "native.h"
 
-#define APIC_ID         0x020
 #define APIC_TPR        0x080
 #define APIC_EOI        0x0b0
 #define APIC_SVR        0x0f0
-#define APIC_ICR_LO     0x300
-#define APIC_ICR_HI     0x310
 #define APIC_LVT_TIMER  0x320
 #define APIC_TIMER_ICR  0x380
 #define APIC_TIMER_CCR  0x390
@@ -42,8 +41,17 @@ static int8_t vector_channel[256];
 static unsigned int next_ipi = VEC_IPI_BASE;
 
 static volatile uint32_t *lapic(unsigned int reg) { return (volatile uint32_t *)(fix_to_virt(FIX_LAPIC) + reg); }
-static uint32_t apic_read(unsigned int reg) { return *lapic(reg); }
-static void apic_write(unsigned int reg, uint32_t v) { *lapic(reg) = v; }
+uint32_t apic_read(unsigned int reg) { return *lapic(reg); }
+void apic_write(unsigned int reg, uint32_t v) { *lapic(reg) = v; }
+
+/* Writes the ICR (destination, then command); interrupts off so no handler's IPI comes between. */
+void apic_send(uint32_t apic_id, uint32_t cmd)
+{
+    unsigned long f = irq_save();
+    apic_write(APIC_ICR_HI, apic_id << 24);
+    apic_write(APIC_ICR_LO, cmd);
+    irq_restore(f);
+}
 
 static int bind_vector(unsigned int vector, irq_handler_t fn, void *arg)
 {
@@ -69,24 +77,39 @@ static void pic_init(void)
     outb(PIC1 + 1, 0xfb); outb(PIC2 + 1, 0xff);         /* all masked but the cascade */
 }
 
+/* The calling CPU's local APIC: on, nothing masked by priority, its timer masked. */
+void native_lapic_init(void)
+{
+    apic_write(APIC_TPR, 0);
+    apic_write(APIC_SVR, 0x100 | VEC_SPURIOUS);         /* APIC on */
+    apic_write(APIC_LVT_TIMER, APIC_MASKED);
+}
+
 static void native_irq_init(void)
 {
     for (unsigned int v = 0; v < 256; v++)
         vector_channel[v] = -1;
     pic_init();
-    apic_write(APIC_TPR, 0);
-    apic_write(APIC_SVR, 0x100 | VEC_SPURIOUS);         /* APIC on */
-    apic_write(APIC_LVT_TIMER, APIC_MASKED);
+    native_lapic_init();
     idt_set_gate(VEC_SPURIOUS);
+    idt_set_gate(VEC_TLB_FLUSH);
 }
 
 static int native_bind_irq(unsigned int irq, irq_handler_t fn, void *arg);
 
-/* The timer is the local APIC's; console input is COM1's receive interrupt on its 8259 line. */
+/*
+ * The timer is each CPU's local APIC timer, one vector for all: the first
+ * CPU's bind makes the channel, the others' find it. Console input is COM1's
+ * receive interrupt on its 8259 line.
+ */
 static int native_bind_virq(unsigned int virq, irq_handler_t fn, void *arg)
 {
-    if (virq == PV_VIRQ_TIMER)
+    if (virq == PV_VIRQ_TIMER) {
+        int ch = vector_channel[VEC_TIMER];
+        if (ch >= 0 && channels[ch].fn == fn && channels[ch].arg == arg)
+            return ch;
         return bind_vector(VEC_TIMER, fn, arg);
+    }
     if (virq != PV_VIRQ_CONSOLE)
         return -EINVAL;
     int ch = native_bind_irq(COM1_IRQ, fn, arg);
@@ -121,8 +144,14 @@ static void native_notify(int ch)
 {
     if (ch < 0 || ch >= (int)nr_channels)
         return;
-    apic_write(APIC_ICR_HI, 0);
-    apic_write(APIC_ICR_LO, ICR_SELF | channels[ch].vector);
+    apic_send(0, ICR_SELF | channels[ch].vector);
+}
+
+static void native_notify_cpu(int ch, unsigned int cpu)
+{
+    if (ch < 0 || ch >= (int)nr_channels || cpu >= nr_cpus_online)
+        return;
+    apic_send(native_cpu_apic_id(cpu), channels[ch].vector);
 }
 
 void native_trap(struct trap_frame *f)
@@ -134,6 +163,11 @@ void native_trap(struct trap_frame *f)
     unsigned int v = (unsigned int)f->vector;
     if (v == VEC_SPURIOUS)
         return;
+    if (v == VEC_TLB_FLUSH) {
+        native_flush_serve();
+        apic_write(APIC_EOI, 0);
+        return;
+    }
     int ch = vector_channel[v];
     if (ch >= 0) {
         counter_event((unsigned int)ch);
@@ -155,6 +189,7 @@ const struct pv_irq_ops native_irq_ops = {
     .bind_irq = native_bind_irq,
     .bind_ipi = native_bind_ipi,
     .notify = native_notify,
+    .notify_cpu = native_notify_cpu,
 };
 
 /* ---- time ---- */
@@ -200,6 +235,13 @@ static void native_time_init(void)
            (unsigned long long)(apic_hz / 1000));
 }
 
+/* A secondary CPU's APIC timer: the divider and one-shot mode of CPU 0's (the rate is the same). */
+static void native_time_init_cpu(void)
+{
+    apic_write(APIC_TIMER_DCR, APIC_DCR_DIV16);
+    apic_write(APIC_LVT_TIMER, VEC_TIMER);
+}
+
 static void native_set_oneshot(uint64_t deadline)
 {
     if (!deadline) {
@@ -216,4 +258,5 @@ const struct pv_time_ops native_time_ops = {
     .init = native_time_init,
     .clock_ns = native_clock_ns,
     .set_oneshot = native_set_oneshot,
+    .init_cpu = native_time_init_cpu,
 };

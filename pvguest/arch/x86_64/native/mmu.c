@@ -2,7 +2,9 @@
  * Native MMU ops: entries are written in place, TLB flushes are privileged
  * instructions. Lazy mode queues the flushes (up to FLUSH_QUEUE pages, then
  * one CR3 reload for all) and issues them when it ends: the native analogue
- * of batching, and what the counters count as entries here.
+ * of batching, and what the counters count as entries here. With other CPUs
+ * online every flush (or batch of them) is followed by a shootdown: each
+ * other CPU reloads CR3 (smp.c). Callers hold the MMU lock.
  */
 #include <counters.h>
 #include <mm.h>
@@ -67,12 +69,18 @@ static void flush_queue(void)
     counter_batch(nr_requests);
     nr_queued = nr_requests = 0;
     full_flush = false;
+    native_flush_others();
 }
 
+/* Called by any CPU (a switch); only the MMU lock's holder may have flushes queued. */
 static void native_switch_root(uint64_t pfn)
 {
-    nr_queued = nr_requests = 0;        /* loading CR3 flushes everything anyway */
-    full_flush = false;
+    if (lazy && mmu_lock_mine()) {
+        if (nr_requests)                /* loading CR3 flushes everything here, not elsewhere */
+            native_flush_others();
+        nr_queued = nr_requests = 0;
+        full_flush = false;
+    }
     write_cr3(pfn);
 }
 
@@ -81,6 +89,7 @@ static void native_flush_page(uintptr_t va)
     if (!lazy) {
         invlpg(va);
         counter_batch(1);
+        native_flush_others();
         return;
     }
     nr_requests++;
@@ -95,6 +104,7 @@ static void native_flush_all(void)
     if (!lazy) {
         write_cr3(read_cr3());
         counter_batch(1);
+        native_flush_others();
         return;
     }
     nr_requests++;

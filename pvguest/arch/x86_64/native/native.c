@@ -41,4 +41,5 @@ const struct paravirt_ops pv_ops = {
     .console = &native_console_ops,
     .irq = &native_irq_ops,
     .machine = &native_machine_ops,
+    .smp = &native_smp_ops,
 };

@@ -8,12 +8,15 @@
 #define MB2_TAG_END      0
 #define MB2_TAG_CMDLINE  1
 #define MB2_TAG_MMAP     6
+#define MB2_TAG_ACPI_OLD 14
+#define MB2_TAG_ACPI_NEW 15
 #define MB2_RAM          1
 
 struct ram_range native_ram[BOOT_MAX_RANGES];
 unsigned int native_nr_ram;
 
 static char cmdline[1024];
+static const void *rsdp;            /* GRUB's copy of the ACPI RSDP (the newer one if both) */
 static struct boot_params bp;
 extern char boot_stack_top[];
 
@@ -44,6 +47,8 @@ static void parse_multiboot2(uint64_t info)
             break;
         if (tag->type == MB2_TAG_CMDLINE)
             str_copy(cmdline, (const char *)(tag + 1), sizeof(cmdline));
+        if (tag->type == MB2_TAG_ACPI_NEW || (tag->type == MB2_TAG_ACPI_OLD && !rsdp))
+            rsdp = tag + 1;
         if (tag->type == MB2_TAG_MMAP) {
             uint32_t esize = ((const uint32_t *)p)[2];
             for (const uint8_t *e = p + 16; e + esize <= p + tag->size; e += esize) {
@@ -67,7 +72,7 @@ void native_start(uint32_t magic, uint64_t info);
 void native_start(uint32_t magic, uint64_t info)
 {
     serial_init();
-    cpu_init();
+    cpu_init(0);
     trap_init();
     native_cpu_ops.load_kernel_stack((uintptr_t)boot_stack_top);
     if (magic != MB2_LOADER_MAGIC)
@@ -75,6 +80,7 @@ void native_start(uint32_t magic, uint64_t info)
     parse_multiboot2(info);
     if (!native_nr_ram)
         panic("native: the multiboot2 information has no memory map");
+    native_acpi_scan(rsdp);         /* while the boot tables map the first GiB, ACPI tables included */
     bp.cmdline = cmdline;
     kernel_main(&bp);
 }

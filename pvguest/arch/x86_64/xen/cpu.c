@@ -12,34 +12,45 @@
 
 /* Until shared_info is mapped, a masked stand-in (events start masked anyway). */
 static struct vcpu_info boot_vcpu = { .evtchn_upcall_mask = 1 };
-struct vcpu_info *xen_vcpu = &boot_vcpu;
+struct vcpu_info *xen_vcpu_info[MAX_CPUS] = { &boot_vcpu };
+static struct trap_info trap_table[33];
+static unsigned int nr_traps;
 
 extern char xen_trap_stubs[];   /* entry.S: vector v's stub at xen_trap_stubs + 16 v */
 
 /* An upcall is pending while we were masked: any hypercall delivers it on the way back. */
 void xen_force_upcall(void) { hypercall2(__HYPERVISOR_xen_version, XENVER_version, 0); }
 
+/*
+ * The mask is the calling vCPU's: preemption stays off from finding our
+ * vcpu_info to writing it, or a switch to another CPU in between would mask
+ * (or unmask) the wrong vCPU. Masking needs no preempt_enable(): once
+ * masked, nothing preempts us.
+ */
 static unsigned long xen_irq_save(void)
 {
-    uint8_t was = xen_vcpu->evtchn_upcall_mask;
-    xen_vcpu->evtchn_upcall_mask = 1;
+    struct thread *t = current;
+    t->preempt_cnt++;
     barrier();
+    struct vcpu_info *v = xen_vcpu();
+    uint8_t was = v->evtchn_upcall_mask;
+    v->evtchn_upcall_mask = 1;
+    barrier();
+    t->preempt_cnt--;
     return !was;
 }
 
-static void xen_irq_disable(void)
-{
-    xen_vcpu->evtchn_upcall_mask = 1;
-    barrier();
-}
+static void xen_irq_disable(void) { (void)xen_irq_save(); }
 
 static void xen_irq_enable(void)
 {
+    preempt_disable();
+    struct vcpu_info *v = xen_vcpu();
+    v->evtchn_upcall_mask = 0;
     barrier();
-    xen_vcpu->evtchn_upcall_mask = 0;
-    barrier();
-    if (READ_ONCE(xen_vcpu->evtchn_upcall_pending))
+    if (READ_ONCE(v->evtchn_upcall_pending))
         xen_force_upcall();
+    preempt_enable();                   /* a reschedule the upcall asked for happens here */
 }
 
 static void xen_irq_restore(unsigned long f)
@@ -48,15 +59,26 @@ static void xen_irq_restore(unsigned long f)
         xen_irq_enable();
 }
 
-static bool xen_irqs_enabled(void) { return !READ_ONCE(xen_vcpu->evtchn_upcall_mask); }
+/* Only meaningful about the caller's own state, so a switch in between does not matter. */
+static bool xen_irqs_enabled(void)
+{
+    struct thread *t = current;
+    t->preempt_cnt++;
+    barrier();
+    bool on = !READ_ONCE(xen_vcpu()->evtchn_upcall_mask);
+    barrier();
+    t->preempt_cnt--;
+    return on;
+}
 
 /* SCHEDOP_block clears the mask itself and returns at once if an event is pending. */
 static void xen_safe_halt(void) { hypercall2(__HYPERVISOR_sched_op, SCHEDOP_block, 0); }
 
 static void xen_set_trap_table(const uint8_t *vectors, unsigned int n)
 {
-    static struct trap_info table[33];
-    BUG_ON(n >= ARRAY_SIZE(table));
+    struct trap_info *table = trap_table;
+    BUG_ON(n >= ARRAY_SIZE(trap_table));
+    nr_traps = n;
     for (unsigned int i = 0; i < n; i++)
         table[i] = (struct trap_info){
             .vector = vectors[i],
@@ -86,7 +108,13 @@ static void set_segment_base(unsigned int which, uint64_t base)
 
 static void xen_set_fs_base(uint64_t base) { set_segment_base(SEGBASE_FS, base); }
 static void xen_set_gs_base(uint64_t base) { set_segment_base(SEGBASE_GS_KERNEL, base); }
-static uint64_t xen_fault_address(void) { return xen_vcpu->arch.cr2; }
+static uint64_t xen_fault_address(void) { return xen_vcpu()->arch.cr2; }
+
+void xen_fill_trap_ctxt(struct trap_info *ctxt)
+{
+    for (unsigned int i = 0; i < nr_traps; i++)
+        ctxt[trap_table[i].vector] = trap_table[i];
+}
 
 const struct pv_cpu_ops xen_cpu_ops = {
     .irq_save = xen_irq_save,
@@ -105,6 +133,7 @@ const struct pv_cpu_ops xen_cpu_ops = {
 void xen_trap(struct trap_frame *f);
 void xen_trap(struct trap_frame *f)
 {
+    counter_entry(__HYPERVISOR_iret);       /* how entry.S returns, on this CPU */
     if (f->vector < 32) {
         trap_exception(f);
         return;

@@ -4,7 +4,7 @@
  * pushes an error code where the CPU gave none and the vector, so the frame
  * becomes a trap_frame; xen_trap() handles it; we return with HYPERVISOR_iret
  * (its stub pushes RAX, R11, RCX over the flags word we push), counted as an
- * entry like every hypercall.
+ * entry like every hypercall (by xen_trap, on the CPU it runs on).
  */
 #include <asm/trap.h>
 
@@ -55,8 +55,7 @@ xen_common:
         call    xen_trap
         mov     %rbx, %rsp
         RESTORE_REGS
-        add     $16, %rsp               /* vector, error code */
-        lock incq counter_entries + HYPERCALL_IRET * 8(%rip)
+        add     $16, %rsp               /* vector, error code (xen_trap counted this iret) */
         pushq   $0                      /* iret flags: not returning from a syscall */
         jmp     hypercall_page + HYPERCALL_IRET * 32
 

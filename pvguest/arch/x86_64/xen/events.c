@@ -1,7 +1,9 @@
 /*
  * PV interrupts: event channels. VIRQ_TIMER, IPIs and physical IRQs are
- * bound to ports; the upcall (2-level ABI) scans the pending bits and calls
- * each port's handler with events masked.
+ * bound to ports; the upcall (2-level ABI) scans the pending bits of the
+ * vCPU it runs on and calls each port's handler with events masked. Per-vCPU
+ * sources have a port per vCPU: VIRQ_TIMER (each CPU binds its own) and IPIs
+ * (bind_ipi binds one on every online vCPU; the channel is the caller's port).
  */
 #include <sched.h>
 #include <public/callback.h>
@@ -10,13 +12,18 @@
 #include "xen.h"
 
 #define MAX_PORTS 1024
+#define MAX_IPIS  8
+
+/* An IPI channel: its port on each vCPU. */
+static struct {
+    int port[MAX_CPUS];
+} ipis[MAX_IPIS];
+static unsigned int nr_ipis;
 
 static struct {
     irq_handler_t fn;
     void *arg;
 } ports[MAX_PORTS];
-
-extern char xen_event_entry[], xen_failsafe_entry[];
 
 static int64_t evtchn_op(unsigned int cmd, void *arg) { return hypercall2(__HYPERVISOR_event_channel_op, cmd, arg); }
 
@@ -27,14 +34,20 @@ static void handle_port(unsigned int port)
         ports[port].fn(ports[port].arg);
 }
 
+/* The ports each vCPU is notified of (bound to it): a pending word also holds other vCPUs' ports. */
+static uint64_t vcpu_ports[MAX_CPUS][MAX_PORTS / 64];
+
 void xen_evtchn_do_upcall(void)
 {
+    struct vcpu_info *v = xen_vcpu();
+    const uint64_t *mine = vcpu_ports[smp_processor_id()];
     do
-        evtchn_2l_scan(xen_shared_info, xen_vcpu, handle_port);
-    while (READ_ONCE(xen_vcpu->evtchn_upcall_pending));
+        evtchn_2l_scan_ports(xen_shared_info, v, mine, MAX_PORTS / 64, handle_port);
+    while (READ_ONCE(v->evtchn_upcall_pending));
 }
 
-static int bind_port(unsigned int port, irq_handler_t fn, void *arg)
+/* Port port notifies vCPU vcpu: handlers run there. */
+static int bind_port(unsigned int port, unsigned int vcpu, irq_handler_t fn, void *arg)
 {
     if (port >= MAX_PORTS) {
         struct evtchn_close c = { .port = port };
@@ -44,6 +57,7 @@ static int bind_port(unsigned int port, irq_handler_t fn, void *arg)
     unsigned long f = irq_save();
     ports[port].fn = fn;
     ports[port].arg = arg;
+    __atomic_or_fetch(&vcpu_ports[vcpu][port / 64], 1ull << (port % 64), __ATOMIC_SEQ_CST);
     __atomic_and_fetch(&xen_shared_info->evtchn_mask[port / 64], ~(1ull << (port % 64)), __ATOMIC_SEQ_CST);
     irq_restore(f);
     return (int)port;
@@ -57,24 +71,29 @@ static void xen_irq_init(void)
                              (void *)xen_failsafe_entry);
 }
 
-/* Console input reaches only the initial domain (VIRQ_CONSOLE is a global VIRQ, bound on vCPU 0). */
+/*
+ * VIRQ_TIMER is per vCPU: bound for the calling one. Console input reaches
+ * only the initial domain (VIRQ_CONSOLE is a global VIRQ, bound on vCPU 0).
+ */
 static int xen_bind_virq(unsigned int virq, irq_handler_t fn, void *arg)
 {
-    uint32_t xen_virq;
-    if (virq == PV_VIRQ_TIMER)
+    uint32_t xen_virq, vcpu = 0;
+    if (virq == PV_VIRQ_TIMER) {
         xen_virq = VIRQ_TIMER;
-    else if (virq == PV_VIRQ_CONSOLE && (xen_start_info->flags & SIF_INITDOMAIN))
+        vcpu = smp_processor_id();
+    } else if (virq == PV_VIRQ_CONSOLE && (xen_start_info->flags & SIF_INITDOMAIN)) {
         xen_virq = VIRQ_CONSOLE;
-    else
+    } else {
         return -ENOENT;
-    struct evtchn_bind_virq b = { .virq = xen_virq, .vcpu = 0 };
+    }
+    struct evtchn_bind_virq b = { .virq = xen_virq, .vcpu = vcpu };
     int64_t rc = evtchn_op(EVTCHNOP_bind_virq, &b);
     if (rc) {
-        printk("pvguest: event_channel_op(EVTCHNOP_bind_virq, {virq %u, vcpu 0}) failed: %lld (%s)\n",
-               xen_virq, (long long)rc, xen_errno_name(rc));
+        printk("pvguest: event_channel_op(EVTCHNOP_bind_virq, {virq %u, vcpu %u}) failed: %lld (%s)\n",
+               xen_virq, vcpu, (long long)rc, xen_errno_name(rc));
         return (int)rc;
     }
-    return bind_port(b.port, fn, arg);
+    return bind_port(b.port, vcpu, fn, arg);
 }
 
 static int xen_bind_irq(unsigned int irq, irq_handler_t fn, void *arg)
@@ -86,27 +105,66 @@ static int xen_bind_irq(unsigned int irq, irq_handler_t fn, void *arg)
                (long long)rc, xen_errno_name(rc));
         return (int)rc;
     }
-    return bind_port(b.port, fn, arg);
+    return bind_port(b.port, 0, fn, arg);          /* a new channel notifies vCPU 0 */
+}
+
+static int bind_ipi_on(unsigned int vcpu, irq_handler_t fn, void *arg)
+{
+    struct evtchn_bind_ipi b = { .vcpu = vcpu };
+    int64_t rc = evtchn_op(EVTCHNOP_bind_ipi, &b);
+    if (rc) {
+        printk("pvguest: event_channel_op(EVTCHNOP_bind_ipi, {vcpu %u}) failed: %lld (%s)\n", vcpu, (long long)rc,
+               xen_errno_name(rc));
+        return (int)rc;
+    }
+    return bind_port(b.port, vcpu, fn, arg);
 }
 
 static int xen_bind_ipi(irq_handler_t fn, void *arg)
 {
-    struct evtchn_bind_ipi b = { .vcpu = 0 };
-    int64_t rc = evtchn_op(EVTCHNOP_bind_ipi, &b);
-    if (rc) {
-        printk("pvguest: event_channel_op(EVTCHNOP_bind_ipi, {vcpu 0}) failed: %lld (%s)\n", (long long)rc,
-               xen_errno_name(rc));
-        return (int)rc;
+    if (nr_ipis == MAX_IPIS)
+        return -ENOSPC;
+    unsigned int n = nr_cpus_online, me = smp_processor_id();
+    for (unsigned int c = 0; c < n; c++) {
+        int port = bind_ipi_on(c, fn, arg);
+        if (port < 0)
+            return port;                /* the ports bound so far stay bound, unused */
+        ipis[nr_ipis].port[c] = port;
     }
-    return bind_port(b.port, fn, arg);
+    return ipis[nr_ipis++].port[me];
 }
 
-static void xen_notify(int port)
+static void send(int port)
 {
     struct evtchn_send s = { .port = (uint32_t)port };
     int64_t rc = evtchn_op(EVTCHNOP_send, &s);
     if (rc)
         xen_hypercall_failed(__HYPERVISOR_event_channel_op, rc, "EVTCHNOP_send, {port %d}", port);
+}
+
+/* The IPI channel whose port on some vCPU is port, or NULL. */
+static int *ipi_ports(int port)
+{
+    for (unsigned int i = 0; i < nr_ipis; i++)
+        for (unsigned int c = 0; c < MAX_CPUS; c++)
+            if (ipis[i].port[c] == port)
+                return ipis[i].port;
+    return NULL;
+}
+
+static void xen_notify_cpu(int channel, unsigned int cpu)
+{
+    int *p = ipi_ports(channel);
+    if (p && cpu < nr_cpus_online)
+        send(p[cpu]);
+}
+
+static void xen_notify(int channel)
+{
+    unsigned long f = irq_save();
+    int *p = ipi_ports(channel);
+    send(p ? p[smp_processor_id()] : channel);
+    irq_restore(f);
 }
 
 const struct pv_irq_ops xen_irq_ops = {
@@ -115,4 +173,5 @@ const struct pv_irq_ops xen_irq_ops = {
     .bind_irq = xen_bind_irq,
     .bind_ipi = xen_bind_ipi,
     .notify = xen_notify,
+    .notify_cpu = xen_notify_cpu,
 };

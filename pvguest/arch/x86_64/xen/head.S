@@ -5,6 +5,7 @@
  * we move to our own stack at once.
  */
 #include <lib/pv_elfnote.h>
+#include <asm/layout.h>
 
 ELFNOTE(XEN_ELFNOTE_GUEST_OS,       .asciz, "pvguest")
 ELFNOTE(XEN_ELFNOTE_GUEST_VERSION,  .asciz, "1")
@@ -23,6 +24,8 @@ ELFNOTE(XEN_ELFNOTE_PAE_MODE,       .asciz, "yes")
 xen_entry:
         cld
         lea     xen_boot_stack_top(%rip), %rsp
+        movabs  $boot_thread, %rax      /* the stack's head names its thread (asm/layout.h) */
+        mov     %rax, xen_boot_stack(%rip)
         xor     %ebp, %ebp
         mov     %rsi, %rdi
         call    xen_start
@@ -36,10 +39,10 @@ hypercall_page:
         .fill   4096, 1, 0xcc           /* the builder writes the stubs here */
 
         .section .bss.page_aligned, "aw", @nobits
-        .balign 4096
+        .balign STACK_SIZE
         .globl  xen_boot_stack_top
 xen_boot_stack:
-        .skip   16384
+        .skip   STACK_SIZE
 xen_boot_stack_top:
 
         .section .note.GNU-stack, "", @progbits

@@ -9,10 +9,14 @@
  * mmu_batch_size operations, or when before_read() finds a queued write to
  * entries about to be read. Outside lazy mode each operation goes at once;
  * with batching off (mmu_batch=0) even set_ptes() sends its entries one by one.
+ * Callers hold the MMU lock (lazy_mmu.c), so one CPU at a time queues. With
+ * other vCPUs online the flushes are the _ALL forms: the hypervisor shoots
+ * down every vCPU's TLB.
  */
 #include <counters.h>
 #include <mm.h>
 #include <pagetable.h>
+#include <sched.h>
 #include <public/errno.h>
 #include "xen.h"
 
@@ -46,7 +50,8 @@ static unsigned int queued(void) { return nr_upd + nr_ext + nr_flush_requests; }
 static const char *ext_name(unsigned int cmd)
 {
     static const char *const names[] = { "PIN_L1_TABLE", "PIN_L2_TABLE", "PIN_L3_TABLE", "PIN_L4_TABLE",
-                                         "UNPIN_TABLE", "NEW_BASEPTR", "TLB_FLUSH_LOCAL", "INVLPG_LOCAL" };
+                                         "UNPIN_TABLE", "NEW_BASEPTR", "TLB_FLUSH_LOCAL", "INVLPG_LOCAL",
+                                         "TLB_FLUSH_MULTI", "INVLPG_MULTI", "TLB_FLUSH_ALL", "INVLPG_ALL" };
     return cmd < ARRAY_SIZE(names) ? names[cmd] : "?";
 }
 
@@ -80,12 +85,13 @@ static void push_run(unsigned int kind, unsigned int start)
 static void flush_queue(void)
 {
     if (nr_flush_requests) {
+        bool all = READ_ONCE(nr_cpus_online) > 1;
         if (flush_everything || nr_flush > FLUSH_PAGES) {
-            ext[nr_ext] = (struct mmuext_op){ .cmd = MMUEXT_TLB_FLUSH_LOCAL };
+            ext[nr_ext] = (struct mmuext_op){ .cmd = all ? MMUEXT_TLB_FLUSH_ALL : MMUEXT_TLB_FLUSH_LOCAL };
             push_run(RUN_EXT, nr_ext++);
         } else {
             for (unsigned int i = 0; i < nr_flush; i++) {
-                ext[nr_ext] = (struct mmuext_op){ .cmd = MMUEXT_INVLPG_LOCAL };
+                ext[nr_ext] = (struct mmuext_op){ .cmd = all ? MMUEXT_INVLPG_ALL : MMUEXT_INVLPG_LOCAL };
                 ext[nr_ext].arg1.linear_addr = flush_va[i];
                 push_run(RUN_EXT, nr_ext++);
             }
@@ -195,10 +201,22 @@ static void xen_set_ptes(pte_t *p, const pte_t *v, unsigned int n)
     done_op();
 }
 
+/* Any CPU may switch (schedule()); only the MMU lock's holder may use the queue. */
 static void xen_switch_root(uint64_t pfn)
 {
-    queue_ext(MMUEXT_NEW_BASEPTR, pfn_to_mfn(pfn));
-    done_op();
+    if (mmu_lock_mine()) {
+        queue_ext(MMUEXT_NEW_BASEPTR, pfn_to_mfn(pfn));
+        done_op();
+        return;
+    }
+    struct mmuext_op op = { .cmd = MMUEXT_NEW_BASEPTR };
+    op.arg1.mfn = pfn_to_mfn(pfn);
+    uint32_t done = 0;
+    counter_batch(1);
+    int64_t rc = hypercall4(__HYPERVISOR_mmuext_op, &op, 1, &done, DOMID_SELF);
+    if (rc || done != 1)
+        xen_hypercall_failed(__HYPERVISOR_mmuext_op, rc, "NEW_BASEPTR %#llx, 1, &done, DOMID_SELF; done %u",
+                             (unsigned long long)op.arg1.mfn, done);
 }
 
 static void xen_flush_page(uintptr_t va)
@@ -314,5 +332,5 @@ void xen_mm_init(void)
     if (pt_map(kernel_root_pfn, fix_to_virt(FIX_SHARED_INFO), si))
         panic("xen: out of memory mapping shared_info");
     xen_shared_info = (struct shared_info *)fix_to_virt(FIX_SHARED_INFO);
-    xen_vcpu = &xen_shared_info->vcpu_info[0];
+    xen_vcpu_info[0] = &xen_shared_info->vcpu_info[0];
 }

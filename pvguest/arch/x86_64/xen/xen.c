@@ -79,4 +79,5 @@ const struct paravirt_ops pv_ops = {
     .console = &xen_console_ops,
     .irq = &xen_irq_ops,
     .machine = &xen_machine_ops,
+    .smp = &xen_smp_ops,
 };

@@ -33,6 +33,18 @@
 
 #define USER_TOP            _UL(0x0000800000000000)    /* end of the per-address-space half */
 
+/*
+ * Every kernel stack (threads, each CPU's boot and exception stacks) is
+ * STACK_SIZE bytes aligned to its size, and its lowest 8 bytes hold the
+ * struct thread that runs on it: that is how the kernel finds `current`,
+ * and through it its CPU, on both backends (sched.h).
+ */
+#define STACK_SIZE          _UL(16384)
+#define STACK_PAGES         (STACK_SIZE / PAGE_SIZE)
+
+/* Native: the page below 1 MiB where secondary CPUs start in real mode (the SIPI vector is its number). */
+#define NATIVE_TRAMPOLINE   _UL(0x8000)
+
 /* Page-table entry bits. */
 #define PTE_P               _UL(0x001)
 #define PTE_RW              _UL(0x002)
