@@ -27,7 +27,7 @@ FUZZ_SRCS_multiboot2 := $(UNIT_SRCS_multiboot2)
 FUZZ_SRCS_cmdline    := $(UNIT_SRCS_cmdline)
 FUZZ_SRCS_x86_decode := $(UNIT_SRCS_decode)
 # Shared test helpers (tests/unit/*.c) besides the target's own file.
-FUZZ_HELPERS_pagetable := pt_world
+FUZZ_HELPERS_pagetable := pt_world one_cpu
 
 FUZZ_ALL      := pagetable elf multiboot2 cmdline x86_decode
 # fuzz_x86_decode.c includes emul/decode.h.
@@ -74,5 +74,5 @@ $(FUZZ_DIR)/fuzz_$(1): $(FUZZ_DIR)/obj/fuzz_$(1).o $(FUZZ_HELPERS_$(1):%=$(FUZZ_
 endef
 $(foreach t,$(FUZZ_ALL),$(eval $(call FUZZ_LINK,$(t))))
 
--include $(FUZZ_ALL:%=$(FUZZ_DIR)/obj/fuzz_%.d) $(FUZZ_DIR)/obj/unit/pt_world.d
+-include $(FUZZ_ALL:%=$(FUZZ_DIR)/obj/fuzz_%.d) $(FUZZ_DIR)/obj/unit/pt_world.d $(FUZZ_DIR)/obj/unit/one_cpu.d
 -include $(sort $(foreach t,$(FUZZ_ALL),$(FUZZ_SRCS_$(t):%.c=$(FUZZ_DIR)/hv/%.d)))

@@ -25,12 +25,3 @@ void assert_failed(const char *what, const char *file, unsigned int line)
     abort();
 }
 
-/* The environment of hv/spinlock.h for pure files under test: one thread, one CPU, never contended. */
-unsigned int spin_lock_cpu(void) { return 0; }
-void arch_spin_wait(void)
-{
-    fail_msg("a lock was contended in a single-threaded test");
-    abort();
-}
-uint64_t arch_irq_save(void) { return 0; }
-void arch_irq_restore(uint64_t flags) { (void)flags; }

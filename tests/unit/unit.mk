@@ -30,8 +30,8 @@ UNIT_SRCS_sched       := hypervisor/common/sched_credit.c hypervisor/common/sche
 UNIT_SRCS_decode      := hypervisor/arch/x86_64/emul/decode.c
 UNIT_SRCS_domain_ref  := hypervisor/common/domain_ref.c
 # Shared test helpers (tests/unit/*.c) a test binary links besides its own file.
-UNIT_HELPERS_page_alloc := expect_bug
-UNIT_HELPERS_pagetable  := expect_bug pt_world
+UNIT_HELPERS_page_alloc := expect_bug one_cpu
+UNIT_HELPERS_pagetable  := expect_bug pt_world one_cpu
 # pagetable.c and its test use the ABI's public/errno.h and public/xen.h.
 $(UNIT_DIR)/hv/hypervisor/arch/x86_64/pv/pagetable.o $(UNIT_DIR)/obj/test_pagetable.o $(UNIT_DIR)/obj/pt_world.o: \
     UNIT_CFLAGS += -Ihypercall-abi/include
@@ -76,6 +76,6 @@ $(UNIT_DIR)/test_$(1): $(UNIT_DIR)/obj/test_$(1).o $(UNIT_HELPERS_$(1):%=$(UNIT_
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK,$(t))))
 
--include $(UNIT_TESTS:%=$(UNIT_DIR)/obj/test_%.d) $(UNIT_DIR)/obj/expect_bug.d $(UNIT_DIR)/obj/pt_world.d
+-include $(UNIT_TESTS:%=$(UNIT_DIR)/obj/test_%.d) $(UNIT_DIR)/obj/expect_bug.d $(UNIT_DIR)/obj/pt_world.d $(UNIT_DIR)/obj/one_cpu.d
 -include $(sort $(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_DIR)/hv/%.d)))
 
