@@ -17,7 +17,6 @@
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/spinlock.h>
-#include <asm/smp.h>
 
 _Static_assert(MAX_DOMAINS * MAX_VCPUS <= SCHED_MAX_UNITS, "every vCPU must fit the policies");
 _Static_assert(SCHED_MAX_CPUS >= NR_CPUS, "the policies schedule every CPU");

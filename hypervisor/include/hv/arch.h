@@ -3,7 +3,7 @@
  * it: common files include this header (and hv/frame.h), never a PV- or
  * x86-specific one. The headers named below are the architecture's general
  * services (the running CPU and vCPU, interrupts, pages and the direct map,
- * guest memory access, the M2P table); hv/domain.h adds asm/domain.h, the
+ * guest memory access, the M2P table, the other CPUs); hv/domain.h adds asm/domain.h, the
  * architecture's half of struct vcpu.
  *
  * Contracts hold for x86-64 PV (arch/x86_64/pv/); each call names who may
@@ -18,6 +18,7 @@
 #include <asm/guest_access.h>   /* copy_to_guest / copy_from_guest */
 #include <asm/mm.h>             /* the M2P table: set_gpfn_from_mfn */
 #include <asm/page.h>           /* PAGE_SIZE, __va */
+#include <asm/smp.h>            /* the online CPUs, event-check IPIs, TLB shootdowns */
 
 struct domain;
 struct vcpu;
