@@ -116,6 +116,14 @@ def parse_log(text):
     return figures, infos, problems
 
 
+_SHARE = re.compile(r"# (\S+): (\d+(?:\.\d+)?)% of the CPU \(expected (\d+(?:\.\d+)?)%\)")
+
+
+def parse_shares(text):
+    """[(domain, got %, expected %)] from the supervisor's share lines (tests/guests/supervisor.c)."""
+    return [(m.group(1), float(m.group(2)), float(m.group(3))) for m in _SHARE.finditer(text)]
+
+
 # ---- SVG --------------------------------------------------------------------------
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -301,6 +309,22 @@ KERNEL_DESCRIPTIONS = {
     "kernel_demand_zero_fault": "first write to a demand-zero page: the fault, a zeroed frame mapped, return",
 }
 
+# Cross-CPU figures (bench-smp.scn, role=smp): each flush twice, vCPU 1 down (_alone) and
+# spinning on the other CPU (_remote); the round trips between the two vCPUs.
+SMP_FLUSHES = ["mmuext_tlb_flush_local", "mmuext_tlb_flush_all", "mmuext_invlpg_all",
+               "update_va_mapping_invlpg_local", "update_va_mapping_invlpg_all"]
+FLUSH_SUFFIXES = ("_alone", "_remote")
+ROUNDTRIP_PREFIX = "evtchn_ipi_roundtrip_"
+# The -smp 2 twin of bench-single: kept out of the main tables, compared op by op.
+SINGLE, SINGLE_SMP2 = "bench-single", "bench-single-smp2"
+FAIRNESS = "bench-fairness"
+SHARE_TOLERANCE = 3.0       # percentage points, as the supervisor checks
+
+
+def is_smp_op(op):
+    return op.startswith(ROUNDTRIP_PREFIX) or any(op == b + sfx for b in SMP_FLUSHES for sfx in FLUSH_SUFFIXES)
+
+
 # Pairs: the privileged instruction and what does its effect without one.
 PRIV_PAIRS = [("trap_privileged_cr3_write", "hcall_new_baseptr"), ("trap_privileged_cli", "upcall_mask_write")]
 
@@ -328,6 +352,16 @@ DESCRIPTIONS = {
     "upcall_mask_write": "a store of 1 to vcpu_info.evtchn_upcall_mask: cli's effect with no trap at all",
     "evtchn_send_masked": "event_channel_op(EVTCHNOP_send) to our own IPI port, upcalls masked (sets pending bits only)",
     "evtchn_send_self_upcall": "EVTCHNOP_send to our own IPI port, unmasked: send until the upcall handler has run and returned",
+    "mmuext_tlb_flush_all_alone": "MMUEXT_TLB_FLUSH_ALL with the domain's vCPU 1 down (nothing remote to flush)",
+    "mmuext_tlb_flush_all_remote": "MMUEXT_TLB_FLUSH_ALL with vCPU 1 running on the other CPU: a shootdown",
+    "mmuext_invlpg_all_remote": "MMUEXT_INVLPG_ALL with vCPU 1 running on the other CPU: a shootdown of one page",
+    "update_va_mapping_invlpg_all_remote": "update_va_mapping into an empty PTE, UVMF_INVLPG|UVMF_ALL, vCPU 1 running "
+                                           "on the other CPU",
+    "update_va_mapping_invlpg_local_remote": "the same with UVMF_INVLPG|UVMF_LOCAL: no shootdown",
+    "evtchn_ipi_roundtrip_cross_cpu_poll": "vCPU 0 sends to vCPU 1 (on the other CPU, in SCHEDOP_poll), which "
+                                           "answers; until the answer's upcall ran on vCPU 0",
+    "evtchn_ipi_roundtrip_cross_cpu_block_upcall": "the same with vCPU 1 in SCHEDOP_block, taking the event as an "
+                                                   "upcall",
     "xdom_evtchn_pingpong_poll": "interdomain round trip, both sides block in SCHEDOP_poll (2 sends, 2 block/wake domain switches)",
     "xdom_evtchn_pingpong_yield": "interdomain round trip, both sides spin with SCHEDOP_yield on the pending bit (2 sends, 2 yields)",
     "xdom_evtchn_pingpong_block_upcall": "interdomain round trip, both sides SCHEDOP_block and take the event as an upcall",
@@ -355,7 +389,10 @@ def collect(runs):
             text = ""
         figures, infos, problems = parse_log(text)
         run["figures"], run["infos"] = figures, infos
+        run["shares"] = parse_shares(text)
         run.setdefault("problems", []).extend(problems)
+        if run.get("scenario") == SINGLE_SMP2:
+            continue
         for fig in figures:
             key = (fig.op, fig.batch)
             if key not in table:
@@ -605,7 +642,8 @@ def write_charts(table, out_dir):
             f.write(line_chart(series, f"Multicall cost per entry vs entries ({clock}, median)",
                                "entries per multicall (log2)", f"TSC cycles per entry ({clock})"))
         charts.append((name, f"Multicall of N xen_version entries: cost per entry, medians of the {clock} runs."))
-    singles = [k for k in table if k[1] == 1 and k[0] not in BATCH_OPS and not k[0].startswith(KERNEL_PREFIX)]
+    singles = [k for k in table if k[1] == 1 and k[0] not in BATCH_OPS and not k[0].startswith(KERNEL_PREFIX)
+               and not is_smp_op(k[0])]
     if any(("xen", clk) in table[k] for k in singles for clk in ("icount", "wall")):
         singles = [k for k in singles if not k[0].startswith(XDOM_PREFIX)]     # ours only: own table
     singles.sort(key=lambda k: list(DESCRIPTIONS).index(k[0]) if k[0] in DESCRIPTIONS else 999)
@@ -685,6 +723,83 @@ METHOD = """\
 """
 
 
+def smp_section(table):
+    """The cross-CPU figures: each flush alone against remote, and the round trips."""
+    keys = [k for k in table if is_smp_op(k[0])]
+    if not keys:
+        return []
+    md = ["## Cross-CPU: remote TLB shootdown and event round trips (`bench-smp.scn`)", "",
+          "dom0 with two vCPUs on `-smp 2`. `_alone`: vCPU 1 down; `_remote`: vCPU 1 spins writing a page "
+          "on the other CPU, so `TLB_FLUSH_ALL`, `INVLPG_ALL` and `UVMF_ALL` must reach it (an IPI and a wait "
+          "for its answer) while the local ones need not. Round trips: vCPU 0 sends on an IPI port bound to "
+          "vCPU 1, which waits in `SCHEDOP_poll` (`_poll`) or `SCHEDOP_block` with an upcall (`_block_upcall`) "
+          "and answers on a port bound to vCPU 0; vCPU 0 spins, upcalls unmasked, until the answer's upcall "
+          "ran. Same-CPU comparison: `evtchn_send_self_upcall`.", "",
+          "**Under icount** QEMU runs the two CPUs in turn on one thread: a remote flush waits until QEMU "
+          "switches to the other CPU, so its median is mostly vCPU 1's spinning in QEMU's slice, and its "
+          "**min** (the switch came at once) is the closest icount gets to the shootdown's own instructions. "
+          "Wall runs run both CPUs in parallel (MTTCG).", ""]
+    rows = []
+    for base in SMP_FLUSHES:
+        if (base + "_alone", 1) not in table and (base + "_remote", 1) not in table:
+            continue
+        a, r = cells(table, (base + "_alone", 1)), cells(table, (base + "_remote", 1))
+        row = [f"`{base}`"]
+        for hv in ("ours", "xen"):
+            ai, ri, aw, rw = a[(hv, "icount")], r[(hv, "icount")], a[(hv, "wall")], r[(hv, "wall")]
+            row += [fmt_num(ai.median) if ai else "–", f"{fmt_num(ri.min)} / {fmt_num(ri.median)}" if ri else "–",
+                    f"{wall_median(aw)} → {wall_median(rw)}" if aw and rw else "–"]
+        rows.append(row)
+    if rows:
+        md += [md_table(["flush", "ours icount alone", "ours icount remote min / median", "ours wall alone → remote",
+                         "Xen icount alone", "Xen icount remote min / median", "Xen wall alone → remote"], rows), ""]
+    trips = sorted(k for k in keys if k[0].startswith(ROUNDTRIP_PREFIX))
+    if trips:
+        h, r = op_rows(table, trips, False)
+        md += [md_table(h, r), ""]
+    return md
+
+
+def smp1_vs_smp2_section(runs):
+    """bench-single's icount medians on -smp 1 against its -smp 2 twin (ours)."""
+    def medians(scenario):
+        run = next((r for r in runs if r.get("scenario") == scenario and r["hypervisor"] == "ours"
+                    and r["clock"] == "icount"), None)
+        return {(f.op, f.batch): f.median for f in run.get("figures", [])} if run else {}
+    one, two = medians(SINGLE), medians(SINGLE_SMP2)
+    keys = [k for k in one if k in two]
+    if not keys:
+        return []
+    rows, worse = [], 0
+    for k in keys:
+        d = two[k] - one[k]
+        worse += d > 0
+        if d:
+            rows.append([f"`{k[0]}`", str(k[1]), fmt_num(one[k]), fmt_num(two[k]),
+                         f"{100.0 * d / one[k]:+.1f}%" if one[k] else "–"])
+    md = ["## Single vCPU: `-smp 1` against `-smp 2` (ours, icount)", "",
+          f"`bench-single.scn` as written (`-smp 1`) and its twin `bench-single-smp2.scn` (`-smp 2`, the "
+          f"other CPU idle) in the same run, medians in instructions: {len(keys) - len(rows)} of {len(keys)} "
+          f"figures are the same, {worse} cost more on two CPUs" + (", these:" if rows else "."), ""]
+    return md + ([md_table(["operation", "batch", "-smp 1", "-smp 2", "change"], rows), ""] if rows else [])
+
+
+def fairness_section(runs):
+    """The supervisor's CPU shares from bench-fairness.scn against the weights' shares."""
+    run = next((r for r in runs if r.get("scenario") == FAIRNESS and r.get("shares")), None)
+    if not run:
+        return []
+    rows = [[f"`{name}`", f"{want:.1f}%", f"{got:.1f}%", f"{got - want:+.1f}",
+             "ok" if abs(got - want) <= SHARE_TOLERANCE else "**outside**"] for name, got, want in run["shares"]]
+    return ["## Scheduler fairness: 4 vCPUs on 2 CPUs (ours, icount)", "",
+            "`bench-fairness.scn`: four single-vCPU CPU-bound domains, credit weights 256:512:1024:1024 "
+            "(1:2:4:4; one vCPU per domain, so per-vCPU and per-domain weights agree). No share reaches a "
+            "whole CPU, so each expects its weight's part of the CPU time used: 1/11, 2/11, 4/11, 4/11. "
+            f"Measured by the supervisor dom0 over 3 s of guest time; the check is ±{SHARE_TOLERANCE:g} points.",
+            "", md_table(["domain", "expected", "measured", "difference (points)", f"±{SHARE_TOLERANCE:g}"], rows),
+            ""]
+
+
 def write_report(runs, out_dir, title="Benchmark report"):
     """Writes report.md, report.html, results.csv and the SVG charts into out_dir;
     returns the path of report.md."""
@@ -697,7 +812,7 @@ def write_report(runs, out_dir, title="Benchmark report"):
         return sorted(keys, key=lambda k: (list(DESCRIPTIONS).index(k[0]) if k[0] in DESCRIPTIONS else 999, k[1]))
 
     singles = by_desc([k for k in order if k[0] not in BATCH_OPS and not k[0].startswith(XDOM_PREFIX)
-                       and not k[0].startswith(KERNEL_PREFIX)])
+                       and not k[0].startswith(KERNEL_PREFIX) and not is_smp_op(k[0])])
     batches = by_desc([k for k in order if k[0] in BATCH_OPS])
     xdom = by_desc([k for k in order if k[0].startswith(XDOM_PREFIX)])
 
@@ -758,6 +873,9 @@ def write_report(runs, out_dir, title="Benchmark report"):
                "Two domUs (`bench-xdom.scn`, a supervisor dom0 waits for them); ping times each round trip.", ""]
         h, r = op_rows(table, xdom, False, with_xen=False)
         md += [md_table(h, r), ""]
+    md += smp_section(table)
+    md += smp1_vs_smp2_section(runs)
+    md += fairness_section(runs)
     md += kernel_section(table)
     if charts:
         md += ["## Charts", ""]

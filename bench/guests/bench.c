@@ -13,6 +13,7 @@
  *   reps=<n>|small   repetitions per figure (default 1000; small = 8)
  *   warmup=<n>       untimed repetitions first (default reps / 10, at least 2)
  *   role=ping|pong peer=<domid>   the cross-domain figures instead (two domUs)
+ *   role=smp         the cross-CPU figures instead (dom0 with vcpus=2 on two CPUs)
  */
 #include "events.h"
 #include "exceptions.h"
@@ -22,6 +23,7 @@
 #include <lib/bench_stats.h>
 #include <lib/pv_evtchn.h>
 #include <lib/x86.h>
+#include "smp.h"
 #include <public/errno.h>
 #include <public/memory.h>
 #include <public/vcpu.h>
@@ -54,10 +56,13 @@ static void report(const char *op, unsigned int batch, unsigned int n, bool per_
 
 typedef int64_t (*bench_fn)(unsigned int n);
 
+/* Set while timing figures whose samples are long (remote flushes wait for the other CPU). */
+static bool long_samples;
+
 static unsigned int reps_for(unsigned int batch)
 {
-    /* Big batches: fewer repetitions, at least a quarter, so a run stays short. */
-    unsigned int r = batch > 64 ? opt_reps / 4 : opt_reps;
+    /* Big batches and long samples: fewer repetitions, at least a quarter, so a run stays short. */
+    unsigned int r = batch > 64 || long_samples ? opt_reps / 4 : opt_reps;
     if (r < 4)
         r = opt_reps < 4 ? opt_reps : 4;
     return r > MAX_SAMPLES ? MAX_SAMPLES : r;
@@ -108,7 +113,7 @@ static void count_port(unsigned int port)
 
 static void bench_upcall(void)
 {
-    evtchn_2l_scan(shinfo, &shinfo->vcpu_info[0], count_port);
+    evtchn_2l_scan(shinfo, events_vcpu_info(smp_this_vcpu()), count_port);
 }
 
 static void clear_event_state(void)
@@ -500,6 +505,210 @@ static const char *test_xdom_upcall(char *why, size_t len)
     return xdom("xdom_evtchn_pingpong_block_upcall", wait_upcall, why, len);
 }
 
+
+/* ---- cross-CPU figures (role=smp: dom0 with vcpus=2 on -smp 2) ------------ */
+
+/*
+ * vCPU 1 runs guest code on the other CPU while vCPU 0 times flushes that
+ * must reach it (a shootdown) and event round trips with it. Each figure that
+ * needs vCPU 1 running checks afterwards that it made progress throughout.
+ */
+#define SMP_PEER 1
+
+static volatile uint32_t peer_stop, peer_progress;
+static volatile uint64_t touch_page[PAGE_SIZE / 8] __attribute__((aligned(PAGE_SIZE)));
+
+/* vCPU 1: spins writing a page of its own (its TLB holds the entries a flush must drop). */
+static void peer_spin(void *arg)
+{
+    (void)arg;
+    events_mask();
+    while (!atomic_read(&peer_stop)) {
+        for (unsigned int i = 0; i < ARRAY_SIZE(touch_page); i += 64)
+            touch_page[i]++;
+        atomic_inc(&peer_progress);
+    }
+}
+
+static struct vcpu_runstate_info peer_runstate(void)
+{
+    struct vcpu_runstate_info r = { .state = -1 };
+    vcpu_op(VCPUOP_get_runstate_info, SMP_PEER, &r);
+    return r;
+}
+
+static const char *peer_start(void (*job)(void *), char *why, size_t len)
+{
+    atomic_set(&peer_stop, 0);
+    uint32_t before = atomic_read(&peer_progress);
+    int64_t rc = smp_run(SMP_PEER, job, NULL);
+    if (rc)
+        return fail(why, len, "bringing up vCPU %u: %lld", SMP_PEER, (long long)rc);
+    if (job == peer_spin && !smp_wait_ge(&peer_progress, before + 16))
+        return fail(why, len, "vCPU %u never ran its job", SMP_PEER);
+    return NULL;
+}
+
+static const char *peer_stop_and_join(char *why, size_t len)
+{
+    atomic_set(&peer_stop, 1);
+    if (!smp_join(SMP_PEER) || !smp_wait_down(SMP_PEER))
+        return fail(why, len, "vCPU %u did not finish its job", SMP_PEER);
+    return NULL;
+}
+
+static int64_t op_flush_all(unsigned int n) { (void)n; return mmuext(MMUEXT_TLB_FLUSH_ALL, 0, 0); }
+static int64_t op_invlpg_all(unsigned int n) { (void)n; return mmuext(MMUEXT_INVLPG_ALL, ALIAS_BASE, 0); }
+static int64_t uvm_flags(unsigned long flags)
+{
+    return hypercall3(__HYPERVISOR_update_va_mapping, uvm_calls[0].args[0], uvm_calls[0].args[1], flags);
+}
+static int64_t op_uvm_invlpg_all(unsigned int n) { (void)n; return uvm_flags(UVMF_INVLPG | UVMF_ALL); }
+static int64_t op_uvm_invlpg_local(unsigned int n) { (void)n; return uvm_flags(UVMF_INVLPG | UVMF_LOCAL); }
+
+static const struct {
+    const char *alone, *remote;     /* the name with vCPU 1 down / spinning on the other CPU */
+    bench_fn timed, post;
+} flush_ops[] = {
+    { "mmuext_tlb_flush_local_alone", "mmuext_tlb_flush_local_remote", op_flush_local, NULL },
+    { "mmuext_tlb_flush_all_alone", "mmuext_tlb_flush_all_remote", op_flush_all, NULL },
+    { "mmuext_invlpg_all_alone", "mmuext_invlpg_all_remote", op_invlpg_all, NULL },
+    { "update_va_mapping_invlpg_all_alone", "update_va_mapping_invlpg_all_remote", op_uvm_invlpg_all,
+      op_mmu_unmap },
+    { "update_va_mapping_invlpg_local_alone", "update_va_mapping_invlpg_local_remote", op_uvm_invlpg_local,
+      op_mmu_unmap },
+};
+
+static const char *flush_set(bool remote, char *why, size_t len)
+{
+    const char *r;
+    for (unsigned int i = 0; i < ARRAY_SIZE(flush_ops); i++)
+        if ((r = bench(remote ? flush_ops[i].remote : flush_ops[i].alone, 1, NULL, flush_ops[i].timed,
+                       flush_ops[i].post, false, NULL, why, len)))
+            return r;
+    return NULL;
+}
+
+static const char *test_smp_setup(char *why, size_t len)
+{
+    unsigned int vcpus = (unsigned int)guest_option_num("vcpus", 1);
+    if (vcpus < 2)
+        return fail(why, len, "vcpus=%u: the cross-CPU figures need vcpus=2", vcpus);
+    return NULL;
+}
+
+static const char *test_flush_alone(char *why, size_t len)
+{
+    return flush_set(false, why, len);
+}
+
+static const char *test_flush_remote(char *why, size_t len)
+{
+    const char *r;
+    if ((r = peer_start(peer_spin, why, len)))
+        return r;
+    uint32_t before = atomic_read(&peer_progress);
+    long_samples = true;
+    r = flush_set(true, why, len);
+    long_samples = false;
+    uint32_t after = atomic_read(&peer_progress);
+    struct vcpu_runstate_info rs = peer_runstate();
+    const char *s = peer_stop_and_join(why, len);
+    if (r || s)
+        return r ? r : s;
+    if (after == before || rs.state != RUNSTATE_running)
+        return fail(why, len, "vCPU %u was not running throughout (progress %u to %u, runstate %d)", SMP_PEER,
+                    before, after, rs.state);
+    printk("# vCPU %u made %u rounds over its page meanwhile\n", SMP_PEER, after - before);
+    return NULL;
+}
+
+/*
+ * Event round trips: vCPU 0 sends on to_peer (an IPI port bound to vCPU 1);
+ * vCPU 1 waits for it, then sends on to_boss (bound to vCPU 0); vCPU 0 spins
+ * with upcalls unmasked until the reply's upcall has run. One sample is send to
+ * upcall. vCPU 1 waits by SCHEDOP_poll (block/wake, no upcall) or SCHEDOP_block
+ * (block/wake and an upcall on vCPU 1).
+ */
+static unsigned int to_peer, to_boss;
+static volatile uint32_t rt_total;
+static bool peer_blocks;
+
+static void peer_answer(void *arg)
+{
+    (void)arg;
+    events_mask();
+    unsigned long seen = port_hits[to_peer];
+    for (uint32_t i = 0; i < atomic_read(&rt_total); i++) {
+        if (peer_blocks) {
+            while (port_hits[to_peer] == seen) {
+                hyp_sched_op(SCHEDOP_block, NULL);      /* unmasks; sleeps unless an event is pending */
+                events_mask();
+            }
+            seen++;
+        } else {
+            poll_port(to_peer, 0);
+            port_clear(to_peer);
+        }
+        evtchn_send(to_boss);
+    }
+}
+
+static const char *roundtrip(const char *op, bool blocks, char *why, size_t len)
+{
+    unsigned int reps = reps_for(1), got = 0;
+    const char *r;
+    peer_blocks = blocks;
+    atomic_set(&rt_total, opt_warmup + reps);
+    port_clear(to_peer);
+    port_clear(to_boss);
+    if ((r = peer_start(peer_answer, why, len)))
+        return r;
+    for (unsigned int i = 0; i < opt_warmup + reps; i++) {
+        unsigned long seen = port_hits[to_boss];
+        events_unmask();
+        uint64_t t0 = rdtsc_ordered();
+        evtchn_send(to_peer);
+        unsigned long spins = 0;
+        while (port_hits[to_boss] == seen && ++spins < SMP_WAIT_ROUNDS * 16)
+            __builtin_ia32_pause();
+        uint64_t t1 = rdtsc_ordered();
+        events_mask();
+        if (port_hits[to_boss] == seen) {
+            atomic_set(&rt_total, 0);
+            return fail(why, len, "%s: no reply to round trip %u", op, i);
+        }
+        if (i >= opt_warmup)
+            samples[got++] = t1 - t0;
+    }
+    if (!smp_join(SMP_PEER) || !smp_wait_down(SMP_PEER))
+        return fail(why, len, "vCPU %u did not finish its round trips", SMP_PEER);
+    report(op, 1, got, false, NULL);
+    return NULL;
+}
+
+static const char *test_roundtrip_setup(char *why, size_t len)
+{
+    struct evtchn_bind_ipi a = { .vcpu = SMP_PEER }, b = { .vcpu = 0 };
+    int64_t rc;
+    if ((rc = evtchn_op(EVTCHNOP_bind_ipi, &a)) || (rc = evtchn_op(EVTCHNOP_bind_ipi, &b)))
+        return fail(why, len, "bind_ipi: %lld", (long long)rc);
+    if (a.port >= ARRAY_SIZE(port_hits) || b.port >= ARRAY_SIZE(port_hits))
+        return fail(why, len, "ports %u, %u too high", a.port, b.port);
+    to_peer = a.port;
+    to_boss = b.port;
+    return NULL;
+}
+
+static const char *test_roundtrip_poll(char *why, size_t len)
+{
+    return roundtrip("evtchn_ipi_roundtrip_cross_cpu_poll", false, why, len);
+}
+static const char *test_roundtrip_block(char *why, size_t len)
+{
+    return roundtrip("evtchn_ipi_roundtrip_cross_cpu_block_upcall", true, why, len);
+}
+
 /* ---- which cases run ---------------------------------------------------- */
 
 static const struct test_case single_cases[] = {
@@ -522,8 +731,22 @@ static const struct test_case xdom_cases[] = {
     { "xdom_pingpong_block_upcall", test_xdom_upcall },
 };
 
+static const struct test_case smp_cases[] = {
+    { "setup", test_setup },
+    { "smp_setup", test_smp_setup },
+    { "flush_alone", test_flush_alone },
+    { "flush_remote", test_flush_remote },
+    { "roundtrip_setup", test_roundtrip_setup },
+    { "roundtrip_cross_cpu_poll", test_roundtrip_poll },
+    { "roundtrip_cross_cpu_block_upcall", test_roundtrip_block },
+};
+
 const struct test_case *guest_cases(unsigned int *n)
 {
+    if (guest_option_is("role", "smp")) {
+        *n = ARRAY_SIZE(smp_cases);
+        return smp_cases;
+    }
     if (guest_option("role")) {
         *n = ARRAY_SIZE(xdom_cases);
         return xdom_cases;

@@ -41,6 +41,11 @@ EXPECTED_SINGLE = ({(op, 1) for op in SINGLE_OPS} |
                    {("multicall_xen_version", n) for n in MULTI})
 EXPECTED_XDOM = {(op, 1) for op in ("xdom_evtchn_pingpong_poll", "xdom_evtchn_pingpong_yield",
                                     "xdom_evtchn_pingpong_block_upcall")}
+SMP_FLUSHES = ["mmuext_tlb_flush_local", "mmuext_tlb_flush_all", "mmuext_invlpg_all", "update_va_mapping_invlpg_local",
+               "update_va_mapping_invlpg_all"]
+EXPECTED_SMP = ({(f + sfx, 1) for f in SMP_FLUSHES for sfx in ("_alone", "_remote")} |
+                {(op, 1) for op in ("evtchn_ipi_roundtrip_cross_cpu_poll",
+                                    "evtchn_ipi_roundtrip_cross_cpu_block_upcall")})
 WITH_PATH = {"trap_privileged_cr3_write", "trap_privileged_cli", "upcall_mask_write"}
 
 
@@ -117,11 +122,11 @@ def _build_guests():
 
 @pytest.fixture(scope="module")
 def bench_runs():
-    """Boots bench-single and bench-xdom once each (reps=small, in parallel); returns
-    [(scenario, BootResult, problems)]."""
+    """Boots bench-single, bench-xdom and bench-smp once each (reps=small, in parallel);
+    returns [(scenario, BootResult, problems)]."""
     _build_guests()
     scs = []
-    for name in ("bench-single", "bench-xdom"):
+    for name in ("bench-single", "bench-xdom", "bench-smp"):
         sc = scn.load(os.path.join(ROOT, "bench", "scenarios", name + ".scn"))
         sc = bench_run.prepare(sc, BUILD, reps="small")
         scs.append(bench_run.dataclasses.replace(sc, name=name.replace("bench-", "bench-test-"), timeout=60))
@@ -136,7 +141,7 @@ def bench_runs():
 
 
 def test_bench_boot_prints_every_figure(bench_runs):
-    for (sc, res, problems), expected in zip(bench_runs, (EXPECTED_SINGLE, EXPECTED_XDOM)):
+    for (sc, res, problems), expected in zip(bench_runs, (EXPECTED_SINGLE, EXPECTED_XDOM, EXPECTED_SMP)):
         where = f"{sc.name} (log {res.log_path})"
         assert not problems, f"{where}: {'; '.join(problems)}"
         figures, _, bad = report.parse_log(res.log)
@@ -177,6 +182,28 @@ def test_report_from_bench_output(bench_runs, tmp_path):
     text = open(md).read()
     assert "only ratios" in text.lower() or "Only ratios" in text
     assert "`xen_version`" in text and "mmu_update" in text and "xdom_evtchn_pingpong_poll" in text
+    assert "## Cross-CPU" in text and "`mmuext_tlb_flush_all`" in text and "evtchn_ipi_roundtrip_cross_cpu_poll" in text
+
+
+def test_report_smp_sections(tmp_path):
+    """The -smp 1 / -smp 2 comparison and the fairness shares, from made-up logs."""
+    line = "BENCH op={} batch=1 unit=cycles reps=8 min={v} median={v} p99={v} per=op max={v}"
+    logs = {"one": [line.format("xen_version", v=223), line.format("sched_yield_alone", v=593)],
+            "two": [line.format("xen_version", v=223), line.format("sched_yield_alone", v=618)],
+            "fair": ["(supervisor) # w1: 9.8% of the CPU (expected 9.1%)",
+                     "(supervisor) # w4: 40.0% of the CPU (expected 36.4%)"]}
+    runs = []
+    for name, scenario in (("one", report.SINGLE), ("two", report.SINGLE_SMP2), ("fair", report.FAIRNESS)):
+        (tmp_path / f"{name}.log").write_text("\n".join(logs[name]) + "\n")
+        runs.append(dict(id=name, scenario=scenario, hypervisor="ours", clock="icount", repeat=1,
+                         log=str(tmp_path / f"{name}.log"), outcome="poweroff", seconds=1.0, problems=[]))
+    assert report.parse_shares(open(runs[2]["log"]).read()) == [("w1", 9.8, 9.1), ("w4", 40.0, 36.4)]
+    text = open(report.write_report(runs, str(tmp_path))).read()
+    assert "1 of 2 figures are the same, 1 cost more on two CPUs" in text
+    assert "| `sched_yield_alone` | 1 | 593 | 618 | +4.2% |" in text
+    assert "| `w1` | 9.1% | 9.8% | +0.7 | ok |" in text and "| `w4` | 36.4% | 40.0% | +3.6 | **outside** |" in text
+    # The -smp 2 twin stays out of the main tables: one xen_version row there, from -smp 1.
+    assert text.count("| `xen_version` |") == 1
 
 
 # ---- pvguest's kernel-level benchmarks (bench/scenarios/pvguest-bench.scn), native and PV on ours ----
