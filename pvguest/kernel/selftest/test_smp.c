@@ -115,7 +115,14 @@ TEST(test_smp_cross_cpu_wakeup)
     woken_at = 0;
     struct thread *w = thread_create_on("waiter", waiter_thread, NULL, (int)target);
     EXPECT(w, "thread_create_on failed");
-    thread_sleep_ns(5 * NSEC_PER_MSEC);     /* it is blocked by now */
+    /*
+     * Until it is blocked on the semaphore: with more vCPUs than CPUs its vCPU
+     * may not run for a while, and a wakeup before the block needs no IPI.
+     */
+    for (unsigned int i = 0; i < 2000 && !(__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) == THREAD_BLOCKED &&
+                                           w->waiting_on); i++)
+        thread_sleep_ns(NSEC_PER_MSEC);
+    EXPECT(w->state == THREAD_BLOCKED, "the waiter on CPU %u never blocked", target);
     uint64_t ipis = cpus[target].ipis, t0 = clock_ns();
     sem_up(&wake_sem);
     thread_join(w);
