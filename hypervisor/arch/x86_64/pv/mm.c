@@ -110,16 +110,30 @@ static void flush_domain_tlbs(const struct domain *d)
 /*
  * Which domain an operation's frames belong to: the caller, or one it
  * controls; DOMID_IO (I/O memory, checked per frame) is the caller itself
- * for a domain that may map I/O memory. Returned held: domain_put it.
+ * for a domain that may map I/O memory. Another domain is returned held:
+ * owner_put it (the caller itself is held by its running vCPU).
  */
 static int owner_domain(struct domain *d, unsigned int domid, struct domain **owner)
 {
+    /* The caller itself, the usual case: its running vCPU keeps it from being destroyed; no reference. */
+    if (domid == DOMID_SELF || domid == d->id) {
+        *owner = d;
+        return 0;
+    }
     if (domid == DOMID_IO) {
         if (!domain_has_rights(d, DOMAIN_RIGHT_IOMEM))
             return -XEN_EPERM;
-        domid = d->id;
+        *owner = d;
+        return 0;
     }
     return domain_lookup(d, (domid_t)domid, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_SELF_ID, owner);
+}
+
+/* Puts what owner_domain returned for caller d. */
+static void owner_put(const struct domain *d, struct domain *owner)
+{
+    if (owner != d)
+        domain_put(owner);
 }
 
 /* ---- batches: mmu_update and mmuext_op ------------------------------------ */
@@ -220,14 +234,14 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
         return err;
     err = owner_domain(d, (foreigndom >> 16) ? (foreigndom >> 16) - 1 : DOMID_SELF, &pt_owner);
     if (err) {
-        domain_put(pg_owner);
+        owner_put(d, pg_owner);
         return err;
     }
     frame_lock();
     int64_t rc = mmu_update_batch(d, pg_owner, pt_owner, ureqs, count, pdone, done, foreigndom);
     frame_unlock();
-    domain_put(pt_owner);
-    domain_put(pg_owner);
+    owner_put(d, pt_owner);
+    owner_put(d, pg_owner);
     return rc;
 }
 
@@ -325,7 +339,7 @@ int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t fla
     frame_lock();
     int64_t rc = update_va_mapping(pg_owner, va, val, flags);
     frame_unlock();
-    domain_put(pg_owner);
+    owner_put(current->domain, pg_owner);
     return rc;
 }
 
@@ -489,7 +503,7 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
     frame_lock();
     int64_t rc = mmuext_batch(d, owner, uops, count, pdone, done, foreigndom);
     frame_unlock();
-    domain_put(owner);
+    owner_put(d, owner);
     return rc;
 }
 
