@@ -23,7 +23,7 @@
 typedef struct {
     volatile uint16_t owner;        /* ticket being served */
     volatile uint16_t next;         /* next ticket to hand out */
-    int holder;                     /* CPU holding it, -1 if none (for ASSERTs) */
+    int holder;                     /* CPU holding it, -1 if none (debug builds, for ASSERTs) */
 } spinlock_t;
 
 #define SPINLOCK_INIT { 0, 0, -1 }
@@ -44,7 +44,9 @@ static inline void spin_lock(spinlock_t *l)
     uint16_t t = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
     while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != t)
         arch_spin_wait();
+#ifdef HV_DEBUG
     l->holder = (int)spin_lock_cpu();
+#endif
 }
 
 static inline bool spin_trylock(spinlock_t *l)
@@ -54,20 +56,30 @@ static inline bool spin_trylock(spinlock_t *l)
     if (!__atomic_compare_exchange_n(&l->next, &expect, (uint16_t)(owner + 1), false, __ATOMIC_ACQUIRE,
                                      __ATOMIC_RELAXED))
         return false;
+#ifdef HV_DEBUG
     l->holder = (int)spin_lock_cpu();
+#endif
     return true;
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
+#ifdef HV_DEBUG
     ASSERT(l->holder == (int)spin_lock_cpu());
     l->holder = -1;
+#endif
     __atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
 }
 
+/* For ASSERTs: in a release build every lock counts as held (the holder is not tracked). */
 static inline bool spin_is_locked_by_me(const spinlock_t *l)
 {
+#ifdef HV_DEBUG
     return l->holder == (int)spin_lock_cpu();
+#else
+    (void)l;
+    return true;
+#endif
 }
 
 #endif

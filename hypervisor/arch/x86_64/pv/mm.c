@@ -23,18 +23,18 @@
 /* ---- the frame lock ------------------------------------------------------- */
 
 static DEFINE_SPINLOCK(frame_spinlock);
-static uint64_t frame_lock_flags[NR_CPUS];
+static uint64_t frame_lock_flags;           /* the holder's interrupt state; only the holder touches it */
 
 void frame_lock(void)
 {
     uint64_t flags = local_irq_save();
     spin_lock(&frame_spinlock);
-    frame_lock_flags[smp_processor_id()] = flags;
+    frame_lock_flags = flags;
 }
 
 void frame_unlock(void)
 {
-    uint64_t flags = frame_lock_flags[smp_processor_id()];
+    uint64_t flags = frame_lock_flags;
     spin_unlock(&frame_spinlock);
     local_irq_restore(flags);
 }
