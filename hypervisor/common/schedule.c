@@ -282,13 +282,12 @@ bool sched_should_preempt(void)
     return sc->need_resched || (sc->slice_timer.active && NOW() >= sc->slice_timer.expires);
 }
 
-struct vcpu *sched_pick(void)
+/* The slow path of sched_pick: ask the policy, switch runstates, idle while nobody can run. */
+static struct vcpu *sched_pick_slow(void)
 {
     unsigned int cpu = smp_processor_id();
     struct sched_cpu *sc = &sched_cpus[cpu];
 
-    if (current && can_run(current) && current == sc->picked && !sc->need_resched)
-        return current;
     for (;;) {
         local_irq_disable();
         spin_lock(&sched_lock);
@@ -325,6 +324,16 @@ struct vcpu *sched_pick(void)
         safe_halt();                        /* an interrupt may wake someone */
         local_irq_disable();
     }
+}
+
+/* Kept small (no frame to speak of): most exits to a guest go back to the vCPU that left it. */
+struct vcpu *sched_pick(void)
+{
+    struct vcpu *v = current;
+    const struct sched_cpu *sc = this_sched();
+    if (likely(v && v == sc->picked && !sc->need_resched && can_run(v)))
+        return v;
+    return sched_pick_slow();
 }
 
 void sched_dump(void)
