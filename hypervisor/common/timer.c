@@ -3,7 +3,8 @@
  * that CPU's one-shot hardware timer. A timer fires on the CPU that last
  * set it (set_timer moves it there), so the hardware timer is only ever
  * programmed by its own CPU. One lock guards every list: a timer moves
- * between lists atomically, and no timer is on two.
+ * between lists atomically, and no timer is on two. stop_timer waits for a
+ * callback running on another CPU, so a stopped timer cannot re-arm itself.
  */
 #include <hv/arch.h>
 #include <hv/spinlock.h>
@@ -57,6 +58,19 @@ void stop_timer(struct timer *t)
     spin_lock(&timers_lock);
     if (t->active)
         unlink(t);
+    /*
+     * Its callback may be running on another CPU right now and re-arm it (a
+     * periodic timer): wait for it to finish, then take it off again, so a
+     * stopped timer stays stopped. (Never on this CPU: a callback stopping
+     * its own timer runs here.)
+     */
+    while (t->running_on && t->running_on != smp_processor_id() + 1) {
+        spin_unlock(&timers_lock);
+        arch_spin_wait();
+        spin_lock(&timers_lock);
+        if (t->active)
+            unlink(t);
+    }
     spin_unlock(&timers_lock);
     local_irq_restore(flags);
 }
@@ -69,9 +83,11 @@ void timer_interrupt_run(void)
     while (timers[cpu] && timers[cpu]->expires <= now) {
         struct timer *t = timers[cpu];
         unlink(t);
+        t->running_on = cpu + 1;
         spin_unlock(&timers_lock);
         t->fn(t->data);         /* may re-arm itself or others */
         spin_lock(&timers_lock);
+        t->running_on = 0;
         now = NOW();
     }
     reprogram(cpu);

@@ -17,6 +17,7 @@ struct timer {
     struct timer *next;         /* in its CPU's active list, sorted by expires */
     bool active;
     unsigned int cpu;           /* whose list holds it (set_timer's CPU) */
+    volatile unsigned int running_on;   /* 1 + the CPU running its callback now, 0 if none (zeroed: none) */
 };
 
 static inline void init_timer(struct timer *t, void (*fn)(void *), void *data)
@@ -25,6 +26,7 @@ static inline void init_timer(struct timer *t, void (*fn)(void *), void *data)
     t->data = data;
     t->active = false;
     t->next = NULL;
+    t->running_on = 0;
 }
 
 /*
@@ -34,6 +36,7 @@ static inline void init_timer(struct timer *t, void (*fn)(void *), void *data)
  * an earlier one.
  */
 void set_timer(struct timer *t, s_time_t when);
+/* Takes t off; returns once its callback is not running on another CPU either. Hold no lock its callback takes. */
 void stop_timer(struct timer *t);
 
 /* From the timer interrupt: runs what has expired and reprograms the hardware. */
