@@ -81,7 +81,9 @@ def build_iso(sc, build="build", extra_cmdline="", out=None, hypervisor="ours"):
     first kernel module as dom0; extra_cmdline is then appended to Xen's line)."""
     build = os.path.join(ROOT, build) if not os.path.isabs(build) else build
     if hypervisor == "ours":
-        hv, image = os.path.join(build, "hypervisor.elf"), "hypervisor.elf"
+        # HV_ELF: another build of ours (make bench measures a release build).
+        hv, image = os.environ.get("HV_ELF") or os.path.join(build, "hypervisor.elf"), "hypervisor.elf"
+        hv = os.path.join(ROOT, hv) if not os.path.isabs(hv) else hv
         if not os.path.exists(hv):
             raise FileNotFoundError(f"{hv} is missing: run make first")
         mods = sc.modules
