@@ -172,14 +172,6 @@ static const char *reason_name(unsigned int reason)
     return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
 }
 
-unsigned int domains_alive(void)
-{
-    unsigned int n = 0;
-    for (unsigned int i = 0; i < MAX_DOMAINS; i++)
-        n += domains[i].state == DOMAIN_RUNNING;
-    return n;
-}
-
 /* Memory returned: the record stays (getdomaininfo) and dom0 hears of it. */
 static void destruction_done(struct domain *d)
 {
@@ -222,13 +214,12 @@ static int destruction_step(struct domain *d)
     if (!d->destruction_started) {
         /* Its vCPUs are off every CPU now: nothing of it changes any more but what we undo. */
         evtchn_destroy(d);
+        d->frames_at_shutdown = d->tot_pages;
         d->destruction_started = true;
     }
     frame_lock();
     int rc = 0;
     if (d->state == DOMAIN_RELINQUISHING) {
-        if (!d->frames_at_shutdown)
-            d->frames_at_shutdown = d->tot_pages;
         rc = arch_domain_relinquish(d);
         if (!rc)
             rc = free_pages_step(d);

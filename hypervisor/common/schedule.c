@@ -217,15 +217,25 @@ void vcpu_block(struct vcpu *v)
 
 void vcpu_wake(struct vcpu *v)
 {
+    /*
+     * Most events find their vCPU awake: no lock then. A vCPU about to block
+     * marks itself blocked before it looks for events (vcpu_block), and the
+     * sender set its bits before looking here, so one of the two sees the other.
+     */
+    if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) != VCPU_BLOCKED)
+        return;
+    bool woken = false;
     WITH_SCHED_LOCK({
         if (v->state == VCPU_BLOCKED) {
             v->polling = false;
             v->state = VCPU_RUNNABLE;
             if (!v->pause_flags)
                 make_runnable(v);
+            woken = true;
         }
     });
-    stop_timer(&v->poll_timer);
+    if (woken)
+        stop_timer(&v->poll_timer);
 }
 
 void vcpu_kick(struct vcpu *v)

@@ -18,9 +18,6 @@ static void singleshot_fired(void *data)
 static void periodic_fired(void *data)
 {
     struct vcpu *v = data;
-    /* It may fire once more after its vCPU went down or its domain stopped (stop_timer raced): not again. */
-    if (v->domain->state != DOMAIN_RUNNING || (v->pause_flags & VPF_down))
-        return;
     send_guest_vcpu_virq(v, VIRQ_TIMER);
     set_timer(&v->periodic_timer, v->periodic_timer.expires + v->periodic_period);
 }

