@@ -220,9 +220,12 @@ void vcpu_wake(struct vcpu *v)
     /*
      * Most events find their vCPU awake: no lock then. A vCPU about to block
      * marks itself blocked before it looks for events (vcpu_block), and the
-     * sender set its bits before looking here, so one of the two sees the other.
+     * sender set its bits before looking here, so one of the two sees the
+     * other. The fence orders the sender's last store (upcall_pending, a
+     * plain one) before this load, as the lock did.
      */
-    if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) != VCPU_BLOCKED)
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&v->state, __ATOMIC_RELAXED) != VCPU_BLOCKED)
         return;
     bool woken = false;
     WITH_SCHED_LOCK({
