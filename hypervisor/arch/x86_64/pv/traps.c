@@ -9,8 +9,7 @@
 #include <asm/cpu.h>
 #include <asm/guest_access.h>
 #include <asm/pv.h>
-
-#define X86_PF_USER     4                   /* #PF error code: access from user mode */
+#include "emulate.h"
 
 static const char *const vector_names[32] = {
     [0] = "#DE", [1] = "#DB", [2] = "NMI", [3] = "#BP", [4] = "#OF", [5] = "#BR", [6] = "#UD",
@@ -71,11 +70,9 @@ void pv_handle_exception(struct cpu_regs *regs)
               v->domain->name);
 
     switch (vec) {
-    case 14:
-        v->vcpu_info->arch.cr2 = read_cr2();
-        /* The guest kernel runs in ring 3 too: the U bit tells guest user from kernel. */
-        error = (int)((regs->error_code & ~(uint32_t)X86_PF_USER) | (v->arch.kernel_mode ? 0 : X86_PF_USER));
-        break;
+    case X86_EXC_PF:
+        pv_inject_page_fault(v, regs->error_code, read_cr2());
+        return;
     case 13:
         if ((regs->error_code & 3) == 2 && emulate_int_n(v, regs))
             return;

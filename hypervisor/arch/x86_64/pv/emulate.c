@@ -1,0 +1,140 @@
+/*
+ * Shared steps of instruction emulation for PV guests (see pv/emulate.h):
+ * fetching and decoding the faulting instruction, guest memory operands
+ * and the faults they give, as Xen 4.17 reports them.
+ */
+#include <public/errno.h>
+#include <asm/guest_access.h>
+#include <asm/pv.h>
+#include "emulate.h"
+
+void pv_emul_init(struct pv_emul *e, struct vcpu *v, struct cpu_regs *regs)
+{
+    e->v = v;
+    e->regs = regs;
+    e->faulted = false;
+}
+
+int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64_t cr2)
+{
+    e->faulted = true;
+    e->fault.vector = (uint8_t)vector;
+    e->fault.error_code = error_code;
+    e->fault.cr2 = cr2;
+    return -XEN_EFAULT;
+}
+
+/* Bytes are fetched one at a time: a fault names the exact byte, as the CPU would. */
+static int fetch_byte(void *ctx, unsigned int off, uint8_t *byte)
+{
+    struct pv_emul *e = ctx;
+    return pv_emul_read(e, e->regs->rip + off, byte, 1);
+}
+
+enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags)
+{
+    enum x86_decode_status st = x86_decode(&e->insn, fetch_byte, e, flags);
+
+    switch (st) {
+    case X86_DECODE_OK:
+    case X86_DECODE_FETCH_FAULT:        /* e->fault was set by the fetch */
+        break;
+    case X86_DECODE_TOO_LONG:
+        pv_emul_raise(e, X86_EXC_GP, 0, 0);
+        break;
+    case X86_DECODE_INVALID:
+    case X86_DECODE_UNSUPPORTED:
+        pv_emul_raise(e, X86_EXC_UD, -1, 0);
+        break;
+    }
+    return st;
+}
+
+/*
+ * An address outside the guest's range is #GP(0); the hypervisor's own
+ * range is not the guest's to touch, even though it is canonical.
+ */
+static int access(struct pv_emul *e, uint64_t va, void *hv, size_t len, bool write)
+{
+    if (len == 0)
+        return 0;
+    if (!x86_canonical(va) || !x86_canonical(va + len - 1) || !guest_range_ok(va, len))
+        return pv_emul_raise(e, X86_EXC_GP, 0, 0);
+    /* Byte by byte only on failure, to name the first byte that faults. */
+    int rc = write ? copy_to_guest(va, hv, len) : copy_from_guest(hv, va, len);
+    if (rc == 0)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t *p = (uint8_t *)hv + i;
+        rc = write ? copy_to_guest(va + i, p, 1) : copy_from_guest(p, va + i, 1);
+        if (rc)
+            return pv_emul_raise(e, X86_EXC_PF, write ? X86_PFEC_WRITE : 0, va + i);
+    }
+    return 0;       /* mapped in between: the guest changed its tables under us */
+}
+
+int pv_emul_read(struct pv_emul *e, uint64_t va, void *buf, size_t len)
+{
+    return access(e, va, buf, len, false);
+}
+
+int pv_emul_write(struct pv_emul *e, uint64_t va, const void *buf, size_t len)
+{
+    return access(e, va, (void *)buf, len, true);
+}
+
+uint64_t *pv_emul_gpr(struct cpu_regs *regs, unsigned int n)
+{
+    switch (n) {
+    case X86_RAX: return &regs->rax;
+    case X86_RCX: return &regs->rcx;
+    case X86_RDX: return &regs->rdx;
+    case X86_RBX: return &regs->rbx;
+    case X86_RSP: return &regs->rsp;
+    case X86_RBP: return &regs->rbp;
+    case X86_RSI: return &regs->rsi;
+    case X86_RDI: return &regs->rdi;
+    case X86_R8:  return &regs->r8;
+    case X86_R9:  return &regs->r9;
+    case X86_R10: return &regs->r10;
+    case X86_R11: return &regs->r11;
+    case X86_R12: return &regs->r12;
+    case X86_R13: return &regs->r13;
+    case X86_R14: return &regs->r14;
+    default:
+        ASSERT(n == X86_R15);
+        return &regs->r15;
+    }
+}
+
+uint64_t pv_emul_linear(const struct pv_emul *e)
+{
+    const struct cpu_regs *r = e->regs;
+    const struct arch_vcpu *a = &e->v->arch;
+    struct x86_ea_regs ea = {
+        .gpr = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
+                 r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 },
+        .rip = r->rip,
+        .fs_base = a->fs_base,
+        .gs_base = a->kernel_mode ? a->gs_base_kernel : a->gs_base_user,
+    };
+    return x86_linear_address(&e->insn, &ea);
+}
+
+void pv_inject_page_fault(struct vcpu *v, uint32_t error_code, uint64_t cr2)
+{
+    v->vcpu_info->arch.cr2 = cr2;
+    error_code &= ~X86_PFEC_USER;
+    if (!v->arch.kernel_mode)
+        error_code |= X86_PFEC_USER;
+    pv_inject_exception(v, X86_EXC_PF, (int)error_code);
+}
+
+void pv_emul_reflect(struct pv_emul *e)
+{
+    ASSERT(e->faulted);
+    if (e->fault.vector == X86_EXC_PF)
+        pv_inject_page_fault(e->v, (uint32_t)e->fault.error_code, e->fault.cr2);
+    else
+        pv_inject_exception(e->v, e->fault.vector, e->fault.error_code);
+}

@@ -1,0 +1,84 @@
+/*
+ * The trap-and-emulate half of the PV ABI: what every emulation path shares
+ * (the privileged-instruction path from #GP and #UD, and writable page tables
+ * from #PF). Instruction bytes and memory operands are read through the
+ * guest's own page tables, as the guest's own access would be; a step that
+ * faults records the fault the guest would have taken, and the caller
+ * reflects it (pv_emul_reflect) instead of completing the instruction.
+ */
+#ifndef PV_EMULATE_H
+#define PV_EMULATE_H
+
+#include <hv/domain.h>
+#include <asm/regs.h>
+#include "../emul/decode.h"
+
+/* #PF error-code bits (Intel SDM vol. 3 §4.7). */
+#define X86_PFEC_PRESENT  (1u << 0)
+#define X86_PFEC_WRITE    (1u << 1)
+#define X86_PFEC_USER     (1u << 2)
+#define X86_PFEC_RSVD     (1u << 3)
+#define X86_PFEC_FETCH    (1u << 4)
+
+/* Exception vectors the emulator raises. */
+#define X86_EXC_UD 6
+#define X86_EXC_GP 13
+#define X86_EXC_SS 12
+#define X86_EXC_PF 14
+
+/* A fault for the guest: vector, error code (-1 for none) and, for #PF, the address. */
+struct pv_fault {
+    uint8_t vector;
+    int32_t error_code;
+    uint64_t cr2;
+};
+
+/* One emulation in progress on the running vCPU. */
+struct pv_emul {
+    struct vcpu *v;
+    struct cpu_regs *regs;
+    struct x86_insn insn;
+    bool faulted;            /* fault holds what the guest takes */
+    struct pv_fault fault;
+};
+
+/* Starts e for the running vCPU v at regs->rip. */
+void pv_emul_init(struct pv_emul *e, struct vcpu *v, struct cpu_regs *regs);
+
+/*
+ * Decodes the instruction at regs->rip (flags as x86_decode). On a fetch
+ * fault e->fault is the #PF Xen gives for it (error code 0: Xen 4.17 does
+ * not report instruction fetches as such); TOO_LONG is #GP(0), INVALID #UD.
+ */
+enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags);
+
+/*
+ * Guest memory through the guest's page tables. 0 on success; otherwise
+ * -XEN_EFAULT with e->fault set: #GP(0) (or #SS(0) for an SS-based operand,
+ * see pv_emul_linear) for a non-canonical or hypervisor-range address, else
+ * the #PF at the first byte that could not be reached, with error code 0 for
+ * a read and X86_PFEC_WRITE for a write (present bit clear), as Xen 4.17.
+ */
+int pv_emul_read(struct pv_emul *e, uint64_t va, void *buf, size_t len);
+int pv_emul_write(struct pv_emul *e, uint64_t va, const void *buf, size_t len);
+
+/* Linear address of the decoded memory operand (FS/GS bases are the vCPU's). */
+uint64_t pv_emul_linear(const struct pv_emul *e);
+
+/* A general register of the guest by its encoding number (enum x86_gpr). */
+uint64_t *pv_emul_gpr(struct cpu_regs *regs, unsigned int n);
+
+/* Records fault vector/error code in e (cr2 for #PF) and returns -XEN_EFAULT. */
+int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64_t cr2);
+
+/* Delivers e->fault to the guest through its trap table. */
+void pv_emul_reflect(struct pv_emul *e);
+
+/*
+ * A #PF for the running vCPU at address cr2: the guest's CR2 is set and the
+ * user bit of error_code is set from the guest's mode (its kernel runs in
+ * ring 3 too), as Xen does for every page fault it delivers.
+ */
+void pv_inject_page_fault(struct vcpu *v, uint32_t error_code, uint64_t cr2);
+
+#endif
