@@ -3,7 +3,10 @@
 import argparse
 import os
 import re
+import shutil
+import socket
 import subprocess
+import tempfile
 import sys
 import time
 from dataclasses import dataclass
@@ -133,7 +136,8 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
     log_path = log_path or os.path.join(ROOT, build, "logs", log_name)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     if hypervisor != "xen":
-        return run_iso(iso, sc, log_path, timeout or sc.timeout, hypervisor)
+        elf = os.environ.get("HV_ELF") or os.path.join(ROOT, build, "hypervisor.elf")
+        return run_iso(iso, sc, log_path, timeout or sc.timeout, hypervisor, elf)
     start = time.monotonic()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(qemu_command(iso, sc, "stdio"), stdin=subprocess.DEVNULL, stdout=log,
@@ -147,24 +151,80 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
     return BootResult(status, outcome, _read(log_path), log_path, time.monotonic() - start, hypervisor)
 
 
-def run_iso(iso, sc, log_path, timeout, label):
+def run_iso(iso, sc, log_path, timeout, label, elf=None):
     """Boots iso with sc's QEMU options until QEMU exits (after timeout seconds: killed),
     serial to log_path, typing sc.serial_input when its prompt shows; returns a BootResult
-    whose hypervisor field is label."""
+    whose hypervisor field is label. A run that times out gets a post-mortem in its log
+    first (_post_mortem; elf: the hypervisor's symbols for its backtraces)."""
     start = time.monotonic()
-    with open(log_path, "wb") as log:
-        stdin = subprocess.PIPE if sc.serial_input else subprocess.DEVNULL
-        proc = subprocess.Popen(qemu_command(iso, sc, "stdio"), stdin=stdin, stdout=log, stderr=subprocess.STDOUT)
+    with tempfile.TemporaryDirectory(prefix="qemu-mon-") as mon_dir, open(log_path, "wb") as log:
+        monitor, gdb = os.path.join(mon_dir, "monitor.sock"), os.path.join(mon_dir, "gdb.sock")
+        cmd = qemu_command(iso, sc, "stdio") + ["-monitor", f"unix:{monitor},server=on,wait=off",
+                                                "-chardev", f"socket,id=gdb0,path={gdb},server=on,wait=off",
+                                                "-gdb", "chardev:gdb0"]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
         try:
             if sc.serial_input:
                 _type_when_ready(proc, log_path, sc, start + timeout)
             status = proc.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))
         except subprocess.TimeoutExpired:
+            _post_mortem(proc, log, monitor, gdb, elf)
             proc.kill()
             proc.wait()
             status = None
     outcome = "timeout" if status is None else exit_codes().get(status, f"qemu-{status}")
     return BootResult(status, outcome, _read(log_path), log_path, time.monotonic() - start, label)
+
+
+# Serial input to the hypervisor (CTRL-a three times), then the debug keys for its
+# CPUs and vCPUs ('r') and its domains ('d').
+POST_MORTEM_KEYS = b"\x01\x01\x01rd"
+
+
+def _post_mortem(proc, log, monitor, gdb, elf):
+    """Appends what a hung run was doing to its log: the hypervisor's own dumps
+    (its debug keys, if it still takes interrupts), every CPU's registers from
+    QEMU's monitor and, with gdb and elf, every CPU's backtrace (and the gdb
+    commands in $POSTMORTEM_GDB, separated by ';'). Best effort: a
+    run that cannot answer is still killed."""
+    try:
+        for b in POST_MORTEM_KEYS:
+            proc.stdin.write(bytes([b]))
+            proc.stdin.flush()
+            time.sleep(0.05)
+        time.sleep(2)
+    except OSError:
+        pass
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as mon:
+            mon.settimeout(5)
+            mon.connect(monitor)
+            mon.sendall(b"info registers -a\n")
+            time.sleep(1)
+            out = b""
+            try:
+                while chunk := mon.recv(65536):
+                    out += chunk
+                    if len(out) > 1 << 20:
+                        break
+            except socket.timeout:
+                pass
+        log.flush()
+        log.write(b"\n=== post-mortem: QEMU info registers -a ===\n" + out + b"\n")
+        log.flush()
+    except OSError as e:
+        log.write(f"\n=== post-mortem: QEMU monitor unreachable: {e} ===\n".encode())
+    if not elf or not os.path.exists(elf) or not shutil.which("gdb"):
+        return
+    try:
+        bt = subprocess.run(["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", f"target remote {gdb}",
+                             "-ex", "thread apply all bt 12",
+                             *[a for c in os.environ.get("POSTMORTEM_GDB", "").split(";") if c.strip()
+                               for a in ("-ex", c.strip())], elf], capture_output=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        bt = f"gdb failed: {e}".encode()
+    log.write(b"\n=== post-mortem: backtraces (gdb) ===\n" + bt + b"\n")
+    log.flush()
 
 
 def main():

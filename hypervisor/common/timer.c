@@ -5,10 +5,12 @@
  * programmed by its own CPU. One lock guards every list: a timer moves
  * between lists atomically, and no timer is on two. stop_timer waits for a
  * callback running on another CPU, so a stopped timer cannot re-arm itself.
+ * Pure: it reaches the CPU only through hv/spinlock.h's hooks and NOW(), so
+ * it runs unchanged under the host unit tests (tests/unit/test_timer.c).
  */
-#include <hv/arch.h>
 #include <hv/spinlock.h>
 #include <hv/timer.h>
+#include <asm/config.h>         /* NR_CPUS */
 
 static DEFINE_SPINLOCK(timers_lock);
 static struct timer *timers[NR_CPUS];   /* per CPU, sorted by expires */
@@ -33,8 +35,8 @@ static void unlink(struct timer *t)
 
 void set_timer(struct timer *t, s_time_t when)
 {
-    uint64_t flags = local_irq_save();
-    unsigned int cpu = smp_processor_id();
+    uint64_t flags = arch_irq_save();
+    unsigned int cpu = spin_lock_cpu();
     spin_lock(&timers_lock);
     if (t->active)
         unlink(t);
@@ -49,12 +51,18 @@ void set_timer(struct timer *t, s_time_t when)
     if (timers[cpu] == t)
         reprogram(cpu);
     spin_unlock(&timers_lock);
-    local_irq_restore(flags);
+    arch_irq_restore(flags);
+}
+
+void set_timer_periodic(struct timer *t, s_time_t period)
+{
+    s_time_t now = NOW(), next = t->expires + period;
+    set_timer(t, next > now ? next : now + period);
 }
 
 void stop_timer(struct timer *t)
 {
-    uint64_t flags = local_irq_save();
+    uint64_t flags = arch_irq_save();
     spin_lock(&timers_lock);
     if (t->active)
         unlink(t);
@@ -64,7 +72,7 @@ void stop_timer(struct timer *t)
      * stopped timer stays stopped. (Never on this CPU: a callback stopping
      * its own timer runs here.)
      */
-    while (t->running_on && t->running_on != smp_processor_id() + 1) {
+    while (t->running_on && t->running_on != spin_lock_cpu() + 1) {
         spin_unlock(&timers_lock);
         arch_spin_wait();
         spin_lock(&timers_lock);
@@ -72,12 +80,12 @@ void stop_timer(struct timer *t)
             unlink(t);
     }
     spin_unlock(&timers_lock);
-    local_irq_restore(flags);
+    arch_irq_restore(flags);
 }
 
 void timer_interrupt_run(void)
 {
-    unsigned int cpu = smp_processor_id();
+    unsigned int cpu = spin_lock_cpu();
     spin_lock(&timers_lock);
     s_time_t now = NOW();
     while (timers[cpu] && timers[cpu]->expires <= now) {

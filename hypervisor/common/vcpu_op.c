@@ -19,7 +19,7 @@ static void periodic_fired(void *data)
 {
     struct vcpu *v = data;
     send_guest_vcpu_virq(v, VIRQ_TIMER);
-    set_timer(&v->periodic_timer, v->periodic_timer.expires + v->periodic_period);
+    set_timer_periodic(&v->periodic_timer, v->periodic_period);
 }
 
 static void poll_timeout(void *data)

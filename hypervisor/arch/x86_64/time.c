@@ -65,7 +65,7 @@ static void tick(void *data)
 {
     (void)data;
     timer_ticks++;
-    set_timer(&tick_timer, tick_timer.expires + SECONDS(1) / TIMER_HZ);
+    set_timer_periodic(&tick_timer, SECONDS(1) / TIMER_HZ);
 }
 
 void arch_timer_program(s_time_t when)

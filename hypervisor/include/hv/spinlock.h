@@ -10,10 +10,8 @@
  * a lock may wait for a shootdown without deadlock.
  *
  * Lock order (take only downwards; docs/design.md "Locks"):
- *   domctl_lock > d->big_lock (per domain: its page tables and vCPU contexts)
- *   > pt_lock (frame reference and type counts, all domains)
- *   > d->event_lock (two domains' event locks: lower domain id first)
- *   > sched_lock > timer locks (per CPU) > heap_lock > console_lock
+ *   frame_lock (every frame's counts and every guest page table) > evtchn_lock
+ *   > sched_lock > timers_lock > heap_lock > console locks
  */
 #ifndef HV_SPINLOCK_H
 #define HV_SPINLOCK_H

@@ -36,6 +36,14 @@ static inline void init_timer(struct timer *t, void (*fn)(void *), void *data)
  * an earlier one.
  */
 void set_timer(struct timer *t, s_time_t when);
+/*
+ * From t's own callback: arms t one period after the expiry that just fired,
+ * or, if the machine fell so far behind that this is already past, one period
+ * from now. The missed periods are dropped, as Xen's periodic vCPU timer does:
+ * catching them up back to back can take longer than they last, and the CPU
+ * would then run nothing but the timer.
+ */
+void set_timer_periodic(struct timer *t, s_time_t period);
 /* Takes t off; returns once its callback is not running on another CPU either. Hold no lock its callback takes. */
 void stop_timer(struct timer *t);
 
