@@ -451,7 +451,7 @@ static const char *test_msr_allow_list(char *why, size_t len)
     return NULL;
 }
 
-/* EFER takes only the value it has; TSC_AUX takes anything and keeps 0. */
+/* EFER takes only the value it has; TSC_AUX is the vCPU's own, and RDTSCP reads it. */
 static const char *test_msr_writes(char *why, size_t len)
 {
     wrmsr(MSR_EFER, XEN_EFER);
@@ -461,7 +461,13 @@ static const char *test_msr_writes(char *why, size_t len)
     CHECK_EQ("EFER after writes", rdmsr(MSR_EFER), XEN_EFER);
     wrmsr(0xc0000103, 5);
     CHECK_FAULT("wrmsr TSC_AUX", NO_FAULT, 0);
-    CHECK_EQ("TSC_AUX after a write", rdmsr(0xc0000103), 0);
+    CHECK_EQ("TSC_AUX after a write", rdmsr(0xc0000103), 5);
+    uint32_t aux = 0;
+    __asm__ volatile("rdtscp" : "+c"(aux) :: "rax", "rdx");
+    CHECK_EQ("rdtscp's TSC_AUX", aux, 5);
+    wrmsr(0xc0000103, 1ull << 32);
+    CHECK_FAULT("wrmsr TSC_AUX with upper bits", 13, 0);
+    wrmsr(0xc0000103, 0);
     return NULL;
 }
 

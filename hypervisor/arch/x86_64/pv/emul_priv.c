@@ -48,12 +48,20 @@ static uint64_t guest_cr4(const struct vcpu *v)
     return v->arch.cr4 | PV_CR4_VISIBLE;
 }
 
-void pv_load_cr4(const struct vcpu *v)
+/* The TSC_AUX each CPU holds, so that a switch between vCPUs with the same value writes no MSR. */
+static uint32_t loaded_tsc_aux[NR_CPUS];
+
+void pv_load_cpu_state(const struct vcpu *v)
 {
     uint64_t cr4 = read_cr4();
     uint64_t want = (cr4 & ~X86_CR4_TSD) | (v->arch.cr4 & X86_CR4_TSD);
     if (want != cr4)
         write_cr4(want);
+    unsigned int cpu = smp_processor_id();
+    if (loaded_tsc_aux[cpu] != v->arch.tsc_aux) {
+        wrmsr(MSR_TSC_AUX, v->arch.tsc_aux);
+        loaded_tsc_aux[cpu] = v->arch.tsc_aux;
+    }
 }
 
 static uint64_t *gpr(struct pv_emul *e, unsigned int n) { return pv_emul_gpr(e->regs, n); }
@@ -97,7 +105,7 @@ static enum emul_result write_cr(struct pv_emul *e, unsigned int cr, uint64_t va
         }
     case 4:
         v->arch.cr4 = val & PV_CR4_GUEST_MASK;
-        pv_load_cr4(v);
+        pv_load_cpu_state(v);
         return EMUL_DONE;
     default:
         return EMUL_BOUNCE;
@@ -145,7 +153,7 @@ static enum emul_result rdtsc_insn(struct pv_emul *e, bool aux)
 {
     set_edx_eax(e, rdtsc());
     if (aux)
-        e->regs->rcx = 0;               /* a PV guest's TSC_AUX */
+        e->regs->rcx = e->v->arch.tsc_aux;
     return EMUL_DONE;
 }
 

@@ -7,13 +7,13 @@
 #include <public/xen.h>
 #include <hv/hypercall.h>
 #include <asm/cpu.h>
+#include <asm/pv.h>
 #include "emulate.h"
 
 #define MSR_IA32_TSC            0x00000010u
 #define MSR_IA32_UCODE_REV      0x0000008bu
 #define MSR_IA32_MISC_ENABLE    0x000001a0u
 #define MSR_IA32_PAT            0x00000277u
-#define MSR_TSC_AUX             0xc0000103u
 
 /* MISC_ENABLE as Xen shows it: no perfmon, no MONITOR, no BTS/PEBS, xTPR off. */
 #define MISC_ENABLE_PERF_AVAIL      (1ull << 7)
@@ -57,7 +57,7 @@ int pv_msr_read(const struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = rdtsc();
         return 0;
     case MSR_TSC_AUX:
-        *val = 0;                       /* a PV guest's TSC_AUX is never set */
+        *val = v->arch.tsc_aux;
         return 0;
     case MSR_IA32_MISC_ENABLE:
         *val = guest_misc_enable();
@@ -74,7 +74,6 @@ int pv_msr_read(const struct vcpu *v, uint32_t msr, uint64_t *val)
 
 int pv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-    (void)v;
     switch (msr) {
     case MSR_FS_BASE:
         return do_set_segment_base(SEGBASE_FS, val) ? -XEN_EPERM : 0;
@@ -85,7 +84,11 @@ int pv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_EFER:
         return val == guest_efer() ? 0 : -XEN_EPERM;   /* only the value it already has */
     case MSR_TSC_AUX:
-        return 0;                       /* accepted and dropped, as Xen does for PV */
+        if (val >> 32)
+            return -XEN_EPERM;
+        v->arch.tsc_aux = (uint32_t)val;
+        pv_load_cpu_state(v);
+        return 0;
     case MSR_IA32_MISC_ENABLE:
         return val == guest_misc_enable() ? 0 : -XEN_EPERM;
     default:

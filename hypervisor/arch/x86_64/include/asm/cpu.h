@@ -42,6 +42,7 @@
 #define MSR_FS_BASE     0xc0000100u
 #define MSR_GS_BASE     0xc0000101u
 #define MSR_SHADOW_GS_BASE 0xc0000102u
+#define MSR_TSC_AUX     0xc0000103u
 #define EFER_SCE        (1ul << 0)
 #define EFER_LME        (1ul << 8)
 #define EFER_NXE        (1ul << 11)
