@@ -39,6 +39,8 @@ struct pv_emul {
     struct cpu_regs *regs;
     struct x86_insn insn;
     bool faulted;            /* fault holds what the guest takes */
+    uint8_t bytes[X86_MAX_INSN_LEN + X86_FORCED_SIG_LEN];   /* instruction bytes read ahead */
+    uint8_t nbytes;          /* how many: those in the page of the first byte */
     struct pv_fault fault;
 };
 
