@@ -348,6 +348,8 @@ DESCRIPTIONS = {
     "trap_ud2": "ud2 bounced to the guest's #UD handler and back with HYPERVISOR_iret",
     "trap_privileged_cr3_write": "mov %rax,%cr3 in the guest kernel: #GP into the hypervisor, then see path",
     "hcall_new_baseptr": "MMUEXT_NEW_BASEPTR: the hypercall with the effect of that cr3 write",
+    "trap_privileged_cr0_read": "mov %cr0,%rdx in the guest kernel: #GP into the hypervisor, then see path",
+    "forced_cpuid": "ud2; .ascii \"xen\"; cpuid of leaf 0x40000000: #UD into the hypervisor, its CPUID view",
     "trap_privileged_cli": "cli in the guest kernel: #GP into the hypervisor, then see path",
     "upcall_mask_write": "a store of 1 to vcpu_info.evtchn_upcall_mask: cli's effect with no trap at all",
     "evtchn_send_masked": "event_channel_op(EVTCHNOP_send) to our own IPI port, upcalls masked (sets pending bits only)",

@@ -317,11 +317,11 @@ static const char *test_traps(char *why, size_t len)
 }
 
 /*
- * A privileged instruction in a PV kernel (ring 3) faults with #GP. Our
- * hypervisor emulates none: the #GP is bounced to the guest's handler (the
- * first half of a trap-and-emulate path). Xen emulates some (mov to %cr3 is a
- * new base pointer there). path= says which happened; the hypercall doing the
- * same effect is measured next to it.
+ * A privileged instruction in a PV kernel (ring 3) faults with #GP. The
+ * hypervisor emulates some (mov to %cr3 is a new base pointer, mov from %cr0
+ * its view of CR0) and bounces the rest to the guest's handler (cli). path=
+ * says which happened; the hypercall doing the same effect is measured next
+ * to it. Forced-emulation CPUID (#UD) is the hypervisor's CPUID view.
  */
 static uint64_t cr3_value;
 static int64_t op_cr3_write(unsigned int n)
@@ -329,6 +329,20 @@ static int64_t op_cr3_write(unsigned int n)
     (void)n;
     TRY_INSN("mov %0, %%cr3", "r"(cr3_value));
     return last_exc.vector == 13 || last_exc.vector == ~0ull ? 0 : -1;
+}
+static int64_t op_cr0_read(unsigned int n)
+{
+    (void)n;
+    uint64_t v = 0;
+    TRY_INSN("mov %%cr0, %%rdx\n\tmov %%rdx, (%0)", "r"(&v));
+    return last_exc.vector == 13 || v ? 0 : -1;
+}
+static int64_t op_forced_cpuid(unsigned int n)
+{
+    (void)n;
+    uint32_t a = 0x40000000, b, c = 0, d;
+    __asm__ volatile("ud2; .ascii \"xen\"; cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return b == 0x566e6558 ? 0 : -1;    /* "XenV" */
 }
 static int64_t op_cli(unsigned int n)
 {
@@ -358,6 +372,11 @@ static const char *test_privileged(char *why, size_t len)
         return why;
     if ((r = bench("trap_privileged_cr3_write", 1, NULL, op_cr3_write, NULL, false, path, why, len)) ||
         (r = bench("hcall_new_baseptr", 1, NULL, op_new_baseptr, NULL, false, NULL, why, len)))
+        return r;
+    if (!(path = path_of(op_cr0_read, why, len)) || path == why)
+        return why;
+    if ((r = bench("trap_privileged_cr0_read", 1, NULL, op_cr0_read, NULL, false, path, why, len)) ||
+        (r = bench("forced_cpuid", 1, NULL, op_forced_cpuid, NULL, false, NULL, why, len)))
         return r;
     if (!(path = path_of(op_cli, why, len)) || path == why)
         return why;

@@ -18,6 +18,8 @@ HC2(set_gdt, uint64_t, unsigned int)
 HC2(stack_switch, uint64_t, uint64_t)
 HC3(set_callbacks, uint64_t, uint64_t, uint64_t)
 HC1(fpu_taskswitch, unsigned int)
+HC2(set_debugreg, unsigned int, uint64_t)
+HC1(get_debugreg, unsigned int)
 HC2(sched_op_compat, unsigned int, uint64_t)
 HC2(update_descriptor, uint64_t, uint64_t)
 HC3(console_io, unsigned int, uint64_t, uint64_t)
@@ -45,6 +47,8 @@ static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_stack_switch] = hc_stack_switch,
     [__HYPERVISOR_set_callbacks] = hc_set_callbacks,
     [__HYPERVISOR_fpu_taskswitch] = hc_fpu_taskswitch,
+    [__HYPERVISOR_set_debugreg] = hc_set_debugreg,
+    [__HYPERVISOR_get_debugreg] = hc_get_debugreg,
     [__HYPERVISOR_sched_op_compat] = hc_sched_op_compat,
     [__HYPERVISOR_update_descriptor] = hc_update_descriptor,
     [__HYPERVISOR_console_io] = hc_console_io,

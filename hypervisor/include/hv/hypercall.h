@@ -38,6 +38,8 @@ int64_t do_callback_op(unsigned int cmd, uint64_t arg);
 int64_t do_iret(void);
 int64_t do_stack_switch(uint64_t ss, uint64_t sp);
 int64_t do_fpu_taskswitch(unsigned int set);
+int64_t do_set_debugreg(unsigned int reg, uint64_t value);
+int64_t do_get_debugreg(unsigned int reg);
 int64_t do_set_segment_base(unsigned int which, uint64_t base);
 int64_t do_set_gdt(uint64_t frames, unsigned int entries);
 int64_t do_update_descriptor(uint64_t maddr, uint64_t desc);

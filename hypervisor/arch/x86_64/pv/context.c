@@ -101,6 +101,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
         __asm__ volatile("fxrstor64 %0" :: "m"(next->arch.fpu));
         if (next->arch.fpu_ts)
             stts();
+        pv_load_cpu_state(next);
     } else {
         /* Idle: the hypervisor's own tables; no guest entry stays in this TLB. */
         write_cr3(idle_l4_pa);

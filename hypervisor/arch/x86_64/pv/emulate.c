@@ -24,15 +24,47 @@ int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64
     return -XEN_EFAULT;
 }
 
-/* Bytes are fetched one at a time: a fault names the exact byte, as the CPU would. */
+/*
+ * The bytes in the first byte's page are read in one copy (one page, one
+ * permission); past it bytes come one at a time, so a fault names the exact
+ * byte, as the CPU would.
+ */
 static int fetch_byte(void *ctx, unsigned int off, uint8_t *byte)
 {
     struct pv_emul *e = ctx;
+    if (off < e->nbytes) {
+        *byte = e->bytes[off];
+        return 0;
+    }
     return pv_emul_read(e, e->regs->rip + off, byte, 1);
+}
+
+static void read_ahead(struct pv_emul *e)
+{
+    uint64_t rip = e->regs->rip, in_page = PAGE_SIZE - (rip & (PAGE_SIZE - 1));
+    size_t n = in_page < sizeof(e->bytes) ? in_page : sizeof(e->bytes);
+    e->nbytes = 0;
+    if (x86_canonical(rip) && guest_range_ok(rip, n) && !copy_from_guest(e->bytes, rip, n))
+        e->nbytes = (uint8_t)n;
+}
+
+/* The one instruction forced emulation serves, "ud2; .ascii \"xen\"; cpuid", known without decoding. */
+static const uint8_t forced_cpuid[X86_FORCED_SIG_LEN + 2] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+
+static bool is_forced_cpuid(struct pv_emul *e)
+{
+    if (e->nbytes < sizeof(forced_cpuid) || memcmp(e->bytes, forced_cpuid, sizeof(forced_cpuid)))
+        return false;
+    e->insn = (struct x86_insn){ .len = sizeof(forced_cpuid), .forced_emul = true, .start = X86_FORCED_SIG_LEN,
+                                 .seg = X86_SEG_NONE, .map = X86_MAP_0F, .opcode = 0xa2, .addrsize = 8 };
+    return true;
 }
 
 enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags)
 {
+    read_ahead(e);
+    if ((flags & X86_DECODE_FORCED) && is_forced_cpuid(e))
+        return X86_DECODE_OK;
     enum x86_decode_status st = x86_decode(&e->insn, fetch_byte, e, flags);
 
     switch (st) {

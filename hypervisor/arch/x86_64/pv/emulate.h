@@ -39,6 +39,8 @@ struct pv_emul {
     struct cpu_regs *regs;
     struct x86_insn insn;
     bool faulted;            /* fault holds what the guest takes */
+    uint8_t bytes[X86_MAX_INSN_LEN + X86_FORCED_SIG_LEN];   /* instruction bytes read ahead */
+    uint8_t nbytes;          /* how many: those in the page of the first byte */
     struct pv_fault fault;
 };
 
@@ -80,5 +82,29 @@ void pv_emul_reflect(struct pv_emul *e);
  * ring 3 too), as Xen does for every page fault it delivers.
  */
 void pv_inject_page_fault(struct vcpu *v, uint32_t error_code, uint64_t cr2);
+
+/* ---- Privileged instructions (emul_priv.c and the files it uses) ---------- */
+
+/*
+ * Emulates the instruction behind a #GP(0) (vector 13) or the forced-emulation
+ * CPUID behind a #UD (vector 6) of the running vCPU v. True when handled
+ * (completed, or a fault reflected); false leaves the original exception to
+ * be bounced.
+ */
+bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs, unsigned int vector);
+
+/* MSRs on Xen's PV allow-list (msr.c): 0, or nonzero for #GP(0). */
+int pv_msr_read(const struct vcpu *v, uint32_t msr, uint64_t *val);
+int pv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+
+/* The CPUID view a PV guest gets by forced emulation (cpuid.c): r = eax, ebx, ecx, edx. */
+void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+
+/* Debug registers (debugreg.c): set/get_debugreg's rules; 0 or -XEN_EPERM/-EINVAL/-ENODEV. */
+int pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value);
+int pv_get_debugreg(const struct vcpu *v, unsigned int reg, uint64_t *val);
+
+/* MMUEXT_NEW_BASEPTR for v, the running vCPU (pv/mm.c): 0, -XEN_ERESTART, or -XEN_EINVAL. */
+int pv_new_baseptr(struct vcpu *v, uint64_t mfn);
 
 #endif

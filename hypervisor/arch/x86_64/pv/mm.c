@@ -363,6 +363,22 @@ static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_cle
     return 0;
 }
 
+static int new_baseptr(struct vcpu *v, uint64_t mfn, struct domain *d)
+{
+    int rc = set_base(&v->arch.guest_table, mfn, d, false);
+    if (!rc && v->arch.kernel_mode)
+        write_cr3(v->arch.guest_table);
+    return rc;
+}
+
+int pv_new_baseptr(struct vcpu *v, uint64_t mfn)
+{
+    frame_lock();
+    int rc = new_baseptr(v, mfn, v->domain);
+    frame_unlock();
+    return rc;
+}
+
 static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuext_op *op)
 {
     struct vcpu *v = current;
@@ -392,10 +408,7 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
         flush_domain_tlbs(owner);           /* cached translations through a table that may be gone */
         return 0;
     case MMUEXT_NEW_BASEPTR:
-        rc = set_base(&v->arch.guest_table, mfn, d, false);
-        if (!rc && v->arch.kernel_mode)
-            write_cr3(v->arch.guest_table);
-        return rc;
+        return new_baseptr(v, mfn, d);
     case MMUEXT_NEW_USER_BASEPTR:
         rc = set_base(&v->arch.guest_table_user, mfn, d, true);
         if (!rc && !v->arch.kernel_mode && v->arch.guest_table_user)

@@ -69,6 +69,8 @@ void pv_handle_exception(struct cpu_regs *regs)
         panic("BUG: vector %u from vCPU of domain %u (%s), which is no longer running", vec, v->domain->id,
               v->domain->name);
 
+    if (pv_emulate_privileged(v, regs, vec))
+        return;
     switch (vec) {
     case X86_EXC_PF:
         pv_inject_page_fault(v, regs->error_code, read_cr2());

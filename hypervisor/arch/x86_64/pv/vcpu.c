@@ -15,6 +15,7 @@
 int arch_vcpu_create(struct vcpu *v)
 {
     arch_vcpu_fpu_init(&v->arch);
+    pv_debugreg_init(&v->arch);
     return 0;
 }
 

@@ -16,10 +16,17 @@
 #define X86_EFLAGS_AC   (1u << 18)
 
 #define X86_CR0_PE      (1ul << 0)
+#define X86_CR0_MP      (1ul << 1)
 #define X86_CR0_TS      (1ul << 3)
+#define X86_CR0_ET      (1ul << 4)
+#define X86_CR0_NE      (1ul << 5)
 #define X86_CR0_WP      (1ul << 16)
+#define X86_CR0_AM      (1ul << 18)
 #define X86_CR0_PG      (1ul << 31)
+#define X86_CR4_TSD     (1ul << 2)
+#define X86_CR4_DE      (1ul << 3)
 #define X86_CR4_PAE     (1ul << 5)
+#define X86_CR4_MCE     (1ul << 6)
 #define X86_CR4_PGE     (1ul << 7)
 #define X86_CR4_OSFXSR  (1ul << 9)
 #define X86_CR4_OSXMMEXCPT (1ul << 10)
@@ -35,6 +42,7 @@
 #define MSR_FS_BASE     0xc0000100u
 #define MSR_GS_BASE     0xc0000101u
 #define MSR_SHADOW_GS_BASE 0xc0000102u
+#define MSR_TSC_AUX     0xc0000103u
 #define EFER_SCE        (1ul << 0)
 #define EFER_LME        (1ul << 8)
 #define EFER_NXE        (1ul << 11)

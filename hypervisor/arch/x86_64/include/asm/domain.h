@@ -36,6 +36,9 @@ struct arch_vcpu {
     bool syscall_masks_events, failsafe_masks_events;
     uint64_t fs_base, gs_base_kernel, gs_base_user;
     bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */
+    uint64_t cr4;                   /* the CR4 bits the guest chose (PV_CR4_GUEST_MASK) */
+    uint32_t tsc_aux;               /* MSR_TSC_AUX as the guest wrote it (RDTSCP's ECX) */
+    uint64_t dr[4], dr6, dr7;       /* debug registers (set_debugreg); kept, not loaded */
     uint64_t gdt_frames[14];        /* set_gdt: guest frames backing entries 0.. */
     unsigned int gdt_ents;
     uint64_t ldt_base;              /* MMUEXT_SET_LDT */

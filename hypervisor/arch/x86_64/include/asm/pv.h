@@ -42,6 +42,11 @@ void pv_exit_to_guest(struct cpu_regs *regs);
 /* Queues an exception for the running vCPU through its trap table (bounce frame). */
 void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code);
 
+/* Puts v's CR4.TSD choice and TSC_AUX into the CPU (v runs, or is about to; pv/emul_priv.c). */
+void pv_load_cpu_state(const struct vcpu *v);
+/* A new vCPU's debug registers as Xen resets them (pv/debugreg.c). */
+void pv_debugreg_init(struct arch_vcpu *a);
+
 /* Drops the descriptor-page references of v's GDT frames (teardown). */
 void pv_release_gdt(struct vcpu *v);
 /* Frees v's LDT copy (teardown). */
