@@ -10,6 +10,7 @@
 #include <asm/guest_access.h>
 #include <asm/pv.h>
 #include "emulate.h"
+#include "ioport.h"
 
 static const char *const vector_names[32] = {
     [0] = "#DE", [1] = "#DB", [2] = "NMI", [3] = "#BP", [4] = "#OF", [5] = "#BR", [6] = "#UD",
@@ -52,6 +53,22 @@ static bool emulate_int_n(struct vcpu *v, struct cpu_regs *regs)
     return true;
 }
 
+/*
+ * IN/OUT/INS/OUTS raise #GP(0) in the guest's ring 3. Until the
+ * privileged-instruction dispatcher owns this, decode here and let
+ * pv_emulate_io take what is its; anything else keeps today's #GP.
+ */
+static bool emulate_io(struct vcpu *v, struct cpu_regs *regs)
+{
+    struct pv_emul e;
+    pv_emul_init(&e, v, regs);
+    if (pv_emul_decode(&e, 0) != X86_DECODE_OK || !pv_emulate_io(&e))
+        return false;
+    if (e.faulted)
+        pv_emul_reflect(&e);
+    return true;
+}
+
 void pv_handle_exception(struct cpu_regs *regs)
 {
     struct vcpu *v = current;
@@ -75,6 +92,8 @@ void pv_handle_exception(struct cpu_regs *regs)
         return;
     case 13:
         if ((regs->error_code & 3) == 2 && emulate_int_n(v, regs))
+            return;
+        if (regs->error_code == 0 && emulate_io(v, regs))
             return;
         break;
     case 7:
