@@ -352,6 +352,7 @@ DESCRIPTIONS = {
     "forced_cpuid": "ud2; .ascii \"xen\"; cpuid of leaf 0x40000000: #UD into the hypervisor, its CPUID view",
     "trap_privileged_cli": "cli in the guest kernel: #GP into the hypervisor, then see path",
     "upcall_mask_write": "a store of 1 to vcpu_info.evtchn_upcall_mask: cli's effect with no trap at all",
+    "trap_io_port_read": "inl from 0xCFC (PCI configuration data) as dom0 with IOPL 1: #GP, emulated, real config read",
     "evtchn_send_masked": "event_channel_op(EVTCHNOP_send) to our own IPI port, upcalls masked (sets pending bits only)",
     "evtchn_send_self_upcall": "EVTCHNOP_send to our own IPI port, unmasked: send until the upcall handler has run and returned",
     "mmuext_tlb_flush_all_alone": "MMUEXT_TLB_FLUSH_ALL with the domain's vCPU 1 down (nothing remote to flush)",

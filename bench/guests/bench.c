@@ -26,6 +26,7 @@
 #include "smp.h"
 #include <public/errno.h>
 #include <public/memory.h>
+#include <public/physdev.h>
 #include <public/vcpu.h>
 
 const char test_title[] = "bench: hypercall, page-table, trap and event costs in TSC cycles";
@@ -386,6 +387,39 @@ static const char *test_privileged(char *why, size_t len)
     return NULL;
 }
 
+/* ---- I/O ports: a PCI configuration read through the emulated 0xCFC ------ */
+
+static int64_t set_iopl(uint32_t iopl)
+{
+    struct physdev_set_iopl op = { .iopl = iopl };
+    return hypercall2(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, &op);
+}
+
+static volatile uint32_t io_value;
+static int64_t op_io_read(unsigned int n)
+{
+    (void)n;
+    uint32_t v;
+    __asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"((uint16_t)0xcfc));
+    io_value = v;
+    return 0;
+}
+
+/* dom0 with IOPL 1 reads the host bridge's ID (0:0.0 offset 0) at 0xCFC; IOPL back to 0 after. */
+static const char *test_io_port(char *why, size_t len)
+{
+    int64_t rc = set_iopl(1);
+    if (rc)
+        return fail(why, len, "PHYSDEVOP_set_iopl: %lld", (long long)rc);
+    __asm__ volatile("outl %0, %w1" :: "a"(0x80000000u), "Nd"((uint16_t)0xcf8));
+    const char *r = bench("trap_io_port_read", 1, NULL, op_io_read, NULL, false, "path=emulated-by-hypervisor",
+                          why, len);
+    set_iopl(0);
+    if (!r && (io_value & 0xffff) != 0x8086)
+        return fail(why, len, "0xCFC read %#x, not an Intel vendor ID", io_value);
+    return r;
+}
+
 static int64_t op_send(unsigned int n) { (void)n; return evtchn_send(ipi_port); }
 static int64_t send_cleanup(unsigned int n)
 {
@@ -739,6 +773,7 @@ static const struct test_case single_cases[] = {
     { "mmuext_ops", test_mmuext },
     { "trap_bounces", test_traps },
     { "privileged_insn_vs_hypercall", test_privileged },
+    { "io_port_read", test_io_port },
     { "event_channel_self", test_events },
 };
 

@@ -30,6 +30,7 @@ HC2(set_segment_base, unsigned int, uint64_t)
 HC2(sched_op, unsigned int, uint64_t)
 HC2(callback_op, unsigned int, uint64_t)
 HC1(domctl, uint64_t)
+HC2(physdev_op, unsigned int, uint64_t)
 HC2(event_channel_op, unsigned int, uint64_t)
 HC1(event_channel_op_compat, uint64_t)
 HC3(vcpu_op, unsigned int, unsigned int, uint64_t)
@@ -59,6 +60,7 @@ static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_sched_op] = hc_sched_op,
     [__HYPERVISOR_callback_op] = hc_callback_op,
     [__HYPERVISOR_domctl] = hc_domctl,
+    [__HYPERVISOR_physdev_op] = hc_physdev_op,
     [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
     [__HYPERVISOR_event_channel_op_compat] = hc_event_channel_op_compat,
     [__HYPERVISOR_vcpu_op] = hc_vcpu_op,

@@ -13,7 +13,7 @@ UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset
 
 # The hypervisor sources each test binary is built from.
 UNIT_SRCS_format      := lib/format.c
@@ -30,6 +30,7 @@ UNIT_SRCS_sched       := hypervisor/common/sched_credit.c hypervisor/common/sche
 UNIT_SRCS_decode      := hypervisor/arch/x86_64/emul/decode.c
 UNIT_SRCS_domain_ref  := hypervisor/common/domain_ref.c
 UNIT_SRCS_timer       := hypervisor/common/timer.c
+UNIT_SRCS_rangeset    := hypervisor/common/rangeset.c
 # Shared test helpers (tests/unit/*.c) a test binary links besides its own file.
 UNIT_HELPERS_page_alloc := expect_bug one_cpu
 UNIT_HELPERS_pagetable  := expect_bug pt_world one_cpu
@@ -39,6 +40,7 @@ $(UNIT_DIR)/hv/hypervisor/arch/x86_64/pv/pagetable.o $(UNIT_DIR)/obj/test_pageta
     UNIT_CFLAGS += -Ihypercall-abi/include
 # So do domain_ref.c and its test (hv/domain.h).
 $(UNIT_DIR)/hv/hypervisor/common/domain_ref.o $(UNIT_DIR)/obj/test_domain_ref.o: UNIT_CFLAGS += -Ihypercall-abi/include
+$(UNIT_DIR)/hv/hypervisor/common/rangeset.o $(UNIT_DIR)/obj/test_rangeset.o: UNIT_CFLAGS += -Ihypercall-abi/include
 
 # test_decode.c includes emul/decode.h and the objdump table beside it.
 $(UNIT_DIR)/obj/test_decode.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64

@@ -65,6 +65,17 @@ void arch_domain_teardown(struct domain *d);
 /* Recounts every guest frame's references and compares them with the frame table (logs AUDIT FAILED). */
 void arch_audit_frames(const char *when);
 
+/* ---- I/O ports -------------------------------------------------------- */
+
+/* True when d holds every port of [first, last] (any domain; a leaf lock inside). */
+bool arch_ioports_held(struct domain *d, uint32_t first, uint32_t last);
+/*
+ * Grants (allow) or takes away the ports [first, last], last <= 0xFFFF.
+ * 0; -XEN_EPERM granting one the hypervisor keeps for itself; -XEN_ENOMEM
+ * when d's set is too fragmented to hold the change (d unchanged).
+ */
+int arch_ioports_set(struct domain *d, uint32_t first, uint32_t last, bool allow);
+
 /* ---- vCPUs ------------------------------------------------------------ */
 
 /* Arch state of a new, never-run vCPU (its FPU at reset). 0 or -XEN_ENOMEM. */

@@ -88,7 +88,8 @@ enum domain_state {
                                                memory, page tables and event channels; host facts
                                                (command line, build id) */
 #define DOMAIN_RIGHT_IOMEM      (1u << 1)   /* map I/O memory (DOMID_IO), choose cache attributes, flush caches */
-#define DOMAIN_RIGHT_IOPORT     (1u << 2)   /* access I/O ports (nothing grants port access yet) */
+#define DOMAIN_RIGHT_IOPORT     (1u << 2)   /* the hardware domain: holds every I/O port but the hypervisor's from
+                                               creation, reaches PCI config space, grants ports (domctl) */
 #define DOMAIN_RIGHT_IRQ        (1u << 3)   /* bind physical IRQs (none are routed to guests yet) */
 #define DOMAIN_RIGHT_CONSOLE    (1u << 4)   /* read the hypervisor console (CONSOLEIO_read) */
 #define DOMAIN_RIGHTS_ALL       ((1u << 5) - 1)

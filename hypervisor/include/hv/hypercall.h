@@ -17,6 +17,7 @@ int64_t do_sched_op(unsigned int cmd, uint64_t arg);
 int64_t do_sched_op_compat(unsigned int cmd, uint64_t arg);
 int64_t do_vm_assist(unsigned int cmd, unsigned int type);
 int64_t do_domctl(uint64_t op);
+int64_t do_physdev_op(unsigned int cmd, uint64_t arg);
 int64_t do_event_channel_op(unsigned int cmd, uint64_t arg);
 int64_t do_event_channel_op_compat(uint64_t arg);
 int64_t do_vcpu_op(unsigned int cmd, unsigned int vcpuid, uint64_t arg);

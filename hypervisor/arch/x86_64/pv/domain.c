@@ -5,11 +5,12 @@
 #include <asm/mm.h>
 #include <asm/pagetable.h>
 #include <asm/pv.h>
+#include "ioport.h"
 
 int arch_domain_create(struct domain *d)
 {
     d->arch.dirty_cpus = 0;                 /* no CPU has run it yet */
-    return 0;
+    return pv_ioports_init(d);
 }
 
 void arch_domain_teardown(struct domain *d)

@@ -10,6 +10,7 @@
 #include <asm/cpu.h>
 #include <asm/pv.h>
 #include "emulate.h"
+#include "ioport.h"
 
 enum emul_result {
     EMUL_DONE,      /* completed: retire the instruction */
@@ -158,13 +159,21 @@ static enum emul_result rdtsc_insn(struct pv_emul *e, bool aux)
 }
 
 /*
- * IN, OUT, INS and OUTS: not emulated on this branch. pv/ioport.c takes them
- * here (port permissions, virtual IOPL, which also allow guest user mode).
+ * IN, OUT, INS and OUTS (pv/ioport.c: the virtual IOPL, which also admits
+ * guest user mode, and the ports the domain holds). It moves RIP itself: a
+ * REP stopped part-way stays on the instruction to go on at the next trap.
  */
 static enum emul_result port_io(struct pv_emul *e)
 {
-    (void)e;
-    return EMUL_BOUNCE;
+    bool io = pv_emulate_io(e);
+    ASSERT(io);
+    return e->faulted ? EMUL_FAULT : EMUL_RETRY;
+}
+
+/* CLI and STI under the virtual IOPL are skipped, as Xen does; without it the #GP stands. */
+static enum emul_result cli_sti(struct pv_emul *e)
+{
+    return pv_iopl_ok(e->v) ? EMUL_DONE : EMUL_BOUNCE;
 }
 
 /* The two-byte-opcode instructions a PV kernel may use in ring 3. */
@@ -208,6 +217,8 @@ static enum emul_result dispatch(struct pv_emul *e)
     case 0xe4: case 0xe5: case 0xe6: case 0xe7:     /* IN, OUT imm8 */
     case 0xec: case 0xed: case 0xee: case 0xef:     /* IN, OUT dx */
         return port_io(e);
+    case 0xfa: case 0xfb:                           /* CLI, STI */
+        return cli_sti(e);
     default:
         return EMUL_BOUNCE;                         /* HLT, INVD, LMSW, ...: as Xen, not emulated */
     }

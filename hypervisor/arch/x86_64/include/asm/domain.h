@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <hv/rangeset.h>
+#include <hv/spinlock.h>
 #include <asm/regs.h>
 
 struct guest_trap {
@@ -23,6 +25,9 @@ struct arch_domain {
     unsigned int relmem;            /* enum relmem; 0: not started */
     uint64_t relmem_next;           /* next frame of the pass; INVALID_PFN: from the head */
     volatile uint64_t dirty_cpus;   /* cpumask: CPUs whose TLB may hold the domain's guest entries */
+    spinlock_t ioports_lock;        /* a leaf lock: ioports and pci_cf8 */
+    struct rangeset ioports;        /* I/O ports it holds (pv/ioport.c) */
+    uint32_t pci_cf8;               /* its last dword write to 0xCF8 (PCI config address) */
 };
 
 struct arch_vcpu {
@@ -39,6 +44,7 @@ struct arch_vcpu {
     uint64_t cr4;                   /* the CR4 bits the guest chose (PV_CR4_GUEST_MASK) */
     uint32_t tsc_aux;               /* MSR_TSC_AUX as the guest wrote it (RDTSCP's ECX) */
     uint64_t dr[4], dr6, dr7;       /* debug registers (set_debugreg); kept, not loaded */
+    uint32_t iopl;                  /* virtual IOPL, in EFLAGS.IOPL's position (PHYSDEVOP_set_iopl) */
     uint64_t gdt_frames[14];        /* set_gdt: guest frames backing entries 0.. */
     unsigned int gdt_ents;
     uint64_t ldt_base;              /* MMUEXT_SET_LDT */
