@@ -68,6 +68,15 @@ uint64_t pv_emul_linear(const struct pv_emul *e);
 /* A general register of the guest by its encoding number (enum x86_gpr). */
 uint64_t *pv_emul_gpr(struct cpu_regs *regs, unsigned int n);
 
+/*
+ * An operand of size bytes (1, 2, 4, 8) in general register n, as the decoded
+ * instruction names it: without a REX prefix, byte registers 4-7 are AH, CH,
+ * DH and BH. Writing 4 bytes zero-extends to 64 bits; 1 and 2 keep the rest.
+ * reg_set writes into regs (e->regs, or a copy the caller commits later).
+ */
+uint64_t pv_emul_reg_get(const struct pv_emul *e, unsigned int n, unsigned int size);
+void pv_emul_reg_set(const struct pv_emul *e, struct cpu_regs *regs, unsigned int n, unsigned int size, uint64_t val);
+
 /* Records fault vector/error code in e (cr2 for #PF) and returns -XEN_EFAULT. */
 int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64_t cr2);
 
@@ -80,5 +89,13 @@ void pv_emul_reflect(struct pv_emul *e);
  * ring 3 too), as Xen does for every page fault it delivers.
  */
 void pv_inject_page_fault(struct vcpu *v, uint32_t error_code, uint64_t cr2);
+
+/*
+ * Writable page tables (pv/ptwr.c), from the #PF path with the fault's
+ * address: true when the fault was dealt with (the store emulated, another
+ * fault delivered, or the instruction left to run again); false when the
+ * guest gets the original #PF.
+ */
+bool pv_ptwr_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2);
 
 #endif
