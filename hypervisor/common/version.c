@@ -20,7 +20,7 @@
  * writable_page_tables and auto_translated_physmap are for translated
  * (HVM) guests only, so a PV kernel that requires the former sees it
  * cleared and writes its L1 entries by store anyway (pv/ptwr.c);
- * pae_pgdir_above_4gb follows the pae_extended_cr3 assist.
+ * pae_pgdir_above_4gb follows the pae_extended_cr3 assist (PAE_MODE "yes").
  */
 static uint32_t features_of(const struct domain *d)
 {

@@ -169,8 +169,8 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
     if (x->has_hypercall_page)
         pv_write_hypercall_page(va_ptr(&b, x->hypercall_page));
 
-    /* As Xen's builder: a kernel that asks for extended CR3 gets the assist (and pae_pgdir_above_4gb). */
-    if (!strcmp(x->pae_mode, "extended-cr3"))
+    /* As Xen's builder: PAE_MODE "yes" means extended CR3, which brings the assist (and pae_pgdir_above_4gb). */
+    if (!strcmp(x->pae_mode, "yes"))
         d->vm_assist |= 1ull << VMASST_TYPE_pae_extended_cr3;
 
     struct start_info *si = va_ptr(&b, l.si_start);
