@@ -24,15 +24,33 @@ int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64
     return -XEN_EFAULT;
 }
 
-/* Bytes are fetched one at a time: a fault names the exact byte, as the CPU would. */
+/*
+ * The bytes from RIP to the end of its page (at most as many as an
+ * instruction can have) are read at once: one page, so they fault
+ * together or not at all. Past them, bytes are fetched one at a time, so a
+ * fault names the exact byte, as the CPU would.
+ */
 static int fetch_byte(void *ctx, unsigned int off, uint8_t *byte)
 {
     struct pv_emul *e = ctx;
+    if (off < e->ibuf_len) {
+        *byte = e->ibuf[off];
+        return 0;
+    }
     return pv_emul_read(e, e->regs->rip + off, byte, 1);
+}
+
+static void read_ahead(struct pv_emul *e)
+{
+    uint64_t rip = e->regs->rip;
+    size_t n = MIN(sizeof(e->ibuf), PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
+    e->ibuf_len = x86_canonical(rip) && guest_range_ok(rip, n) && !copy_from_guest(e->ibuf, rip, n)
+                      ? (unsigned int)n : 0;
 }
 
 enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags)
 {
+    read_ahead(e);
     enum x86_decode_status st = x86_decode(&e->insn, fetch_byte, e, flags);
 
     switch (st) {
@@ -139,16 +157,18 @@ void pv_emul_reg_set(const struct pv_emul *e, struct cpu_regs *regs, unsigned in
 
 uint64_t pv_emul_linear(const struct pv_emul *e)
 {
-    const struct cpu_regs *r = e->regs;
+    const struct x86_insn *i = &e->insn;
     const struct arch_vcpu *a = &e->v->arch;
-    struct x86_ea_regs ea = {
-        .gpr = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
-                 r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 },
-        .rip = r->rip,
-        .fs_base = a->fs_base,
-        .gs_base = a->kernel_mode ? a->gs_base_kernel : a->gs_base_user,
-    };
-    return x86_linear_address(&e->insn, &ea);
+    /* Only the registers the address names are read: the rest stay unset. */
+    struct x86_ea_regs ea;
+    if (i->ea_base >= 0)
+        ea.gpr[i->ea_base] = *pv_emul_gpr(e->regs, (unsigned int)i->ea_base);
+    if (i->ea_index >= 0)
+        ea.gpr[i->ea_index] = *pv_emul_gpr(e->regs, (unsigned int)i->ea_index);
+    ea.rip = e->regs->rip;
+    ea.fs_base = a->fs_base;
+    ea.gs_base = a->kernel_mode ? a->gs_base_kernel : a->gs_base_user;
+    return x86_linear_address(i, &ea);
 }
 
 void pv_inject_page_fault(struct vcpu *v, uint32_t error_code, uint64_t cr2)

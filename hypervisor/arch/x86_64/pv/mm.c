@@ -265,9 +265,8 @@ int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
     if (!guest_range_ok(va, 1))
         return -XEN_EINVAL;
     uint64_t mfn = read_cr3() >> PAGE_SHIFT;
-    static unsigned int (*const index[])(uint64_t) = { NULL, l1_index, l2_index, l3_index, l4_index };
-    for (int lvl = 4; lvl > 1; lvl--) {
-        pte_t e = ((pte_t *)pv_frame_ptr(mfn))[index[lvl](va)];
+    for (unsigned int shift = 39; shift > PAGE_SHIFT; shift -= 9) {     /* L4, L3, L2 */
+        pte_t e = ((pte_t *)pv_frame_ptr(mfn))[(va >> shift) & (PT_ENTRIES - 1)];
         if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
             return -XEN_EINVAL;
         mfn = pte_addr(e) >> PAGE_SHIFT;

@@ -102,43 +102,38 @@ static enum ptwr_rc emulate_mov(struct ptwr *p, uint64_t addr, uint64_t src)
  * locked one, so an entry that changed since it was read means run again,
  * and an unchanged value is not written at all (as Xen's emulator).
  */
-static enum ptwr_rc emulate_xchg(struct ptwr *p, uint64_t addr, struct cpu_regs *out)
+static enum ptwr_rc emulate_xchg(struct ptwr *p, uint64_t addr)
 {
     unsigned int size = p->e.insn.opsize;
     uint64_t dst = 0;
     if (pv_emul_read(&p->e, addr, &dst, size))
         return PTWR_FAULT;
-    uint64_t src = pv_emul_reg_get(&p->e, p->e.insn.reg, size);
-    pv_emul_reg_set(&p->e, out, p->e.insn.reg, size, dst);
-    if (dst == src)
-        return PTWR_DONE;
-    uint64_t old = dst;
-    enum ptwr_rc rc = ptwr_update(p, addr, size, src, &old);
+    uint64_t src = pv_emul_reg_get(&p->e, p->e.insn.reg, size), old = dst;
+    enum ptwr_rc rc = dst == src ? PTWR_DONE : ptwr_update(p, addr, size, src, &old);
+    if (rc == PTWR_DONE)
+        pv_emul_reg_set(&p->e, p->e.regs, p->e.insn.reg, size, dst);
     return rc == PTWR_CMPXCHG_FAILED ? PTWR_RETRY : rc;
 }
 
 /* CMPXCHG: rAX against memory; on a mismatch rAX gets what memory held. */
-static enum ptwr_rc emulate_cmpxchg(struct ptwr *p, uint64_t addr, struct cpu_regs *out)
+static enum ptwr_rc emulate_cmpxchg(struct ptwr *p, uint64_t addr)
 {
+    struct cpu_regs *regs = p->e.regs;
     unsigned int size = p->e.insn.opsize;
     uint64_t dst = 0;
     if (pv_emul_read(&p->e, addr, &dst, size))
         return PTWR_FAULT;
     uint64_t acc = pv_emul_reg_get(&p->e, X86_RAX, size);
-    out->rflags &= ~X86_FLAGS_ARITH;
     if (dst == acc) {
         uint64_t seen = acc;
         enum ptwr_rc rc = ptwr_update(p, addr, size, pv_emul_reg_get(&p->e, p->e.insn.reg, size), &seen);
-        if (rc == PTWR_DONE) {
-            out->rflags |= cmp_flags(acc, acc, size);
-            return rc;
-        }
-        if (rc != PTWR_CMPXCHG_FAILED)
+        if (rc != PTWR_DONE && rc != PTWR_CMPXCHG_FAILED)
             return rc;
         dst = seen;
     }
-    pv_emul_reg_set(&p->e, out, X86_RAX, size, dst);
-    out->rflags |= cmp_flags(acc, dst, size);
+    if (dst != acc)
+        pv_emul_reg_set(&p->e, regs, X86_RAX, size, dst);
+    regs->rflags = (regs->rflags & ~X86_FLAGS_ARITH) | cmp_flags(acc, dst, size);
     return PTWR_DONE;
 }
 
@@ -147,11 +142,11 @@ static enum ptwr_rc emulate_cmpxchg(struct ptwr *p, uint64_t addr, struct cpu_re
  * value; only ZF changes. Sixteen bytes are read and compared, but an equal
  * value is never written: Xen 4.17 updates at most one 8-byte entry.
  */
-static enum ptwr_rc emulate_cmpxchg8b(struct ptwr *p, uint64_t addr, struct cpu_regs *out)
+static enum ptwr_rc emulate_cmpxchg8b(struct ptwr *p, uint64_t addr)
 {
     bool wide = p->e.insn.rex & X86_REX_W;
     unsigned int half = wide ? 8 : 4;
-    const struct cpu_regs *r = p->e.regs;
+    struct cpu_regs *r = p->e.regs;
     uint64_t mem[2] = { 0, 0 };
     if (pv_emul_read(&p->e, addr, mem, 2 * half))
         return PTWR_FAULT;
@@ -163,7 +158,7 @@ static enum ptwr_rc emulate_cmpxchg8b(struct ptwr *p, uint64_t addr, struct cpu_
         uint64_t seen = want_lo | want_hi << 32;
         enum ptwr_rc rc = ptwr_update(p, addr, 8, (uint32_t)r->rbx | (uint64_t)(uint32_t)r->rcx << 32, &seen);
         if (rc == PTWR_DONE) {
-            out->rflags |= X86_FLAGS_ZF;
+            r->rflags |= X86_FLAGS_ZF;
             return rc;
         }
         if (rc != PTWR_CMPXCHG_FAILED)
@@ -171,14 +166,17 @@ static enum ptwr_rc emulate_cmpxchg8b(struct ptwr *p, uint64_t addr, struct cpu_
         lo = (uint32_t)seen;
         hi = seen >> 32;
     }
-    out->rax = lo;
-    out->rdx = hi;
-    out->rflags &= ~X86_FLAGS_ZF;
+    r->rax = lo;
+    r->rdx = hi;
+    r->rflags &= ~X86_FLAGS_ZF;
     return PTWR_DONE;
 }
 
-/* The decoded instruction, if it is one of the stores Xen's ptwr completes; else PTWR_UNHANDLED. */
-static enum ptwr_rc emulate(struct ptwr *p, struct cpu_regs *out)
+/*
+ * The decoded instruction, if it is one of the stores Xen's ptwr completes;
+ * else PTWR_UNHANDLED. The guest's registers change only when it is done.
+ */
+static enum ptwr_rc emulate(struct ptwr *p)
 {
     const struct x86_insn *i = &p->e.insn;
     if (!i->mem || ((i->prefixes & X86_PFX_LOCK) && !i->lock_ok))
@@ -195,14 +193,14 @@ static enum ptwr_rc emulate(struct ptwr *p, struct cpu_regs *out)
         case 0xc6: case 0xc7:                           /* MOV r/m, imm */
             return modrm_reg == 0 ? emulate_mov(p, addr, (uint64_t)i->imm) : PTWR_UNHANDLED;
         case 0x86: case 0x87:                           /* XCHG */
-            return emulate_xchg(p, addr, out);
+            return emulate_xchg(p, addr);
         }
     } else if (i->map == X86_MAP_0F) {
         switch (i->opcode) {
         case 0xb0: case 0xb1:                           /* CMPXCHG */
-            return emulate_cmpxchg(p, addr, out);
+            return emulate_cmpxchg(p, addr);
         case 0xc7:                                      /* CMPXCHG8B/16B */
-            return modrm_reg == 1 ? emulate_cmpxchg8b(p, addr, out) : PTWR_UNHANDLED;
+            return modrm_reg == 1 ? emulate_cmpxchg8b(p, addr) : PTWR_UNHANDLED;
         }
     }
     return PTWR_UNHANDLED;
@@ -242,15 +240,16 @@ bool pv_ptwr_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2)
         !(is_dom0(d) || (d->vm_assist & (1ull << VMASST_TYPE_writable_pagetables))))
         return false;
 
-    struct ptwr p = { .d = d, .cr2 = cr2 };
-    struct cpu_regs out = *regs;
+    struct ptwr p;                      /* not zeroed: every field is set before it is read */
+    p.d = d;
+    p.cr2 = cr2;
     enum ptwr_rc rc = PTWR_UNHANDLED;
     pv_emul_init(&p.e, v, regs);
     frame_lock();
     if (ptwr_target(&p)) {
         enum x86_decode_status st = pv_emul_decode(&p.e, 0);
         if (st == X86_DECODE_OK)
-            rc = emulate(&p, &out);
+            rc = emulate(&p);
         else if (st == X86_DECODE_FETCH_FAULT)
             rc = PTWR_FAULT;
     }
@@ -258,8 +257,7 @@ bool pv_ptwr_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2)
 
     switch (rc) {
     case PTWR_DONE:
-        out.rip += p.e.insn.len;
-        *regs = out;
+        regs->rip += p.e.insn.len;
         return true;
     case PTWR_FAULT:
         pv_emul_reflect(&p.e);
