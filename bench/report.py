@@ -299,6 +299,9 @@ KERNEL_DESCRIPTIONS = {
     "kernel_map_1024_batched": "vm_map_range() of 1024 pages in lazy-MMU mode (queued, sent in batches); per page",
     "kernel_unmap_1024_unbatched": "vm_unmap_range() of those 1024 pages, batching off (update and flush each); per page",
     "kernel_unmap_1024_batched": "vm_unmap_range() of those 1024 pages in lazy-MMU mode; per page",
+    "kernel_map_1024_direct": "vm_map_range() of 1024 pages, batching off, pt_write=direct (PV: a plain store per PTE, "
+                              "trapped and emulated); per page",
+    "kernel_unmap_1024_direct": "vm_unmap_range() of those 1024 pages the same way; per page",
     "kernel_aspace_build": "aspace_create() (new root, allocated and pinned) and 64 pages mapped into it (3 new tables)",
     "kernel_aspace_switch": "aspace_switch() to the new address space and back to the kernel's",
     "kernel_aspace_teardown": "aspace_destroy(): every table unpinned, released and freed",

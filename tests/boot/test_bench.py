@@ -211,9 +211,10 @@ def test_report_smp_sections(tmp_path):
 KERNEL_OPS = {"kernel_rdtsc_overhead", "kernel_aspace_build", "kernel_aspace_switch", "kernel_aspace_teardown",
               "kernel_thread_switch_yield", "kernel_thread_switch_sem", "kernel_timer_oneshot",
               "kernel_demand_zero_fault"}
-KERNEL_PAGE_OPS = {f"kernel_{what}_1024_{how}" for what in ("map", "unmap") for how in ("batched", "unbatched")}
+KERNEL_PAGE_OPS = {f"kernel_{what}_1024_{how}" for what in ("map", "unmap")
+                   for how in ("batched", "unbatched", "direct")}
 KERNEL_ENTRY_OPS = {f"kernel_entries_{what}_1024_{how}" for what in ("map", "unmap")
-                    for how in ("batched", "unbatched")}
+                    for how in ("batched", "unbatched", "direct")}
 
 
 def _build_pvguest():

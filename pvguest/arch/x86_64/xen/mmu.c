@@ -355,10 +355,13 @@ const struct pv_mmu_ops xen_mmu_ops = {
  */
 void xen_mm_init(void)
 {
-    /* A domU needs the assist for its stores to be emulated (Xen emulates dom0's regardless). */
-    int64_t rc;
-    if (pt_write_direct &&
-        (rc = hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables)))
+    /*
+     * A domU needs the assist for its stores to be emulated (Xen emulates
+     * dom0's regardless); asked for always, since pt_write_direct may be
+     * switched on later (the benchmarks do).
+     */
+    int64_t rc = hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables);
+    if (rc)
         xen_hypercall_failed(__HYPERVISOR_vm_assist, rc, "VMASST_CMD_enable, VMASST_TYPE_writable_pagetables");
     uint64_t end = MIN(xen_start_info->nr_pages, DIRECT_MAP_PFNS);
     lazy_mmu_enter();
