@@ -25,9 +25,9 @@ int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64
 }
 
 /*
- * The bytes from RIP to the end of its page (at most as many as an
- * instruction can have) are read at once: one page, so they fault
- * together or not at all. Past them, bytes are fetched one at a time, so a
+ * The first bytes from RIP (most instructions that fault are short; and
+ * under icount a copy counts per byte), within its page, are read at once:
+ * one page, so they fault together or not at all. Past them, bytes are fetched one at a time, so a
  * fault names the exact byte, as the CPU would.
  */
 static int fetch_byte(void *ctx, unsigned int off, uint8_t *byte)

@@ -38,7 +38,7 @@ struct pv_emul {
     struct vcpu *v;
     struct cpu_regs *regs;
     struct x86_insn insn;
-    uint8_t ibuf[X86_FORCED_SIG_LEN + X86_MAX_INSN_LEN];   /* instruction bytes read ahead */
+    uint8_t ibuf[8];         /* instruction bytes read ahead */
     unsigned int ibuf_len;
     bool faulted;            /* fault holds what the guest takes */
     struct pv_fault fault;

@@ -49,7 +49,7 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
 
     if (level == 1) {
         /* Cache attributes (PWT, PCD, PAT) are for domains that drive devices, as on Xen. */
-        if (!domain_has_rights(pg_owner, DOMAIN_RIGHT_IOMEM) && (*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)))
+        if ((*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)) && !domain_has_rights(pg_owner, DOMAIN_RIGHT_IOMEM))
             return -XEN_EINVAL;
         if (owned_by(pfn_to_page(mfn), pg_owner))
             return *e & _PAGE_RW ? get_page_type(mfn, PGT_writable, pg_owner) : get_page(mfn, pg_owner);
