@@ -352,6 +352,74 @@ static const char *test_l2_write(char *why, size_t len)
     return want_pf(why, len, "L2 store", PFEC_PW, l2e);
 }
 
+/*
+ * Read-modify-write ops on an entry (Linux's clear_bit and set_bit on PTEs):
+ * each runs once on a copy in ordinary memory and once on the entry; the
+ * flags and the value must be the CPU's own.
+ */
+#define RMW(insn, ...)                                                                  \
+    ({                                                                                  \
+        uint64_t f_;                                                                    \
+        last_exc.vector = ~0ull;                                                        \
+        __asm__ volatile("lea 1f(%%rip), %%rcx\n\tmov %%rcx, exc_resume(%%rip)\n\t"     \
+                         insn "\n1:\tpushfq\n\tpop %0\n\tmovq $0, exc_resume(%%rip)"     \
+                         : "=r"(f_) : __VA_ARGS__ : "rcx", "memory", "cc");              \
+        f_ & FLAGS_ARITH;                                                               \
+    })
+
+static uint64_t rmw_lock_and(volatile uint64_t *p) { return RMW("lock andq %2, (%1)", "r"(p), "r"(~PTE_RW)); }
+static uint64_t rmw_lock_bts(volatile uint64_t *p) { return RMW("lock btsq $1, (%1)", "r"(p)); }
+static uint64_t rmw_btr_reg(volatile uint64_t *p) { return RMW("btrq %2, (%1)", "r"(p), "r"(1ull)); }
+static uint64_t rmw_lock_or(volatile uint64_t *p) { return RMW("lock orq $2, (%1)", "r"(p)); }
+static uint64_t rmw_xor(volatile uint64_t *p) { return RMW("xorq %2, (%1)", "r"(p), "r"(PTE_RW)); }
+static uint64_t rmw_add0(volatile uint64_t *p) { return RMW("addq $0, (%1)", "r"(p)); }
+static uint64_t rmw_lock_btc_l(volatile uint64_t *p) { return RMW("lock btcl $1, (%1)", "r"(p)); }
+static uint64_t rmw_andb(volatile uint64_t *p) { return RMW("andb $0xfd, (%1)", "r"(p)); }
+
+#define FLAGS_CF 0x1ull                         /* the bit ops define only CF */
+
+static const struct {
+    const char *name;
+    uint64_t (*fn)(volatile uint64_t *p);
+    uint64_t flags;                             /* the flags the op defines */
+} rmw_ops[] = {
+    { "lock and (RW off)", rmw_lock_and, FLAGS_ARITH & ~0x10ull }, { "lock bts (RW on)", rmw_lock_bts, FLAGS_CF },
+    { "btr reg (RW off)", rmw_btr_reg, FLAGS_CF }, { "btr reg again (no change)", rmw_btr_reg, FLAGS_CF },
+    { "lock or (RW on)", rmw_lock_or, FLAGS_ARITH & ~0x10ull }, { "xor (RW off)", rmw_xor, FLAGS_ARITH & ~0x10ull },
+    { "add 0 (no change)", rmw_add0, FLAGS_ARITH }, { "lock btcl (RW on)", rmw_lock_btc_l, FLAGS_CF },
+    { "andb (RW off)", rmw_andb, FLAGS_ARITH & ~0x10ull },     /* AF is undefined after AND */
+};
+
+static const char *test_rmw_ops(char *why, size_t len)
+{
+    volatile uint64_t *e = entry(4);
+    store8(e, map_a());
+    CHECK(want_no_fault(why, len, "mapping entry 4"));
+    for (unsigned int i = 0; i < ARRAY_SIZE(rmw_ops); i++) {
+        volatile uint64_t copy = *e;
+        uint64_t want_flags = rmw_ops[i].fn(&copy) & rmw_ops[i].flags;
+        uint64_t flags = rmw_ops[i].fn(e) & rmw_ops[i].flags;
+        CHECK(want_no_fault(why, len, rmw_ops[i].name));
+        if (flags != want_flags || *e != copy)
+            return fail(why, len, "%s: entry %#llx flags %#llx, want %#llx and %#llx", rmw_ops[i].name,
+                        (unsigned long long)*e, (unsigned long long)flags, (unsigned long long)copy,
+                        (unsigned long long)want_flags);
+    }
+    if (norm(*e) != (map_a() & ~PTE_RW))
+        return fail(why, len, "entry 4 ends %#llx", (unsigned long long)*e);
+    /* A register bit offset of 64 + 9 reaches bit 9 of the next entry. */
+    uint64_t f = RMW("btsq %2, (%1)", "r"(e), "r"(64ull + 9));
+    CHECK(want_no_fault(why, len, "bts into the next entry"));
+    if ((f & 1) || *entry(5) != 0x200)
+        return fail(why, len, "bts 73: CF %llu, entry 5 %#llx", (unsigned long long)(f & 1), (unsigned long long)*entry(5));
+    f = RMW("btrq %2, (%1)", "r"(entry(6)), "r"(-64ll + 9));
+    CHECK(want_no_fault(why, len, "btr back from the entry after"));
+    if (!(f & 1) || *entry(5) != 0)
+        return fail(why, len, "btr -55: CF %llu, entry 5 %#llx", (unsigned long long)(f & 1), (unsigned long long)*entry(5));
+    store8(e, 0);
+    return want_no_fault(why, len, "clearing entry 4");
+}
+
 /* Racing writers: both vCPUs count up in one (non-present) entry by CMPXCHG, and swap frames in another. */
 static volatile uint32_t race_go;
 
@@ -419,6 +487,7 @@ DEFINE_TESTS(
     { "foreign_frame", test_foreign_frame },
     { "table_writable", test_table_writable },
     { "l2_write", test_l2_write },
+    { "rmw_ops", test_rmw_ops },
     { "racing_writers", test_racing_writers },
     { "vm_assist", test_vm_assist },
 )

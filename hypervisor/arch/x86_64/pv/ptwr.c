@@ -4,6 +4,10 @@
  * faults; the store is decoded, validated and applied exactly as an
  * mmu_update of that entry, or the guest gets the #PF it caused. Only L1
  * tables are emulated; a write to a higher level keeps its #PF, as on Xen.
+ * Xen's emulator completes any instruction that writes memory; this one
+ * takes the forms kernels use on entries: MOV, XCHG, CMPXCHG(8B), the
+ * two-operand arithmetic and logic ops and BTS/BTR/BTC (Linux's set_bit and
+ * clear_bit on a PTE). Other instructions keep their #PF.
  */
 #include <hv/domain.h>
 #include <hv/frame.h>
@@ -89,6 +93,84 @@ static enum ptwr_rc ptwr_update(struct ptwr *p, uint64_t addr, unsigned int size
     if (flush)
         pv_flush_domain_tlbs(p->d);
     return PTWR_DONE;
+}
+
+/*
+ * The arithmetic and logic ops, run on this CPU on the values so that the
+ * result and flags are the CPU's own. The guest's arithmetic flags go in
+ * (CF for ADC, SBB); the rest of RFLAGS is ours (interrupts stay off).
+ */
+enum alu_op { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_BTS, ALU_BTR, ALU_BTC };
+
+#define ALU_RUN(insn, sfx, m)                                                                   \
+    __asm__("push %[fi]; popfq; " insn sfx " %" m "[s], %" m "[d]; pushfq; pop %[fo]"            \
+            : [d] "+r"(d), [fo] "=&r"(fo) : [s] "r"(s), [fi] "r"(fi) : "cc")
+#define ALU_SIZES(insn)                                                                         \
+    switch (size) {                                                                             \
+    case 1: ALU_RUN(insn, "b", "b"); break;                                                     \
+    default: BIT_SIZES(insn)                                                                    \
+    }
+/* The bit ops have no byte form: the decoder gives them 2, 4 or 8. */
+#define BIT_SIZES(insn)                                                                         \
+    switch (size) {                                                                             \
+    case 2: ALU_RUN(insn, "w", "w"); break;                                                     \
+    case 4: ALU_RUN(insn, "l", "k"); break;                                                     \
+    default: ALU_RUN(insn, "q", "q"); break;                                                    \
+    }
+
+static uint64_t alu_run(enum alu_op op, unsigned int size, uint64_t d, uint64_t s, uint64_t *flags)
+{
+    uint64_t fi, fo = 0;
+    __asm__ volatile("pushfq; pop %0" : "=r"(fi));
+    fi = (fi & ~X86_FLAGS_ARITH) | (*flags & X86_FLAGS_ARITH);
+    switch (op) {
+    case ALU_ADD: ALU_SIZES("add"); break;
+    case ALU_OR:  ALU_SIZES("or"); break;
+    case ALU_ADC: ALU_SIZES("adc"); break;
+    case ALU_SBB: ALU_SIZES("sbb"); break;
+    case ALU_AND: ALU_SIZES("and"); break;
+    case ALU_SUB: ALU_SIZES("sub"); break;
+    case ALU_XOR: ALU_SIZES("xor"); break;
+    case ALU_BTS: BIT_SIZES("bts"); break;
+    case ALU_BTR: BIT_SIZES("btr"); break;
+    case ALU_BTC: BIT_SIZES("btc"); break;
+    }
+    *flags = (*flags & ~X86_FLAGS_ARITH) | (fo & X86_FLAGS_ARITH);
+    return low_bytes(d, size);
+}
+
+/*
+ * An arithmetic, logic or bit-setting op on memory, as Xen's emulator: an
+ * unchanged value is not written; with LOCK the write is a compare-and-
+ * exchange against what was read, and run again if the entry changed.
+ */
+static enum ptwr_rc emulate_alu(struct ptwr *p, uint64_t addr, enum alu_op op, uint64_t src)
+{
+    const struct x86_insn *i = &p->e.insn;
+    unsigned int size = i->opsize;
+    uint64_t dst = 0, flags = p->e.regs->rflags;
+    if (pv_emul_read(&p->e, addr, &dst, size))
+        return PTWR_FAULT;
+    uint64_t res = alu_run(op, size, dst, low_bytes(src, size), &flags), old = dst;
+    enum ptwr_rc rc = PTWR_DONE;
+    if (res != dst)
+        rc = ptwr_update(p, addr, size, res, (i->prefixes & X86_PFX_LOCK) ? &old : NULL);
+    if (rc == PTWR_DONE)
+        p->e.regs->rflags = flags;
+    return rc == PTWR_CMPXCHG_FAILED ? PTWR_RETRY : rc;
+}
+
+/*
+ * BTS/BTR/BTC with a register bit offset reach any bit from the operand:
+ * the signed offset picks the operand-sized word, as the CPU does.
+ */
+static enum ptwr_rc emulate_bit_reg(struct ptwr *p, uint64_t addr, enum alu_op op)
+{
+    unsigned int size = p->e.insn.opsize, bits = size * 8, shift = size == 2 ? 4 : size == 4 ? 5 : 6;
+    uint64_t raw = pv_emul_reg_get(&p->e, p->e.insn.reg, size);
+    int64_t off = size == 8 ? (int64_t)raw : size == 4 ? (int32_t)raw : (int16_t)raw;
+    addr += (uint64_t)((off >> shift) * (int64_t)size);
+    return emulate_alu(p, addr, op, (uint64_t)off & (bits - 1));
 }
 
 /* MOV to memory: from a register, an immediate, or rAX (moffs). */
@@ -185,7 +267,12 @@ static enum ptwr_rc emulate(struct ptwr *p)
     unsigned int modrm_reg = (i->modrm >> 3) & 7;
 
     if (i->map == X86_MAP_1BYTE) {
+        /* ADD, OR, ADC, SBB, AND, SUB, XOR r/m, reg (00-31, not CMP) */
+        if (i->opcode < 0x38 && (i->opcode & 7) <= 1)
+            return emulate_alu(p, addr, (enum alu_op)(i->opcode >> 3), pv_emul_reg_get(&p->e, i->reg, i->opsize));
         switch (i->opcode) {
+        case 0x80: case 0x81: case 0x83:                /* group 1 r/m, imm; CMP does not write */
+            return modrm_reg != 7 ? emulate_alu(p, addr, (enum alu_op)modrm_reg, (uint64_t)i->imm) : PTWR_UNHANDLED;
         case 0x88: case 0x89:                           /* MOV r/m, reg */
             return emulate_mov(p, addr, pv_emul_reg_get(&p->e, i->reg, i->opsize));
         case 0xa2: case 0xa3:                           /* MOV moffs, rAX */
@@ -201,6 +288,14 @@ static enum ptwr_rc emulate(struct ptwr *p)
             return emulate_cmpxchg(p, addr);
         case 0xc7:                                      /* CMPXCHG8B/16B */
             return modrm_reg == 1 ? emulate_cmpxchg8b(p, addr) : PTWR_UNHANDLED;
+        case 0xab: return emulate_bit_reg(p, addr, ALU_BTS);
+        case 0xb3: return emulate_bit_reg(p, addr, ALU_BTR);
+        case 0xbb: return emulate_bit_reg(p, addr, ALU_BTC);
+        case 0xba:                                      /* BT* r/m, imm8: the offset wraps in the operand */
+            if (modrm_reg < 5)
+                return PTWR_UNHANDLED;                  /* BT does not write */
+            return emulate_alu(p, addr, (enum alu_op)(ALU_BTS + modrm_reg - 5),
+                               (uint64_t)i->imm & (i->opsize * 8u - 1));
         }
     }
     return PTWR_UNHANDLED;
