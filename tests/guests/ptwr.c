@@ -94,13 +94,31 @@ static const char *test_setup(char *why, size_t len)
     return NULL;
 }
 
+/*
+ * Without the writable_pagetables assist, only the hardware domain's stores
+ * are emulated (Xen 4.17's rule): a domU's store gets its #PF until it asks.
+ */
+static const char *test_domu_needs_assist(char *why, size_t len)
+{
+    if (start_info->flags & SIF_INITDOMAIN)
+        return NULL;                            /* dom0: mov_maps shows its stores work without it */
+    store8(pte, map_a());
+    CHECK(want_pf(why, len, "a domU's store without the assist", PFEC_PW, pte));
+    CHECK(want_entry(why, len, "without the assist", 0, 0));
+    int64_t rc = hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables);
+    if (rc)
+        return fail(why, len, "vm_assist(enable, writable_pagetables): %lld", (long long)rc);
+    return NULL;
+}
+
 /* What Xen 4.17 tells a 64-bit PV dom0, whatever its kernel asked for in FEATURES. */
 static const char *test_features(char *why, size_t len)
 {
     struct xen_feature_info fi = { .submap_idx = 0 };
     int64_t rc = hyp_xen_version(XENVER_get_features, &fi);
     uint32_t want = (1u << XENFEAT_mmu_pt_update_preserve_ad) | (1u << XENFEAT_highmem_assist) |
-                    (1u << XENFEAT_gnttab_map_avail_bits) | (1u << XENFEAT_dom0) |
+                    (1u << XENFEAT_gnttab_map_avail_bits) |
+                    (start_info->flags & SIF_INITDOMAIN ? 1u << XENFEAT_dom0 : 0) |
                     (1u << XENFEAT_memory_op_vnode_supported) | (1u << XENFEAT_direct_mapped) |
                     (1u << XENFEAT_pae_pgdir_above_4gb);            /* our PAE_MODE note says "yes" */
     if (rc || fi.submap != want)
@@ -473,6 +491,7 @@ static const char *test_vm_assist(char *why, size_t len)
 
 DEFINE_TESTS(
     { "setup", test_setup },
+    { "domu_needs_assist", test_domu_needs_assist },
     { "features", test_features },
     { "mov_maps", test_mov_maps },
     { "mov_clears", test_mov_clears },
