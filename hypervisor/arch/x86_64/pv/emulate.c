@@ -44,8 +44,7 @@ static void read_ahead(struct pv_emul *e)
 {
     uint64_t rip = e->regs->rip;
     size_t n = MIN(sizeof(e->ibuf), PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
-    e->ibuf_len = x86_canonical(rip) && guest_range_ok(rip, n) && !copy_from_guest(e->ibuf, rip, n)
-                      ? (unsigned int)n : 0;
+    e->ibuf_len = copy_from_guest(e->ibuf, rip, n) ? 0 : (unsigned int)n;     /* it checks the range */
 }
 
 enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags)
