@@ -434,6 +434,10 @@ static const char *test_rmw_ops(char *why, size_t len)
     CHECK(want_no_fault(why, len, "btr back from the entry after"));
     if (!(f & 1) || *entry(5) != 0)
         return fail(why, len, "btr -55: CF %llu, entry 5 %#llx", (unsigned long long)(f & 1), (unsigned long long)*entry(5));
+    /* An offset that reaches into the hypervisor's range: the CPU faults there itself, before any emulation. */
+    const uint64_t hv = 0xffff800000001000ull;
+    RMW("btsq %2, (%1)", "r"(e), "r"((int64_t)(hv - (uint64_t)e) * 8));
+    CHECK(want_pf(why, len, "bts reaching the hypervisor's range", PFEC_PW, (void *)hv));
     store8(e, 0);
     return want_no_fault(why, len, "clearing entry 4");
 }

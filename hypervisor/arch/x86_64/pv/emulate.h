@@ -21,6 +21,7 @@
 #define X86_PFEC_FETCH    (1u << 4)
 
 /* Exception vectors the emulator raises. */
+#define X86_EXC_DB 1
 #define X86_EXC_UD 6
 #define X86_EXC_GP 13
 #define X86_EXC_SS 12

@@ -13,7 +13,9 @@
 #include <hv/frame.h>
 #include <public/errno.h>
 #include <public/xen.h>
+#include <asm/cpu.h>
 #include <asm/pagetable.h>
+#include <asm/pv.h>
 #include "emulate.h"
 
 /* What one step of the emulation came to, as Xen's emulator reports it. */
@@ -353,6 +355,8 @@ bool pv_ptwr_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2)
     switch (rc) {
     case PTWR_DONE:
         regs->rip += p.e.insn.len;
+        if (regs->rflags & X86_EFLAGS_TF)
+            pv_inject_exception(v, X86_EXC_DB, -1);     /* single-stepped over it, as Xen */
         return true;
     case PTWR_FAULT:
         pv_emul_reflect(&p.e);
