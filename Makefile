@@ -35,7 +35,7 @@ HV_COMMON := cmdline console console_io domain domain_boot domain_ref domctl eve
 LIB_SRCS  := elf format string strlcpy
 HV_ARCH_C := acpi acpi_tables apic desc machine mm selftest serial setup smp smpboot time traps usercopy \
              pv/audit pv/bounce pv/build pv/callbacks pv/context pv/descriptor pv/domain pv/hypercall pv/iret pv/mm \
-             pv/emulate pv/emul_priv pv/msr pv/cpuid pv/debugreg pv/ioport pv/pagetable pv/physdev pv/traps pv/vcpu emul/decode
+             pv/emulate pv/emul_priv pv/msr pv/cpuid pv/debugreg pv/ioport pv/pagetable pv/physdev pv/ptwr pv/traps pv/vcpu emul/decode
 HV_ARCH_S := boot/head boot/trampoline entry
 
 HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \

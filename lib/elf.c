@@ -117,10 +117,18 @@ static int parse_note(struct xen_notes *x, uint32_t type, const uint8_t *desc, u
         return note_string(x->guest_version, sizeof(x->guest_version), desc, descsz, "GUEST_VERSION", err, errlen);
     case N_LOADER: return note_string(x->loader, sizeof(x->loader), desc, descsz, "LOADER", err, errlen);
     case N_PAE_MODE: return note_string(x->pae_mode, sizeof(x->pae_mode), desc, descsz, "PAE_MODE", err, errlen);
-    case N_FEATURES:
-        if (note_string(features, sizeof(features), desc, descsz, "FEATURES", err, errlen))
-            return -1;
+    case N_FEATURES: {
+        /*
+         * Read by the note's size, as Xen's loader does: Linux writes this one
+         * without a terminating NUL (ELFNOTE(..., .ascii "!writable_page_tables")).
+         */
+        size_t n = strnlen((const char *)desc, descsz);
+        if (n >= sizeof(features))
+            return refuse("ELF: FEATURES note is longer than %zu bytes", sizeof(features) - 1);
+        memcpy(features, desc, n);
+        features[n] = '\0';
         return parse_features(x, features, err, errlen);
+    }
     default:
         return 0;       /* notes we do not use are allowed */
     }

@@ -102,6 +102,7 @@ static unsigned int ipi_port;
 static uint64_t l4_mfn(void) { return virt_to_mfn((void *)start_info->pt_base); }
 
 static struct mmu_update map_batch[MAX_BATCH], unmap_batch[MAX_BATCH];
+static volatile uint64_t *alias_pte;        /* the alias range's first L1 entry, mapped read-only */
 static struct multicall_entry uvm_calls[MAX_BATCH], version_calls[MAX_MULTI];
 
 /* Upcalls: one 2-level scan pass, counting each port it finds pending. */
@@ -142,6 +143,8 @@ static const char *test_setup(char *why, size_t len)
     if (ensure_l1(ALIAS_BASE))
         return fail(why, len, "could not build an L1 for the alias range");
     uint64_t l1 = pte_maddr(ALIAS_BASE, 1);
+    if (!(alias_pte = pte_virt(ALIAS_BASE, 1)))
+        return fail(why, len, "the alias range's L1 is not mapped");
     for (unsigned int i = 0; i < MAX_BATCH; i++) {
         uint64_t va = ALIAS_BASE + i * PAGE_SIZE, val = pfn_to_mfn(i % initial_pages) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
         map_batch[i].ptr = (l1 + i * 8) | MMU_NORMAL_PT_UPDATE;
@@ -253,6 +256,28 @@ static const char *test_update_va_mapping(char *why, size_t len)
                        NULL, why, len)))
             return r;
     return NULL;
+}
+
+/* A PTE written by a plain store (writable page tables: trapped, validated, emulated); read back. */
+static int64_t op_ptwr_map(unsigned int n)
+{
+    (void)n;
+    *alias_pte = map_batch[0].val;
+    return (*alias_pte & PTE_ADDR) != (map_batch[0].val & PTE_ADDR);
+}
+static int64_t op_ptwr_unmap(unsigned int n)
+{
+    (void)n;
+    *alias_pte = 0;
+    return *alias_pte != 0;
+}
+
+static const char *test_ptwr(char *why, size_t len)
+{
+    const char *r;
+    if ((r = bench("ptwr_store", 1, NULL, op_ptwr_map, op_mmu_unmap, false, NULL, why, len)))
+        return r;
+    return bench("ptwr_store_unmap", 1, op_mmu_map, op_ptwr_unmap, NULL, false, NULL, why, len);
 }
 
 static const unsigned int multi_sizes[] = { 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48, 64 };
@@ -769,6 +794,7 @@ static const struct test_case single_cases[] = {
     { "hypercall_round_trips", test_hypercalls },
     { "mmu_update_batches", test_mmu_update },
     { "update_va_mapping_batches", test_update_va_mapping },
+    { "ptwr_store", test_ptwr },
     { "multicall_entries", test_multicall },
     { "mmuext_ops", test_mmuext },
     { "trap_bounces", test_traps },

@@ -4,6 +4,7 @@
 #include <public/errno.h>
 #include <public/features.h>
 #include <public/version.h>
+#include <public/xen.h>
 
 /*
  * We implement the guest ABI of Xen 4.17 (x86-64 PV), so we answer with that
@@ -14,10 +15,20 @@
 #define HV_EXTRAVERSION     "-pvhv"
 #define HV_CAPABILITIES     "xen-3.0-x86_64 "
 
-/* XENFEAT bits (submap 0) the calling domain really gets. */
+/*
+ * XENFEAT bits (submap 0) as Xen 4.17 reports them to a 64-bit PV guest:
+ * writable_page_tables and auto_translated_physmap are for translated
+ * (HVM) guests only, so a PV kernel that requires the former sees it
+ * cleared and writes its L1 entries by store anyway (pv/ptwr.c);
+ * pae_pgdir_above_4gb follows the pae_extended_cr3 assist (PAE_MODE "yes").
+ */
 static uint32_t features_of(const struct domain *d)
 {
-    uint32_t f = 1u << XENFEAT_pae_pgdir_above_4gb;    /* page directories may be anywhere */
+    uint32_t f = (1u << XENFEAT_memory_op_vnode_supported) | (1u << XENFEAT_mmu_pt_update_preserve_ad) |
+                 (1u << XENFEAT_highmem_assist) | (1u << XENFEAT_gnttab_map_avail_bits) |
+                 (1u << XENFEAT_direct_mapped);
+    if (d->vm_assist & (1ull << VMASST_TYPE_pae_extended_cr3))
+        f |= 1u << XENFEAT_pae_pgdir_above_4gb;
     if (is_dom0(d))
         f |= 1u << XENFEAT_dom0;            /* the initial (hardware) domain, as Xen */
     return f;

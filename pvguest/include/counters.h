@@ -14,6 +14,9 @@
 #define COUNTER_EVENTS      16      /* events by channel; higher channels share the last slot */
 #define COUNTER_BATCH_BINS  12      /* 1, 2-3, 4-7, ..., 1024+ updates per flush */
 
+/* The entry number of a page-table store a PV hypervisor traps and emulates (pt_write=direct). */
+#define COUNTER_ENTRY_PT_STORE 60
+
 /* One hypervisor entry (number nr) by the calling CPU. Entries are counted per CPU. */
 void counter_entry(unsigned int nr);
 /* Hypervisor entries so far, by every CPU. */

@@ -189,6 +189,14 @@ bool lazy_mmu_active(void);
 /* Turns batching off (false) or on; returns the previous setting. Only outside lazy mode. */
 bool lazy_mmu_set_batching(bool on);
 bool lazy_mmu_batching(void);
+/*
+ * Boot option pt_write=direct: outside lazy mode, entries of the kernel's
+ * own L1 tables are written by plain stores, which a PV hypervisor traps and
+ * emulates (writable page tables), instead of by hypercall; lazy mode still
+ * batches. pt_write=hypercall (the default) keeps every change a hypercall.
+ * Natively every write is a store anyway.
+ */
+extern bool pt_write_direct;
 /* Queue capacity the backend uses (boot option mmu_batch=N, 1..MMU_BATCH_MAX). */
 extern unsigned int mmu_batch_size;
 #define MMU_BATCH_MAX     1024u

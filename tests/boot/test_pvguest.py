@@ -4,7 +4,9 @@ hypervisor (scenarios/pvguest-dom0.scn, booted with the other scenarios) must
 report the same KTAP cases with the same results, and batching must show in
 the counted hypervisor entries. Natively on two CPUs (QEMU -smp 2) the kernel
 must start the second from the MADT and pass the same cases there, and smp=1
-must keep it on one."""
+must keep it on one. With pt_write=direct (L1 entries written by plain stores
+the hypervisor emulates, outside lazy mode) the same cases pass natively and
+as dom0 and domU (scenarios/pvguest-direct.scn), and the stores are counted."""
 import functools
 import os
 import re
@@ -18,6 +20,8 @@ sys.path.insert(0, os.path.join(ROOT, "pvguest", "scripts"))
 import native  # noqa: E402
 
 DOM0_SCENARIO = "pvguest-dom0"
+DIRECT_SCENARIO = "pvguest-direct"
+PT_STORE_LINE = re.compile(r"^# counters: entries:.* pt_store=(\d+)", re.MULTILINE)
 DOMUS = ("guest1", "guest2")
 NATIVE_CMDLINE = "frobnicate=1"
 SMP_LINE = re.compile(r"^pvguest: smp: (\d+) CPU\(s\) given, (\d+) used.*; running on (\d+) CPU\(s\)$", re.MULTILINE)
@@ -40,13 +44,19 @@ def native_smp_run(cmdline=""):
     return native.boot(BUILD, cmdline, timeout=90, name=name, smp=2)
 
 
-def dom0_run():
+@functools.lru_cache(maxsize=None)
+def native_direct_run():
+    """Natively with pt_write=direct (a no-op there: every write is a store)."""
+    return native.boot(BUILD, "pt_write=direct", timeout=60, name="pvguest-native-direct")
+
+
+def dom0_run(scenario=DOM0_SCENARIO):
     runs = boot_all()
-    if DOM0_SCENARIO not in runs:
+    if scenario not in runs:
         if os.environ.get("BOOT_SCENARIOS"):
-            pytest.skip(f"BOOT_SCENARIOS leaves out {DOM0_SCENARIO}")
-        pytest.fail(f"scenario {DOM0_SCENARIO} was not booted", pytrace=False)
-    return runs[DOM0_SCENARIO][1]
+            pytest.skip(f"BOOT_SCENARIOS leaves out {scenario}")
+        pytest.fail(f"scenario {scenario} was not booted", pytrace=False)
+    return runs[scenario][1]
 
 
 def domain_text(log, who):
@@ -130,3 +140,21 @@ def test_native_smp_option_caps():
         f"smp=1: {res.outcome}, {len(run.cases)} cases, failed {[c.name for c in run.cases if not c.ok]} {where}"
     m = SMP_LINE.search(res.log)
     assert m and m.groups() == ("2", "1", "1"), f"smp=1 did not cap the CPUs: {m and m.group(0)} {where}"
+
+
+@pytest.mark.parametrize("who", ["native", "dom0", "guest1"])
+def test_direct_matches_native(who):
+    """pt_write=direct: every case passes, the same cases as natively without it, and under PV the
+    kernel wrote page-table entries by store (counted as pt_store entries)."""
+    nat = ktap.parse(domain_text(native_run().log, "dom0"))
+    res = native_direct_run() if who == "native" else dom0_run(DIRECT_SCENARIO)
+    text = domain_text(res.log, "dom0" if who == "native" else who)
+    run = ktap.parse(text)
+    where = f"(serial log kept in {res.log_path})"
+    assert run.complete and not run.problems, f"{who}: KTAP {'; '.join(run.problems) or 'incomplete'} {where}"
+    failed = [f"{c.name} # {c.directive}" for c in run.cases if not c.ok]
+    assert not failed, f"{who} with pt_write=direct: failed {failed} {where}"
+    assert summary(run.cases) == summary(nat.cases), f"{who} with pt_write=direct: cases differ from native {where}"
+    if who != "native":
+        m = PT_STORE_LINE.search(text)
+        assert m and int(m.group(1)) >= 1024, f"{who}: no page-table stores counted: {m and m.group(0)} {where}"

@@ -306,9 +306,22 @@ static void op_update(struct fuzz_in *in)
     bool was_table = t < NFRAMES && validated(t) && !(ftable[t].type_info & PGT_validating);
     pte_t old = in_ram ? tab(t)[idx] : 0;
     bool flush = false;
-    int rc = pt_update_entry(d, pg_owner, t, idx, e, how & 4, &flush);
+    int rc;
+    if (how & 8) {
+        /* compare-and-exchange (writable page tables): against the entry, or a value it may not hold */
+        pte_t expect = how & 16 ? old : pick_entry(in), asked = expect;
+        rc = pt_cmpxchg_entry(d, pg_owner, t, idx, &expect, e, &flush);
+        FUZZ_CHECK(rc != -XEN_EAGAIN || (in_ram && was_table && asked != old && expect == old && !flush),
+                   "pt_cmpxchg_entry: -EAGAIN expecting %#llx over %#llx, told %#llx", (unsigned long long)asked,
+                   (unsigned long long)old, (unsigned long long)expect);
+        FUZZ_CHECK(rc != 0 || asked == old, "pt_cmpxchg_entry replaced %#llx expecting %#llx", (unsigned long long)old,
+                   (unsigned long long)asked);
+        FUZZ_CHECK(rc != 0 || was_table, "pt_cmpxchg_entry wrote a frame that is no page table");
+    } else {
+        rc = pt_update_entry(d, pg_owner, t, idx, e, how & 4, &flush);
+    }
     /* -ERESTART: a table being linked stopped validating halfway (mm.c retries the entry later) */
-    FUZZ_CHECK(rc == 0 || rc == -XEN_EINVAL || rc == -XEN_EPERM || rc == -XEN_EBUSY ||
+    FUZZ_CHECK(rc == 0 || rc == -XEN_EINVAL || rc == -XEN_EPERM || rc == -XEN_EBUSY || rc == -XEN_EAGAIN ||
                    (rc == -XEN_ERESTART && preempt_every && was_table && page_type(&ftable[t]) > PGT_l1),
                "pt_update_entry: %d", rc);
     entry_written |= rc == 0;

@@ -563,6 +563,14 @@ static void test_ignored(void **state)
     expect_ok(&b, "empty features");
     assert_int_equal(img.xen.supported_features, 0);
 
+    /* FEATURES is read by its size, with or without a NUL, as Linux writes it */
+    eb_drop(&b, XN_FEATURES);
+    eb_note_bytes(&b, XN_FEATURES, "!writable_page_tables", 21);
+    eb_build(&b);
+    expect_ok(&b, "features without NUL");
+    assert_int_equal(img.xen.supported_features, 1u << 0);
+    assert_int_equal(img.xen.required_features, 1u << 0);
+
     /* other program header types are skipped even with nonsense in them */
     eb_good(&b);
     eb_seg(&b, 0x6474e551, PF_R | PF_W, 0, 0, 0);       /* PT_GNU_STACK */
@@ -776,7 +784,7 @@ static const struct {
     { R_NUM_VIRT_BASE_5, "5-byte VIRT_BASE", "VIRT_BASE note has 5 bytes" },
     { R_STR_NO_NUL, "string without NUL", "GUEST_OS note is not NUL-terminated" },
     { R_STR_EMPTY, "0-byte string", "LOADER note is not NUL-terminated" },
-    { R_STR_NO_NUL_FEATURES, "FEATURES without NUL", "FEATURES note is not NUL-terminated" },
+    { R_STR_NO_NUL_FEATURES, "FEATURES without NUL", "requires unknown feature 'frobnicate'" },
     { R_GUEST_OS_LONG, "32-character GUEST_OS", "GUEST_OS note is longer than 31 bytes" },
     { R_XEN_VERSION_LONG, "XEN_VERSION too long", "XEN_VERSION note is longer than 31 bytes" },
     { R_PAE_MODE_LONG, "16-character PAE_MODE", "PAE_MODE note is longer than 15 bytes" },
@@ -1100,7 +1108,7 @@ static size_t build_refusal(struct eb *b, enum refusal r)
         break;
     case R_STR_NO_NUL_FEATURES:
         eb_drop(b, XN_FEATURES);
-        eb_note_bytes(b, XN_FEATURES, junk, sizeof(junk));
+        eb_note_bytes(b, XN_FEATURES, "pae_pgdir_above_4gb|!frobnicate", 31);
         eb_build(b);
         break;
     case R_GUEST_OS_LONG:

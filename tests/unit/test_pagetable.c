@@ -1100,6 +1100,65 @@ static void test_update_l1(void **state)
     assert_int_equal(nr_unref, 0);
 }
 
+/* pt_cmpxchg_entry: replaces only what it expects; a mismatch changes nothing, and says what is there. */
+static void test_cmpxchg_l1(void **state)
+{
+    (void)state;
+    pfn_t l1 = frame_of(d0), A = frame_of(d0), B = frame_of(d0), W1 = frame_of(d0);
+    assert_int_equal(get_page_type(l1, PGT_l1, d0), 0);
+    WANT(l1, 1, TI(PGT_l1, 1));
+    bool flush = false;
+    pte_t expect = 0;
+    ctx = "empty -> A RW";
+    assert_int_equal(pt_cmpxchg_entry(d0, d0, l1, 3, &expect, E(A, P | RW), &flush), 0);
+    assert_int_equal(tab(l1)[3], E(A, P | RW | US));
+    assert_false(flush);
+    WANT(A, 1, TI(W, 1));
+    VERIFY();
+
+    ctx = "stale expectation";
+    expect = E(A, P | RW);                          /* without the U the hypervisor added */
+    assert_int_equal(pt_cmpxchg_entry(d0, d0, l1, 3, &expect, E(B, P), &flush), -XEN_EAGAIN);
+    assert_int_equal(expect, E(A, P | RW | US));
+    assert_int_equal(tab(l1)[3], E(A, P | RW | US));
+    WANT(A, 1, TI(W, 1));
+    WANT(B, 0, NONE);                               /* the new entry's reference was dropped again */
+    assert_false(flush);
+    VERIFY();
+
+    ctx = "A RW -> B RO";
+    assert_int_equal(pt_cmpxchg_entry(d0, d0, l1, 3, &expect, E(B, P), &flush), 0);
+    assert_int_equal(tab(l1)[3], E(B, P | US));
+    WANT(A, 0, NONE);
+    WANT(B, 1, NONE);
+    assert_true(flush);
+    VERIFY();
+
+    ctx = "refused entry, expectation right";
+    flush = false;
+    expect = E(B, P | US);
+    assert_int_equal(pt_cmpxchg_entry(d0, d0, l1, 3, &expect, E(l1, P | RW), &flush), -XEN_EBUSY);
+    assert_int_equal(tab(l1)[3], E(B, P | US));
+    assert_false(flush);
+    VERIFY();
+
+    ctx = "a frame that is no page table";
+    assert_int_equal(get_page_type(W1, PGT_writable, d0), 0);
+    expect = 0;
+    assert_int_equal(pt_cmpxchg_entry(d0, d0, W1, 0, &expect, E(A, P), &flush), -XEN_EINVAL);
+    assert_int_equal(tab(W1)[0], 0);
+    put_page_type(W1);
+    WANT(A, 0, NONE);
+    VERIFY();
+
+    expect = E(B, P | US);
+    assert_int_equal(pt_cmpxchg_entry(d0, d0, l1, 3, &expect, 0, &flush), 0);
+    put_page_type(l1);
+    for (pfn_t p = 0; p < NFRAMES; p++)
+        WANT(p, 0, NONE);
+    VERIFY();
+}
+
 static pfn_t reenter_table;
 static int reenter_rc = 1;
 static uint32_t reenter_type_info;
@@ -1619,6 +1678,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_release_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relinquish_by_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_l1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cmpxchg_l1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_non_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_upper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_released_and_orphans, setup, teardown),

@@ -86,10 +86,14 @@ static void bench_rdtsc(void)
 static uint64_t pfns[NPAGES];
 static uint64_t unmap_samples[MAX_REPS];
 
-static void bench_map(uintptr_t a, bool batched)
+/* How the PTEs are written: lazy-MMU batches, one hypercall each, or (pt_write=direct) a store each. */
+enum map_way { MAP_BATCHED, MAP_UNBATCHED, MAP_DIRECT };
+
+static void bench_map(uintptr_t a, enum map_way way)
 {
     unsigned int reps = heavy_reps(), warm = 2;
-    bool was = lazy_mmu_set_batching(batched);
+    bool was = lazy_mmu_set_batching(way == MAP_BATCHED), was_direct = pt_write_direct;
+    pt_write_direct = way == MAP_DIRECT;
     for (unsigned int i = 0; i < warm + reps; i++) {
         /* Interrupts off: no timer event inside a sample (or its entries counted). */
         unsigned long f = irq_save();
@@ -112,7 +116,10 @@ static void bench_map(uintptr_t a, bool batched)
         }
     }
     lazy_mmu_set_batching(was);
-    const char *how = batched ? "batched" : "unbatched";
+    pt_write_direct = was_direct;
+    static const char *const ways[] = { [MAP_BATCHED] = "batched", [MAP_UNBATCHED] = "unbatched",
+                                        [MAP_DIRECT] = "direct" };
+    const char *how = ways[way];
     char name[64];
     snprintf(name, sizeof(name), "kernel_map_1024_%s", how);
     report(name, NPAGES, "cycles", samples, reps, NPAGES);
@@ -135,8 +142,9 @@ static void bench_pages(void)
     void *r = got == NPAGES ? vm_alloc(NPAGES + PT_ENTRIES, VM_RESERVE) : NULL;
     if (r) {
         uintptr_t a = ALIGN_UP((uintptr_t)r, pt_span(2));
-        bench_map(a, false);
-        bench_map(a, true);
+        bench_map(a, MAP_UNBATCHED);
+        bench_map(a, MAP_BATCHED);
+        bench_map(a, MAP_DIRECT);
         for (uintptr_t va = a; va < a + NPAGES * PAGE_SIZE; va += pt_span(2))
             pt_free_l1(kernel_root_pfn, va);
         vm_free(r);

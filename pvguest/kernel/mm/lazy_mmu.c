@@ -57,6 +57,20 @@ static bool set_mmu_batch(const char *v)
 }
 KERNEL_OPTION("mmu_batch", set_mmu_batch);
 
+bool pt_write_direct;
+
+static bool set_pt_write(const char *v)
+{
+    if (v && !strcmp(v, "direct"))
+        pt_write_direct = true;
+    else if (v && !strcmp(v, "hypercall"))
+        pt_write_direct = false;
+    else
+        return false;
+    return true;
+}
+KERNEL_OPTION("pt_write", set_pt_write);
+
 void lazy_mmu_enter(void)
 {
     mmu_lock();

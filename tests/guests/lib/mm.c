@@ -67,6 +67,13 @@ uint64_t read_pte(uint64_t va, unsigned int level)
     return table_virt(ma >> 12)[(ma & 0xfff) / 8];
 }
 
+volatile uint64_t *pte_virt(uint64_t va, unsigned int level)
+{
+    uint64_t ma = pte_maddr(va, level);
+    const uint64_t *t = ma ? table_virt(ma >> 12) : NULL;
+    return t ? (volatile uint64_t *)&t[(ma & 0xfff) / 8] : NULL;
+}
+
 /* Shows a new table frame read-only in the window. */
 static int64_t window_add(uint64_t mfn)
 {

@@ -26,6 +26,8 @@ void *mfn_to_virt(uint64_t mfn);            /* through the M2P; initial region o
 /* Machine address of va's entry in the table of `level` (1-4), or 0 if a table above is missing. */
 uint64_t pte_maddr(uint64_t va, unsigned int level);
 uint64_t read_pte(uint64_t va, unsigned int level);
+/* Where that entry is mapped (read-only) in this guest, to store into (writable page tables); NULL if nowhere. */
+volatile uint64_t *pte_virt(uint64_t va, unsigned int level);
 
 /* A frame the builder gave us but mapped nowhere (zeroed); 0 when none is left. */
 uint64_t spare_mfn(void);

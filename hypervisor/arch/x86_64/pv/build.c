@@ -13,10 +13,12 @@
 
 #define fail(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
-/* Features a kernel may not require of us: we emulate none of them. */
-#define UNSUPPORTED_REQUIRED ((1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_writable_descriptor_tables) | \
-                              (1u << XENFEAT_auto_translated_physmap) | (1u << XENFEAT_supervisor_mode_kernel) | \
-                              (1u << XENFEAT_hvm_callback_vector))
+/*
+ * Features a kernel may not require of us. writable_page_tables is not among
+ * them: L1 writes are emulated (pv/ptwr.c), and Xen 4.17 boots such a kernel.
+ */
+#define UNSUPPORTED_REQUIRED ((1u << XENFEAT_writable_descriptor_tables) | (1u << XENFEAT_auto_translated_physmap) | \
+                              (1u << XENFEAT_supervisor_mode_kernel) | (1u << XENFEAT_hvm_callback_vector))
 
 struct builder {
     struct domain *d;
@@ -166,6 +168,10 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
         goto out;
     if (x->has_hypercall_page)
         pv_write_hypercall_page(va_ptr(&b, x->hypercall_page));
+
+    /* As Xen's builder: PAE_MODE "yes" means extended CR3, which brings the assist (and pae_pgdir_above_4gb). */
+    if (!strcmp(x->pae_mode, "yes"))
+        d->vm_assist |= 1ull << VMASST_TYPE_pae_extended_cr3;
 
     struct start_info *si = va_ptr(&b, l.si_start);
     snprintf((char *)si->magic, sizeof(si->magic), "xen-3.0-x86_64%s", strcmp(x->pae_mode, "yes") ? "" : "p");

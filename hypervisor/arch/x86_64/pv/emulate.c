@@ -139,18 +139,50 @@ uint64_t *pv_emul_gpr(struct cpu_regs *regs, unsigned int n)
     }
 }
 
+/* Where a byte operand lives: the low byte of n, or AH-BH (bits 8-15 of n - 4) without REX. */
+static uint64_t *byte_reg(const struct pv_emul *e, struct cpu_regs *regs, unsigned int n, unsigned int *shift)
+{
+    *shift = 0;
+    if (!e->insn.rex && n >= 4 && n < 8) {
+        n -= 4;
+        *shift = 8;
+    }
+    return pv_emul_gpr(regs, n);
+}
+
+uint64_t pv_emul_reg_get(const struct pv_emul *e, unsigned int n, unsigned int size)
+{
+    unsigned int shift = 0;
+    uint64_t v = size == 1 ? *byte_reg(e, e->regs, n, &shift) : *pv_emul_gpr(e->regs, n);
+    return size == 8 ? v : (v >> shift) & ((1ull << (size * 8)) - 1);
+}
+
+void pv_emul_reg_set(const struct pv_emul *e, struct cpu_regs *regs, unsigned int n, unsigned int size, uint64_t val)
+{
+    unsigned int shift = 0;
+    uint64_t *r = size == 1 ? byte_reg(e, regs, n, &shift) : pv_emul_gpr(regs, n);
+    if (size >= 4) {
+        *r = size == 8 ? val : (uint32_t)val;
+        return;
+    }
+    uint64_t mask = ((1ull << (size * 8)) - 1) << shift;
+    *r = (*r & ~mask) | ((val << shift) & mask);
+}
+
 uint64_t pv_emul_linear(const struct pv_emul *e)
 {
-    const struct cpu_regs *r = e->regs;
+    const struct x86_insn *i = &e->insn;
     const struct arch_vcpu *a = &e->v->arch;
-    struct x86_ea_regs ea = {
-        .gpr = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
-                 r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 },
-        .rip = r->rip,
-        .fs_base = a->fs_base,
-        .gs_base = a->kernel_mode ? a->gs_base_kernel : a->gs_base_user,
-    };
-    return x86_linear_address(&e->insn, &ea);
+    /* Only the registers the address names are read: the rest stay unset. */
+    struct x86_ea_regs ea;
+    if (i->ea_base >= 0)
+        ea.gpr[i->ea_base] = *pv_emul_gpr(e->regs, (unsigned int)i->ea_base);
+    if (i->ea_index >= 0)
+        ea.gpr[i->ea_index] = *pv_emul_gpr(e->regs, (unsigned int)i->ea_index);
+    ea.rip = e->regs->rip;
+    ea.fs_base = a->fs_base;
+    ea.gs_base = a->kernel_mode ? a->gs_base_kernel : a->gs_base_user;
+    return x86_linear_address(i, &ea);
 }
 
 void pv_inject_page_fault(struct vcpu *v, uint32_t error_code, uint64_t cr2)

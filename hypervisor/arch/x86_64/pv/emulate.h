@@ -21,6 +21,7 @@
 #define X86_PFEC_FETCH    (1u << 4)
 
 /* Exception vectors the emulator raises. */
+#define X86_EXC_DB 1
 #define X86_EXC_UD 6
 #define X86_EXC_GP 13
 #define X86_EXC_SS 12
@@ -70,6 +71,15 @@ uint64_t pv_emul_linear(const struct pv_emul *e);
 /* A general register of the guest by its encoding number (enum x86_gpr). */
 uint64_t *pv_emul_gpr(struct cpu_regs *regs, unsigned int n);
 
+/*
+ * An operand of size bytes (1, 2, 4, 8) in general register n, as the decoded
+ * instruction names it: without a REX prefix, byte registers 4-7 are AH, CH,
+ * DH and BH. Writing 4 bytes zero-extends to 64 bits; 1 and 2 keep the rest.
+ * reg_set writes into regs (e->regs, or a copy the caller commits later).
+ */
+uint64_t pv_emul_reg_get(const struct pv_emul *e, unsigned int n, unsigned int size);
+void pv_emul_reg_set(const struct pv_emul *e, struct cpu_regs *regs, unsigned int n, unsigned int size, uint64_t val);
+
 /* Records fault vector/error code in e (cr2 for #PF) and returns -XEN_EFAULT. */
 int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64_t cr2);
 
@@ -106,5 +116,12 @@ int pv_get_debugreg(const struct vcpu *v, unsigned int reg, uint64_t *val);
 
 /* MMUEXT_NEW_BASEPTR for v, the running vCPU (pv/mm.c): 0, -XEN_ERESTART, or -XEN_EINVAL. */
 int pv_new_baseptr(struct vcpu *v, uint64_t mfn);
+/*
+ * Writable page tables (pv/ptwr.c), from the #PF path with the fault's
+ * address: true when the fault was dealt with (the store emulated, another
+ * fault delivered, or the instruction left to run again); false when the
+ * guest gets the original #PF.
+ */
+bool pv_ptwr_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2);
 
 #endif

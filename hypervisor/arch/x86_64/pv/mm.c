@@ -102,7 +102,7 @@ int pv_iomem_check(const struct domain *d, uint64_t mfn)
  * hold d's entries flushes before the frame lock is dropped, so nothing can
  * retype or free the frame while a stale translation still reaches it.
  */
-static void flush_domain_tlbs(const struct domain *d)
+void pv_flush_domain_tlbs(const struct domain *d)
 {
     flush_tlb_mask(d->arch.dirty_cpus | cpumask_of(smp_processor_id()));
 }
@@ -172,7 +172,7 @@ static int64_t mmu_update_batch(struct domain *d, struct domain *pg_owner, struc
     for (i = 0; i < count; i++) {
         if (i && hypercall_preempt_check()) {
             if (flush)
-                flush_domain_tlbs(pt_owner);
+                pv_flush_domain_tlbs(pt_owner);
             return batch_continue(__HYPERVISOR_mmu_update, ureqs, sizeof(struct mmu_update), i, count, pdone, done,
                                   foreigndom);
         }
@@ -206,7 +206,7 @@ static int64_t mmu_update_batch(struct domain *d, struct domain *pg_owner, struc
         if (rc == -XEN_ERESTART) {
             /* A table being linked stopped validating halfway: this entry again, later. */
             if (flush)
-                flush_domain_tlbs(pt_owner);
+                pv_flush_domain_tlbs(pt_owner);
             return batch_continue(__HYPERVISOR_mmu_update, ureqs, sizeof(struct mmu_update), i, count, pdone, done,
                                   foreigndom);
         }
@@ -215,7 +215,7 @@ static int64_t mmu_update_batch(struct domain *d, struct domain *pg_owner, struc
         done++;
     }
     if (flush)
-        flush_domain_tlbs(pt_owner);
+        pv_flush_domain_tlbs(pt_owner);
     if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
         return rc ? rc : -XEN_EFAULT;
     return rc;
@@ -260,14 +260,13 @@ _Static_assert(MAX_VCPUS <= 64, "a vCPU bitmap is one word");
 /* ---- update_va_mapping ----------------------------------------------------- */
 
 /* Finds the L1 table and index mapping va in the current address space. */
-static int find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
+int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
 {
     if (!guest_range_ok(va, 1))
         return -XEN_EINVAL;
     uint64_t mfn = read_cr3() >> PAGE_SHIFT;
-    static unsigned int (*const index[])(uint64_t) = { NULL, l1_index, l2_index, l3_index, l4_index };
-    for (int lvl = 4; lvl > 1; lvl--) {
-        pte_t e = ((pte_t *)pv_frame_ptr(mfn))[index[lvl](va)];
+    for (unsigned int shift = 39; shift > PAGE_SHIFT; shift -= 9) {     /* L4, L3, L2 */
+        pte_t e = ((pte_t *)pv_frame_ptr(mfn))[(va >> shift) & (PT_ENTRIES - 1)];
         if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
             return -XEN_EINVAL;
         mfn = pte_addr(e) >> PAGE_SHIFT;
@@ -284,7 +283,7 @@ static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t 
     unsigned int idx;
     bool flush = false;
 
-    int rc = find_l1(va, &l1, &idx);
+    int rc = pv_find_l1(va, &l1, &idx);
     if (rc)
         return rc;
     /* Which TLBs: this CPU's (UVMF_LOCAL), those of the vCPUs in a bitmap (UVMF_MULTI), or all of d's. */
@@ -318,7 +317,7 @@ static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t 
      * frame that lost its last writable mapping may become a page table next.
      */
     if (flush)
-        flush_domain_tlbs(d);
+        pv_flush_domain_tlbs(d);
     return 0;
 }
 
@@ -405,7 +404,7 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
             return -XEN_EINVAL;
         pg->type_info &= ~PGT_pinned;
         put_page_type(mfn);
-        flush_domain_tlbs(owner);           /* cached translations through a table that may be gone */
+        pv_flush_domain_tlbs(owner);           /* cached translations through a table that may be gone */
         return 0;
     case MMUEXT_NEW_BASEPTR:
         return new_baseptr(v, mfn, d);

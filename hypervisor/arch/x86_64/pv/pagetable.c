@@ -49,7 +49,7 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
 
     if (level == 1) {
         /* Cache attributes (PWT, PCD, PAT) are for domains that drive devices, as on Xen. */
-        if (!domain_has_rights(pg_owner, DOMAIN_RIGHT_IOMEM) && (*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)))
+        if ((*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)) && !domain_has_rights(pg_owner, DOMAIN_RIGHT_IOMEM))
             return -XEN_EINVAL;
         if (owned_by(pfn_to_page(mfn), pg_owner))
             return *e & _PAGE_RW ? get_page_type(mfn, PGT_writable, pg_owner) : get_page(mfn, pg_owner);
@@ -252,8 +252,13 @@ void put_page_type(uint64_t mfn)
     put_page(mfn);
 }
 
-int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
-                    bool preserve_ad, bool *flush)
+/*
+ * pt_update_entry and pt_cmpxchg_entry: with expect, the entry is replaced
+ * only if it still holds *expect (else *expect becomes what it holds and the
+ * new entry's references are dropped again: -XEN_EAGAIN).
+ */
+static int update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
+                        bool preserve_ad, pte_t *expect, bool *flush)
 {
     struct page_info *pg = pfn_to_page(mfn);
     if (!owned_by(pg, d) || idx >= PT_ENTRIES)
@@ -261,6 +266,8 @@ int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, uns
     unsigned int type = page_type(pg);
     if (type < PGT_l1 || type > PGT_l4 || page_type_count(pg) == 0 || (pg->type_info & PGT_validating)) {
         /* Not a page table: as on Xen, a plain write, if the frame may be writable. */
+        if (expect)
+            return -XEN_EINVAL;
         if (get_page_type(mfn, PGT_writable, d))
             return -XEN_EINVAL;
         ((uint64_t *)pv_frame_ptr(mfn))[idx] = new_e;
@@ -278,10 +285,32 @@ int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, uns
     int rc = get_entry_ref(d, level == 1 ? pg_owner : d, level, &new_e);
     if (rc)
         return rc;
-    __atomic_store_n(&t[idx], new_e, __ATOMIC_RELEASE);
+    if (expect) {
+        /* The CPU may set A or D in the entry meanwhile: a real compare-and-exchange. */
+        old = *expect;
+        if (!__atomic_compare_exchange_n(&t[idx], &old, new_e, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            put_entry_ref(level, new_e);
+            *expect = old;
+            return -XEN_EAGAIN;
+        }
+    } else {
+        __atomic_store_n(&t[idx], new_e, __ATOMIC_RELEASE);
+    }
     put_entry_ref(level, old);
     if ((old & _PAGE_PRESENT) &&
         (!(new_e & _PAGE_PRESENT) || pte_addr(new_e) != pte_addr(old) || ((old & _PAGE_RW) && !(new_e & _PAGE_RW))))
         *flush = true;
     return 0;
+}
+
+int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
+                    bool preserve_ad, bool *flush)
+{
+    return update_entry(d, pg_owner, mfn, idx, new_e, preserve_ad, NULL, flush);
+}
+
+int pt_cmpxchg_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t *expect,
+                     pte_t new_e, bool *flush)
+{
+    return update_entry(d, pg_owner, mfn, idx, new_e, false, expect, flush);
 }

@@ -72,9 +72,12 @@ void pv_handle_exception(struct cpu_regs *regs)
     if (pv_emulate_privileged(v, regs, vec))
         return;
     switch (vec) {
-    case X86_EXC_PF:
-        pv_inject_page_fault(v, regs->error_code, read_cr2());
+    case X86_EXC_PF: {
+        uint64_t cr2 = read_cr2();      /* before anything can fault again */
+        if (!pv_ptwr_fault(v, regs, cr2))
+            pv_inject_page_fault(v, regs->error_code, cr2);
         return;
+    }
     case 13:
         if ((regs->error_code & 3) == 2 && emulate_int_n(v, regs))
             return;

@@ -15,7 +15,7 @@ ELFNOTE(XEN_ELFNOTE_VIRT_BASE,      .quad,  0xffffffff80000000)
 ELFNOTE(XEN_ELFNOTE_PADDR_OFFSET,   .quad,  0)
 ELFNOTE(XEN_ELFNOTE_ENTRY,          .quad,  xen_entry)
 ELFNOTE(XEN_ELFNOTE_HYPERCALL_PAGE, .quad,  hypercall_page)
-ELFNOTE(XEN_ELFNOTE_FEATURES,       .asciz, "pae_pgdir_above_4gb")
+ELFNOTE(XEN_ELFNOTE_FEATURES,       .asciz, "writable_page_tables|pae_pgdir_above_4gb")  /* pt_write=direct */
 ELFNOTE(XEN_ELFNOTE_SUPPORTED_FEATURES, .long, (1 << 11))  /* XENFEAT_dom0: may boot as dom0 */
 ELFNOTE(XEN_ELFNOTE_PAE_MODE,       .asciz, "yes")
 

@@ -9,6 +9,10 @@
  * mmu_batch_size operations, or when before_read() finds a queued write to
  * entries about to be read. Outside lazy mode each operation goes at once;
  * with batching off (mmu_batch=0) even set_ptes() sends its entries one by one.
+ * With pt_write=direct, an entry of one of our pinned L1 tables is written
+ * outside lazy mode by a plain store through its read-only direct-map
+ * mapping: the hypervisor traps and emulates it (writable page tables, L1
+ * only, as Xen 4.17), as Linux does outside lazy mode.
  * Callers hold the MMU lock (lazy_mmu.c), so one CPU at a time queues. With
  * other vCPUs online the flushes are the _ALL forms: the hypervisor shoots
  * down every vCPU's TLB.
@@ -39,6 +43,7 @@ static uint64_t flush_va[FLUSH_PAGES];
 static unsigned int nr_flush, nr_flush_requests;
 static bool flush_everything, lazy;
 static uint64_t dirty[DIRECT_MAP_PFNS / 64];             /* tables with queued updates */
+static uint64_t pinned_l1[DIRECT_MAP_PFNS / 64];         /* our L1 tables the hypervisor has pinned */
 static struct multicall_entry mc[MAX_RUNS + 1];
 static uint32_t mc_done[MAX_RUNS + 1];
 
@@ -188,14 +193,40 @@ static pte_t xen_make_pte(uint64_t pfn, unsigned int prot)
 
 static uint64_t xen_pte_pfn(pte_t e) { return mfn_to_pfn((e & PTE_ADDR) >> PAGE_SHIFT); }
 
+static bool test_pfn(const uint64_t *map, uint64_t pfn) { return map[pfn / 64] & (1ull << (pfn % 64)); }
+
+/*
+ * pt_write=direct outside lazy mode, for a table the hypervisor knows as an
+ * L1 (its pin was sent: outside lazy mode nothing is queued).
+ */
+static bool store_directly(const pte_t *p)
+{
+    return pt_write_direct && !lazy && test_pfn(pinned_l1, virt_to_pfn(p));
+}
+
+static void store_pte(pte_t *p, pte_t v)
+{
+    counter_entry(COUNTER_ENTRY_PT_STORE);
+    __atomic_store_n(p, v, __ATOMIC_RELAXED);          /* one 8-byte MOV, trapped and emulated */
+}
+
 static void xen_set_pte(pte_t *p, pte_t v)
 {
+    if (store_directly(p)) {
+        store_pte(p, v);
+        return;
+    }
     queue_update(p, v);
     done_op();
 }
 
 static void xen_set_ptes(pte_t *p, const pte_t *v, unsigned int n)
 {
+    if (store_directly(p)) {
+        for (unsigned int i = 0; i < n; i++)
+            store_pte(&p[i], v[i]);
+        return;
+    }
     for (unsigned int i = 0; i < n; i++)
         queue_update(&p[i], v[i]);
     done_op();
@@ -265,11 +296,14 @@ static void xen_release_pt(unsigned int level, uint64_t pfn)
 static void xen_pin_pt(unsigned int level, uint64_t pfn)
 {
     queue_ext(MMUEXT_PIN_L1_TABLE + level - 1, pfn_to_mfn(pfn));
+    if (level == 1)
+        pinned_l1[pfn / 64] |= 1ull << (pfn % 64);
     done_op();
 }
 
 static void xen_unpin_pt(uint64_t pfn)
 {
+    pinned_l1[pfn / 64] &= ~(1ull << (pfn % 64));
     queue_ext(MMUEXT_UNPIN_TABLE, pfn_to_mfn(pfn));
     done_op();
 }
@@ -321,6 +355,14 @@ const struct pv_mmu_ops xen_mmu_ops = {
  */
 void xen_mm_init(void)
 {
+    /*
+     * A domU needs the assist for its stores to be emulated (Xen emulates
+     * dom0's regardless); asked for always, since pt_write_direct may be
+     * switched on later (the benchmarks do).
+     */
+    int64_t rc = hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_writable_pagetables);
+    if (rc)
+        xen_hypercall_failed(__HYPERVISOR_vm_assist, rc, "VMASST_CMD_enable, VMASST_TYPE_writable_pagetables");
     uint64_t end = MIN(xen_start_info->nr_pages, DIRECT_MAP_PFNS);
     lazy_mmu_enter();
     for (uint64_t pfn = xen_mapped_pfns; pfn < end; pfn++)

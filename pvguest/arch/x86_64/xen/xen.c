@@ -17,7 +17,7 @@ static const char *const hypercall_names[] = {
     [__HYPERVISOR_set_segment_base] = "set_segment_base", [__HYPERVISOR_mmuext_op] = "mmuext_op",
     [__HYPERVISOR_sched_op] = "sched_op", [__HYPERVISOR_callback_op] = "callback_op",
     [__HYPERVISOR_event_channel_op] = "event_channel_op", [__HYPERVISOR_physdev_op] = "physdev_op",
-    [__HYPERVISOR_domctl] = "domctl",
+    [__HYPERVISOR_domctl] = "domctl", [COUNTER_ENTRY_PT_STORE] = "pt_store",
 };
 
 const char *xen_hypercall_name(unsigned int nr)

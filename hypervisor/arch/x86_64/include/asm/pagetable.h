@@ -86,6 +86,25 @@ static inline bool l4_slot_is_hypervisor(unsigned int i) { return i >= 256 && i 
 int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
                     bool preserve_ad, bool *flush);
 
+/*
+ * pt_update_entry as a compare-and-exchange, for a page-table frame: entry
+ * idx becomes new_e only if it still holds *expect. Otherwise -XEN_EAGAIN,
+ * *expect is what the entry holds, and nothing changed. -XEN_EINVAL for a
+ * frame that is no page table.
+ */
+int pt_cmpxchg_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t *expect,
+                     pte_t new_e, bool *flush);
+
+/*
+ * The L1 table (frame, entry index) that maps va in the running address
+ * space (pv/mm.c): -XEN_EINVAL outside the guest range or where an upper
+ * level is not present. Under the frame lock.
+ */
+int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx);
+
+/* After an update set *flush: every TLB that may hold d's entries (pv/mm.c). Under the frame lock. */
+void pv_flush_domain_tlbs(const struct domain *d);
+
 /* Validates a whole table as `level`, not preemptible (used by tests). */
 int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level);
 
