@@ -296,7 +296,7 @@ bool sched_should_preempt(void)
 }
 
 /* The slow path of sched_pick: ask the policy, switch runstates, idle while nobody can run. */
-static struct vcpu *sched_pick_slow(void)
+static __noinline struct vcpu *sched_pick_slow(void)
 {
     unsigned int cpu = smp_processor_id();
     struct sched_cpu *sc = &sched_cpus[cpu];
