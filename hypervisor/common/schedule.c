@@ -198,7 +198,9 @@ void sched_vcpu_stopped(struct vcpu *v)
 
 void sched_yield(void)
 {
-    this_sched()->need_resched = true;
+    /* Nobody waits: a pick would return the yielding vCPU (its slice timer still ends the slice). */
+    if (policy->any_waiting())
+        this_sched()->need_resched = true;
 }
 
 void vcpu_block(struct vcpu *v)
