@@ -25,14 +25,15 @@
 static DEFINE_SPINLOCK(frame_spinlock);
 static uint64_t frame_lock_flags;           /* the holder's interrupt state; only the holder touches it */
 
-void frame_lock(void)
+/* Inlined into the memory hypercalls below (one pair per call); other files call the copies. */
+__force_inline void frame_lock(void)
 {
     uint64_t flags = local_irq_save();
     spin_lock(&frame_spinlock);
     frame_lock_flags = flags;
 }
 
-void frame_unlock(void)
+__force_inline void frame_unlock(void)
 {
     uint64_t flags = frame_lock_flags;
     spin_unlock(&frame_spinlock);
