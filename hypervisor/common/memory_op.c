@@ -20,12 +20,12 @@
  * The domain a call works on: the caller (no reference: its running vCPU
  * holds it), or one it controls (held). Give it back with target_put.
  */
-static int target_domain(domid_t domid, struct domain **d)
+static __force_inline int target_domain(domid_t domid, struct domain **d)
 {
     return domain_lookup_held(current->domain, domid, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_SELF_ID, d);
 }
 
-static void target_put(struct domain *d)
+static __force_inline void target_put(struct domain *d)
 {
     domain_put_held(current->domain, d);
 }
