@@ -383,7 +383,7 @@ static int64_t bind_vcpu(const struct evtchn_bind_vcpu *b)
 
 static int64_t close_own(unsigned int port) { return close_port(current->domain, port); }
 
-static int64_t event_channel_op(unsigned int cmd, uint64_t arg)
+static __force_inline int64_t event_channel_op(unsigned int cmd, uint64_t arg)
 {
     switch (cmd) {
     case EVTCHNOP_alloc_unbound: WITH(struct evtchn_alloc_unbound, alloc_unbound);
