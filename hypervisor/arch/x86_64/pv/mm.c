@@ -278,9 +278,10 @@ static int find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
     return 0;
 }
 
-static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t val, uint64_t flags)
+/* d: the caller's domain, whose page tables map va. */
+static int64_t update_va_mapping(struct domain *d, struct domain *pg_owner, uint64_t va, uint64_t val,
+                                 uint64_t flags)
 {
-    struct domain *d = current->domain;
     uint64_t l1;
     unsigned int idx;
     bool flush = false;
@@ -288,21 +289,29 @@ static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t 
     int rc = find_l1(va, &l1, &idx);
     if (rc)
         return rc;
-    /* Which TLBs: this CPU's (UVMF_LOCAL), those of the vCPUs in a bitmap (UVMF_MULTI), or all of d's. */
+    /*
+     * Which TLBs: this CPU's (UVMF_LOCAL), those of the vCPUs in a bitmap
+     * (UVMF_MULTI), or all of d's and this CPU's. This CPU is added only
+     * when a flush is asked for (most calls ask for none).
+     */
     uint64_t mask_va = flags & ~(uint64_t)(UVMF_FLUSHTYPE_MASK | UVMF_ALL);
-    cpumask_t targets = cpumask_of(smp_processor_id());
+    bool this_cpu = true;
+    cpumask_t targets = 0;
     if (flags & UVMF_ALL) {
-        targets = d->arch.dirty_cpus | targets;
+        targets = d->arch.dirty_cpus;
     } else if (mask_va) {
         uint64_t mask;
         if (copy_from_guest(&mask, mask_va, sizeof(mask)))
             return -XEN_EFAULT;
         targets = vcpumask_to_cpus(d, mask);
+        this_cpu = false;
     }
     rc = pt_update_entry(d, pg_owner, l1, idx, val, false, &flush);
     if (rc)
         return rc;
     d->pt_updates++;
+    if ((flags & UVMF_FLUSHTYPE_MASK) && this_cpu)
+        targets |= cpumask_of(smp_processor_id());
     switch (flags & UVMF_FLUSHTYPE_MASK) {
     case UVMF_TLB_FLUSH:
         flush_tlb_mask(targets);
@@ -325,22 +334,23 @@ static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t 
 
 int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 {
+    struct domain *d = current->domain;
     frame_lock();
-    int64_t rc = update_va_mapping(current->domain, va, val, flags);
+    int64_t rc = update_va_mapping(d, d, va, val, flags);
     frame_unlock();
     return rc;
 }
 
 int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, unsigned int domid)
 {
-    struct domain *pg_owner;
-    int err = owner_domain(current->domain, domid, &pg_owner);
+    struct domain *d = current->domain, *pg_owner;
+    int err = owner_domain(d, domid, &pg_owner);
     if (err)
         return err;
     frame_lock();
-    int64_t rc = update_va_mapping(pg_owner, va, val, flags);
+    int64_t rc = update_va_mapping(d, pg_owner, va, val, flags);
     frame_unlock();
-    owner_put(current->domain, pg_owner);
+    owner_put(d, pg_owner);
     return rc;
 }
 
