@@ -25,19 +25,30 @@
 static DEFINE_SPINLOCK(frame_spinlock);
 static uint64_t frame_lock_flags;           /* the holder's interrupt state; only the holder touches it */
 
-/* Inlined into the memory hypercalls below (one pair per call); other files call the copies. */
-__force_inline void frame_lock(void)
+void frame_lock(void)
 {
     uint64_t flags = local_irq_save();
     spin_lock(&frame_spinlock);
     frame_lock_flags = flags;
 }
 
-__force_inline void frame_unlock(void)
+void frame_unlock(void)
 {
     uint64_t flags = frame_lock_flags;
     spin_unlock(&frame_spinlock);
     local_irq_restore(flags);
+}
+
+/* For the memory hypercalls below, which run with interrupts off (do_syscall): the lock alone, inline. */
+static inline void frame_lock_hypercall(void)
+{
+    ASSERT(!local_irq_is_enabled());
+    spin_lock(&frame_spinlock);
+}
+
+static inline void frame_unlock_hypercall(void)
+{
+    spin_unlock(&frame_spinlock);
 }
 
 bool frame_lock_held(void)
@@ -238,9 +249,9 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
         owner_put(d, pg_owner);
         return err;
     }
-    frame_lock();
+    frame_lock_hypercall();
     int64_t rc = mmu_update_batch(d, pg_owner, pt_owner, ureqs, count, pdone, done, foreigndom);
-    frame_unlock();
+    frame_unlock_hypercall();
     owner_put(d, pt_owner);
     owner_put(d, pg_owner);
     return rc;
@@ -335,9 +346,9 @@ static int64_t update_va_mapping(struct domain *d, struct domain *pg_owner, uint
 int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 {
     struct domain *d = current->domain;
-    frame_lock();
+    frame_lock_hypercall();
     int64_t rc = update_va_mapping(d, d, va, val, flags);
-    frame_unlock();
+    frame_unlock_hypercall();
     return rc;
 }
 
@@ -347,9 +358,9 @@ int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t fla
     int err = owner_domain(d, domid, &pg_owner);
     if (err)
         return err;
-    frame_lock();
+    frame_lock_hypercall();
     int64_t rc = update_va_mapping(d, pg_owner, va, val, flags);
-    frame_unlock();
+    frame_unlock_hypercall();
     owner_put(d, pg_owner);
     return rc;
 }
@@ -511,9 +522,9 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
     int err = owner_domain(d, foreigndom & 0xffff, &owner);
     if (err)
         return err;
-    frame_lock();
+    frame_lock_hypercall();
     int64_t rc = mmuext_batch(d, owner, uops, count, pdone, done, foreigndom);
-    frame_unlock();
+    frame_unlock_hypercall();
     owner_put(d, owner);
     return rc;
 }
