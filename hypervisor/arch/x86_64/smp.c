@@ -53,9 +53,9 @@ void smp_service_flush(void)
     if (what == FLUSH_NONE || what == FLUSH_CLAIMED)
         return;
     if (what == FLUSH_ALL)
-        write_cr3(read_cr3());              /* guest mappings are never global */
+        flush_tlb_local();
     else
-        invlpg((const void *)flush_va[cpu]);
+        flush_tlb_one_local(flush_va[cpu]);
     __atomic_store_n(&flush_pending[cpu], 0, __ATOMIC_RELEASE);
 }
 
@@ -109,9 +109,9 @@ static inline void flush_mask(cpumask_t mask, uint32_t what, uint64_t va)
     mask &= cpu_online_mask;
     if (cpumask_test(mask, self)) {
         if (what == FLUSH_ALL)
-            write_cr3(read_cr3());
+            flush_tlb_local();
         else
-            invlpg((const void *)va);
+            flush_tlb_one_local(va);
     }
     mask &= ~cpumask_of(self);
     if (mask)

@@ -435,17 +435,18 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
         return 0;
     }
     case MMUEXT_TLB_FLUSH_LOCAL:
-        flush_tlb_mask(cpumask_of(smp_processor_id()));
+        flush_tlb_local();
         return 0;
     case MMUEXT_TLB_FLUSH_ALL:
         flush_tlb_mask(d->arch.dirty_cpus | cpumask_of(smp_processor_id()));
         return 0;
     case MMUEXT_INVLPG_LOCAL:
+        if (guest_range_ok(op->arg1.linear_addr, 1))
+            flush_tlb_one_local(op->arg1.linear_addr);
+        return 0;
     case MMUEXT_INVLPG_ALL:
         if (guest_range_ok(op->arg1.linear_addr, 1))
-            flush_tlb_one_mask(op->cmd == MMUEXT_INVLPG_ALL ? d->arch.dirty_cpus | cpumask_of(smp_processor_id())
-                                                            : cpumask_of(smp_processor_id()),
-                               op->arg1.linear_addr);
+            flush_tlb_one_mask(d->arch.dirty_cpus | cpumask_of(smp_processor_id()), op->arg1.linear_addr);
         return 0;
     case MMUEXT_FLUSH_CACHE:
     case MMUEXT_FLUSH_CACHE_GLOBAL:
