@@ -295,9 +295,10 @@ bool sched_poll_matches(const struct vcpu *v, unsigned int port)
 
 bool sched_should_preempt(void)
 {
-    /* Hypercalls run with interrupts off: the slice's end is read off the clock. */
-    struct sched_cpu *sc = this_sched();
-    return sc->need_resched || (sc->slice_timer.active && NOW() >= sc->slice_timer.expires);
+    /* Hypercalls run with interrupts off: the slice's end is read off the clock (first: nothing to keep across it). */
+    s_time_t now = NOW();
+    const struct sched_cpu *sc = this_sched();
+    return sc->need_resched || (sc->slice_timer.active && now >= sc->slice_timer.expires);
 }
 
 /* The slow path of sched_pick: ask the policy, switch runstates, idle while nobody can run. */

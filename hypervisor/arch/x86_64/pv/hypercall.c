@@ -90,7 +90,8 @@ void do_syscall32(struct cpu_regs *regs)
 /* Only a guest's hypercall can be continued; the builder and boot code run to the end. */
 bool hypercall_preempt_check(void)
 {
-    return current && current->hc.in_hypercall && sched_should_preempt();
+    const struct vcpu *v = current;
+    return v && v->hc.in_hypercall && sched_should_preempt();
 }
 
 int64_t hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
