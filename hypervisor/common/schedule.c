@@ -198,8 +198,15 @@ void sched_vcpu_stopped(struct vcpu *v)
 
 void sched_yield(void)
 {
-    /* Nobody waits: a pick would return the yielding vCPU (its slice timer still ends the slice). */
-    if (policy->any_waiting())
+    /*
+     * One CPU and nobody waiting: a pick would return the yielding vCPU (its
+     * slice timer still ends the slice), so none is made. With several CPUs
+     * every yield picks: a vCPU yielding while it waits for a partner on
+     * another CPU must let that CPU's events in, and under QEMU's icount
+     * (CPUs run in turn) the pick's timer reprogramming is what ends this
+     * CPU's turn; skipping it made bench-xdom's yield ping-pong wait 10 ms.
+     */
+    if (nr_cpus_online > 1 || policy->any_waiting())
         this_sched()->need_resched = true;
 }
 
