@@ -34,13 +34,14 @@ static int64_t guest_console_write(struct domain *d, uint64_t count, uint64_t bu
         size_t n = MIN(count, (uint64_t)CHUNK);
         if (copy_from_guest(chunk, buf, n))
             return -XEN_EFAULT;
-        spin_lock(&guest_console_lock);
-        if (is_dom0(d))
-            console_write_guest(chunk, n);  /* dom0 owns the console: raw */
-        else
+        if (is_dom0(d)) {
+            console_write_guest(chunk, n);  /* dom0 owns the console: raw, no line buffer */
+        } else {
+            spin_lock(&guest_console_lock);
             for (size_t i = 0; i < n; i++)
                 domu_putc(d, chunk[i]);
-        spin_unlock(&guest_console_lock);
+            spin_unlock(&guest_console_lock);
+        }
         buf += n;
         count -= n;
     }

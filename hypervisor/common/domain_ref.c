@@ -58,9 +58,7 @@ int domain_lookup(struct domain *caller, domid_t id, unsigned int need, struct d
     struct domain *d = &domains[id];
     if (!domain_get(d))
         return -XEN_ESRCH;
-    enum domain_state s = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
-    bool stopped = s == DOMAIN_RELINQUISHING || s == DOMAIN_SHUTDOWN;
-    if (s != DOMAIN_RUNNING && !(stopped && (need & DOMAIN_LOOKUP_STOPPED))) {
+    if (!domain_lookup_state_ok(d, need)) {
         domain_put(d);
         return -XEN_ESRCH;
     }

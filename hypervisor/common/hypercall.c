@@ -2,16 +2,19 @@
 #include <hv/hypercall.h>
 #include <public/errno.h>
 
-typedef int64_t (*hypercall_entry_t)(const uint64_t a[5]);
+/* Five scalar arguments: they stay in the registers they came in from the entry code to the handler. */
+#define HC_PARAMS   uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5
+#define HC_UNUSED   (void)a1, (void)a2, (void)a3, (void)a4, (void)a5
+typedef int64_t (*hypercall_entry_t)(HC_PARAMS);
 
 /* Narrow each argument register to the handler's parameter type, as Xen's ABI does. */
-#define HC0(n) static int64_t hc_##n(const uint64_t a[5]) { (void)a; return do_##n(); }
-#define HC1(n, t1) static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0]); }
-#define HC2(n, t1, t2) static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0], (t2)a[1]); }
+#define HC0(n) static int64_t hc_##n(HC_PARAMS) { HC_UNUSED; return do_##n(); }
+#define HC1(n, t1) static int64_t hc_##n(HC_PARAMS) { HC_UNUSED; return do_##n((t1)a1); }
+#define HC2(n, t1, t2) static int64_t hc_##n(HC_PARAMS) { HC_UNUSED; return do_##n((t1)a1, (t2)a2); }
 #define HC3(n, t1, t2, t3) \
-    static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0], (t2)a[1], (t3)a[2]); }
+    static int64_t hc_##n(HC_PARAMS) { HC_UNUSED; return do_##n((t1)a1, (t2)a2, (t3)a3); }
 #define HC4(n, t1, t2, t3, t4) \
-    static int64_t hc_##n(const uint64_t a[5]) { return do_##n((t1)a[0], (t2)a[1], (t3)a[2], (t4)a[3]); }
+    static int64_t hc_##n(HC_PARAMS) { HC_UNUSED; return do_##n((t1)a1, (t2)a2, (t3)a3, (t4)a4); }
 
 HC1(set_trap_table, uint64_t)
 HC2(set_gdt, uint64_t, unsigned int)
@@ -73,10 +76,10 @@ static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_update_va_mapping_otherdomain] = hc_update_va_mapping_otherdomain,
 };
 
-int64_t hypercall_dispatch(uint64_t nr, const uint64_t args[5])
+int64_t hypercall_dispatch(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t nr)
 {
     if (nr >= ARRAY_SIZE(hypercall_table) || !hypercall_table[nr])
         return -XEN_ENOSYS;
     current->domain->hypercalls[nr]++;
-    return hypercall_table[nr](args);
+    return hypercall_table[nr](a1, a2, a3, a4, a5);
 }

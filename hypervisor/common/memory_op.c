@@ -16,10 +16,18 @@
 #define MEMOP_EXTENT_SHIFT  6
 #define MAX_EXTENT_ORDER    9       /* 2 MiB: enough for superpage-sized requests */
 
-/* The domain a call works on: the caller, or one it controls (held: domain_put it). */
-static int target_domain(domid_t domid, struct domain **d)
+/*
+ * The domain a call works on: the caller (no reference: its running vCPU
+ * holds it), or one it controls (held). Give it back with target_put.
+ */
+static __force_inline int target_domain(domid_t domid, struct domain **d)
 {
-    return domain_lookup(current->domain, domid, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_SELF_ID, d);
+    return domain_lookup_held(current->domain, domid, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_SELF_ID, d);
+}
+
+static __force_inline void target_put(struct domain *d)
+{
+    domain_put_held(current->domain, d);
 }
 
 /* One extent of 2^order frames for d, each an order-0 allocation it owns; first MFN or INVALID. */
@@ -109,7 +117,7 @@ static int64_t reservation(unsigned int cmd, unsigned int start, uint64_t arg)
     if (err)
         return err;
     int64_t rc = reservation_of(d, cmd, start, arg, r);
-    domain_put(d);
+    target_put(d);
     return rc;
 }
 
@@ -143,7 +151,7 @@ int64_t do_memory_op(uint64_t cmd_arg, uint64_t arg)
         if (err)
             return err;
         int64_t pages = (int64_t)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
-        domain_put(t);
+        target_put(t);
         return pages;
     }
     case XENMEM_memory_map: {

@@ -88,14 +88,14 @@ void vprintk(const char *fmt, va_list ap)
 
 void console_write_guest(const char *s, size_t n)
 {
-    uint64_t flags = local_irq_save();
+    /* From console_io only, a hypercall: interrupts are off already. */
+    ASSERT(!local_irq_is_enabled());
     bool locked = !panic_in_progress;
     if (locked)
         spin_lock(&console_lock);
     console_write(s, n);
     if (locked)
         spin_unlock(&console_lock);
-    local_irq_restore(flags);
 }
 
 void printk(const char *fmt, ...)

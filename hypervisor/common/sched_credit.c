@@ -387,6 +387,15 @@ static int credit_cpu_to_preempt(const struct sched_unit *woken)
     return target;
 }
 
+/* Parked units count: a pick may unpark them at the period boundary. */
+static bool credit_any_waiting(void)
+{
+    for (unsigned int c = 0; c < nr_cpus; c++)
+        if (__atomic_load_n(&runq[c].head, __ATOMIC_RELAXED))
+            return true;
+    return false;
+}
+
 const struct sched_policy sched_credit = {
     .name = "credit",
     .init = credit_init,
@@ -396,4 +405,5 @@ const struct sched_policy sched_credit = {
     .sleep = credit_sleep,
     .pick = credit_pick,
     .cpu_to_preempt = credit_cpu_to_preempt,
+    .any_waiting = credit_any_waiting,
 };

@@ -117,6 +117,11 @@ static int rr_cpu_to_preempt(const struct sched_unit *woken)
     return -1;
 }
 
+static bool rr_any_waiting(void)
+{
+    return __atomic_load_n(&runq.head, __ATOMIC_RELAXED) != NULL;
+}
+
 const struct sched_policy sched_rr = {
     .name = "rr",
     .init = rr_init,
@@ -126,4 +131,5 @@ const struct sched_policy sched_rr = {
     .sleep = rr_sleep,
     .pick = rr_pick,
     .cpu_to_preempt = rr_cpu_to_preempt,
+    .any_waiting = rr_any_waiting,
 };

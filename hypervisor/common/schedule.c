@@ -198,7 +198,16 @@ void sched_vcpu_stopped(struct vcpu *v)
 
 void sched_yield(void)
 {
-    this_sched()->need_resched = true;
+    /*
+     * One CPU and nobody waiting: a pick would return the yielding vCPU (its
+     * slice timer still ends the slice), so none is made. With several CPUs
+     * every yield picks: a vCPU yielding while it waits for a partner on
+     * another CPU must let that CPU's events in, and under QEMU's icount
+     * (CPUs run in turn) the pick's timer reprogramming is what ends this
+     * CPU's turn; skipping it made bench-xdom's yield ping-pong wait 10 ms.
+     */
+    if (nr_cpus_online > 1 || policy->any_waiting())
+        this_sched()->need_resched = true;
 }
 
 void vcpu_block(struct vcpu *v)
@@ -243,6 +252,9 @@ void vcpu_wake(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
+    /* The vCPU this CPU runs, not blocking: it takes the upcall on its way out; nothing to wake or IPI. */
+    if (v == current && v->state != VCPU_BLOCKED)
+        return;
     vcpu_wake(v);
     /* Running elsewhere: that CPU delivers the upcall on its way back to v. */
     if (v->is_running && v->processor != smp_processor_id())
@@ -290,13 +302,14 @@ bool sched_poll_matches(const struct vcpu *v, unsigned int port)
 
 bool sched_should_preempt(void)
 {
-    /* Hypercalls run with interrupts off: the slice's end is read off the clock. */
-    struct sched_cpu *sc = this_sched();
-    return sc->need_resched || (sc->slice_timer.active && NOW() >= sc->slice_timer.expires);
+    /* Hypercalls run with interrupts off: the slice's end is read off the clock (first: nothing to keep across it). */
+    s_time_t now = NOW();
+    const struct sched_cpu *sc = this_sched();
+    return sc->need_resched || (sc->slice_timer.active && now >= sc->slice_timer.expires);
 }
 
 /* The slow path of sched_pick: ask the policy, switch runstates, idle while nobody can run. */
-static struct vcpu *sched_pick_slow(void)
+static __noinline struct vcpu *sched_pick_slow(void)
 {
     unsigned int cpu = smp_processor_id();
     struct sched_cpu *sc = &sched_cpus[cpu];

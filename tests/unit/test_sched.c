@@ -387,8 +387,13 @@ static void sim_pick(unsigned int cpu)
     if (was)
         sim_wait_from(was, S.now);
     k->r = NULL;
+    bool waited = S.pol->any_waiting();
     struct sched_unit *next = S.pol->pick(cpu, prev, ran, S.now, &slice);
     S.picks++;
+    /* A yield skips its pick when nothing waits: the pick could only have kept prev or idled. */
+    if (!waited && next && next != prev)
+        fail_msg("%s at %lld ns: CPU %u picked unit %u though no unit waited", S.pol->name,
+                 (long long)S.now, cpu, next->id);
     sim_check_pick(cpu, prev, next, slice);
     k->r = next ? sim_of(next) : NULL;
     k->ran_unit = next != NULL;

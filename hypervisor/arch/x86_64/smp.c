@@ -53,9 +53,9 @@ void smp_service_flush(void)
     if (what == FLUSH_NONE || what == FLUSH_CLAIMED)
         return;
     if (what == FLUSH_ALL)
-        write_cr3(read_cr3());              /* guest mappings are never global */
+        flush_tlb_local();
     else
-        invlpg((const void *)flush_va[cpu]);
+        flush_tlb_one_local(flush_va[cpu]);
     __atomic_store_n(&flush_pending[cpu], 0, __ATOMIC_RELEASE);
 }
 
@@ -82,19 +82,9 @@ void smp_send_event_check(unsigned int cpu)
         send_ipi(cpu, EVENT_CHECK_VECTOR);
 }
 
-static void flush_mask(cpumask_t mask, uint32_t what, uint64_t va)
+/* The other CPUs' part of a flush (mask: online, without this CPU), out of the local flushes' way. */
+static __noinline void flush_remote(cpumask_t mask, uint32_t what, uint64_t va)
 {
-    unsigned int self = smp_processor_id();
-    mask &= cpu_online_mask;
-    if (cpumask_test(mask, self)) {
-        if (what == FLUSH_ALL)
-            write_cr3(read_cr3());
-        else
-            invlpg((const void *)va);
-    }
-    mask &= ~cpumask_of(self);
-    if (!mask)
-        return;
     for_each_cpu_in(cpu, mask) {
         /* One request per target at a time: wait for its previous one to be answered. */
         uint32_t expect = FLUSH_NONE;
@@ -111,6 +101,21 @@ static void flush_mask(cpumask_t mask, uint32_t what, uint64_t va)
     for_each_cpu_in(cpu, mask)
         while (__atomic_load_n(&flush_pending[cpu], __ATOMIC_ACQUIRE))
             arch_spin_wait();
+}
+
+static inline void flush_mask(cpumask_t mask, uint32_t what, uint64_t va)
+{
+    unsigned int self = smp_processor_id();
+    mask &= cpu_online_mask;
+    if (cpumask_test(mask, self)) {
+        if (what == FLUSH_ALL)
+            flush_tlb_local();
+        else
+            flush_tlb_one_local(va);
+    }
+    mask &= ~cpumask_of(self);
+    if (mask)
+        flush_remote(mask, what, va);
 }
 
 void flush_tlb_mask(cpumask_t mask)

@@ -30,7 +30,7 @@ size_t console_read_dom0(char *buf, size_t n);
 /* Debug keys ('h' lists them). */
 void keyhandler(char key);
 
-/* dom0's own text, raw, between whole lines of the hypervisor's (under the console lock). */
+/* dom0's own text, raw, between whole lines of the hypervisor's (under the console lock); interrupts off. */
 void console_write_guest(const char *s, size_t n);
 
 #endif

@@ -7,9 +7,10 @@
 /*
  * Runs hypercall nr for the current vCPU with the guest's five argument
  * registers; an unknown number returns -XEN_ENOSYS. Every handler treats
- * its arguments as hostile: guest addresses go through copy_*_guest.
+ * its arguments as hostile: guest addresses go through copy_*_guest. The
+ * number comes last, so the arguments are already where the handler wants them.
  */
-int64_t hypercall_dispatch(uint64_t nr, const uint64_t args[5]);
+int64_t hypercall_dispatch(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t nr);
 
 int64_t do_console_io(unsigned int cmd, uint64_t count, uint64_t buf);
 int64_t do_xen_version(unsigned int cmd, uint64_t arg);

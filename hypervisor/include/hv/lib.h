@@ -22,6 +22,8 @@
 
 #define __used              __attribute__((used))
 #define __noreturn          __attribute__((noreturn))
+#define __noinline          __attribute__((noinline))   /* a slow path kept out of its fast caller */
+#define __force_inline      inline __attribute__((always_inline))
 #define __printf(f, a)      __attribute__((format(printf, f, a)))
 #define __aligned(n)        __attribute__((aligned(n)))
 #define __section(s)        __attribute__((section(s)))

@@ -70,6 +70,13 @@ struct sched_policy {
      * it is not named again until it has picked.
      */
     int (*cpu_to_preempt)(const struct sched_unit *woken);
+    /*
+     * Whether a unit waits in a run queue, so that a pick may return another
+     * unit than the running ones. The one hook called without the lock: a
+     * hint, possibly stale; a yield with nothing waiting skips its pick (a
+     * unit that wakes later is tickled onto a CPU by cpu_to_preempt, as ever).
+     */
+    bool (*any_waiting)(void);
 };
 
 /* A FIFO run queue through sched_unit.next, shared by the policies. */

@@ -37,11 +37,18 @@ unsigned int spin_lock_cpu(void);
 uint64_t arch_irq_save(void);
 void arch_irq_restore(uint64_t flags);
 
+/* Contended: wait for ticket t. Out of line, so the uncontended path keeps nothing live across a call. */
+static __noinline __attribute__((unused)) void spin_lock_wait(spinlock_t *l, uint16_t t)
+{
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != t)
+        arch_spin_wait();
+}
+
 static inline void spin_lock(spinlock_t *l)
 {
     uint16_t t = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != t)
-        arch_spin_wait();
+    if (unlikely(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != t))
+        spin_lock_wait(l, t);
 #ifdef HV_DEBUG
     l->holder = (int)spin_lock_cpu();
 #endif
@@ -66,7 +73,7 @@ static inline void spin_unlock(spinlock_t *l)
     ASSERT(l->holder == (int)spin_lock_cpu());
     l->holder = -1;
 #endif
-    __atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
+    __atomic_fetch_add(&l->owner, 1, __ATOMIC_RELEASE);     /* only the holder writes owner: one add */
 }
 
 /* For ASSERTs: in a release build every lock counts as held (the holder is not tracked). */

@@ -64,9 +64,8 @@ void do_syscall(struct cpu_regs *regs)
      * ones stop at preemption points, which look at the clock themselves.
      */
     if (v->arch.kernel_mode) {
-        uint64_t args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
         v->hc.in_hypercall = true;
-        regs->rax = (uint64_t)hypercall_dispatch(regs->rax, args);
+        regs->rax = (uint64_t)hypercall_dispatch(regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->rax);
         v->hc.in_hypercall = false;
     } else if (v->arch.syscall_callback) {
         /* User SYSCALL: into the guest kernel's handler, as Xen's switch_to_kernel. */
@@ -91,7 +90,8 @@ void do_syscall32(struct cpu_regs *regs)
 /* Only a guest's hypercall can be continued; the builder and boot code run to the end. */
 bool hypercall_preempt_check(void)
 {
-    return current && current->hc.in_hypercall && sched_should_preempt();
+    const struct vcpu *v = current;
+    return v && v->hc.in_hypercall && sched_should_preempt();
 }
 
 int64_t hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)

@@ -39,6 +39,18 @@ void frame_unlock(void)
     local_irq_restore(flags);
 }
 
+/* For the memory hypercalls below, which run with interrupts off (do_syscall): the lock alone, inline. */
+static inline void frame_lock_hypercall(void)
+{
+    ASSERT(!local_irq_is_enabled());
+    spin_lock(&frame_spinlock);
+}
+
+static inline void frame_unlock_hypercall(void)
+{
+    spin_unlock(&frame_spinlock);
+}
+
 bool frame_lock_held(void)
 {
     return spin_is_locked_by_me(&frame_spinlock);
@@ -237,9 +249,9 @@ int64_t do_mmu_update(uint64_t ureqs, unsigned int count, uint64_t pdone, unsign
         owner_put(d, pg_owner);
         return err;
     }
-    frame_lock();
+    frame_lock_hypercall();
     int64_t rc = mmu_update_batch(d, pg_owner, pt_owner, ureqs, count, pdone, done, foreigndom);
-    frame_unlock();
+    frame_unlock_hypercall();
     owner_put(d, pt_owner);
     owner_put(d, pg_owner);
     return rc;
@@ -276,9 +288,10 @@ int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
     return 0;
 }
 
-static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t val, uint64_t flags)
+/* d: the caller's domain, whose page tables map va. */
+static int64_t update_va_mapping(struct domain *d, struct domain *pg_owner, uint64_t va, uint64_t val,
+                                 uint64_t flags)
 {
-    struct domain *d = current->domain;
     uint64_t l1;
     unsigned int idx;
     bool flush = false;
@@ -286,21 +299,29 @@ static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t 
     int rc = pv_find_l1(va, &l1, &idx);
     if (rc)
         return rc;
-    /* Which TLBs: this CPU's (UVMF_LOCAL), those of the vCPUs in a bitmap (UVMF_MULTI), or all of d's. */
+    /*
+     * Which TLBs: this CPU's (UVMF_LOCAL), those of the vCPUs in a bitmap
+     * (UVMF_MULTI), or all of d's and this CPU's. This CPU is added only
+     * when a flush is asked for (most calls ask for none).
+     */
     uint64_t mask_va = flags & ~(uint64_t)(UVMF_FLUSHTYPE_MASK | UVMF_ALL);
-    cpumask_t targets = cpumask_of(smp_processor_id());
+    bool this_cpu = true;
+    cpumask_t targets = 0;
     if (flags & UVMF_ALL) {
-        targets = d->arch.dirty_cpus | targets;
+        targets = d->arch.dirty_cpus;
     } else if (mask_va) {
         uint64_t mask;
         if (copy_from_guest(&mask, mask_va, sizeof(mask)))
             return -XEN_EFAULT;
         targets = vcpumask_to_cpus(d, mask);
+        this_cpu = false;
     }
     rc = pt_update_entry(d, pg_owner, l1, idx, val, false, &flush);
     if (rc)
         return rc;
     d->pt_updates++;
+    if ((flags & UVMF_FLUSHTYPE_MASK) && this_cpu)
+        targets |= cpumask_of(smp_processor_id());
     switch (flags & UVMF_FLUSHTYPE_MASK) {
     case UVMF_TLB_FLUSH:
         flush_tlb_mask(targets);
@@ -323,22 +344,23 @@ static int64_t update_va_mapping(struct domain *pg_owner, uint64_t va, uint64_t 
 
 int64_t do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 {
-    frame_lock();
-    int64_t rc = update_va_mapping(current->domain, va, val, flags);
-    frame_unlock();
+    struct domain *d = current->domain;
+    frame_lock_hypercall();
+    int64_t rc = update_va_mapping(d, d, va, val, flags);
+    frame_unlock_hypercall();
     return rc;
 }
 
 int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags, unsigned int domid)
 {
-    struct domain *pg_owner;
-    int err = owner_domain(current->domain, domid, &pg_owner);
+    struct domain *d = current->domain, *pg_owner;
+    int err = owner_domain(d, domid, &pg_owner);
     if (err)
         return err;
-    frame_lock();
-    int64_t rc = update_va_mapping(pg_owner, va, val, flags);
-    frame_unlock();
-    owner_put(current->domain, pg_owner);
+    frame_lock_hypercall();
+    int64_t rc = update_va_mapping(d, pg_owner, va, val, flags);
+    frame_unlock_hypercall();
+    owner_put(d, pg_owner);
     return rc;
 }
 
@@ -425,17 +447,18 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
         return 0;
     }
     case MMUEXT_TLB_FLUSH_LOCAL:
-        flush_tlb_mask(cpumask_of(smp_processor_id()));
+        flush_tlb_local();
         return 0;
     case MMUEXT_TLB_FLUSH_ALL:
         flush_tlb_mask(d->arch.dirty_cpus | cpumask_of(smp_processor_id()));
         return 0;
     case MMUEXT_INVLPG_LOCAL:
+        if (guest_range_ok(op->arg1.linear_addr, 1))
+            flush_tlb_one_local(op->arg1.linear_addr);
+        return 0;
     case MMUEXT_INVLPG_ALL:
         if (guest_range_ok(op->arg1.linear_addr, 1))
-            flush_tlb_one_mask(op->cmd == MMUEXT_INVLPG_ALL ? d->arch.dirty_cpus | cpumask_of(smp_processor_id())
-                                                            : cpumask_of(smp_processor_id()),
-                               op->arg1.linear_addr);
+            flush_tlb_one_mask(d->arch.dirty_cpus | cpumask_of(smp_processor_id()), op->arg1.linear_addr);
         return 0;
     case MMUEXT_FLUSH_CACHE:
     case MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -512,9 +535,9 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
     int err = owner_domain(d, foreigndom & 0xffff, &owner);
     if (err)
         return err;
-    frame_lock();
+    frame_lock_hypercall();
     int64_t rc = mmuext_batch(d, owner, uops, count, pdone, done, foreigndom);
-    frame_unlock();
+    frame_unlock_hypercall();
     owner_put(d, owner);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <hv/cpumask.h>
 #include <hv/lib.h>
 #include <asm/config.h>
+#include <asm/cpu.h>
 
 /* CPUs that are up and scheduling (bit per logical CPU), and how many. */
 extern volatile cpumask_t cpu_online_mask;
@@ -34,6 +35,10 @@ void smp_send_event_check(unsigned int cpu);
 void flush_tlb_mask(cpumask_t mask);
 /* The same for one page only. */
 void flush_tlb_one_mask(cpumask_t mask, uint64_t va);
+
+/* This CPU's TLB alone (the *_LOCAL flushes): no mask to build or walk. Guest mappings are never global. */
+static inline void flush_tlb_local(void) { write_cr3(read_cr3()); }
+static inline void flush_tlb_one_local(uint64_t va) { invlpg((const void *)va); }
 
 /* Installs the IPI handlers (boot CPU, before any other CPU starts). */
 void smp_ipi_init(void);
