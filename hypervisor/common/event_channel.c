@@ -108,10 +108,11 @@ static void set_pending(struct domain *d, unsigned int port)
     if (!test_bit64(s->evtchn_mask, port))
         notify_vcpu(d->vcpu[d->evtchn[port].notify_vcpu], port);
     /* Every vCPU polling on this port wakes, even when the port is masked. */
-    struct vcpu *v;
-    for_each_vcpu(d, v)
+    for (uint64_t pollers = __atomic_load_n(&d->poll_mask, __ATOMIC_RELAXED); pollers; pollers &= pollers - 1) {
+        struct vcpu *v = d->vcpu[__builtin_ctzll(pollers)];
         if (v->state == VCPU_BLOCKED && v->polling && sched_poll_matches(v, port))
             vcpu_wake(v);
+    }
 }
 
 void evtchn_set_pending(struct domain *d, unsigned int port)

@@ -217,7 +217,7 @@ void vcpu_block(struct vcpu *v)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* against a sender setting bits, then reading state */
         if (vcpu_should_wake(v)) {
             v->state = VCPU_RUNNABLE;
-            v->polling = false;
+            vcpu_set_polling(v, false);
         } else if (!v->pause_flags) {
             make_unrunnable(v, RUNSTATE_blocked);
         }
@@ -239,7 +239,7 @@ void vcpu_wake(struct vcpu *v)
     bool woken = false;
     WITH_SCHED_LOCK({
         if (v->state == VCPU_BLOCKED) {
-            v->polling = false;
+            vcpu_set_polling(v, false);
             v->state = VCPU_RUNNABLE;
             if (!v->pause_flags)
                 make_runnable(v);

@@ -603,8 +603,8 @@ static const char *test_stale_tlb_retype(char *why, size_t len)
         return fail(why, len, "unmapping F: %lld", (long long)rc);
     uint32_t at_unmap = atomic_read(&stale.writes);
     /* Either vCPU 1 goes on writing through a stale entry, or it already faults. */
-    for (unsigned long i = 0; i < SMP_WAIT_ROUNDS && !atomic_read(&stale.faulted) &&
-                              atomic_read(&stale.writes) < at_unmap + STALE_WRITES_AFTER_UNMAP; i++)
+    for (uint64_t deadline = pvclock_now() + SMP_WAIT_NS; pvclock_now() < deadline && !atomic_read(&stale.faulted) &&
+                                                          atomic_read(&stale.writes) < at_unmap + STALE_WRITES_AFTER_UNMAP;)
         hyp_sched_op(SCHEDOP_yield, NULL);
     uint32_t before_pin = atomic_read(&stale.writes);
     rc = mmuext(MMUEXT_PIN_L1_TABLE, f, 0);

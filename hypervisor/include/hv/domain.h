@@ -140,10 +140,26 @@ struct domain {
     struct arch_domain arch;            /* TLB dirty mask; where arch_domain_relinquish stopped */
     unsigned int max_vcpus;             /* vcpu[0..max_vcpus) exist (allocated at creation) */
     struct vcpu *vcpu[MAX_VCPUS];
+    volatile uint64_t poll_mask;        /* bit n: vcpu[n]->polling (vcpu_set_polling); senders look only there */
 };
+_Static_assert(MAX_VCPUS <= 64, "poll_mask has a bit per vCPU");
 
 #define for_each_vcpu(d, v) \
     for (unsigned int _i = 0; _i < (d)->max_vcpus && ((v) = (d)->vcpu[_i]) != NULL; _i++)
+
+/*
+ * Marks v as polling (SCHEDOP_poll) or not. Setting is a full barrier
+ * before v looks for pending ports, and a sender sets its port before it
+ * reads poll_mask: one of the two sees the other.
+ */
+static inline void vcpu_set_polling(struct vcpu *v, bool on)
+{
+    v->polling = on;
+    if (on)
+        __atomic_fetch_or(&v->domain->poll_mask, 1ull << v->id, __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(&v->domain->poll_mask, ~(1ull << v->id), __ATOMIC_RELAXED);
+}
 
 extern struct domain domains[MAX_DOMAINS];
 extern struct domain *dom0;

@@ -2,6 +2,7 @@
 #include "smp.h"
 #include <public/errno.h>
 #include <public/vcpu.h>
+#include "events.h"
 #include "exceptions.h"
 #include "guest.h"
 #include "hypercall.h"
@@ -112,10 +113,11 @@ unsigned int smp_jobs_done(unsigned int vcpu)
 
 bool smp_wait_until(bool (*done)(const void *arg), const void *arg)
 {
-    for (unsigned long r = 0;; r++) {
+    uint64_t deadline = pvclock_now() + SMP_WAIT_NS;
+    for (;;) {
         if (done(arg))
             return true;
-        if (r == SMP_WAIT_ROUNDS)
+        if (pvclock_now() >= deadline)
             return false;
         hyp_sched_op(SCHEDOP_yield, NULL);
     }

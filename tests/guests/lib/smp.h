@@ -19,12 +19,15 @@
 #define SMP_MAX_VCPUS  4
 #define SMP_STACK_SIZE 16384
 
-/* Rounds (each a check and a SCHEDOP_yield) a wait gives the other side. It
- * bounds a wait for a vCPU that never comes by a count, not a clock: on a
- * shared CPU every yield lets the other vCPU run, and on two CPUs the count is
- * far above what a working vCPU needs (seconds on ours under TCG, minutes on
- * Xen). Jobs that run long check progress instead (churn_join). */
+/* Rounds (each a check and a SCHEDOP_yield) a loop on a vCPU gives the other
+ * side before it gives up (job_take_events; bounded by a cancel flag too). */
 #define SMP_WAIT_ROUNDS 5000000ul
+/* How long a wait for another vCPU may take, in guest system time, before
+ * the case fails. A clock, not a count of yields: on a loaded host QEMU may
+ * starve one CPU's thread for seconds while the other yields quickly (yields
+ * cost less on ours than on Xen). Jobs that run long check progress instead
+ * (churn_join). */
+#define SMP_WAIT_NS (30ull * 1000000000ull)
 
 typedef void (*smp_job_fn)(void *arg);
 
@@ -52,7 +55,7 @@ bool smp_join(unsigned int vcpu);
 /* Jobs vcpu has finished. */
 unsigned int smp_jobs_done(unsigned int vcpu);
 
-/* Waits, yielding between looks, until done(arg); false after SMP_WAIT_ROUNDS rounds. */
+/* Waits, yielding between looks, until done(arg); false after SMP_WAIT_NS. */
 bool smp_wait_until(bool (*done)(const void *arg), const void *arg);
 /* Waits until vcpu is down (VCPUOP_is_up gives 0). */
 bool smp_wait_down(unsigned int vcpu);
