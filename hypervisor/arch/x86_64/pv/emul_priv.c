@@ -251,12 +251,28 @@ static void retire(struct pv_emul *e)
     }
 }
 
+/*
+ * Most #UDs are not Xen's to emulate: only behind the forced-emulation
+ * signature ("ud2; .ascii \"xen\"", little-endian in the low 5 bytes). A
+ * readable signature that differs is settled in one small copy; anything
+ * else (a fault reading it, the signature itself) takes the full decode.
+ */
+#define FORCED_SIG_LE 0x6e65780b0full
+
+static bool plain_ud(const struct cpu_regs *regs)
+{
+    uint64_t sig = 0;
+    return !copy_from_guest(&sig, regs->rip, X86_FORCED_SIG_LEN) && sig != FORCED_SIG_LE;
+}
+
 bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs, unsigned int vector)
 {
     struct pv_emul e;
     bool ud = vector == X86_EXC_UD;
 
     if (!ud && (vector != X86_EXC_GP || regs->error_code != 0))
+        return false;
+    if (ud && plain_ud(regs))
         return false;
     pv_emul_init(&e, v, regs);
     switch (pv_emul_decode(&e, ud ? X86_DECODE_FORCED : 0)) {
