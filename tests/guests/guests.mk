@@ -12,7 +12,7 @@ GUEST_LIB_OBJS := $(BUILD)/guests/lib/head.o $(BUILD)/guests/lib/guest.o \
                   $(BUILD)/guests/lib/events.o $(BUILD)/guests/lib/smp.o $(BUILD)/guests/lib/churn.o \
                   $(BUILD)/guests/lib/format.o $(BUILD)/guests/lib/string.o $(BUILD)/guests/lib/strlcpy.o
 
-TEST_GUESTS := basics traps supervisor crash mm console shutdown attacker batch ticker events pingpong spinner hostile fuzz smp smpstress flooder vcpus emul ioport ptwr
+TEST_GUESTS := basics traps supervisor crash mm console shutdown attacker batch ticker events pingpong spinner hostile fuzz smp smpstress flooder vcpus emul ioport ptwr trapkernel
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/guests/%.elf)
 
 .PHONY: guests
@@ -42,6 +42,21 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LIB_OBJS) tests/guests/lib/gu
 	@echo "  LD      $@"
 	@$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	      -T tests/guests/lib/guest.lds -o $@ $(GUEST_LIB_OBJS) $<
+
+# trapkernel is the emul, ioport and ptwr suites in one kernel: each file again, its
+# guest_cases and test_title renamed after the suite.
+TRAPKERNEL_SUITES := emul ioport ptwr
+
+$(BUILD)/guests/suite/%.o: tests/guests/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (suite)"
+	@$(CC) $(GUEST_CFLAGS) -Dguest_cases=$*_cases -Dtest_title=$*_title -c $< -o $@
+
+$(BUILD)/guests/trapkernel.elf: $(BUILD)/guests/trapkernel.o $(TRAPKERNEL_SUITES:%=$(BUILD)/guests/suite/%.o) \
+                                $(GUEST_LIB_OBJS) tests/guests/lib/guest.lds
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	      -T tests/guests/lib/guest.lds -o $@ $(GUEST_LIB_OBJS) $(filter %.o,$(filter-out $(GUEST_LIB_OBJS),$^))
 
 # The fuzzer is fuzz.c plus its helpers in tests/guests/fuzz/.
 FUZZ_OBJS := $(BUILD)/guests/fuzz/args.o $(BUILD)/guests/fuzz/calls.o $(BUILD)/guests/fuzz/entry.o
