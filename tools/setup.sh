@@ -5,9 +5,10 @@
 #   tools/setup.sh fuzz     clang and libFuzzer, for the host fuzz targets (make fuzz-host, fuzz-smoke)
 set -euo pipefail
 
-# Needed: build, images, QEMU, unit and boot tests.
+# Needed: build, images, QEMU, unit and boot tests; the benchmark report's charts and HTML
+# (bench/report.py, also run by tests/boot/test_bench.py).
 REQUIRED=(gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common xorriso mtools
-          libxxhash-dev libcmocka-dev python3-pytest)
+          libxxhash-dev libcmocka-dev python3-pytest python3-matplotlib python3-markdown)
 # Wanted but optional: the reference Xen for differential runs, Xen's public
 # headers for the ABI layout comparison. Tests skip cleanly without them.
 OPTIONAL=(xen-hypervisor-4.17-amd64 libxen-dev)

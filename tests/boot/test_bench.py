@@ -1,10 +1,12 @@
 """The benchmark (bench/): the guest boots on our hypervisor with few repetitions and
 prints a well-formed BENCH line for every figure, and the report generator turns that
 output into CSV, Markdown, HTML and SVG. Never asserts on speed. Also unit tests of
-the BENCH-line parser and the SVG writer."""
+the BENCH-line parser, the charts (matplotlib) and the HTML (Python-Markdown)."""
 import csv
+import html.parser
 import importlib.util
 import os
+import pathlib
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -50,7 +52,7 @@ EXPECTED_SMP = ({(f + sfx, 1) for f in SMP_FLUSHES for sfx in ("_alone", "_remot
 WITH_PATH = {"trap_privileged_cr3_write", "trap_privileged_cr0_read", "trap_privileged_cli", "upcall_mask_write", "trap_io_port_read"}
 
 
-# ---- unit tests: parser and SVG writer ----------------------------------------------
+# ---- unit tests: parser, charts, HTML ----------------------------------------------
 
 def test_parse_bench_line():
     f = report.parse_line("BENCH op=mmu_update batch=512 unit=cycles reps=250 min=273.4 median=273.4 "
@@ -87,29 +89,144 @@ def test_parse_log_collects_figures_infos_and_problems():
     assert len(problems) == 1 and "op=c" in problems[0]
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
 def _svg(text):
     root = ET.fromstring(text)
-    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.tag == SVG + "svg"
     return root
 
 
-def _count(root, tag):
-    return len(root.findall(f".//{{http://www.w3.org/2000/svg}}{tag}"))
+def _ids(root, prefix):
+    """The ids the chart step gives its series (series-<i>) or bars (bar-<series>-<label>)."""
+    return sorted(e.get("id") for e in root.iter() if e.get("id", "").startswith(prefix))
 
 
-def test_svg_line_chart():
-    root = _svg(report.line_chart([("a <&>", [(1, 10), (2, 8), (512, 4)], False),
-                                   ("b", [(1, 12), (512, 6)], True)], "t & t", "x", "y"))
-    assert _count(root, "polyline") == 2 and _count(root, "circle") == 5
+def _texts(root):
+    """Every text of the drawing (the charts keep text as SVG text, not glyph outlines)."""
+    return ["".join(t.itertext()).strip() for t in root.iter(SVG + "text")]
+
+
+def _style(root, gid):
+    """The style of the line drawn for series gid."""
+    group = next(e for e in root.iter(SVG + "g") if e.get("id") == gid)
+    return next(e.get("style", "") for e in group.iter(SVG + "path"))
+
+
+def test_line_chart(tmp_path):
+    path = str(tmp_path / "line.svg")
+    report.line_chart(path, [("a <&>", [(1, 10), (2, 8), (512, 4)], False), ("b", [(1, 12), (512, 6)], True, 3)],
+                      "t & t", "the x", "the y")
+    root = _svg(pathlib.Path(path).read_text())
+    assert _ids(root, "series-") == ["series-0", "series-1"]
+    texts = _texts(root)
+    for want in ("a <&>", "b", "t & t", "the x", "the y"):
+        assert want in texts, f"{want!r} not in the chart's texts {texts}"
+    # A log2 x axis: every power of two from 1 to 512 labelled, in plain numbers.
+    assert all(str(2 ** k) in texts for k in range(10)), texts
+    assert "stroke-dasharray" in _style(root, "series-1") and "stroke-dasharray" not in _style(root, "series-0")
     # Degenerate input still gives a valid document.
-    _svg(report.line_chart([("one", [(4, 0)], False)], "t", "x", "y"))
-    _svg(report.line_chart([], "empty", "x", "y"))
+    report.line_chart(path, [("one", [(4, 0)], False)], "t", "x", "y")
+    assert _ids(_svg(pathlib.Path(path).read_text()), "series-") == ["series-0"]
+    report.line_chart(path, [], "empty", "x", "y")
+    assert _ids(_svg(pathlib.Path(path).read_text()), "series-") == []
 
 
-def test_svg_bar_chart():
-    root = _svg(report.bar_chart(["op1", "op2"], [("ours", [10, 2000]), ("xen", [None, 0])], "t", "x"))
-    assert _count(root, "rect") == 1 + 2 + 2       # background, legend keys, the two positive values
-    _svg(report.bar_chart(["op"], [("ours", [5])], "t", "x", log_scale=False))
+def test_bar_chart(tmp_path):
+    path = str(tmp_path / "bars.svg")
+    report.bar_chart(path, ["op1", "op2"], [("ours", [10, 2000]), ("xen", [None, 0])], "the title", "cycles")
+    root = _svg(pathlib.Path(path).read_text())
+    assert _ids(root, "bar-") == ["bar-0-0", "bar-0-1"]      # the two positive values; none and 0 are n/a
+    texts = _texts(root)
+    assert texts.count("n/a") == 2
+    for want in ("op1", "op2", "ours", "xen", "the title", "cycles", "10", "2,000"):
+        assert want in texts, f"{want!r} not in the chart's texts {texts}"
+    assert {"10", "100", "1,000"} <= set(texts)     # decades on the log axis
+    report.bar_chart(path, ["op"], [("ours", [1000])], "t", "x")       # one value on a decade: still an axis
+    assert {"1,000", "10,000"} <= set(_texts(_svg(pathlib.Path(path).read_text())))
+    report.bar_chart(path, ["op"], [("ours", [0])], "t", "x", log_scale=False)
+    assert _ids(_svg(pathlib.Path(path).read_text()), "bar-") == ["bar-0-0"]
+
+
+def test_chart_as_png(tmp_path):
+    """The chart step writes the format the file name asks for."""
+    path = tmp_path / "line.png"
+    report.line_chart(str(path), [("a", [(1, 10), (8, 4)], False)], "t", "x", "y")
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width > 400 and height > 200
+
+
+class _Tags(html.parser.HTMLParser):
+    """The start tags of an HTML page, the text of each table cell and of the title."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.cells, self.title, self._in = [], [], "", None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("th", "td", "title"):
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in:
+            self.cells.append((self._in, data.strip()))
+
+
+def _html(text):
+    parser = _Tags()
+    parser.feed(text)
+    return parser
+
+
+def test_report_html():
+    page = _html(report.report_html("# Head\n\nSome `code` and **bold**.\n\n| a | b |\n|---|---|\n| `x` | 2 |\n"
+                                    "| y | 3 |\n\n- one\n- two\n\n![a chart](c.svg)\n", "My <title>"))
+    tags = [t for t, _ in page.tags]
+    assert page.title == "My <title>"
+    assert "style" in tags and tags.count("table") == 1 and tags.count("tr") == 3
+    assert page.cells == [("th", "a"), ("th", "b"), ("td", "x"), ("td", "2"), ("td", "y"), ("td", "3")]
+    assert tags.count("li") == 2 and "h1" in tags and "strong" in tags
+    assert ("img", {"alt": "a chart", "src": "c.svg"}) in page.tags
+
+
+def test_report_charts_and_html(tmp_path):
+    """write_report from made-up logs: every chart report.md names is a valid SVG with a
+    series per hypervisor, and report.html has its tables and shows the charts."""
+    line = "BENCH op={} batch={} unit=cycles reps=8 min={v} median={v} p99={v} per={}"
+    logs = {"ours": [line.format("xen_version", 1, "op", v=200), line.format("trap_int3", 1, "op", v=700)] +
+            [line.format("mmu_update", n, "entry", v=300 + 200 // n) for n in (1, 8, 512)],
+            "xen": [line.format("xen_version", 1, "op", v=210), line.format("trap_int3", 1, "op", v=710)] +
+            [line.format("mmu_update", n, "entry", v=290 + 200 // n) for n in (1, 8, 512)]}
+    runs = []
+    for hv, lines in logs.items():
+        (tmp_path / f"{hv}.log").write_text("\n".join(lines) + "\n")
+        runs.append(dict(id=hv, scenario=report.SINGLE, hypervisor=hv, clock="icount", repeat=1,
+                         log=str(tmp_path / f"{hv}.log"), outcome="poweroff", seconds=1.0, problems=[]))
+    text = pathlib.Path(report.write_report(runs, str(tmp_path))).read_text()
+    assert "![" in text
+    page = _html((tmp_path / "report.html").read_text())
+    images = [a["src"] for t, a in page.tags if t == "img"]
+    assert images == ["batch-cost.svg", "ours-vs-xen.svg"]
+    for name in images:
+        assert f"]({name})" in text
+    batch = _svg((tmp_path / "batch-cost.svg").read_text())
+    assert _ids(batch, "series-") == ["series-0", "series-1"]
+    assert {"mmu_update, ours", "mmu_update, Xen 4.17"} <= set(_texts(batch))
+    bars = _svg((tmp_path / "ours-vs-xen.svg").read_text())
+    assert _ids(bars, "bar-") == ["bar-0-0", "bar-0-1", "bar-1-0", "bar-1-1"]
+    assert {"xen_version", "trap_int3", "200", "710"} <= set(_texts(bars))
+    assert page.title == "Benchmark report" and [t for t, _ in page.tags].count("table") >= 3
+    assert {("td", "hypercall round trip (xen_version)"), ("td", "0.95")} <= set(page.cells)     # 200 / 210
 
 
 # ---- a short boot of the benchmark guest, then the report ----------------------------
