@@ -22,10 +22,10 @@ BENCH_HV := $(BUILD)/release/hypervisor.elf
 bench-hypervisor:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/release HV_DEBUG=0 $(BENCH_HV)
 
-bench: bench-hypervisor bench-guests
+bench: setup bench-hypervisor bench-guests
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
 
-bench-report:
+bench-report: setup
 	$(PYTHON) bench/report.py --build $(BUILD)
 
 # tests/boot/test_bench.py boots the benchmark guest.
