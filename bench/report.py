@@ -688,6 +688,51 @@ def ptwr_section(table):
             md_table(["way", "ours", "Xen 4.17", "ours / Xen"], rows), ""]
 
 
+def icount_median(table, op, batch=1, hv="ours"):
+    """The icount median of (op, batch) on hv, or None."""
+    if (op, batch) not in table:
+        return None
+    c = cells(table, (op, batch))[(hv, "icount")]
+    return c.median if c else None
+
+
+def advice_section(table):
+    """When a kernel should trap, call or batch: each answer from this run's icount figures."""
+    store, one, uva = (icount_median(table, op) for op in ("ptwr_store", "mmu_update", "update_va_mapping"))
+    if not (store and one):
+        return []
+    lines = ["## Trap, call or batch? (ours, icount)", ""]
+    per = {n: icount_median(table, "mmu_update", n) for n in (2, 8, 512)}
+    lines.append(f"- **A page-table entry:** a plain store that traps costs {fmt_num(store)} instructions, "
+                 f"{store / one:.1f}× a `mmu_update` of one entry ({fmt_num(one)})"
+                 + (f" and {store / uva:.1f}× an `update_va_mapping` ({fmt_num(uva)})" if uva else "") + ". "
+                 "Call rather than trap whenever the kernel can; trap only where it cannot be changed "
+                 "(code written for native page tables, Linux outside its lazy-MMU sections).")
+    if per[2] and per[512]:
+        lines.append(f"- **Several entries:** batching pays from the second entry: {fmt_num(per[2])} per entry "
+                     f"at 2, {fmt_num(per[8]) if per[8] else '–'} at 8, {fmt_num(per[512])} at 512, against "
+                     f"{fmt_num(one)} one call at a time ({one / per[512]:.1f}× less per entry at 512). "
+                     "Batch whenever more than one update is known before the next access needs it.")
+    cr3, baseptr = icount_median(table, "trap_privileged_cr3_write"), icount_median(table, "hcall_new_baseptr")
+    if cr3 and baseptr:
+        lines.append(f"- **An address-space switch:** `mov %cr3` emulated costs {fmt_num(cr3)}, "
+                     f"`MMUEXT_NEW_BASEPTR` {fmt_num(baseptr)} ({cr3 / baseptr:.1f}×): call.")
+    cr0 = icount_median(table, "trap_privileged_cr0_read")
+    if cr0:
+        lines.append(f"- **Reading CR0** traps for {fmt_num(cr0)} instructions with no hypercall to take "
+                     "its place: keep the value in the kernel (TS is the kernel's own, through "
+                     "`fpu_taskswitch`) rather than read it.")
+    cpuid, io = icount_median(table, "forced_cpuid"), icount_median(table, "trap_io_port_read")
+    if cpuid:
+        lines.append(f"- **Forced CPUID** ({fmt_num(cpuid)}) is for the few leaves that differ under the "
+                     "hypervisor; read it once at boot and cache it.")
+    if io:
+        lines.append(f"- **An I/O port access** traps for {fmt_num(io)} instructions each time: fine for "
+                     "configuration (PCI configuration space at boot), too dear for a data path, which "
+                     "belongs in shared-memory rings.")
+    return lines + [""]
+
+
 def smp_section(table):
     """The cross-CPU figures: each flush alone against remote, and the round trips."""
     keys = [k for k in table if is_smp_op(k[0])]
@@ -815,12 +860,13 @@ def write_report(runs, out_dir, title="Benchmark report"):
             h, r = op_rows(table, keys, True)
             md += [md_table(h, r), ""]
     md += ptwr_section(table)
+    md += advice_section(table)
     pairs = [(a, b) for a, b in PRIV_PAIRS if (a, 1) in table and (b, 1) in table]
     if pairs:
         md += ["## Privileged instruction against its hypercall", "",
-               "Each pair comes from one run, so its ratio compares (icount, then wall). A bounce to the "
-               "guest does none of the work: a trap-and-emulate path would add the decoding and emulation "
-               "to it, and then the hypercall's own work. In wall-clock runs a TLB flush (the base pointer "
+               "Each pair comes from one run, so its ratio compares (icount, then wall). The path column says "
+               "whether the hypervisor emulated the instruction or bounced its #GP to the guest (a bounce "
+               "does none of the instruction's work). In wall-clock runs a TLB flush (the base pointer "
                "reload) is dear to TCG, which icount does not show.", ""]
         rows = []
         for a, b in pairs:

@@ -324,6 +324,26 @@ def test_report_smp_sections(tmp_path):
     assert text.count("| `xen_version` |") == 1
 
 
+def test_report_trap_call_or_batch(tmp_path):
+    """The advice section answers from the run's own figures: ratios of store to call, batch to call."""
+    line = "BENCH op={} batch={} unit=cycles reps=8 min={v} median={v} p99={v} per={} max={v}"
+    figures = [("ptwr_store", 1, 1000, "op"), ("mmu_update", 1, 500, "op"), ("update_va_mapping", 1, 400, "op"),
+               ("mmu_update", 2, 400, "entry"), ("mmu_update", 8, 300, "entry"),
+               ("mmu_update", 512, 250, "entry"), ("trap_privileged_cr3_write", 1, 900, "op"),
+               ("hcall_new_baseptr", 1, 450, "op"), ("trap_io_port_read", 1, 700, "op")]
+    (tmp_path / "one.log").write_text("\n".join(line.format(op, n, per, v=v) for op, n, v, per in figures) + "\n")
+    runs = [dict(id="one", scenario=report.SINGLE, hypervisor="ours", clock="icount", repeat=1,
+                 log=str(tmp_path / "one.log"), outcome="poweroff", seconds=1.0, problems=[])]
+    text = open(report.write_report(runs, str(tmp_path))).read()
+    advice = text[text.index("## Trap, call or batch?"):]
+    advice = advice[:advice.index("\n## ", 1)]
+    assert "costs 1,000 instructions, 2.0× a `mmu_update` of one entry (500) and 2.5× an `update_va_mapping`" in advice
+    assert "400 per entry at 2, 300 at 8, 250 at 512, against 500 one call at a time (2.0× less" in advice
+    assert "`mov %cr3` emulated costs 900, `MMUEXT_NEW_BASEPTR` 450 (2.0×): call." in advice
+    assert "An I/O port access** traps for 700 instructions" in advice
+    assert "Reading CR0" not in advice and "Forced CPUID" not in advice     # no figures, no claims
+
+
 # ---- pvguest's kernel-level benchmarks (bench/scenarios/pvguest-bench.scn), native and PV on ours ----
 
 KERNEL_OPS = {"kernel_rdtsc_overhead", "kernel_aspace_build", "kernel_aspace_switch", "kernel_aspace_teardown",
