@@ -211,6 +211,7 @@ static void string_io(struct pv_emul *e, unsigned int port, unsigned int bytes, 
         pv_emul_raise(e, X86_EXC_GP, 0, 0);
         return;
     }
+    e->bpmatch |= (uint8_t)pv_io_breakpoints(e->v, port, bytes);
     uint64_t *index = in ? &r->rdi : &r->rsi;
     unsigned int seg = in ? X86_SEG_ES : insn->seg == X86_SEG_NONE ? X86_SEG_DS : insn->seg;
     uint64_t base = 0;
@@ -278,6 +279,7 @@ bool pv_emulate_io(struct pv_emul *e)
         pv_emul_raise(e, X86_EXC_GP, 0, 0);
         return true;
     }
+    e->bpmatch |= (uint8_t)pv_io_breakpoints(e->v, port, bytes);
     if (in) {
         uint32_t v = io_read(e->v->domain, port, bytes);
         if (bytes == 1)
