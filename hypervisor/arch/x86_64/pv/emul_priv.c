@@ -153,11 +153,11 @@ static enum emul_result rdtsc_insn(struct pv_emul *e, bool aux)
     return EMUL_DONE;
 }
 
-/* The #DB an instruction completed here is followed by: I/O breakpoints it hit, and TF's single step. */
-static void debug_after(struct pv_emul *e, bool completed)
+/* The #DB that follows an emulated instruction: I/O breakpoints it hit, and TF's single step. */
+static void debug_after(struct pv_emul *e)
 {
     unsigned int bits = e->bpmatch;
-    if (completed && (e->regs->rflags & X86_EFLAGS_TF))
+    if ((e->regs->rflags & X86_EFLAGS_TF) && !e->no_single_step)
         bits |= X86_DR6_BS;
     if (bits)
         pv_debug_trap_after(e->v, bits);
@@ -166,18 +166,17 @@ static void debug_after(struct pv_emul *e, bool completed)
 /*
  * IN, OUT, INS and OUTS (pv/ioport.c: the virtual IOPL, which also admits
  * guest user mode, and the ports the domain holds). It moves RIP itself: a
- * REP stopped part-way stays on the instruction to go on at the next trap.
- * I/O breakpoints it hit trap as Xen's do, part-way or not.
+ * REP stopped part-way stays on the instruction to go on at the next trap;
+ * a debug trap follows it either way, as Xen's emulator retires each part.
  */
 static enum emul_result port_io(struct pv_emul *e)
 {
-    uint64_t rip = e->regs->rip;
     bool io = pv_emulate_io(e);
     ASSERT(io);
     if (e->faulted)
         return EMUL_FAULT;
     e->regs->rflags &= ~(uint64_t)X86_EFLAGS_RF;
-    debug_after(e, e->regs->rip != rip);
+    debug_after(e);
     return EMUL_RETRY;
 }
 
@@ -256,7 +255,7 @@ static void retire(struct pv_emul *e)
     struct cpu_regs *regs = e->regs;
     regs->rip += e->insn.len;
     regs->rflags &= ~(uint64_t)X86_EFLAGS_RF;
-    debug_after(e, true);
+    debug_after(e);
 }
 
 bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs, unsigned int vector)
