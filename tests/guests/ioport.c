@@ -11,6 +11,7 @@
 #include "hypercall.h"
 #include "mm.h"
 #include "smp.h"
+#include <public/domctl.h>
 #include <public/errno.h>
 #include <public/physdev.h>
 
@@ -745,6 +746,51 @@ static const char *test_vcpu_context(char *why, size_t len)
     return NULL;
 }
 
+/* ---- ports granted at run time (a domU beside a supervisor with ioports=<us>) ---- */
+
+#define GRANTED_PORT    0x87    /* DMA page register of channel 3 */
+#define REVOKED_PORT    0x89
+
+static uint64_t port_round_trip(uint16_t port, uint8_t v)
+{
+    struct io_regs r = { .rax = v, .rdx = port };
+    IO_RUN(r, "outb %%al, %%dx");
+    r.rax = 0;
+    IO_RUN(r, "inb %%dx, %%al");
+    return last_exc.vector == ~0ull ? r.rax : ~0ull;
+}
+
+static bool granted(const void *arg)
+{
+    (void)arg;
+    return port_round_trip(GRANTED_PORT, 0x5a) == 0x5a;
+}
+
+static const char *test_granted_ports(char *why, size_t len)
+{
+    if (is_dom0()) {
+        printk("# dom0 holds its ports from creation: nothing is granted\n");
+        return NULL;
+    }
+    struct pv_domctl op = { .cmd = PV_DOMCTL_ioport_permission, .interface_version = PV_DOMCTL_INTERFACE_VERSION,
+                            .domain = DOMID_SELF };
+    op.u.ioport = (struct pv_domctl_ioport){ .first_port = GRANTED_PORT, .nr_ports = 1, .allow = 1 };
+    int64_t rc = hypercall1(__HYPERVISOR_domctl, &op);
+    if (rc != -XEN_EPERM)
+        return fail(why, len, "domctl ioport_permission from a domU: %lld, want -EPERM", (long long)rc);
+    if (!smp_wait_until(granted, NULL))
+        return fail(why, len, "port %#x never became ours", GRANTED_PORT);
+    uint64_t v = port_round_trip(GRANTED_PORT, 0xa5);
+    if (v != 0xa5)
+        return fail(why, len, "granted port %#x gave %#llx, want 0xa5", GRANTED_PORT, (unsigned long long)v);
+    if ((v = port_round_trip(REVOKED_PORT, 0x33)) != 0xff)
+        return fail(why, len, "port %#x (given and taken back) gave %#llx, want 0xff", REVOKED_PORT,
+                    (unsigned long long)v);
+    if ((v = port_round_trip(DMA_PAGE_CH2, 0x33)) != 0xff)
+        return fail(why, len, "port 0x81 (never given) gave %#llx, want 0xff", (unsigned long long)v);
+    return NULL;
+}
+
 DEFINE_TESTS(
     { "setup", test_setup },
     { "no_iopl_gp", test_no_iopl_gp },
@@ -767,5 +813,6 @@ DEFINE_TESTS(
     { "io_single_step", test_io_single_step },
     { "architectural_iopl", test_architectural_iopl },
     { "vcpu_context_iopl_debugreg", test_vcpu_context },
+    { "granted_ports", test_granted_ports },
     { "iopl_0_again", test_iopl_0_again },
 )
