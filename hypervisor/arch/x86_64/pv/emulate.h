@@ -45,7 +45,7 @@ struct pv_emul {
     uint8_t bpmatch;         /* I/O breakpoints the instruction hit (B0-B3) */
     bool no_single_step;     /* no TF trap after it (a direct port access, as Xen 4.17) */
     uint8_t bytes[X86_MAX_INSN_LEN + X86_FORCED_SIG_LEN];   /* instruction bytes read ahead */
-    uint8_t nbytes;          /* how many: those in the page of the first byte */
+    uint8_t nbytes;          /* how many: up to 16, in the page of the first byte */
     struct pv_fault fault;
 };
 

@@ -438,7 +438,7 @@ static bool ptwr_target(struct ptwr *p)
     unsigned int idx;
     if (pv_find_l1(p->cr2, &l1, &idx))
         return false;
-    pte_t pte = ((const pte_t *)pv_frame_ptr(l1))[idx];
+    pte_t pte = ((const pte_t *)__va(l1 << PAGE_SHIFT))[idx];
     if ((pte & (_PAGE_PRESENT | _PAGE_RW)) != _PAGE_PRESENT)
         return false;
     p->l1_mfn = pte_addr(pte) >> PAGE_SHIFT;
