@@ -212,18 +212,21 @@ static void test_prefetched(void **state)
 /* One byte string decoded both ways, with 16 bytes read ahead and with none. */
 static void same_both_ways(const uint8_t *bytes)
 {
-    struct x86_insn want, got;
-    struct stream s;
-    decode_n(&want, bytes, 16, 0, &s);
-    s = (struct stream){ .bytes = bytes, .n = 16, .next = 16 };
-    x86_decode_prefetched(&got, bytes, 16, fetch, &s, 0);
-    same_insn("fast path", 16, &got, &want);
+    for (unsigned int flags = 0; flags <= X86_DECODE_FORCED; flags++) {
+        struct x86_insn want, got;
+        struct stream s;
+        decode_n(&want, bytes, 16, flags, &s);
+        s = (struct stream){ .bytes = bytes, .n = 16, .next = 16 };
+        x86_decode_prefetched(&got, bytes, 16, fetch, &s, flags);
+        same_insn("fast path", 16, &got, &want);
+    }
 }
 
 /*
  * The short path x86_decode_prefetched takes for the common shape (REX,
- * opcode, ModRM, no prefix or immediate) decodes every REX, opcode of both
- * maps and ModRM as the general walk does; SIB bytes in full for MOV.
+ * opcode, ModRM or none, no prefix or immediate) decodes every REX, opcode
+ * of both maps and ModRM as the general walk does, forced or not; SIB bytes
+ * in full for MOV.
  */
 static void test_prefetched_every_modrm(void **state)
 {

@@ -385,14 +385,28 @@ static bool immediate(struct decoder *d, enum imm_kind kind)
     return true;
 }
 
+/* A legacy prefix byte (read_prefixes' list). */
+static bool is_prefix(uint8_t b)
+{
+    switch (b) {
+    case 0xf0: case 0xf2: case 0xf3: case 0x66: case 0x67:
+    case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* The longest instruction decode_common takes: REX, 0F, opcode, ModRM, SIB, disp32. */
 #define COMMON_MAX_LEN 9
 
 /*
  * The shape trapped most often, decoded without the general walk over
  * prefixes and immediates: at most one REX and no legacy prefix, a one-byte
- * or 0F opcode with a ModRM byte and no immediate (MOV to a page-table
- * entry, MOV to and from CR and DR, ...), all of it in bytes already read.
+ * or 0F opcode with no immediate, with or without a ModRM byte (MOV to a
+ * page-table entry, MOV to and from CR and DR, IN and OUT with DX, ...),
+ * all of it in bytes already read. Not under X86_DECODE_FORCED (UD2 may
+ * start the signature).
  * False for anything else, which decode_at then takes; what it decodes is
  * exactly decode_at's result (host-tested over every REX, opcode and ModRM).
  */
@@ -412,13 +426,23 @@ static bool decode_common(struct decoder *d)
             return false;
     }
     uint16_t attr = attributes(map, op);
-    if ((attr & (A_MODRM | A_INV | A_UNSUP)) != A_MODRM || ((attr >> A_IMM_SHIFT) & 0xf) != I_NONE)
-        return false;                               /* prefixes (no ModRM in the table) come here too */
+    if ((attr & (A_INV | A_UNSUP)) || ((attr >> A_IMM_SHIFT) & 0xf) != I_NONE)
+        return false;
 
     *insn = (struct x86_insn){
         .seg = X86_SEG_NONE, .ea_base = X86_EA_NONE, .ea_index = X86_EA_NONE, .ea_scale = 1,
-        .ea_seg = X86_SEG_DS, .addrsize = 8, .rex = rex, .map = map, .opcode = op, .has_modrm = true,
+        .ea_seg = X86_SEG_DS, .addrsize = 8, .rex = rex, .map = map, .opcode = op,
     };
+    if (!(attr & A_MODRM)) {
+        /* IN, OUT, CLI, RDMSR ...; the table has no ModRM for prefixes and REX either: those are not here */
+        if (map == X86_MAP_1BYTE && (is_prefix(op) || (op & 0xf0) == 0x40))
+            return false;
+        insn->opsize = operand_size(insn, (enum size_kind)(attr >> A_SIZE_SHIFT));
+        insn->len = (uint8_t)p;
+        insn->status = X86_DECODE_OK;
+        return true;
+    }
+    insn->has_modrm = true;
     insn->modrm = b[p++];
     insn->mod = insn->modrm >> 6;
     insn->reg = (uint8_t)(((insn->modrm >> 3) & 7) | (rex & X86_REX_R ? 8 : 0));
@@ -538,7 +562,7 @@ enum x86_decode_status x86_decode_prefetched(struct x86_insn *insn, const uint8_
                                              x86_fetch_fn fetch, void *ctx, unsigned int flags)
 {
     struct decoder d = { .insn = insn, .buf = bytes, .nbuf = nbytes, .fetch = fetch, .ctx = ctx };
-    if (decode_common(&d))
+    if (!(flags & X86_DECODE_FORCED) && decode_common(&d))
         return X86_DECODE_OK;
     enum x86_decode_status st = decode_at(&d, 0);
     insn->len = (uint8_t)d.off;

@@ -56,6 +56,8 @@ void pv_emul_init(struct pv_emul *e, struct vcpu *v, struct cpu_regs *regs);
  * Decodes the instruction at regs->rip (flags as x86_decode). On a fetch
  * fault e->fault is the #PF Xen gives for it (error code 0: Xen 4.17 does
  * not report instruction fetches as such); TOO_LONG is #GP(0), INVALID #UD.
+ * Under X86_DECODE_FORCED, bytes that do not begin with the signature are
+ * INVALID without being decoded: only the signature is emulated from #UD.
  */
 enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags);
 
