@@ -28,6 +28,26 @@ static void getdomaininfo(const struct domain *d, struct pv_domctl *op)
     info->cap = d->vcpu[0]->unit.cap;
 }
 
+#define IOPORT_COUNT 0x10000u
+
+/*
+ * Grants or takes away a range of d's I/O ports. As Xen: the caller must
+ * hold the whole range itself (a driver domain can pass on only what it
+ * was given); ports the hypervisor keeps are never granted.
+ */
+static int64_t ioport_permission(struct domain *d, const struct pv_domctl_ioport *io)
+{
+    uint32_t first = io->first_port, nr = io->nr_ports;
+    for (unsigned int i = 0; i < sizeof(io->_pad); i++)
+        if (io->_pad[i])
+            return -XEN_EINVAL;
+    if (nr == 0 || first >= IOPORT_COUNT || nr > IOPORT_COUNT - first || io->allow > 1)
+        return -XEN_EINVAL;
+    if (!arch_ioports_held(current->domain, first, first + nr - 1))
+        return -XEN_EPERM;
+    return arch_ioports_set(d, first, first + nr - 1, io->allow);
+}
+
 /* One command on d (held by the caller); op goes back to the guest on success. */
 static int64_t domctl_on(struct domain *d, struct pv_domctl *op)
 {
@@ -53,6 +73,8 @@ static int64_t domctl_on(struct domain *d, struct pv_domctl *op)
         for_each_vcpu(d, v)
             sched_set_params(v, op->u.sched.weight, op->u.sched.cap);
         return 0;
+    case PV_DOMCTL_ioport_permission:
+        return ioport_permission(d, &op->u.ioport);
     default:
         return -XEN_ENOSYS;
     }
@@ -78,12 +100,15 @@ int64_t do_domctl(uint64_t arg)
     case PV_DOMCTL_pausedomain:
     case PV_DOMCTL_unpausedomain:
     case PV_DOMCTL_setschedparams:
+    case PV_DOMCTL_ioport_permission:
         break;
     default:
         return -XEN_ENOSYS;
     }
-    /* Only getdomaininfo looks at a stopped domain; the others act on running ones. */
+    /* Only getdomaininfo looks at a stopped domain; the others act on running ones. Ports need their right, on oneself too. */
     unsigned int need = DOMAIN_RIGHT_CONTROL | (op.cmd == PV_DOMCTL_getdomaininfo ? DOMAIN_LOOKUP_STOPPED : 0);
+    if (op.cmd == PV_DOMCTL_ioport_permission)
+        need |= DOMAIN_RIGHT_IOPORT | DOMAIN_LOOKUP_RIGHTS_ON_SELF;
     int64_t rc = domain_lookup(caller, op.domain, need, &d);
     if (rc)
         return rc;

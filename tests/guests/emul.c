@@ -645,6 +645,145 @@ static const char *test_fetch_across_pages(char *why, size_t len)
     return NULL;
 }
 
+
+/* ---- breakpoints: the debug registers a guest sets are the CPU's while it runs ---- */
+
+#define DR6_RESET       0xffff0ff0ull
+#define DR6_B0          (1ull << 0)
+#define DR6_B1          (1ull << 1)
+#define DR6_BS          (1ull << 14)
+#define DR7_L0          (1ull << 0)
+#define DR7_L1          (1ull << 2)
+#define DR7_RW0_WRITE   (1ull << 16)
+#define DR7_LEN0_4      (3ull << 18)
+#define DR7_GD          (1ull << 13)
+
+static volatile uint32_t watched[4] __attribute__((aligned(16)));
+
+/* An instruction breakpoint's target: reached by jmp, it goes back to the test (exc_resume) if nothing faults. */
+extern char dr_exec_target[];
+__asm__(".pushsection .text\n"
+        "dr_exec_target: nop\n"
+        "    jmp *exc_resume(%rip)\n"
+        ".popsection");
+
+static int64_t set_dr(unsigned int reg, uint64_t v) { return hypercall2(__HYPERVISOR_set_debugreg, reg, v); }
+static uint64_t get_dr(unsigned int reg) { return (uint64_t)hypercall1(__HYPERVISOR_get_debugreg, reg); }
+
+/* Breakpoints off, DR6 reset: what every breakpoint case leaves behind. */
+static void dr_reset(void)
+{
+    set_dr(7, 0);
+    set_dr(6, 0);
+}
+
+static const char *test_dr_data_breakpoint(char *why, size_t len)
+{
+    CHECK_EQ("set_debugreg(0, &watched)", set_dr(0, (uint64_t)&watched[1]), 0);
+    CHECK_EQ("set_debugreg(6, 0)", set_dr(6, 0), 0);
+    CHECK_EQ("set_debugreg(7, write watch)", set_dr(7, DR7_L0 | DR7_RW0_WRITE | DR7_LEN0_4), 0);
+    uint64_t after = 0;
+    GUARDED("lea 2f(%%rip), %0\n\t"
+            "movl $7, %1\n"
+            "2:", : "=r"(after), "=m"(watched[1]) :: "r11", "memory");
+    uint64_t dr6 = get_dr(6), rip = last_exc.rip;
+    uint64_t vec = last_exc.vector;
+    /* A read does not hit a write watch. */
+    uint32_t seen = 0;
+    GUARDED("movl %1, %0", : "=r"(seen) : "m"(watched[1]) : "r11", "memory");
+    uint64_t read_vec = last_exc.vector;
+    dr_reset();
+    CHECK_EQ("#DB after the store", vec, 1);
+    CHECK_EQ("#DB is a trap: rip after the store", rip, after);
+    CHECK_EQ("dr6 names B0", dr6, DR6_RESET | DR6_B0);
+    CHECK_EQ("the store completed", watched[1], 7);
+    CHECK_EQ("a read under a write watch", read_vec, NO_FAULT);
+    CHECK_EQ("dr6 reset after", get_dr(6), DR6_RESET);
+    return NULL;
+}
+
+static const char *test_dr_exec_breakpoint(char *why, size_t len)
+{
+    CHECK_EQ("set_debugreg(1, target)", set_dr(1, (uint64_t)dr_exec_target), 0);
+    CHECK_EQ("set_debugreg(6, 0)", set_dr(6, 0), 0);
+    CHECK_EQ("set_debugreg(7, execute)", set_dr(7, DR7_L1), 0);
+    GUARDED("jmp *%0", :: "r"(dr_exec_target) : "r11", "memory");
+    uint64_t vec = last_exc.vector, rip = last_exc.rip, dr6 = get_dr(6);
+    dr_reset();
+    CHECK_EQ("#DB at the target", vec, 1);
+    CHECK_EQ("#DB is a fault: rip on the instruction", rip, (uint64_t)dr_exec_target);
+    CHECK_EQ("dr6 names B1", dr6, DR6_RESET | DR6_B1);
+    /* Off again: the target runs through. */
+    GUARDED("jmp *%0", :: "r"(dr_exec_target) : "r11", "memory");
+    CHECK_FAULT("target with breakpoints off", NO_FAULT, 0);
+    return NULL;
+}
+
+/* Both hits on one vCPU, through mov %drN, and the status bits gather in DR6 until the guest clears them. */
+static const char *test_dr_status_sticky(char *why, size_t len)
+{
+    uint64_t dr0 = (uint64_t)&watched[2], dr7 = DR7_L0 | DR7_RW0_WRITE | DR7_LEN0_4;
+    GUARDED("mov %0, %%dr0", :: "r"(dr0) : "r11", "memory");
+    CHECK_FAULT("mov to dr0", NO_FAULT, 0);
+    CHECK_EQ("set_debugreg(6, 0)", set_dr(6, 0), 0);
+    GUARDED("mov %0, %%dr7", :: "r"(dr7) : "r11", "memory");
+    CHECK_FAULT("mov to dr7", NO_FAULT, 0);
+    GUARDED("movl $1, %0", : "=m"(watched[2]) :: "r11", "memory");
+    uint64_t vec1 = last_exc.vector;
+    /* A single-stepped emulated instruction adds BS; B0 stays. */
+    uint64_t v = 0, want_cr0 = cr0();
+    GUARDED("pushfq\n\t"
+            "orq $0x100, (%%rsp)\n\t"
+            "popfq\n\t"
+            "mov %%cr0, %0", : "+r"(v) :: "r11", "memory");
+    uint64_t vec2 = last_exc.vector, dr6 = 0;
+    GUARDED("mov %%dr6, %0", : "+r"(dr6) :: "r11", "memory");
+    dr_reset();
+    CHECK_EQ("#DB for the store", vec1, 1);
+    CHECK_EQ("#DB after the stepped mov from cr0", vec2, 1);
+    CHECK_EQ("mov from cr0 completed", v, want_cr0);
+    CHECK_EQ("dr6 gathers B0 and BS", dr6, DR6_RESET | DR6_B0 | DR6_BS);
+    return NULL;
+}
+
+/* A watch the hypervisor trips writing guest memory for a hypercall: Xen notes it and the guest sees nothing. */
+static const char *test_dr_hypervisor_access(char *why, size_t len)
+{
+    static char version[16] __attribute__((aligned(16)));
+    memset(version, 0x5a, sizeof(version));
+    CHECK_EQ("set_debugreg(0, buffer)", set_dr(0, (uint64_t)version), 0);
+    CHECK_EQ("set_debugreg(6, 0)", set_dr(6, 0), 0);
+    CHECK_EQ("set_debugreg(7, write watch)", set_dr(7, DR7_L0 | DR7_RW0_WRITE | DR7_LEN0_4), 0);
+    last_exc.vector = NO_FAULT;
+    int64_t rc = hypercall2(__HYPERVISOR_xen_version, XENVER_extraversion, version);
+    uint64_t vec = last_exc.vector, dr6 = get_dr(6);
+    dr_reset();
+    CHECK_EQ("xen_version(extraversion)", rc, 0);
+    CHECK_EQ("no #DB reaches the guest", vec, NO_FAULT);
+    CHECK_EQ("dr6 untouched", dr6, DR6_RESET);
+    if ((uint8_t)version[0] == 0x5a)
+        return fail(why, len, "the hypervisor did not write the buffer");
+    return NULL;
+}
+
+/* DR7.GD is the hypervisor's: refused; I/O breakpoints need CR4.DE and read back whole. */
+static const char *test_dr7_rules(char *why, size_t len)
+{
+    CHECK_EQ("set_debugreg(7, GD)", set_dr(7, DR7_GD), -XEN_EPERM);
+    uint64_t io_bp = DR7_L0 | (2ull << 16);        /* breakpoint 0: I/O, one byte */
+    CHECK_EQ("set_debugreg(7, I/O without DE)", set_dr(7, io_bp), -XEN_EPERM);
+    uint64_t c4 = cr4();
+    set_cr4(c4 | CR4_DE);
+    CHECK_EQ("set_debugreg(0, port)", set_dr(0, 0x80), 0);
+    int64_t rc = set_dr(7, io_bp);
+    uint64_t dr7 = get_dr(7);
+    dr_reset();
+    set_cr4(c4);
+    CHECK_EQ("set_debugreg(7, I/O with DE)", rc, 0);
+    CHECK_EQ("get_debugreg(7) shows the I/O breakpoint", dr7, io_bp | 0x400);
+    return NULL;
+}
+
 DEFINE_TESTS(
     { "setup", test_setup },
     { "cr0_read", test_cr0_read },
@@ -660,6 +799,11 @@ DEFINE_TESTS(
     { "user_mode_privileged_gp", test_user_mode_gp },
     { "debugreg_hypercalls", test_debugreg_hypercalls },
     { "mov_dr", test_mov_dr },
+    { "dr_data_breakpoint", test_dr_data_breakpoint },
+    { "dr_exec_breakpoint", test_dr_exec_breakpoint },
+    { "dr_status_sticky", test_dr_status_sticky },
+    { "dr_hypervisor_access", test_dr_hypervisor_access },
+    { "dr7_rules", test_dr7_rules },
     { "msr_segment_bases", test_msr_segment_bases },
     { "msr_efer", test_msr_efer },
     { "msr_off_list_gp", test_msr_off_list },

@@ -10,6 +10,8 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "smp.h"
+#include <public/domctl.h>
 #include <public/errno.h>
 #include <public/physdev.h>
 
@@ -29,15 +31,16 @@ const char test_title[] = "ioport: IN/OUT/INS/OUTS emulation, virtual IOPL, port
 
 struct io_regs { uint64_t rax, rcx, rdx, rsi, rdi; };
 
-/* Where the instruction under test starts (label 0 in IO_RUN). */
-volatile uint64_t io_insn_rip;
+/* Where the instruction under test starts (label 0 in IO_RUN) and where it ends (label 1). */
+volatile uint64_t io_insn_rip, io_end_rip;
 
 /* Runs `insn` with r's registers in and out; a fault resumes after it (last_exc says which). */
 #define IO_RUN(r, insn)                                                                 \
     do {                                                                                \
         last_exc.vector = ~0ull;                                                        \
         __asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, exc_resume(%%rip)\n\t"     \
-                         "lea 0f(%%rip), %%r11\n\tmov %%r11, io_insn_rip(%%rip)\n"      \
+                         "lea 0f(%%rip), %%r11\n\tmov %%r11, io_insn_rip(%%rip)\n\t"    \
+                         "lea 1f(%%rip), %%r11\n\tmov %%r11, io_end_rip(%%rip)\n"       \
                          "0:\t" insn "\n1:\n\tcld\n\tmovq $0, exc_resume(%%rip)"        \
                          : "+a"((r).rax), "+c"((r).rcx), "+d"((r).rdx), "+S"((r).rsi),  \
                            "+D"((r).rdi) :: "r11", "memory", "cc");                     \
@@ -489,6 +492,305 @@ static const char *test_iopl_0_again(char *why, size_t len)
     return fault_at_insn(why, len, "cli at IOPL 0", 13, 0);
 }
 
+
+/* ---- debug traps after an emulated IN/OUT, as Xen: I/O breakpoints (CR4.DE) and single step ---- */
+
+#define CR4_DE          (1ull << 3)
+#define DR6_RESET       0xffff0ff0ull
+#define DR6_B0          (1ull << 0)
+#define DR6_BS          (1ull << 14)
+#define DR7_RESET       0x400ull
+#define DR7_L0          (1ull << 0)
+#define DR7_RW0_IO      (2ull << 16)
+#define DR7_LEN0_2      (1ull << 18)
+
+static uint64_t read_cr4(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+static void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" :: "r"(v) : "memory"); }
+static int64_t set_dr(unsigned int reg, uint64_t v) { return hypercall2(__HYPERVISOR_set_debugreg, reg, v); }
+static uint64_t get_dr(unsigned int reg) { return (uint64_t)hypercall1(__HYPERVISOR_get_debugreg, reg); }
+
+/*
+ * The instruction completed and a #DB trap followed, with DR6 as want: right
+ * after it (from the emulation), or, with next_insn, after the instruction
+ * that follows it (the CPU's own single step: Xen 4.17 runs an IN or OUT on a
+ * port the domain holds as the real instruction and checks no debug trap).
+ */
+static const char *db_after(char *why, size_t len, const char *what, bool next_insn, uint64_t want_dr6)
+{
+    uint64_t dr6 = get_dr(6), want_rip = io_end_rip + (next_insn ? 1 : 0);    /* cld */
+    set_dr(6, 0);
+    if (last_exc.vector != 1 || last_exc.rip != want_rip)
+        return fail(why, len, "%s: vector %lld at %#llx, want #DB at %#llx", what, (long long)last_exc.vector,
+                    (unsigned long long)last_exc.rip, (unsigned long long)want_rip);
+    if (dr6 != want_dr6)
+        return fail(why, len, "%s: dr6 %#llx, want %#llx", what, (unsigned long long)dr6,
+                    (unsigned long long)want_dr6);
+    return NULL;
+}
+
+/* Breakpoint 0 on the word at port. */
+static int64_t io_watch(uint16_t port)
+{
+    int64_t rc = set_dr(0, port);
+    if (!rc)
+        rc = set_dr(6, 0);
+    return rc ? rc : set_dr(7, DR7_L0 | DR7_RW0_IO | DR7_LEN0_2);
+}
+
+static const char *io_breakpoint_cases(char *why, size_t len)
+{
+    const char *e;
+    struct io_regs r = { .rax = 0x11 };
+    /* PIT ports are the hypervisor's: emulated (all ones) for every domain, so checked. */
+    IO_RUN(r, "outb %%al, $0x41");
+    if ((e = db_after(why, len, "outb 0x41", false, DR6_RESET | DR6_B0)))
+        return e;
+    IO_RUN(r, "inb $0x42, %%al");
+    if ((e = no_fault(why, len, "inb 0x42, outside")))
+        return e;
+    r.rdx = PIT_CH0 - 1;
+    IO_RUN(r, "inw %%dx, %%ax");             /* 0x3f-0x40: overlaps */
+    if ((e = db_after(why, len, "inw 0x3f", false, DR6_RESET | DR6_B0)))
+        return e;
+    r.rcx = 1, r.rdi = (uint64_t)&r.rsi, r.rdx = PIT_CH0;
+    IO_RUN(r, "rep insb");
+    if ((e = db_after(why, len, "rep insb 0x40", false, DR6_RESET | DR6_B0)))
+        return e;
+    /* A port dom0 holds, reached directly: Xen 4.17 checks an IN against the breakpoints, not an OUT. */
+    if (io_watch(DMA_PAGE_CH2))
+        return fail(why, len, "set_debugreg for 0x81");
+    IO_RUN(r, "inb $0x81, %%al");
+    if ((e = db_after(why, len, "inb 0x81", false, DR6_RESET | DR6_B0)))
+        return e;
+    IO_RUN(r, "outb %%al, $0x82");
+    if (is_dom0())
+        return no_fault(why, len, "outb 0x82 (held)");
+    return db_after(why, len, "outb 0x82", false, DR6_RESET | DR6_B0);
+}
+
+static const char *test_io_breakpoint(char *why, size_t len)
+{
+    uint64_t cr4 = read_cr4();
+    write_cr4(cr4 | CR4_DE);
+    int64_t rc = io_watch(PIT_CH0);
+    const char *e = rc ? NULL : io_breakpoint_cases(why, len);
+    io_watch(PIT_CH0);
+    /* With CR4.DE clear again the breakpoint is kept but not matched. */
+    write_cr4(cr4);
+    struct io_regs r = { 0 };
+    IO_RUN(r, "inb $0x40, %%al");
+    uint64_t vec = last_exc.vector;
+    set_dr(7, 0);
+    set_dr(6, 0);
+    if (rc)
+        return fail(why, len, "set_debugreg: %lld", (long long)rc);
+    if (e)
+        return e;
+    return vec == ~0ull ? NULL : fail(why, len, "inb 0x40 without CR4.DE: vector %lld", (long long)vec);
+}
+
+#define STEP(insn) "pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\t" insn
+
+static const char *test_io_single_step(char *why, size_t len)
+{
+    const char *e;
+    set_dr(6, 0);
+    struct io_regs r = { 0 };
+    IO_RUN(r, STEP("inb $0x40, %%al"));
+    if ((e = db_after(why, len, "stepped inb 0x40", false, DR6_RESET | DR6_BS)))
+        return e;
+    IO_RUN(r, STEP("inb $0x81, %%al"));
+    if ((e = db_after(why, len, "stepped inb 0x81", is_dom0(), DR6_RESET | DR6_BS)))
+        return e;
+    IO_RUN(r, STEP("outb %%al, $0x81"));
+    if ((e = db_after(why, len, "stepped outb 0x81", is_dom0(), DR6_RESET | DR6_BS)))
+        return e;
+    /* A stepped REP traps after each repetition, on the instruction until the last. */
+    r = (struct io_regs){ .rcx = 2, .rdi = (uint64_t)&r.rsi, .rdx = DMA_PAGE_CH2 };
+    IO_RUN(r, STEP("rep insb"));
+    uint64_t dr6 = get_dr(6), want = io_end_rip - 2;    /* f3 6c */
+    set_dr(6, 0);
+    if (last_exc.vector != 1 || last_exc.rip != want || dr6 != (DR6_RESET | DR6_BS) || r.rcx != 1)
+        return fail(why, len, "stepped rep insb: vector %lld at %#llx dr6 %#llx rcx %llu, want #DB at %#llx "
+                    "with BS, rcx 1", (long long)last_exc.vector, (unsigned long long)last_exc.rip,
+                    (unsigned long long)dr6, (unsigned long long)r.rcx, (unsigned long long)want);
+    return NULL;
+}
+
+/* ---- VMASST_TYPE_architectural_iopl: frames carry the virtual IOPL, iret sets it ---- */
+
+/* HYPERVISOR_iret to the next instruction, in kernel mode (CS RPL 0), with rflags' IOPL set to iopl. */
+static void iret_with_iopl(uint64_t iopl)
+{
+    __asm__ volatile("mov %%rsp, %%rax\n\t"
+                     "pushq %[ss]\n\t"
+                     "pushq %%rax\n\t"
+                     "pushfq\n\t"
+                     "andq $~0x3000, (%%rsp)\n\t"
+                     "or %[iopl], (%%rsp)\n\t"
+                     "pushq %[cs]\n\t"
+                     "lea 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "pushq $0\n\t"
+                     "jmp hypercall_page + 23 * 32\n"
+                     "1:"
+                     :: [ss] "i"(FLAT_KERNEL_SS), [cs] "i"(FLAT_KERNEL_CS & ~3), [iopl] "r"(iopl << X86_IOPL_SHIFT)
+                     : "rax", "rcx", "r11", "memory", "cc");
+}
+
+/* The IOPL the frame of a #UD shows. */
+static uint64_t frame_iopl(void)
+{
+    struct io_regs r = { 0 };
+    IO_RUN(r, "ud2");
+    return last_exc.vector == 6 ? (last_exc.rflags >> X86_IOPL_SHIFT) & 3 : ~0ull;
+}
+
+static const char *iopl_cases(char *why, size_t len)
+{
+    uint64_t iopl = frame_iopl();
+    if (iopl != 1)
+        return fail(why, len, "frame IOPL %lld after set_iopl(1), want 1", (long long)iopl);
+    iret_with_iopl(0);
+    if ((iopl = frame_iopl()) != 0)
+        return fail(why, len, "frame IOPL %lld after iret to IOPL 0", (long long)iopl);
+    /* The kernel counts as CPL 0 now: IOPL 0 admits it. */
+    struct io_regs r = { 0 };
+    IO_RUN(r, "inb $0x81, %%al");
+    const char *e = no_fault(why, len, "inb at IOPL 0 under architectural_iopl");
+    if (e)
+        return e;
+    iret_with_iopl(3);
+    if ((iopl = frame_iopl()) != 3)
+        return fail(why, len, "frame IOPL %lld after iret to IOPL 3", (long long)iopl);
+    return NULL;
+}
+
+static const char *test_architectural_iopl(char *why, size_t len)
+{
+    /* Without the assist, iret leaves the virtual IOPL alone. */
+    iret_with_iopl(0);
+    struct io_regs r = { 0 };
+    IO_RUN(r, "inb $0x81, %%al");
+    const char *e = no_fault(why, len, "inb after iret to IOPL 0 without the assist");
+    if (e)
+        return e;
+    int64_t rc = hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_architectural_iopl);
+    if (rc)
+        return fail(why, len, "vm_assist(enable, architectural_iopl): %lld", (long long)rc);
+    e = iopl_cases(why, len);
+    rc = hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_disable, VMASST_TYPE_architectural_iopl);
+    set_iopl(1);
+    if (e)
+        return e;
+    return rc ? fail(why, len, "vm_assist(disable, architectural_iopl): %lld", (long long)rc) : NULL;
+}
+
+/* ---- a second vCPU's context: its IOPL (Linux starts its APs at IOPL 1) and breakpoints ---- */
+
+static volatile uint32_t ap_watched;
+static volatile uint64_t ap_in_vector, ap_in_value, ap_db_vector, ap_db_dr6, ap_dr7;
+
+static void ap_job(void *arg)
+{
+    (void)arg;
+    struct io_regs r = { .rax = ~0ull };
+    IO_RUN(r, "inb $0x81, %%al");
+    ap_in_vector = last_exc.vector;
+    ap_in_value = r.rax & 0xff;
+    ap_dr7 = get_dr(7);
+    last_exc.vector = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, exc_resume(%%rip)\n\t"
+                     "movl $5, %0\n"
+                     "1:\n\tmovq $0, exc_resume(%%rip)" : "=m"(ap_watched) :: "r11", "memory");
+    ap_db_vector = last_exc.vector;
+    ap_db_dr6 = get_dr(6);
+    set_dr(7, 0);
+}
+
+static const char *test_vcpu_context(char *why, size_t len)
+{
+    static struct vcpu_guest_context c;
+    smp_good_context(&c, 1);
+    c.user_regs.rflags |= 1ull << X86_IOPL_SHIFT;
+    c.debugreg[0] = (uint64_t)&ap_watched;
+    c.debugreg[6] = 0;
+    c.debugreg[7] = DR7_L0 | (1ull << 16) | (3ull << 18);     /* write watch, 4 bytes */
+    struct io_regs r = { .rax = 0x6b };
+    IO_RUN(r, "outb %%al, $0x81");
+    int64_t rc = set_iopl(0);                                   /* vCPU 0 without: the IOPL is per vCPU */
+    if (!rc && (rc = smp_initialise(1, &c)) == 0)
+        rc = smp_run(1, ap_job, NULL);
+    bool joined = rc == 0 && smp_join(1);
+    set_iopl(1);
+    if (rc)
+        return fail(why, len, "vCPU 1 initialise/up: %lld", (long long)rc);
+    if (!joined)
+        return fail(why, len, "vCPU 1 did not finish");
+    if (ap_in_vector != ~0ull)
+        return fail(why, len, "inb on vCPU 1 (IOPL 1 from its context): vector %lld", (long long)ap_in_vector);
+    uint64_t want = is_dom0() ? 0x6b : 0xff;
+    if (ap_in_value != want)
+        return fail(why, len, "inb on vCPU 1 gave %#llx, want %#llx", (unsigned long long)ap_in_value,
+                    (unsigned long long)want);
+    if (ap_dr7 != (c.debugreg[7] | DR7_RESET))
+        return fail(why, len, "vCPU 1 dr7 %#llx", (unsigned long long)ap_dr7);
+    if (ap_db_vector != 1 || ap_db_dr6 != (DR6_RESET | DR6_B0))
+        return fail(why, len, "vCPU 1 store under its context's watch: vector %lld dr6 %#llx",
+                    (long long)ap_db_vector, (unsigned long long)ap_db_dr6);
+    return NULL;
+}
+
+/* ---- ports granted at run time (a domU beside a supervisor with ioports=<us>) ---- */
+
+#define GRANTED_PORT    0x87    /* DMA page register of channel 3 */
+#define REVOKED_PORT    0x89
+
+static uint64_t port_round_trip(uint16_t port, uint8_t v)
+{
+    struct io_regs r = { .rax = v, .rdx = port };
+    IO_RUN(r, "outb %%al, %%dx");
+    r.rax = 0;
+    IO_RUN(r, "inb %%dx, %%al");
+    return last_exc.vector == ~0ull ? r.rax : ~0ull;
+}
+
+static bool granted(const void *arg)
+{
+    (void)arg;
+    return port_round_trip(GRANTED_PORT, 0x5a) == 0x5a;
+}
+
+static const char *test_granted_ports(char *why, size_t len)
+{
+    if (is_dom0()) {
+        printk("# dom0 holds its ports from creation: nothing is granted\n");
+        return NULL;
+    }
+    struct pv_domctl op = { .cmd = PV_DOMCTL_ioport_permission, .interface_version = PV_DOMCTL_INTERFACE_VERSION,
+                            .domain = DOMID_SELF };
+    op.u.ioport = (struct pv_domctl_ioport){ .first_port = GRANTED_PORT, .nr_ports = 1, .allow = 1 };
+    int64_t rc = hypercall1(__HYPERVISOR_domctl, &op);
+    if (rc != -XEN_EPERM)
+        return fail(why, len, "domctl ioport_permission from a domU: %lld, want -EPERM", (long long)rc);
+    if (!smp_wait_until(granted, NULL))
+        return fail(why, len, "port %#x never became ours", GRANTED_PORT);
+    uint64_t v = port_round_trip(GRANTED_PORT, 0xa5);
+    if (v != 0xa5)
+        return fail(why, len, "granted port %#x gave %#llx, want 0xa5", GRANTED_PORT, (unsigned long long)v);
+    if ((v = port_round_trip(REVOKED_PORT, 0x33)) != 0xff)
+        return fail(why, len, "port %#x (given and taken back) gave %#llx, want 0xff", REVOKED_PORT,
+                    (unsigned long long)v);
+    if ((v = port_round_trip(DMA_PAGE_CH2, 0x33)) != 0xff)
+        return fail(why, len, "port 0x81 (never given) gave %#llx, want 0xff", (unsigned long long)v);
+    return NULL;
+}
+
 DEFINE_TESTS(
     { "setup", test_setup },
     { "no_iopl_gp", test_no_iopl_gp },
@@ -507,5 +809,10 @@ DEFINE_TESTS(
     { "prefixes", test_prefixes },
     { "user_mode", test_user_mode },
     { "cli_sti_iopl", test_cli_sti_iopl },
+    { "io_breakpoint", test_io_breakpoint },
+    { "io_single_step", test_io_single_step },
+    { "architectural_iopl", test_architectural_iopl },
+    { "vcpu_context_iopl_debugreg", test_vcpu_context },
+    { "granted_ports", test_granted_ports },
     { "iopl_0_again", test_iopl_0_again },
 )

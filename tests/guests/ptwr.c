@@ -442,6 +442,202 @@ static const char *test_rmw_ops(char *why, size_t len)
     return want_no_fault(why, len, "clearing entry 4");
 }
 
+/*
+ * The other instructions that write memory, which Xen's emulator completes
+ * too: NOT, NEG, INC, DEC, shifts and rotates, SETcc, on a not-present entry
+ * (any value without P is accepted) so that every step is one Xen takes.
+ * Each starts from flags it sets itself, so both runs see the same ones.
+ */
+#define FLAGS_KNOWN "cmp %%rcx, %%rcx\n\t"              /* ZF PF set, CF SF OF AF clear */
+#define FLAGS_NOT_OF (FLAGS_ARITH & ~0x800ull)          /* OF is undefined after a shift by more than 1 */
+#define FLAGS_NOT_AF (FLAGS_ARITH & ~0x10ull)
+static uint64_t op_not(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "lock notb 1(%1)", "r"(p)); }
+static uint64_t op_neg(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "negq (%1)", "r"(p)); }
+static uint64_t op_inc(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "stc\n\tlock incb 1(%1)", "r"(p)); }
+static uint64_t op_dec(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "decw 2(%1)", "r"(p)); }
+static uint64_t op_shl(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "shlq $4, (%1)", "r"(p)); }
+static uint64_t op_shr_cl(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "mov $3, %%cl\n\tshrq %%cl, (%1)", "r"(p)); }
+static uint64_t op_sar1(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "sarw 4(%1)", "r"(p)); }
+static uint64_t op_rol(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "rolw $8, 2(%1)", "r"(p)); }
+static uint64_t op_rcr(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "stc\n\trcrw $1, 2(%1)", "r"(p)); }
+static uint64_t op_rcl(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "stc\n\trclb $3, 3(%1)", "r"(p)); }
+static uint64_t op_shl0(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "xor %%ecx, %%ecx\n\tshlq %%cl, (%1)", "r"(p)); }
+static uint64_t op_setc(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "stc\n\tsetc 5(%1)", "r"(p)); }
+static uint64_t op_setnz(volatile uint64_t *p) { return RMW(FLAGS_KNOWN "setnz 6(%1)", "r"(p)); }
+
+static const struct {
+    const char *name;
+    uint64_t (*fn)(volatile uint64_t *p);
+    uint64_t flags;                             /* the flags the op defines */
+} more_ops[] = {
+    { "lock notb", op_not, FLAGS_ARITH }, { "negq", op_neg, FLAGS_ARITH }, { "lock incb", op_inc, FLAGS_ARITH },
+    { "decw", op_dec, FLAGS_ARITH }, { "shlq 4", op_shl, FLAGS_NOT_OF & FLAGS_NOT_AF },
+    { "shrq cl=3", op_shr_cl, FLAGS_NOT_OF & FLAGS_NOT_AF }, { "sarw 1", op_sar1, FLAGS_NOT_AF },
+    { "rolw 8", op_rol, 0x1ull }, { "rcrw 1 (CF in)", op_rcr, 0x801ull }, { "rclb 3 (CF in)", op_rcl, 0x1ull },
+    { "shlq cl=0 (no change)", op_shl0, FLAGS_ARITH }, { "setc", op_setc, FLAGS_ARITH },
+    { "setnz", op_setnz, FLAGS_ARITH },
+};
+
+static const char *test_more_ops(char *why, size_t len)
+{
+    volatile uint64_t *e = entry(7);
+    store8(e, 0x5000);                          /* not present: a frame number, no P */
+    CHECK(want_no_fault(why, len, "entry 7"));
+    for (unsigned int i = 0; i < ARRAY_SIZE(more_ops); i++) {
+        volatile uint64_t copy = *e;
+        uint64_t want_flags = more_ops[i].fn(&copy) & more_ops[i].flags;
+        if (copy & PTE_P)
+            return fail(why, len, "%s would make entry 7 present (%#llx): the test is wrong", more_ops[i].name,
+                        (unsigned long long)copy);
+        uint64_t flags = more_ops[i].fn(e) & more_ops[i].flags;
+        CHECK(want_no_fault(why, len, more_ops[i].name));
+        if (flags != want_flags || *e != copy)
+            return fail(why, len, "%s: entry %#llx flags %#llx, want %#llx and %#llx", more_ops[i].name,
+                        (unsigned long long)*e, (unsigned long long)flags, (unsigned long long)copy,
+                        (unsigned long long)want_flags);
+    }
+    store8(e, 0);
+    return want_no_fault(why, len, "clearing entry 7");
+}
+
+/* XADD: the entry gets the sum (here RW added to a read-only mapping), the register the old entry. */
+static const char *test_xadd(char *why, size_t len)
+{
+    volatile uint64_t *e = entry(8);
+    uint64_t ro = map_a() & ~PTE_RW;
+    store8(e, ro);
+    CHECK(want_no_fault(why, len, "entry 8"));
+    uint64_t v = PTE_RW;
+    last_exc.vector = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%rcx\n\tmov %%rcx, exc_resume(%%rip)\n\t"
+                     "lock xaddq %0, (%1)\n1:\tmovq $0, exc_resume(%%rip)"
+                     : "+r"(v) : "r"(e) : "rcx", "memory", "cc");
+    CHECK(want_no_fault(why, len, "lock xadd"));
+    if (norm(v) != ro)
+        return fail(why, len, "xadd gave the register %#llx, want %#llx", (unsigned long long)v, (unsigned long long)ro);
+    CHECK(want_entry(why, len, "xadd", 8, map_a()));
+    /* The mapping it made is writable now. */
+    if (invlpg(TEST_VA + 8 * 4096))
+        return fail(why, len, "INVLPG_LOCAL failed");
+    ((volatile uint64_t *)(TEST_VA + 8 * 4096))[1] = 0x8badf00d;
+    store8(e, 0);
+    return want_no_fault(why, len, "clearing entry 8");
+}
+
+/* STOS and MOVS: a REP one repetition a fault (Xen's emulator has no string hooks here), DF backwards. */
+static const char *test_string_stores(char *why, size_t len)
+{
+    struct { uint64_t rcx, rdi, rsi; } r = { 3, (uint64_t)entry(9), 0 };
+    last_exc.vector = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, exc_resume(%%rip)\n\t"
+                     "rep stosq\n1:\tmovq $0, exc_resume(%%rip)"
+                     : "+c"(r.rcx), "+D"(r.rdi) : "a"(0x7000ull) : "r11", "memory");
+    CHECK(want_no_fault(why, len, "rep stosq"));
+    for (unsigned int i = 9; i < 12; i++)
+        CHECK(want_entry(why, len, "rep stosq", i, 0x7000));
+    if (r.rcx != 0 || r.rdi != (uint64_t)entry(12))
+        return fail(why, len, "rep stosq left rcx %llu rdi %#llx", (unsigned long long)r.rcx, (unsigned long long)r.rdi);
+    /* Backwards under DF, a byte at a time. */
+    r.rdi = (uint64_t)entry(11) + 1;
+    last_exc.vector = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, exc_resume(%%rip)\n\t"
+                     "std\n\tstosb\n1:\tcld\n\tmovq $0, exc_resume(%%rip)"
+                     : "+D"(r.rdi) : "a"(0x80ull) : "r11", "memory");
+    CHECK(want_no_fault(why, len, "std; stosb"));
+    CHECK(want_entry(why, len, "stosb", 11, 0x8000));
+    if (r.rdi != (uint64_t)entry(11))
+        return fail(why, len, "stosb under DF left rdi %#llx", (unsigned long long)r.rdi);
+    /* MOVS of a mapping from ordinary memory. */
+    static volatile uint64_t src[2];
+    src[0] = map_b();
+    r.rsi = (uint64_t)src, r.rdi = (uint64_t)entry(12);
+    last_exc.vector = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, exc_resume(%%rip)\n\t"
+                     "movsq\n1:\tmovq $0, exc_resume(%%rip)"
+                     : "+S"(r.rsi), "+D"(r.rdi) :: "r11", "memory");
+    CHECK(want_no_fault(why, len, "movsq"));
+    CHECK(want_entry(why, len, "movsq", 12, map_b()));
+    if (r.rsi != (uint64_t)&src[1] || r.rdi != (uint64_t)entry(13))
+        return fail(why, len, "movsq left rsi %#llx rdi %#llx", (unsigned long long)r.rsi, (unsigned long long)r.rdi);
+    for (unsigned int i = 9; i < 13; i++)
+        store8(entry(i), 0);
+    return want_no_fault(why, len, "clearing entries 9-12");
+}
+
+/*
+ * A store single-stepped (TF) is followed by #DB after it, as the CPU would
+ * give; Xen 4.17 injects it without touching DR6. A stepped REP STOS traps
+ * after its first repetition, on the instruction.
+ */
+static const char *test_single_step(char *why, size_t len)
+{
+    hypercall2(__HYPERVISOR_set_debugreg, 6, 0);
+    uint64_t after = 0;
+    last_exc.vector = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, exc_resume(%%rip)\n\t"
+                     "lea 2f(%%rip), %0\n\t"
+                     "pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\t"
+                     "movq %2, (%1)\n"
+                     "2:\tnop\n1:\tmovq $0, exc_resume(%%rip)"
+                     : "=&r"(after) : "r"(entry(13)), "r"(0x9000ull) : "r11", "memory", "cc");
+    uint64_t vec = last_exc.vector, rip = last_exc.rip;
+    uint64_t dr6 = (uint64_t)hypercall1(__HYPERVISOR_get_debugreg, 6);
+    if (vec != 1 || rip != after)
+        return fail(why, len, "stepped store: vector %lld at %#llx, want #DB at %#llx", (long long)vec,
+                    (unsigned long long)rip, (unsigned long long)after);
+    CHECK(want_entry(why, len, "stepped store", 13, 0x9000));
+    if (dr6 != 0xffff0ff0ull)
+        return fail(why, len, "dr6 after the stepped store %#llx, want 0xffff0ff0", (unsigned long long)dr6);
+    struct { uint64_t rcx, rdi; } r = { 2, (uint64_t)entry(14) };
+    uint64_t at = 0;
+    last_exc.vector = ~0ull;
+    __asm__ volatile("lea 1f(%%rip), %%r11\n\tmov %%r11, exc_resume(%%rip)\n\t"
+                     "lea 2f(%%rip), %2\n\t"
+                     "pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n"
+                     "2:\trep stosq\n1:\tmovq $0, exc_resume(%%rip)"
+                     : "+c"(r.rcx), "+D"(r.rdi), "=&r"(at) : "a"(0xa000ull) : "r11", "memory", "cc");
+    if (last_exc.vector != 1 || last_exc.rip != at || r.rcx != 1)
+        return fail(why, len, "stepped rep stosq: vector %lld at %#llx rcx %llu, want #DB at %#llx, rcx 1",
+                    (long long)last_exc.vector, (unsigned long long)last_exc.rip, (unsigned long long)r.rcx,
+                    (unsigned long long)at);
+    CHECK(want_entry(why, len, "stepped rep stosq", 14, 0xa000));
+    CHECK(want_entry(why, len, "stepped rep stosq, second", 15, 0));
+    store8(entry(13), 0);
+    store8(entry(14), 0);
+    return want_no_fault(why, len, "clearing entries 13-14");
+}
+
+/* Guest user mode storing to a page table: no emulation (Xen's is for the guest kernel), its #PF with U. */
+extern char syscall_entry[];
+void enter_user(void *fn, void *stack);
+void user_pte_store(void);
+volatile uint64_t user_store_target;
+__asm__(".text\n"
+        "user_pte_store:\n\t"
+        "lea 1f(%rip), %r11\n\tmov %r11, exc_resume(%rip)\n\t"
+        "mov user_store_target(%rip), %r11\n\t"
+        "movq $0x3000, (%r11)\n"
+        "1:\tmovq $0, exc_resume(%rip)\n\t"
+        "syscall\n\tud2\n");
+
+static const char *test_user_store(char *why, size_t len)
+{
+    static uint8_t kstack[8192] __attribute__((aligned(16)));
+    static uint8_t ustack[4096] __attribute__((aligned(16)));
+    int64_t rc;
+    if ((rc = hypercall2(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS, kstack + sizeof(kstack))) ||
+        (rc = hypercall3(__HYPERVISOR_set_callbacks, 0, 0, syscall_entry)) ||
+        (rc = mmuext(MMUEXT_NEW_USER_BASEPTR, virt_to_mfn((void *)start_info->pt_base), 0)))
+        return fail(why, len, "user mode setup: %lld", (long long)rc);
+    user_store_target = (uint64_t)entry(15);
+    last_exc.vector = ~0ull;
+    enter_user(user_pte_store, ustack + sizeof(ustack));
+    CHECK(want_pf(why, len, "user-mode store to an L1 entry", PFEC_PW | 0x4, entry(15)));
+    if ((last_exc.cs & 3) != 3)
+        return fail(why, len, "the #PF frame's cs %#llx is not user mode", (unsigned long long)last_exc.cs);
+    return want_entry(why, len, "after the user store", 15, 0);
+}
+
 /* Racing writers: both vCPUs count up in one (non-present) entry by CMPXCHG, and swap frames in another. */
 static volatile uint32_t race_go;
 
@@ -511,6 +707,11 @@ DEFINE_TESTS(
     { "table_writable", test_table_writable },
     { "l2_write", test_l2_write },
     { "rmw_ops", test_rmw_ops },
+    { "more_write_ops", test_more_ops },
+    { "xadd", test_xadd },
+    { "string_stores", test_string_stores },
+    { "single_step", test_single_step },
+    { "user_mode_store", test_user_store },
     { "racing_writers", test_racing_writers },
     { "vm_assist", test_vm_assist },
 )

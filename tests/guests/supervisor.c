@@ -12,7 +12,10 @@
  * With pause=<name> it pauses that domain and checks it gets no CPU, then
  * unpauses it. With ready=<name> (and hash=yes) it offers that domain an
  * unbound event-channel port once the guarded memory is filled and hashed:
- * the port's existence is the signal that the guard is ready.
+ * the port's existence is the signal that the guard is ready. With
+ * ioports=<name> it grants that domain I/O ports as a toolstack does for a
+ * driver domain (PV_DOMCTL_ioport_permission), refusals first: 0x89 given
+ * and taken back, then 0x87 given, which the domain waits for.
  */
 #include "guest.h"
 #include "hypercall.h"
@@ -235,6 +238,51 @@ static int64_t domctl_simple(unsigned int cmd, domid_t dom)
     return hypercall1(__HYPERVISOR_domctl, &op);
 }
 
+static char ioports_name[32];
+
+#define GRANTED_PORT    0x87    /* QEMU's DMA page register of channel 3: plain storage */
+#define REVOKED_PORT    0x89
+#define PIT_PORT        0x40    /* the hypervisor's */
+
+static int64_t domctl_ioport(domid_t dom, uint32_t first, uint32_t nr, uint8_t allow)
+{
+    struct pv_domctl op = { .cmd = PV_DOMCTL_ioport_permission, .interface_version = PV_DOMCTL_INTERFACE_VERSION,
+                            .domain = dom };
+    op.u.ioport = (struct pv_domctl_ioport){ .first_port = first, .nr_ports = nr, .allow = allow };
+    return hypercall1(__HYPERVISOR_domctl, &op);
+}
+
+static const char *test_grant_ioports(char *why, size_t len)
+{
+    domid_t dom = find_domain(ioports_name);
+    if (dom == DOMID_INVALID)
+        return fail(why, len, "no domain %s", ioports_name);
+    static const struct { uint32_t first, nr; uint8_t allow; int64_t want; const char *what; } refused[] = {
+        { GRANTED_PORT, 0, 1, -XEN_EINVAL, "no ports" },
+        { 0xfff0, 0x11, 1, -XEN_EINVAL, "past 0xFFFF" },
+        { 0x10000, 1, 1, -XEN_EINVAL, "first past 0xFFFF" },
+        { GRANTED_PORT, 0xffffffffu, 1, -XEN_EINVAL, "a count that wraps" },
+        { GRANTED_PORT, 1, 2, -XEN_EINVAL, "allow 2" },
+        { PIT_PORT, 4, 1, -XEN_EPERM, "the PIT (the hypervisor's)" },
+    };
+    int64_t rc;
+    for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
+        if ((rc = domctl_ioport(dom, refused[i].first, refused[i].nr, refused[i].allow)) != refused[i].want)
+            return fail(why, len, "%s: %lld, want %lld", refused[i].what, (long long)rc, (long long)refused[i].want);
+    struct pv_domctl op = { .cmd = PV_DOMCTL_ioport_permission, .interface_version = PV_DOMCTL_INTERFACE_VERSION,
+                            .domain = dom };
+    op.u.ioport = (struct pv_domctl_ioport){ .first_port = GRANTED_PORT, .nr_ports = 1, .allow = 1, ._pad[3] = 1 };
+    if ((rc = hypercall1(__HYPERVISOR_domctl, &op)) != -XEN_EINVAL)
+        return fail(why, len, "padding set: %lld, want -EINVAL", (long long)rc);
+    if ((rc = domctl_ioport(200, GRANTED_PORT, 1, 1)) != -XEN_ESRCH)
+        return fail(why, len, "domain 200: %lld, want -ESRCH", (long long)rc);
+    /* Given and taken back before the port the domain waits for: it must never see 0x89 as its own. */
+    if ((rc = domctl_ioport(dom, REVOKED_PORT, 1, 1)) || (rc = domctl_ioport(dom, REVOKED_PORT, 1, 0)) ||
+        (rc = domctl_ioport(dom, GRANTED_PORT, 1, 1)))
+        return fail(why, len, "grant and take back: %lld", (long long)rc);
+    return NULL;
+}
+
 /* A paused domain gets no CPU; unpaused, it runs again. */
 static const char *test_pause(char *why, size_t len)
 {
@@ -405,6 +453,9 @@ const struct test_case *guest_cases(unsigned int *n)
         if (!strncmp(p, "ready=", 6))
             for (size_t i = 0; i < sizeof(ready_name) - 1 && p[6 + i] && p[6 + i] != ' '; i++)
                 ready_name[i] = p[6 + i];
+        if (!strncmp(p, "ioports=", 8))
+            for (size_t i = 0; i < sizeof(ioports_name) - 1 && p[8 + i] && p[8 + i] != ' '; i++)
+                ioports_name[i] = p[8 + i];
         if (!strncmp(p, "foreign=", 8))
             for (size_t i = 0; i < sizeof(foreign_name) - 1 && p[8 + i] && p[8 + i] != ' '; i++)
                 foreign_name[i] = p[8 + i];
@@ -418,6 +469,8 @@ const struct test_case *guest_cases(unsigned int *n)
         cases[c++] = (struct test_case){ "guarded_memory_prepared", test_guard_prepare };
     if (foreign_name[0])
         cases[c++] = (struct test_case){ "foreign_domain_memory", test_foreign };
+    if (ioports_name[0])
+        cases[c++] = (struct test_case){ "grant_ioports", test_grant_ioports };
     for (unsigned int k = 0; k < nr_expected; k++) {
         snprintf(case_names[k], sizeof(case_names[k]), "%s_ended_with_%s", expected[k].name,
                  reasons[expected[k].reason]);

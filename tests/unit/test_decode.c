@@ -166,6 +166,94 @@ static void test_truncated_fetch(void **state)
     }
 }
 
+/* Every field of two decodings, named on a mismatch. */
+static void same_insn(const char *what, unsigned int k, const struct x86_insn *a, const struct x86_insn *b)
+{
+#define SAME(f)                                                                                 \
+    if (a->f != b->f)                                                                           \
+        fail_msg("%s prefetched %u: %s %lld, x86_decode %lld", what, k, #f, (long long)a->f, (long long)b->f)
+    SAME(len); SAME(status); SAME(fetch_err); SAME(forced_emul); SAME(start); SAME(prefixes); SAME(seg);
+    SAME(rep); SAME(rex); SAME(map); SAME(opcode); SAME(has_modrm); SAME(modrm); SAME(mod); SAME(reg);
+    SAME(rm); SAME(has_sib); SAME(sib); SAME(mem); SAME(ea_base); SAME(ea_index); SAME(ea_scale);
+    SAME(disp_size); SAME(disp); SAME(ea_seg); SAME(imm_size); SAME(imm); SAME(imm2); SAME(rel);
+    SAME(opsize); SAME(addrsize); SAME(lock_ok);
+#undef SAME
+}
+
+/*
+ * x86_decode_prefetched with any number of the bytes given up front decodes
+ * as x86_decode does, every instruction whole and cut short, forced or not;
+ * the fetch callback is asked only past the given bytes, in order.
+ */
+static void test_prefetched(void **state)
+{
+    (void)state;
+    static const uint8_t forced_cpuid[] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+    for (size_t i = 0; i <= UNIT_ARRAY_SIZE(decode_cases); i++) {
+        const uint8_t *bytes = i < UNIT_ARRAY_SIZE(decode_cases) ? (const uint8_t *)decode_cases[i].bytes : forced_cpuid;
+        unsigned int len = i < UNIT_ARRAY_SIZE(decode_cases) ? decode_cases[i].len : sizeof(forced_cpuid);
+        const char *text = i < UNIT_ARRAY_SIZE(decode_cases) ? decode_cases[i].text : "forced cpuid";
+        for (unsigned int flags = 0; flags <= X86_DECODE_FORCED; flags++)
+            for (unsigned int cut = 0; cut <= len; cut++) {
+                struct x86_insn want, got;
+                struct stream s;
+                decode_n(&want, bytes, cut, flags, &s);
+                for (unsigned int k = 0; k <= cut; k++) {
+                    s = (struct stream){ .bytes = bytes, .n = cut, .next = k };
+                    enum x86_decode_status st = x86_decode_prefetched(&got, bytes, k, fetch, &s, flags);
+                    if (s.out_of_order || st != got.status)
+                        fail_msg("%s prefetched %u: fetched out of order, or status %d", text, k, st);
+                    same_insn(text, k, &got, &want);
+                }
+            }
+    }
+}
+
+/* One byte string decoded both ways, with 16 bytes read ahead and with none. */
+static void same_both_ways(const uint8_t *bytes)
+{
+    for (unsigned int flags = 0; flags <= X86_DECODE_FORCED; flags++) {
+        struct x86_insn want, got;
+        struct stream s;
+        decode_n(&want, bytes, 16, flags, &s);
+        s = (struct stream){ .bytes = bytes, .n = 16, .next = 16 };
+        x86_decode_prefetched(&got, bytes, 16, fetch, &s, flags);
+        same_insn("fast path", 16, &got, &want);
+    }
+}
+
+/*
+ * The short path x86_decode_prefetched takes for the common shape (REX,
+ * opcode, ModRM or none, no prefix or immediate) decodes every REX, opcode
+ * of both maps and ModRM as the general walk does, forced or not; SIB bytes
+ * in full for MOV.
+ */
+static void test_prefetched_every_modrm(void **state)
+{
+    (void)state;
+    uint8_t b[16];
+    for (unsigned int rex = 0x3f; rex <= 0x4f; rex++)
+        for (unsigned int map = 0; map < 2; map++)
+            for (unsigned int op = 0; op < 256; op++)
+                for (unsigned int modrm = 0; modrm < 256; modrm++) {
+                    unsigned int n = 0;
+                    if (rex != 0x3f)
+                        b[n++] = (uint8_t)rex;
+                    if (map)
+                        b[n++] = 0x0f;
+                    b[n++] = (uint8_t)op;
+                    b[n++] = (uint8_t)modrm;
+                    for (unsigned int i = n; i < sizeof(b); i++)
+                        b[i] = (uint8_t)(0x85 + 0x31 * i);      /* SIB, displacement, what follows */
+                    same_both_ways(b);
+                    if (op == 0x89 && !map && (modrm & 7) == 4 && modrm < 0xc0)
+                        for (unsigned int sib = 0; sib < 256; sib++) {
+                            b[n] = (uint8_t)sib;
+                            same_both_ways(b);
+                        }
+                }
+}
+
 #define DECODE(insn, s, ...)                                                                   \
     ({                                                                                         \
         static const uint8_t b_[] = { __VA_ARGS__ };                                           \
@@ -475,6 +563,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_objdump_table),
         cmocka_unit_test(test_objdump_sweep),
         cmocka_unit_test(test_truncated_fetch),
+        cmocka_unit_test(test_prefetched),
+        cmocka_unit_test(test_prefetched_every_modrm),
         cmocka_unit_test(test_length_limit),
         cmocka_unit_test(test_rex_placement),
         cmocka_unit_test(test_segment_overrides),

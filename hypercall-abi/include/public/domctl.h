@@ -22,6 +22,14 @@
 #define PV_DOMCTL_unpausedomain 3   /* IN: domain. -ESRCH */
 #define PV_DOMCTL_setschedparams 4  /* IN: domain, u.sched: weight 1..65535, cap percent (0 none,
                                        at most 100). -ESRCH, -EINVAL */
+#define PV_DOMCTL_ioport_permission 5 /* IN: domain, u.ioport: grants (allow 1) or takes away (allow 0)
+                                       the I/O ports [first_port, first_port + nr_ports), as Xen's
+                                       XEN_DOMCTL_ioport_permission, for driver domains. The caller
+                                       needs the I/O-port right (dom0 has it) and must hold every port
+                                       of the range itself. -EINVAL: nr_ports 0, the range passes
+                                       0xFFFF, allow not 0 or 1, padding not zero; -EPERM: the caller
+                                       does not hold the range, or it is a port the hypervisor keeps;
+                                       -ESRCH; -ENOMEM: the domain's ranges are too fragmented */
 
 /* pv_domctl_info.flags */
 #define PV_DOMINF_running   (1u << 0)  /* not shut down */
@@ -53,6 +61,14 @@ struct pv_domctl_sched {
 };
 _Static_assert(sizeof(struct pv_domctl_sched) == 8, "pv_domctl_sched size");
 
+struct pv_domctl_ioport {
+    uint32_t first_port;       /* IN: 0..0xFFFF */
+    uint32_t nr_ports;         /* IN: at least 1; first_port + nr_ports <= 0x10000 */
+    uint8_t  allow;            /* IN: 1 grant, 0 take away */
+    uint8_t  _pad[7];          /* must be zero */
+};
+_Static_assert(sizeof(struct pv_domctl_ioport) == 16, "pv_domctl_ioport size");
+
 struct pv_domctl {
     uint32_t cmd;               /* IN: PV_DOMCTL_* */
     uint32_t interface_version; /* IN: PV_DOMCTL_INTERFACE_VERSION */
@@ -61,6 +77,7 @@ struct pv_domctl {
     union {
         struct pv_domctl_info info;
         struct pv_domctl_sched sched;
+        struct pv_domctl_ioport ioport;
         uint8_t _size[128];
     } u;
 };

@@ -178,6 +178,10 @@ void do_trap(struct cpu_regs *regs)
         pv_exit_to_guest(regs);
         return;
     }
+    if (vec == 1) {
+        pv_debug_in_hypervisor(regs);
+        return;
+    }
     if (vec < FIRST_EXTERNAL_VECTOR) {
         if (apply_fixup(regs))
             return;

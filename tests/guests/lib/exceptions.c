@@ -10,6 +10,8 @@ struct exc_frame {
 
 _Static_assert(__HYPERVISOR_iret == 23, "exceptions_entry.S jumps to stub 23");
 
+#define EFLAGS_TF (1ull << 8)
+
 volatile struct exc_record last_exc = { .vector = ~0ull };
 volatile uint64_t exc_resume;
 
@@ -33,6 +35,7 @@ void do_exception(struct exc_frame *f)
     last_exc.count++;
     if (exc_resume) {
         f->rip = exc_resume;
+        f->rflags &= ~EFLAGS_TF;        /* a test that single-stepped stops stepping where it resumes */
         exc_resume = 0;
         return;
     }

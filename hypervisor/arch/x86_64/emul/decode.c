@@ -1,4 +1,5 @@
 /* x86-64 instruction decoder: prefixes, opcode maps, ModRM/SIB, immediates (contract in decode.h). */
+#include <stddef.h>
 #include "decode.h"
 
 /*
@@ -110,7 +111,9 @@ static const uint8_t forced_sig[X86_FORCED_SIG_LEN] = { 0x0f, 0x0b, 'x', 'e', 'n
 
 struct decoder {
     struct x86_insn *insn;
-    x86_fetch_fn fetch;
+    const uint8_t *buf;   /* bytes 0..nbuf-1, read before decoding began */
+    unsigned int nbuf;
+    x86_fetch_fn fetch;   /* the bytes after them */
     void *ctx;
     unsigned int off;     /* next byte to fetch */
     unsigned int limit;   /* first offset past the 15-byte window */
@@ -122,6 +125,10 @@ static bool next(struct decoder *d, uint8_t *b)
     if (d->off >= d->limit) {
         d->insn->status = X86_DECODE_TOO_LONG;
         return false;
+    }
+    if (d->off < d->nbuf) {
+        *b = d->buf[d->off++];
+        return true;
     }
     int err = d->fetch(d->ctx, d->off, b);
     if (err) {
@@ -216,6 +223,19 @@ static uint8_t operand_size(const struct x86_insn *insn, enum size_kind kind)
 static uint16_t with_size(uint16_t attr, enum size_kind kind)
 {
     return (uint16_t)((attr & ~(0xfu << A_SIZE_SHIFT)) | SZ(kind));
+}
+
+/* The opcodes group() looks at beyond the table's LOCK bit. */
+static bool is_group(uint8_t map, uint8_t op)
+{
+    if (map == X86_MAP_0F)
+        return op == 0xba || op == 0xc7;
+    switch (op) {
+    case 0x80: case 0x81: case 0x83: case 0x8f: case 0xc6: case 0xc7: case 0xf6: case 0xf7: case 0xfe: case 0xff:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /*
@@ -365,6 +385,107 @@ static bool immediate(struct decoder *d, enum imm_kind kind)
     return true;
 }
 
+/* A legacy prefix byte (read_prefixes' list). */
+static bool is_prefix(uint8_t b)
+{
+    switch (b) {
+    case 0xf0: case 0xf2: case 0xf3: case 0x66: case 0x67:
+    case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The longest instruction decode_common takes: REX, 0F, opcode, ModRM, SIB, disp32. */
+#define COMMON_MAX_LEN 9
+
+/*
+ * The shape trapped most often, decoded without the general walk over
+ * prefixes and immediates: at most one REX and no legacy prefix, a one-byte
+ * or 0F opcode with no immediate, with or without a ModRM byte (MOV to a
+ * page-table entry, MOV to and from CR and DR, IN and OUT with DX, ...),
+ * all of it in bytes already read. Not under X86_DECODE_FORCED (UD2 may
+ * start the signature).
+ * False for anything else, which decode_at then takes; what it decodes is
+ * exactly decode_at's result (host-tested over every REX, opcode and ModRM).
+ */
+static bool decode_common(struct decoder *d)
+{
+    const uint8_t *b = d->buf;
+    struct x86_insn *insn = d->insn;
+    unsigned int p = 0;
+    if (d->nbuf < COMMON_MAX_LEN)
+        return false;
+    uint8_t rex = (b[0] & 0xf0) == 0x40 ? b[p++] : 0;
+    uint8_t map = X86_MAP_1BYTE, op = b[p++];
+    if (op == 0x0f) {
+        map = X86_MAP_0F;
+        op = b[p++];
+        if (op == 0x38 || op == 0x3a)
+            return false;
+    }
+    uint16_t attr = attributes(map, op);
+    if ((attr & (A_INV | A_UNSUP)) || ((attr >> A_IMM_SHIFT) & 0xf) != I_NONE)
+        return false;
+
+    *insn = (struct x86_insn){
+        .seg = X86_SEG_NONE, .ea_base = X86_EA_NONE, .ea_index = X86_EA_NONE, .ea_scale = 1,
+        .ea_seg = X86_SEG_DS, .addrsize = 8, .rex = rex, .map = map, .opcode = op,
+    };
+    if (!(attr & A_MODRM)) {
+        /* IN, OUT, CLI, RDMSR ...; the table has no ModRM for prefixes and REX either: those are not here */
+        if (map == X86_MAP_1BYTE && (is_prefix(op) || (op & 0xf0) == 0x40))
+            return false;
+        insn->opsize = operand_size(insn, (enum size_kind)(attr >> A_SIZE_SHIFT));
+        insn->len = (uint8_t)p;
+        insn->status = X86_DECODE_OK;
+        return true;
+    }
+    insn->has_modrm = true;
+    insn->modrm = b[p++];
+    insn->mod = insn->modrm >> 6;
+    insn->reg = (uint8_t)(((insn->modrm >> 3) & 7) | (rex & X86_REX_R ? 8 : 0));
+    insn->rm = (uint8_t)((insn->modrm & 7) | (rex & X86_REX_B ? 8 : 0));
+    /* Opcodes whose group members differ go through group(); for the rest the table says all. */
+    if (is_group(map, op)) {
+        if (group(insn, &attr) != X86_DECODE_OK)
+            return false;
+    } else {
+        insn->lock_ok = attr & A_LOCK;
+    }
+    d->off = p;
+    d->limit = X86_MAX_INSN_LEN;
+    unsigned int rm = insn->modrm & 7;
+    if (attr & A_CRDR) {
+        insn->mod = 3;
+    } else if (insn->mod != 3 && (rm == 4 || (rm == 5 && insn->mod == 0))) {
+        memory_operand(d);                          /* SIB or RIP-relative: within the bytes read, cannot fail */
+    } else if (insn->mod != 3) {
+        /* [base], [base + disp8], [base + disp32] */
+        insn->mem = true;
+        insn->ea_base = (int8_t)insn->rm;
+        if (insn->mod == 1) {
+            insn->disp_size = 1;
+            insn->disp = (int8_t)b[p];
+        } else if (insn->mod == 2) {
+            uint32_t disp = (uint32_t)b[p] | (uint32_t)b[p + 1] << 8 | (uint32_t)b[p + 2] << 16 |
+                            (uint32_t)b[p + 3] << 24;
+            insn->disp_size = 4;
+            insn->disp = (int32_t)disp;
+        }
+        d->off = p + insn->disp_size;
+        if (insn->ea_base == X86_RBP)
+            insn->ea_seg = X86_SEG_SS;              /* rSP as a base needs a SIB: not here */
+    }
+    insn->lock_ok = insn->lock_ok && insn->mem;
+    if (!insn->opsize)
+        insn->opsize = operand_size(insn, (enum size_kind)(attr >> A_SIZE_SHIFT));
+    insn->len = (uint8_t)d->off;
+    insn->status = X86_DECODE_OK;
+    return true;
+}
+
 /* One instruction from offset start, with at most 15 bytes. */
 static enum x86_decode_status decode_at(struct decoder *d, unsigned int start)
 {
@@ -434,7 +555,15 @@ static enum x86_decode_status decode_at(struct decoder *d, unsigned int start)
 enum x86_decode_status x86_decode(struct x86_insn *insn, x86_fetch_fn fetch, void *ctx,
                                   unsigned int flags)
 {
-    struct decoder d = { .insn = insn, .fetch = fetch, .ctx = ctx };
+    return x86_decode_prefetched(insn, NULL, 0, fetch, ctx, flags);
+}
+
+enum x86_decode_status x86_decode_prefetched(struct x86_insn *insn, const uint8_t *bytes, unsigned int nbytes,
+                                             x86_fetch_fn fetch, void *ctx, unsigned int flags)
+{
+    struct decoder d = { .insn = insn, .buf = bytes, .nbuf = nbytes, .fetch = fetch, .ctx = ctx };
+    if (!(flags & X86_DECODE_FORCED) && decode_common(&d))
+        return X86_DECODE_OK;
     enum x86_decode_status st = decode_at(&d, 0);
     insn->len = (uint8_t)d.off;
     bool plain_ud2 = st == X86_DECODE_OK && insn->len == 2 && insn->map == X86_MAP_0F && insn->opcode == 0x0b;
@@ -458,18 +587,9 @@ enum x86_decode_status x86_decode(struct x86_insn *insn, x86_fetch_fn fetch, voi
 
 uint64_t x86_linear_address(const struct x86_insn *insn, const struct x86_ea_regs *regs)
 {
-    uint64_t ea = (uint64_t)insn->disp;
-    if (insn->ea_base == X86_EA_RIP)
-        ea += regs->rip + insn->len;
-    else if (insn->ea_base >= 0 && insn->ea_base < X86_NR_GPRS)
-        ea += regs->gpr[insn->ea_base];
-    if (insn->ea_index >= 0 && insn->ea_index < X86_NR_GPRS)
-        ea += regs->gpr[insn->ea_index] * insn->ea_scale;
-    if (insn->addrsize == 4)
-        ea = (uint32_t)ea;
-    if (insn->ea_seg == X86_SEG_FS)
-        ea += regs->fs_base;
-    else if (insn->ea_seg == X86_SEG_GS)
-        ea += regs->gs_base;
-    return ea;
+    bool has_base = insn->ea_base >= 0 && insn->ea_base < X86_NR_GPRS;
+    bool has_index = insn->ea_index >= 0 && insn->ea_index < X86_NR_GPRS;
+    return x86_linear_address_of(insn, has_base ? regs->gpr[insn->ea_base] : 0,
+                                 has_index ? regs->gpr[insn->ea_index] : 0, regs->rip,
+                                 insn->ea_seg == X86_SEG_FS ? regs->fs_base : regs->gs_base);
 }

@@ -164,6 +164,14 @@ struct x86_insn {
 enum x86_decode_status x86_decode(struct x86_insn *insn, x86_fetch_fn fetch, void *ctx,
                                   unsigned int flags);
 
+/*
+ * The same, with the bytes at offsets 0..nbytes-1 already read (bytes);
+ * fetch is called only for offsets from nbytes on. The result is exactly
+ * x86_decode's for the same byte stream (host-tested).
+ */
+enum x86_decode_status x86_decode_prefetched(struct x86_insn *insn, const uint8_t *bytes, unsigned int nbytes,
+                                             x86_fetch_fn fetch, void *ctx, unsigned int flags);
+
 /* The register state an effective address reads. */
 struct x86_ea_regs {
     uint64_t gpr[X86_NR_GPRS];   /* enum x86_gpr order */
@@ -180,6 +188,28 @@ struct x86_ea_regs {
  * (x86_canonical), giving #SS(0) when ea_seg is SS and #GP(0) otherwise.
  */
 uint64_t x86_linear_address(const struct x86_insn *insn, const struct x86_ea_regs *regs);
+
+/*
+ * The same from the values it reads: base and index are those of the
+ * registers ea_base and ea_index name (ignored where they name none, or
+ * RIP), seg_base that of FS or GS when ea_seg is one of them.
+ */
+static inline uint64_t x86_linear_address_of(const struct x86_insn *insn, uint64_t base, uint64_t index,
+                                             uint64_t rip, uint64_t seg_base)
+{
+    uint64_t ea = (uint64_t)insn->disp;
+    if (insn->ea_base == X86_EA_RIP)
+        ea += rip + insn->len;
+    else if (insn->ea_base >= 0 && insn->ea_base < X86_NR_GPRS)
+        ea += base;
+    if (insn->ea_index >= 0 && insn->ea_index < X86_NR_GPRS)
+        ea += index * insn->ea_scale;
+    if (insn->addrsize == 4)
+        ea = (uint32_t)ea;
+    if (insn->ea_seg == X86_SEG_FS || insn->ea_seg == X86_SEG_GS)
+        ea += seg_base;
+    return ea;
+}
 
 /* True for a 48-bit canonical address. */
 static inline bool x86_canonical(uint64_t va)

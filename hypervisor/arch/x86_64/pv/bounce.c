@@ -40,7 +40,9 @@ bool pv_bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has
         frame[n++] = error_code;
     frame[n++] = regs->rip;
     frame[n++] = (cs & 0xffff) | ((uint64_t)saved_mask << 32);
-    frame[n++] = (regs->rflags & ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) | (saved_mask ? 0 : X86_EFLAGS_IF);
+    /* IF shows the upcall mask; IOPL the virtual one under architectural_iopl (else 0), as Xen's frame. */
+    uint64_t iopl = d->vm_assist & (1ull << VMASST_TYPE_architectural_iopl) ? v->arch.iopl : 0;
+    frame[n++] = (regs->rflags & ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) | (saved_mask ? 0 : X86_EFLAGS_IF) | iopl;
     frame[n++] = regs->rsp;
     frame[n++] = regs->ss;
     sp -= n * 8;

@@ -107,6 +107,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
         write_cr3(idle_l4_pa);
         cpumask_clear_atomic(&prev->domain->arch.dirty_cpus, cpu);
     }
+    pv_debugreg_switch(prev, next);
     current = next;
     /* Saved: another CPU may now load prev's registers. */
     if (prev)

@@ -19,11 +19,6 @@ enum emul_result {
     EMUL_RETRY,     /* preempted part-way (CR3 validation): run the instruction again */
 };
 
-#define X86_EFLAGS_TF   (1u << 8)
-#define X86_EFLAGS_RF   (1u << 16)
-#define X86_EXC_DB      1
-#define X86_DR6_BS      (1ull << 14)
-
 #define CR_READ         0x20
 #define DR_READ         0x21
 #define CR_WRITE        0x22
@@ -158,16 +153,31 @@ static enum emul_result rdtsc_insn(struct pv_emul *e, bool aux)
     return EMUL_DONE;
 }
 
+/* The #DB that follows an emulated instruction: I/O breakpoints it hit, and TF's single step. */
+static void debug_after(struct pv_emul *e)
+{
+    unsigned int bits = e->bpmatch;
+    if ((e->regs->rflags & X86_EFLAGS_TF) && !e->no_single_step)
+        bits |= X86_DR6_BS;
+    if (bits)
+        pv_debug_trap_after(e->v, bits);
+}
+
 /*
  * IN, OUT, INS and OUTS (pv/ioport.c: the virtual IOPL, which also admits
  * guest user mode, and the ports the domain holds). It moves RIP itself: a
- * REP stopped part-way stays on the instruction to go on at the next trap.
+ * REP stopped part-way stays on the instruction to go on at the next trap;
+ * a debug trap follows it either way, as Xen's emulator retires each part.
  */
 static enum emul_result port_io(struct pv_emul *e)
 {
     bool io = pv_emulate_io(e);
     ASSERT(io);
-    return e->faulted ? EMUL_FAULT : EMUL_RETRY;
+    if (e->faulted)
+        return EMUL_FAULT;
+    e->regs->rflags &= ~(uint64_t)X86_EFLAGS_RF;
+    debug_after(e);
+    return EMUL_RETRY;
 }
 
 /* CLI and STI under the virtual IOPL are skipped, as Xen does; without it the #GP stands. */
@@ -245,10 +255,7 @@ static void retire(struct pv_emul *e)
     struct cpu_regs *regs = e->regs;
     regs->rip += e->insn.len;
     regs->rflags &= ~(uint64_t)X86_EFLAGS_RF;
-    if (regs->rflags & X86_EFLAGS_TF) {
-        e->v->arch.dr6 |= X86_DR6_BS;
-        pv_inject_exception(e->v, X86_EXC_DB, -1);
-    }
+    debug_after(e);
 }
 
 /*

@@ -4,6 +4,7 @@
  * and the faults they give, as Xen 4.17 reports them.
  */
 #include <public/errno.h>
+#include <asm/extable.h>
 #include <asm/guest_access.h>
 #include <asm/pv.h>
 #include "emulate.h"
@@ -13,6 +14,8 @@ void pv_emul_init(struct pv_emul *e, struct vcpu *v, struct cpu_regs *regs)
     e->v = v;
     e->regs = regs;
     e->faulted = false;
+    e->bpmatch = 0;
+    e->no_single_step = false;
 }
 
 int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64_t cr2)
@@ -24,28 +27,47 @@ int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64
     return -XEN_EFAULT;
 }
 
-/*
- * The bytes in the first byte's page are read in one copy (one page, one
- * permission); past it bytes come one at a time, so a fault names the exact
- * byte, as the CPU would.
- */
+/* Past the bytes read ahead, one at a time, so that a fault names the exact byte, as the CPU would. */
 static int fetch_byte(void *ctx, unsigned int off, uint8_t *byte)
 {
     struct pv_emul *e = ctx;
-    if (off < e->nbytes) {
-        *byte = e->bytes[off];
-        return 0;
-    }
     return pv_emul_read(e, e->regs->rip + off, byte, 1);
 }
 
+/* One 8-byte load from a guest address the caller checked; false if it faulted. */
+static bool load_guest_u64(uint64_t va, uint64_t *val)
+{
+    bool ok = true;
+    __asm__ volatile("1: mov (%[va]), %[v]\n"
+                     "2:\n"
+                     ".pushsection .fixup, \"ax\"\n"
+                     "3: movb $0, %[ok]\n jmp 2b\n"
+                     ".popsection\n" _ASM_EXTABLE(1b, 3b)
+                     : [v] "=r"(*val), [ok] "+qm"(ok) : [va] "r"(va) : "memory");
+    return ok;
+}
+
+/*
+ * The instruction's first bytes, as far as its page goes (one page, one
+ * permission), in 8-byte loads: a rep movsb would cost an instruction a byte
+ * under icount. Two words hold every instruction a kernel traps on but the
+ * longest; the decoder fetches the rest byte by byte.
+ */
 static void read_ahead(struct pv_emul *e)
 {
-    uint64_t rip = e->regs->rip, in_page = PAGE_SIZE - (rip & (PAGE_SIZE - 1));
-    size_t n = in_page < sizeof(e->bytes) ? in_page : sizeof(e->bytes);
+    uint64_t rip = e->regs->rip, in_page = PAGE_SIZE - (rip & (PAGE_SIZE - 1)), w[2];
+    _Static_assert(sizeof(e->bytes) >= sizeof(w), "read-ahead buffer");
     e->nbytes = 0;
-    if (x86_canonical(rip) && guest_range_ok(rip, n) && !copy_from_guest(e->bytes, rip, n))
-        e->nbytes = (uint8_t)n;
+    if (!x86_canonical(rip) || !guest_range_ok(rip, 1))
+        return;
+    if (in_page >= sizeof(w)) {
+        if (load_guest_u64(rip, &w[0]) && load_guest_u64(rip + 8, &w[1])) {
+            __builtin_memcpy(e->bytes, w, sizeof(w));      /* two stores, not our rep movsb */
+            e->nbytes = sizeof(w);
+        }
+    } else if (!copy_from_guest(e->bytes, rip, in_page)) {
+        e->nbytes = (uint8_t)in_page;
+    }
 }
 
 /* The one instruction forced emulation serves, "ud2; .ascii \"xen\"; cpuid", known without decoding. */
@@ -53,7 +75,12 @@ static const uint8_t forced_cpuid[X86_FORCED_SIG_LEN + 2] = { 0x0f, 0x0b, 'x', '
 
 static bool is_forced_cpuid(struct pv_emul *e)
 {
-    if (e->nbytes < sizeof(forced_cpuid) || memcmp(e->bytes, forced_cpuid, sizeof(forced_cpuid)))
+    uint64_t first, want = 0;
+    if (e->nbytes < sizeof(first))
+        return false;
+    __builtin_memcpy(&first, e->bytes, sizeof(first));
+    __builtin_memcpy(&want, forced_cpuid, sizeof(forced_cpuid));
+    if ((first & ((1ull << (8 * sizeof(forced_cpuid))) - 1)) != want)
         return false;
     e->insn = (struct x86_insn){ .len = sizeof(forced_cpuid), .forced_emul = true, .start = X86_FORCED_SIG_LEN,
                                  .seg = X86_SEG_NONE, .map = X86_MAP_0F, .opcode = 0xa2, .addrsize = 8 };
@@ -63,9 +90,14 @@ static bool is_forced_cpuid(struct pv_emul *e)
 enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags)
 {
     read_ahead(e);
-    if ((flags & X86_DECODE_FORCED) && is_forced_cpuid(e))
-        return X86_DECODE_OK;
-    enum x86_decode_status st = x86_decode(&e->insn, fetch_byte, e, flags);
+    if (flags & X86_DECODE_FORCED) {
+        if (is_forced_cpuid(e))
+            return X86_DECODE_OK;
+        /* Not the signature (Xen compares its 5 bytes first): nothing to emulate, the #UD stands. */
+        if (e->nbytes >= X86_FORCED_SIG_LEN && memcmp(e->bytes, forced_cpuid, X86_FORCED_SIG_LEN))
+            return pv_emul_raise(e, X86_EXC_UD, -1, 0), X86_DECODE_INVALID;
+    }
+    enum x86_decode_status st = x86_decode_prefetched(&e->insn, e->bytes, e->nbytes, fetch_byte, e, flags);
 
     switch (st) {
     case X86_DECODE_OK:
@@ -115,28 +147,23 @@ int pv_emul_write(struct pv_emul *e, uint64_t va, const void *buf, size_t len)
     return access(e, va, (void *)buf, len, true);
 }
 
+/* Where each general register sits in the frame, by encoding number: one load, no switch. */
+static const uint8_t gpr_offset[X86_NR_GPRS] = {
+    [X86_RAX] = offsetof(struct cpu_regs, rax), [X86_RCX] = offsetof(struct cpu_regs, rcx),
+    [X86_RDX] = offsetof(struct cpu_regs, rdx), [X86_RBX] = offsetof(struct cpu_regs, rbx),
+    [X86_RSP] = offsetof(struct cpu_regs, rsp), [X86_RBP] = offsetof(struct cpu_regs, rbp),
+    [X86_RSI] = offsetof(struct cpu_regs, rsi), [X86_RDI] = offsetof(struct cpu_regs, rdi),
+    [X86_R8] = offsetof(struct cpu_regs, r8),   [X86_R9] = offsetof(struct cpu_regs, r9),
+    [X86_R10] = offsetof(struct cpu_regs, r10), [X86_R11] = offsetof(struct cpu_regs, r11),
+    [X86_R12] = offsetof(struct cpu_regs, r12), [X86_R13] = offsetof(struct cpu_regs, r13),
+    [X86_R14] = offsetof(struct cpu_regs, r14), [X86_R15] = offsetof(struct cpu_regs, r15),
+};
+_Static_assert(sizeof(struct cpu_regs) <= 256, "gpr_offset holds byte offsets");
+
 uint64_t *pv_emul_gpr(struct cpu_regs *regs, unsigned int n)
 {
-    switch (n) {
-    case X86_RAX: return &regs->rax;
-    case X86_RCX: return &regs->rcx;
-    case X86_RDX: return &regs->rdx;
-    case X86_RBX: return &regs->rbx;
-    case X86_RSP: return &regs->rsp;
-    case X86_RBP: return &regs->rbp;
-    case X86_RSI: return &regs->rsi;
-    case X86_RDI: return &regs->rdi;
-    case X86_R8:  return &regs->r8;
-    case X86_R9:  return &regs->r9;
-    case X86_R10: return &regs->r10;
-    case X86_R11: return &regs->r11;
-    case X86_R12: return &regs->r12;
-    case X86_R13: return &regs->r13;
-    case X86_R14: return &regs->r14;
-    default:
-        ASSERT(n == X86_R15);
-        return &regs->r15;
-    }
+    ASSERT(n < X86_NR_GPRS);
+    return (uint64_t *)((char *)regs + gpr_offset[n]);
 }
 
 /* Where a byte operand lives: the low byte of n, or AH-BH (bits 8-15 of n - 4) without REX. */
@@ -173,16 +200,11 @@ uint64_t pv_emul_linear(const struct pv_emul *e)
 {
     const struct x86_insn *i = &e->insn;
     const struct arch_vcpu *a = &e->v->arch;
-    /* Only the registers the address names are read: the rest stay unset. */
-    struct x86_ea_regs ea;
-    if (i->ea_base >= 0)
-        ea.gpr[i->ea_base] = *pv_emul_gpr(e->regs, (unsigned int)i->ea_base);
-    if (i->ea_index >= 0)
-        ea.gpr[i->ea_index] = *pv_emul_gpr(e->regs, (unsigned int)i->ea_index);
-    ea.rip = e->regs->rip;
-    ea.fs_base = a->fs_base;
-    ea.gs_base = a->kernel_mode ? a->gs_base_kernel : a->gs_base_user;
-    return x86_linear_address(i, &ea);
+    /* Only the registers the address names are read. */
+    uint64_t base = i->ea_base >= 0 ? *pv_emul_gpr(e->regs, (unsigned int)i->ea_base) : 0;
+    uint64_t index = i->ea_index >= 0 ? *pv_emul_gpr(e->regs, (unsigned int)i->ea_index) : 0;
+    uint64_t seg_base = i->ea_seg == X86_SEG_FS ? a->fs_base : a->kernel_mode ? a->gs_base_kernel : a->gs_base_user;
+    return x86_linear_address_of(i, base, index, e->regs->rip, seg_base);
 }
 
 void pv_inject_page_fault(struct vcpu *v, uint32_t error_code, uint64_t cr2)

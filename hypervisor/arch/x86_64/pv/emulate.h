@@ -27,6 +27,8 @@
 #define X86_EXC_SS 12
 #define X86_EXC_PF 14
 
+#define X86_DR6_BS (1u << 14)   /* DR6: single step */
+
 /* A fault for the guest: vector, error code (-1 for none) and, for #PF, the address. */
 struct pv_fault {
     uint8_t vector;
@@ -40,8 +42,10 @@ struct pv_emul {
     struct cpu_regs *regs;
     struct x86_insn insn;
     bool faulted;            /* fault holds what the guest takes */
+    uint8_t bpmatch;         /* I/O breakpoints the instruction hit (B0-B3) */
+    bool no_single_step;     /* no TF trap after it (a direct port access, as Xen 4.17) */
     uint8_t bytes[X86_MAX_INSN_LEN + X86_FORCED_SIG_LEN];   /* instruction bytes read ahead */
-    uint8_t nbytes;          /* how many: those in the page of the first byte */
+    uint8_t nbytes;          /* how many: up to 16, in the page of the first byte */
     struct pv_fault fault;
 };
 
@@ -52,6 +56,8 @@ void pv_emul_init(struct pv_emul *e, struct vcpu *v, struct cpu_regs *regs);
  * Decodes the instruction at regs->rip (flags as x86_decode). On a fetch
  * fault e->fault is the #PF Xen gives for it (error code 0: Xen 4.17 does
  * not report instruction fetches as such); TOO_LONG is #GP(0), INVALID #UD.
+ * Under X86_DECODE_FORCED, bytes that do not begin with the signature are
+ * INVALID without being decoded: only the signature is emulated from #UD.
  */
 enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags);
 
@@ -113,6 +119,10 @@ void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4]);
 /* Debug registers (debugreg.c): set/get_debugreg's rules; 0 or -XEN_EPERM/-EINVAL/-ENODEV. */
 int pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value);
 int pv_get_debugreg(const struct vcpu *v, unsigned int reg, uint64_t *val);
+/* The I/O breakpoints (B0-B3 as a mask) an access of bytes at port matches, under CR4.DE. */
+unsigned int pv_io_breakpoints(const struct vcpu *v, unsigned int port, unsigned int bytes);
+/* After an emulated instruction: DR6 gets bits (B0-B3, BS) and the guest its #DB, as Xen. */
+void pv_debug_trap_after(struct vcpu *v, unsigned int bits);
 
 /* MMUEXT_NEW_BASEPTR for v, the running vCPU (pv/mm.c): 0, -XEN_ERESTART, or -XEN_EINVAL. */
 int pv_new_baseptr(struct vcpu *v, uint64_t mfn);

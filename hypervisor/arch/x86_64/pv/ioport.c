@@ -9,6 +9,7 @@
 #include <hv/domain.h>
 #include <hv/spinlock.h>
 #include <lib/x86.h>
+#include <asm/cpu.h>
 #include <public/errno.h>
 #include <public/xen.h>
 #include "ioport.h"
@@ -211,6 +212,7 @@ static void string_io(struct pv_emul *e, unsigned int port, unsigned int bytes, 
         pv_emul_raise(e, X86_EXC_GP, 0, 0);
         return;
     }
+    e->bpmatch |= (uint8_t)pv_io_breakpoints(e->v, port, bytes);
     uint64_t *index = in ? &r->rdi : &r->rsi;
     unsigned int seg = in ? X86_SEG_ES : insn->seg == X86_SEG_NONE ? X86_SEG_DS : insn->seg;
     uint64_t base = 0;
@@ -220,6 +222,8 @@ static void string_io(struct pv_emul *e, unsigned int port, unsigned int bytes, 
         base = e->v->arch.kernel_mode ? e->v->arch.gs_base_kernel : e->v->arch.gs_base_user;
     uint64_t step = r->rflags & X86_EFLAGS_DF ? -(uint64_t)bytes : bytes;
     uint64_t goal = count < IO_REPS_PER_TRAP ? count : IO_REPS_PER_TRAP, done = 0;
+    if (r->rflags & X86_EFLAGS_TF)
+        goal = 1;                       /* single-stepped: a trap after each repetition, as the CPU */
 
     while (done < goal) {
         uint64_t va = base + (*index & mask);
@@ -277,6 +281,19 @@ bool pv_emulate_io(struct pv_emul *e)
     if (!pv_iopl_ok(e->v)) {
         pv_emul_raise(e, X86_EXC_GP, 0, 0);
         return true;
+    }
+    /*
+     * Xen 4.17 runs an IN or OUT on a port the domain holds as the real
+     * instruction (its io_emul stub, X86EMUL_DONE): after it TF gives no
+     * trap from the emulation (the CPU's comes after the next instruction),
+     * and only an IN is checked against the I/O breakpoints. Accesses it
+     * emulates are checked for both, as the string forms are.
+     */
+    if ((r->rflags & X86_EFLAGS_TF) || e->v->arch.dr7_emul) {
+        bool held = direct(e->v->domain, port, bytes);
+        e->no_single_step = held;
+        if (in || !held)
+            e->bpmatch |= (uint8_t)pv_io_breakpoints(e->v, port, bytes);
     }
     if (in) {
         uint32_t v = io_read(e->v->domain, port, bytes);

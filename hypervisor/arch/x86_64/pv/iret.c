@@ -26,6 +26,9 @@ int64_t do_iret(void)
     regs->cs = f.cs | 3;
     regs->ss = f.ss | 3;
     regs->rsp = f.rsp;
+    /* Under architectural_iopl the frame's IOPL is the new virtual IOPL, as on Xen; never the CPU's. */
+    if (v->domain->vm_assist & (1ull << VMASST_TYPE_architectural_iopl))
+        v->arch.iopl = (uint32_t)(f.rflags & X86_EFLAGS_IOPL);
     regs->rflags = (f.rflags & ~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
     if (!(f.flags & VGCF_in_syscall)) {
         regs->r11 = f.r11;

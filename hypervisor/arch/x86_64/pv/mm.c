@@ -278,7 +278,7 @@ int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
         return -XEN_EINVAL;
     uint64_t mfn = read_cr3() >> PAGE_SHIFT;
     for (unsigned int shift = 39; shift > PAGE_SHIFT; shift -= 9) {     /* L4, L3, L2 */
-        pte_t e = ((pte_t *)pv_frame_ptr(mfn))[(va >> shift) & (PT_ENTRIES - 1)];
+        pte_t e = ((pte_t *)__va(mfn << PAGE_SHIFT))[(va >> shift) & (PT_ENTRIES - 1)];
         if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
             return -XEN_EINVAL;
         mfn = pte_addr(e) >> PAGE_SHIFT;

@@ -82,6 +82,9 @@ void pv_handle_exception(struct cpu_regs *regs)
         if ((regs->error_code & 3) == 2 && emulate_int_n(v, regs))
             return;
         break;
+    case X86_EXC_DB:
+        pv_debug_from_guest(v);
+        break;
     case 7:
         /* Lazy FPU switch in the guest: it set TS, so it gets #NM and TS is cleared. */
         if (v->arch.fpu_ts) {

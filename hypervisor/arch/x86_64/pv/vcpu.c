@@ -63,7 +63,9 @@ void arch_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c)
     u->r15 = r->r15; u->r14 = r->r14; u->r13 = r->r13; u->r12 = r->r12; u->rbp = r->rbp; u->rbx = r->rbx;
     u->r11 = r->r11; u->r10 = r->r10; u->r9 = r->r9; u->r8 = r->r8; u->rax = r->rax; u->rcx = r->rcx;
     u->rdx = r->rdx; u->rsi = r->rsi; u->rdi = r->rdi;
-    u->rip = r->rip; u->cs = (uint16_t)r->cs; u->rflags = r->rflags; u->rsp = r->rsp; u->ss = (uint16_t)r->ss;
+    /* The virtual IOPL shows in the context's RFLAGS, as Xen merges it back. */
+    u->rip = r->rip; u->cs = (uint16_t)r->cs; u->rflags = (r->rflags & ~(uint64_t)X86_EFLAGS_IOPL) | a->iopl;
+    u->rsp = r->rsp; u->ss = (uint16_t)r->ss;
     u->ds = a->ds; u->es = a->es; u->fs = a->fs; u->gs = a->gs;
     u->saved_upcall_mask = v->vcpu_info ? v->vcpu_info->evtchn_upcall_mask : 1;
     for (unsigned int i = 0; i < 256; i++)
@@ -85,6 +87,7 @@ void arch_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c)
     c->fs_base = a->fs_base;
     c->gs_base_kernel = a->gs_base_kernel;
     c->gs_base_user = a->gs_base_user;
+    pv_get_debugregs_for_context(v, c->debugreg);
 }
 
 /* Every address of c the CPU or a bounce will use must be canonical (Xen's list). */
@@ -172,6 +175,7 @@ int arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
     r->cs = guest_selector(u->cs) ? guest_selector(u->cs) : RING3_CS64;
     r->ss = guest_selector(u->ss) ? guest_selector(u->ss) : RING3_DS;
     r->rflags = (u->rflags & ~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF | X86_EFLAGS_MBS;
+    a->iopl = (uint32_t)(u->rflags & X86_EFLAGS_IOPL);     /* virtualised, as Xen: Linux starts its APs at IOPL 1 */
     a->ds = guest_selector(u->ds);
     a->es = guest_selector(u->es);
     a->fs = guest_selector(u->fs);
@@ -195,6 +199,7 @@ int arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
     a->gs_base_kernel = c->gs_base_kernel;
     a->gs_base_user = c->gs_base_user;
     a->fpu_ts = false;
+    pv_set_debugregs_from_context(v, c->debugreg);
     return 0;
 
 put_gdt:

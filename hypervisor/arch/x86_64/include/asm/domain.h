@@ -43,7 +43,8 @@ struct arch_vcpu {
     bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */
     uint64_t cr4;                   /* the CR4 bits the guest chose (PV_CR4_GUEST_MASK) */
     uint32_t tsc_aux;               /* MSR_TSC_AUX as the guest wrote it (RDTSCP's ECX) */
-    uint64_t dr[4], dr6, dr7;       /* debug registers (set_debugreg); kept, not loaded */
+    uint64_t dr[4], dr6, dr7;       /* debug registers (set_debugreg); in the CPU while DR7 enables any */
+    uint32_t dr7_emul;              /* DR7 enables of I/O breakpoints: emulated, never in the CPU */
     uint32_t iopl;                  /* virtual IOPL, in EFLAGS.IOPL's position (PHYSDEVOP_set_iopl) */
     uint64_t gdt_frames[14];        /* set_gdt: guest frames backing entries 0.. */
     unsigned int gdt_ents;

@@ -46,6 +46,15 @@ void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code);
 void pv_load_cpu_state(const struct vcpu *v);
 /* A new vCPU's debug registers as Xen resets them (pv/debugreg.c). */
 void pv_debugreg_init(struct arch_vcpu *a);
+/* On a switch from prev to next (either may be NULL, idle): next's breakpoints in, or prev's out. */
+void pv_debugreg_switch(const struct vcpu *prev, const struct vcpu *next);
+/* A vcpu_guest_context's debugreg[] into v (not running), each through set_debugreg's rules, and back. */
+void pv_set_debugregs_from_context(struct vcpu *v, const uint64_t debugreg[8]);
+void pv_get_debugregs_for_context(const struct vcpu *v, uint64_t debugreg[8]);
+/* A #DB from the running vCPU v: the CPU's DR6 gathered into v's, as Xen; the caller delivers it. */
+void pv_debug_from_guest(struct vcpu *v);
+/* A #DB in the hypervisor (a guest's data breakpoint on an address we touched for it): noted, ignored. */
+void pv_debug_in_hypervisor(struct cpu_regs *regs);
 
 /* Drops the descriptor-page references of v's GDT frames (teardown). */
 void pv_release_gdt(struct vcpu *v);
