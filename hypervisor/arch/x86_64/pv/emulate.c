@@ -90,13 +90,9 @@ static bool is_forced_cpuid(struct pv_emul *e)
 enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags)
 {
     read_ahead(e);
-    if (flags & X86_DECODE_FORCED) {
-        if (is_forced_cpuid(e))
-            return X86_DECODE_OK;
-        /* Not the signature (Xen compares its 5 bytes first): nothing to emulate, the #UD stands. */
-        if (e->nbytes >= X86_FORCED_SIG_LEN && memcmp(e->bytes, forced_cpuid, X86_FORCED_SIG_LEN))
-            return pv_emul_raise(e, X86_EXC_UD, -1, 0), X86_DECODE_INVALID;
-    }
+    /* (A #UD without the signature never gets here: pv_emulate_privileged settles it first.) */
+    if ((flags & X86_DECODE_FORCED) && is_forced_cpuid(e))
+        return X86_DECODE_OK;
     enum x86_decode_status st = x86_decode_prefetched(&e->insn, e->bytes, e->nbytes, fetch_byte, e, flags);
 
     switch (st) {
