@@ -716,7 +716,11 @@ static void ap_job(void *arg)
 static const char *test_vcpu_context(char *why, size_t len)
 {
     static struct vcpu_guest_context c;
-    smp_good_context(&c, 1);
+    /* The last vCPU: a fresh one even when other suites started vCPU 1 before (trapkernel). */
+    unsigned int ap = smp_nr_vcpus() - 1;
+    if (ap == 0)
+        return fail(why, len, "needs a second vCPU (vcpus=2)");
+    smp_good_context(&c, ap);
     c.user_regs.rflags |= 1ull << X86_IOPL_SHIFT;
     c.debugreg[0] = (uint64_t)&ap_watched;
     c.debugreg[6] = 0;
@@ -724,14 +728,14 @@ static const char *test_vcpu_context(char *why, size_t len)
     struct io_regs r = { .rax = 0x6b };
     IO_RUN(r, "outb %%al, $0x81");
     int64_t rc = set_iopl(0);                                   /* vCPU 0 without: the IOPL is per vCPU */
-    if (!rc && (rc = smp_initialise(1, &c)) == 0)
-        rc = smp_run(1, ap_job, NULL);
-    bool joined = rc == 0 && smp_join(1);
+    if (!rc && (rc = smp_initialise(ap, &c)) == 0)
+        rc = smp_run(ap, ap_job, NULL);
+    bool joined = rc == 0 && smp_join(ap);
     set_iopl(1);
     if (rc)
-        return fail(why, len, "vCPU 1 initialise/up: %lld", (long long)rc);
+        return fail(why, len, "vCPU %u initialise/up: %lld", ap, (long long)rc);
     if (!joined)
-        return fail(why, len, "vCPU 1 did not finish");
+        return fail(why, len, "vCPU %u did not finish", ap);
     if (ap_in_vector != ~0ull)
         return fail(why, len, "inb on vCPU 1 (IOPL 1 from its context): vector %lld", (long long)ap_in_vector);
     uint64_t want = is_dom0() ? 0x6b : 0xff;

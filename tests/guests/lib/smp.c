@@ -79,6 +79,14 @@ int64_t smp_initialise(unsigned int vcpu, const struct vcpu_guest_context *c)
     return rc;
 }
 
+unsigned int smp_nr_vcpus(void)
+{
+    unsigned int n = 1;
+    while (n < SMP_MAX_VCPUS && vcpu_op(VCPUOP_is_up, n, NULL) >= 0)
+        n++;
+    return n;
+}
+
 int64_t smp_run(unsigned int vcpu, smp_job_fn fn, void *arg)
 {
     if (vcpu == 0 || vcpu >= SMP_MAX_VCPUS)

@@ -43,6 +43,8 @@ int64_t vcpu_op(unsigned int cmd, unsigned int vcpu, void *arg);
 /* VCPUOP_initialise with c (which must start the job loop, as smp_good_context's
  * does); smp_run then only brings vcpu up. 0 or the hypercall's error. */
 int64_t smp_initialise(unsigned int vcpu, const struct vcpu_guest_context *c);
+/* How many vCPUs the domain has (VCPUOP_is_up answers for each; -ENOENT past the last). */
+unsigned int smp_nr_vcpus(void);
 
 /*
  * Runs fn(arg) on vcpu: the first time with VCPUOP_initialise (smp_good_context)
