@@ -257,6 +257,14 @@ static void credit_account(const struct sched_unit *charged, s_time_t ran, s_tim
         struct sched_unit *u = units[i];
         if (u->runnable && !came_and_went[i] && w_steady)
             u->credit += (int64_t)(spare * credit_weight(u) / w_steady);
+        /*
+         * A unit entitled to a whole CPU (its share met the ceiling) cannot
+         * take more than its entitlement, whatever its priority: ranking it
+         * OVER, as a charge that lands just before the hand-out can, only
+         * makes it wait behind units entitled to less while its CPU runs them.
+         */
+        if (nr_cpus > 1 && u->runnable && !came_and_went[i] && share[i] >= one_cpu && u->credit < CREDIT_SLICE)
+            u->credit = CREDIT_SLICE;
         came_and_went[i] = false;
         u->credit = MAX(MIN(u->credit, CREDIT_LIMIT), -CREDIT_LIMIT);
         u->period_used = u == charged ? (uint64_t)MIN(ran, now - period_start) : 0;
