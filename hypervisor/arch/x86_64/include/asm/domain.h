@@ -33,6 +33,7 @@ struct arch_domain {
 struct arch_vcpu {
     struct cpu_regs regs;           /* guest registers while the vCPU is not on the CPU */
     bool kernel_mode;               /* guest kernel (true) or guest user (false) */
+    bool runstate_pending;          /* its runstate copy missed an update in user mode */
     uint64_t guest_table;           /* kernel L4 as a CR3 value (machine address) */
     uint64_t guest_table_user;      /* user L4, 0 if none registered */
     uint64_t kernel_sp;             /* stack_switch: stack for entering kernel mode */
