@@ -44,6 +44,8 @@ struct arch_vcpu {
     bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */
     uint64_t cr4;                   /* the CR4 bits the guest chose (PV_CR4_GUEST_MASK) */
     uint32_t tsc_aux;               /* MSR_TSC_AUX as the guest wrote it (RDTSCP's ECX) */
+    uint64_t mcg_status;            /* virtual MCG_STATUS (pv/msr.c: machine checks) */
+    uint64_t mci_ctl2[2];           /* virtual MC0/MC1_CTL2 (Intel hosts) */
     uint64_t dr[4], dr6, dr7;       /* debug registers (set_debugreg); kept, not loaded */
     uint32_t iopl;                  /* virtual IOPL, in EFLAGS.IOPL's position (PHYSDEVOP_set_iopl) */
     uint64_t gdt_frames[14];        /* set_gdt: guest frames backing entries 0.. */
