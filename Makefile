@@ -44,7 +44,7 @@ HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \
              $(HV_ARCH_S:%=$(BUILD)/$(HV_ARCH)/%.o)
 ASM_OFFSETS := $(BUILD)/hypervisor/include/asm/asm-offsets.h
 
-.PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests mutation-test setup clean fuzz
+.PHONY: all hypervisor iso run test unit-tests abi-tests boot-tests mutation-test setup clean fuzz linux-client
 all: hypervisor guests iso
 
 hypervisor: $(BUILD)/hypervisor.elf
@@ -122,6 +122,10 @@ $(BUILD)/testdata/module-b.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys
 BOOT_TESTS ?= tests/boot
 boot-tests: $(BUILD)/hypervisor.elf $(TESTDATA) guests
 	BUILD=$(BUILD) $(PYTHON) -m pytest -q -rfE $(BOOT_TESTS)
+
+# Debian's stock kernel as a test client: build/linux/vmlinux (tools/fetch_linux.py; cached).
+linux-client:
+	$(PYTHON) tools/fetch_linux.py --build $(BUILD)
 
 # Breaks one guarantee at a time in a copy of the tree (tests/mutations/*.patch) and expects
 # the tests named in the patch to fail: tools/mutation_test.py. MUTATION_ARGS="-j 1 NAME..."

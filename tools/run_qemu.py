@@ -237,6 +237,12 @@ def main():
                     help=f"boot the first kernel module as dom0 on Xen 4.17 ({mkiso.XEN_IMAGE}) instead")
     args = ap.parse_args()
     sc = scn.load(args.scenario)
+    if sc.fetch:
+        import fetch_linux  # noqa: E402  (the only fetcher so far: scenario.FETCHERS)
+        try:
+            fetch_linux.fetch(args.build, log=print)
+        except fetch_linux.Unavailable as e:
+            sys.exit(f"{sc.name}: its kernel cannot be fetched: {e}")
     hv = "xen" if args.xen else "ours"
     if args.interactive:
         iso = mkiso.build_iso(sc, args.build, hypervisor=hv)

@@ -18,6 +18,10 @@ A scenario is a small text file shared by `make run` and the boot tests:
     serial-input: text                  typed on the serial line (Python escapes: \x01, \n) once
                                         the log matches serial-input-after (default: domains started)
     serial-input-after: regex
+    fetch: linux                        a module comes from a host tool (tools/fetch_linux.py):
+                                        tools/run_qemu.py fetches it first, and the boot tests leave
+                                        the scenario to tests/boot/test_linux.py, which skips it when
+                                        the package cannot be fetched
 
 Module paths are relative to the repository root.
 
@@ -59,7 +63,7 @@ import shlex
 from dataclasses import dataclass, field
 
 KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
-        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after"}
+        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch"}
 
 
 @dataclass
@@ -85,6 +89,11 @@ class Scenario:
     serial_input_after: str = r"boot: starting domains"
     differential: bool = False
     xen_differs: dict = field(default_factory=dict)   # KTAP case name -> reason
+    fetch: str = ""         # a module fetched by a host tool: FETCHERS' key
+
+
+# fetch: values, and the host tool that provides each one's module.
+FETCHERS = {"linux": "tools/fetch_linux.py"}
 
 
 class ScenarioError(Exception):
@@ -134,6 +143,10 @@ def load(path):
                 sc.serial_input = value.encode("latin-1").decode("unicode_escape").encode("latin-1")
             elif key == "serial-input-after":
                 sc.serial_input_after = value
+            elif key == "fetch":
+                if value not in FETCHERS:
+                    raise ScenarioError(f"{path}:{lineno}: fetch: {value!r} is not one of {sorted(FETCHERS)}")
+                sc.fetch = value
             elif key == "differential":
                 sc.differential = yes(value)
             elif key == "xen-differs":

@@ -122,3 +122,55 @@ uint64_t memmap_ram_total(const struct mem_region *map, unsigned int nr_map)
         total += r[i].end - r[i].start;
     return total;
 }
+
+static void sort_regions(struct mem_region *r, unsigned int n)
+{
+    for (unsigned int i = 1; i < n; i++) {
+        struct mem_region x = r[i];
+        unsigned int j = i;
+        for (; j > 0 && r[j - 1].start > x.start; j--)
+            r[j] = r[j - 1];
+        r[j] = x;
+    }
+}
+
+/* Appends hidden's parts inside [from, to), in order, as reserved; -1 if out[] is full. */
+static int add_hidden(const struct range *hidden, unsigned int nr_hidden, uint64_t from, uint64_t to,
+                      struct mem_region *out, unsigned int *n, unsigned int max_out)
+{
+    for (unsigned int i = 0; i < nr_hidden; i++) {
+        uint64_t s = MAX(ROUNDDOWN(hidden[i].start, PAGE), from), e = MIN(page_up_end(hidden[i].end), to);
+        if (s >= e)
+            continue;
+        if (*n == max_out)
+            return -1;
+        out[(*n)++] = (struct mem_region){ s, e, MEM_RESERVED };
+    }
+    return 0;
+}
+
+int memmap_machine(const struct mem_region *map, unsigned int nr_map, const struct range *hidden,
+                   unsigned int nr_hidden, struct mem_region *out, unsigned int max_out, unsigned int *nr_firmware)
+{
+    /* The firmware's regions as it gave them (RAM not trimmed to pages, as Xen's), sorted. */
+    struct mem_region fw[BOOT_MAX_REGIONS];
+    unsigned int nf = 0;
+    for (unsigned int i = 0; i < nr_map && nf < BOOT_MAX_REGIONS; i++)
+        if (map[i].start < map[i].end)
+            fw[nf++] = map[i];
+    sort_regions(fw, nf);
+
+    /* Hidden ranges show only in the gaps between firmware regions, before each and after the last. */
+    unsigned int n = 0;
+    uint64_t cursor = 0;
+    for (unsigned int i = 0; i < nf; i++) {
+        if (add_hidden(hidden, nr_hidden, cursor, fw[i].start, out, &n, max_out) || n == max_out)
+            return -1;
+        out[n++] = fw[i];
+        cursor = MAX(cursor, page_up_end(fw[i].end));
+    }
+    if (add_hidden(hidden, nr_hidden, cursor, ~0ull, out, &n, max_out))
+        return -1;
+    *nr_firmware = nf;
+    return (int)n;
+}

@@ -26,6 +26,13 @@ bool mfn_is_ram(uint64_t mfn)
     return false;
 }
 
+int memory_machine_map(struct mem_region *out, unsigned int max, unsigned int *nr_firmware)
+{
+    struct range hidden[MAX_HYPERVISOR_MMIO];
+    unsigned int nh = arch_hypervisor_mmio(hidden, MAX_HYPERVISOR_MMIO);
+    return memmap_machine(boot_map->mmap, boot_map->nr_mmap, hidden, nh, out, max, nr_firmware);
+}
+
 static void add_ranges(const struct range *r, int n, uint64_t lo, uint64_t hi)
 {
     for (int i = 0; i < n; i++) {

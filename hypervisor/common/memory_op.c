@@ -9,6 +9,7 @@
 #include <hv/hypercall.h>
 #include <hv/arch.h>
 #include <hv/frame.h>
+#include <hv/memory.h>
 #include <public/errno.h>
 #include <public/memory.h>
 
@@ -121,6 +122,42 @@ static int64_t reservation(unsigned int cmd, unsigned int start, uint64_t arg)
     return rc;
 }
 
+/*
+ * XENMEM_machine_memory_map, as Xen 4.17: the control domain only (-EPERM);
+ * a null buffer only counts; otherwise the buffer needs one entry more than
+ * the map has (-EINVAL) and must lie in the guest's range (-EFAULT).
+ */
+static int64_t machine_memory_map(const struct domain *d, uint64_t arg)
+{
+    if (!domain_has_rights(d, DOMAIN_RIGHT_CONTROL))
+        return -XEN_EPERM;
+    struct xen_memory_map map;
+    if (copy_from_guest(&map, arg, sizeof(map)))
+        return -XEN_EFAULT;
+    struct mem_region regions[MACHINE_MAP_MAX];
+    unsigned int nr_firmware;
+    int n = memory_machine_map(regions, MACHINE_MAP_MAX, &nr_firmware);
+    if (n < 0)
+        return -XEN_EINVAL;
+    if (map.buffer) {
+        if (map.nr_entries < MAX(nr_firmware, (unsigned int)n) + 1)
+            return -XEN_EINVAL;
+        if (!guest_range_ok(map.buffer, (uint64_t)map.nr_entries * sizeof(struct xen_e820_entry)))
+            return -XEN_EFAULT;
+        for (int i = 0; i < n; i++) {
+            uint64_t size = regions[i].end - regions[i].start;
+            struct xen_e820_entry e = {
+                .addr_lo = (uint32_t)regions[i].start, .addr_hi = (uint32_t)(regions[i].start >> 32),
+                .size_lo = (uint32_t)size, .size_hi = (uint32_t)(size >> 32), .type = regions[i].type,
+            };
+            if (copy_to_guest(map.buffer + (uint64_t)i * sizeof(e), &e, sizeof(e)))
+                return -XEN_EFAULT;
+        }
+    }
+    map.nr_entries = (uint32_t)n;
+    return copy_to_guest(arg, &map, sizeof(map));
+}
+
 int64_t do_memory_op(uint64_t cmd_arg, uint64_t arg)
 {
     unsigned int cmd = cmd_arg & MEMOP_CMD_MASK;
@@ -169,6 +206,8 @@ int64_t do_memory_op(uint64_t cmd_arg, uint64_t arg)
             return -XEN_EFAULT;
         return 0;
     }
+    case XENMEM_machine_memory_map:
+        return machine_memory_map(d, arg);
     case XENMEM_machphys_mapping: {
         struct xen_machphys_mapping m = {
             .v_start = MACH2PHYS_VIRT_START,

@@ -14,7 +14,8 @@ uint64_t pv_pt_pages_needed(uint64_t start, uint64_t end)
 }
 
 int pv_layout_compute(uint64_t v_start, uint64_t kstart, uint64_t kend, uint64_t initrd_len,
-                      uint64_t nr_pages, uint64_t si_size, struct pv_layout *l, char *err, size_t errlen)
+                      uint64_t nr_pages, uint64_t si_size, bool p2m_elsewhere, struct pv_layout *l, char *err,
+                      size_t errlen)
 {
     memset(l, 0, sizeof(*l));
     if (kstart < v_start || kend < kstart || v_start & (PG - 1)) {
@@ -33,7 +34,7 @@ int pv_layout_compute(uint64_t v_start, uint64_t kstart, uint64_t kend, uint64_t
     l->initrd_start = ROUNDUP(kend, PG);
     l->initrd_end = l->initrd_start + initrd_len;
     l->p2m_start = ROUNDUP(l->initrd_end, PG);
-    l->p2m_end = l->p2m_start + nr_pages * 8;
+    l->p2m_end = l->p2m_start + (p2m_elsewhere ? 0 : nr_pages * 8);
     l->si_start = ROUNDUP(l->p2m_end, PG);
     l->si_end = l->si_start + si_size;
     l->pt_start = ROUNDUP(l->si_end, PG);

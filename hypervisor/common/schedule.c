@@ -62,6 +62,15 @@ uint64_t vcpu_running_time(const struct vcpu *v)
     return t;
 }
 
+void vcpu_runstate_snapshot(const struct vcpu *v, struct vcpu_runstate_info *r)
+{
+    uint64_t flags = local_irq_save();
+    spin_lock(&sched_lock);
+    *r = v->runstate;
+    spin_unlock(&sched_lock);
+    local_irq_restore(flags);
+}
+
 /* cpu must pick again: on its way back to the guest (an IPI brings it there if it is another CPU). */
 static void resched_cpu(unsigned int cpu)
 {

@@ -82,6 +82,75 @@ static int64_t register_vcpu_info(struct vcpu *v, uint64_t arg)
     return 0;
 }
 
+/* With VMASST_TYPE_runstate_update_flag, the byte of state_entry_time that holds XEN_RUNSTATE_UPDATE. */
+#define RUNSTATE_UPDATE_BYTE (offsetof(struct vcpu_runstate_info, state_entry_time) + sizeof(uint64_t) - 1)
+
+static bool runstate_write(const struct vcpu *v, struct vcpu_runstate_info r)
+{
+    uint64_t gva = v->runstate_guest;
+    bool flag = v->domain->vm_assist & (1ull << VMASST_TYPE_runstate_update_flag);
+    uint8_t top;
+    /* As Xen: the flag goes up before the copy is rewritten and down after, each a one-byte store. */
+    if (flag) {
+        r.state_entry_time |= XEN_RUNSTATE_UPDATE;
+        top = (uint8_t)(r.state_entry_time >> 56);
+        (void)copy_to_guest(gva + RUNSTATE_UPDATE_BYTE, &top, 1);
+        __atomic_thread_fence(__ATOMIC_RELEASE);   /* stores stay in order (x86: a compiler barrier) */
+    }
+    bool ok = !copy_to_guest(gva, &r, sizeof(r));
+    if (flag) {
+        r.state_entry_time &= ~XEN_RUNSTATE_UPDATE;
+        top = (uint8_t)(r.state_entry_time >> 56);
+        __atomic_thread_fence(__ATOMIC_RELEASE);   /* stores stay in order (x86: a compiler barrier) */
+        (void)copy_to_guest(gva + RUNSTATE_UPDATE_BYTE, &top, 1);
+    }
+    return ok;
+}
+
+bool vcpu_runstate_update_guest(const struct vcpu *v)
+{
+    if (!v->runstate_guest)
+        return true;
+    struct vcpu_runstate_info r;
+    vcpu_runstate_snapshot(v, &r);
+    return runstate_write(v, r);
+}
+
+/* v's runstate with the time spent so far in its current state added, as Xen's vcpu_runstate_get. */
+static struct vcpu_runstate_info runstate_now(const struct vcpu *v)
+{
+    struct vcpu_runstate_info r;
+    vcpu_runstate_snapshot(v, &r);
+    s_time_t delta = NOW() - (s_time_t)r.state_entry_time;
+    if (delta > 0)
+        r.time[r.state] += (uint64_t)delta;
+    return r;
+}
+
+/*
+ * VCPUOP_register_runstate_memory_area: as Xen, the address must lie in the
+ * guest's range (-EFAULT) but need not be mapped; it is written at once (a
+ * fault ignored) and then at every switch to and from the vCPU. 0 unregisters.
+ */
+static int64_t register_runstate_area(struct vcpu *v, uint64_t arg)
+{
+    struct vcpu_register_runstate_memory_area area;
+    if (copy_from_guest(&area, arg, sizeof(area)))
+        return -XEN_EFAULT;
+    if (!guest_range_ok(area.addr, sizeof(struct vcpu_runstate_info)))
+        return -XEN_EFAULT;
+    v->runstate_guest = area.addr;
+    if (area.addr) {
+        struct vcpu_runstate_info r;
+        if (v == current)
+            vcpu_runstate_snapshot(v, &r);
+        else
+            r = runstate_now(v);
+        (void)runstate_write(v, r);
+    }
+    return 0;
+}
+
 /* VCPUOP_initialise: the first context of a vCPU that never had one (Xen's default_initialise_vcpu). */
 static int64_t initialise(struct vcpu *v, uint64_t arg)
 {
@@ -150,12 +219,12 @@ int64_t do_vcpu_op(unsigned int cmd, unsigned int vcpuid, uint64_t arg)
     case VCPUOP_initialise:
         return initialise(v, arg);
     case VCPUOP_get_runstate_info: {
-        struct vcpu_runstate_info r = v->runstate;
-        s_time_t now = NOW();
-        r.time[r.state] += (uint64_t)(now - (s_time_t)r.state_entry_time);
-        r.state_entry_time = (uint64_t)now;
+        struct vcpu_runstate_info r = runstate_now(v);
+        r.state_entry_time = (uint64_t)NOW();
         return copy_to_guest(arg, &r, sizeof(r));
     }
+    case VCPUOP_register_runstate_memory_area:
+        return register_runstate_area(v, arg);
     case VCPUOP_set_periodic_timer: {
         struct vcpu_set_periodic_timer p;
         if (copy_from_guest(&p, arg, sizeof(p)))

@@ -37,7 +37,8 @@ def xen_available():
     return os.path.exists(XEN_IMAGE)
 
 
-def test_scenarios():
+def selected_scenarios():
+    """Every scenario with an expect-exit line, narrowed by BOOT_SCENARIOS."""
     paths = sorted(glob.glob(os.path.join(ROOT, "scenarios", "*.scn")))
     scs = [sc for sc in map(scn.load, paths) if sc.expect_exit]
     only = [n for n in os.environ.get("BOOT_SCENARIOS", "").split(",") if n]
@@ -45,6 +46,11 @@ def test_scenarios():
     if unknown:
         raise ValueError(f"BOOT_SCENARIOS names no test scenario: {', '.join(sorted(unknown))}")
     return [sc for sc in scs if not only or sc.name in only]
+
+
+def test_scenarios():
+    # A scenario whose module is fetched has its own test (tests/boot/test_linux.py).
+    return [sc for sc in selected_scenarios() if not sc.fetch]
 
 
 def _boot_xen(sc):

@@ -1,10 +1,23 @@
 /* Basics: start of day as Xen leaves it, console_io, xen_version, unknown hypercalls. */
 #include "guest.h"
 #include "hypercall.h"
+#include "mm.h"
+#include <public/elfnote.h>
 #include <public/errno.h>
 #include <public/features.h>
 
 const char test_title[] = "basics: start of day, console_io, xen_version";
+
+/* Where this kernel asks for its P2M list (INIT_P2M note), as Linux does: L4 slot 1. */
+#define INIT_P2M_VA   0x8000000000ull
+#define STR_(x) #x
+#define STR(x) STR_(x)
+__asm__(".pushsection .note.Xen, \"a\", @note\n\t.balign 4\n\t.long 4\n\t.long 8\n\t"
+        ".long " STR(XEN_ELFNOTE_INIT_P2M) "\n\t.asciz \"Xen\"\n\t.balign 4\n\t.quad " STR(INIT_P2M_VA)
+        "\n\t.popsection");
+#define P2M_PER_PAGE  512ull            /* 8-byte entries in a page, and L1 entries in a table */
+#define MAPPING_ALIGN 0x400000ull       /* the initial mapping ends on a 4 MiB boundary */
+extern char _end[];                     /* the kernel's end (guest.lds) */
 
 static const char *test_start_info_magic(char *why, size_t len)
 {
@@ -120,9 +133,43 @@ static const char *test_unknown_hypercall(char *why, size_t len)
     return NULL;
 }
 
+/*
+ * The INIT_P2M note, as Xen's builder takes it: the P2M list at the address asked,
+ * outside the initial mapping (start_info right after the kernel), mapped read-write;
+ * its pages and the tables that map it (an L3, an L2 and one L1 per 512 pages) are
+ * the PFNs right after the initial mapping (first_p2m_pfn, nr_p2m_frames).
+ */
+static const char *test_init_p2m(char *why, size_t len)
+{
+    const struct start_info *si = start_info;
+    uint64_t data = (si->nr_pages + P2M_PER_PAGE - 1) / P2M_PER_PAGE;
+    uint64_t tables = 2 + (data + P2M_PER_PAGE - 1) / P2M_PER_PAGE;
+    if (si->mfn_list != INIT_P2M_VA)
+        return fail(why, len, "mfn_list %#llx, want the INIT_P2M address %#llx", (unsigned long long)si->mfn_list,
+                    INIT_P2M_VA);
+    if ((si->first_p2m_pfn * PAGE_SIZE) % MAPPING_ALIGN ||
+        GUEST_VIRT_BASE + si->first_p2m_pfn * PAGE_SIZE < si->pt_base + (si->nr_pt_frames + 1) * PAGE_SIZE)
+        return fail(why, len, "first_p2m_pfn %#llx is not the end of the initial mapping",
+                    (unsigned long long)si->first_p2m_pfn);
+    if (si->nr_p2m_frames != data + tables)
+        return fail(why, len, "nr_p2m_frames %llu, want %llu pages and %llu tables",
+                    (unsigned long long)si->nr_p2m_frames, (unsigned long long)data, (unsigned long long)tables);
+    if ((uint64_t)si != ((uint64_t)_end + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE)
+        return fail(why, len, "start_info at %p, not right after the kernel (%p): the P2M took room",
+                    (const void *)si, (const void *)_end);
+    volatile uint64_t *p2m = (volatile uint64_t *)si->mfn_list;
+    for (uint64_t pfn = 0; pfn < si->nr_pages; pfn++)
+        if (m2p()[p2m[pfn]] != pfn)
+            return fail(why, len, "P2M[%#llx] = %#llx, whose M2P entry is %#llx", (unsigned long long)pfn,
+                        (unsigned long long)p2m[pfn], (unsigned long long)m2p()[p2m[pfn]]);
+    p2m[0] = p2m[0];                    /* mapped writable: no fault */
+    return NULL;
+}
+
 DEFINE_TESTS(
     { "start_info_magic", test_start_info_magic },
     { "start_info_pages", test_start_info_pages },
+    { "init_p2m", test_init_p2m },
     { "console_io_write", test_console_write },
     { "console_io_bad_pointers", test_console_bad_pointers },
     { "console_io_crossing_unmapped", test_console_crossing },

@@ -451,6 +451,57 @@ static const char *test_msr_allow_list(char *why, size_t len)
     return NULL;
 }
 
+/*
+ * Machine-check MSRs as Xen 4.17's vMCE shows them: MCG_CAP gives two banks (with
+ * SER, TES and CMCI on Intel hosts), each MCi_CTL reads all ones, the rest of the
+ * MCG and bank ranges reads 0 and takes writes, a bank's STATUS, ADDR and MISC take
+ * only 0, and MCG_EXT_CTL (no local machine checks) is #GP. Linux's machine-check
+ * setup reads these before its first timer tick.
+ */
+#define MCG_CAP_AMD     2ull
+#define MCG_CAP_INTEL   0x1000c02ull
+
+static bool host_is_intel(void)
+{
+    uint32_t a = 0, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return b == 0x756e6547u;                /* "Genu"ineIntel */
+}
+
+static const char *test_msr_machine_check(char *why, size_t len)
+{
+    CHECK_EQ("MCG_CAP", rdmsr(0x179), host_is_intel() ? MCG_CAP_INTEL : MCG_CAP_AMD);
+    CHECK_FAULT("rdmsr MCG_CAP", NO_FAULT, 0);
+    CHECK_EQ("MCG_STATUS", rdmsr(0x17a), 0);
+    CHECK_EQ("MCG_CTL", rdmsr(0x17b), 0);
+    wrmsr(0x17a, 4);
+    CHECK_FAULT("wrmsr MCG_STATUS", NO_FAULT, 0);
+    CHECK_EQ("MCG_STATUS after a write", rdmsr(0x17a), 4);
+    wrmsr(0x17a, 0);
+    CHECK_EQ("MC0_CTL", rdmsr(0x400), ~0ull);
+    CHECK_EQ("MC1_CTL", rdmsr(0x404), ~0ull);
+    CHECK_EQ("MC1_STATUS", rdmsr(0x405), 0);
+    CHECK_EQ("MC2_CTL (past the banks)", rdmsr(0x408), 0);
+    CHECK_EQ("MC31_MISC", rdmsr(0x47f), 0);
+    CHECK_FAULT("rdmsr MC31_MISC", NO_FAULT, 0);
+    wrmsr(0x400, 0);
+    CHECK_FAULT("wrmsr MC0_CTL", NO_FAULT, 0);
+    CHECK_EQ("MC0_CTL after a write", rdmsr(0x400), ~0ull);
+    wrmsr(0x401, 0);
+    CHECK_FAULT("wrmsr MC0_STATUS 0", NO_FAULT, 0);
+    wrmsr(0x405, 1);
+    CHECK_FAULT("wrmsr MC1_STATUS 1", 13, 0);
+    wrmsr(0x406, ~0ull);
+    CHECK_FAULT("wrmsr MC1_ADDR all ones", 13, 0);
+    wrmsr(0x409, 1);
+    CHECK_FAULT("wrmsr MC2_STATUS (past the banks)", NO_FAULT, 0);
+    rdmsr(0x4d0);
+    CHECK_FAULT("rdmsr MCG_EXT_CTL", 13, 0);
+    rdmsr(0x480);
+    CHECK_FAULT("rdmsr past the bank range", 13, 0);
+    return NULL;
+}
+
 /* EFER takes only the value it has; TSC_AUX is the vCPU's own, and RDTSCP reads it. */
 static const char *test_msr_writes(char *why, size_t len)
 {
@@ -809,6 +860,7 @@ DEFINE_TESTS(
     { "msr_off_list_gp", test_msr_off_list },
     { "msr_allow_list", test_msr_allow_list },
     { "msr_writes", test_msr_writes },
+    { "msr_machine_check", test_msr_machine_check },
     { "wbinvd_ignored", test_wbinvd },
     { "invd_lmsw_hlt_cr8_gp", test_not_emulated },
     { "prefixes_length_lock", test_prefixes },

@@ -402,6 +402,65 @@ static const char *test_reservation(char *why, size_t len)
     return NULL;
 }
 
+/*
+ * XENMEM_machine_memory_map, as Xen 4.17 gives it: the control domain only (-EPERM
+ * otherwise); a null buffer counts the entries; a buffer needs room for one entry
+ * more than there are (-EINVAL); entries come sorted, as the firmware gave them, and the
+ * interrupt controllers' MMIO (I/O APIC page, MSI window) shows as reserved.
+ */
+#define MACHINE_MAP_ROOM 160
+#define IOAPIC_PAGE      0xfec00000ull
+#define MSI_WINDOW       0xfee00000ull
+#define LOW_RAM_END      0x9fc00ull      /* SeaBIOS's first RAM entry under QEMU, not page-aligned */
+
+static bool map_reserves(const struct xen_e820_entry *e, unsigned int n, uint64_t addr)
+{
+    for (unsigned int i = 0; i < n; i++)
+        if (e[i].type == XEN_E820_RESERVED && xen_e820_addr(&e[i]) <= addr &&
+            addr < xen_e820_addr(&e[i]) + xen_e820_size(&e[i]))
+            return true;
+    return false;
+}
+
+static const char *test_machine_memory_map(char *why, size_t len)
+{
+    static struct xen_e820_entry e[MACHINE_MAP_ROOM];
+    struct xen_memory_map map = { .nr_entries = 0, .buffer = 0 };
+    int64_t rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_machine_memory_map, &map);
+    if (!(start_info->flags & SIF_PRIVILEGED))
+        return rc == -XEN_EPERM ? NULL : fail(why, len, "unprivileged: %lld, want -EPERM", (long long)rc);
+    unsigned int n = map.nr_entries;
+    if (rc || n < 2 || n >= MACHINE_MAP_ROOM)
+        return fail(why, len, "counting: rc %lld, %u entries", (long long)rc, n);
+    map = (struct xen_memory_map){ .nr_entries = n, .buffer = (uint64_t)e };
+    if ((rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_machine_memory_map, &map)) != -XEN_EINVAL)
+        return fail(why, len, "a buffer of exactly %u entries: %lld, want -EINVAL", n, (long long)rc);
+    map = (struct xen_memory_map){ .nr_entries = n + 1, .buffer = HYPERVISOR_VIRT_START };
+    if ((rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_machine_memory_map, &map)) != -XEN_EFAULT)
+        return fail(why, len, "a buffer in the hypervisor's range: %lld, want -EFAULT", (long long)rc);
+    map = (struct xen_memory_map){ .nr_entries = n + 1, .buffer = (uint64_t)e };
+    if ((rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_machine_memory_map, &map)) || map.nr_entries != n)
+        return fail(why, len, "reading: rc %lld, %u entries (counted %u)", (long long)rc, map.nr_entries, n);
+    uint64_t ram = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        uint64_t a = xen_e820_addr(&e[i]), sz = xen_e820_size(&e[i]);
+        if (!sz || (i && a < xen_e820_addr(&e[i - 1]) + xen_e820_size(&e[i - 1])))
+            return fail(why, len, "entry %u (%#llx+%#llx) is empty or out of order", i, (unsigned long long)a,
+                        (unsigned long long)sz);
+        if (e[i].type == XEN_E820_RAM)
+            ram += sz;
+    }
+    if (e[0].type != XEN_E820_RAM || xen_e820_addr(&e[0]) != 0 || xen_e820_size(&e[0]) != LOW_RAM_END)
+        return fail(why, len, "entry 0 is %#llx+%#llx type %u, want the firmware's RAM 0+%#llx", 
+                    (unsigned long long)xen_e820_addr(&e[0]), (unsigned long long)xen_e820_size(&e[0]), e[0].type,
+                    LOW_RAM_END);
+    if (ram < start_info->nr_pages * PAGE_SIZE)
+        return fail(why, len, "%llu KiB of RAM in the map, less than this domain has", (unsigned long long)(ram >> 10));
+    if (!map_reserves(e, n, IOAPIC_PAGE) || !map_reserves(e, n, MSI_WINDOW) || !map_reserves(e, n, MSI_WINDOW + 0xff000))
+        return fail(why, len, "the I/O APIC page or the MSI window is not reserved");
+    return NULL;
+}
+
 static const char *test_huge_batch(char *why, size_t len)
 {
     /*
@@ -635,6 +694,7 @@ DEFINE_TESTS(
     { "multicall_mixed", test_multicall },
     { "multicall_iret_ends_batch", test_multicall_iret },
     { "reservations", test_reservation },
+    { "machine_memory_map", test_machine_memory_map },
     { "huge_batch_continues", test_huge_batch },
     { "user_mode_syscall_bounce", test_user_mode },
     { "update_va_mapping_otherdomain", test_otherdomain },

@@ -630,6 +630,65 @@ static const char *test_stale_tlb_retype(char *why, size_t len)
     return NULL;
 }
 
+/*
+ * VCPUOP_register_runstate_memory_area, as Xen 4.17: an address outside the guest's
+ * range is -EFAULT, an unmapped one is taken; the copy is written at once (vCPU 0
+ * running, a vCPU that is down offline) and again whenever the vCPU is switched
+ * out and back in (a poll that blocks adds blocked time); with
+ * VMASST_TYPE_runstate_update_flag the XEN_RUNSTATE_UPDATE bit is clear between
+ * updates; address 0 stops the updates.
+ */
+#define POLL_NS 2000000ull
+
+static const char *test_runstate_area(char *why, size_t len)
+{
+    static struct vcpu_runstate_info area[2];
+    int64_t rc;
+    const uint64_t bad[] = { HYPERVISOR_VIRT_START, NONCANONICAL };
+    for (unsigned int i = 0; i < 2; i++) {
+        struct vcpu_register_runstate_memory_area a = { .addr = bad[i] };
+        if ((rc = vcpu_op(VCPUOP_register_runstate_memory_area, 0, &a)) != -XEN_EFAULT)
+            return fail(why, len, "area at %#llx: %lld, want -EFAULT", (unsigned long long)bad[i], (long long)rc);
+    }
+    struct vcpu_register_runstate_memory_area a = { .addr = RACE_VA + 0x100000 };     /* mapped nowhere */
+    if ((rc = vcpu_op(VCPUOP_register_runstate_memory_area, 0, &a)))
+        return fail(why, len, "an unmapped area: %lld, want 0", (long long)rc);
+    if ((rc = hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag)))
+        return fail(why, len, "vm_assist(runstate_update_flag): %lld", (long long)rc);
+    memset(area, 0xff, sizeof(area));
+    for (unsigned int v = 0; v < 2; v++) {
+        a.addr = (uint64_t)&area[v];
+        if ((rc = vcpu_op(VCPUOP_register_runstate_memory_area, v, &a)))
+            return fail(why, len, "registering vCPU %u's area: %lld", v, (long long)rc);
+    }
+    if (area[0].state != RUNSTATE_running || area[1].state != RUNSTATE_offline)
+        return fail(why, len, "written at registration: states %d and %d, want running and offline", area[0].state,
+                    area[1].state);
+    port_clear(ipi1_port);
+    uint64_t blocked = area[0].time[RUNSTATE_blocked], start = pvclock_now();
+    poll_port(ipi1_port, start + POLL_NS);          /* nothing is sent to it: blocks until the timeout */
+    struct vcpu_runstate_info seen = area[0];
+    if (seen.state != RUNSTATE_running || seen.state_entry_time < start ||
+        seen.time[RUNSTATE_blocked] <= blocked)
+        return fail(why, len, "after a blocking poll: state %d since %llu (poll at %llu), blocked %llu ns (was %llu)",
+                    seen.state, (unsigned long long)seen.state_entry_time, (unsigned long long)start,
+                    (unsigned long long)seen.time[RUNSTATE_blocked], (unsigned long long)blocked);
+    if (seen.state_entry_time & XEN_RUNSTATE_UPDATE)
+        return fail(why, len, "XEN_RUNSTATE_UPDATE left set between updates");
+    hypercall2(__HYPERVISOR_vm_assist, VMASST_CMD_disable, VMASST_TYPE_runstate_update_flag);
+    for (unsigned int v = 0; v < 2; v++) {
+        a.addr = 0;
+        if ((rc = vcpu_op(VCPUOP_register_runstate_memory_area, v, &a)))
+            return fail(why, len, "unregistering vCPU %u's area: %lld", v, (long long)rc);
+    }
+    memset(area, 0xff, sizeof(area));
+    port_clear(ipi1_port);
+    poll_port(ipi1_port, pvclock_now() + POLL_NS);
+    if (area[0].state != -1)
+        return fail(why, len, "the area was still written after it was unregistered");
+    return NULL;
+}
+
 DEFINE_TESTS(
     { "setup", test_setup },
     { "is_up_and_vcpu_ids", test_is_up_and_ids },
@@ -638,6 +697,7 @@ DEFINE_TESTS(
     { "bring_up", test_bring_up },
     { "down_up_keeps_context", test_down_up_keeps_context },
     { "register_vcpu_info", test_register_vcpu_info },
+    { "runstate_area", test_runstate_area },
     { "ipi_wakes_blocked_vcpu", test_ipi_wakes_blocked },
     { "events_to_other_cpu", test_events_to_other_cpu },
     { "bind_vcpu", test_bind_vcpu },

@@ -1,4 +1,5 @@
 /* Local APIC, I/O APIC and the legacy PICs: the interrupt controllers we own. */
+#include <hv/memmap.h>
 #include <hv/printk.h>
 #include <hv/time.h>
 #include <asm/apic.h>
@@ -18,6 +19,7 @@
 
 static volatile uint32_t *lapic;
 static volatile uint32_t *ioapic;
+static uint64_t lapic_pa = 0xfee00000;   /* physical base of the local APICs (from the MSR at apic_init) */
 
 uint32_t apic_read(unsigned int reg) { return lapic[reg / 4]; }
 void apic_write(unsigned int reg, uint32_t v) { lapic[reg / 4] = v; }
@@ -62,6 +64,7 @@ void apic_init(void)
                (unsigned long long)madt.lapic_addr, (unsigned long long)pa);
     wrmsr(MSR_APIC_BASE, base | (1u << 11));        /* global enable */
     lapic = ioremap(pa, PAGE_SIZE);
+    lapic_pa = pa;
     apic_init_cpu();
 
 
@@ -78,6 +81,31 @@ void apic_init(void)
     printk("apic: local APIC id %u version %#x at %#llx; I/O APIC at %#llx with %u pins, all masked; 8259s masked\n",
            apic_id(), apic_read(APIC_VERSION) & 0xff, (unsigned long long)pa,
            (unsigned long long)madt.ioapic_addr, pins);
+}
+
+/* The MSI address window, where local APICs answer: Xen keeps all of it from dom0. */
+#define MSI_WINDOW_START 0xfee00000ull
+#define MSI_WINDOW_END   0xfef00000ull
+
+unsigned int arch_hypervisor_mmio(struct range *out, unsigned int max)
+{
+    struct range r[3];
+    unsigned int n = 0;
+    if (madt.ioapic_addr)
+        r[n++] = (struct range){ madt.ioapic_addr, madt.ioapic_addr + PAGE_SIZE };
+    r[n++] = (struct range){ MSI_WINDOW_START, MSI_WINDOW_END };
+    if (lapic_pa < MSI_WINDOW_START || lapic_pa >= MSI_WINDOW_END)
+        r[n++] = (struct range){ lapic_pa, lapic_pa + PAGE_SIZE };
+    /* Sorted by address, as callers expect. */
+    for (unsigned int i = 1; i < n; i++)
+        for (unsigned int j = i; j > 0 && r[j - 1].start > r[j].start; j--) {
+            struct range t = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = t;
+        }
+    n = MIN(n, max);
+    memcpy(out, r, n * sizeof(*r));
+    return n;
 }
 
 void apic_init_cpu(void)

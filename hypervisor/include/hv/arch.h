@@ -21,8 +21,15 @@
 #include <asm/smp.h>            /* the online CPUs, event-check IPIs, TLB shootdowns */
 
 struct domain;
+struct range;
 struct vcpu;
 struct vcpu_guest_context;
+
+/*
+ * MMIO the hypervisor keeps for itself (interrupt controllers), sorted by
+ * address: at most max ranges into out; returns how many.
+ */
+unsigned int arch_hypervisor_mmio(struct range *out, unsigned int max);
 
 /* ---- domains ---------------------------------------------------------- */
 

@@ -50,6 +50,7 @@ struct vcpu {
     uint64_t vcpu_info_mfn;             /* registered frame (holds a writable reference), 0 if none */
     struct sched_unit unit;             /* what the scheduling policy sees */
     struct vcpu_runstate_info runstate;
+    uint64_t runstate_guest;            /* guest VA of its registered runstate copy, 0 if none */
     struct vcpu_hypercall_state hc;     /* the hypercall it is in, if any */
 
     /* Events and time. */

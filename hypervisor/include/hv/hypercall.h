@@ -26,6 +26,12 @@ int64_t do_set_timer_op(uint64_t timeout);
 
 /* vCPU timers at domain start (a 100 Hz periodic timer, as Xen gives PV vCPUs). */
 void vcpu_timers_init(struct vcpu *v);
+/*
+ * Writes v's runstate to the copy it registered (VCPUOP_register_runstate_memory_area)
+ * through the page tables loaded now, as Xen's update_runstate_area. Returns false
+ * if v registered one and the write faulted.
+ */
+bool vcpu_runstate_update_guest(const struct vcpu *v);
 int64_t do_multicall(uint64_t list, unsigned int nr);
 int64_t do_memory_op(uint64_t cmd, uint64_t arg);
 int64_t do_mmu_update(uint64_t reqs, unsigned int count, uint64_t done, unsigned int foreigndom);

@@ -25,4 +25,15 @@ bool memmap_is_ram(const struct mem_region *map, unsigned int nr_map, uint64_t s
 /* Sum of the available RAM in map, whole pages, overlaps counted once. */
 uint64_t memmap_ram_total(const struct mem_region *map, unsigned int nr_map);
 
+/*
+ * The host's memory map as Xen's XENMEM_machine_memory_map reports it to
+ * dom0: the firmware regions sorted by address (RAM not trimmed to pages),
+ * with the parts of hidden[] (MMIO the hypervisor keeps for itself) that lie
+ * in the gaps between them inserted as reserved. Fills out[] and
+ * *nr_firmware (how many firmware regions it holds); returns the number of
+ * entries, or -1 if out[] is too small. hidden[] must be sorted.
+ */
+int memmap_machine(const struct mem_region *map, unsigned int nr_map, const struct range *hidden,
+                   unsigned int nr_hidden, struct mem_region *out, unsigned int max_out, unsigned int *nr_firmware);
+
 #endif

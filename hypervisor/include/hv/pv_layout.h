@@ -25,11 +25,14 @@ struct pv_layout {
 /*
  * Computes the layout for a kernel at [kstart, kend) whose image base is
  * v_start, with an initrd of initrd_len bytes, for a domain of nr_pages.
- * Returns 0, or -1 with err set when the mapping would need more pages than
- * the domain has or wraps the address space.
+ * p2m_elsewhere (the kernel's INIT_P2M note): the P2M list is mapped at an
+ * address of its own, so it takes no room here (p2m_end == p2m_start), as in
+ * Xen. Returns 0, or -1 with err set when the mapping would need more pages
+ * than the domain has or wraps the address space.
  */
 int pv_layout_compute(uint64_t v_start, uint64_t kstart, uint64_t kend, uint64_t initrd_len,
-                      uint64_t nr_pages, uint64_t si_size, struct pv_layout *l, char *err, size_t errlen);
+                      uint64_t nr_pages, uint64_t si_size, bool p2m_elsewhere, struct pv_layout *l, char *err,
+                      size_t errlen);
 
 /* Page-table pages (L4 down to L1) needed to map [start, end) with 4 KiB pages. */
 uint64_t pv_pt_pages_needed(uint64_t start, uint64_t end);

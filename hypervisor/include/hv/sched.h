@@ -38,5 +38,7 @@ void sched_dump(void);
 
 /* Time v has spent running (runstate), for domctl and the fairness tests. */
 uint64_t vcpu_running_time(const struct vcpu *v);
+/* A consistent copy of v's runstate as last changed (its current state's time not added). */
+void vcpu_runstate_snapshot(const struct vcpu *v, struct vcpu_runstate_info *r);
 
 #endif

@@ -57,39 +57,89 @@ static uint64_t va_to_mfn(const struct builder *b, uint64_t va)
     return b->p2m[(va - b->l->v_start) >> PAGE_SHIFT];
 }
 
+/* Flags as Xen's builder: upper levels P|RW|A|D|U; L1 entries P|A|U, with RW unless they map a page table. */
+#define UPPER_FLAGS (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER)
+#define L1_FLAGS    (_PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_USER)
+
+/*
+ * The L1 entry for va under l4, linking PFN *next_pt (then the next, up to
+ * pt_limit) as a fresh table wherever a level is missing; NULL when that
+ * runs out.
+ */
+static pte_t *l1e_for(const struct builder *b, pte_t *l4, uint64_t va, uint64_t *next_pt, uint64_t pt_limit)
+{
+    static unsigned int (*const index[])(uint64_t) = { NULL, l1_index, l2_index, l3_index, l4_index };
+    pte_t *t = l4;
+    for (int lvl = 4; lvl > 1; lvl--) {
+        pte_t *e = &t[index[lvl](va)];
+        if (!(*e & _PAGE_PRESENT)) {
+            if (*next_pt >= pt_limit)
+                return NULL;
+            *e = (b->p2m[(*next_pt)++] << PAGE_SHIFT) | UPPER_FLAGS;
+        }
+        t = __va(pte_addr(*e));
+    }
+    return &t[l1_index(va)];
+}
+
+static uint64_t va_to_pfn(const struct builder *b, uint64_t va)
+{
+    return (va - b->l->v_start) >> PAGE_SHIFT;
+}
+
 /*
  * Maps [v_start, v_end) with 4 KiB pages, PFN i at v_start + i pages, using
- * the page-table pages of the bootstrap area in order (L4 first). Flags as
- * Xen: L1 P|RW|A|U, upper levels P|RW|A|D|U.
+ * the page-table pages of the bootstrap area in order (L4 first).
  */
 static int build_page_tables(const struct builder *b, char *err, size_t errlen)
 {
     const struct pv_layout *l = b->l;
-    uint64_t next_pt = l->pt_start + PAGE_SIZE;
-    const uint64_t upper = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER;
+    uint64_t next_pt = va_to_pfn(b, l->pt_start) + 1, pt_limit = va_to_pfn(b, l->pt_end);
     pte_t *l4 = va_ptr(b, l->pt_start);
 
     for (uint64_t va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
-        pte_t *t = l4;
-        static unsigned int (*const index[])(uint64_t) = { NULL, l1_index, l2_index, l3_index, l4_index };
-        for (int lvl = 4; lvl > 1; lvl--) {
-            pte_t *e = &t[index[lvl](va)];
-            if (!(*e & _PAGE_PRESENT)) {
-                if (next_pt >= l->pt_end)
-                    return fail("build: ran out of bootstrap page-table pages at %#llx", (unsigned long long)va);
-                *e = (va_to_mfn(b, next_pt) << PAGE_SHIFT) | upper;
-                next_pt += PAGE_SIZE;
-            }
-            t = __va(pte_addr(*e));
-        }
-        uint64_t flags = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_USER;
+        pte_t *e = l1e_for(b, l4, va, &next_pt, pt_limit);
+        if (!e)
+            return fail("build: ran out of bootstrap page-table pages at %#llx", (unsigned long long)va);
+        uint64_t flags = L1_FLAGS;
         /* Page-table pages are mapped read-only: guests update them by hypercall. */
         if (va < l->pt_start || va >= l->pt_end)
             flags |= _PAGE_RW;
-        t[l1_index(va)] = (va_to_mfn(b, va) << PAGE_SHIFT) | flags;
+        *e = (va_to_mfn(b, va) << PAGE_SHIFT) | flags;
     }
     init_guest_l4(l4);
 
+    return 0;
+}
+
+/*
+ * A kernel's INIT_P2M note, as Xen's setup_pv_physmap: the P2M list mapped
+ * (4 KiB pages, read-write) at base, outside the initial mapping. Its page
+ * tables and pages are the PFNs after the initial mapping, in the order the
+ * walk needs them (start_info's first_p2m_pfn, nr_p2m_frames); the tables are
+ * linked under the bootstrap L4 and validated with it.
+ */
+static int map_p2m_elsewhere(const struct builder *b, uint64_t base, uint64_t *nr_frames, char *err, size_t errlen)
+{
+    const struct pv_layout *l = b->l;
+    uint64_t bytes = b->nr_pages * sizeof(uint64_t), end = base + ROUNDUP(bytes, PAGE_SIZE);
+    if ((base & (PAGE_SIZE - 1)) || end <= base || !is_canonical_address(base) || !is_canonical_address(end - 1) ||
+        (base >> 47) != ((end - 1) >> 47) || (base < l->v_end && l->v_start < end) ||
+        (base < RESERVED_VIRT_END && RESERVED_VIRT_START < end))
+        return fail("build: INIT_P2M %#llx-%#llx is unaligned, not canonical, or overlaps the initial mapping or "
+                    "the hypervisor's range", (unsigned long long)base, (unsigned long long)end);
+    uint64_t first = va_to_pfn(b, l->v_end), next = first;
+    pte_t *l4 = va_ptr(b, l->pt_start);
+    for (uint64_t va = base; va < end; va += PAGE_SIZE) {
+        pte_t *e = l1e_for(b, l4, va, &next, b->nr_pages);
+        if (!e || next >= b->nr_pages)
+            return fail("build: the domain's %llu pages are too few to map its P2M at %#llx",
+                        (unsigned long long)b->nr_pages, (unsigned long long)base);
+        uint64_t pfn = next++, off = va - base;
+        *e = (b->p2m[pfn] << PAGE_SHIFT) | L1_FLAGS | _PAGE_RW | _PAGE_DIRTY;
+        memcpy(pfn_ptr(b, pfn), (const uint8_t *)b->p2m + off, MIN(PAGE_SIZE, bytes - off));
+    }
+    *nr_frames = next - first;
     return 0;
 }
 
@@ -111,7 +161,7 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
     if (v_start & (PAGE_SIZE - 1))
         return fail("build: VIRT_BASE %#llx is not page-aligned", (unsigned long long)v_start);
     if (pv_layout_compute(v_start, img.virt_kstart, img.virt_kend, a->initrd_size,
-                          a->nr_pages, sizeof(struct start_info), &l, err, errlen))
+                          a->nr_pages, sizeof(struct start_info), x->has_init_p2m, &l, err, errlen))
         return -1;
     if (l.v_end > RESERVED_VIRT_START && l.v_start < RESERVED_VIRT_END)
         return fail("build: the initial mapping %#llx-%#llx overlaps the hypervisor's range",
@@ -163,8 +213,12 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
         copy_in(&b, img.segs[i].va, img.data + img.segs[i].offset, img.segs[i].filesz);
     if (a->initrd_size)
         copy_in(&b, l.initrd_start, a->initrd, a->initrd_size);
-    copy_in(&b, l.p2m_start, b.p2m, a->nr_pages * sizeof(uint64_t));
+    uint64_t nr_p2m_frames = 0;
+    if (!x->has_init_p2m)
+        copy_in(&b, l.p2m_start, b.p2m, a->nr_pages * sizeof(uint64_t));
     if (build_page_tables(&b, err, errlen))
+        goto out;
+    if (x->has_init_p2m && map_p2m_elsewhere(&b, x->init_p2m, &nr_p2m_frames, err, errlen))
         goto out;
     if (x->has_hypercall_page)
         pv_write_hypercall_page(va_ptr(&b, x->hypercall_page));
@@ -180,10 +234,11 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
     si->flags = (domain_has_rights(d, DOMAIN_RIGHT_CONTROL) ? SIF_PRIVILEGED : 0) | (is_dom0(d) ? SIF_INITDOMAIN : 0);
     si->pt_base = l.pt_start;
     si->nr_pt_frames = l.nr_pt_frames;
-    si->mfn_list = l.p2m_start;
+    si->mfn_list = x->has_init_p2m ? x->init_p2m : l.p2m_start;
     si->mod_start = a->initrd_size ? l.initrd_start : 0;
     si->mod_len = a->initrd_size;
-    si->first_p2m_pfn = (l.v_end - l.v_start) >> PAGE_SHIFT;
+    si->first_p2m_pfn = va_to_pfn(&b, l.v_end);
+    si->nr_p2m_frames = nr_p2m_frames;
     str_copy((char *)si->cmd_line, a->cmdline ? a->cmdline : "", sizeof(si->cmd_line));
 
     for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
@@ -237,7 +292,7 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
            (unsigned long long)img.virt_kend, (unsigned long long)img.virt_entry,
            (unsigned long long)(a->nr_pages >> 8));
     printk("domain %u: p2m %#llx start_info %#llx page tables %#llx (%llu) stack %#llx-%#llx mapped to %#llx\n",
-           d->id, (unsigned long long)l.p2m_start, (unsigned long long)l.si_start, (unsigned long long)l.pt_start,
+           d->id, (unsigned long long)si->mfn_list, (unsigned long long)l.si_start, (unsigned long long)l.pt_start,
            (unsigned long long)l.nr_pt_frames, (unsigned long long)l.stack_start, (unsigned long long)l.stack_end,
            (unsigned long long)l.v_end);
     rc = 0;

@@ -6,6 +6,7 @@
  */
 #include <hv/cpumask.h>
 #include <hv/event.h>
+#include <hv/hypercall.h>
 #include <hv/sched.h>
 #include <asm/cpu.h>
 #include <asm/extable.h>
@@ -31,6 +32,17 @@ uint64_t pv_current_cr3(const struct vcpu *v)
     return v->arch.kernel_mode ? v->arch.guest_table : v->arch.guest_table_user;
 }
 
+/*
+ * v's registered runstate copy, written through the tables loaded now. As Xen: one
+ * that faults in guest user mode (the kernel's address unmapped there) is written
+ * again when v next enters its kernel.
+ */
+static void runstate_area_update(struct vcpu *v)
+{
+    if (!vcpu_runstate_update_guest(v) && !v->arch.kernel_mode)
+        v->arch.runstate_pending = true;
+}
+
 /* Flips kernel <-> user: the other page table and the other GS base, as swapgs would. */
 void pv_toggle_guest_mode(struct vcpu *v)
 {
@@ -38,6 +50,8 @@ void pv_toggle_guest_mode(struct vcpu *v)
     a->kernel_mode = !a->kernel_mode;
     write_cr3(pv_current_cr3(v));
     wrmsr(MSR_GS_BASE, a->kernel_mode ? a->gs_base_kernel : a->gs_base_user);
+    if (unlikely(a->runstate_pending) && a->kernel_mode)
+        a->runstate_pending = !vcpu_runstate_update_guest(v);
 }
 
 /* ---- context switch and the way back to a guest ------------------------- */
@@ -81,6 +95,8 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
     if (prev) {
         ASSERT(prev->is_running);          /* (another CPU may already have been given it: processor moved) */
         if (prev->domain->state == DOMAIN_RUNNING) {
+            if (unlikely(prev->runstate_guest))
+                runstate_area_update(prev);         /* on its own tables, still loaded */
             prev->arch.regs = *regs;
             save_segments(&prev->arch);
             __asm__ volatile("fxsave64 %0" : "=m"(prev->arch.fpu));
@@ -102,6 +118,8 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
         if (next->arch.fpu_ts)
             stts();
         pv_load_cpu_state(next);
+        if (unlikely(next->runstate_guest))
+            runstate_area_update(next);
     } else {
         /* Idle: the hypervisor's own tables; no guest entry stays in this TLB. */
         write_cr3(idle_l4_pa);

@@ -33,6 +33,7 @@ struct arch_domain {
 struct arch_vcpu {
     struct cpu_regs regs;           /* guest registers while the vCPU is not on the CPU */
     bool kernel_mode;               /* guest kernel (true) or guest user (false) */
+    bool runstate_pending;          /* its runstate copy missed an update in user mode */
     uint64_t guest_table;           /* kernel L4 as a CR3 value (machine address) */
     uint64_t guest_table_user;      /* user L4, 0 if none registered */
     uint64_t kernel_sp;             /* stack_switch: stack for entering kernel mode */
@@ -43,6 +44,8 @@ struct arch_vcpu {
     bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */
     uint64_t cr4;                   /* the CR4 bits the guest chose (PV_CR4_GUEST_MASK) */
     uint32_t tsc_aux;               /* MSR_TSC_AUX as the guest wrote it (RDTSCP's ECX) */
+    uint64_t mcg_status;            /* virtual MCG_STATUS (pv/msr.c: machine checks) */
+    uint64_t mci_ctl2[2];           /* virtual MC0/MC1_CTL2 (Intel hosts) */
     uint64_t dr[4], dr6, dr7;       /* debug registers (set_debugreg); in the CPU while DR7 enables any */
     uint32_t dr7_emul;              /* DR7 enables of I/O breakpoints: emulated, never in the CPU */
     uint32_t iopl;                  /* virtual IOPL, in EFLAGS.IOPL's position (PHYSDEVOP_set_iopl) */
