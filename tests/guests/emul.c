@@ -8,6 +8,7 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "user.h"
 #include <public/errno.h>
 
 const char test_title[] = "emul: privileged instructions and forced CPUID, as Xen emulates them";
@@ -246,11 +247,10 @@ static const char *test_cr4(char *why, size_t len)
     return NULL;
 }
 
-extern char syscall_entry[], user_done[], user_cr0[], user_rdmsr[], user_wbinvd[], user_rdtsc[],
+extern char user_done[], user_cr0[], user_rdmsr[], user_wbinvd[], user_rdtsc[],
     user_forced_cpuid[];
 extern uint64_t user_syscall_rax, user_syscall_cs;
 extern volatile uint64_t user_out;
-void enter_user(void *fn, void *stack);
 
 /* Each user function runs one instruction, stores rax/rbx in user_out, and leaves by SYSCALL. */
 __asm__(".text\n"
@@ -267,23 +267,18 @@ static bool user_ready;
 /* Runs fn in guest user mode; a fault there resumes at user_done. */
 static const char *in_user(char *why, size_t len, void *fn)
 {
-    static uint8_t kstack[8192] __attribute__((aligned(16)));
-    static uint8_t ustack[4096] __attribute__((aligned(16)));
     if (!user_ready) {
-        int64_t rc;
-        if ((rc = hypercall2(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS, kstack + sizeof(kstack))))
-            return fail(why, len, "stack_switch: %lld", (long long)rc);
-        if ((rc = hypercall3(__HYPERVISOR_set_callbacks, 0, 0, syscall_entry)))
-            return fail(why, len, "set_callbacks: %lld", (long long)rc);
-        if ((rc = mmuext(MMUEXT_NEW_USER_BASEPTR, l4_mfn(), 0)))
-            return fail(why, len, "new user base pointer: %lld", (long long)rc);
+        const char *what;
+        int64_t rc = user_mode_setup(&what);
+        if (rc)
+            return fail(why, len, "%s: %lld", what, (long long)rc);
         user_ready = true;
     }
     last_exc.vector = NO_FAULT;
     user_out = 0;
     user_syscall_rax = 0;
     exc_resume = (uint64_t)user_done;
-    enter_user(fn, ustack + sizeof(ustack));
+    enter_user(fn, user_stack_top());
     exc_resume = 0;
     if (user_syscall_rax != 0x1234)
         return fail(why, len, "user function did not come back by syscall");

@@ -10,6 +10,7 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "user.h"
 #include "smp.h"
 #include <public/domctl.h>
 #include <public/errno.h>
@@ -417,8 +418,6 @@ static const char *test_prefixes(char *why, size_t len)
     return fault_at_insn(why, len, "16 bytes", 13, 0);
 }
 
-extern char syscall_entry[];
-void enter_user(void *fn, void *stack);
 void user_inb(void);
 volatile uint64_t user_io_value;
 
@@ -436,18 +435,15 @@ __asm__(".text\n"
 /* User mode has CPL 3: IOPL 1 lets only the kernel in, IOPL 3 both. */
 static const char *test_user_mode(char *why, size_t len)
 {
-    static uint8_t kstack[8192] __attribute__((aligned(16)));
-    static uint8_t ustack[4096] __attribute__((aligned(16)));
-    int64_t rc;
-    if ((rc = hypercall2(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS, kstack + sizeof(kstack))) ||
-        (rc = hypercall3(__HYPERVISOR_set_callbacks, 0, 0, syscall_entry)) ||
-        (rc = mmuext(MMUEXT_NEW_USER_BASEPTR, virt_to_mfn((void *)start_info->pt_base), 0)))
-        return fail(why, len, "user mode setup: %lld", (long long)rc);
+    const char *what;
+    int64_t rc = user_mode_setup(&what);
+    if (rc)
+        return fail(why, len, "user mode setup: %s: %lld", what, (long long)rc);
     struct io_regs r = { .rax = 0x3c };
     IO_RUN(r, "outb %%al, $0x81");
     last_exc.vector = ~0ull;
     user_io_value = 0;
-    enter_user(user_inb, ustack + sizeof(ustack));
+    enter_user(user_inb, user_stack_top());
     const char *e = fault_at_insn(why, len, "user inb at IOPL 1", 13, 0);
     if (e)
         return e;
@@ -456,7 +452,7 @@ static const char *test_user_mode(char *why, size_t len)
     if ((rc = set_iopl(3)))
         return fail(why, len, "iopl 3: %lld", (long long)rc);
     last_exc.vector = ~0ull;
-    enter_user(user_inb, ustack + sizeof(ustack));
+    enter_user(user_inb, user_stack_top());
     set_iopl(1);
     if ((e = no_fault(why, len, "user inb at IOPL 3")))
         return e;

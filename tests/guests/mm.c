@@ -3,6 +3,7 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "user.h"
 #include <public/errno.h>
 #include <public/memory.h>
 #include <public/vcpu.h>
@@ -491,22 +492,16 @@ static const char *test_huge_batch(char *why, size_t len)
     return NULL;
 }
 
-extern char syscall_entry[], user_fn_syscall[];
+extern char user_fn_syscall[];
 extern uint64_t user_syscall_rax, user_syscall_cs;
-void enter_user(void *fn, void *stack);
 
 static const char *test_user_mode(char *why, size_t len)
 {
-    static uint8_t kstack[8192] __attribute__((aligned(16)));
-    static uint8_t ustack[4096] __attribute__((aligned(16)));
-    int64_t rc;
-    if ((rc = hypercall2(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS, kstack + sizeof(kstack))))
-        return fail(why, len, "stack_switch: %lld", (long long)rc);
-    if ((rc = hypercall3(__HYPERVISOR_set_callbacks, 0, 0, syscall_entry)))
-        return fail(why, len, "set_callbacks: %lld", (long long)rc);
-    if ((rc = mmuext(MMUEXT_NEW_USER_BASEPTR, l4_mfn(), 0)))
-        return fail(why, len, "new user base pointer: %lld", (long long)rc);
-    enter_user(user_fn_syscall, ustack + sizeof(ustack));
+    const char *what;
+    int64_t rc = user_mode_setup(&what);
+    if (rc)
+        return fail(why, len, "%s: %lld", what, (long long)rc);
+    enter_user(user_fn_syscall, user_stack_top());
     if (user_syscall_rax != 0x1234 || (user_syscall_cs & 0xffff) != FLAT_USER_CS64)
         return fail(why, len, "syscall callback saw rax %#llx cs %#llx", (unsigned long long)user_syscall_rax,
                     (unsigned long long)user_syscall_cs);

@@ -11,6 +11,7 @@
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "user.h"
 #include "smp.h"
 #include <public/errno.h>
 #include <public/elfnote.h>
@@ -608,8 +609,6 @@ static const char *test_single_step(char *why, size_t len)
 }
 
 /* Guest user mode storing to a page table: no emulation (Xen's is for the guest kernel), its #PF with U. */
-extern char syscall_entry[];
-void enter_user(void *fn, void *stack);
 void user_pte_store(void);
 volatile uint64_t user_store_target;
 __asm__(".text\n"
@@ -622,16 +621,13 @@ __asm__(".text\n"
 
 static const char *test_user_store(char *why, size_t len)
 {
-    static uint8_t kstack[8192] __attribute__((aligned(16)));
-    static uint8_t ustack[4096] __attribute__((aligned(16)));
-    int64_t rc;
-    if ((rc = hypercall2(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS, kstack + sizeof(kstack))) ||
-        (rc = hypercall3(__HYPERVISOR_set_callbacks, 0, 0, syscall_entry)) ||
-        (rc = mmuext(MMUEXT_NEW_USER_BASEPTR, virt_to_mfn((void *)start_info->pt_base), 0)))
-        return fail(why, len, "user mode setup: %lld", (long long)rc);
+    const char *what;
+    int64_t rc = user_mode_setup(&what);
+    if (rc)
+        return fail(why, len, "user mode setup: %s: %lld", what, (long long)rc);
     user_store_target = (uint64_t)entry(15);
     last_exc.vector = ~0ull;
-    enter_user(user_pte_store, ustack + sizeof(ustack));
+    enter_user(user_pte_store, user_stack_top());
     CHECK(want_pf(why, len, "user-mode store to an L1 entry", PFEC_PW | 0x4, entry(15)));
     if ((last_exc.cs & 3) != 3)
         return fail(why, len, "the #PF frame's cs %#llx is not user mode", (unsigned long long)last_exc.cs);
