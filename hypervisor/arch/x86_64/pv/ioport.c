@@ -283,8 +283,8 @@ bool pv_emulate_io(struct pv_emul *e)
         return true;
     }
     /*
-     * Xen 4.17 runs an IN or OUT on a port the domain holds as the real
-     * instruction (its io_emul stub, X86EMUL_DONE): after it TF gives no
+     * Xen 4.17 executes an IN or OUT on a port the domain holds as the
+     * real instruction, in a copy it builds for the purpose: after it TF gives no
      * trap from the emulation (the CPU's comes after the next instruction),
      * and only an IN is checked against the I/O breakpoints. Accesses it
      * emulates are checked for both, as the string forms are.
