@@ -30,12 +30,12 @@ ifeq ($(HV_DEBUG),1)
 HV_CFLAGS += -DHV_DEBUG
 endif
 
-HV_COMMON := cmdline console console_io domain domain_boot domain_ref domctl event_channel hypercall keyhandler ktap memmap memory memory_op multiboot2 multicall timer \
-             page_alloc panic printk pv_layout rangeset sched_credit sched_op sched_rr schedule selftest timescale vcpu_op version
-LIB_SRCS  := elf format string strlcpy
-HV_ARCH_C := acpi acpi_tables apic desc machine mm selftest serial setup smp smpboot time traps usercopy \
+HV_COMMON := cmdline console console_io domain domain_boot domain_ref domctl domctl_toolstack event_channel grant_book grant_table hypercall keyhandler ktap memmap memory memory_exchange memory_op multiboot2 multicall timer \
+             page_alloc panic printk rangeset sched_credit sched_op sched_rr schedule selftest timescale vcpu_op version
+LIB_SRCS  := elf format pv_layout string strlcpy
+HV_ARCH_C := acpi acpi_tables apic desc machine mm pirq selftest serial setup smp smpboot time traps usercopy \
              pv/audit pv/bounce pv/build pv/callbacks pv/context pv/descriptor pv/domain pv/hypercall pv/iret pv/mm \
-             pv/emulate pv/emul_priv pv/msr pv/cpuid pv/debugreg pv/ioport pv/pagetable pv/physdev pv/ptwr pv/traps pv/vcpu emul/decode
+             pv/emulate pv/emul_priv pv/grant pv/msr pv/cpuid pv/debugreg pv/ioport pv/pagetable pv/physdev pv/ptwr pv/traps pv/vcpu emul/decode
 HV_ARCH_S := boot/head boot/trampoline entry
 
 HV_OBJS   := $(HV_COMMON:%=$(BUILD)/hypervisor/common/%.o) \
@@ -93,7 +93,7 @@ setup:
 iso: $(BUILD)/hypervisor.elf guests pvguest
 	$(PYTHON) tools/mkiso.py --build $(BUILD) $(SCENARIO)
 
-run: setup $(BUILD)/hypervisor.elf guests pvguest
+run: setup $(BUILD)/hypervisor.elf guests pvguest $(BUILD)/xl/archive.cpio
 	$(PYTHON) tools/run_qemu.py --build $(BUILD) --interactive $(SCENARIO)
 
 # ---- tests ------------------------------------------------------------------
@@ -117,6 +117,12 @@ abi-tests:
 TESTDATA := $(BUILD)/testdata/module-a.bin $(BUILD)/testdata/module-b.bin
 $(BUILD)/testdata/module-a.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(bytes(range(256)) * 400)" > $@
 $(BUILD)/testdata/module-b.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(b'B' * 3072)" > $@
+# dom0's ramdisk for xl (pvdrivers/toolstack/README.md): the configs of scenarios/xl and their kernel.
+XL_CFGS := $(wildcard scenarios/xl/*.cfg)
+$(BUILD)/xl/archive.cpio: tools/mkcpio.py $(XL_CFGS) $(BUILD)/guests/idler.elf
+	@mkdir -p $(@D)
+	$(PYTHON) tools/mkcpio.py $@ $(foreach f,$(XL_CFGS),$(notdir $(f))=$(f)) idler.elf=$(BUILD)/guests/idler.elf
+TESTDATA += $(BUILD)/xl/archive.cpio
 
 # BOOT_TESTS narrows the pytest files; BOOT_SCENARIOS=a,b the scenarios (tests/boot/conftest.py).
 BOOT_TESTS ?= tests/boot

@@ -22,7 +22,7 @@ BENCH_HV := $(BUILD)/release/hypervisor.elf
 bench-hypervisor:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/release HV_DEBUG=0 $(BENCH_HV)
 
-bench: setup bench-hypervisor bench-guests
+bench: setup bench-hypervisor bench-guests pvguest
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
 
 bench-report: setup
@@ -36,9 +36,18 @@ $(BUILD)/bench/guests/%.o: bench/guests/%.c
 	@echo "  CC      $<"
 	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench/guests/%.elf: $(BUILD)/bench/guests/%.o $(GUEST_LIB_OBJS) tests/guests/lib/guest.lds
+# bench.elf: bench.c and its split-driver figures (bench_split.c, with pvdrivers' ring).
+BENCH_EXTRA_bench := $(BUILD)/bench/guests/bench_split.o $(BUILD)/bench/guests/pvd_ring.o
+$(BUILD)/bench/guests/bench_split.o: GUEST_CFLAGS += -Ipvdrivers/include
+$(BUILD)/bench/guests/pvd_ring.o: pvdrivers/ring.c
+	@mkdir -p $(@D)
+	@echo "  CC      $< (bench guest)"
+	@$(CC) $(GUEST_CFLAGS) -Ipvdrivers/include -c $< -o $@
+
+.SECONDEXPANSION:
+$(BUILD)/bench/guests/%.elf: $(BUILD)/bench/guests/%.o $$(BENCH_EXTRA_$$*) $(GUEST_LIB_OBJS) tests/guests/lib/guest.lds
 	@echo "  LD      $@"
 	@$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
-	      -T tests/guests/lib/guest.lds -o $@ $(GUEST_LIB_OBJS) $<
+	      -T tests/guests/lib/guest.lds -o $@ $(GUEST_LIB_OBJS) $< $(BENCH_EXTRA_$*)
 
--include $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.d)
+-include $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.d) $(BUILD)/bench/guests/bench_split.d $(BUILD)/bench/guests/pvd_ring.d

@@ -294,6 +294,8 @@ DESCRIPTIONS = {
     "trap_privileged_cli": "cli in the guest kernel: #GP into the hypervisor, then see path",
     "upcall_mask_write": "a store of 1 to vcpu_info.evtchn_upcall_mask: cli's effect with no trap at all",
     "trap_io_port_read": "inl from 0xCFC (PCI configuration data) as dom0 with IOPL 1: #GP, emulated, real config read",
+    "grant_map_unmap": "grant_table_op: map a self-grant (GNTMAP_host_map at a VA), then unmap it: two hypercalls",
+    "grant_copy_4k": "grant_table_op(GNTTABOP_copy) of 4 KiB from a self-grant into a frame of our own",
     "evtchn_send_masked": "event_channel_op(EVTCHNOP_send) to our own IPI port, upcalls masked (sets pending bits only)",
     "evtchn_send_self_upcall": "EVTCHNOP_send to our own IPI port, unmasked: send until the upcall handler has run and returned",
     "mmuext_tlb_flush_all_alone": "MMUEXT_TLB_FLUSH_ALL with the domain's vCPU 1 down (nothing remote to flush)",
@@ -309,6 +311,11 @@ DESCRIPTIONS = {
     "xdom_evtchn_pingpong_poll": "interdomain round trip, both sides block in SCHEDOP_poll (2 sends, 2 block/wake domain switches)",
     "xdom_evtchn_pingpong_yield": "interdomain round trip, both sides spin with SCHEDOP_yield on the pending bit (2 sends, 2 yields)",
     "xdom_evtchn_pingpong_block_upcall": "interdomain round trip, both sides SCHEDOP_block and take the event as an upcall",
+    "ring_round_trip_xdom": "one request and its response between two domUs over a granted ring (pvdrivers/ring.c), "
+                            "an event channel send each way, both sides waiting in SCHEDOP_poll",
+    "xenstore_read": "a domU's xenstore READ over its store ring, served by pvguest dom0's xenstored",
+    "xenstore_write": "a domU's xenstore WRITE (the value changes each time) over its store ring",
+    "xenstore_watch_fire": "a WRITE under one of the domU's watches until the WATCH_EVENT is in",
 }
 
 PATH_NAMES = {"gp-bounced-to-guest": "#GP bounced to the guest", "emulated-by-hypervisor": "emulated by the hypervisor",

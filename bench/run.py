@@ -90,8 +90,9 @@ def is_pvguest(path):
 
 
 def has_native(sc):
-    """Whether sc boots pvguest's PV image first: it then also runs natively."""
-    return bool(sc.modules) and is_pvguest(sc.modules[0].path)
+    """Whether sc boots pvguest's PV image alone: it then also runs natively (a dom0 that
+    serves other domains, as in bench-split, has no native twin)."""
+    return len(sc.modules) == 1 and is_pvguest(sc.modules[0].path)
 
 
 def native_cmdline(sc):

@@ -17,15 +17,24 @@ PVG_CORE   := kernel/main kernel/smp kernel/printk kernel/console kernel/cmdline
               kernel/mm/page_alloc kernel/mm/slab kernel/mm/vm kernel/mm/aspace kernel/mm/lazy_mmu \
               kernel/sched/thread kernel/sched/timer kernel/sync/waitqueue kernel/sync/semaphore \
               kernel/selftest/selftest kernel/selftest/test_mm kernel/selftest/test_sched \
-              kernel/selftest/test_batch kernel/selftest/test_smp kernel/bench/bench \
+              kernel/selftest/test_batch kernel/selftest/test_smp kernel/selftest/test_pv_only kernel/selftest/test_blk kernel/selftest/test_blk_irq kernel/bench/bench \
+              drivers/pci drivers/pci_irq drivers/virtio/virtio_pci drivers/virtio/virtqueue drivers/virtio/virtio_blk \
               arch/x86_64/pagetable arch/x86_64/traps arch/x86_64/switch
-PVG_LIB    := format string strlcpy
-PVG_NATIVE := head entry setup cpu mmu irq smp serial native
-PVG_XEN    := head entry setup cpu mmu events time smp console domctl xen
+PVG_LIB    := format string strlcpy elf pv_layout
+PVG_NATIVE := head entry setup cpu mmu irq smp serial native pci_conf dma
+PVG_XEN    := head entry setup cpu mmu events time smp console domctl xen foreign toolstack drivers grant selftest_grant evtchn_wait \
+              pci_conf dma
+# Split drivers (pvdrivers/), PV image only: paths under pvdrivers/ without .c.
+PVG_DRIVERS := ring ringtest/datapath ringtest/front ringtest/back ringtest/driver toolstack/boot_devices toolstack/builder toolstack/xl toolstack/xl_cfg toolstack/cpio \
+               console/front console/back console/lines \
+               xenstore/store xenstore/watch xenstore/transaction xenstore/domain xenstore/proto xenstore/check \
+               xenbus/arena xenbus/xs_ring xenbus/xenstored_dom0 xenbus/xenbus_comms xenbus/xenbus_client xenbus/xenbus_probe \
+               xenbus/selftest_xenbus xenbus/selftest_meet \
+               block/blkif_check block/ramstore block/virtiostore block/back block/front block/selftest_blk
 
 PVG_CORE_OBJS   := $(PVG_CORE:%=$(PVG_BUILD)/core/%.o) $(PVG_LIB:%=$(PVG_BUILD)/core/lib/%.o)
 PVG_NATIVE_OBJS := $(PVG_NATIVE:%=$(PVG_BUILD)/native/%.o)
-PVG_XEN_OBJS    := $(PVG_XEN:%=$(PVG_BUILD)/xen/%.o)
+PVG_XEN_OBJS    := $(PVG_XEN:%=$(PVG_BUILD)/xen/%.o) $(PVG_DRIVERS:%=$(PVG_BUILD)/drivers/%.o)
 
 .PHONY: pvguest run-native
 pvguest: $(PVG_BUILD)/pvguest-native.elf $(PVG_BUILD)/pvguest-pv.elf
@@ -62,6 +71,11 @@ $(PVG_BUILD)/xen/%.o: pvguest/arch/x86_64/xen/%.c
 	@echo "  CC      $<"
 	@$(CC) $(PVG_XEN_CFLAGS) -c $< -o $@
 
+$(PVG_BUILD)/drivers/%.o: pvdrivers/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(PVG_XEN_CFLAGS) -Ipvdrivers/include -c $< -o $@
+
 $(PVG_BUILD)/xen/%.o: pvguest/arch/x86_64/xen/%.S
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
@@ -86,7 +100,18 @@ $(PVG_BUILD)/pvguest-pv.elf: $(PVG_CORE_OBJS) $(PVG_XEN_OBJS) $(PVG_BUILD)/pv.ld
 	@$(PVG_LD) -T $(PVG_BUILD)/pv.lds -o $@ $(PVG_XEN_OBJS) $(PVG_CORE_OBJS)
 
 # Boots pvguest alone, natively, in QEMU (serial on this terminal); PVG_CMDLINE adds options.
+# PVG_DISK=build/disk.img attaches that image as a virtio-blk-pci device.
 run-native: setup pvguest
-	$(PYTHON) pvguest/scripts/native.py --build $(BUILD) --interactive $(PVG_CMDLINE)
+	$(PYTHON) pvguest/scripts/native.py --build $(BUILD) --interactive $(if $(PVG_DISK),--disk $(PVG_DISK)) $(PVG_CMDLINE)
+
+# A blank 16 MiB raw disk for virtio-blk (never committed): make disk.
+DISK_IMG := $(BUILD)/disk.img
+.PHONY: disk
+disk: $(DISK_IMG)
+boot-tests: $(DISK_IMG)
+$(DISK_IMG):
+	@mkdir -p $(@D)
+	@echo "  DISK    $@ (16 MiB)"
+	@truncate -s 16M $@
 
 -include $(PVG_CORE_OBJS:.o=.d) $(PVG_NATIVE_OBJS:.o=.d) $(PVG_XEN_OBJS:.o=.d)

@@ -3,7 +3,10 @@
 A serial log mixes several sources, line by line:
     dom0 (ours or Xen's)      the line as dom0 wrote it, unprefixed
     our hypervisor            '(HV) [    1.234567] text'        (Xen: '(XEN) text')
-    a domU named NAME         '(HV) [    1.234567] (NAME) text'
+    a domU named NAME         '(HV) [    1.234567] (NAME) text'  (console_io: early boot, panic,
+                                                                 test guests)
+    the same domU, through    '[NAME] text'  (dom0's console back end, pvdrivers/console/back.c,
+    its console ring                         prints the domU's ring line by line)
 sources() sorts the lines by source; parse() reads one source's text as one KTAP
 run; parse_log() does both. A run is complete when it has the header, the plan,
 every planned case in order, and after the last case the totals line that every
@@ -20,6 +23,9 @@ HEADER = "KTAP version 1"
 HV_PREFIX = re.compile(r"^\((?:HV|XEN)\) (?:\[[^\]]*\] )?")
 HV_MIDLINE = re.compile(r"\(HV\) \[\s*\d+\.\d+\] ")      # our hypervisor's line, after a partial one
 DOMU_TAG = re.compile(r"^\(([^()\s]+)\) ")
+# A domU's line that dom0's console back end printed: '[name] '; a name starts with a letter
+# (the back end makes sure), so a Linux dom0's '[    0.000000] ' timestamps are not taken for one.
+BACKEND_TAG = re.compile(r"^\[([A-Za-z][\w.-]*)\] ")
 RESULT = re.compile(r"^(not )?ok (\d+) ([^#]*?)\s*(?:# (.*))?$")
 PLAN = re.compile(r"^1\.\.(\d+)$")
 TOTALS = re.compile(r"^# (\d+) passed, (\d+) failed$")
@@ -73,6 +79,9 @@ def split_line(raw):
     line = raw.rstrip().lstrip("\r")
     m = HV_PREFIX.match(line)
     if not m:
+        m = BACKEND_TAG.match(line)
+        if m:
+            return m.group(1), line[m.end():]
         return DOM0, line
     line = line[m.end():]
     m = DOMU_TAG.match(line)

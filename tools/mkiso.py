@@ -19,7 +19,7 @@ XEN_IMAGE = os.environ.get("XEN_IMAGE", "/boot/xen-4.17-amd64.gz")
 MKRESCUE_TRIES = 2          # a transient crash of the ISO tool is no verdict on the tree
 XEN_DEFAULT_DOM0_MEM = "32M"
 XEN_DEFAULT_DOM0_VCPUS = "1"
-XEN_CMDLINE = "console=com1 com1=115200,8n1 dom0_mem={mem},max:{mem} dom0_max_vcpus={vcpus} noreboot"
+XEN_CMDLINE = "console=com1 com1=115200,8n1 dom0_mem={mem},max:{mem} dom0_max_vcpus={vcpus} noreboot gnttab=max-ver:1"
 
 
 def grub_cfg(title, image, hv_cmdline, modules):

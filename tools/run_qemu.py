@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import sys
 import time
+import dataclasses
 from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -122,6 +123,16 @@ def _type_when_ready(proc, log_path, sc, deadline):
         time.sleep(0.05)
 
 
+def _own_fresh_disks(sc, suffix):
+    """sc with each fresh=SIZE image renamed PATH + suffix (in its -drive argument too)."""
+    if not sc.fresh_disks:
+        return sc
+    qemu = list(sc.qemu)
+    for path, _ in sc.fresh_disks:
+        qemu = [a.replace(f"file={path},", f"file={path}{suffix},") for a in qemu]
+    return dataclasses.replace(sc, qemu=qemu, fresh_disks=[(p + suffix, n) for p, n in sc.fresh_disks])
+
+
 def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hypervisor="ours"):
     """Boots scenario sc once, captured. hypervisor "ours" runs until QEMU exits
     (timeout: killed). "xen" boots sc's first kernel module as dom0 on Xen 4.17
@@ -132,7 +143,10 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
     else:
         extra = sc.test_cmdline if extra_cmdline is None else extra_cmdline
         log_name = f"{sc.name}.log"
+    if hypervisor == "xen":
+        sc = _own_fresh_disks(sc, ".xen")      # a differential boot may run beside ours: its own images
     iso = mkiso.build_iso(sc, build, extra, hypervisor=hypervisor)
+    scn.make_fresh_disks(sc)
     log_path = log_path or os.path.join(ROOT, build, "logs", log_name)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     if hypervisor != "xen":
@@ -247,7 +261,8 @@ def main():
     if args.interactive:
         iso = mkiso.build_iso(sc, args.build, hypervisor=hv)
         print(f"Booting scenario '{sc.name}'{' on Xen' if args.xen else ''} in QEMU (TCG). "
-              "Quit: Ctrl-] then X. Monitor: Ctrl-] then C. Ctrl-A three times: hypervisor debug keys.",
+              "Quit: Ctrl-] then X. Monitor: Ctrl-] then C. Ctrl-A three times: hypervisor debug keys. "
+              "Ctrl-B (pvguest dom0): serial input to the next domU, then back to dom0.",
               flush=True)
         # Ctrl-] is QEMU's escape, so Ctrl-A reaches the hypervisor (three switch the input).
         res = subprocess.run(qemu_command(iso, sc, "mon:stdio") + ["-echr", "0x1d"])

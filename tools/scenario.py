@@ -7,6 +7,12 @@ A scenario is a small text file shared by `make run` and the boot tests:
     hypervisor: console=com1 selftest   hypervisor command line
     module: build/guest.elf name=dom0   a module and its command line (repeatable, in order)
     qemu: -m 512M                       extra QEMU arguments
+    disk: build/disk.img [PROPS]        a raw image as a modern virtio-blk-pci device (repeatable;
+                                        the build makes build/disk.img: `make disk`); PROPS, if
+                                        given, are appended to its -device (e.g.
+                                        indirect_desc=off,event_idx=off); the
+                                        property fresh=SIZE (16M, 512K, bytes) is ours: the
+                                        image is made anew, SIZE bytes of zeros, before each boot
     timeout: 60                         seconds before a boot test gives up
     test-cmdline: poweroff_after=2      appended to the hypervisor command line under test
     expect-exit: poweroff               poweroff | testfail | panic | reboot | crash
@@ -27,7 +33,8 @@ Module paths are relative to the repository root.
 
 KTAP: the boot tests read the serial log as one KTAP run per source (tools/ktap.py):
 dom0's unprefixed lines, the hypervisor's own '(HV) [time] ' lines, and each domU's
-'(HV) [time] (name) ' lines. Every case of every source is its own test,
+'(HV) [time] (name) ' lines and the '[name] ' lines dom0's console back end prints
+from its console ring (pvdrivers/console). Every case of every source is its own test,
 <scenario>/<domain>:<case> (dom0 under its name= too, the hypervisor as HV), and a
 `not ok` fails it. The sources that must report are inferred: every domain (each
 ELF module, named by its name= option, else dom<N>) and, with `selftest` on the
@@ -63,7 +70,7 @@ import shlex
 from dataclasses import dataclass, field
 
 KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
-        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch"}
+        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch", "disk"}
 
 
 @dataclass
@@ -90,6 +97,7 @@ class Scenario:
     differential: bool = False
     xen_differs: dict = field(default_factory=dict)   # KTAP case name -> reason
     fetch: str = ""         # a module fetched by a host tool: FETCHERS' key
+    fresh_disks: list = field(default_factory=list)   # (absolute path, bytes): zeroed before each boot
 
 
 # fetch: values, and the host tool that provides each one's module.
@@ -98,6 +106,37 @@ FETCHERS = {"linux": "tools/fetch_linux.py"}
 
 class ScenarioError(Exception):
     pass
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def virtio_blk_args(path, index=0, props=""):
+    """QEMU arguments that attach raw image path (relative: to the repository root) as a
+    modern-only virtio-blk-pci device; props (comma-separated QEMU properties such as
+    indirect_desc=off,event_idx=off) are appended to the device."""
+    path = path if os.path.isabs(path) else os.path.join(ROOT, path)
+    if props and not all("=" in p for p in props.split(",")):
+        raise ScenarioError(f"disk properties must be name=value[,name=value...]: {props!r}")
+    return ["-drive", f"file={path},if=none,id=d{index},format=raw",
+            "-device", f"virtio-blk-pci,drive=d{index},disable-legacy=on" + (f",{props}" if props else "")]
+
+
+def size_bytes(text):
+    """'16M', '512K', '1G' or a plain number of bytes."""
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:].upper(), 1)
+    digits = text[:-1] if mult != 1 else text
+    if not digits.isdigit() or int(digits) == 0:
+        raise ScenarioError(f"bad size {text!r}")
+    return int(digits) * mult
+
+
+def make_fresh_disks(sc):
+    """Makes each of sc's fresh=SIZE images anew: SIZE bytes of zeros (sparse)."""
+    for path, size in sc.fresh_disks:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.truncate(size)
 
 
 def yes(value):
@@ -127,6 +166,22 @@ def load(path):
                 sc.modules.append(Module(parts[0], parts[1] if len(parts) > 1 else ""))
             elif key == "qemu":
                 sc.qemu += shlex.split(value)
+            elif key == "disk":
+                if not value:
+                    raise ScenarioError(f"{path}:{lineno}: disk needs an image path")
+                parts = value.split(None, 1)
+                try:
+                    props = [p for p in (parts[1].strip().split(",") if len(parts) > 1 else []) if p]
+                    fresh = [p for p in props if p.startswith("fresh=")]
+                    if len(fresh) > 1:
+                        raise ScenarioError("fresh= given twice")
+                    if fresh:
+                        image = parts[0] if os.path.isabs(parts[0]) else os.path.join(ROOT, parts[0])
+                        sc.fresh_disks.append((image, size_bytes(fresh[0][len("fresh="):])))
+                    sc.qemu += virtio_blk_args(parts[0], sum(a == "-drive" for a in sc.qemu),
+                                               ",".join(p for p in props if not p.startswith("fresh=")))
+                except ScenarioError as e:
+                    raise ScenarioError(f"{path}:{lineno}: {e}") from None
             elif key == "timeout":
                 sc.timeout = float(value)
             elif key == "test-cmdline":

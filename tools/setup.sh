@@ -8,7 +8,10 @@ set -euo pipefail
 # Needed: build, images, QEMU, unit and boot tests; the benchmark report's charts and HTML
 # (bench/report.py, also run by tests/boot/test_bench.py).
 REQUIRED=(gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common xorriso mtools
-          libxxhash-dev libcmocka-dev python3-pytest python3-matplotlib python3-markdown)
+          libxxhash-dev libcmocka-dev python3-pytest python3-matplotlib python3-markdown
+          python3-xxhash python3-pexpect)
+# python3-xxhash: the host check of the virtio-blk image (tools/check_disk.py).
+# python3-pexpect: tests/boot/test_xl.py types at dom0's xl prompt over the serial line.
 # Wanted but optional: the reference Xen for differential runs, Xen's public
 # headers for the ABI layout comparison. Tests skip cleanly without them.
 OPTIONAL=(xen-hypervisor-4.17-amd64 libxen-dev)

@@ -14,6 +14,7 @@
  *   warmup=<n>       untimed repetitions first (default reps / 10, at least 2)
  *   role=ping|pong peer=<domid>   the cross-domain figures instead (two domUs)
  *   role=smp         the cross-CPU figures instead (dom0 with vcpus=2 on two CPUs)
+ *   role=xs | role=ringfront|ringback peer=<domid>   split-driver figures (bench_split.c)
  */
 #include "events.h"
 #include "exceptions.h"
@@ -24,7 +25,9 @@
 #include <lib/pv_evtchn.h>
 #include <lib/x86.h>
 #include "smp.h"
+#include "bench.h"
 #include <public/errno.h>
+#include <public/grant_table.h>
 #include <public/memory.h>
 #include <public/physdev.h>
 #include <public/vcpu.h>
@@ -34,17 +37,16 @@ const char test_title[] = "bench: hypercall, page-table, trap and event costs in
 #define ALIAS_BASE   (GUEST_VIRT_BASE + 0x4000000ull)    /* 64 MiB up: free, 2 MiB aligned */
 #define MAX_BATCH    512                                /* one L1 */
 #define MAX_MULTI    64
-#define MAX_SAMPLES  4096
 
-static unsigned int opt_reps = 1000, opt_warmup;
-static uint64_t samples[MAX_SAMPLES];
+unsigned int opt_reps = 1000, opt_warmup;
+uint64_t samples[MAX_SAMPLES];
 
 /* ---- command line ------------------------------------------------------- */
 
 
 /* ---- measuring ---------------------------------------------------------- */
 
-static void report(const char *op, unsigned int batch, unsigned int n, bool per_entry, const char *extra)
+void report(const char *op, unsigned int batch, unsigned int n, bool per_entry, const char *extra)
 {
     struct bench_stats st = bench_summarize(samples, n);
     char a[24], b[24], c[24], d[24];
@@ -125,7 +127,7 @@ static void clear_event_state(void)
     vi->evtchn_pending_sel = 0;
 }
 
-static const char *test_setup(char *why, size_t len)
+const char *test_setup(char *why, size_t len)
 {
     int64_t rc;
     const char *r = guest_option("reps");
@@ -550,20 +552,12 @@ static const char *test_xdom_setup(char *why, size_t len)
     peer = (domid_t)guest_option_num("peer", 0);
     ping = guest_option_is("role", "ping");
     if (ping) {
-        struct evtchn_bind_interdomain b = { .remote_dom = peer, .remote_port = 1 };
-        /* The peer may not have offered its port yet. */
-        for (unsigned long tries = 0; (rc = evtchn_op(EVTCHNOP_bind_interdomain, &b)); tries++) {
-            if (tries > 100000)
-                return fail(why, len, "bind_interdomain to %u:1: %lld", peer, (long long)rc);
-            hyp_sched_op(SCHEDOP_yield, NULL);
-        }
-        xport = b.local_port;
-        port_clear(xport);                  /* the notification that comes with binding */
+        /* The peer may not have offered its port yet; binding clears the notification it brings. */
+        if ((rc = evtchn_connect(peer, &xport)))
+            return fail(why, len, "binding to a port of %u: %lld", peer, (long long)rc);
     } else {
-        struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = peer };
-        if ((rc = evtchn_op(EVTCHNOP_alloc_unbound, &a)) || a.port != 1)
-            return fail(why, len, "alloc_unbound: %lld, port %u (want 1)", (long long)rc, a.port);
-        xport = a.port;
+        if ((rc = evtchn_offer(peer, &xport)))
+            return fail(why, len, "alloc_unbound: %lld", (long long)rc);
     }
     if (xport >= ARRAY_SIZE(port_hits))
         return fail(why, len, "port %u too high", xport);
@@ -787,6 +781,71 @@ static const char *test_roundtrip_block(char *why, size_t len)
     return roundtrip("evtchn_ipi_roundtrip_cross_cpu_block_upcall", true, why, len);
 }
 
+/* ---- grant tables: a self-grant mapped and unmapped, and copied ---------- */
+
+#define GRANT_TABLE_VA  (GUEST_VIRT_BASE + 0x8000000ull)   /* 128 MiB up: our table's frame */
+#define GRANT_MAP_VA    (GUEST_VIRT_BASE + 0x8400000ull)   /* where the grant is mapped */
+#define GRANT_REF       8u
+
+static uint8_t grant_src[PAGE_SIZE] __attribute__((aligned(4096)));
+static uint8_t grant_dst[PAGE_SIZE] __attribute__((aligned(4096)));
+static struct gnttab_map_grant_ref grant_map;
+static struct gnttab_copy grant_copy;
+
+static int64_t op_grant_map_unmap(unsigned int n)
+{
+    (void)n;
+    grant_map.host_addr = GRANT_MAP_VA;
+    grant_map.flags = GNTMAP_host_map;
+    grant_map.ref = GRANT_REF;
+    grant_map.dom = 0;
+    int64_t rc = hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_map_grant_ref, &grant_map, 1);
+    if (rc || grant_map.status)
+        return rc ? rc : grant_map.status;
+    struct gnttab_unmap_grant_ref un = { .host_addr = GRANT_MAP_VA, .handle = grant_map.handle };
+    rc = hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref, &un, 1);
+    return rc ? rc : un.status;
+}
+
+static int64_t op_grant_copy(unsigned int n)
+{
+    (void)n;
+    int64_t rc = hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_copy, &grant_copy, 1);
+    return rc ? rc : grant_copy.status;
+}
+
+static const char *test_grants(char *why, size_t len)
+{
+    xen_pfn_t frame;
+    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = (uint64_t)&frame };
+    int64_t rc = hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1);
+    if (rc || st.status)
+        return fail(why, len, "setup_table: %lld status %d", (long long)rc, st.status);
+    if (ensure_l1(GRANT_TABLE_VA) || ensure_l1(GRANT_MAP_VA) ||
+        hypercall3(__HYPERVISOR_update_va_mapping, GRANT_TABLE_VA, frame << 12 | PTE_DATA, UVMF_INVLPG))
+        return fail(why, len, "mapping the grant table");
+    /* dom0 grants its own page to itself (domid 0): grant_src, writable. */
+    struct grant_entry_v1 *gt = (struct grant_entry_v1 *)GRANT_TABLE_VA;
+    gt[GRANT_REF].frame = (uint32_t)virt_to_mfn(grant_src);
+    gt[GRANT_REF].domid = 0;
+    __atomic_store_n(&gt[GRANT_REF].flags, (uint16_t)GTF_permit_access, __ATOMIC_RELEASE);
+    grant_copy = (struct gnttab_copy){ .len = PAGE_SIZE, .flags = GNTCOPY_source_gref };
+    grant_copy.source.u.ref = GRANT_REF;
+    grant_copy.source.domid = DOMID_SELF;
+    grant_copy.dest.u.gmfn = virt_to_mfn(grant_dst);
+    grant_copy.dest.domid = DOMID_SELF;
+    for (unsigned int i = 0; i < PAGE_SIZE; i++)
+        grant_src[i] = (uint8_t)i;
+    const char *r;
+    if ((r = bench("grant_map_unmap", 1, NULL, op_grant_map_unmap, NULL, false, NULL, why, len)) ||
+        (r = bench("grant_copy_4k", 1, NULL, op_grant_copy, NULL, false, NULL, why, len)))
+        return r;
+    if (memcmp(grant_src, grant_dst, PAGE_SIZE))
+        return fail(why, len, "the copied page differs");
+    gt[GRANT_REF].flags = 0;
+    return NULL;
+}
+
 /* ---- which cases run ---------------------------------------------------- */
 
 static const struct test_case single_cases[] = {
@@ -801,6 +860,7 @@ static const struct test_case single_cases[] = {
     { "privileged_insn_vs_hypercall", test_privileged },
     { "io_port_read", test_io_port },
     { "event_channel_self", test_events },
+    { "grant_tables", test_grants },
 };
 
 static const struct test_case xdom_cases[] = {
@@ -823,6 +883,9 @@ static const struct test_case smp_cases[] = {
 
 const struct test_case *guest_cases(unsigned int *n)
 {
+    const struct test_case *split = bench_split_cases(n);
+    if (split)
+        return split;
     if (guest_option_is("role", "smp")) {
         *n = ARRAY_SIZE(smp_cases);
         return smp_cases;

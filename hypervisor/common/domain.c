@@ -6,6 +6,7 @@
 #include <hv/domain.h>
 #include <hv/event.h>
 #include <hv/frame.h>
+#include <hv/grant_table.h>
 #include <hv/hypercall.h>
 #include <hv/machine.h>
 #include <hv/printk.h>
@@ -95,6 +96,11 @@ void domain_adopt_page(struct domain *d, pfn_t pfn)
 {
     /* Never hand a guest another owner's old contents. */
     memset(__va(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+    domain_relink_page(d, pfn);
+}
+
+void domain_relink_page(struct domain *d, pfn_t pfn)
+{
     struct page_info *pg = pfn_to_page(pfn);
     pg->owner = d->id;
     pg->prev = NO_PAGE;
@@ -107,7 +113,7 @@ void domain_adopt_page(struct domain *d, pfn_t pfn)
 
 pfn_t domain_alloc_page(struct domain *d)
 {
-    if (d->tot_pages >= d->max_pages)
+    if (domain_reservation(d) >= d->max_pages)
         return INVALID_PFN;
     pfn_t pfn = alloc_frame();
     if (pfn != INVALID_PFN)
@@ -127,6 +133,8 @@ static void unlink_page(struct domain *d, pfn_t pfn)
         pfn_to_page(pg->next)->prev = pg->prev;
     d->tot_pages--;
 }
+
+void domain_unlink_page(struct domain *d, pfn_t pfn) { unlink_page(d, pfn); }
 
 void domain_release_page(struct domain *d, pfn_t pfn)
 {
@@ -220,7 +228,9 @@ static int destruction_step(struct domain *d)
     frame_lock();
     int rc = 0;
     if (d->state == DOMAIN_RELINQUISHING) {
-        rc = arch_domain_relinquish(d);
+        rc = gnttab_relinquish(d);          /* its grant mappings, before the frames they hold go */
+        if (!rc)
+            rc = arch_domain_relinquish(d);
         if (!rc)
             rc = free_pages_step(d);
         if (!rc)

@@ -4,6 +4,7 @@
 #include <public/domctl.h>
 #include <public/errno.h>
 #include <hv/arch.h>
+#include <hv/domctl_toolstack.h>
 
 /* What a domain is doing, stopped ones too until they are killed (d held by the caller). */
 static void getdomaininfo(const struct domain *d, struct pv_domctl *op)
@@ -18,7 +19,7 @@ static void getdomaininfo(const struct domain *d, struct pv_domctl *op)
                   (domain_has_rights(d, DOMAIN_RIGHT_CONTROL) ? PV_DOMINF_privileged : 0);
     info->shutdown_reason = state != DOMAIN_RUNNING ? d->shutdown_reason : 0;
     info->shutdown_code = d->shutdown_code;
-    info->tot_pages = d->tot_pages;
+    info->tot_pages = domain_reservation(d);
     info->max_pages = d->max_pages;
     str_copy((char *)info->name, d->name, sizeof(info->name));
     const struct vcpu *v;
@@ -26,6 +27,22 @@ static void getdomaininfo(const struct domain *d, struct pv_domctl *op)
         info->cpu_time += vcpu_running_time(v);
     info->weight = d->vcpu[0]->unit.weight;
     info->cap = d->vcpu[0]->unit.cap;
+    info->store_mfn = d->store.mfn;
+    info->store_port = d->store.port;
+    info->console_mfn = d->console.mfn;
+    info->console_port = d->console.port;
+    info->shared_info_mfn = d->shared_info_mfn == INVALID_PFN ? 0 : d->shared_info_mfn;
+    info->nr_vcpus = d->max_vcpus;
+    info->free_pages = page_alloc_free_count();
+    bool paused = false, blocked = state == DOMAIN_RUNNING, any_up = false;
+    for_each_vcpu(d, v) {
+        paused |= (v->pause_flags & VPF_paused) != 0;
+        if (!(v->pause_flags & VPF_down)) {
+            any_up = true;
+            blocked &= v->state == VCPU_BLOCKED;
+        }
+    }
+    info->flags |= (paused ? PV_DOMINF_paused : 0) | (blocked && any_up ? PV_DOMINF_blocked : 0);
 }
 
 #define IOPORT_COUNT 0x10000u
@@ -76,7 +93,7 @@ static int64_t domctl_on(struct domain *d, struct pv_domctl *op)
     case PV_DOMCTL_ioport_permission:
         return ioport_permission(d, &op->u.ioport);
     default:
-        return -XEN_ENOSYS;
+        return domctl_toolstack_on(current->domain, d, op);
     }
 }
 
@@ -101,12 +118,36 @@ int64_t do_domctl(uint64_t arg)
     case PV_DOMCTL_unpausedomain:
     case PV_DOMCTL_setschedparams:
     case PV_DOMCTL_ioport_permission:
+    case PV_DOMCTL_destroydomain:
+    case PV_DOMCTL_max_mem:
+    case PV_DOMCTL_setvcpucontext:
+    case PV_DOMCTL_getvcpucontext:
+    case PV_DOMCTL_hypercall_init:
+    case PV_DOMCTL_setrings:
         break;
+    case PV_DOMCTL_createdomain: {
+        int64_t rc = domctl_createdomain(&op);
+        if (!rc && copy_to_guest(arg, &op, sizeof(op)))
+            return -XEN_EFAULT;     /* the domain stays: list shows it, destroy removes it */
+        return rc;
+    }
+    case PV_DOMCTL_getdomaininfo_next:
+        /* As Xen's getdomaininfo: the first domain at or above the id asked for. */
+        for (unsigned int id = op.domain; id < MAX_DOMAINS; id++) {
+            if (domain_lookup(caller, (domid_t)id, DOMAIN_RIGHT_CONTROL | DOMAIN_LOOKUP_STOPPED, &d))
+                continue;
+            getdomaininfo(d, &op);
+            domain_put(d);
+            op.domain = (domid_t)id;
+            return copy_to_guest(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+        }
+        return -XEN_ESRCH;
     default:
         return -XEN_ENOSYS;
     }
-    /* Only getdomaininfo looks at a stopped domain; the others act on running ones. Ports need their right, on oneself too. */
-    unsigned int need = DOMAIN_RIGHT_CONTROL | (op.cmd == PV_DOMCTL_getdomaininfo ? DOMAIN_LOOKUP_STOPPED : 0);
+    /* getdomaininfo and destroy look at a stopped domain; the others act on running ones. Ports need their right, on oneself too. */
+    bool stopped_too = op.cmd == PV_DOMCTL_getdomaininfo || op.cmd == PV_DOMCTL_destroydomain;
+    unsigned int need = DOMAIN_RIGHT_CONTROL | (stopped_too ? DOMAIN_LOOKUP_STOPPED : 0);
     if (op.cmd == PV_DOMCTL_ioport_permission)
         need |= DOMAIN_RIGHT_IOPORT | DOMAIN_LOOKUP_RIGHTS_ON_SELF;
     int64_t rc = domain_lookup(caller, op.domain, need, &d);

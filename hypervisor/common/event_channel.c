@@ -153,17 +153,31 @@ void send_global_virq(unsigned int virq)
         send_guest_vcpu_virq(dom0->vcpu[0], virq);       /* global VIRQs are bound on vCPU 0 */
 }
 
+void evtchn_send_pirq(struct domain *d, unsigned int pirq)
+{
+    uint64_t flags = evtchn_lock_irqsave();
+    unsigned int port = d->evtchn ? arch_pirq_port(d, pirq) : 0;
+    if (port && port < EVTCHN_PORTS && d->evtchn[port].state == ECS_PIRQ && d->evtchn[port].pirq == pirq)
+        set_pending(d, port);
+    evtchn_unlock_irqrestore(flags);
+}
+
 /* ---- event_channel_op ------------------------------------------------ */
+
+int evtchn_alloc_unbound_port(struct domain *d, domid_t remote)
+{
+    int port = alloc_port(d);
+    if (port >= 0)
+        d->evtchn[port] = (struct evtchn){ .state = ECS_UNBOUND, .remote_dom = remote };
+    return port;
+}
 
 /* A port of d offered to remote_dom (d held by the caller). */
 static int64_t alloc_unbound_in(struct domain *d, struct evtchn_alloc_unbound *a)
 {
-    int port = alloc_port(d);
+    int port = evtchn_alloc_unbound_port(d, a->remote_dom == DOMID_SELF ? current->domain->id : a->remote_dom);
     if (port < 0)
         return port;
-    d->evtchn[port] = (struct evtchn){ .state = ECS_UNBOUND,
-                                       .remote_dom = a->remote_dom == DOMID_SELF ? current->domain->id
-                                                                                 : a->remote_dom };
     a->port = (evtchn_port_t)port;
     return 0;
 }
@@ -247,6 +261,24 @@ static int64_t bind_ipi(struct evtchn_bind_ipi *b)
     return 0;
 }
 
+/* A physical IRQ the caller mapped, on a fresh port: the source starts delivering. */
+static int64_t bind_pirq(struct evtchn_bind_pirq *b)
+{
+    struct domain *d = current->domain;
+    if (b->pirq >= NR_PIRQS)
+        return -XEN_EINVAL;
+    int port = alloc_port(d);
+    if (port < 0)
+        return port;
+    /* Under evtchn_lock: a delivery racing with us waits until the port below says ECS_PIRQ. */
+    int rc = arch_pirq_bind(d, b->pirq, (unsigned int)port, b->flags & BIND_PIRQ__WILL_SHARE);
+    if (rc)
+        return rc;
+    d->evtchn[port] = (struct evtchn){ .state = ECS_PIRQ, .pirq = (uint16_t)b->pirq };
+    b->port = (evtchn_port_t)port;
+    return 0;
+}
+
 /* Closes port of d; an interdomain peer goes back to waiting for us. */
 static int64_t close_port(struct domain *d, unsigned int port)
 {
@@ -264,6 +296,9 @@ static int64_t close_port(struct domain *d, unsigned int port)
             rd->evtchn[c->remote_port] = (struct evtchn){ .state = ECS_UNBOUND, .remote_dom = d->id };
         break;
     }
+    case ECS_PIRQ:
+        arch_pirq_unbind(d, c->pirq, port);
+        break;
     default:
         break;
     }
@@ -320,6 +355,10 @@ static int64_t status_of(const struct domain *d, struct evtchn_status *st)
         break;
     case ECS_IPI:
         st->status = EVTCHNSTAT_ipi;
+        break;
+    case ECS_PIRQ:
+        st->status = EVTCHNSTAT_pirq;
+        st->u.pirq = c->pirq;
         break;
     }
     return 0;
@@ -391,6 +430,7 @@ static __force_inline int64_t event_channel_op(unsigned int cmd, uint64_t arg)
     case EVTCHNOP_bind_interdomain: WITH(struct evtchn_bind_interdomain, bind_interdomain);
     case EVTCHNOP_bind_virq: WITH(struct evtchn_bind_virq, bind_virq);
     case EVTCHNOP_bind_ipi: WITH(struct evtchn_bind_ipi, bind_ipi);
+    case EVTCHNOP_bind_pirq: WITH(struct evtchn_bind_pirq, bind_pirq);
     case EVTCHNOP_status: WITH(struct evtchn_status, status);
     case EVTCHNOP_close: ARG_PORT(struct evtchn_close, port, close_own);
     case EVTCHNOP_send: ARG_PORT(struct evtchn_send, port, send);

@@ -1,4 +1,5 @@
 /* The hypercall table: one entry per implemented number, typed handlers behind it. */
+#include <hv/grant_table.h>
 #include <hv/hypercall.h>
 #include <public/errno.h>
 
@@ -38,6 +39,7 @@ HC2(event_channel_op, unsigned int, uint64_t)
 HC1(event_channel_op_compat, uint64_t)
 HC3(vcpu_op, unsigned int, unsigned int, uint64_t)
 HC1(set_timer_op, uint64_t)
+HC3(grant_table_op, unsigned int, uint64_t, unsigned int)
 HC2(multicall, uint64_t, unsigned int)
 HC2(memory_op, uint64_t, uint64_t)
 HC4(mmu_update, uint64_t, unsigned int, uint64_t, unsigned int)
@@ -68,6 +70,7 @@ static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_event_channel_op_compat] = hc_event_channel_op_compat,
     [__HYPERVISOR_vcpu_op] = hc_vcpu_op,
     [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
+    [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
     [__HYPERVISOR_multicall] = hc_multicall,
     [__HYPERVISOR_memory_op] = hc_memory_op,
     [__HYPERVISOR_mmu_update] = hc_mmu_update,

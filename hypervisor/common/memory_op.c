@@ -1,6 +1,7 @@
 /*
  * memory_op: a domain's reservation of machine frames grows and shrinks
- * (increase/decrease_reservation, populate_physmap), and it learns about
+ * (increase/decrease_reservation, populate_physmap) or trades frames for
+ * others (exchange: memory_exchange.c), and it learns about
  * memory (maximum_ram_page, current/maximum_reservation, memory_map,
  * machphys_mapping). Long lists continue later: the start extent rides in
  * bits 63:6 of the command, as in Xen.
@@ -12,6 +13,7 @@
 #include <hv/memory.h>
 #include <public/errno.h>
 #include <public/memory.h>
+#include "memory_exchange.h"
 
 #define MEMOP_CMD_MASK      0x3f
 #define MEMOP_EXTENT_SHIFT  6
@@ -34,7 +36,7 @@ static __force_inline void target_put(struct domain *d)
 /* One extent of 2^order frames for d, each an order-0 allocation it owns; first MFN or INVALID. */
 static pfn_t alloc_extent(struct domain *d, unsigned int order)
 {
-    if (d->tot_pages + (1ull << order) > d->max_pages)
+    if (domain_reservation(d) + (1ull << order) > d->max_pages)
         return INVALID_PFN;
     pfn_t first = alloc_frames(order);
     if (first == INVALID_PFN)
@@ -176,6 +178,11 @@ int64_t do_memory_op(uint64_t cmd_arg, uint64_t arg)
         frame_unlock();
         return rc;
     }
+    case XENMEM_exchange:
+        /* Its progress rides in nr_exchanged, never in the command's upper bits (Xen: -EINVAL). */
+        if (start)
+            return -XEN_EINVAL;
+        return memory_exchange(arg);
     case XENMEM_maximum_ram_page:
         return (int64_t)(m2p_max_mfn());
     case XENMEM_current_reservation:
@@ -187,7 +194,7 @@ int64_t do_memory_op(uint64_t cmd_arg, uint64_t arg)
         int err = target_domain(domid, &t);
         if (err)
             return err;
-        int64_t pages = (int64_t)(cmd == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+        int64_t pages = (int64_t)(cmd == XENMEM_current_reservation ? domain_reservation(t) : t->max_pages);
         target_put(t);
         return pages;
     }

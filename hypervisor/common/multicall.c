@@ -13,7 +13,7 @@ int64_t do_multicall(uint64_t list, unsigned int nr)
     if (hc->in_multicall)
         return -XEN_EINVAL;                 /* a multicall inside a multicall */
     for (unsigned int i = 0; i < nr; i++) {
-        if (i && hypercall_preempt_check())
+        if (hypercall_preempt_point(i))
             return hypercall_continue(__HYPERVISOR_multicall, list + (uint64_t)i * sizeof(struct multicall_entry),
                                       nr - i, 0, 0, 0);
         uint64_t at = list + (uint64_t)i * sizeof(struct multicall_entry);

@@ -44,6 +44,8 @@ static int64_t poll(uint64_t arg)
     /* As Xen's do_poll: the deadline is an s_time_t; 2^63 or more is in the past and ends the poll at once. */
     if (p.timeout)
         set_timer(&v->poll_timer, (s_time_t)p.timeout);
+    else
+        stop_timer(&v->poll_timer);         /* no earlier poll's timeout may end this one */
     vcpu_block(v);
 out:
     return rc;

@@ -221,16 +221,21 @@ void sched_yield(void)
 
 void vcpu_block(struct vcpu *v)
 {
+    bool woke_at_once = false;
     WITH_SCHED_LOCK({
         v->state = VCPU_BLOCKED;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* against a sender setting bits, then reading state */
         if (vcpu_should_wake(v)) {
             v->state = VCPU_RUNNABLE;
             vcpu_set_polling(v, false);
+            woke_at_once = true;
         } else if (!v->pause_flags) {
             make_unrunnable(v, RUNSTATE_blocked);
         }
     });
+    /* A poll that ends here ends its timeout too, as a wake-up does (vcpu_wake): left armed, it would end some later block early. */
+    if (woke_at_once)
+        stop_timer(&v->poll_timer);
 }
 
 void vcpu_wake(struct vcpu *v)

@@ -22,9 +22,12 @@ static void periodic_fired(void *data)
     set_timer_periodic(&v->periodic_timer, v->periodic_period);
 }
 
+/* Ends a poll only: a vCPU that has since blocked without polling (SCHEDOP_block) is not its business. */
 static void poll_timeout(void *data)
 {
-    vcpu_wake(data);
+    struct vcpu *v = data;
+    if (__atomic_load_n(&v->polling, __ATOMIC_RELAXED))
+        vcpu_wake(v);
 }
 
 void vcpu_timers_init(struct vcpu *v)

@@ -29,6 +29,8 @@
 /* Kernel error numbers (returned negated); the values are Linux's. */
 #define EPERM       1
 #define ENOENT      2
+#define ENODEV      19
+#define EIO         5
 #define EFAULT      14
 #define EBUSY       16
 #define EEXIST      17
@@ -36,6 +38,8 @@
 #define ENOSPC      28
 #define ENOSYS      38
 #define ENOMEM      12
+#define EOPNOTSUPP  95
+#define ENOTCONN    107
 #define ETIMEDOUT   110
 
 /* printk.c: formatted output on the console (whole lines are written in one piece). */
@@ -48,9 +52,13 @@ void warn(const char *fmt, ...) __printf(1, 2);
  * ends the machine (native) or crashes the domain (PV). Never returns.
  */
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
+/* True once a panic started: the console backend then writes by the most direct path. */
+bool panic_in_progress(void);
 
 /* console.c: binds console input, if the machine has any for us. */
 void console_input_init(void);
+/* Every byte of console input goes to hook (from the input event's handler: it must not sleep). */
+void console_set_input_hook(void (*hook)(const char *buf, size_t n));
 
 /* A broken invariant of our own: panics with the place and the condition. */
 #define BUG_ON(cond)                                                                    \

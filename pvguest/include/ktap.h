@@ -11,6 +11,9 @@ struct ktap_case {
 
 /* Formats into why and returns it: `return ktap_fail(why, len, "got %d", x);` */
 const char *ktap_fail(char *why, size_t len, const char *fmt, ...) __printf(3, 4);
+/* A case that does not apply here: `return ktap_skip(why, len, "needs X");` prints "ok N name # SKIP ...". */
+const char *ktap_skip(char *why, size_t len, const char *fmt, ...) __printf(3, 4);
+#define KTAP_SKIP_MARK '\001'
 #define EXPECT(cond, ...)                               \
     do {                                                \
         if (!(cond))                                    \

@@ -105,7 +105,13 @@ struct pv_irq_ops {
      * binds its own; bind_ipi binds a channel on every CPU online then.
      */
     int (*bind_virq)(unsigned int virq, irq_handler_t fn, void *arg);
-    int (*bind_irq)(unsigned int irq, irq_handler_t fn, void *arg);    /* a device interrupt line */
+    /*
+     * A device interrupt line by its GSI (a PCI function's interrupt line
+     * register): native, an 8259 input (ISA IRQs below 16); PV, the GSI
+     * mapped to a pirq and bound, with PHYSDEVOP_eoi after fn. fn must
+     * quieten the device (a level line fires again until it does).
+     */
+    int (*bind_irq)(unsigned int irq, irq_handler_t fn, void *arg);
     int (*bind_ipi)(irq_handler_t fn, void *arg);                     /* a channel to every CPU */
     void (*notify)(int channel);                                      /* raise a bound IPI channel here */
     void (*notify_cpu)(int channel, unsigned int cpu);                /* ... on CPU cpu */
@@ -133,6 +139,8 @@ struct pv_machine_ops {
     /* Name of hypervisor entry (or privileged MMU operation) number nr, for the counters. */
     const char *(*entry_name)(unsigned int nr);
     __noreturn void (*shutdown)(int reason);
+    /* Starts the split drivers once threads, timers and every CPU run (PV only; NULL natively). */
+    void (*start_drivers)(void);
 };
 
 struct paravirt_ops {

@@ -13,6 +13,16 @@ const char *ktap_fail(char *why, size_t len, const char *fmt, ...)
     return why;
 }
 
+const char *ktap_skip(char *why, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    why[0] = KTAP_SKIP_MARK;
+    vsnprintf(why + 1, len - 1, fmt, ap);
+    va_end(ap);
+    return why;
+}
+
 bool ktap_run(const char *title, const struct ktap_case *cases, unsigned int n)
 {
     unsigned int failed = 0;
@@ -24,7 +34,9 @@ bool ktap_run(const char *title, const struct ktap_case *cases, unsigned int n)
     for (unsigned int i = 0; i < n; i++) {
         why[0] = '\0';
         const char *res = cases[i].fn(why, sizeof(why));
-        if (res) {
+        if (res && res[0] == KTAP_SKIP_MARK) {
+            printk("ok %u %s # SKIP %s\n", i + 1, cases[i].name, res + 1);
+        } else if (res) {
             failed++;
             printk("not ok %u %s # %s\n", i + 1, cases[i].name, res[0] ? res : "failed");
         } else {

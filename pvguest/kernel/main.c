@@ -6,7 +6,9 @@
 #include <ktap.h>
 #include <mm.h>
 #include <pagetable.h>
+#include <pci.h>
 #include <sched.h>
+#include <virtio_blk.h>
 
 static bool run_selftests = true;
 static bool set_selftest(const char *v)
@@ -52,6 +54,10 @@ __noreturn void kernel_main(struct boot_params *bp)
     console_input_init();
     irq_enable();
     smp_init();
+    if (pv_ops.machine->start_drivers)
+        pv_ops.machine->start_drivers();
+    pci_init();                     /* natively, and in PV dom0 (ports emulated by the hypervisor) */
+    virtio_blk_probe();             /* the first virtio-blk function, if any (test_blk.c uses it) */
 
     if (crash_pagetable) {
         printk("pvguest: crashtest: mapping the root page table writable\n");

@@ -27,6 +27,11 @@ void vprintk(const char *fmt, va_list ap)
     irq_restore(f);
 }
 
+bool panic_in_progress(void)
+{
+    return READ_ONCE(panicking);
+}
+
 void printk(const char *fmt, ...)
 {
     va_list ap;

@@ -127,6 +127,7 @@ LITERAL = {
     "val:XS_SET_FEATURE": (24, _NEWER),
     "val:XS_GET_QUOTA": (25, _NEWER),
     "val:XS_SET_QUOTA": (26, _NEWER),
+    "val:XS_TYPE_COUNT": (27, _NEWER + ": 23 in 4.17, before the quota/feature types"),
     "val:XENSTORE_SERVER_FEATURE_WATCHDEPTH": (4, _NEWER),
     "val:XENSTORE_SERVER_FEATURE_DOMID_ANY": (8, _NEWER),
     "size:struct xenstore_domain_interface": (2080, _NEWER + ": evtchn_port appended"),

@@ -37,7 +37,7 @@ SINGLE_OPS = ["rdtsc_overhead", "xen_version", "console_io_write_16", "memory_op
               "mmuext_tlb_flush_local", "mmuext_invlpg_local", "trap_int3", "trap_ud2",
               "trap_privileged_cr3_write", "hcall_new_baseptr", "trap_privileged_cr0_read", "forced_cpuid",
               "trap_privileged_cli", "upcall_mask_write",
-              "trap_io_port_read", "evtchn_send_masked", "evtchn_send_self_upcall"]
+              "trap_io_port_read", "evtchn_send_masked", "evtchn_send_self_upcall", "grant_map_unmap", "grant_copy_4k"]
 EXPECTED_SINGLE = ({(op, 1) for op in SINGLE_OPS} |
                    {(op, n) for op in ("mmu_update", "mmu_update_unmap", "multicall_update_va_mapping")
                     for n in BATCHES} |

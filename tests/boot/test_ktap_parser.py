@@ -108,6 +108,35 @@ def test_a_dom0_line_cut_by_a_hypervisor_line_is_joined():
     assert run.complete and not run.problems and [c.name for c in run.cases] == ["first", "second"]
 
 
+# A domU whose early lines went by console_io and the rest through its console ring, which
+# dom0's back end prints as '[name] text' among dom0's own lines.
+THROUGH_BACKEND = """(HV) [    0.100000] (guest1) pvguest: console: output goes to the console ring
+KTAP version 1
+console: connected to domain 1 (guest1): ring mfn 0x1234, port 5
+[guest1] pvguest: console: this line came through the console ring
+1..1
+[guest1] KTAP version 1
+[guest1] 1..2
+ok 1 dom0_case
+[guest1] ok 1 a
+[guest1] not ok 2 b # wrong
+[guest1] # 1 passed, 1 failed
+# 1 passed, 0 failed
+[    0.000000] Linux version 6.1.0
+"""
+
+
+def test_back_end_lines_belong_to_their_domain():
+    src = ktap.sources(THROUGH_BACKEND)
+    assert src["guest1"][0] == "pvguest: console: output goes to the console ring"
+    assert src["guest1"][1] == "pvguest: console: this line came through the console ring"
+    assert "console: connected to domain 1 (guest1): ring mfn 0x1234, port 5" in src[ktap.DOM0]
+    assert src[ktap.DOM0][-1] == "[    0.000000] Linux version 6.1.0", "a timestamp is no domain name"
+    runs = ktap.parse_log(THROUGH_BACKEND)
+    assert runs[ktap.DOM0].complete and [c.name for c in runs[ktap.DOM0].cases] == ["dom0_case"]
+    assert runs["guest1"].complete and [(c.name, c.ok) for c in runs["guest1"].cases] == [("a", True), ("b", False)]
+
+
 def test_xen_lines_are_the_hypervisor():
     runs = ktap.parse_log("(XEN) Freed 656kB init memory\nKTAP version 1\n1..1\nok 1 a\n# 1 passed, 0 failed\n"
                           "(XEN) Hardware Dom0 halted: halting machine\n")

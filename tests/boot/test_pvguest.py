@@ -34,20 +34,20 @@ MAP_LINE = re.compile(r"^# map 1024 pages: (\d+) hypervisor entries batched, (\d
 @functools.lru_cache(maxsize=None)
 def native_run():
     """Natively, with an unknown option, and 'c' typed on COM1 during the self-tests."""
-    return native.boot(BUILD, NATIVE_CMDLINE, timeout=60, serial_input=b"c")
+    return native.boot(BUILD, NATIVE_CMDLINE, timeout=60, serial_input=b"c", icount=True)
 
 
 @functools.lru_cache(maxsize=None)
 def native_smp_run(cmdline=""):
     """Natively on a two-CPU machine."""
     name = "pvguest-native-smp2" + ("-" + cmdline.replace("=", "") if cmdline else "")
-    return native.boot(BUILD, cmdline, timeout=90, name=name, smp=2)
+    return native.boot(BUILD, cmdline, timeout=90, name=name, smp=2, icount=True)
 
 
 @functools.lru_cache(maxsize=None)
 def native_direct_run():
     """Natively with pt_write=direct (a no-op there: every write is a store)."""
-    return native.boot(BUILD, "pt_write=direct", timeout=60, name="pvguest-native-direct")
+    return native.boot(BUILD, "pt_write=direct", timeout=60, name="pvguest-native-direct", icount=True)
 
 
 def dom0_run(scenario=DOM0_SCENARIO):

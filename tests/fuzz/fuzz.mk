@@ -16,7 +16,7 @@ FUZZ_BASE     := -std=c11 -g -O1 -Wall -Wextra -Werror $(FUZZ_SAN) \
 # Coverage guidance for the code under test and the targets; none for the shared
 # oracles (tests/unit helpers), whose comparisons would cost most of the time.
 FUZZ_CFLAGS   := $(FUZZ_BASE) -fsanitize=fuzzer-no-link
-FUZZ_TARGETS  ?= pagetable elf multiboot2 cmdline x86_decode
+FUZZ_TARGETS  ?= pagetable elf multiboot2 cmdline x86_decode xenstore
 FUZZ_SECONDS  ?= 600
 FUZZ_SMOKE_SECONDS ?= 4
 
@@ -26,10 +26,17 @@ FUZZ_SRCS_elf        := $(UNIT_SRCS_elf)
 FUZZ_SRCS_multiboot2 := $(UNIT_SRCS_multiboot2)
 FUZZ_SRCS_cmdline    := $(UNIT_SRCS_cmdline)
 FUZZ_SRCS_x86_decode := $(UNIT_SRCS_decode)
+FUZZ_SRCS_xenstore   := $(UNIT_SRCS_xenstore)
 # Shared test helpers (tests/unit/*.c) besides the target's own file.
 FUZZ_HELPERS_pagetable := pt_world one_cpu
 
-FUZZ_ALL      := pagetable elf multiboot2 cmdline x86_decode
+FUZZ_ALL      := pagetable elf multiboot2 cmdline x86_decode xenstore
+# The xenstore core and its target use pvdrivers/include.
+$(XENSTORE_SRCS:%.c=$(FUZZ_DIR)/hv/%.o) $(FUZZ_DIR)/obj/fuzz_xenstore.o: FUZZ_CFLAGS += -Ipvdrivers/include
+# Its invariant checker is an oracle run after every step: no coverage guidance (it halves exec/s).
+$(FUZZ_DIR)/hv/pvdrivers/xenstore/check.o: FUZZ_CFLAGS := $(FUZZ_BASE) -Ipvdrivers/include
+# Smoke runs of a fixed number of inputs instead of FUZZ_SMOKE_SECONDS (run.sh reads FUZZ_RUNS_<target>).
+export FUZZ_RUNS_xenstore ?= 1000000
 # fuzz_x86_decode.c includes emul/decode.h.
 $(FUZZ_DIR)/obj/fuzz_x86_decode.o: FUZZ_CFLAGS += -Ihypervisor/arch/x86_64
 FUZZ_BINS     := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)

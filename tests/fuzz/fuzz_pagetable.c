@@ -144,7 +144,9 @@ static pte_t pick_entry(struct fuzz_in *in)
     if (hi & 0x10)
         e |= _PAGE_NX;
     if (hi & 0x20)
-        e |= 0x7ffull << 52;                            /* the guest's bits */
+        e |= 0x3ffull << 52;                            /* the guest's bits */
+    if (hi & 0x80)
+        e |= _PAGE_GNTTAB;                              /* bit 62: a forged grant entry in an L1 */
     if (hi & 0x40)
         e |= 1ull << 51;                                /* beyond any frame here */
     return e;

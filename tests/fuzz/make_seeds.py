@@ -151,6 +151,69 @@ X86 = {
     "vex": (0, bytes.fromhex("c4e27900c0")),
 }
 
+# ---- xenstore: scripts for fuzz_xenstore.c's three connections -------------------------
+# The word list of fuzz_xenstore.c, in its order (keep the two in step).
+XS_WORDS = ["/", "/local", "/local/domain", "/local/domain/1", "/local/domain/2", "/local/domain/0",
+            "/local/domain/1/data", "/local/domain/2/data/x", "/tool", "/tool/a", "/tool/a/b",
+            "data", "data/x", "data/x/y", "name", "control/shutdown", "device", "@introduceDomain",
+            "@releaseDomain", "T", "F", "0", "1", "2", "3", "7", "65535", "32752", "n0", "r1", "w2",
+            "b1", "n2", "r0", "tok", "t2", "check", "value", "a", "x", "/a//b", "/a/", ""]
+XS = {"CONTROL": 0, "DIRECTORY": 1, "READ": 2, "GET_PERMS": 3, "WATCH": 4, "UNWATCH": 5,
+      "TRANSACTION_START": 6, "TRANSACTION_END": 7, "INTRODUCE": 8, "RELEASE": 9,
+      "GET_DOMAIN_PATH": 10, "WRITE": 11, "MKDIR": 12, "RM": 13, "SET_PERMS": 14,
+      "IS_DOMAIN_INTRODUCED": 17, "RESUME": 18, "RESET_WATCHES": 21, "DIRECTORY_PART": 22}
+
+
+def xs_op(conn, kind, send=False):
+    """The op byte fuzz_xenstore.c reads as (connection op % 3, kind (op >> 2) % 8, send bit 0x80)."""
+    return next(op for op in range(0x80 if send else 0, 0x100 if send else 0x80)
+                if op % 3 == conn and (op >> 2) % 8 == kind)
+
+
+def xs_req(conn, typ, *words, tx=0, nul_last=True):
+    """One request sent whole at once: op (send+feed), type, tx, pieces, the word pieces, no lie."""
+    pieces = []
+    for i, w in enumerate(words):
+        nul = nul_last or i + 1 < len(words)
+        pieces.append(2 * XS_WORDS.index(w) + (0 if nul else 1))
+    return bytes([xs_op(conn, 0, send=True), XS[typ], tx, len(pieces)] + pieces + [0])
+
+
+def xs_drain():
+    return bytes([xs_op(0, 7)])
+
+
+XS_SEEDS = {
+    "tree": b"\x01" + xs_req(0, "WRITE", "/tool/a/b", "value", nul_last=False) + xs_req(0, "READ", "/tool/a/b")
+            + xs_req(0, "DIRECTORY", "/tool") + xs_req(0, "MKDIR", "/tool/a") + xs_req(0, "RM", "/tool/a")
+            + xs_req(0, "DIRECTORY_PART", "/local/domain", "0") + xs_drain(),
+    "perms": b"\x01" + xs_req(1, "WRITE", "data/x", "value", nul_last=False)
+             + xs_req(1, "SET_PERMS", "data/x", "n2", "r1") + xs_req(1, "SET_PERMS", "data/x", "b1", "w2")
+             + xs_req(2, "WRITE", "/local/domain/1/data", "x", nul_last=False)
+             + xs_req(1, "GET_PERMS", "data/x") + xs_req(2, "READ", "/local/domain/1/data") + xs_drain(),
+    "watch": b"\x01" + xs_req(0, "WATCH", "/local/domain/1", "tok") + xs_req(1, "WATCH", "data", "t2")
+             + xs_req(1, "WRITE", "data/x/y", "a", nul_last=False) + xs_req(0, "RM", "/local/domain/1/data")
+             + xs_req(1, "UNWATCH", "data", "t2") + xs_req(0, "WATCH", "@introduceDomain", "tok")
+             + xs_req(0, "INTRODUCE", "3", "7", "7") + xs_req(0, "RELEASE", "3") + xs_drain(),
+    "txn": b"\x01" + xs_req(1, "TRANSACTION_START", "") + xs_req(1, "WRITE", "data/x", "a", tx=1, nul_last=False)
+           + xs_req(1, "READ", "data/x", tx=1) + xs_req(0, "WRITE", "/tool/a", "x", nul_last=False)
+           + xs_req(1, "TRANSACTION_END", "T", tx=1) + xs_req(2, "TRANSACTION_START", "")
+           + xs_req(2, "MKDIR", "data/x", tx=1) + xs_req(2, "TRANSACTION_END", "T", tx=1) + xs_drain(),
+    "misc": b"\x00" + xs_req(0, "GET_DOMAIN_PATH", "7") + xs_req(1, "IS_DOMAIN_INTRODUCED", "32752")
+            + xs_req(0, "CONTROL", "check") + xs_req(0, "RESUME", "1") + xs_req(2, "RESET_WATCHES", "")
+            + xs_req(0, "READ", "/a//b") + xs_drain(),
+    # Split feeding: build (no send), then feed 5 bytes at a time, pull 3 at a time.
+    "split": b"\x01" + bytes([xs_op(0, 0), XS["WRITE"], 0, 2, 2 * XS_WORDS.index("/tool/a"),
+                               2 * XS_WORDS.index("x") + 1, 0])
+             + bytes([xs_op(0, 3), 4]) * 8 + bytes([xs_op(0, 4), 2]) * 12 + xs_drain(),
+    # RELEASE of a connected domain: the target's release callback replaces its connection.
+    "release": b"\x01" + xs_req(1, "WATCH", "data", "tok") + xs_req(0, "WATCH", "@releaseDomain", "tok")
+               + xs_req(0, "INTRODUCE", "1", "7", "3") + xs_req(1, "WRITE", "data/x", "a", nul_last=False)
+               + xs_req(0, "RELEASE", "1") + xs_req(1, "READ", "data/x") + xs_drain(),
+    "enomem": b"\x07" + xs_req(0, "WRITE", "/tool/a/b", "value", nul_last=False)
+              + xs_req(1, "TRANSACTION_START", "") + xs_req(1, "WATCH", "data", "tok") + xs_drain(),
+}
+
 
 def main():
     for name, line in CMDLINES.items():
@@ -163,6 +226,8 @@ def main():
         write("pagetable", name, ops)
     for name, (flags, insn) in X86.items():
         write("x86_decode", name, bytes([flags]) + REGS + insn)
+    for name, script in XS_SEEDS.items():
+        write("xenstore", name, script)
     return 0
 
 

@@ -15,11 +15,12 @@ fail=0
 summary() {
     local t=$1 log=$2 rc=$3 arts=$4
     local runs eps cov ft corp
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-    eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+    # Summed over the processes whose logs were concatenated into one.
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{ s += $1 } END { if (NR) print s }')
+    eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | awk '{ s += $1 } END { if (NR) print s }')
     cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1)
-    printf 'fuzz-host: %-10s %s: %s runs, %s exec/s, %s, exit %s, findings %s\n' \
-        "$t" "$mode" "${runs:-?}" "${eps:-?}" "${cov:-cov ?}" "$rc" "$arts"
+    printf 'fuzz-host: %-10s %s: %s runs, %s exec/s, %s s, %s, exit %s, findings %s\n' \
+        "$t" "$mode" "${runs:-?}" "${eps:-?}" "$5" "${cov:-cov ?}" "$rc" "$arts"
 }
 
 for t in "$@"; do
@@ -42,12 +43,30 @@ for t in "$@"; do
     esac
     mkdir -p "$work"
     before=$(find "$dir/artifacts/$t" -type f | wc -l)
+    start=$SECONDS
     # -timeout: an input running 10 s is a finding; new inputs go to the first (working) directory.
-    "$bin" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
-        -artifact_prefix="$dir/artifacts/$t/" "$work" "$seeds/$t" >"$log" 2>&1
-    rc=$?
+    args=(-timeout=10 -print_final_stats=1 -artifact_prefix="$dir/artifacts/$t/" "$work" "$seeds/$t")
+    runs_var=FUZZ_RUNS_$t
+    if [ "$mode" = smoke ] && [ -n "${!runs_var:-}" ]; then
+        # A fixed number of inputs (FUZZ_RUNS_<target>) instead of secs, shared out
+        # over FUZZ_SMOKE_PROCS processes (2 cores: 2) with different seeds, at most
+        # 512 bytes each (many short inputs rather than a few long ones).
+        procs=${FUZZ_SMOKE_PROCS:-2}
+        per=$(( (${!runs_var} + procs - 1) / procs ))
+        pids=()
+        for i in $(seq 1 "$procs"); do
+            "$bin" -runs="$per" -seed="$i" -max_len=512 "${args[@]}" >"$log.$i" 2>&1 &
+            pids+=($!)
+        done
+        rc=0
+        for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+        for i in $(seq 1 "$procs"); do cat "$log.$i"; rm -f "$log.$i"; done >"$log"
+    else
+        "$bin" -max_total_time="$secs" "${args[@]}" >"$log" 2>&1
+        rc=$?
+    fi
     arts=$(( $(find "$dir/artifacts/$t" -type f | wc -l) - before ))
-    summary "$t" "$log" "$rc" "$arts"
+    summary "$t" "$log" "$rc" "$arts" $((SECONDS - start))
     if [ $rc -ne 0 ] || [ $arts -ne 0 ]; then
         echo "fuzz-host: $t FAILED: see $log and $dir/artifacts/$t/" >&2
         grep -E 'FUZZ FINDING|ERROR: |SUMMARY: ' "$log" | head -5 >&2

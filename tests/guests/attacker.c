@@ -14,6 +14,7 @@
 #include "hypercall.h"
 #include "mm.h"
 #include <public/errno.h>
+#include <public/grant_table.h>
 #include <public/memory.h>
 
 const char test_title[] = "attacker: every way into another domain's or the hypervisor's memory is shut";
@@ -102,6 +103,16 @@ static const char *test_map_every_frame(char *why, size_t len)
     }
     uint64_t si = start_info->shared_info / PAGE_SIZE;   /* ours to map too */
     own[si / 8] |= (uint8_t)(1u << (si % 8));
+    /* So are our grant table's frames (the builder made the first to seed refs 0 and 1). */
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    xen_pfn_t gframes[8];
+    if (hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, &q, 1) || q.status || q.nr_frames > 8)
+        return fail(why, len, "query_size: status %d, %u frames", q.status, q.nr_frames);
+    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = q.nr_frames, .frame_list = (uint64_t)gframes };
+    if (q.nr_frames && (hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1) || st.status))
+        return fail(why, len, "setup_table: status %d", st.status);
+    for (uint32_t i = 0; i < q.nr_frames; i++)
+        own[gframes[i] / 8] |= (uint8_t)(1u << (gframes[i] % 8));
     uint64_t tried = 0, first = 0;
     int64_t first_rc = 0;
     unsigned int first_way = 0;

@@ -1,10 +1,12 @@
 /* Basics: start of day as Xen leaves it, console_io, xen_version, unknown hypercalls. */
 #include "guest.h"
 #include "hypercall.h"
+#include "events.h"
 #include "mm.h"
 #include <public/elfnote.h>
 #include <public/errno.h>
 #include <public/features.h>
+#include <public/grant_table.h>
 
 const char test_title[] = "basics: start of day, console_io, xen_version";
 
@@ -37,6 +39,74 @@ static const char *test_start_info_pages(char *why, size_t len)
     for (uint64_t i = 1; i < start_info->nr_pages; i++)
         if (p2m[i] == p2m[0])
             return fail(why, len, "P2M entry %llu repeats entry 0", (unsigned long long)i);
+    return NULL;
+}
+
+/* A page of ours whose mapping is borrowed for a moment to look at another frame. */
+static uint8_t peephole[4096] __attribute__((aligned(4096)));
+
+/* Maps frame read-only where peephole is: 0 or the error. peephole_restore() puts our page back. */
+static int64_t peephole_map(uint64_t frame)
+{
+    return hypercall3(__HYPERVISOR_update_va_mapping, (uint64_t)peephole, frame << 12 | PTE_P | PTE_U | PTE_A,
+                      UVMF_INVLPG);
+}
+
+static int64_t peephole_restore(uint64_t own_mfn)
+{
+    return hypercall3(__HYPERVISOR_update_va_mapping, (uint64_t)peephole, own_mfn << 12 | PTE_DATA, UVMF_INVLPG);
+}
+
+/*
+ * The xenstore and console rings: none for dom0 (it serves them); a domU's
+ * are the two pages after start_info (Xen's builder order), each with a port
+ * of ours left unbound for dom0 to connect.
+ */
+static const char *test_start_info_rings(char *why, size_t len)
+{
+    if (start_info->flags & SIF_INITDOMAIN) {
+        if (start_info->store_mfn || start_info->store_evtchn)
+            return fail(why, len, "dom0 got store_mfn %#llx port %u", (unsigned long long)start_info->store_mfn,
+                        start_info->store_evtchn);
+        return NULL;
+    }
+    uint64_t si_pfn = m2p()[virt_to_mfn(start_info)];
+    const struct { const char *what; uint64_t mfn; uint32_t port; uint64_t pfn; } ring[] = {
+        { "xenstore", start_info->store_mfn, start_info->store_evtchn, si_pfn + 1 },
+        { "console", start_info->console.domU.mfn, start_info->console.domU.evtchn, si_pfn + 2 },
+    };
+    for (unsigned int i = 0; i < ARRAY_SIZE(ring); i++) {
+        if (!ring[i].mfn || m2p()[ring[i].mfn] != ring[i].pfn)
+            return fail(why, len, "%s ring mfn %#llx is pfn %#llx, want pfn %#llx", ring[i].what,
+                        (unsigned long long)ring[i].mfn, (unsigned long long)(ring[i].mfn ? m2p()[ring[i].mfn] : 0),
+                        (unsigned long long)ring[i].pfn);
+        struct evtchn_status st = { .dom = DOMID_SELF, .port = ring[i].port };
+        int64_t rc = evtchn_op(EVTCHNOP_status, &st);
+        if (rc || st.status != EVTCHNSTAT_unbound || st.u.unbound.dom != 0)
+            return fail(why, len, "%s port %u: status rc %lld, status %u, remote %u; want unbound for dom0",
+                        ring[i].what, ring[i].port, (long long)rc, st.status, st.u.unbound.dom);
+    }
+    if (start_info->store_evtchn == start_info->console.domU.evtchn)
+        return fail(why, len, "one port %u for both rings", start_info->store_evtchn);
+    /* As Xen's toolstack seeds them: grant references 0 (console) and 1 (xenstore) for dom0. */
+    xen_pfn_t frame;
+    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1, .frame_list = (uint64_t)&frame };
+    int64_t rc = hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1);
+    if (rc || st.status)
+        return fail(why, len, "setup_table: %lld, status %d", (long long)rc, st.status);
+    uint64_t own = virt_to_mfn(peephole);
+    if ((rc = peephole_map(frame)))
+        return fail(why, len, "mapping our grant table frame %#llx: %lld", (unsigned long long)frame, (long long)rc);
+    struct grant_entry_v1 seen[2];
+    memcpy(seen, peephole, sizeof(seen));
+    if ((rc = peephole_restore(own)))
+        return fail(why, len, "putting our page back: %lld", (long long)rc);
+    for (unsigned int i = 0; i < ARRAY_SIZE(ring); i++) {
+        grant_ref_t ref = i == 0 ? GNTTAB_RESERVED_XENSTORE : GNTTAB_RESERVED_CONSOLE;
+        if (seen[ref].flags != GTF_permit_access || seen[ref].domid != 0 || seen[ref].frame != ring[i].mfn)
+            return fail(why, len, "grant %u: flags %#x domid %u frame %#x; want the %s ring for dom0", ref,
+                        seen[ref].flags, seen[ref].domid, seen[ref].frame, ring[i].what);
+    }
     return NULL;
 }
 
@@ -169,6 +239,7 @@ static const char *test_init_p2m(char *why, size_t len)
 DEFINE_TESTS(
     { "start_info_magic", test_start_info_magic },
     { "start_info_pages", test_start_info_pages },
+    { "start_info_rings", test_start_info_rings },
     { "init_p2m", test_init_p2m },
     { "console_io_write", test_console_write },
     { "console_io_bad_pointers", test_console_bad_pointers },

@@ -8,11 +8,11 @@ GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-
                 -DGUEST_VIRT_BASE=0xffffffff80000000
 GUEST_LIB_OBJS := $(BUILD)/guests/lib/head.o $(BUILD)/guests/lib/guest.o \
                   $(BUILD)/guests/lib/exceptions.o $(BUILD)/guests/lib/exceptions_entry.o \
-                  $(BUILD)/guests/lib/mm.o $(BUILD)/guests/lib/hash.o $(BUILD)/guests/lib/user.o $(BUILD)/guests/lib/user_setup.o \
+                  $(BUILD)/guests/lib/mm.o $(BUILD)/guests/lib/hash.o $(BUILD)/guests/lib/xs.o $(BUILD)/guests/lib/user.o $(BUILD)/guests/lib/user_setup.o \
                   $(BUILD)/guests/lib/events.o $(BUILD)/guests/lib/smp.o $(BUILD)/guests/lib/churn.o \
                   $(BUILD)/guests/lib/format.o $(BUILD)/guests/lib/string.o $(BUILD)/guests/lib/strlcpy.o
 
-TEST_GUESTS := basics traps supervisor crash mm console shutdown attacker batch ticker events pingpong spinner hostile fuzz smp smpstress flooder vcpus emul ioport ptwr trapkernel
+TEST_GUESTS := basics traps supervisor crash mm console shutdown attacker batch ticker events pingpong spinner hostile fuzz smp smpstress flooder vcpus emul ioport ptwr trapkernel xenstore grant exchange idler domctl pirq
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/guests/%.elf)
 
 .PHONY: guests

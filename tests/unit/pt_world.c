@@ -197,6 +197,8 @@ static const char *count_entries(pfn_t p, unsigned int level, unsigned int upto,
             WRONG("L%u %#llx[%u] = %#llx: user off or global on", level, (unsigned long long)p, i,
                   (unsigned long long)e);
         uint64_t q = pte_addr(e) >> PAGE_SHIFT;
+        if (level == 1 && (e & _PAGE_GNTTAB))
+            continue;                   /* a grant entry: the grant holds its references (holds) */
         if (level == 1) {
             if (q >= NFRAMES) {
                 if (q < IO_MFN || owner >= 2 || !domain_has_rights(&domains[owner], DOMAIN_RIGHT_IOMEM))

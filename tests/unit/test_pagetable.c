@@ -17,6 +17,7 @@
 #define NX          _PAGE_NX
 #define AD          (_PAGE_ACCESSED | _PAGE_DIRTY)
 #define SWBITS      (0x7ffull << 52)     /* bits 52-62: the guest's */
+#define L1_SWBITS   (0x3ffull << 52)     /* in an L1, bit 62 marks a grant entry (_PAGE_GNTTAB) */
 
 /* type_info of a frame: type, type count, and the pinned flag. */
 #define TI(type, n) ((uint32_t)(type) | ((uint32_t)(n) << PGT_COUNT_SHIFT))
@@ -339,8 +340,10 @@ static void test_l1_rules(void **state)
         { "RW to a frame already writable", d0, T_WDATA, P | RW, 0, SKIP, EFF_WREF },
         { "RO to a frame already writable", d0, T_WDATA, P, 0, SKIP, EFF_REF },
         { "user forced on, global stripped", d0, T_DATA, P | RW | G, 0, SKIP, EFF_WREF },
-        { "NX, A/D, PWT/PCD, PAT, bits 52-62 kept", d0, T_DATA, P | NX | AD | _PAGE_PWT | _PAGE_PCD | PSE | SWBITS,
+        { "NX, A/D, PWT/PCD, PAT, bits 52-61 kept", d0, T_DATA, P | NX | AD | _PAGE_PWT | _PAGE_PCD | PSE | L1_SWBITS,
           0, SKIP, EFF_REF },
+        { "bit 62 (_PAGE_GNTTAB): a forged grant entry", d0, T_DATA, P | _PAGE_GNTTAB, -XEN_EINVAL, -XEN_EINVAL,
+          EFF_NONE },
         { "RO to a page table", d0, T_TABLE, P, 0, SKIP, EFF_REF },
         { "RW to a page table", d0, T_TABLE, P | RW, -XEN_EINVAL, -XEN_EBUSY, EFF_NONE },
         { "RO to a descriptor page", d0, T_SEGDESC, P, 0, SKIP, EFF_REF },

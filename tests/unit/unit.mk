@@ -13,7 +13,7 @@ UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset ring grant xenstore xs_ring console blkif_check toolstack
 
 # The hypervisor sources each test binary is built from.
 UNIT_SRCS_format      := lib/format.c
@@ -31,16 +31,38 @@ UNIT_SRCS_decode      := hypervisor/arch/x86_64/emul/decode.c
 UNIT_SRCS_domain_ref  := hypervisor/common/domain_ref.c
 UNIT_SRCS_timer       := hypervisor/common/timer.c
 UNIT_SRCS_rangeset    := hypervisor/common/rangeset.c
+UNIT_SRCS_ring        := pvdrivers/ring.c
+UNIT_SRCS_grant       := hypervisor/common/grant_book.c hypervisor/arch/x86_64/pv/pagetable.c \
+                         hypervisor/common/page_alloc.c
+XENSTORE_SRCS         := $(addprefix pvdrivers/xenstore/,store.c watch.c transaction.c domain.c proto.c check.c)
+UNIT_SRCS_xenstore    := $(XENSTORE_SRCS)
+UNIT_SRCS_xs_ring     := pvdrivers/xenbus/xs_ring.c
+UNIT_SRCS_console     := pvdrivers/console/lines.c
+UNIT_SRCS_blkif_check := pvdrivers/block/blkif_check.c
+UNIT_SRCS_toolstack   := pvdrivers/toolstack/xl_cfg.c pvdrivers/toolstack/cpio.c lib/pv_layout.c lib/format.c lib/strlcpy.c
 # Shared test helpers (tests/unit/*.c) a test binary links besides its own file.
 UNIT_HELPERS_page_alloc := expect_bug one_cpu
 UNIT_HELPERS_pagetable  := expect_bug pt_world one_cpu
 UNIT_HELPERS_timer      := expect_bug one_cpu
+UNIT_HELPERS_grant      := expect_bug pt_world one_cpu
 # pagetable.c and its test use the ABI's public/errno.h and public/xen.h.
 $(UNIT_DIR)/hv/hypervisor/arch/x86_64/pv/pagetable.o $(UNIT_DIR)/obj/test_pagetable.o $(UNIT_DIR)/obj/pt_world.o: \
     UNIT_CFLAGS += -Ihypercall-abi/include
 # So do domain_ref.c and its test (hv/domain.h).
 $(UNIT_DIR)/hv/hypervisor/common/domain_ref.o $(UNIT_DIR)/obj/test_domain_ref.o: UNIT_CFLAGS += -Ihypercall-abi/include
 $(UNIT_DIR)/hv/hypervisor/common/rangeset.o $(UNIT_DIR)/obj/test_rangeset.o: UNIT_CFLAGS += -Ihypercall-abi/include
+$(UNIT_DIR)/hv/hypervisor/common/grant_book.o $(UNIT_DIR)/obj/test_grant.o: UNIT_CFLAGS += -Ihypercall-abi/include
+
+# The xenstore core (pvdrivers/) and its test use pvdrivers/include and the ABI.
+$(XENSTORE_SRCS:%.c=$(UNIT_DIR)/hv/%.o) $(UNIT_DIR)/obj/test_xenstore.o: \
+    UNIT_CFLAGS += -Ipvdrivers/include -Ihypercall-abi/include
+# The split drivers' ring (pvdrivers/ring.c) sees only the ABI and its own headers.
+$(UNIT_DIR)/hv/pvdrivers/ring.o $(UNIT_DIR)/obj/test_ring.o: UNIT_CFLAGS += -Ihypercall-abi/include -Ipvdrivers/include
+# So does the xenstore ring's byte streams (pvdrivers/xenbus/xs_ring.c).
+$(UNIT_DIR)/hv/pvdrivers/xenbus/xs_ring.o $(UNIT_DIR)/obj/test_xs_ring.o: UNIT_CFLAGS += -Ihypercall-abi/include -Ipvdrivers/include
+# The PV console's ring arithmetic and line assembler (pvdrivers/).
+$(UNIT_DIR)/hv/pvdrivers/console/lines.o $(UNIT_DIR)/obj/test_console.o: \
+    UNIT_CFLAGS += -Ipvdrivers/include -Ihypercall-abi/include
 
 # test_decode.c includes emul/decode.h and the objdump table beside it.
 $(UNIT_DIR)/obj/test_decode.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64
@@ -82,4 +104,8 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK,$(t))))
 
 -include $(UNIT_TESTS:%=$(UNIT_DIR)/obj/test_%.d) $(UNIT_DIR)/obj/expect_bug.d $(UNIT_DIR)/obj/pt_world.d $(UNIT_DIR)/obj/one_cpu.d
 -include $(sort $(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_DIR)/hv/%.d)))
-
+# blkback's request validation (pvdrivers/block/blkif_check.c).
+$(UNIT_DIR)/hv/pvdrivers/block/blkif_check.o $(UNIT_DIR)/obj/test_blkif_check.o: UNIT_CFLAGS += -Ihypercall-abi/include -Ipvdrivers/include
+# dom0's toolstack: xl.cfg parser, cpio reader (pvdrivers/toolstack), the shared layout (lib/pv_layout.c).
+$(UNIT_DIR)/hv/pvdrivers/toolstack/xl_cfg.o $(UNIT_DIR)/hv/pvdrivers/toolstack/cpio.o $(UNIT_DIR)/obj/test_toolstack.o: \
+    UNIT_CFLAGS += -Ipvdrivers/include

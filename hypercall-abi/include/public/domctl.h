@@ -14,7 +14,7 @@
  * Errors: -EFAULT (op unreadable/unwritable), -EACCES (interface_version is
  * not PV_DOMCTL_INTERFACE_VERSION), -ENOSYS (unknown cmd), and per command.
  */
-#define PV_DOMCTL_INTERFACE_VERSION 0x00000002
+#define PV_DOMCTL_INTERFACE_VERSION 0x00000004
 
 #define PV_DOMCTL_getdomaininfo 1   /* IN: domain; OUT: u.info. -ESRCH: no such domain (a shut-down
                                        domain stays until it is destroyed) */
@@ -30,6 +30,38 @@
                                        0xFFFF, allow not 0 or 1, padding not zero; -EPERM: the caller
                                        does not hold the range, or it is a port the hypervisor keeps;
                                        -ESRCH; -ENOMEM: the domain's ranges are too fragmented */
+/* Toolstack commands (version 4): a domain built at run time by dom0 (pvdrivers/toolstack). */
+#define PV_DOMCTL_createdomain  6   /* IN: domain 0, u.create; OUT: domain, the new id. The domain exists
+                                       paused, owns no memory but max_pages of room, has shared_info and
+                                       its vCPUs without a context. -EINVAL: name empty, not NUL-terminated
+                                       or not printable, max_vcpus not 1..8, max_pages 0 or above 2^36,
+                                       padding not zero; -EEXIST: a domain (running or not yet destroyed)
+                                       has that name; -ENOMEM: no free slot or frame */
+#define PV_DOMCTL_destroydomain 7   /* IN: domain (not the caller, not dom0). A running domain is shut down
+                                       (SHUTDOWN_poweroff... reason kept if already shut down) and its
+                                       memory returned; -EAGAIN while that is still going on: call again.
+                                       Then the record goes and the id is free. -ESRCH, -EINVAL */
+#define PV_DOMCTL_max_mem       8   /* IN: domain, u.max_mem.max_pages: its reservation's new limit
+                                       (1 .. 2^36; below what it owns only stops it growing). -EINVAL */
+#define PV_DOMCTL_setvcpucontext 9  /* IN: domain (not the caller), u.vcpucontext: the first context of
+                                       a vCPU that has none, from the caller's buffer (struct
+                                       vcpu_guest_context), validated as VCPUOP_initialise does. The vCPU
+                                       is up but runs only once the domain is unpaused. -EINVAL: vcpu out
+                                       of range, a bad context; -EEXIST: it has one; -EFAULT */
+#define PV_DOMCTL_getvcpucontext 10 /* IN: domain, u.vcpucontext; OUT: the context into the buffer.
+                                       -EINVAL: vcpu out of range; -ENODATA: no context yet; -EFAULT */
+#define PV_DOMCTL_getdomaininfo_next 11 /* IN: domain; OUT: domain and u.info of the first domain
+                                       (stopped ones too) with an id at or above it. -ESRCH: none: xl's
+                                       list walks 0, then id + 1, until -ESRCH */
+#define PV_DOMCTL_hypercall_init 12 /* IN: domain, u.hypercall_init.mfn: a frame the domain owns with no
+                                       type (not a table), filled with its hypercall page. -EINVAL */
+#define PV_DOMCTL_setrings      13  /* IN: domain, u.rings: the xenstore and console rings the dom0
+                                       builder made (frames the domain owns, not typed; ports of the
+                                       domain left unbound for the caller). Reported back by
+                                       getdomaininfo, where xenstored and the console back end find
+                                       them; grant references 0 and 1 are seeded for the caller as the
+                                       boot builder does. -EINVAL: a frame or port that is not so;
+                                       -EEXIST: already set */
 
 /* pv_domctl_info.flags */
 #define PV_DOMINF_running   (1u << 0)  /* not shut down */
@@ -37,6 +69,8 @@
 #define PV_DOMINF_privileged (1u << 2) /* may control other domains */
 #define PV_DOMINF_stopping  (1u << 3)  /* shut down, its memory still being returned (shutdown_reason
                                           is valid); PV_DOMINF_shutdown follows */
+#define PV_DOMINF_paused    (1u << 4)  /* pausedomain (or created and not yet unpaused) */
+#define PV_DOMINF_blocked   (1u << 5)  /* running, and every vCPU that is up waits for an event */
 
 struct pv_domctl_info {
     uint32_t flags;            /* OUT: PV_DOMINF_* */
@@ -49,11 +83,27 @@ struct pv_domctl_info {
     uint64_t cpu_time;         /* OUT: ns its vCPU has run */
     uint32_t weight;           /* OUT: scheduling weight */
     uint32_t cap;              /* OUT: cap in percent, 0 none */
+    /*
+     * OUT: the xenstore and console rings the builder gave the domain
+     * (start_info.store_mfn/store_evtchn, console.domU): machine frames and
+     * the domain's unbound ports offered to dom0, for dom0 to introduce the
+     * domain to xenstored and serve its console. All 0 for dom0.
+     */
+    uint64_t store_mfn;
+    uint64_t console_mfn;
+    uint32_t store_port;
+    uint32_t console_port;
+    uint64_t shared_info_mfn;  /* OUT: its shared_info frame (start_info.shared_info for a builder) */
+    uint32_t nr_vcpus;         /* OUT: vCPUs it was created with */
+    uint32_t _pad1;
+    uint64_t free_pages;       /* OUT: frames free in the hypervisor now (Xen's physinfo free_pages) */
 };
-_Static_assert(sizeof(struct pv_domctl_info) == 80, "pv_domctl_info size");
+_Static_assert(sizeof(struct pv_domctl_info) == 128, "pv_domctl_info size");
 _Static_assert(offsetof(struct pv_domctl_info, tot_pages) == 16, "pv_domctl_info.tot_pages");
 _Static_assert(offsetof(struct pv_domctl_info, name) == 32, "pv_domctl_info.name");
 _Static_assert(offsetof(struct pv_domctl_info, cpu_time) == 64, "pv_domctl_info.cpu_time");
+_Static_assert(offsetof(struct pv_domctl_info, store_mfn) == 80, "pv_domctl_info.store_mfn");
+_Static_assert(offsetof(struct pv_domctl_info, store_port) == 96, "pv_domctl_info.store_port");
 
 struct pv_domctl_sched {
     uint32_t weight;           /* IN */
@@ -69,6 +119,37 @@ struct pv_domctl_ioport {
 };
 _Static_assert(sizeof(struct pv_domctl_ioport) == 16, "pv_domctl_ioport size");
 
+struct pv_domctl_create {
+    uint8_t  name[32];          /* IN: NUL-terminated, printable, not empty */
+    uint32_t max_vcpus;         /* IN: 1 .. 8 */
+    uint32_t _pad;              /* must be zero */
+    uint64_t max_pages;         /* IN: reservation limit, 1 .. 2^36 */
+};
+_Static_assert(sizeof(struct pv_domctl_create) == 48, "pv_domctl_create size");
+
+struct pv_domctl_max_mem {
+    uint64_t max_pages;         /* IN */
+};
+
+struct pv_domctl_vcpucontext {
+    uint32_t vcpu;              /* IN: vCPU id */
+    uint32_t _pad;              /* must be zero */
+    uint64_t ctxt;              /* IN: guest VA of a struct vcpu_guest_context */
+};
+_Static_assert(sizeof(struct pv_domctl_vcpucontext) == 16, "pv_domctl_vcpucontext size");
+
+struct pv_domctl_hypercall_init {
+    uint64_t mfn;               /* IN */
+};
+
+struct pv_domctl_rings {
+    uint64_t store_mfn;         /* IN */
+    uint64_t console_mfn;       /* IN */
+    uint32_t store_port;        /* IN */
+    uint32_t console_port;      /* IN */
+};
+_Static_assert(sizeof(struct pv_domctl_rings) == 24, "pv_domctl_rings size");
+
 struct pv_domctl {
     uint32_t cmd;               /* IN: PV_DOMCTL_* */
     uint32_t interface_version; /* IN: PV_DOMCTL_INTERFACE_VERSION */
@@ -78,6 +159,11 @@ struct pv_domctl {
         struct pv_domctl_info info;
         struct pv_domctl_sched sched;
         struct pv_domctl_ioport ioport;
+        struct pv_domctl_create create;
+        struct pv_domctl_max_mem max_mem;
+        struct pv_domctl_vcpucontext vcpucontext;
+        struct pv_domctl_hypercall_init hypercall_init;
+        struct pv_domctl_rings rings;
         uint8_t _size[128];
     } u;
 };

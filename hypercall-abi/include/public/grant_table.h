@@ -78,9 +78,9 @@ _Static_assert(offsetof(struct grant_entry_v1, frame) == 4, "grant_entry_v1.fram
 #define GNTTABOP_query_size        6
 #define GNTTABOP_unmap_and_replace 7
 #define GNTTABOP_set_version       8
-#define GNTTABOP_get_status_frames 9  /* v2 only, not described here */
+#define GNTTABOP_get_status_frames 9  /* v2 only */
 #define GNTTABOP_get_version       10
-#define GNTTABOP_swap_grant_ref    11 /* not described here */
+#define GNTTABOP_swap_grant_ref    11
 #define GNTTABOP_cache_flush       12 /* Arm only */
 
 /*
@@ -99,6 +99,9 @@ _Static_assert(offsetof(struct grant_entry_v1, frame) == 4, "grant_entry_v1.fram
 #define GNTMAP_application_map  (1 << _GNTMAP_application_map) /* user-accessible mapping */
 #define _GNTMAP_contains_pte    4
 #define GNTMAP_contains_pte     (1 << _GNTMAP_contains_pte)    /* host_addr is a PTE's machine address */
+/* Bits 16 and up are the guest's own (XENFEAT_gnttab_map_avail_bits): ignored by the hypervisor. */
+#define _GNTMAP_guest_avail0    16
+#define GNTMAP_guest_avail_mask ((uint32_t)~0 << _GNTMAP_guest_avail0)
 
 struct gnttab_map_grant_ref {
     uint64_t host_addr;       /* IN */
@@ -249,6 +252,8 @@ _Static_assert(offsetof(struct gnttab_unmap_and_replace, status) == 20, "gnttab_
  * set_version: choose the table format before any grant is in use (only 1 is
  * described here); get_version: read it for dom. Errors via the call's
  * return: -EINVAL (bad version), -EBUSY (grants in use), -ESRCH, -EPERM.
+ * Here, as Xen 4.17 booted with gnttab=max-ver:1: version 2 is -ENOSYS and
+ * version stays 1 (written back in both cases).
  */
 struct gnttab_set_version {
     uint32_t version;         /* IN: 1 (or 2); OUT: version now in force */
@@ -262,6 +267,35 @@ struct gnttab_get_version {
 };
 _Static_assert(sizeof(struct gnttab_get_version) == 8, "gnttab_get_version size");
 _Static_assert(offsetof(struct gnttab_get_version, version) == 4, "gnttab_get_version.version");
+
+/*
+ * get_status_frames: the status frames of a v2 table. A v1 table has none:
+ * nr_frames 0 is GNTST_okay, more is GNTST_general_error (as Xen on v1).
+ */
+struct gnttab_get_status_frames {
+    uint32_t nr_frames;       /* IN */
+    domid_t  dom;             /* IN */
+    int16_t  status;          /* OUT: GNTST_* */
+    uint64_t frame_list;      /* IN: guest VA of uint64_t[nr_frames], filled OUT */
+};
+_Static_assert(sizeof(struct gnttab_get_status_frames) == 16, "gnttab_get_status_frames size");
+_Static_assert(offsetof(struct gnttab_get_status_frames, dom) == 4, "gnttab_get_status_frames.dom");
+_Static_assert(offsetof(struct gnttab_get_status_frames, status) == 6, "gnttab_get_status_frames.status");
+_Static_assert(offsetof(struct gnttab_get_status_frames, frame_list) == 8, "gnttab_get_status_frames.frame_list");
+
+/*
+ * swap_grant_ref: exchange two unused entries of the caller's table
+ * (GNTST_bad_gntref out of range, GNTST_eagain while either is pinned;
+ * the same ref twice is GNTST_okay).
+ */
+struct gnttab_swap_grant_ref {
+    grant_ref_t ref_a;        /* IN */
+    grant_ref_t ref_b;        /* IN */
+    int16_t  status;          /* OUT: GNTST_* */
+    uint16_t _pad0;
+};
+_Static_assert(sizeof(struct gnttab_swap_grant_ref) == 12, "gnttab_swap_grant_ref size");
+_Static_assert(offsetof(struct gnttab_swap_grant_ref, status) == 8, "gnttab_swap_grant_ref.status");
 
 /* Per-element status values. */
 #define GNTST_okay               (0)

@@ -59,11 +59,26 @@ _Static_assert(offsetof(struct xen_memory_reservation, mem_flags) == 20, "xen_me
 _Static_assert(offsetof(struct xen_memory_reservation, domid) == 24, "xen_memory_reservation.domid");
 
 /*
- * exchange: atomically swap the extents in 'in' for new extents described by
- * 'out' (same domain, same total size; out.extent_start lists the PFNs to
- * fill and receives the new machine frames). PV guests only. Returns 0 when
- * everything was exchanged; otherwise an error (-EINVAL, -ENOMEM, -ESRCH,
- * -EPERM) with nr_exchanged telling how many input extents were done.
+ * exchange: swap the extents in 'in' for new extents described by 'out'
+ * (same domain, same total size), chunk by chunk: a chunk is as many input
+ * extents as make one output extent, or the reverse, and is done wholly or
+ * not at all. in.extent_start lists machine frames (PV) the domain owns and
+ * nothing references (unmapped, unpinned, not a page table); out.extent_start
+ * lists the PFNs to fill and receives the new machine frames, naturally
+ * aligned to their order and below out.mem_flags' address bits (0: any).
+ * The command's bits 63:6 must be zero (-EINVAL): progress rides in
+ * nr_exchanged (IN: input extents already done, e.g. by a failed call;
+ * OUT: written back on every return after the structure was read).
+ * Returns 0 when everything was exchanged; otherwise
+ *   -EPERM   an order above the caller's limit (domU 9, a domain that drives
+ *            devices 12, the control domain 20) or no right over the domain
+ *   -EINVAL  nr_exchanged > in.nr_extents, in.domid != out.domid, sizes that
+ *            differ or overflow, a bad NUMA node, an input frame the domain
+ *            does not own or still uses (listed twice, mapped, ...)
+ *   -EFAULT  a list outside guest space, or unreadable when reached (an
+ *            unreadable out list after a chunk's commit leaves that chunk's
+ *            new frames the domain's but unknown to it, as Xen)
+ *   -ESRCH   no such domain;  -ENOMEM  no memory for an output extent
  */
 #define XENMEM_exchange 11
 

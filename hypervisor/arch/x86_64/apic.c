@@ -19,6 +19,7 @@
 
 static volatile uint32_t *lapic;
 static volatile uint32_t *ioapic;
+static unsigned int ioapic_pins;
 static uint64_t lapic_pa = 0xfee00000;   /* physical base of the local APICs (from the MSR at apic_init) */
 
 uint32_t apic_read(unsigned int reg) { return lapic[reg / 4]; }
@@ -72,6 +73,7 @@ void apic_init(void)
     if (madt.ioapic_addr) {
         ioapic = ioremap(madt.ioapic_addr, PAGE_SIZE);
         pins = ((ioapic_read(IOAPIC_VER) >> 16) & 0xff) + 1;
+        ioapic_pins = pins;
         /* Every input masked until a device is given to a domain. */
         for (unsigned int i = 0; i < pins; i++) {
             ioapic_write(IOAPIC_REDIR(i) + 1, 0);
@@ -175,4 +177,32 @@ void ioapic_route(uint32_t gsi, unsigned int vector, int isa_irq)
     }
     ioapic_write(IOAPIC_REDIR(pin) + 1, apic_id() << 24);
     ioapic_write(IOAPIC_REDIR(pin), lo);
+}
+
+unsigned int ioapic_nr_pins(void)
+{
+    return ioapic_pins;
+}
+
+#define IOAPIC_ACTIVE_LOW   (1u << 13)
+#define IOAPIC_LEVEL        (1u << 15)
+
+void ioapic_set_entry(uint32_t gsi, unsigned int vector, bool level, bool active_low, bool masked)
+{
+    unsigned int pin = gsi - madt.ioapic_gsi_base;
+    ASSERT(ioapic && gsi >= madt.ioapic_gsi_base && pin < ioapic_pins);
+    uint32_t lo = vector | (level ? IOAPIC_LEVEL : 0) | (active_low ? IOAPIC_ACTIVE_LOW : 0) |
+                  (masked ? APIC_LVT_MASKED : 0);
+    /* Masked while the destination changes, so no half-written entry fires. */
+    ioapic_write(IOAPIC_REDIR(pin), lo | APIC_LVT_MASKED);
+    ioapic_write(IOAPIC_REDIR(pin) + 1, apic_id() << 24);
+    ioapic_write(IOAPIC_REDIR(pin), lo);
+}
+
+void ioapic_set_mask(uint32_t gsi, bool masked)
+{
+    unsigned int pin = gsi - madt.ioapic_gsi_base;
+    ASSERT(ioapic && gsi >= madt.ioapic_gsi_base && pin < ioapic_pins);
+    uint32_t lo = ioapic_read(IOAPIC_REDIR(pin));
+    ioapic_write(IOAPIC_REDIR(pin), masked ? lo | APIC_LVT_MASKED : lo & ~APIC_LVT_MASKED);
 }

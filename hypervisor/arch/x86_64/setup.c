@@ -17,6 +17,7 @@
 #include <asm/desc.h>
 #include <asm/mm.h>
 #include <asm/page.h>
+#include <asm/pirq.h>
 #include <asm/pv.h>
 #include <asm/smp.h>
 #include <asm/timer.h>
@@ -120,6 +121,7 @@ void __start_hypervisor(uint32_t magic, uint64_t mbi_pa)
     memory_init(&boot_info, mbi_pa);
     acpi_init(&boot_info);
     apic_init();
+    pirq_init();
     time_init();
     wallclock_init();
     smp_boot_cpus();

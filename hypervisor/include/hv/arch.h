@@ -55,6 +55,11 @@ struct domain_build_args {
  */
 int arch_domain_build(struct domain *d, const struct domain_build_args *a, char *err, size_t errlen);
 
+/* Gives d its shared_info frame (event masks set, wall clock, vcpu_info): 0 or -XEN_ENOMEM. */
+int arch_domain_shared_info_init(struct domain *d);
+/* Writes the hypercall page into mfn, a frame d owns that is no table: 0 or -XEN_EINVAL. */
+int arch_domain_hypercall_page(struct domain *d, uint64_t mfn);
+
 /*
  * Drops a stopped domain's own references to its frames: empties its page
  * tables level by level, drops pins, base pointers, descriptor tables and
@@ -82,6 +87,19 @@ bool arch_ioports_held(struct domain *d, uint32_t first, uint32_t last);
  * when d's set is too fragmented to hold the change (d unchanged).
  */
 int arch_ioports_set(struct domain *d, uint32_t first, uint32_t last, bool allow);
+
+/* ---- physical IRQs (arch/x86_64/pirq.c; called under the event-channel lock) ---- */
+
+/*
+ * Binds d's pirq to its new port (EVTCHNOP_bind_pirq) and lets the source
+ * deliver. 0; -XEN_EINVAL pirq out of range; -XEN_EPERM pirq not mapped or
+ * its IRQ not held by d; -XEN_EEXIST a port is bound to it already.
+ */
+int arch_pirq_bind(struct domain *d, unsigned int pirq, unsigned int port, bool will_share);
+/* Undoes arch_pirq_bind when port closes (the source is masked again); nothing if it no longer is bound there. */
+void arch_pirq_unbind(struct domain *d, unsigned int pirq, unsigned int port);
+/* The port bound to d's pirq, 0 if none. */
+unsigned int arch_pirq_port(const struct domain *d, unsigned int pirq);
 
 /* ---- vCPUs ------------------------------------------------------------ */
 

@@ -33,6 +33,7 @@ enum vcpu_state {
 
 struct domain;
 struct evtchn;
+struct grant_table;
 
 /* vcpu.pause_flags, as Xen's: each keeps a runnable vCPU off the CPUs. */
 #define VPF_paused      (1u << 0)       /* domctl pause */
@@ -92,7 +93,7 @@ enum domain_state {
 #define DOMAIN_RIGHT_IOMEM      (1u << 1)   /* map I/O memory (DOMID_IO), choose cache attributes, flush caches */
 #define DOMAIN_RIGHT_IOPORT     (1u << 2)   /* the hardware domain: holds every I/O port but the hypervisor's from
                                                creation, reaches PCI config space, grants ports (domctl) */
-#define DOMAIN_RIGHT_IRQ        (1u << 3)   /* bind physical IRQs (none are routed to guests yet) */
+#define DOMAIN_RIGHT_IRQ        (1u << 3)   /* holds every GSI but the hypervisor's from creation (pirq.c) */
 #define DOMAIN_RIGHT_CONSOLE    (1u << 4)   /* read the hypervisor console (CONSOLEIO_read) */
 #define DOMAIN_RIGHTS_ALL       ((1u << 5) - 1)
 
@@ -119,6 +120,9 @@ struct domain {
     pfn_t page_list;                    /* head, INVALID_PFN if empty; doubly linked */
     uint64_t tot_pages, max_pages;
     uint64_t nr_boot_pages;             /* pseudo-physical size given by the builder */
+    uint64_t xenheap_pages;             /* of tot_pages, frames shared with it that are not its memory (its
+                                           grant table): outside its reservation and quota, as Xen's xenheap
+                                           pages; they go with the rest of its frames when it is destroyed */
 
     struct shared_info *shared_info;    /* through the direct map */
     pfn_t shared_info_mfn;
@@ -129,7 +133,10 @@ struct domain {
     size_t con_len;
 
     struct evtchn *evtchn;              /* port table, EVTCHN_PORTS entries */
+    /* The xenstore and console rings the builder gave a domU (frames it owns, ports offered to dom0); 0 if none. */
+    struct domain_ring { uint64_t mfn; uint32_t port; } store, console;
     unsigned int evtchn_valid;          /* ports below exist (grows by EVTCHN_BUCKET as they are taken) */
+    struct grant_table *grant_table;    /* allocated at its first use; NULL again once destruction released it */
 
     uint64_t hypercalls[64];            /* count by hypercall number */
     uint64_t pt_updates;                /* page-table entries changed for it */
@@ -167,6 +174,12 @@ extern struct domain *dom0;
 extern uint64_t frames_free_before_domains;    /* for the leak check at power-off */
 
 static inline bool is_dom0(const struct domain *d) { return d == dom0; }
+
+/* Frames of d's own memory (XENMEM_current_reservation, the quota against max_pages). */
+static inline uint64_t domain_reservation(const struct domain *d)
+{
+    return d->tot_pages > d->xenheap_pages ? d->tot_pages - d->xenheap_pages : 0;
+}
 
 /* True when d holds every right in `rights` (DOMAIN_RIGHT_*). */
 static inline bool domain_has_rights(const struct domain *d, unsigned int rights)
@@ -271,6 +284,13 @@ pfn_t domain_alloc_page(struct domain *d);
 void domain_adopt_page(struct domain *d, pfn_t pfn);
 /* Takes an unreferenced frame away from d and frees it. */
 void domain_release_page(struct domain *d, pfn_t pfn);
+/*
+ * XENMEM_exchange's steps (memory_exchange.c): unlink takes an allocated
+ * frame of d's off its page list (tot_pages too) without freeing it; relink
+ * puts one back as d's, contents kept (adopt zeroes, then relinks).
+ */
+void domain_unlink_page(struct domain *d, pfn_t pfn);
+void domain_relink_page(struct domain *d, pfn_t pfn);
 
 /*
  * Stops d for good with a SHUTDOWN_* reason: its vCPUs go offline at once;

@@ -24,13 +24,17 @@ enum evtchn_state {
     ECS_INTERDOMAIN,
     ECS_VIRQ,
     ECS_IPI,
+    ECS_PIRQ,                   /* a physical IRQ's (EVTCHNOP_bind_pirq; arch_pirq_*) */
 };
 
 struct evtchn {
     uint8_t state;              /* enum evtchn_state */
     uint8_t virq;               /* ECS_VIRQ */
     domid_t remote_dom;         /* ECS_UNBOUND: who may bind; ECS_INTERDOMAIN: peer */
-    uint16_t remote_port;       /* ECS_INTERDOMAIN */
+    union {
+        uint16_t remote_port;   /* ECS_INTERDOMAIN */
+        uint16_t pirq;          /* ECS_PIRQ */
+    };
     uint8_t notify_vcpu;        /* the vCPU its upcall goes to (bind_virq/bind_ipi, EVTCHNOP_bind_vcpu) */
     uint8_t _pad;
 };
@@ -41,8 +45,14 @@ _Static_assert(sizeof(struct evtchn) == 8, "evtchn size");
 int evtchn_init(struct domain *d);
 void evtchn_destroy(struct domain *d);
 
+/* A new unbound port of d offered to domain remote (the builder's store and console ports): the port, or -ENOSPC. */
+int evtchn_alloc_unbound_port(struct domain *d, domid_t remote);
+
 /* Marks port pending in d and notifies its vCPU as the 2-level ABI says. */
 void evtchn_set_pending(struct domain *d, unsigned int port);
+
+/* A physical IRQ arrived for d's pirq: its bound port, if any, is set pending (from interrupt context). */
+void evtchn_send_pirq(struct domain *d, unsigned int pirq);
 
 /* Per-vCPU and global virtual IRQs (global ones go to dom0). */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);

@@ -33,6 +33,20 @@ static const struct ktap_case cases[] = {
     { "smp_spinlock_counter_exact", test_smp_spinlock_counter },
     { "smp_cross_cpu_wakeup", test_smp_cross_cpu_wakeup },
     { "smp_per_cpu_state", test_smp_per_cpu_state },
+    { "grant_self_map_copy_end", test_grant_self },
+    { "xenbus_read_write_own_nodes", test_xenbus_nodes },
+    { "xenbus_permissions", test_xenbus_permissions },
+    { "xenbus_watch_initial_and_change", test_xenbus_watch },
+    { "xenbus_transaction_eagain_retry", test_xenbus_transaction },
+    { "xenbus_concurrent_callers", test_xenbus_concurrent },
+    { "xenbus_probe_handshake_reconnect", test_xenbus_probe_reconnect },
+    { "xenbus_two_domain_meeting", test_xenbus_meet },
+    { "xenbus_ring_index_jump_dropped", test_xenbus_ring_jump },
+    { "ringtest_exchange", test_ringtest_exchange },
+    { "virtio_blk_write_flush_read_check", test_virtio_blk },
+    { "virtio_blk_interrupt_completion", test_virtio_blk_irq },
+    { "blk_rw", test_blk_rw },
+    { "dma_contiguous_block", test_dma_contiguous },
 };
 
 bool selftests_run(void)

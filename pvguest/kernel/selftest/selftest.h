@@ -21,6 +21,18 @@ static inline uint64_t test_rand(uint64_t *state)
 uint64_t test_memory_in_use(void);
 
 TEST(test_page_alloc);
+TEST(test_grant_self);           /* test_pv_only.c: skipped natively */
+/* pvdrivers/xenbus/selftest_xenbus.c (PV image), skipped natively */
+TEST(test_xenbus_nodes);
+TEST(test_xenbus_permissions);
+TEST(test_xenbus_watch);
+TEST(test_xenbus_transaction);
+TEST(test_xenbus_concurrent);
+TEST(test_xenbus_probe_reconnect);
+TEST(test_xenbus_meet);                 /* selftest_meet.c: boot option xbmeet= */
+TEST(test_xenbus_ring_jump);            /* selftest_meet.c: boot option xbjump=yes */
+TEST(test_ringtest_exchange);    /* test_pv_only.c: skipped natively */
+TEST(test_blk_rw);               /* test_pv_only.c: skipped natively */
 TEST(test_page_exhaustion);
 TEST(test_slab);
 TEST(test_vm_map_unmap);
@@ -43,5 +55,8 @@ TEST(test_smp_progress);
 TEST(test_smp_spinlock_counter);
 TEST(test_smp_cross_cpu_wakeup);
 TEST(test_smp_per_cpu_state);
+TEST(test_virtio_blk);            /* test_blk.c: skipped without a virtio-blk device */
+TEST(test_dma_contiguous);        /* test_blk.c: PV through XENMEM_exchange */
+TEST(test_virtio_blk_irq);        /* test_blk_irq.c: completion by interrupt; skipped without the device */
 
 #endif

@@ -134,23 +134,39 @@ TEST(test_timers)
     return NULL;
 }
 
+/*
+ * Sleeps are never early, on every attempt. Lateness is wall-clock time, and
+ * under TCG the host may take the whole machine away (other QEMUs share its
+ * cores): a late attempt is run again, up to SLEEP_ATTEMPTS times. A timer
+ * that is really late (lost, or rounded to a tick) is late on every attempt;
+ * the host's stalls are not.
+ */
+#define SLEEP_ATTEMPTS  3
+#define SLEEP_LATE_MAX  (250 * NSEC_PER_MSEC)
+
 TEST(test_sleep)
 {
     static const unsigned int ms[] = { 1, 2, 5, 10, 20, 1, 3 };
-    uint64_t total_late = 0, max_late = 0;
-    for (unsigned int i = 0; i < ARRAY_SIZE(ms); i++) {
-        uint64_t want = ms[i] * NSEC_PER_MSEC, t0 = clock_ns();
-        thread_sleep_ns(want);
-        uint64_t took = clock_ns() - t0;
-        EXPECT(took >= want, "sleep(%u ms) returned after %llu us", ms[i], (unsigned long long)(took / 1000));
-        total_late += took - want;
-        max_late = MAX(max_late, took - want);
+    uint64_t max_late = 0;
+    for (unsigned int attempt = 1; attempt <= SLEEP_ATTEMPTS; attempt++) {
+        uint64_t total_late = 0;
+        max_late = 0;
+        for (unsigned int i = 0; i < ARRAY_SIZE(ms); i++) {
+            uint64_t want = ms[i] * NSEC_PER_MSEC, t0 = clock_ns();
+            thread_sleep_ns(want);
+            uint64_t took = clock_ns() - t0;
+            EXPECT(took >= want, "sleep(%u ms) returned after %llu us", ms[i], (unsigned long long)(took / 1000));
+            total_late += took - want;
+            max_late = MAX(max_late, took - want);
+        }
+        printk("# sleep: late by %llu us on average, %llu us at most (attempt %u)\n",
+               (unsigned long long)(total_late / ARRAY_SIZE(ms) / 1000), (unsigned long long)(max_late / 1000),
+               attempt);
+        if (max_late < SLEEP_LATE_MAX)
+            return NULL;
     }
-    printk("# sleep: late by %llu us on average, %llu us at most\n",
-           (unsigned long long)(total_late / ARRAY_SIZE(ms) / 1000), (unsigned long long)(max_late / 1000));
-    /* Never early; late only by what a loaded host or hypervisor takes from us. */
-    EXPECT(max_late < 250 * NSEC_PER_MSEC, "a sleep ended %llu us late", (unsigned long long)(max_late / 1000));
-    return NULL;
+    return ktap_fail(why, len, "a sleep ended %llu us late on each of %u attempts", (unsigned long long)(max_late / 1000),
+                     SLEEP_ATTEMPTS);
 }
 
 #define RING 8

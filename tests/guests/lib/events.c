@@ -123,20 +123,13 @@ int64_t evtchn_offer(domid_t peer, unsigned int *port)
 /* Yields between tries: the peer may not have started yet. */
 #define CONNECT_TRIES 100000
 
-int64_t evtchn_connect(domid_t peer, unsigned int remote_port, unsigned int *port)
+int64_t evtchn_connect(domid_t peer, unsigned int *port)
 {
-    struct evtchn_bind_interdomain b = { .remote_dom = peer, .remote_port = remote_port };
-    int64_t rc;
-    for (unsigned long tries = 0; (rc = evtchn_op(EVTCHNOP_bind_interdomain, &b)); tries++) {
-        if (tries > CONNECT_TRIES) {
-            *port = 0;
-            return rc;
-        }
-        hyp_sched_op(SCHEDOP_yield, NULL);
-    }
-    *port = b.local_port;
-    port_clear(*port);
-    return 0;
+    unsigned long rounds;
+    int64_t rc = evtchn_await_offer(peer, CONNECT_TRIES, port, &rounds);
+    if (!rc)
+        port_clear(*port);
+    return rc;
 }
 
 int64_t evtchn_await_offer(domid_t peer, unsigned long max_rounds, unsigned int *port, unsigned long *rounds)

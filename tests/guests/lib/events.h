@@ -55,9 +55,11 @@ int64_t poll_port(unsigned int port, uint64_t timeout);
 domid_t events_init_for_peer(char *why, size_t len);
 /* Interdomain channels without a store: one side offers a port to the other's domid... */
 int64_t evtchn_offer(domid_t peer, unsigned int *port);
-/* ...the other binds to it, yielding until it is offered; the notification binding
- * brings is cleared. Both return 0 or the hypercall's error, the port in *port. */
-int64_t evtchn_connect(domid_t peer, unsigned int remote_port, unsigned int *port);
+/* ...the other binds to it (whichever port it is: a domU's first ports are the builder's
+ * xenstore and console ports, offered to dom0), yielding until it is offered; the
+ * notification binding brings is cleared. Both return 0 or the hypercall's error, the
+ * port in *port. */
+int64_t evtchn_connect(domid_t peer, unsigned int *port);
 /* Waits for peer to offer us any of its ports 1..63 (an offer is a signal, e.g. "my
  * guard is ready"), binding each in turn and yielding between rounds; 0 with our port
  * in *port and the rounds it took in *rounds, or the last error after max_rounds.

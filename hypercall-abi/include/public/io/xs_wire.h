@@ -41,14 +41,31 @@
 #define XS_IS_DOMAIN_INTRODUCED 17
 #define XS_RESUME               18
 #define XS_SET_TARGET           19
-/* 20 was XS_RESTRICT, removed */
+/* 20 was XS_RESTRICT, removed: xenstored answers EINVAL */
 #define XS_RESET_WATCHES        21
 #define XS_DIRECTORY_PART       22
 #define XS_GET_FEATURE          23 /* absent from Xen 4.17 */
 #define XS_SET_FEATURE          24 /* absent from Xen 4.17 */
 #define XS_GET_QUOTA            25 /* absent from Xen 4.17 */
 #define XS_SET_QUOTA            26 /* absent from Xen 4.17 */
+#define XS_TYPE_COUNT           27 /* one past the last type (23 in Xen 4.17) */
 #define XS_INVALID              0xffff /* never a valid type */
+
+/* The numbers are the positions in Xen's enum xsd_sockmsg_type. */
+_Static_assert(XS_DIRECTORY == 1 && XS_GET_PERMS == 3 && XS_TRANSACTION_END == 7, "xs types");
+_Static_assert(XS_WRITE == 11 && XS_WATCH_EVENT == 15 && XS_ERROR == 16, "xs types");
+_Static_assert(XS_SET_TARGET == 19 && XS_RESET_WATCHES == 21 && XS_DIRECTORY_PART == 22, "xs types");
+
+/* Old libxenstore's write flags (unused on the wire). */
+#define XS_WRITE_NONE        "NONE"
+#define XS_WRITE_CREATE      "CREATE"
+#define XS_WRITE_CREATE_EXCL "CREATE|EXCL"
+
+/*
+ * Xen's struct xsd_errors table (errno value -> name) is not part of this header
+ * (no pointers or ints in shared structs here): pvdrivers/include/xenstore/xenstored.h
+ * has the same 16 names in the same order as enum xs_err.
+ */
 
 /* Parts of a WATCH_EVENT payload. */
 #define XS_WATCH_PATH  0

@@ -7,6 +7,7 @@
  * stops and when dom0 powers the machine off (audit=off turns it off).
  */
 #include <hv/cmdline.h>
+#include <hv/grant_table.h>
 #include <hv/printk.h>
 #include <asm/mm.h>
 #include <asm/pagetable.h>
@@ -47,6 +48,19 @@ static void expect_typed(struct expect *e, uint64_t mfn, unsigned int type, cons
     e[mfn].type_count++;
 }
 
+/* A reference a grant table or a grant mapping holds (gnttab_for_each_ref). */
+static void expect_grant_ref(void *arg, uint64_t mfn, bool typed)
+{
+    struct expect *e = arg;
+    if (typed) {
+        expect_typed(e, mfn, PGT_writable, "grant frame or writable grant mapping");
+    } else if (!guest_frame(pfn_to_page(mfn))) {
+        problem("read-only grant mapping of a frame no domain owns", mfn, 0);
+    } else {
+        e[mfn].count++;
+    }
+}
+
 static void scan_table(struct expect *e, uint64_t mfn, unsigned int level, unsigned int upto)
 {
     const pte_t *t = pv_frame_ptr(mfn);
@@ -62,8 +76,8 @@ static void scan_table(struct expect *e, uint64_t mfn, unsigned int level, unsig
             continue;
         }
         struct page_info *pg = pfn_to_page(target);
-        if (!guest_frame(pg))
-            continue;                       /* I/O memory holds no reference */
+        if (!guest_frame(pg) || (x & _PAGE_GNTTAB))
+            continue;                       /* I/O memory holds no reference, a grant entry none of its own */
         if (x & _PAGE_RW)
             expect_typed(e, target, PGT_writable, "writable mapping");
         else
@@ -118,8 +132,11 @@ void arch_audit_frames(const char *when)
             if (v->vcpu_info_mfn)
                 expect_typed(e, v->vcpu_info_mfn, PGT_writable, "vcpu_info frame");
         }
+        if (pirq_eoi_frame(d))
+            expect_typed(e, pirq_eoi_frame(d), PGT_writable, "pirq EOI bitmap frame");
         if (d->shared_info_mfn != INVALID_PFN)
             expect_typed(e, d->shared_info_mfn, PGT_writable, "shared_info frame");
+        gnttab_for_each_ref(d, expect_grant_ref, e);
     }
     for (uint64_t mfn = 0; mfn < nframes; mfn++) {
         struct page_info *pg = pfn_to_page(mfn);

@@ -1,8 +1,10 @@
 /* Building a PV domain: ELF load, P2M, start_info, bootstrap page tables, hypercall page. */
 #include <hv/domain.h>
+#include <hv/event.h>
 #include <hv/frame.h>
+#include <hv/grant_table.h>
 #include <hv/printk.h>
-#include <hv/pv_layout.h>
+#include <lib/pv_layout.h>
 #include <lib/elf.h>
 #include <public/features.h>
 #include <asm/desc.h>
@@ -143,6 +145,82 @@ static int map_p2m_elsewhere(const struct builder *b, uint64_t base, uint64_t *n
     return 0;
 }
 
+/* Pages after start_info that a domU gets: the xenstore ring, then the console ring. */
+#define RING_PAGES_AFTER_SI 2
+
+/*
+ * Gives a domU its xenstore and console rings: the (zeroed) pages after
+ * start_info, and for each an unbound port offered to dom0, which serves
+ * both (it learns them through domctl getdomaininfo and introduces the
+ * domain to xenstored). As in Xen, start_info names them.
+ */
+static int give_rings(struct builder *b, uint64_t si_va, struct start_info *si, char *err, size_t errlen)
+{
+    struct domain *d = b->d;
+    ASSERT(dom0 && dom0 != d);
+    int store = evtchn_alloc_unbound_port(d, dom0->id);
+    int console = store < 0 ? store : evtchn_alloc_unbound_port(d, dom0->id);
+    if (console < 0)
+        return fail("build: no event channel for the xenstore and console rings");
+    d->store = (struct domain_ring){ va_to_mfn(b, si_va + PAGE_SIZE), (uint32_t)store };
+    d->console = (struct domain_ring){ va_to_mfn(b, si_va + 2 * PAGE_SIZE), (uint32_t)console };
+    si->store_mfn = d->store.mfn;
+    si->store_evtchn = d->store.port;
+    si->console.domU.mfn = d->console.mfn;
+    si->console.domU.evtchn = d->console.port;
+    /* As Xen's toolstack: grant references 0 and 1 let dom0 map the rings by grant too. */
+    int err_con = gnttab_seed_entry(d, GNTTAB_RESERVED_CONSOLE, dom0->id, d->console.mfn, false);
+    int err_xs = gnttab_seed_entry(d, GNTTAB_RESERVED_XENSTORE, dom0->id, d->store.mfn, false);
+    if (err_con || err_xs)
+        return fail("build: seeding the console and xenstore grants failed: %d, %d", err_con, err_xs);
+    printk("domain %u: xenstore ring mfn %#llx port %u, console ring mfn %#llx port %u (for dom0)\n", d->id,
+           (unsigned long long)d->store.mfn, d->store.port, (unsigned long long)d->console.mfn, d->console.port);
+    return 0;
+}
+
+int arch_domain_shared_info_init(struct domain *d)
+{
+    pfn_t mfn = alloc_frame();
+    if (mfn == INVALID_PFN)
+        return -XEN_ENOMEM;
+    /*
+     * Owned by the domain (so it can map it) but not part of its reservation,
+     * as in Xen. We write its event bits and vcpu_info through the direct map,
+     * so it is held writable for the domain's life: never a page table or
+     * descriptor page, whose entries those writes would forge.
+     */
+    frame_lock();                           /* an audit on another CPU sees the frame, owner and reference together */
+    pfn_to_page(mfn)->owner = d->id;
+    if (get_page_type(mfn, PGT_writable, d))
+        panic("build: a fresh shared_info frame refused a writable reference");
+    d->shared_info_mfn = mfn;
+    frame_unlock();
+    d->shared_info = __va(d->shared_info_mfn << PAGE_SHIFT);
+    memset(d->shared_info, 0, PAGE_SIZE);
+    set_gpfn_from_mfn(d->shared_info_mfn, ~0ull);
+
+    for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
+        d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
+    arch_set_wallclock(d->shared_info);
+    /* Every vCPU's vcpu_info starts in shared_info (they may move it with register_vcpu_info). */
+    struct vcpu *v;
+    for_each_vcpu(d, v)
+        v->vcpu_info = v->id < XEN_LEGACY_MAX_VCPUS ? &d->shared_info->vcpu_info[v->id] : NULL;
+    return 0;
+}
+
+int arch_domain_hypercall_page(struct domain *d, uint64_t mfn)
+{
+    frame_lock();
+    const struct page_info *pg = pfn_to_page(mfn);
+    bool ok = pg && pg->state == PGS_ALLOCATED && pg->owner == d->id && mfn != d->shared_info_mfn &&
+              !page_is_pagetable(pg) && (pg->type_info & PGT_TYPE_MASK) != PGT_seg_desc;
+    if (ok)
+        pv_write_hypercall_page(__va(mfn << PAGE_SHIFT));
+    frame_unlock();
+    return ok ? 0 : -XEN_EINVAL;
+}
+
 int arch_domain_build(struct domain *d, const struct domain_build_args *a, char *err, size_t errlen)
 {
     struct elf_image img;
@@ -160,8 +238,10 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
     uint64_t v_start = x->virt_base;
     if (v_start & (PAGE_SIZE - 1))
         return fail("build: VIRT_BASE %#llx is not page-aligned", (unsigned long long)v_start);
+    /* A domU's start_info page is followed by its xenstore and console ring pages, as Xen's builder places them. */
+    uint64_t si_bytes = is_dom0(d) ? sizeof(struct start_info) : RING_PAGES_AFTER_SI * PAGE_SIZE + PAGE_SIZE;
     if (pv_layout_compute(v_start, img.virt_kstart, img.virt_kend, a->initrd_size,
-                          a->nr_pages, sizeof(struct start_info), x->has_init_p2m, &l, err, errlen))
+                          a->nr_pages, si_bytes, x->has_init_p2m, &l, err, errlen))
         return -1;
     if (l.v_end > RESERVED_VIRT_START && l.v_start < RESERVED_VIRT_END)
         return fail("build: the initial mapping %#llx-%#llx overlaps the hypervisor's range",
@@ -188,25 +268,10 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
         b.p2m[pfn] = mfn;
         set_gpfn_from_mfn(mfn, pfn);
     }
-    d->shared_info_mfn = alloc_frame();
-    if (d->shared_info_mfn == INVALID_PFN) {
+    if (arch_domain_shared_info_init(d)) {
         (void)fail("build: out of memory for shared_info");
         goto out;
     }
-    /*
-     * Owned by the domain (so it can map it) but not part of its reservation,
-     * as in Xen. We write its event bits and vcpu_info through the direct map,
-     * so it is held writable for the domain's life: never a page table or
-     * descriptor page, whose entries those writes would forge.
-     */
-    pfn_to_page(d->shared_info_mfn)->owner = d->id;
-    frame_lock();
-    if (get_page_type(d->shared_info_mfn, PGT_writable, d))
-        panic("build: a fresh shared_info frame refused a writable reference");
-    frame_unlock();
-    d->shared_info = __va(d->shared_info_mfn << PAGE_SHIFT);
-    memset(d->shared_info, 0, PAGE_SIZE);
-    set_gpfn_from_mfn(d->shared_info_mfn, ~0ull);
 
     /* Kernel segments (the rest of each was zeroed at allocation), initrd, P2M. */
     for (unsigned int i = 0; i < img.nr_segs; i++)
@@ -240,15 +305,8 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
     si->first_p2m_pfn = va_to_pfn(&b, l.v_end);
     si->nr_p2m_frames = nr_p2m_frames;
     str_copy((char *)si->cmd_line, a->cmdline ? a->cmdline : "", sizeof(si->cmd_line));
-
-    for (unsigned int i = 0; i < XEN_LEGACY_MAX_VCPUS; i++)
-        d->shared_info->vcpu_info[i].evtchn_upcall_mask = 1;
-    arch_set_wallclock(d->shared_info);
-
-    /* Every vCPU's vcpu_info starts in shared_info (they may move it with register_vcpu_info). */
-    struct vcpu *v;
-    for_each_vcpu(d, v)
-        v->vcpu_info = v->id < XEN_LEGACY_MAX_VCPUS ? &d->shared_info->vcpu_info[v->id] : NULL;
+    if (!is_dom0(d) && give_rings(&b, l.si_start, si, err, errlen))
+        goto out;
 
     /*
      * vCPU 0 starts in the kernel's entry with rsi = start_info, on the

@@ -10,11 +10,14 @@
 int arch_domain_create(struct domain *d)
 {
     d->arch.dirty_cpus = 0;                 /* no CPU has run it yet */
+    pirq_domain_init(d);
     return pv_ioports_init(d);
 }
 
 void arch_domain_teardown(struct domain *d)
 {
+    /* Its devices stop interrupting it: pins masked, pirqs unbound and unmapped. */
+    pirq_domain_release(d);
     /* Its page tables are about to be freed: stop using them first. */
     if (current && current->domain == d) {
         if (read_cr3() != idle_l4_pa)

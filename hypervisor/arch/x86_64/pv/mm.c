@@ -182,7 +182,7 @@ static int64_t mmu_update_batch(struct domain *d, struct domain *pg_owner, struc
     int64_t rc = 0;
     unsigned int i;
     for (i = 0; i < count; i++) {
-        if (i && hypercall_preempt_check()) {
+        if (hypercall_preempt_point(i)) {
             if (flush)
                 pv_flush_domain_tlbs(pt_owner);
             return batch_continue(__HYPERVISOR_mmu_update, ureqs, sizeof(struct mmu_update), i, count, pdone, done,
@@ -501,7 +501,7 @@ static int64_t mmuext_batch(struct domain *d, struct domain *owner, uint64_t uop
 {
     int64_t rc = 0;
     for (unsigned int i = 0; i < count; i++) {
-        if (i && hypercall_preempt_check()) {
+        if (hypercall_preempt_point(i)) {
             return batch_continue(__HYPERVISOR_mmuext_op, uops, sizeof(struct mmuext_op), i, count, pdone, done,
                                   foreigndom);
         }
@@ -562,6 +562,7 @@ static void relinquish_vcpu(struct domain *d)
     struct vcpu *v;
     for_each_vcpu(d, v)
         arch_vcpu_release(v);
+    pirq_eoi_frame_release(d);
     if (d->shared_info_mfn != INVALID_PFN) {
         pfn_t mfn = d->shared_info_mfn;
         struct page_info *pg = pfn_to_page(mfn);

@@ -48,6 +48,9 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
     uint64_t mfn = pte_addr(*e) >> PAGE_SHIFT;
 
     if (level == 1) {
+        /* Only the grant code writes grant entries (pt_grant_install). */
+        if (*e & _PAGE_GNTTAB)
+            return -XEN_EINVAL;
         /* Cache attributes (PWT, PCD, PAT) are for domains that drive devices, as on Xen. */
         if ((*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)) && !domain_has_rights(pg_owner, DOMAIN_RIGHT_IOMEM))
             return -XEN_EINVAL;
@@ -81,8 +84,8 @@ static void put_entry_ref(unsigned int level, pte_t e)
         return;
     uint64_t mfn = pte_addr(e) >> PAGE_SHIFT;
     if (level == 1) {
-        if (!guest_frame(pfn_to_page(mfn)))
-            return;                         /* I/O memory holds no reference */
+        if (!guest_frame(pfn_to_page(mfn)) || (e & _PAGE_GNTTAB))
+            return;                         /* I/O memory holds no reference, a grant entry none of its own */
         if (e & _PAGE_RW)
             put_page_type(mfn);
         else
@@ -255,10 +258,11 @@ void put_page_type(uint64_t mfn)
 /*
  * pt_update_entry and pt_cmpxchg_entry: with expect, the entry is replaced
  * only if it still holds *expect (else *expect becomes what it holds and the
- * new entry's references are dropped again: -XEN_EAGAIN).
+ * new entry's references are dropped again: -XEN_EAGAIN). Inlined into both:
+ * mmu_update's path (expect NULL) folds the compare-and-exchange away.
  */
-static int update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
-                        bool preserve_ad, pte_t *expect, bool *flush)
+static __force_inline int update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx,
+                                       pte_t new_e, bool preserve_ad, pte_t *expect, bool *flush)
 {
     struct page_info *pg = pfn_to_page(mfn);
     if (!owned_by(pg, d) || idx >= PT_ENTRIES)
@@ -280,6 +284,8 @@ static int update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn,
 
     pte_t *t = pv_frame_ptr(mfn);
     pte_t old = t[idx];
+    if (level == 1 && pte_is_grant(old))
+        return -XEN_EINVAL;                 /* no implicit unmap of a grant */
     if (preserve_ad)
         new_e |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);      /* as Xen: the old bits are kept, not the new dropped */
     int rc = get_entry_ref(d, level == 1 ? pg_owner : d, level, &new_e);
@@ -313,4 +319,42 @@ int pt_cmpxchg_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, un
                      pte_t new_e, bool *flush)
 {
     return update_entry(d, pg_owner, mfn, idx, new_e, false, expect, flush);
+}
+
+/* The entry array of d's validated L1 table l1_mfn, or NULL. */
+static pte_t *grant_l1(struct domain *d, uint64_t l1_mfn, unsigned int idx)
+{
+    struct page_info *pg = pfn_to_page(l1_mfn);
+    if (!owned_by(pg, d) || idx >= PT_ENTRIES || page_type(pg) != PGT_l1 || !page_type_count(pg) ||
+        (pg->type_info & PGT_validating))
+        return NULL;
+    return pv_frame_ptr(l1_mfn);
+}
+
+int pt_grant_install(struct domain *d, uint64_t l1_mfn, unsigned int idx, pte_t e, bool *flush)
+{
+    pte_t *t = grant_l1(d, l1_mfn, idx);
+    if (!t)
+        return -XEN_EINVAL;
+    pte_t old = t[idx];
+    if (pte_is_grant(old))
+        return -XEN_EBUSY;
+    __atomic_store_n(&t[idx], e | _PAGE_GNTTAB | _PAGE_PRESENT | _PAGE_USER, __ATOMIC_RELEASE);
+    put_entry_ref(1, old);
+    if (old & _PAGE_PRESENT)
+        *flush = true;
+    return 0;
+}
+
+int pt_grant_remove(struct domain *d, uint64_t l1_mfn, unsigned int idx, uint64_t mfn, bool *flush)
+{
+    pte_t *t = grant_l1(d, l1_mfn, idx);
+    if (!t)
+        return -XEN_EINVAL;
+    pte_t old = t[idx];
+    if (!pte_is_grant(old) || pte_addr(old) >> PAGE_SHIFT != mfn)
+        return -XEN_EINVAL;
+    __atomic_store_n(&t[idx], 0, __ATOMIC_RELEASE);
+    *flush = true;
+    return 0;
 }

@@ -69,7 +69,8 @@ void pv_handle_exception(struct cpu_regs *regs)
         panic("BUG: vector %u from vCPU of domain %u (%s), which is no longer running", vec, v->domain->id,
               v->domain->name);
 
-    if (pv_emulate_privileged(v, regs, vec))
+    /* Only #GP(0) and #UD (the forced-emulation prefix) are emulated: other vectors skip the call's set-up. */
+    if ((vec == X86_EXC_GP || vec == X86_EXC_UD) && pv_emulate_privileged(v, regs, vec))
         return;
     switch (vec) {
     case X86_EXC_PF: {

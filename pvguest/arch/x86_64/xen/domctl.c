@@ -9,6 +9,7 @@
 #include <public/domctl.h>
 #include <public/errno.h>
 #include <public/sched.h>
+#include <xen/services.h>
 #include "xen.h"
 
 #define MAX_WAIT        8
@@ -32,15 +33,6 @@ static bool set_wait(const char *v)
 }
 KERNEL_OPTION("wait", set_wait);
 
-static int64_t getdomaininfo(domid_t dom, struct pv_domctl *op)
-{
-    memset(op, 0, sizeof(*op));
-    op->cmd = PV_DOMCTL_getdomaininfo;
-    op->interface_version = PV_DOMCTL_INTERFACE_VERSION;
-    op->domain = dom;
-    return hypercall1(__HYPERVISOR_domctl, op);
-}
-
 static const char *reason_name(uint32_t r)
 {
     static const char *const names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset" };
@@ -49,14 +41,14 @@ static const char *reason_name(uint32_t r)
 
 bool xen_wait_domains(void)
 {
-    static struct pv_domctl op;
+    struct pv_domctl_info info;
     bool all_ok = true;
     for (unsigned int k = 0; k < nr_wait; k++) {
         uint64_t deadline = clock_ns() + WAIT_LIMIT_NS;
         for (;;) {
             bool found = false, down = false;
             for (domid_t d = 1; d < 32 && !found; d++) {
-                int64_t rc = getdomaininfo(d, &op);
+                int64_t rc = xenpv_domain_info(d, &info);
                 if (rc == -XEN_ESRCH)
                     continue;
                 if (rc) {
@@ -64,14 +56,14 @@ bool xen_wait_domains(void)
                            (long long)rc, xen_errno_name(rc));
                     return true;
                 }
-                if (strcmp((const char *)op.u.info.name, wait_names[k]))
+                if (strcmp((const char *)info.name, wait_names[k]))
                     continue;
                 found = true;
-                down = op.u.info.flags & PV_DOMINF_shutdown;
+                down = info.flags & PV_DOMINF_shutdown;
                 if (down) {
                     printk("# wait: domain %u (%s) shut down: %s\n", d, wait_names[k],
-                           reason_name(op.u.info.shutdown_reason));
-                    all_ok &= op.u.info.shutdown_reason == SHUTDOWN_poweroff;
+                           reason_name(info.shutdown_reason));
+                    all_ok &= info.shutdown_reason == SHUTDOWN_poweroff;
                 }
             }
             if (!found) {

@@ -1,6 +1,7 @@
 /*
  * PV interrupts: event channels. VIRQ_TIMER, IPIs and physical IRQs are
- * bound to ports; the upcall (2-level ABI) scans the pending bits of the
+ * bound to ports (a device line: PHYSDEVOP_map_pirq, EVTCHNOP_bind_pirq,
+ * and PHYSDEVOP_eoi after each handler); the upcall (2-level ABI) scans the pending bits of the
  * vCPU it runs on and calls each port's handler with events masked. Per-vCPU
  * sources have a port per vCPU: VIRQ_TIMER (each CPU binds its own) and IPIs
  * (bind_ipi binds one on every online vCPU; the channel is the caller's port).
@@ -8,6 +9,7 @@
 #include <sched.h>
 #include <public/callback.h>
 #include <public/event_channel.h>
+#include <public/physdev.h>
 #include <lib/pv_evtchn.h>
 #include "xen.h"
 
@@ -72,8 +74,10 @@ static void xen_irq_init(void)
 }
 
 /*
- * VIRQ_TIMER is per vCPU: bound for the calling one. Console input reaches
- * only the initial domain (VIRQ_CONSOLE is a global VIRQ, bound on vCPU 0).
+ * VIRQ_TIMER is per vCPU: bound for the calling one. Serial input reaches
+ * only the initial domain (VIRQ_CONSOLE is a global VIRQ, bound on vCPU 0);
+ * a domU's console input comes over its console ring, whose channel (the
+ * builder's start_info.console.domU.evtchn) dom0's back end notifies.
  */
 static int xen_bind_virq(unsigned int virq, irq_handler_t fn, void *arg)
 {
@@ -83,6 +87,8 @@ static int xen_bind_virq(unsigned int virq, irq_handler_t fn, void *arg)
         vcpu = smp_processor_id();
     } else if (virq == PV_VIRQ_CONSOLE && (xen_start_info->flags & SIF_INITDOMAIN)) {
         xen_virq = VIRQ_CONSOLE;
+    } else if (virq == PV_VIRQ_CONSOLE && xen_start_info->console.domU.evtchn) {
+        return bind_port(xen_start_info->console.domU.evtchn, 0, fn, arg);
     } else {
         return -ENOENT;
     }
@@ -96,16 +102,63 @@ static int xen_bind_virq(unsigned int virq, irq_handler_t fn, void *arg)
     return bind_port(b.port, vcpu, fn, arg);
 }
 
+#define MAX_PIRQS 8
+
+/* A device line's pirq and its driver's handler: the port's handler runs it, then EOIs the pirq. */
+static struct pirq_line {
+    uint32_t pirq;
+    irq_handler_t fn;
+    void *arg;
+} pirq_lines[MAX_PIRQS];
+static unsigned int nr_pirq_lines;
+
+static int64_t physdev_op(unsigned int cmd, void *arg) { return hypercall2(__HYPERVISOR_physdev_op, cmd, arg); }
+
+/*
+ * After the driver's handler, which has quietened its device: a level line
+ * stays masked in the hypervisor until this EOI (irq_status_query says every
+ * pirq of a PV domain needs it, so it is always sent).
+ */
+static void pirq_handler(void *arg)
+{
+    struct pirq_line *l = arg;
+    l->fn(l->arg);
+    struct physdev_eoi e = { .irq = l->pirq };
+    int64_t rc = physdev_op(PHYSDEVOP_eoi, &e);
+    if (rc)
+        printk("pvguest: physdev_op(PHYSDEVOP_eoi, {pirq %u}) failed: %lld (%s)\n", l->pirq, (long long)rc,
+               xen_errno_name(rc));
+}
+
+/* irq is the line's GSI (an ISA IRQ or an I/O APIC input); its trigger and polarity are the hypervisor's (ACPI). */
 static int xen_bind_irq(unsigned int irq, irq_handler_t fn, void *arg)
 {
-    struct evtchn_bind_pirq b = { .pirq = irq, .flags = 0 };
-    int64_t rc = evtchn_op(EVTCHNOP_bind_pirq, &b);
+    unsigned long f = irq_save();
+    if (nr_pirq_lines == MAX_PIRQS) {
+        irq_restore(f);
+        return -ENOSPC;
+    }
+    struct pirq_line *l = &pirq_lines[nr_pirq_lines++];
+    irq_restore(f);
+    struct physdev_map_pirq m = { .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI, .index = (int32_t)irq, .pirq = -1 };
+    int64_t rc = physdev_op(PHYSDEVOP_map_pirq, &m);
     if (rc) {
-        printk("pvguest: event_channel_op(EVTCHNOP_bind_pirq, {pirq %u, flags 0}) failed: %lld (%s)\n", irq,
-               (long long)rc, xen_errno_name(rc));
+        printk("pvguest: physdev_op(PHYSDEVOP_map_pirq, {GSI %u}) failed: %lld (%s)\n", irq, (long long)rc,
+               xen_errno_name(rc));
         return (int)rc;
     }
-    return bind_port(b.port, 0, fn, arg);          /* a new channel notifies vCPU 0 */
+    *l = (struct pirq_line){ .pirq = (uint32_t)m.pirq, .fn = fn, .arg = arg };
+    struct evtchn_bind_pirq b = { .pirq = l->pirq, .flags = BIND_PIRQ__WILL_SHARE };
+    rc = evtchn_op(EVTCHNOP_bind_pirq, &b);
+    if (rc) {
+        printk("pvguest: event_channel_op(EVTCHNOP_bind_pirq, {pirq %u}) failed: %lld (%s)\n", l->pirq,
+               (long long)rc, xen_errno_name(rc));
+        struct physdev_unmap_pirq u = { .domid = DOMID_SELF, .pirq = m.pirq };
+        physdev_op(PHYSDEVOP_unmap_pirq, &u);
+        return (int)rc;
+    }
+    printk("pvguest: GSI %u is pirq %u on port %u\n", irq, l->pirq, b.port);
+    return bind_port(b.port, 0, pirq_handler, l);      /* a new channel notifies vCPU 0 */
 }
 
 static int bind_ipi_on(unsigned int vcpu, irq_handler_t fn, void *arg)
@@ -175,3 +228,45 @@ const struct pv_irq_ops xen_irq_ops = {
     .notify = xen_notify,
     .notify_cpu = xen_notify_cpu,
 };
+
+/* ---- interdomain channels for the split drivers (xen/services.h) ---- */
+
+int xenpv_evtchn_alloc_unbound(domid_t remote)
+{
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = remote };
+    int64_t rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
+    return rc ? (int)rc : (int)a.port;
+}
+
+int xenpv_evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, irq_handler_t fn, void *arg)
+{
+    struct evtchn_bind_interdomain b = { .remote_dom = remote, .remote_port = remote_port };
+    int64_t rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+    if (rc)
+        return (int)rc;
+    return bind_port(b.local_port, 0, fn, arg);     /* a new channel notifies vCPU 0 */
+}
+
+int xenpv_evtchn_bind(evtchn_port_t port, irq_handler_t fn, void *arg)
+{
+    return bind_port(port, 0, fn, arg);
+}
+
+void xenpv_evtchn_notify(evtchn_port_t port)
+{
+    send((int)port);
+}
+
+void xenpv_evtchn_close(evtchn_port_t port)
+{
+    if (port >= MAX_PORTS)
+        return;
+    unsigned long f = irq_save();
+    __atomic_or_fetch(&xen_shared_info->evtchn_mask[port / 64], 1ull << (port % 64), __ATOMIC_SEQ_CST);
+    for (unsigned int c = 0; c < MAX_CPUS; c++)
+        __atomic_and_fetch(&vcpu_ports[c][port / 64], ~(1ull << (port % 64)), __ATOMIC_SEQ_CST);
+    ports[port].fn = NULL;
+    irq_restore(f);
+    struct evtchn_close c = { .port = port };
+    evtchn_op(EVTCHNOP_close, &c);
+}

@@ -28,6 +28,7 @@
 #define FLUSH_PAGES 32
 #define RUN_UPDATE  0
 #define RUN_EXT     1
+#define RUN_IO      2           /* mmu_update entries mapping I/O memory: foreigndom DOMID_IO */
 
 struct run {
     uint8_t kind;
@@ -64,8 +65,9 @@ static __noreturn void update_failed(int64_t rc, const struct run *r, uint32_t d
 {
     const struct mmu_update *u = &upd[r->start + MIN(done, r->count - 1u)];
     xen_hypercall_failed(__HYPERVISOR_mmu_update, rc,
-                         "%p, %u, &done, DOMID_SELF; done %u; failed entry: ptr %#llx val %#llx",
-                         (void *)&upd[r->start], r->count, done, (unsigned long long)u->ptr,
+                         "%p, %u, &done, %s; done %u; failed entry: ptr %#llx val %#llx",
+                         (void *)&upd[r->start], r->count, r->kind == RUN_IO ? "DOMID_IO" : "DOMID_SELF", done,
+                         (unsigned long long)u->ptr,
                          (unsigned long long)u->val);
 }
 
@@ -76,6 +78,15 @@ static __noreturn void ext_failed(int64_t rc, const struct run *r, uint32_t done
                          (void *)&ext[r->start], r->count, done, ext_name(o->cmd),
                          (unsigned long long)o->arg1.mfn);
 }
+
+/*
+ * Whose frames a run's entries map: our own, or I/O memory (a BAR), which
+ * Linux's xen_remap also maps with DOMID_IO as the page owner.
+ */
+static uint64_t run_domid(const struct run *r) { return r->kind == RUN_IO ? DOMID_IO : DOMID_SELF; }
+
+/* An entry that maps device memory: only PROT_IO sets PCD (xen_make_pte). */
+static bool pte_is_io(pte_t v) { return (v & PTE_P) && (v & PTE_PCD); }
 
 static void push_run(unsigned int kind, unsigned int start)
 {
@@ -109,11 +120,11 @@ static void flush_queue(void)
     if (nr_runs == 1) {
         const struct run *r = &runs[0];
         uint32_t done = 0;
-        int64_t rc = r->kind == RUN_UPDATE
-                         ? hypercall4(__HYPERVISOR_mmu_update, &upd[r->start], r->count, &done, DOMID_SELF)
+        int64_t rc = r->kind != RUN_EXT
+                         ? hypercall4(__HYPERVISOR_mmu_update, &upd[r->start], r->count, &done, run_domid(r))
                          : hypercall4(__HYPERVISOR_mmuext_op, &ext[r->start], r->count, &done, DOMID_SELF);
         if (rc || done != r->count) {
-            if (r->kind == RUN_UPDATE)
+            if (r->kind != RUN_EXT)
                 update_failed(rc, r, done);
             ext_failed(rc, r, done);
         }
@@ -122,9 +133,9 @@ static void flush_queue(void)
             const struct run *r = &runs[i];
             mc_done[i] = 0;
             mc[i] = (struct multicall_entry){
-                .op = r->kind == RUN_UPDATE ? __HYPERVISOR_mmu_update : __HYPERVISOR_mmuext_op,
-                .args = { r->kind == RUN_UPDATE ? (uint64_t)&upd[r->start] : (uint64_t)&ext[r->start], r->count,
-                          (uint64_t)&mc_done[i], DOMID_SELF },
+                .op = r->kind != RUN_EXT ? __HYPERVISOR_mmu_update : __HYPERVISOR_mmuext_op,
+                .args = { r->kind != RUN_EXT ? (uint64_t)&upd[r->start] : (uint64_t)&ext[r->start], r->count,
+                          (uint64_t)&mc_done[i], run_domid(r) },
             };
         }
         int64_t rc = hypercall2(__HYPERVISOR_multicall, mc, nr_runs);
@@ -134,7 +145,7 @@ static void flush_queue(void)
             int64_t res = (int64_t)mc[i].result;
             if (res || mc_done[i] != runs[i].count) {
                 printk("pvguest: multicall entry %u of %u failed\n", i, nr_runs);
-                if (runs[i].kind == RUN_UPDATE)
+                if (runs[i].kind != RUN_EXT)
                     update_failed(res, &runs[i], mc_done[i]);
                 ext_failed(res, &runs[i], mc_done[i]);
             }
@@ -161,7 +172,7 @@ static void queue_update(const pte_t *ptep, pte_t val)
     upd[nr_upd] = (struct mmu_update){ .ptr = virt_to_maddr(ptep) | MMU_NORMAL_PT_UPDATE, .val = val };
     upd_table[nr_upd] = table;
     dirty[table / 64] |= 1ull << (table % 64);
-    push_run(RUN_UPDATE, nr_upd++);
+    push_run(pte_is_io(val) ? RUN_IO : RUN_UPDATE, nr_upd++);
 }
 
 static void queue_ext(unsigned int cmd, uint64_t arg1)
@@ -179,9 +190,11 @@ static void done_op(void)
         flush_queue();
 }
 
+/* With PROT_IO, pfn is a bus (machine) frame, not one of ours: no P2M. */
 static pte_t xen_make_pte(uint64_t pfn, unsigned int prot)
 {
-    pte_t e = (pfn_to_mfn(pfn) << PAGE_SHIFT) | PTE_P | PTE_U | PTE_A;    /* U: the kernel runs in ring 3 */
+    uint64_t mfn = prot & PROT_IO ? pfn : pfn_to_mfn(pfn);
+    pte_t e = (mfn << PAGE_SHIFT) | PTE_P | PTE_U | PTE_A;               /* U: the kernel runs in ring 3 */
     if (prot & PROT_TABLE)
         return e | PTE_RW | PTE_D;
     if (prot & PROT_WRITE)
@@ -191,7 +204,11 @@ static pte_t xen_make_pte(uint64_t pfn, unsigned int prot)
     return e;
 }
 
-static uint64_t xen_pte_pfn(pte_t e) { return mfn_to_pfn((e & PTE_ADDR) >> PAGE_SHIFT); }
+/* A device-memory entry's frame is a machine frame, outside the M2P's RAM. */
+static uint64_t xen_pte_pfn(pte_t e)
+{
+    return pte_is_io(e) ? (e & PTE_ADDR) >> PAGE_SHIFT : mfn_to_pfn((e & PTE_ADDR) >> PAGE_SHIFT);
+}
 
 static bool test_pfn(const uint64_t *map, uint64_t pfn) { return map[pfn / 64] & (1ull << (pfn % 64)); }
 
@@ -199,9 +216,9 @@ static bool test_pfn(const uint64_t *map, uint64_t pfn) { return map[pfn / 64] &
  * pt_write=direct outside lazy mode, for a table the hypervisor knows as an
  * L1 (its pin was sent: outside lazy mode nothing is queued).
  */
-static bool store_directly(const pte_t *p)
+static bool store_directly(const pte_t *p, pte_t v)
 {
-    return pt_write_direct && !lazy && test_pfn(pinned_l1, virt_to_pfn(p));
+    return !pte_is_io(v) && pt_write_direct && !lazy && test_pfn(pinned_l1, virt_to_pfn(p));
 }
 
 static void store_pte(pte_t *p, pte_t v)
@@ -212,7 +229,7 @@ static void store_pte(pte_t *p, pte_t v)
 
 static void xen_set_pte(pte_t *p, pte_t v)
 {
-    if (store_directly(p)) {
+    if (store_directly(p, v)) {
         store_pte(p, v);
         return;
     }
@@ -222,7 +239,10 @@ static void xen_set_pte(pte_t *p, pte_t v)
 
 static void xen_set_ptes(pte_t *p, const pte_t *v, unsigned int n)
 {
-    if (store_directly(p)) {
+    bool io = false;
+    for (unsigned int i = 0; i < n; i++)
+        io |= pte_is_io(v[i]);
+    if (!io && store_directly(p, 0)) {
         for (unsigned int i = 0; i < n; i++)
             store_pte(&p[i], v[i]);
         return;

@@ -1,6 +1,7 @@
 /* The Xen PV backend's ops table, shutdown, and the names of hypercalls and errors for reports. */
 #include <public/errno.h>
 #include <public/sched.h>
+#include <xen/services.h>
 #include "xen.h"
 
 _Static_assert(__HYPERVISOR_iret == 23, "entry.S jumps to hypercall stub 23");
@@ -55,11 +56,18 @@ __noreturn void xen_hypercall_failed(unsigned int nr, int64_t rc, const char *ar
     panic("hypercall %s(%s) failed: %lld (%s)", xen_hypercall_name(nr), args, (long long)rc, xen_errno_name(rc));
 }
 
+void toolstack_xl_wait(void);
+
 /* A failed self-test, like a domain we waited for that did not end well, ends dom0 with crash. */
 static __noreturn void xen_shutdown(int reason)
 {
-    if (reason != PV_SHUTDOWN_CRASH && !xen_wait_domains())
-        reason = PV_SHUTDOWN_CRASH;
+    if (reason != PV_SHUTDOWN_CRASH) {
+        toolstack_xl_wait();            /* xl=yes: dom0 stays until its command line is told to quit */
+        bool all_ok = xen_wait_domains();
+        xenpv_stop_drivers();           /* e.g. the domUs' last console lines, however they ended */
+        if (!all_ok)
+            reason = PV_SHUTDOWN_CRASH;
+    }
     struct sched_shutdown sd = { .reason = reason == PV_SHUTDOWN_POWEROFF ? SHUTDOWN_poweroff : SHUTDOWN_crash };
     for (;;)
         hypercall2(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &sd);
@@ -70,6 +78,7 @@ static const struct pv_machine_ops xen_machine_ops = {
     .mm_init = xen_mm_init,
     .entry_name = xen_hypercall_name,
     .shutdown = xen_shutdown,
+    .start_drivers = xenpv_start_drivers,
 };
 
 const struct paravirt_ops pv_ops = {

@@ -64,4 +64,14 @@ struct madt_info {
 void ioapic_route(uint32_t gsi, unsigned int vector, int isa_irq);
 extern struct madt_info madt;
 
+/* Pins of the I/O APIC we drive (0 without one); GSI madt.ioapic_gsi_base + n is pin n. */
+unsigned int ioapic_nr_pins(void);
+/*
+ * Programs gsi's pin: vector, trigger, polarity, to this CPU, masked or not;
+ * or only flips its mask. Callers serialise (pirq.c holds its lock); the
+ * pin must exist.
+ */
+void ioapic_set_entry(uint32_t gsi, unsigned int vector, bool level, bool active_low, bool masked);
+void ioapic_set_mask(uint32_t gsi, bool masked);
+
 #endif

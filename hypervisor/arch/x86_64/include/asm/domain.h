@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <hv/rangeset.h>
 #include <hv/spinlock.h>
+#include <asm/pirq.h>
 #include <asm/regs.h>
 
 struct guest_trap {
@@ -28,6 +29,9 @@ struct arch_domain {
     spinlock_t ioports_lock;        /* a leaf lock: ioports and pci_cf8 */
     struct rangeset ioports;        /* I/O ports it holds (pv/ioport.c) */
     uint32_t pci_cf8;               /* its last dword write to 0xCF8 (PCI config address) */
+    struct rangeset irqs;           /* GSIs it may map and bind (pirq.c, under pirq_lock) */
+    struct pirq pirqs[NR_PIRQS];    /* its pirq table (pirq.c) */
+    uint64_t pirq_eoi_mfn;          /* PHYSDEVOP_pirq_eoi_gmfn_v2 frame (a writable reference), 0 if none */
 };
 
 struct arch_vcpu {

@@ -43,6 +43,19 @@
 #define PT_LINK_FLAGS       (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | PTE_AVAIL | \
                              PTE_AVAIL_HIGH | _PAGE_NX)
 
+/*
+ * A grant mapping's L1 entry carries this software bit (Xen's _PAGE_GNTTAB,
+ * bit 62). Its frame references belong to the grant (the mapper's maptrack
+ * entry), not to the entry: the page-table code takes and drops none for it,
+ * a guest can neither write such an entry (-EINVAL) nor overwrite or clear
+ * one (-EINVAL: only GNTTABOP_unmap_grant_ref removes it).
+ */
+#define _PAGE_GNTTAB        _AC(0x4000000000000000, UL)
+static inline bool pte_is_grant(pte_t e)
+{
+    return (e & (_PAGE_PRESENT | _PAGE_GNTTAB)) == (_PAGE_PRESENT | _PAGE_GNTTAB);
+}
+
 static inline unsigned int page_type(const struct page_info *pg) { return pg->type_info & PGT_TYPE_MASK; }
 static inline unsigned int page_type_count(const struct page_info *pg) { return pg->type_info >> PGT_COUNT_SHIFT; }
 
@@ -104,6 +117,16 @@ int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx);
 
 /* After an update set *flush: every TLB that may hold d's entries (pv/mm.c). Under the frame lock. */
 void pv_flush_domain_tlbs(const struct domain *d);
+
+/*
+ * Grant mappings (pv/grant.c): entry idx of d's validated L1 table l1_mfn
+ * becomes the grant entry e (present, _PAGE_GNTTAB set; its frame already
+ * referenced by the grant); what it held before is released. -XEN_EINVAL
+ * (no validated L1 of d, bad index), -XEN_EBUSY (it holds a grant already).
+ */
+int pt_grant_install(struct domain *d, uint64_t l1_mfn, unsigned int idx, pte_t e, bool *flush);
+/* Clears entry idx if it is a grant mapping of mfn, else -XEN_EINVAL. Sets *flush. */
+int pt_grant_remove(struct domain *d, uint64_t l1_mfn, unsigned int idx, uint64_t mfn, bool *flush);
 
 /* Validates a whole table as `level`, not preemptible (used by tests). */
 int pt_validate_table(struct domain *d, uint64_t mfn, unsigned int level);

@@ -1,12 +1,15 @@
 /* Where a PV domain's start-of-day pieces go in its virtual address space (Xen's order). */
-#ifndef HV_PV_LAYOUT_H
-#define HV_PV_LAYOUT_H
+#ifndef LIB_PV_LAYOUT_H
+#define LIB_PV_LAYOUT_H
 
-#include <hv/lib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /*
  * From v_start, each piece page-aligned after the previous one: kernel,
- * initrd, P2M list (8 bytes a page), start_info, bootstrap page tables,
+ * initrd, P2M list (8 bytes a page), start_info (for a domU followed by its
+ * xenstore and console ring pages), bootstrap page tables,
  * one stack page; v_end rounds up to 4 MiB with at least 512 KiB spare.
  * [v_start, v_end) is mapped to PFNs 0.. in order.
  */
@@ -15,7 +18,7 @@ struct pv_layout {
     uint64_t kern_start, kern_end;
     uint64_t initrd_start, initrd_end;
     uint64_t p2m_start, p2m_end;
-    uint64_t si_start, si_end;
+    uint64_t si_start, si_end;          /* start_info and the ring pages after it (si_size bytes, at most 4 pages) */
     uint64_t pt_start, pt_end;          /* nr_pt_frames pages, L4 first */
     uint64_t stack_start, stack_end;
     uint64_t v_end;

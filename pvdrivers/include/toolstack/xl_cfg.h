@@ -1,0 +1,34 @@
+/* The xl.cfg subset dom0's xl understands (toolstack/xl_cfg.c); pure, host-tested. */
+#ifndef TOOLSTACK_XL_CFG_H
+#define TOOLSTACK_XL_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum xl_action { XL_ACTION_DESTROY, XL_ACTION_PRESERVE };
+
+struct xl_cfg {
+    char name[32];
+    char kernel[64];                /* a file of dom0's archive */
+    char cmdline[512];              /* cmdline= or extra= */
+    uint64_t memory_mib;            /* default 32 */
+    uint64_t maxmem_mib;            /* default memory */
+    unsigned int vcpus;             /* default 1 */
+    unsigned int weight, cap;       /* default 256, 0 */
+    enum xl_action on_poweroff, on_reboot, on_crash;   /* default destroy, destroy, preserve */
+};
+
+void xl_cfg_defaults(struct xl_cfg *c);
+/*
+ * One "key = value" line (comments with '#', blank lines and a trailing ';'
+ * allowed; strings in "" or ''). 0, or -1 with err naming the problem:
+ * unknown key, bad value, a key this subset does not support yet.
+ */
+int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_t errlen);
+/* Every line of text; the first error is named "<file>:<line>: ...". */
+int xl_cfg_parse(struct xl_cfg *c, const char *text, size_t len, const char *file, char *err, size_t errlen);
+/* After the file and the command line's key=value: name and kernel are required, maxmem >= memory. */
+int xl_cfg_check(const struct xl_cfg *c, char *err, size_t errlen);
+
+#endif

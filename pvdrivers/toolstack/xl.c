@@ -1,0 +1,510 @@
+/*
+ * xl on dom0's serial console (boot option xl=yes): create, list, destroy,
+ * pause, unpause, shutdown, console, help, and a create+destroy leak loop.
+ * Configs and kernels are files of dom0's ramdisk, a cpio archive.
+ */
+#include <cmdline.h>
+#include <kernel.h>
+#include <mm.h>
+#include <sched.h>
+#include <public/errno.h>
+#include <public/sched.h>
+#include <toolstack/builder.h>
+#include <toolstack/cpio.h>
+#include <toolstack/xl_cfg.h>
+#include <xen/services.h>
+#include <xen/toolstack.h>
+#include <xenbus/xenbus.h>
+#include <xenbus/xenstored_dom0.h>
+
+#define LINE_MAX    256
+#define IN_SIZE     512
+#define POLL_NS     (200 * NSEC_PER_MSEC)
+#define MAX_DOMID   16
+#define MAX_ARGS    12
+
+static bool enabled;
+static volatile bool done;
+static struct semaphore input_ready, finished;
+static char in_buf[IN_SIZE];
+static volatile unsigned int in_prod, in_cons;
+
+/* What xl remembers of the domains it created: what to do when they shut down. */
+static struct { bool ours; struct xl_cfg cfg; } made[MAX_DOMID];
+
+static bool set_xl(const char *v)
+{
+    if (v && strcmp(v, "yes"))
+        return false;
+    enabled = true;
+    return true;
+}
+KERNEL_OPTION("xl", set_xl);
+
+/* From the console's input event: bytes into our buffer (dropped when full), the thread woken. */
+static void input_hook(const char *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (in_prod - in_cons >= IN_SIZE)
+            break;
+        in_buf[in_prod % IN_SIZE] = buf[i];
+        __atomic_store_n(&in_prod, in_prod + 1, __ATOMIC_RELEASE);
+    }
+    sem_up(&input_ready);
+}
+
+static bool input_byte(char *c)
+{
+    if (in_cons == __atomic_load_n(&in_prod, __ATOMIC_ACQUIRE))
+        return false;
+    *c = in_buf[in_cons % IN_SIZE];
+    in_cons++;
+    return true;
+}
+
+/* ---- domains ---- */
+
+/* Destroys dom and, as xl does, removes its /local/domain/<id> from the store. */
+static int destroy_domain(domid_t dom)
+{
+    int rc = tsb_destroy(dom);
+    char path[32];
+    snprintf(path, sizeof(path), "/local/domain/%u", dom);
+    if (!rc) {
+        int e = xenbus_rm(0, path);
+        if (e < 0 && e != -ENOENT)
+            printk("xl: warning: removing %s: %d\n", path, e);
+    }
+    if (dom < MAX_DOMID)
+        made[dom].ours = false;
+    return rc;
+}
+
+static int info_next(domid_t from, domid_t *id, struct pv_domctl_info *info)
+{
+    struct pv_domctl op = { .cmd = PV_DOMCTL_getdomaininfo_next, .domain = from };
+    int rc = (int)xenpv_domctl(&op);
+    if (!rc) {
+        *id = op.domain;
+        *info = op.u.info;
+    }
+    return rc;
+}
+
+/* A domain named by id or name: its id, or -1 after saying why. */
+static int find_domain(const char *what)
+{
+    struct pv_domctl_info info;
+    domid_t id;
+    bool numeric = *what != '\0';
+    unsigned int n = 0;
+    for (const char *p = what; *p; p++) {
+        if (*p < '0' || *p > '9' || n > 65535)
+            numeric = false;
+        else
+            n = n * 10 + (unsigned int)(*p - '0');
+    }
+    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1))
+        if ((numeric && id == n) || !strcmp((const char *)info.name, what))
+            return id;
+    printk("xl: error: no domain '%s'\n", what);
+    return -1;
+}
+
+static const char *state_letters(const struct pv_domctl_info *i, char *s)
+{
+    bool stopped = i->flags & (PV_DOMINF_shutdown | PV_DOMINF_stopping);
+    bool crashed = stopped && i->shutdown_reason == SHUTDOWN_crash;
+    bool paused = !stopped && (i->flags & PV_DOMINF_paused);
+    bool blocked = !stopped && !paused && (i->flags & PV_DOMINF_blocked);
+    s[0] = !stopped && !paused && !blocked ? 'r' : '-';
+    s[1] = blocked ? 'b' : '-';
+    s[2] = paused ? 'p' : '-';
+    s[3] = stopped && !crashed ? 's' : '-';
+    s[4] = crashed ? 'c' : '-';
+    s[5] = i->flags & PV_DOMINF_stopping ? 'd' : '-';
+    s[6] = '\0';
+    return s;
+}
+
+static int cmd_list(void)
+{
+    struct pv_domctl_info info;
+    domid_t id;
+    char st[8];
+    printk("Name                                        ID   Mem VCPUs\tState\tTime(s)\n");
+    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1)) {
+        uint64_t ds = info.cpu_time / 100000000ull;     /* tenths of a second */
+        printk("%-40s %5u %5llu %5u     %s %8llu.%llu\n", (const char *)info.name, id,
+               (unsigned long long)(info.tot_pages >> 8), info.nr_vcpus, state_letters(&info, st),
+               (unsigned long long)(ds / 10), (unsigned long long)(ds % 10));
+    }
+    return 0;
+}
+
+static int simple(uint32_t cmd, const char *what, const char *verb)
+{
+    int id = find_domain(what);
+    if (id < 0)
+        return -1;
+    if (id == 0) {
+        printk("xl: error: cannot %s Domain-0\n", verb);
+        return -1;
+    }
+    struct pv_domctl op = { .cmd = cmd, .domain = (domid_t)id };
+    int rc = cmd == PV_DOMCTL_destroydomain ? destroy_domain((domid_t)id) : (int)xenpv_domctl(&op);
+    if (rc) {
+        printk("xl: error: %s of domain %d failed: %d\n", verb, id, rc);
+        return -1;
+    }
+    return 0;
+}
+
+static const uint8_t *archive;
+static size_t archive_len;
+
+static bool archive_file(const char *name, struct cpio_file *f)
+{
+    char alt[80];
+    if (archive && cpio_find(archive, archive_len, name, f))
+        return true;
+    snprintf(alt, sizeof(alt), "xl/%s", name);
+    return archive && cpio_find(archive, archive_len, alt, f);
+}
+
+/* Builds and unpauses the domain cfg describes: its id, or -1 after saying why. */
+static int create_from(const struct xl_cfg *c, bool quiet)
+{
+    struct cpio_file k;
+    char err[200];
+    if (!archive_file(c->kernel, &k)) {
+        printk("xl: error: kernel '%s': no such file in dom0's archive\n", c->kernel);
+        return -1;
+    }
+    uint64_t mem = c->memory_mib << 8, maxmem = (c->maxmem_mib ? c->maxmem_mib : c->memory_mib) << 8;
+    struct tsb_args a = { .name = c->name, .kernel = k.data, .kernel_size = k.size, .cmdline = c->cmdline,
+                          .mem_pages = mem, .max_pages = maxmem, .vcpus = c->vcpus };
+    domid_t id;
+    if (tsb_build(&a, &id, err, sizeof(err))) {
+        printk("xl: error: creating '%s': %s\n", c->name, err);
+        return -1;
+    }
+    struct pv_domctl op = { .cmd = PV_DOMCTL_setschedparams, .domain = id };
+    op.u.sched.weight = c->weight;
+    op.u.sched.cap = c->cap;
+    int rc = (int)xenpv_domctl(&op);
+    if (!rc) {
+        op = (struct pv_domctl){ .cmd = PV_DOMCTL_unpausedomain, .domain = id };
+        rc = (int)xenpv_domctl(&op);
+    }
+    if (rc) {
+        printk("xl: error: starting '%s' failed: %d\n", c->name, rc);
+        tsb_destroy(id);
+        return -1;
+    }
+    if (id < MAX_DOMID) {
+        made[id].ours = true;
+        made[id].cfg = *c;
+    }
+    if (!quiet)
+        printk("xl: created domain %u (%s)\n", id, c->name);
+    return id;
+}
+
+static int load_cfg(struct xl_cfg *c, int argc, char **argv)
+{
+    struct cpio_file f;
+    char err[200];
+    xl_cfg_defaults(c);
+    if (!archive_file(argv[0], &f)) {
+        printk("xl: error: config '%s': no such file in dom0's archive\n", argv[0]);
+        return -1;
+    }
+    printk("Parsing config from %s\n", argv[0]);
+    if (xl_cfg_parse(c, (const char *)f.data, f.size, argv[0], err, sizeof(err))) {
+        printk("xl: error: %s\n", err);
+        return -1;
+    }
+    for (int i = 1; i < argc; i++)
+        if (xl_cfg_line(c, argv[i], strlen(argv[i]), err, sizeof(err))) {
+            printk("xl: error: command line '%s': %s\n", argv[i], err);
+            return -1;
+        }
+    if (xl_cfg_check(c, err, sizeof(err))) {
+        printk("xl: error: %s: %s\n", argv[0], err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+    struct xl_cfg c;
+    if (argc < 1) {
+        printk("xl: usage: create <cfg> [key=value...]\n");
+        return -1;
+    }
+    if (load_cfg(&c, argc, argv))
+        return -1;
+    uint64_t t0 = clock_ns();
+    int id = create_from(&c, false);
+    if (id >= 0)
+        printk("xl: domain %d built and started in %llu us\n", id, (unsigned long long)((clock_ns() - t0) / 1000));
+    return id < 0 ? -1 : 0;
+}
+
+/* ---- leak loop ---- */
+
+struct counts { uint64_t free_pages; int ports; unsigned int grants; uint32_t nodes; };
+
+static void count(struct counts *c)
+{
+    struct pv_domctl op = { .cmd = PV_DOMCTL_getdomaininfo, .domain = 0 };
+    c->free_pages = xenpv_domctl(&op) ? 0 : op.u.info.free_pages;
+    c->ports = xenpv_evtchn_ports_in_use();
+    c->grants = xenpv_grant_free_refs();
+    c->nodes = xenstored_dom0_nodes();
+}
+
+/* Waits (at most timeout) until /local/domain/<id> exists (want) or not. */
+static bool wait_store(int id, bool want, uint64_t timeout)
+{
+    char path[48], buf[48];
+    snprintf(path, sizeof(path), "/local/domain/%d/name", id);
+    uint64_t end = clock_ns() + timeout;
+    do {
+        if ((xenbus_read(0, path, buf, sizeof(buf)) >= 0) == want)
+            return true;
+        thread_sleep_ns(5 * NSEC_PER_MSEC);
+    } while (clock_ns() < end);
+    return false;
+}
+
+static bool settle(struct counts *c, const struct counts *want)
+{
+    /* The console back end and xenstored let go of a dead domain on their next scan. */
+    for (int i = 0; i < 40; i++) {
+        count(c);
+        if (!memcmp(c, want, sizeof(*c)))
+            return true;
+        thread_sleep_ns(50 * NSEC_PER_MSEC);
+    }
+    return false;
+}
+
+static int cmd_loop(int argc, char **argv)
+{
+    struct xl_cfg c;
+    uint64_t n = 0;
+    for (const char *p = argc >= 2 ? argv[1] : ""; *p && n < 100000; p++)
+        n = *p >= '0' && *p <= '9' ? n * 10 + (uint64_t)(*p - '0') : 100000;
+    if (argc < 2 || n == 0 || n >= 100000) {
+        printk("xl: usage: leak-loop <cfg> <1..99999> [key=value...]\n");
+        return -1;
+    }
+    argv[1] = argv[0];
+    if (load_cfg(&c, argc - 1, argv + 1))
+        return -1;
+    struct counts before, after;
+    count(&before);
+    printk("leak-loop: before: %llu free frames, %d dom0 event channels, %u free grant refs, %u xenstore nodes\n",
+           (unsigned long long)before.free_pages, before.ports, before.grants, before.nodes);
+    uint64_t t0 = clock_ns();
+    for (uint64_t i = 0; i < n; i++) {
+        int id = create_from(&c, true);
+        if (id < 0) {
+            printk("leak-loop: cycle %llu: create failed\n", (unsigned long long)i);
+            return -1;
+        }
+        bool introduced = wait_store(id, true, 30 * NSEC_PER_SEC);     /* generous: TCG on a loaded host */
+        int rc = destroy_domain((domid_t)id);
+        bool released = wait_store(id, false, 30 * NSEC_PER_SEC);
+        if (!introduced || rc || !released) {
+            printk("leak-loop: cycle %llu: domain %d introduced %d, destroy %d, released %d\n",
+                   (unsigned long long)i, id, introduced, rc, released);
+            return -1;
+        }
+        if ((i + 1) % 100 == 0)
+            printk("leak-loop: %llu cycles\n", (unsigned long long)(i + 1));
+    }
+    uint64_t ms = (clock_ns() - t0) / NSEC_PER_MSEC;
+    bool same = settle(&after, &before);
+    printk("leak-loop: after: %llu free frames, %d dom0 event channels, %u free grant refs, %u xenstore nodes\n",
+           (unsigned long long)after.free_pages, after.ports, after.grants, after.nodes);
+    printk("leak-loop: %llu create+destroy cycles in %llu ms (%llu.%02llu per second): %s\n", (unsigned long long)n,
+           (unsigned long long)ms, (unsigned long long)(n * 1000 / (ms ? ms : 1)),
+           (unsigned long long)(n * 100000 / (ms ? ms : 1) % 100), same ? "nothing leaked" : "LEAK");
+    return same ? 0 : -1;
+}
+
+/* ---- console <dom> ---- */
+
+static int cmd_console(const char *what)
+{
+    int id = find_domain(what);
+    if (id < 0)
+        return -1;
+    /*
+     * The console back end prints every domU's ring output as "[name] text"
+     * on its own; here we show it until Ctrl-] (0x1d), as xl console does.
+     */
+    printk("xl: console of domain %d: its lines show as [name]; Ctrl-] leaves\n", id);
+    for (;;) {
+        char ch;
+        while (input_byte(&ch))
+            if (ch == 0x1d) {
+                printk("xl: left the console of domain %d\n", id);
+                return 0;
+            }
+        sem_down_timeout(&input_ready, POLL_NS);
+    }
+}
+
+/* Domains xl made that shut down: their on_poweroff/on_reboot/on_crash. */
+static void reap(void)
+{
+    struct pv_domctl_info info;
+    domid_t id;
+    for (domid_t from = 1; !info_next(from, &id, &info); from = (domid_t)(id + 1)) {
+        if (id >= MAX_DOMID || !made[id].ours || !(info.flags & PV_DOMINF_shutdown))
+            continue;
+        const struct xl_cfg *c = &made[id].cfg;
+        enum xl_action a = info.shutdown_reason == SHUTDOWN_poweroff ? c->on_poweroff :
+                           info.shutdown_reason == SHUTDOWN_reboot ? c->on_reboot : c->on_crash;
+        made[id].ours = false;
+        printk("xl: domain %u (%s) has shut down, reason code %u: %s\n", id, c->name, info.shutdown_reason,
+               a == XL_ACTION_DESTROY ? "destroying it" : "preserved");
+        if (a == XL_ACTION_DESTROY)
+            destroy_domain(id);
+    }
+}
+
+static void help(void)
+{
+    printk("xl commands:\n"
+           "  create <cfg> [key=value...]   build and start a domain from a config in dom0's archive\n"
+           "  list                          domains: Name ID Mem VCPUs State Time(s)\n"
+           "  destroy <dom>                 stop a domain at once and free it\n"
+           "  shutdown <dom>                ask a domain to power off (SCHEDOP_remote_shutdown)\n"
+           "  pause <dom> | unpause <dom>\n"
+           "  console <dom>                 its console; Ctrl-] leaves\n"
+           "  files                         configs and kernels in dom0's archive\n"
+           "  leak-loop <cfg> <n>           create and destroy n times; counts must come back\n"
+           "  quit                          power dom0 (and the machine) off\n");
+}
+
+static int run(int argc, char **argv)
+{
+    const char *c = argv[0];
+    if (!strcmp(c, "help"))
+        help();
+    else if (!strcmp(c, "list"))
+        return cmd_list();
+    else if (!strcmp(c, "create"))
+        return cmd_create(argc - 1, argv + 1);
+    else if (!strcmp(c, "leak-loop"))
+        return cmd_loop(argc - 1, argv + 1);
+    else if (!strcmp(c, "files")) {
+        size_t pos = 0;
+        struct cpio_file f;
+        bool bad = false;
+        while (archive && cpio_next(archive, archive_len, &pos, &f, &bad))
+            printk("  %-40s %8llu bytes\n", f.name, (unsigned long long)f.size);
+        if (bad)
+            printk("xl: error: the archive is malformed after offset %llu\n", (unsigned long long)pos);
+    } else if (!strcmp(c, "quit"))
+        done = true;
+    else if (strcmp(c, "destroy") && strcmp(c, "pause") && strcmp(c, "unpause") && strcmp(c, "console") &&
+             strcmp(c, "shutdown"))
+        printk("xl: error: unknown command '%s' (try help)\n", c);
+    else if (argc != 2)
+        printk("xl: error: usage: %s <domain>\n", c);
+    else if (!strcmp(c, "destroy"))
+        return simple(PV_DOMCTL_destroydomain, argv[1], "destroy");
+    else if (!strcmp(c, "pause"))
+        return simple(PV_DOMCTL_pausedomain, argv[1], "pause");
+    else if (!strcmp(c, "unpause"))
+        return simple(PV_DOMCTL_unpausedomain, argv[1], "unpause");
+    else if (!strcmp(c, "console"))
+        return cmd_console(argv[1]);
+    else if (!strcmp(c, "shutdown")) {
+        int id = find_domain(argv[1]);
+        if (id <= 0)
+            return id < 0 ? -1 : (printk("xl: error: shut Domain-0 down with quit\n"), -1);
+        int rc = xenpv_remote_shutdown((domid_t)id, SHUTDOWN_poweroff);
+        if (rc)
+            printk("xl: error: shutdown of domain %d failed: %d\n", id, rc);
+        return rc ? -1 : 0;
+    }
+    return 0;
+}
+
+static void xl_thread(void *arg)
+{
+    (void)arg;
+    char line[LINE_MAX];
+    size_t len = 0;
+    const struct start_info *si = xenpv_start_info();
+    if (si->mod_start && si->mod_len) {
+        archive = (const uint8_t *)si->mod_start;
+        archive_len = si->mod_len;
+    }
+    printk("xl: dom0's toolstack is ready; %s; type help\n", archive ? "configs and kernels from the ramdisk" :
+                                                                "no ramdisk: nothing to create");
+    printk("xl>\n");
+    while (!done) {
+        char ch;
+        if (!input_byte(&ch)) {
+            sem_down_timeout(&input_ready, POLL_NS);   /* input, or POLL_NS without: look at our domains */
+            reap();
+            continue;
+        }
+        if (ch != '\r' && ch != '\n') {
+            if (len + 1 < sizeof(line) && ch >= 0x20 && ch < 0x7f)
+                line[len++] = ch;
+            continue;
+        }
+        line[len] = '\0';
+        len = 0;
+        if (line[0])
+            printk("xl> %s\n", line);
+        char *argv[MAX_ARGS];
+        int argc = 0;
+        for (char *p = line; *p && argc < MAX_ARGS;) {
+            while (*p == ' ')
+                *p++ = '\0';
+            if (!*p)
+                break;
+            argv[argc++] = p;
+            while (*p && *p != ' ')
+                p++;
+        }
+        if (!argc)
+            continue;
+        run(argc, argv);
+        if (!done)
+            printk("xl>\n");
+    }
+    printk("xl: quit\n");
+    sem_up(&finished);
+    thread_exit();
+}
+
+void toolstack_xl_start(void)
+{
+    if (!enabled || !xenpv_is_dom0())
+        return;
+    sem_init(&input_ready, 0);
+    sem_init(&finished, 0);
+    console_set_input_hook(input_hook);
+    if (!thread_create("xl", xl_thread, NULL)) {
+        console_set_input_hook(NULL);
+        enabled = false;
+    }
+}
+
+void toolstack_xl_wait(void)
+{
+    if (enabled)
+        sem_down(&finished);
+}

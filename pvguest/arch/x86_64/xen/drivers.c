@@ -1,0 +1,60 @@
+/*
+ * The split drivers started at boot, in order (each looks at start_info to
+ * see whether it has work here: back ends in dom0, front ends in domUs).
+ * kernel_main calls this once threads, timers and every vCPU run.
+ */
+#include <xen/services.h>
+
+typedef void (*driver_hook_t)(void);
+
+/* pvdrivers/console: front end (domUs) and back end (dom0). */
+void console_front_start(void);
+void console_back_start(void);
+void console_back_quiesce(void);
+/* pvdrivers/xenbus: the store service (dom0), then the xenbus client (every domain). */
+void xenstored_dom0_start(void);
+void xenstored_dom0_stop(void);
+void xenbus_start(void);
+/* pvdrivers/toolstack: dom0 writes the boot domains' devices; pvdrivers/ringtest: the demonstration device. */
+void toolstack_boot_devices_start(void);
+void toolstack_xl_start(void);
+void ringtest_start(void);
+/* pvdrivers/block: blkback over dom0's RAM store (blkram=), blkfront in every domU. */
+void blkback_start(void);
+void blkfront_start(void);
+
+static const driver_hook_t starts[] = {
+    console_front_start,            /* first: a domU's lines leave through the ring as early as can be */
+    console_back_start,
+    xenstored_dom0_start,
+    xenbus_start,
+    toolstack_boot_devices_start,
+    ringtest_start,
+    blkback_start,
+    blkfront_start,
+    toolstack_xl_start,             /* xl=yes: the command line on dom0's console */
+    NULL,           /* the list ends with NULL; drivers are added above it */
+};
+
+/*
+ * Run in order when the kernel powers off (not when it crashes): each driver
+ * finishes what is in flight and lets go of other domains' pages and ports.
+ * The console back end prints every domU's last lines first.
+ */
+static const driver_hook_t stops[] = {
+    console_back_quiesce,
+    xenstored_dom0_stop,
+    NULL,
+};
+
+void xenpv_start_drivers(void)
+{
+    for (const driver_hook_t *d = starts; *d; d++)
+        (*d)();
+}
+
+void xenpv_stop_drivers(void)
+{
+    for (const driver_hook_t *d = stops; *d; d++)
+        (*d)();
+}

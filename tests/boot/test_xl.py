@@ -1,0 +1,184 @@
+"""dom0's xl over the serial line (pexpect): scenarios/xl.scn booted once, then a
+session typed at the "xl>" prompt: two guests created from configs, listed,
+paused and unpaused, a console attached and left, one shut down and the other
+destroyed, `list` after each step; bad input answered with a clear error while
+everyone carries on; a create+destroy leak loop whose counts come back. The
+transcript is kept in build/logs/xl-session.log; the measurements go to
+build/logs/xl-bench.txt.
+
+BOOT_SCENARIOS without "xl" skips it; XL_LEAK_CYCLES sets the loop (default 100)."""
+import os
+import re
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+import run_qemu  # noqa: E402
+import scenario as scn  # noqa: E402
+
+pexpect = pytest.importorskip("pexpect", reason="python3-pexpect is missing (tools/setup.sh)")
+
+BUILD = os.environ.get("BUILD", "build")
+LEAK_CYCLES = int(os.environ.get("XL_LEAK_CYCLES", "100"))
+PROMPT = r"xl>\r*\n"           # the serial line ends lines with \r\n, the pty adds a \r
+ROW = re.compile(r"^(\S+) +(\d+) +(\d+) +(\d+) +([rbpscd-]{6}) +(\d+\.\d)\r*$", re.MULTILINE)
+
+only = [n for n in os.environ.get("BOOT_SCENARIOS", "").split(",") if n]
+pytestmark = pytest.mark.skipif(bool(only) and "xl" not in only, reason="BOOT_SCENARIOS leaves out xl")
+
+
+class Session:
+    def __init__(self):
+        sc = scn.load(os.path.join(ROOT, "scenarios", "xl.scn"))
+        build = os.path.join(ROOT, BUILD)
+        iso = run_qemu.mkiso.build_iso(sc, BUILD, out=os.path.join(build, "xl-session.iso"))
+        cmd = run_qemu.qemu_command(iso, sc, "stdio")
+        os.makedirs(os.path.join(build, "logs"), exist_ok=True)
+        self.log = open(os.path.join(build, "logs", "xl-session.log"), "w")
+        self.p = pexpect.spawn(cmd[0], cmd[1:], timeout=120, encoding="latin-1", codec_errors="replace")
+        self.p.logfile_read = self.log
+        self.p.delaybeforesend = None
+        self.p.expect(r"xl: dom0's toolstack is ready", timeout=180)
+        self.p.expect(PROMPT)
+
+    def type(self, text):
+        for ch in text:                 # one byte at a time: the UART has a small FIFO
+            self.p.send(ch)
+            time.sleep(0.005)
+
+    def xl(self, command, timeout=120):
+        """Types command; returns what dom0 printed up to the next prompt."""
+        self.type(command + "\n")
+        self.p.expect(r"xl> " + re.escape(command) + r"\r*\n", timeout=timeout)
+        self.p.expect(PROMPT, timeout=timeout)
+        return self.p.before
+
+    def list(self):
+        """{name: (id, mem MiB, vcpus, state)} from `list`, checking xl's header."""
+        out = self.xl("list")
+        assert re.search(r"Name +ID +Mem VCPUs\tState\tTime\(s\)", out), out
+        return {m[1]: (int(m[2]), int(m[3]), int(m[4]), m[5]) for m in ROW.finditer(out)}
+
+    def close(self):
+        try:
+            self.type("quit\n")
+            self.p.expect(pexpect.EOF, timeout=60)
+            return self.p.before
+        finally:
+            self.p.close(force=True)
+            self.log.close()
+
+
+@pytest.fixture(scope="module")
+def session():
+    s = Session()
+    yield s
+    s.p.close(force=True)
+
+
+def test_list_dom0_alone(session):
+    doms = session.list()
+    assert list(doms) == ["dom0"] and doms["dom0"][0] == 0, doms
+
+
+def test_create_two_guests(session):
+    session.type("create idler1.cfg")
+    t0 = time.monotonic()                       # from the Enter key
+    session.type("\n")
+    # In either order: dom0's report and the guest's first console line (console_io, through the hypervisor).
+    first_line = build_us = None
+    while first_line is None or build_us is None:
+        i = session.p.expect([r"\(idler1\) ", r"xl: domain \d+ built and started in (\d+) us"])
+        if i == 0 and first_line is None:
+            first_line = time.monotonic() - t0
+        elif i == 1:
+            build_us = int(session.p.match.group(1))
+    # The prompt may have come before the guest's line: the next command's echo is waited for instead.
+    with open(os.path.join(ROOT, BUILD, "logs", "xl-bench.txt"), "w") as f:
+        f.write(f"xl create to the guest's first console line: {first_line * 1000:.0f} ms wall "
+                f"(build+unpause in dom0: {build_us / 1000:.1f} ms)\n")
+    doms = session.list()
+    assert "idler1" in doms and doms["idler1"][1] == 8 and "s" not in doms["idler1"][3], doms
+    out = session.xl("create idler2.cfg")
+    assert "xl: created domain" in out, out
+    doms = session.list()
+    assert {"dom0", "idler1", "idler2"} <= set(doms), doms
+    assert doms["idler1"][0] != doms["idler2"][0]
+
+
+def test_pause_unpause(session):
+    session.xl("pause idler1")
+    assert session.list()["idler1"][3] == "--p---"
+    session.xl("unpause idler1")
+    state = session.list()["idler1"][3]
+    assert state in ("r-----", "-b----"), state
+
+
+def test_console_attach_and_leave(session):
+    session.type("console idler1\n")
+    session.p.expect(r"xl: console of domain \d+")
+    session.type("\x1d")
+    session.p.expect(r"xl: left the console of domain \d+")
+    session.p.expect(PROMPT)
+
+
+def test_shutdown_one_destroy_other(session):
+    session.xl("shutdown idler1")
+    # on_poweroff = "destroy": xl destroys it once it has shut down.
+    session.p.expect(r"xl: domain \d+ \(idler1\) has shut down, reason code 0: destroying it", timeout=60)
+    deadline = time.monotonic() + 30
+    while "idler1" in session.list():
+        assert time.monotonic() < deadline, "idler1 still listed after its shutdown"
+    session.xl("destroy idler2")
+    assert set(session.list()) == {"dom0"}
+
+
+@pytest.mark.parametrize("command,error", [
+    ("create bad-key.cfg", r"bad-key\.cfg:4: unknown key 'colour'"),
+    ("create not-elf.cfg", r"creating 'notelf': kernel is not a PV ELF image"),
+    ("create huge.cfg", r"creating 'huge': not enough free memory"),
+    ("create missing.cfg", r"config 'missing\.cfg': no such file"),
+    ("create idler1.cfg vcpus=99", r"vcpus: '99' is not 1 to 8"),
+    ("create idler1.cfg disk=['x']", r"lists \(disk, vif, pci\) are not supported yet"),
+    ("destroy nosuch", r"no domain 'nosuch'"),
+    ("pause 12", r"no domain '12'"),
+    ("destroy 0", r"cannot destroy Domain-0"),
+    ("frobnicate", r"unknown command 'frobnicate'"),
+])
+def test_bad_input(session, command, error):
+    out = session.xl(command)
+    assert re.search(r"xl: error: .*" + error, out), out
+    assert set(session.list()) == {"dom0"}
+
+
+def test_duplicate_name(session):
+    assert "xl: created domain" in session.xl("create idler1.cfg")
+    out = session.xl("create idler1.cfg")
+    assert re.search(r"xl: error: creating 'idler1': a domain named 'idler1' already exists", out), out
+    assert "idler1" in session.list()
+    session.xl("destroy idler1")
+    assert set(session.list()) == {"dom0"}
+
+
+def test_leak_loop(session):
+    out = session.xl(f"leak-loop idler1.cfg {LEAK_CYCLES}", timeout=60 + LEAK_CYCLES * 5)
+    m = re.search(r"leak-loop: (\d+) create\+destroy cycles in (\d+) ms \((\d+\.\d+) per second\): (.*)", out)
+    assert m, out
+    with open(os.path.join(ROOT, BUILD, "logs", "xl-bench.txt"), "a") as f:
+        f.write(f"create+destroy (each waiting for xenstore's introduce and release): {m[3]} per second "
+                f"({m[1]} cycles in {m[2]} ms)\n")
+    before = re.search(r"leak-loop: before: (.*)", out)[1].strip()
+    after = re.search(r"leak-loop: after: (.*)", out)[1].strip()
+    assert m[4].strip() == "nothing leaked" and before == after, out
+    assert set(session.list()) == {"dom0"}
+
+
+def test_quit_powers_off_without_leaks(session):
+    out = session.close()
+    assert "memory: every frame given to domains came back" in out, out[-2000:]
+    assert "domains: every domain was freed, no reference left behind" in out, out[-2000:]
+    assert not re.search(r"LEAK|AUDIT", out), out[-2000:]

@@ -1,0 +1,227 @@
+/*
+ * Host tests of dom0's toolstack pure parts: the xl.cfg subset parser
+ * (pvdrivers/toolstack/xl_cfg.c), the cpio "newc" reader (cpio.c) over
+ * hostile archives, and the start-of-day layout both builders share (lib/pv_layout.c).
+ */
+#include <lib/pv_layout.h>
+#include <toolstack/cpio.h>
+#include <toolstack/xl_cfg.h>
+#include "unit.h"
+
+static int parse(struct xl_cfg *c, const char *text, char *err)
+{
+    xl_cfg_defaults(c);
+    return xl_cfg_parse(c, text, strlen(text), "t.cfg", err, 200);
+}
+
+static void test_cfg_good(void **state)
+{
+    (void)state;
+    struct xl_cfg c;
+    char err[200] = "";
+    const char *text = "# a comment\n"
+                       "name = \"web-1\"\n"
+                       "type='pv'\n"
+                       "kernel = \"idler.elf\"  # trailing comment\n"
+                       "memory = 64;\n"
+                       "maxmem = 128\n"
+                       "vcpus = 2\n"
+                       "extra = \"console=hvc0 # not a comment\"\n"
+                       "weight = 512\n"
+                       "cap = 50\n"
+                       "on_poweroff = \"preserve\"\n"
+                       "on_crash = 'destroy'\n"
+                       "\n";
+    if (parse(&c, text, err))
+        fail_msg("%s", err);
+    assert_string_equal(c.name, "web-1");
+    assert_string_equal(c.kernel, "idler.elf");
+    assert_string_equal(c.cmdline, "console=hvc0 # not a comment");
+    assert_int_equal(c.memory_mib, 64);
+    assert_int_equal(c.maxmem_mib, 128);
+    assert_int_equal(c.vcpus, 2);
+    assert_int_equal(c.weight, 512);
+    assert_int_equal(c.cap, 50);
+    assert_int_equal(c.on_poweroff, XL_ACTION_PRESERVE);
+    assert_int_equal(c.on_reboot, XL_ACTION_DESTROY);
+    assert_int_equal(c.on_crash, XL_ACTION_DESTROY);
+    assert_int_equal(xl_cfg_check(&c, err, sizeof(err)), 0);
+    /* The command line's key=value goes over the file's. */
+    assert_int_equal(xl_cfg_line(&c, "memory=16", 9, err, sizeof(err)), 0);
+    assert_int_equal(c.memory_mib, 16);
+}
+
+static void test_cfg_errors_name_their_line(void **state)
+{
+    (void)state;
+    static const struct { const char *text, *error; } rows[] = {
+        { "name = \"a\"\ncolour = \"blue\"\n", "t.cfg:2: unknown key 'colour'" },
+        { "vcpus = 9\n", "t.cfg:1: vcpus: '9' is not 1 to 8" },
+        { "vcpus = 0\n", "t.cfg:1: vcpus: '0' is not 1 to 8" },
+        { "vcpus = 99999999999999999999999\n", "t.cfg:1: vcpus: '99999999999999999999999' is not 1 to 8" },
+        { "memory = 2\n", "t.cfg:1: memory: '2' is not a size in MiB from 4" },
+        { "memory = 12x\n", "t.cfg:1: memory: '12x' is not a size in MiB from 4" },
+        { "cap = 101\n", "t.cfg:1: cap: '101' is not 0 to 100" },
+        { "weight = 0\n", "t.cfg:1: weight: '0' is not 1 to 65535" },
+        { "type = \"hvm\"\n", "t.cfg:1: type: 'hvm': only \"pv\" domains" },
+        { "name = \"a b\"\n", "t.cfg:1: name: 'a b' is not 1-31 letters, digits, '-', '_' or '.'" },
+        { "name = \"\"\n", "t.cfg:1: name: '' is not 1-31 letters, digits, '-', '_' or '.'" },
+        { "name = \"unterminated\n", "t.cfg:1: name: unterminated string or text after it" },
+        { "disk = [ 'x' ]\n", "t.cfg:1: disk: lists (disk, vif, pci) are not supported yet" },
+        { "ramdisk = \"r\"\n", "t.cfg:1: ramdisk: not supported yet" },
+        { "on_reboot = \"restart\"\n", "t.cfg:1: on_reboot: restart is not supported yet (destroy or preserve)" },
+        { "on_crash = \"explode\"\n", "t.cfg:1: on_crash: 'explode' is not destroy or preserve" },
+        { "\n\n= 3\n", "t.cfg:3: expected 'key = value'" },
+        { "name \"x\"\n", "t.cfg:1: expected '=' after 'name'" },
+    };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(rows); i++) {
+        struct xl_cfg c;
+        char err[200] = "";
+        if (!parse(&c, rows[i].text, err))
+            fail_msg("row %zu accepted", i);
+        if (strcmp(err, rows[i].error))
+            fail_msg("row %zu: '%s', want '%s'", i, err, rows[i].error);
+    }
+    /* A line longer than the parser's buffer, and a value longer than its field. */
+    char big[2000];
+    memset(big, 'a', sizeof(big));
+    memcpy(big, "extra = ", 8);
+    big[sizeof(big) - 1] = '\0';
+    struct xl_cfg c;
+    char err[200];
+    assert_int_equal(parse(&c, big, err), -1);
+    assert_string_equal(err, "t.cfg:1: line too long");
+}
+
+static void test_cfg_check(void **state)
+{
+    (void)state;
+    struct xl_cfg c;
+    char err[200];
+    assert_int_equal(parse(&c, "kernel = \"k\"\n", err), 0);
+    assert_int_equal(xl_cfg_check(&c, err, sizeof(err)), -1);
+    assert_string_equal(err, "no name= given");
+    assert_int_equal(parse(&c, "name = \"n\"\n", err), 0);
+    assert_int_equal(xl_cfg_check(&c, err, sizeof(err)), -1);
+    assert_string_equal(err, "no kernel= given");
+    assert_int_equal(parse(&c, "name = \"n\"\nkernel=\"k\"\nmemory=64\nmaxmem=32\n", err), 0);
+    assert_int_equal(xl_cfg_check(&c, err, sizeof(err)), -1);
+}
+
+/* ---- cpio ---- */
+
+static size_t put_entry(uint8_t *p, const char *name, const char *data, size_t len, uint32_t mode)
+{
+    size_t n = strlen(name) + 1, at = 0;
+    char hdr[111];
+    snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 1u, mode, 0u, 0u, 1u, 0u,
+             (unsigned)len, 0u, 0u, 0u, 0u, (unsigned)n, 0u);
+    memcpy(p, hdr, 110);
+    at = 110;
+    memcpy(p + at, name, n);
+    at += n;
+    while (at % 4)
+        p[at++] = 0;
+    memcpy(p + at, data, len);
+    at += len;
+    while (at % 4)
+        p[at++] = 0;
+    return at;
+}
+
+static size_t archive(uint8_t *buf)
+{
+    size_t n = 0;
+    n += put_entry(buf + n, ".", "", 0, 0040755);
+    n += put_entry(buf + n, "./a.cfg", "name=1\n", 7, 0100644);
+    n += put_entry(buf + n, "kernel.elf", "\177ELFxyz", 7, 0100644);
+    n += put_entry(buf + n, "TRAILER!!!", "", 0, 0);
+    return n;
+}
+
+static void test_cpio_find(void **state)
+{
+    (void)state;
+    static uint8_t buf[4096];
+    size_t len = archive(buf);
+    struct cpio_file f;
+    assert_true(cpio_find(buf, len, "a.cfg", &f));
+    assert_int_equal(f.size, 7);
+    assert_memory_equal(f.data, "name=1\n", 7);
+    assert_true(cpio_find(buf, len, "kernel.elf", &f));
+    assert_int_equal(f.size, 7);
+    assert_false(cpio_find(buf, len, ".", &f));          /* a directory */
+    assert_false(cpio_find(buf, len, "missing", &f));
+    size_t pos = 0, count = 0;
+    bool bad;
+    while (cpio_next(buf, len, &pos, &f, &bad))
+        count++;
+    assert_int_equal(count, 2);
+    assert_false(bad);
+}
+
+/* Every truncation and every single-byte corruption: never a read outside the archive (ASan), never a file past it. */
+static void test_cpio_hostile(void **state)
+{
+    (void)state;
+    static uint8_t good[4096];
+    size_t len = archive(good);
+    for (size_t cut = 0; cut <= len; cut++) {
+        uint8_t *copy = malloc(cut ? cut : 1);
+        memcpy(copy, good, cut);
+        size_t pos = 0;
+        struct cpio_file f;
+        bool bad;
+        while (cpio_next(copy, cut, &pos, &f, &bad))
+            assert_true(f.data >= copy && f.data + f.size <= copy + cut);
+        free(copy);
+    }
+    static const uint8_t values[] = { 0, '0', '9', 'F', 'f', 'g', 0xff, '/' };
+    for (size_t at = 0; at < len; at++)
+        for (size_t v = 0; v < sizeof(values); v++) {
+            uint8_t *copy = malloc(len);
+            memcpy(copy, good, len);
+            copy[at] = values[v];
+            size_t pos = 0;
+            struct cpio_file f;
+            bool bad;
+            for (int n = 0; n < 10 && cpio_next(copy, len, &pos, &f, &bad); n++)
+                assert_true(f.data >= copy && f.data + f.size <= copy + len);
+            free(copy);
+        }
+}
+
+/* ---- the shared layout ---- */
+
+static void test_layout(void **state)
+{
+    (void)state;
+    struct pv_layout l;
+    char err[160];
+    const uint64_t base = 0xffffffff80000000ull;
+    /* 8 MiB domU, a 180 KiB kernel, start_info and two ring pages: as both builders lay it out. */
+    assert_int_equal(pv_layout_compute(base, base, base + 0x2e000, 0, 2048, 3 * 4096, false, &l, err, sizeof(err)), 0);
+    assert_int_equal(l.p2m_start, base + 0x2e000);
+    assert_int_equal(l.p2m_end, l.p2m_start + 2048 * 8);
+    assert_int_equal(l.si_start, l.p2m_end);
+    assert_int_equal(l.pt_start, l.si_start + 3 * 4096);
+    assert_true(l.v_end % (4u << 20) == 0 && l.v_end - l.stack_end >= 512 * 1024);
+    assert_true(pv_pt_pages_needed(base, l.v_end) <= l.nr_pt_frames);
+    /* Too small a domain for its own mapping. */
+    assert_int_equal(pv_layout_compute(base, base, base + 0x2e000, 0, 256, 3 * 4096, false, &l, err, sizeof(err)), -1);
+    /* A kernel below its base. */
+    assert_int_equal(pv_layout_compute(base, base - 4096, base, 0, 2048, 4096, false, &l, err, sizeof(err)), -1);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cfg_good),
+        cmocka_unit_test(test_cfg_errors_name_their_line),
+        cmocka_unit_test(test_cfg_check),
+        cmocka_unit_test(test_cpio_find),
+        cmocka_unit_test(test_cpio_hostile),
+        cmocka_unit_test(test_layout),
+    };
+    return unit_run(argc, argv, "toolstack", tests, UNIT_ARRAY_SIZE(tests));
+}
