@@ -40,6 +40,7 @@ static int64_t poll(uint64_t arg)
             goto out;
     }
     v->nr_poll_ports = p.nr_ports;
+    v->poll_deadline = (s_time_t)p.timeout;    /* written before polling: poll_timeout reads them in turn */
     vcpu_set_polling(v, true);
     /* As Xen's do_poll: the deadline is an s_time_t; 2^63 or more is in the past and ends the poll at once. */
     if (p.timeout)

@@ -233,7 +233,7 @@ void vcpu_block(struct vcpu *v)
             make_unrunnable(v, RUNSTATE_blocked);
         }
     });
-    /* A poll that ends here ends its timeout too, as a wake-up does (vcpu_wake): left armed, it would end some later block early. */
+    /* A poll that ends here stops its own timeout: the vCPU itself, so it cannot be a later poll's. */
     if (woke_at_once)
         stop_timer(&v->poll_timer);
 }
@@ -250,18 +250,20 @@ void vcpu_wake(struct vcpu *v)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (__atomic_load_n(&v->state, __ATOMIC_RELAXED) != VCPU_BLOCKED)
         return;
-    bool woken = false;
     WITH_SCHED_LOCK({
         if (v->state == VCPU_BLOCKED) {
             vcpu_set_polling(v, false);
             v->state = VCPU_RUNNABLE;
             if (!v->pause_flags)
                 make_runnable(v);
-            woken = true;
         }
     });
-    if (woken)
-        stop_timer(&v->poll_timer);
+    /*
+     * The poll's timer is left to run out (poll_timeout then finds nothing
+     * due): stopped from here, after the lock, it could be the timeout of
+     * the vCPU's next poll, armed meanwhile on another CPU, and that poll
+     * would block for good.
+     */
 }
 
 void vcpu_kick(struct vcpu *v)

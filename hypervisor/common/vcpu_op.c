@@ -22,11 +22,19 @@ static void periodic_fired(void *data)
     set_timer_periodic(&v->periodic_timer, v->periodic_period);
 }
 
-/* Ends a poll only: a vCPU that has since blocked without polling (SCHEDOP_block) is not its business. */
+/*
+ * Ends a poll that is due only. The timer may be left from an earlier poll
+ * that an event ended (vcpu_wake does not stop it): a vCPU that has since
+ * blocked without polling (SCHEDOP_block), or polls again with a later or
+ * no deadline, is not its business.
+ */
 static void poll_timeout(void *data)
 {
     struct vcpu *v = data;
-    if (__atomic_load_n(&v->polling, __ATOMIC_RELAXED))
+    if (!__atomic_load_n(&v->polling, __ATOMIC_ACQUIRE))
+        return;
+    s_time_t due = __atomic_load_n(&v->poll_deadline, __ATOMIC_RELAXED);
+    if (due && due <= NOW())
         vcpu_wake(v);
 }
 

@@ -180,6 +180,16 @@ static const char *test_lifecycle(char *why, size_t len)
     r.extent_start = (uint64_t)(uintptr_t)frames;
     EXPECT(hypercall2(__HYPERVISOR_memory_op, XENMEM_populate_physmap, &r), 8, "populate 9 frames, room for 8");
 
+    /*
+     * Pause and unpause it while no vCPU has a context: nothing runs. (Once
+     * vCPU 0 has one below, an unpause would run it on the other CPU, into
+     * its empty L4's #PF and a crash, racing the pause.)
+     */
+    reset();
+    EXPECT(domctl(PV_DOMCTL_unpausedomain, t1), 0, "unpause t1");
+    reset();
+    EXPECT(domctl(PV_DOMCTL_pausedomain, t1), 0, "pause t1");
+
     /* vCPU contexts. */
     reset();
     op.u.vcpucontext.vcpu = 2;
@@ -264,12 +274,6 @@ static const char *test_lifecycle(char *why, size_t len)
         return fail(why, len, "t1 reports store %#llx console port %u, %llu pages",
                     (unsigned long long)op.u.info.store_mfn, op.u.info.console_port,
                     (unsigned long long)op.u.info.tot_pages);
-
-    /* Pause and unpause a domain without a context: nothing runs. */
-    reset();
-    EXPECT(domctl(PV_DOMCTL_unpausedomain, t1), 0, "unpause t1");
-    reset();
-    EXPECT(domctl(PV_DOMCTL_pausedomain, t1), 0, "pause t1");
 
     /* Destroyed: gone, its name and id free, every frame back. */
     EXPECT(destroy(t1), 0, "destroy t1");

@@ -59,7 +59,8 @@ struct vcpu {
     bool polling;                       /* blocked in SCHEDOP_poll on poll_ports */
     uint32_t poll_ports[128];
     unsigned int nr_poll_ports;
-    struct timer poll_timer;
+    s_time_t poll_deadline;             /* this poll's timeout, 0 if none: a late timer ends only a poll that is due */
+    struct timer poll_timer;            /* fires on the CPU that armed it; stopped only by the vCPU itself */
     struct timer singleshot_timer;      /* set_timer_op / VCPUOP_set_singleshot_timer */
     struct timer periodic_timer;
     s_time_t periodic_period;
