@@ -68,6 +68,10 @@ XEN_ENDINGS = [(re.compile(_XEN + p), outcome) for p, outcome in [
 ]]
 XEN_SETTLE = 0.5            # after its last line, Xen may print a little more (a panic's tail)
 XEN_SETTLE_MAX = 5.0
+# Xen's own boot (its CPU, scheduler and IOMMU probes, under icount when the scenario
+# asks) takes tens of seconds on a loaded 2-core host before dom0 starts: a Xen run gets
+# this much beyond the scenario's timeout, which is sized for ours.
+XEN_EXTRA_TIMEOUT = 60
 
 
 def xen_ending(text):
@@ -157,7 +161,7 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
         proc = subprocess.Popen(qemu_command(iso, sc, "stdio"), stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT)
         try:
-            status, outcome = _watch_xen(proc, log_path, timeout or sc.timeout)
+            status, outcome = _watch_xen(proc, log_path, (timeout or sc.timeout) + XEN_EXTRA_TIMEOUT)
         finally:
             if proc.poll() is None:
                 proc.kill()
