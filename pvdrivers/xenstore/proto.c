@@ -227,6 +227,7 @@ static int path_node(const struct xs_op *op, struct xs_conn *c, const char *arg,
     if (err)
         return err;
     *n = xs_lookup(op->tree, c->s->path);
+    xs_txn_note(op, c->s->path, *n);
     if (!*n)
         return xs_errno_missing(op, c->s->path);
     if ((xs_perm_of((*n)->perms, (*n)->nperms, op->domid, op->priv) & need) != need)
@@ -246,6 +247,7 @@ static int do_write(struct xs_op *op, struct xs_conn *c, const char *pl, uint32_
     if (err)
         return err;
     struct xs_node *n = xs_lookup(op->tree, c->s->path);
+    xs_txn_note(op, c->s->path, n);
     if (!n)
         return xs_node_create(op, c->s->path, val, vlen, &n);
     if (!(xs_perm_of(n->perms, n->nperms, op->domid, op->priv) & XS_PERM_WRITE))
@@ -276,7 +278,9 @@ static int do_rm(struct xs_op *op, struct xs_conn *c, const char *arg)
         if (slash == path)
             slash++;
         *slash = '\0';
-        return xs_lookup(op->tree, path) ? XS_OK : XS_ENOENT;
+        struct xs_node *parent = xs_lookup(op->tree, path);
+        xs_txn_note(op, path, parent);
+        return parent ? XS_OK : XS_ENOENT;
     }
     if (err)
         return err;

@@ -206,7 +206,7 @@ static void acct_adjust(struct xs_server *s, struct xs_tree *t, uint16_t domid, 
 
 /* ---- nodes ---- */
 
-/* A write to the live tree: open transactions that wrote can no longer commit. */
+/* A write to the live tree (counted for transactions whose accesses overflowed). */
 static void modified(struct xs_op *op)
 {
     if (op->tree == &op->s->live)
@@ -311,6 +311,22 @@ int xs_node_create(struct xs_op *op, const char *abs, const void *val, uint32_t 
     if (!*rest) {
         *out = d;
         return XS_EEXIST;
+    }
+    if (op->txn) {
+        /* The transaction depends on d's children and on every node it makes being absent. */
+        char path[XS_PATH_BUF];
+        size_t dlen = rest - abs > 1 ? (size_t)(rest - abs - 1) : 1;
+        memcpy(path, abs, dlen);
+        path[dlen] = '\0';
+        xs_txn_note(op, path, d);
+        for (const char *e = rest; *e; e++) {
+            if (e[1] == '/' || !e[1]) {
+                size_t len = (size_t)(e + 1 - abs);
+                memcpy(path, abs, len);
+                path[len] = '\0';
+                xs_txn_note(op, path, NULL);
+            }
+        }
     }
     if (!(xs_perm_of(d->perms, d->nperms, op->domid, op->priv) & XS_PERM_WRITE))
         return XS_EACCES;
@@ -429,6 +445,15 @@ int xs_node_set_perms(struct xs_op *op, struct xs_node *n, const char *abs,
 int xs_node_remove(struct xs_op *op, struct xs_node *n, const char *abs)
 {
     struct xs_node *p = n->parent;
+    if (op->txn) {
+        /* It depends on the parent's children and on every node it removes. */
+        char ppath[XS_PATH_BUF];
+        size_t plen = strlen(abs) - n->namelen - 1;
+        memcpy(ppath, abs, plen ? plen : 1);
+        ppath[plen ? plen : 1] = '\0';
+        xs_txn_note(op, ppath, p);
+        xs_txn_note_subtree(op, abs, n);
+    }
     int err = xs_changed(op, abs, true, n->perms, n->nperms);
     if (err)
         return err;
@@ -530,4 +555,130 @@ int xs_tree_copy(struct xs_server *s, const struct xs_tree *from, struct xs_tree
 fail:
     xs_tree_free(s, to);
     return XS_ENOMEM;
+}
+
+/* ---- a transaction's changes carried into another tree (transaction.c's commit) ---- */
+
+/* A copy of o (not its children) for tree t: a fresh generation, its owner counted. */
+static struct xs_node *node_copy_into(struct xs_server *s, struct xs_tree *t, const struct xs_node *o)
+{
+    uint16_t owner = o->perms[0].domid;
+    if (acct_reserve(s, t, owner))
+        return NULL;
+    struct xs_node *n = node_new(s, o->name, o->namelen, o->perms, o->nperms, o->value, o->vlen);
+    acct_adjust(s, t, owner, n ? 1 : 0);
+    return n;
+}
+
+/* Links c as p's last child: p's children list, and so its generation, changes. */
+static void adopt(struct xs_server *s, struct xs_node *p, struct xs_node *c)
+{
+    link_child(p, c);
+    p->childlen += c->namelen + 1;
+    p->gen = s->next_gen++;
+}
+
+/* Copies o's descendants under n (which has none), for tree t. */
+static int children_copy_into(struct xs_server *s, struct xs_tree *t, struct xs_node *n, const struct xs_node *o)
+{
+    const struct xs_node *cs = o;
+    struct xs_node *cd = n;
+    for (;;) {
+        const struct xs_node *next_src;
+        struct xs_node *under;
+        if (cs->child) {
+            next_src = cs->child;
+            under = cd;
+        } else {
+            while (cs != o && !cs->next) {
+                cs = cs->parent;
+                cd = cd->parent;
+            }
+            if (cs == o)
+                return XS_OK;
+            next_src = cs->next;
+            under = cd->parent;
+        }
+        struct xs_node *c = node_copy_into(s, t, next_src);
+        if (!c)
+            return XS_ENOMEM;
+        adopt(s, under, c);
+        cs = next_src;
+        cd = c;
+    }
+}
+
+/*
+ * Makes dst's node at abs what src's is: its value and permissions, with
+ * subtree its whole subtree, or gone when src has none. Missing ancestors
+ * come from src too. Every node changed gets a fresh generation, owners
+ * stay counted; no watch fires and no quota applies (the caller's business).
+ * On XS_ENOMEM dst is left half done: the caller works on a copy.
+ */
+int xs_tree_sync(struct xs_server *s, struct xs_tree *dst, const struct xs_tree *src, const char *abs, bool subtree)
+{
+    const struct xs_node *o = xs_lookup(src, abs);
+    struct xs_node *n = xs_lookup(dst, abs);
+    if (n && n->parent && (!o || subtree)) {
+        struct xs_node *p = n->parent;
+        p->childlen -= n->namelen + 1;
+        p->gen = s->next_gen++;
+        unlink_child(n);
+        subtree_free(s, dst, n);
+        n = NULL;
+    }
+    if (!o)
+        return XS_OK;
+    bool fresh = !n;
+    if (!n) {
+        /* Down from the root, each missing component a copy of src's (which has them all). */
+        const struct xs_node *sn = src->root;
+        n = dst->root;
+        for (const char *p = abs + 1; *p;) {
+            const char *e = strchr(p, '/');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            sn = find_child(sn, p, len);
+            struct xs_node *c = find_child(n, p, len);
+            if (!c) {
+                if (!(c = node_copy_into(s, dst, sn)))
+                    return XS_ENOMEM;
+                adopt(s, n, c);
+            }
+            n = c;
+            p += len;
+            if (*p == '/')
+                p++;
+        }
+    }
+    if (!fresh) {
+        bool same_value = n->vlen == o->vlen && (!o->vlen || !memcmp(n->value, o->value, o->vlen));
+        bool same_perms = n->nperms == o->nperms && !memcmp(n->perms, o->perms, o->nperms * sizeof(*o->perms));
+        if (!same_value) {
+            uint8_t *v = o->vlen ? xs_alloc(s, o->vlen) : NULL;
+            if (o->vlen && !v)
+                return XS_ENOMEM;
+            if (o->vlen)
+                memcpy(v, o->value, o->vlen);
+            xs_free(s, n->value);
+            n->value = v;
+            n->vlen = o->vlen;
+        }
+        if (!same_perms) {
+            struct xs_perm *p = xs_alloc(s, o->nperms * sizeof(*p));
+            if (!p || acct_reserve(s, dst, o->perms[0].domid)) {
+                xs_free(s, p);
+                return XS_ENOMEM;
+            }
+            memcpy(p, o->perms, o->nperms * sizeof(*p));
+            acct_adjust(s, dst, o->perms[0].domid, 1);
+            acct_adjust(s, dst, n->perms[0].domid, -1);
+            xs_free(s, n->perms);
+            n->perms = p;
+            n->nperms = o->nperms;
+        }
+        if (!same_value || !same_perms)
+            n->gen = s->next_gen++;
+    }
+    /* A removed subtree made again in the transaction: dst's is gone (above), src's comes whole. */
+    return subtree && !n->child ? children_copy_into(s, dst, n, o) : XS_OK;
 }

@@ -46,13 +46,28 @@ struct xs_change {
     char path[];
 };
 
+/* A node a transaction looked at or changed, as it was then: at commit the live tree's must match. */
+struct xs_access {
+    struct xs_access *next;
+    uint64_t gen;         /* its generation, if present */
+    bool present;
+    char path[];
+};
+
+/* Accesses recorded per transaction; beyond, it commits only if the live tree never changed. */
+#define XS_TXN_ACCESSES_MAX 1024
+
 struct xs_txn {
     struct xs_txn *next;
     uint32_t id;
     uint64_t base;        /* s->commits when started */
+    uint32_t start_nodes; /* nodes its connection's domain owned then */
     struct xs_tree tree;  /* a copy of the live tree */
     struct xs_change *changes, *changes_last;
     uint32_t nchanges;
+    struct xs_access *accessed;
+    uint32_t naccessed;
+    bool overflowed;      /* more than XS_TXN_ACCESSES_MAX (or no memory to record one) */
 };
 
 struct xs_watch {
@@ -97,7 +112,7 @@ struct xs_server {
     struct xs_env env;
     struct xs_tree live;
     uint64_t next_gen;  /* node generations */
-    uint64_t commits;   /* live-tree modifications so far */
+    uint64_t commits;   /* live-tree modifications so far (an overflowed transaction's test) */
     struct xs_conn *conns;
     struct xs_domain *domains;
     char path[XS_PATH_BUF];      /* the request's canonical path */
@@ -130,6 +145,8 @@ int xs_node_set_perms(struct xs_op *op, struct xs_node *n, const char *abs,
 int xs_node_remove(struct xs_op *op, struct xs_node *n, const char *abs);
 int xs_tree_init(struct xs_server *s, struct xs_tree *t);
 int xs_tree_copy(struct xs_server *s, const struct xs_tree *from, struct xs_tree *to);
+int xs_tree_sync(struct xs_server *s, struct xs_tree *dst, const struct xs_tree *src, const char *abs,
+                 bool subtree);
 void xs_tree_free(struct xs_server *s, struct xs_tree *t);
 uint32_t xs_acct_nodes(const struct xs_tree *t, uint16_t domid);
 int xs_tree_check(const struct xs_server *s, const struct xs_tree *t);
@@ -149,6 +166,8 @@ void xs_watches_free(struct xs_conn *c);
 int xs_txn_start(struct xs_conn *c, uint32_t *id);
 int xs_txn_end(struct xs_conn *c, struct xs_txn *t, bool commit);
 struct xs_txn *xs_txn_find(struct xs_conn *c, uint32_t id);
+void xs_txn_note(const struct xs_op *op, const char *abs, const struct xs_node *n);
+void xs_txn_note_subtree(const struct xs_op *op, const char *abs, const struct xs_node *top);
 void xs_txns_free(struct xs_conn *c);
 
 /* domain.c */

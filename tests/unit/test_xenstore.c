@@ -469,7 +469,10 @@ static void test_transactions(void **state)
     REPLY(d0, XS_READ, 0, P("in-tx"));
     REQ(d0, XS_READ, 1, P("/t/a\0"));                      /* ended */
     ERR(d0, 1, "ENOENT");
-    /* A conflicting write from outside: EAGAIN, nothing of the transaction stays. */
+    /*
+     * Conflicts are per node, as C xenstored's generations: a write elsewhere does
+     * not stop a commit, one to a node the transaction read or changed does.
+     */
     REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
     REPLY(u1, XS_TRANSACTION_START, 0, P("1\0"));
     REQ(u1, XS_WRITE, 1, P("data/tx\0mine"));
@@ -478,60 +481,175 @@ static void test_transactions(void **state)
     EVENT(d0, P("/t/a\0w\0"));
     OK(d0, XS_WRITE);
     REQ(u1, XS_TRANSACTION_END, 1, P("T\0"));
-    ERR(u1, 1, "EAGAIN");
+    REPLY(u1, XS_TRANSACTION_END, 1, P("OK\0"));
     REQ(u1, XS_READ, 0, P("data/tx\0"));
-    ERR(u1, 0, "ENOENT");
-    /* Abort. */
+    REPLY(u1, XS_READ, 0, P("mine"));
+    REQ(d0, XS_READ, 0, P("/t/a\0"));
+    REPLY(d0, XS_READ, 0, P("outside"));                   /* both writes stand */
+    /* A node it read, written meanwhile: EAGAIN, nothing of the transaction stays. */
     REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
     REPLY(u1, XS_TRANSACTION_START, 0, P("2\0"));
-    REQ(u1, XS_WRITE, 2, P("data/tx\0gone"));
+    REQ(u1, XS_READ, 2, P("data/tx\0"));
+    REPLY(u1, XS_READ, 2, P("mine"));
+    REQ(u1, XS_WRITE, 2, P("data/other\0x"));
     REPLY(u1, XS_WRITE, 2, P("OK\0"));
-    REQ(u1, XS_TRANSACTION_END, 2, P("F\0"));
-    REPLY(u1, XS_TRANSACTION_END, 2, P("OK\0"));
+    REQ(d0, XS_WRITE, 0, P("/local/domain/1/data/tx\0changed"));
+    OK(d0, XS_WRITE);
+    REQ(u1, XS_TRANSACTION_END, 2, P("T\0"));
+    ERR(u1, 2, "EAGAIN");
+    REQ(u1, XS_READ, 0, P("data/other\0"));
+    ERR(u1, 0, "ENOENT");
+    /* A parent it adds a child to, given another child meanwhile: EAGAIN. */
+    REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
+    REPLY(u1, XS_TRANSACTION_START, 0, P("3\0"));
+    REQ(u1, XS_WRITE, 3, P("data/new1/deep\0a"));
+    REPLY(u1, XS_WRITE, 3, P("OK\0"));
+    REQ(u1, XS_WRITE, 0, P("data/new2\0b"));
+    OK(u1, XS_WRITE);
+    REQ(u1, XS_TRANSACTION_END, 3, P("T\0"));
+    ERR(u1, 3, "EAGAIN");
+    REQ(u1, XS_READ, 0, P("data/new1\0"));
+    ERR(u1, 0, "ENOENT");
+    /* A subtree it removes, a node made under it meanwhile: EAGAIN, the subtree stays. */
+    REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
+    REPLY(u1, XS_TRANSACTION_START, 0, P("4\0"));
+    REQ(u1, XS_RM, 4, P("data/tx\0"));
+    REPLY(u1, XS_RM, 4, P("OK\0"));
+    REQ(d0, XS_WRITE, 0, P("/local/domain/1/data/tx/under\0u"));
+    OK(d0, XS_WRITE);
+    REQ(u1, XS_TRANSACTION_END, 4, P("T\0"));
+    ERR(u1, 4, "EAGAIN");
+    REQ(u1, XS_READ, 0, P("data/tx/under\0"));
+    REPLY(u1, XS_READ, 0, P("u"));
+    /* The same removal with nothing in its way commits; a sibling written meanwhile stays. */
+    REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
+    REPLY(u1, XS_TRANSACTION_START, 0, P("5\0"));
+    REQ(u1, XS_RM, 5, P("data/tx\0"));
+    REPLY(u1, XS_RM, 5, P("OK\0"));
+    REQ(u1, XS_WRITE, 5, P("data/tx\0again"));
+    REPLY(u1, XS_WRITE, 5, P("OK\0"));
+    REQ(u1, XS_WRITE, 0, P("data/new2\0c"));
+    OK(u1, XS_WRITE);
+    REQ(u1, XS_TRANSACTION_END, 5, P("T\0"));
+    REPLY(u1, XS_TRANSACTION_END, 5, P("OK\0"));
+    REQ(u1, XS_READ, 0, P("data/tx\0"));
+    REPLY(u1, XS_READ, 0, P("again"));
+    REQ(u1, XS_READ, 0, P("data/tx/under\0"));
+    ERR(u1, 0, "ENOENT");                                   /* went with the old data/tx */
+    REQ(u1, XS_READ, 0, P("data/new2\0"));
+    REPLY(u1, XS_READ, 0, P("c"));
+    assert_int_equal(xs_domain_nodes(srv, 1), 4);          /* domain dir, data, data/tx, data/new2 */
+    REQ(u1, XS_RM, 0, P("data/tx\0"));
+    OK(u1, XS_RM);
+    REQ(u1, XS_RM, 0, P("data/new2\0"));
+    OK(u1, XS_RM);
+    /* Abort. */
+    REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
+    REPLY(u1, XS_TRANSACTION_START, 0, P("6\0"));
+    REQ(u1, XS_WRITE, 6, P("data/tx\0gone"));
+    REPLY(u1, XS_WRITE, 6, P("OK\0"));
+    REQ(u1, XS_TRANSACTION_END, 6, P("F\0"));
+    REPLY(u1, XS_TRANSACTION_END, 6, P("OK\0"));
     REQ(u1, XS_READ, 0, P("data/tx\0"));
     ERR(u1, 0, "ENOENT");
     assert_int_equal(xs_domain_nodes(srv, 1), 2);
     /* A read-only transaction commits whatever happened meanwhile. */
     REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
-    REPLY(u1, XS_TRANSACTION_START, 0, P("3\0"));
-    REQ(u1, XS_READ, 3, P("name\0"));
-    REPLY(u1, XS_READ, 3, P("guest1"));
+    REPLY(u1, XS_TRANSACTION_START, 0, P("7\0"));
+    REQ(u1, XS_READ, 7, P("name\0"));
+    REPLY(u1, XS_READ, 7, P("guest1"));
     REQ(d0, XS_WRITE, 0, P("/local/domain/1/name\0new"));
     OK(d0, XS_WRITE);
-    REQ(u1, XS_READ, 3, P("name\0"));
-    REPLY(u1, XS_READ, 3, P("guest1"));                    /* its snapshot */
-    REQ(u1, XS_TRANSACTION_END, 3, P("T\0"));
-    REPLY(u1, XS_TRANSACTION_END, 3, P("OK\0"));
+    REQ(u1, XS_READ, 7, P("name\0"));
+    REPLY(u1, XS_READ, 7, P("guest1"));                    /* its snapshot */
+    REQ(u1, XS_TRANSACTION_END, 7, P("T\0"));
+    REPLY(u1, XS_TRANSACTION_END, 7, P("OK\0"));
     /* Errors. */
     REQ(u1, XS_READ, 99, P("name\0"));
     ERR(u1, 99, "ENOENT");
     REQ(u1, XS_TRANSACTION_END, 0, P("T\0"));
     ERR(u1, 0, "ENOENT");
     REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
-    REPLY(u1, XS_TRANSACTION_START, 0, P("4\0"));
-    REQ(u1, XS_TRANSACTION_START, 4, P("\0"));
-    ERR(u1, 4, "EBUSY");
-    REQ(u1, XS_TRANSACTION_END, 4, P("X\0"));
-    ERR(u1, 4, "EINVAL");
-    REQ(u1, XS_TRANSACTION_END, 4, P("T"));
-    ERR(u1, 4, "EINVAL");
-    REQ(u1, XS_RM, 4, P("data\0"));                        /* owned by 1: removable */
-    REPLY(u1, XS_RM, 4, P("OK\0"));
-    REQ(u1, XS_TRANSACTION_END, 4, P("T\0"));
-    REPLY(u1, XS_TRANSACTION_END, 4, P("OK\0"));
+    REPLY(u1, XS_TRANSACTION_START, 0, P("8\0"));
+    REQ(u1, XS_TRANSACTION_START, 8, P("\0"));
+    ERR(u1, 8, "EBUSY");
+    REQ(u1, XS_TRANSACTION_END, 8, P("X\0"));
+    ERR(u1, 8, "EINVAL");
+    REQ(u1, XS_TRANSACTION_END, 8, P("T"));
+    ERR(u1, 8, "EINVAL");
+    REQ(u1, XS_RM, 8, P("data\0"));                        /* owned by 1: removable */
+    REPLY(u1, XS_RM, 8, P("OK\0"));
+    REQ(u1, XS_TRANSACTION_END, 8, P("T\0"));
+    REPLY(u1, XS_TRANSACTION_END, 8, P("OK\0"));
     REQ(u1, XS_READ, 0, P("data\0"));
     ERR(u1, 0, "ENOENT");
     assert_int_equal(xs_domain_nodes(srv, 1), 1);
     /* Transactions die with RESET_WATCHES. */
     REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
-    REPLY(u1, XS_TRANSACTION_START, 0, P("5\0"));
+    REPLY(u1, XS_TRANSACTION_START, 0, P("9\0"));
     REQ(u1, XS_RESET_WATCHES, 0, P("\0"));
     OK(u1, XS_RESET_WATCHES);
-    REQ(u1, XS_READ, 5, P("name\0"));
-    ERR(u1, 5, "ENOENT");
+    REQ(u1, XS_READ, 9, P("name\0"));
+    ERR(u1, 9, "ENOENT");
+}
+
+/* A transaction that looked at more nodes than are recorded commits only if nothing changed at all. */
+static void test_transaction_accesses_overflow(void **state)
+{
+    (void)state;
+    char pl[64];
+    for (uint32_t tx = 1; tx <= 2; tx++) {
+        REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
+        REPLY(u1, XS_TRANSACTION_START, 0, tx == 1 ? "1" : "2", 2);
+        for (uint32_t i = 0; i <= 1024; i++) {              /* XS_TXN_ACCESSES_MAX + 1 */
+            int n = snprintf(pl, sizeof(pl), "data/absent%u", i) + 1;
+            REQ(u1, XS_READ, tx, pl, (size_t)n);
+            ERR(u1, tx, "ENOENT");
+        }
+        REQ(u1, XS_WRITE, tx, P("data/w\0v"));
+        REPLY(u1, XS_WRITE, tx, P("OK\0"));
+        if (tx == 2) {                                      /* a write anywhere */
+            REQ(d0, XS_WRITE, 0, P("/elsewhere\0x"));
+            OK(d0, XS_WRITE);
+        }
+        REQ(u1, XS_TRANSACTION_END, tx, P("T\0"));
+        if (tx == 1)
+            REPLY(u1, XS_TRANSACTION_END, tx, P("OK\0"));
+        else
+            ERR(u1, tx, "EAGAIN");
+    }
 }
 
 /* ---- quotas ---- */
+
+/* Two transactions each within the node quota of their own copy: together they are not. */
+static void test_transaction_quota_at_commit(void **state)
+{
+    (void)state;
+    char pl[64];
+    REQ(u1, XS_MKDIR, 0, P("data/p1\0"));                 /* a parent each: no conflict */
+    OK(u1, XS_MKDIR);
+    REQ(u1, XS_MKDIR, 0, P("data/p2\0"));
+    OK(u1, XS_MKDIR);
+    uint32_t have = xs_domain_nodes(srv, 1);
+    uint32_t half = (XS_QUOTA_NODES - have) / 2 + 1;        /* two halves: one node too many */
+    for (uint32_t tx = 1; tx <= 2; tx++) {
+        REQ(u1, XS_TRANSACTION_START, 0, P("\0"));
+        REPLY(u1, XS_TRANSACTION_START, 0, tx == 1 ? "1" : "2", 2);
+        for (uint32_t i = 0; i < half; i++) {
+            int n = snprintf(pl, sizeof(pl), "data/p%u/n%u", tx, i) + 1;
+            REQ(u1, XS_MKDIR, tx, pl, (size_t)n);
+            REPLY(u1, XS_MKDIR, tx, P("OK\0"));
+        }
+    }
+    REQ(u1, XS_TRANSACTION_END, 1, P("T\0"));
+    REPLY(u1, XS_TRANSACTION_END, 1, P("OK\0"));
+    assert_int_equal(xs_domain_nodes(srv, 1), have + half);
+    REQ(u1, XS_TRANSACTION_END, 2, P("T\0"));
+    ERR(u1, 2, "ENOSPC");
+    assert_int_equal(xs_domain_nodes(srv, 1), have + half);
+}
+
 
 static void test_quotas(void **state)
 {
@@ -918,6 +1036,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_watches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_special_watches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_quota_at_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_accesses_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_misc_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_domain_setup, setup, teardown),
