@@ -274,7 +274,7 @@ static int16_t swap_one(struct domain *d, grant_ref_t a, grant_ref_t b)
 static void map_one(struct domain *d, struct gnttab_map_grant_ref *op)
 {
     unsigned int flags = op->flags & (GNTMAP_device_map | GNTMAP_host_map | GNTMAP_readonly |
-                                      GNTMAP_application_map | GNTMAP_contains_pte);
+                                      GNTMAP_application_map | GNTMAP_contains_pte | GNTMAP_guest_avail_mask);
     bool ro = flags & GNTMAP_readonly;
     if (!(flags & (GNTMAP_device_map | GNTMAP_host_map))) {
         op->status = GNTST_bad_gntref;          /* as Xen reports a map that maps nothing */

@@ -191,6 +191,25 @@ static const char *test_map_host(char *why, size_t len)
     return NULL;
 }
 
+/* XENFEAT_gnttab_map_avail_bits: the map's guest-available flags land in the entry's bits 9-11. */
+static const char *test_map_avail_bits(char *why, size_t len)
+{
+    for (uint32_t avail = 0; avail < 8; avail += 5) {
+        struct gnttab_map_grant_ref op = map_op(MAP_VA, GNTMAP_host_map | avail << _GNTMAP_guest_avail0, REF, self);
+        int16_t st = map1(&op);
+        if (st != GNTST_okay)
+            return fail(why, len, "map with available bits %u: status %d", avail, st);
+        uint64_t pte = read_pte(MAP_VA, 1);
+        if ((st = unmap1(MAP_VA, 0, op.handle)) != GNTST_okay)
+            return fail(why, len, "unmap: status %d", st);
+        if (((pte >> 9) & 7) != avail)
+            return fail(why, len, "available bits %u gave the entry %#llx", avail, (unsigned long long)pte);
+        if (!(pte & PTE_P) || !(pte & PTE_RW) || !(pte >> 63))
+            return fail(why, len, "entry %#llx: want present, writable, never executable", (unsigned long long)pte);
+    }
+    return NULL;
+}
+
 static const char *test_map_readonly(char *why, size_t len)
 {
     struct gnttab_map_grant_ref op = map_op(MAP_VA, GNTMAP_host_map, REF_RO, self);
@@ -899,7 +918,8 @@ static const char *test_hostile_setup(char *why, size_t len)
 
 static const struct test_case dom0_cases[] = {
     { "setup", test_setup }, { "query_size", test_query_size }, { "setup_table", test_setup_table },
-    { "versions", test_versions }, { "map_host", test_map_host }, { "map_readonly", test_map_readonly },
+    { "versions", test_versions }, { "map_host", test_map_host },
+    { "map_avail_bits", test_map_avail_bits }, { "map_readonly", test_map_readonly },
     { "map_device", test_map_device }, { "contains_pte", test_contains_pte },
     { "map_refusals", test_map_refusals }, { "pin_limit", test_pin_limit },
     { "mapped_frame_pinned", test_mapped_frame_pinned }, { "copy", test_copy },

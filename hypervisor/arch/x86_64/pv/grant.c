@@ -20,6 +20,10 @@ static int grant_slot(uint64_t host_addr, unsigned int flags, uint64_t *l1_mfn, 
     return pv_find_l1(host_addr, l1_mfn, idx);
 }
 
+/* Where the guest-available map flags land in a grant PTE: Xen's _PAGE_AVAIL, bits 9-11. */
+#define GNTMAP_PTE_AVAIL_SHIFT  9
+#define GNTMAP_PTE_AVAIL_BITS   7u
+
 int arch_gnttab_map(struct domain *d, uint64_t host_addr, uint64_t mfn, unsigned int flags)
 {
     uint64_t l1;
@@ -27,10 +31,15 @@ int arch_gnttab_map(struct domain *d, uint64_t host_addr, uint64_t mfn, unsigned
     bool flush = false;
     if (grant_slot(host_addr, flags, &l1, &idx))
         return GNTST_general_error;
-    /* As Xen's grant PTE flags: accessed, dirty and never executable; writable unless read-only. */
+    /*
+     * As Xen's grant PTE flags: accessed, dirty and never executable; writable
+     * unless read-only; the flags' first three guest-available bits in the
+     * entry's available bits 9-11 (XENFEAT_gnttab_map_avail_bits).
+     */
     pte_t e = (mfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX;
     if (!(flags & GNTMAP_readonly))
         e |= _PAGE_RW;
+    e |= (pte_t)((flags >> _GNTMAP_guest_avail0) & GNTMAP_PTE_AVAIL_BITS) << GNTMAP_PTE_AVAIL_SHIFT;
     if (pt_grant_install(d, l1, idx, e, &flush))
         return GNTST_general_error;
     d->pt_updates++;
