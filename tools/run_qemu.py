@@ -123,7 +123,7 @@ def _type_when_ready(proc, log_path, sc, deadline):
         time.sleep(0.05)
 
 
-def _own_fresh_disks(sc, suffix):
+def own_fresh_disks(sc, suffix):
     """sc with each fresh=SIZE image renamed PATH + suffix (in its -drive argument too)."""
     if not sc.fresh_disks:
         return sc
@@ -144,7 +144,7 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
         extra = sc.test_cmdline if extra_cmdline is None else extra_cmdline
         log_name = f"{sc.name}.log"
     if hypervisor == "xen":
-        sc = _own_fresh_disks(sc, ".xen")      # a differential boot may run beside ours: its own images
+        sc = own_fresh_disks(sc, ".xen")      # a differential boot may run beside ours: its own images
     iso = mkiso.build_iso(sc, build, extra, hypervisor=hypervisor)
     scn.make_fresh_disks(sc)
     log_path = log_path or os.path.join(ROOT, build, "logs", log_name)
