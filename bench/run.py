@@ -60,6 +60,10 @@ def set_option(cmdline, key, value):
     return " ".join(words + [f"{key}={value}"])
 
 
+def has_option(cmdline, key):
+    return any(w == key or w.startswith(key + "=") for w in cmdline.split())
+
+
 def prepare(sc, build, reps=None):
     """The scenario with module paths under build (scenarios say build/) and reps= overridden."""
     mods = []
@@ -70,8 +74,11 @@ def prepare(sc, build, reps=None):
         cmdline = m.cmdline
         if reps is not None and "bench.elf" in os.path.basename(path):
             cmdline = set_option(cmdline, "reps", reps)
-        if reps is not None and is_pvguest(path):
+        # pvguest's kernel benchmarks where a module runs them; its block workload small with reps=small.
+        if reps is not None and is_pvguest(path) and has_option(cmdline, "bench"):
             cmdline = set_option(cmdline, "bench", reps)
+        if reps == "small" and is_pvguest(path) and has_option(cmdline, "blkbench"):
+            cmdline = set_option(cmdline, "blkbench", "small")
         mods.append(scn.Module(path, cmdline))
     return dataclasses.replace(sc, modules=mods)
 
