@@ -4,13 +4,14 @@
 #   make bench               everything: icount and wall-clock runs, Xen when installed
 #   make bench-guests        just the guests the benchmark scenarios boot
 #   make bench-report        the report again from the last runs' logs
+#   make bench-blk           only the Block section's scenarios (report in build/bench-blk/)
 #   make bench BENCH_ARGS="--repeats 1 --no-xen"      (options of bench/run.py)
 
 BENCH_GUESTS := bench
 BENCH_GUEST_ELFS := $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.elf)
 BENCH_ARGS ?=
 
-.PHONY: bench bench-guests bench-report
+.PHONY: bench bench-guests bench-report bench-blk
 
 bench-guests: $(BENCH_GUEST_ELFS) $(BUILD)/guests/supervisor.elf
 
@@ -24,6 +25,11 @@ bench-hypervisor:
 
 bench: setup bench-hypervisor bench-guests pvguest
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
+
+# The Block figures alone (bench/README.md, "Block"): virtio-blk natively and as PV dom0, and blkfront.
+BLK_BENCH_SCNS := bench/scenarios/bench-blk.scn bench/scenarios/bench-blkfront.scn
+bench-blk: setup bench-hypervisor pvguest
+	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) --out $(BUILD)/bench-blk --scenarios $(BLK_BENCH_SCNS) $(BENCH_ARGS)
 
 bench-report: setup
 	$(PYTHON) bench/report.py --build $(BUILD)

@@ -130,6 +130,42 @@ def parse_shares(text):
     return [(m.group(1), float(m.group(2)), float(m.group(3))) for m in _SHARE.finditer(text)]
 
 
+# The block benchmark's lines (pvguest/kernel/bench/blkbench.c): one per figure, counts
+# only (the rates are computed here). dom0's console back end prints a domU's as "[name] ...".
+BLK_REQUIRED = ("setup", "test", "bs", "qd", "ios", "bytes", "ns", "entries", "events")
+BLK_COUNTS = ("bs", "qd", "ios", "bytes", "ns", "entries", "events", "kicks", "irqs")
+_BLK = re.compile(r"^(?:\[([A-Za-z0-9_.-]+)\] )?BLKBENCH\s+(\S.*)$")
+
+
+def parse_blk(text):
+    """(figures, problems): each BLKBENCH line of a serial log as a dict (setup, test, the
+    counts as ints, domain), and the malformed lines' errors."""
+    figures, problems = [], []
+    for line in text.splitlines():
+        if "BLKBENCH " not in line:
+            continue
+        domain, body = strip_prefixes(line)
+        m = _BLK.match(body)
+        if not m:
+            continue
+        fields = dict(w.partition("=")[::2] for w in m.group(2).split())
+        missing = [k for k in BLK_REQUIRED if not fields.get(k)]
+        if missing:
+            problems.append(f"missing {', '.join(missing)} in {line.strip()!r}")
+            continue
+        try:
+            fig = {k: int(v) for k, v in fields.items() if k in BLK_COUNTS}
+        except ValueError as e:
+            problems.append(f"bad number in {line.strip()!r}: {e}")
+            continue
+        if fig["ns"] <= 0 or fig["ios"] <= 0 or fig["bytes"] != fig["ios"] * fig["bs"] or min(fig.values()) < 0:
+            problems.append(f"want ns > 0, ios > 0 and bytes = ios * bs in {line.strip()!r}")
+            continue
+        fig.update(setup=fields["setup"], test=fields["test"], domain=m.group(1) or domain)
+        figures.append(fig)
+    return figures, problems
+
+
 # ---- charts (matplotlib) ------------------------------------------------------------
 
 # Text stays text in the SVG (smaller, searchable), and no date or random ids: the same
@@ -176,11 +212,11 @@ def line_chart(path, series, title, xlabel, ylabel, log2_x=True):
     _save(fig, path)
 
 
-def bar_chart(path, labels, series, title, xlabel, log_scale=True):
+def bar_chart(path, labels, series, title, xlabel, log_scale=True, goal=None):
     """Writes horizontal grouped bars to path: one group per label, series [(name, [value
     or None per label])], each bar labelled with its value; a log10 value axis when
     log_scale, where values <= 0 are shown as n/a like None. Bar i of series j has the
-    SVG id bar-<j>-<i>."""
+    SVG id bar-<j>-<i>. goal: (value, name) drawn as a dashed vertical line (SVG id goal)."""
     nser = max(1, len(series))
     bar_h = 0.8 / nser
     fig = matplotlib.figure.Figure(figsize=(9, 1.4 + max(1, len(labels)) * (0.16 * nser + 0.1)))
@@ -205,6 +241,8 @@ def bar_chart(path, labels, series, title, xlabel, log_scale=True):
             ax.set_xlim(10 ** d0, 10 ** max(d0 + 1, math.ceil(math.log10(max(shown)))))
     else:
         ax.set_xlim(left=0)
+    if goal:
+        ax.axvline(goal[0], color="#c00000", linestyle="--", linewidth=1.2, label=goal[1], gid="goal")
     _plain_ticks(ax.xaxis)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)        # the first label on top
@@ -213,7 +251,7 @@ def bar_chart(path, labels, series, title, xlabel, log_scale=True):
     ax.set_xlabel(xlabel)
     ax.set_title(title, pad=24)
     if series:
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=nser, frameon=False)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=nser + bool(goal), frameon=False)
     _save(fig, path)
 
 
@@ -340,6 +378,8 @@ def collect(runs):
             text = ""
         figures, infos, problems = parse_log(text)
         run["figures"], run["infos"] = figures, infos
+        run["blk"], blk_problems = parse_blk(text)
+        problems = problems + blk_problems
         run["shares"] = parse_shares(text)
         run.setdefault("problems", []).extend(problems)
         if run.get("scenario") == SINGLE_SMP2:
@@ -817,6 +857,133 @@ def fairness_section(runs):
             ""]
 
 
+# ---- block: virtio-blk natively, as PV dom0, and through blkfront/blkback -------------
+
+# The figures every block run prints (test, bytes a request, queue depth), in order.
+BLK_TESTS = [("seq_write", 1 << 20, 1), ("seq_read", 1 << 20, 1), ("rand_read", 4096, 1), ("rand_read", 4096, 32),
+             ("rand_write", 4096, 1), ("rand_write", 4096, 32)]
+# The set-ups (the guest's setup= word), as bench/README.md names them.
+BLK_SETUPS = [("native", "(a) native"), ("dom0", "(b) PV dom0"), ("blkfront", "(c) blkfront/blkback")]
+BLK_GOAL = 0.95             # the issue's goal: (c) reaches 95 % of (a)'s throughput
+BLK_HEADLINE = "blkfront / native virtio-blk"
+
+
+def blk_label(test, bs, qd):
+    return f"{test} {'1 MiB' if bs == 1 << 20 else f'{bs // 1024} KiB'} QD{qd}"
+
+
+def blk_rate(fig):
+    """Throughput: MB/s (10^6 bytes) for 1 MiB requests, else IOPS."""
+    return fig["bytes"] * 1e3 / fig["ns"] if fig["bs"] >= 1 << 20 else fig["ios"] * 1e9 / fig["ns"]
+
+
+def blk_unit(bs):
+    return "MB/s" if bs >= 1 << 20 else "IOPS"
+
+
+def blk_table(runs):
+    """{(setup, test, bs, qd): {clock: [figure of each run]}} of every run's BLKBENCH lines."""
+    table = {}
+    for run in runs:
+        for fig in run.get("blk", []):
+            table.setdefault((fig["setup"], fig["test"], fig["bs"], fig["qd"]), {}) \
+                .setdefault(run["clock"], []).append(fig)
+    return table
+
+
+def blk_median(table, setup, test, clock, what=blk_rate):
+    figs = table.get((setup,) + test, {}).get(clock, [])
+    return statistics.median(what(f) for f in figs) if figs else None
+
+
+def blk_ratios(table, clock, setup="blkfront"):
+    """setup's throughput over native's, per test (None where either is missing)."""
+    out = []
+    for t in BLK_TESTS:
+        a, c = blk_median(table, "native", t, clock), blk_median(table, setup, t, clock)
+        out.append(c / a if a and c is not None else None)
+    return out
+
+
+def blk_geomean(vals):
+    vals = [v for v in vals if v]
+    return math.exp(sum(map(math.log, vals)) / len(vals)) if vals else None
+
+
+def blk_headline(table, clock):
+    """The headline figure: the geometric mean of (c)/(a) over the tests, if every test has both."""
+    r = blk_ratios(table, clock)
+    return blk_geomean(r) if r and all(v is not None for v in r) else None
+
+
+def blk_section(runs, table):
+    """Markdown lines of the Block section ([] without block figures)."""
+    if not table:
+        return []
+    md = ["## Block: virtio-blk natively, as PV dom0, and through blkfront/blkback", "",
+          f"The headline's *{BLK_HEADLINE}* is the geometric mean of the six (c) / (a) throughput ratios below.", "",
+          "The same workload (`pvguest/kernel/bench/blkbench.c`, boot option `blkbench`) on the first 32 MiB of a "
+          "disk: (a) pvguest native on QEMU's virtio-blk-pci, (b) pvguest as PV dom0 driving the same device "
+          "(`bench-blk.scn`, booted both ways), (c) a PV domU through blkfront, served by dom0's blkback from an "
+          "extent of the device (`bench-blkfront.scn`). Sequential: 1 MiB requests one at a time (MB/s); random: "
+          "4 KiB requests at queue depth 1 and 32 (IOPS; depth q is q threads each waiting for its own request). "
+          f"Medians over runs of guest-clock throughput. Goal: (c) at least {BLK_GOAL:.0%} of (a).", ""]
+    for clock in ("icount", "wall"):
+        rows = []
+        for t in BLK_TESTS:
+            vals = [blk_median(table, s, t, clock) for s, _ in BLK_SETUPS]
+            if all(v is None for v in vals):
+                continue
+            ra, rb, rc = vals
+            rows.append([blk_label(*t), blk_unit(t[1])] + [fmt_num(round(v, 1)) if v is not None else "–" for v in vals] +
+                        [f"{rb / ra:.2f}" if ra and rb is not None else "–",
+                         (f"**{rc / ra:.2f}**" + (" (goal met)" if rc / ra >= BLK_GOAL else " (goal missed)"))
+                         if ra and rc is not None else "–"])
+        if rows:
+            g = blk_headline(table, clock)
+            md += [f"### {clock}", "", md_table(["figure", "unit"] + [n for _, n in BLK_SETUPS] + ["(b) / (a)", "(c) / (a)"],
+                                                rows), ""]
+            if g is not None:
+                md += [f"{BLK_HEADLINE} ({clock}): geometric mean of the six (c) / (a) ratios **{g:.2f}**, "
+                       f"lowest {min(blk_ratios(table, clock)):.2f}; the goal of {BLK_GOAL:.2f} is "
+                       f"{'met' if min(blk_ratios(table, clock)) >= BLK_GOAL else 'missed'} (bench/README.md says why).", ""]
+    clock = "icount" if any("icount" in v for v in table.values()) else "wall"
+    rows = []
+    for t in BLK_TESTS:
+        for s, name in BLK_SETUPS:
+            figs = table.get((s,) + t, {}).get(clock, [])
+            if not figs:
+                continue
+            per = {k: statistics.median(f.get(k, 0) / f["ios"] for f in figs) for k in ("entries", "events", "kicks", "irqs")}
+            has_dev = any("kicks" in f for f in figs)
+            rows.append([blk_label(*t), name, f"{per['entries']:.2f}", f"{per['events']:.2f}",
+                         f"{per['kicks']:.2f}" if has_dev else "–", f"{per['irqs']:.2f}" if has_dev else "–"])
+    if rows:
+        md += [f"### Hypervisor entries and events per request ({clock})", "",
+               "The measuring kernel's own counters over the figure (every CPU, the timer included), divided by the "
+               "requests: PV, hypercalls and event-channel upcalls; natively, privileged MMU instructions and "
+               "interrupts. Device doorbells and interrupts are the virtio-blk driver's where the measuring kernel "
+               "drives the device ((a), (b)); in (c), dom0's blkback drives it and its work is not in these counts.", "",
+               md_table(["figure", "set-up", "entries / request", "events / request", "doorbells / request",
+                         "device interrupts / request"], rows), ""]
+    return md
+
+
+def blk_chart(table, out_dir):
+    """block.svg: (b) and (c) throughput over (a)'s per test, with the goal; None if nothing to draw."""
+    clock = "icount" if any("icount" in v for v in table.values()) else "wall"
+    sers = [(f"{name} / (a) native ({clock})", blk_ratios(table, clock, s)) for s, name in BLK_SETUPS[1:]]
+    sers = [(n, v) for n, v in sers if any(x is not None for x in v)]
+    if not sers:
+        return None
+    name = "block.svg"
+    bar_chart(os.path.join(out_dir, name), [blk_label(*t) for t in BLK_TESTS], sers,
+              f"Block throughput relative to native virtio-blk ({clock} medians)", "throughput / native (1 = native)",
+              log_scale=False, goal=(BLK_GOAL, f"goal: {BLK_GOAL:.0%} of native"))
+    return name, (f"Block throughput of PV dom0 (b) and of a domU through blkfront/blkback (c), each over native "
+                  f"virtio-blk (a), per figure ({clock} medians); dashed: the {BLK_GOAL:.0%} goal.")
+
+
 def write_report(runs, out_dir, title="Benchmark report"):
     """Writes report.md, report.html, results.csv and the SVG charts into out_dir;
     returns the path of report.md."""
@@ -824,6 +991,10 @@ def write_report(runs, out_dir, title="Benchmark report"):
     table, order = collect(runs)
     write_csv(runs, os.path.join(out_dir, "results.csv"))
     charts = write_charts(table, out_dir)
+    btable = blk_table(runs)
+    bc = blk_chart(btable, out_dir)
+    if bc:
+        charts.append(bc)
 
     def by_desc(keys):
         return sorted(keys, key=lambda k: (list(DESCRIPTIONS).index(k[0]) if k[0] in DESCRIPTIONS else 999, k[1]))
@@ -852,6 +1023,10 @@ def write_report(runs, out_dir, title="Benchmark report"):
             head.append([label, fmt_num(oi.median) if oi else "–", fmt_num(xi.median) if xi else "–",
                          fmt_ratio(oi, xi),
                          wall_median(ow), wall_median(cs[("xen", "wall")])])
+    bi, bw = blk_headline(btable, "icount"), blk_headline(btable, "wall")
+    if bi is not None or bw is not None:
+        head.append([BLK_HEADLINE,
+                     f"{bi:.2f}" if bi is not None else "–", "–", "–", f"{bw:.2f}" if bw is not None else "–", "–"])
     if head:
         md += ["## Headline", "", md_table(["figure", "ours icount", "Xen icount", "ours / Xen", "ours wall",
                                             "Xen wall"], head), ""]
@@ -896,6 +1071,7 @@ def write_report(runs, out_dir, title="Benchmark report"):
     md += smp1_vs_smp2_section(runs)
     md += fairness_section(runs)
     md += kernel_section(table)
+    md += blk_section(runs, btable)
     if charts:
         md += ["## Charts", ""]
         for name, caption in charts:
@@ -912,7 +1088,7 @@ def write_report(runs, out_dir, title="Benchmark report"):
         probs = "; ".join(run.get("problems", [])) or "none"
         rows.append([run.get("id", ""), HV_NAME.get(run["hypervisor"], run["hypervisor"]), run["clock"],
                      str(run.get("repeat", 1)), ver, info.get("reps", "?"), run.get("outcome", "?"),
-                     f"{run.get('seconds', 0):.1f} s", str(len(run.get("figures", []))),
+                     f"{run.get('seconds', 0):.1f} s", str(len(run.get("figures", [])) + len(run.get("blk", []))),
                      f"`{os.path.relpath(run['log'], ROOT) if os.path.isabs(run['log']) else run['log']}`", probs])
     md += [md_table(["run", "hypervisor", "clock", "repeat", "version", "reps", "outcome", "boot time", "figures",
                      "serial log", "problems"], rows), ""]

@@ -60,6 +60,10 @@ def set_option(cmdline, key, value):
     return " ".join(words + [f"{key}={value}"])
 
 
+def has_option(cmdline, key):
+    return any(w == key or w.startswith(key + "=") for w in cmdline.split())
+
+
 def prepare(sc, build, reps=None):
     """The scenario with module paths under build (scenarios say build/) and reps= overridden."""
     mods = []
@@ -70,8 +74,11 @@ def prepare(sc, build, reps=None):
         cmdline = m.cmdline
         if reps is not None and "bench.elf" in os.path.basename(path):
             cmdline = set_option(cmdline, "reps", reps)
-        if reps is not None and is_pvguest(path):
+        # pvguest's kernel benchmarks where a module runs them; its block workload small with reps=small.
+        if reps is not None and is_pvguest(path) and has_option(cmdline, "bench"):
             cmdline = set_option(cmdline, "bench", reps)
+        if reps == "small" and is_pvguest(path) and has_option(cmdline, "blkbench"):
+            cmdline = set_option(cmdline, "blkbench", "small")
         mods.append(scn.Module(path, cmdline))
     return dataclasses.replace(sc, modules=mods)
 
@@ -83,6 +90,8 @@ PVGUEST_PV = "pvguest-pv.elf"
 # supervisor's lines, no BENCH lines; its weights only mean something under icount).
 ICOUNT_ONLY = {"bench-single-smp2", "bench-fairness"}
 NO_BENCH_LINES = {"bench-fairness"}
+# The block scenarios print BLKBENCH lines (pvguest's blkbench), every figure of report.BLK_TESTS.
+BLK_SCENARIOS = {"bench-blk", "bench-blkfront"}
 
 
 def is_pvguest(path):
@@ -104,6 +113,7 @@ def boot_native(sc, build, log_path):
     """Boots pvguest-native.elf alone with sc's first module's command line and sc's QEMU
     options (pvguest/scripts/native.py's ISO); returns run_qemu.BootResult."""
     iso = pvg_native.build_iso(build, native_cmdline(sc), tag=sc.name)
+    scn.make_fresh_disks(sc)
     return run_qemu.run_iso(iso, sc, log_path, sc.timeout, "native")
 
 
@@ -120,8 +130,12 @@ def check(job, res, sc):
         problems += [f"{who}: not ok {c.number} {c.name}" + (f" # {c.directive}" if c.directive else "")
                      for c in run.cases if not c.ok]
     figures, _, bad = report.parse_log(res.log)
-    problems += bad
-    if job and job["scenario"] in NO_BENCH_LINES:
+    blk, blk_bad = report.parse_blk(res.log)
+    problems += bad + blk_bad
+    if blk or (job and job["scenario"] in BLK_SCENARIOS):
+        got = {(f["test"], f["bs"], f["qd"]) for f in blk}
+        problems += [f"no BLKBENCH line for {report.blk_label(*t)}" for t in report.BLK_TESTS if t not in got]
+    elif job and job["scenario"] in NO_BENCH_LINES:
         if not report.parse_shares(res.log):
             problems.append("no CPU share lines")
     elif not figures:
@@ -131,6 +145,7 @@ def check(job, res, sc):
 
 def boot(job, build, logs):
     sc, hv = job["sc"], job["hypervisor"]
+    sc = run_qemu.own_fresh_disks(sc, f".{job['id']}.{hv}")    # two boots at a time: an image each
     log_path = os.path.join(logs, job["id"] + {"xen": ".xen", "native": ".native"}.get(hv, "") + ".log")
     start = time.monotonic()
     try:

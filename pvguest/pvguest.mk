@@ -17,7 +17,7 @@ PVG_CORE   := kernel/main kernel/smp kernel/printk kernel/console kernel/cmdline
               kernel/mm/page_alloc kernel/mm/slab kernel/mm/vm kernel/mm/aspace kernel/mm/lazy_mmu \
               kernel/sched/thread kernel/sched/timer kernel/sync/waitqueue kernel/sync/semaphore \
               kernel/selftest/selftest kernel/selftest/test_mm kernel/selftest/test_sched \
-              kernel/selftest/test_batch kernel/selftest/test_smp kernel/selftest/test_pv_only kernel/selftest/test_blk kernel/selftest/test_blk_irq kernel/bench/bench \
+              kernel/selftest/test_batch kernel/selftest/test_smp kernel/selftest/test_pv_only kernel/selftest/test_blk kernel/selftest/test_blk_irq kernel/bench/bench kernel/bench/blkbench \
               drivers/pci drivers/pci_irq drivers/virtio/virtio_pci drivers/virtio/virtqueue drivers/virtio/virtio_blk \
               arch/x86_64/pagetable arch/x86_64/traps arch/x86_64/switch
 PVG_LIB    := format string strlcpy elf pv_layout
@@ -30,7 +30,7 @@ PVG_DRIVERS := ring ringtest/datapath ringtest/front ringtest/back ringtest/driv
                xenstore/store xenstore/watch xenstore/transaction xenstore/domain xenstore/proto xenstore/check \
                xenbus/arena xenbus/xs_ring xenbus/xenstored_dom0 xenbus/xenbus_comms xenbus/xenbus_client xenbus/xenbus_probe \
                xenbus/selftest_xenbus xenbus/selftest_meet \
-               block/blkif_check block/ramstore block/virtiostore block/back block/front block/selftest_blk
+               block/blkif_check block/ramstore block/virtiostore block/back block/front block/selftest_blk block/bench_front
 
 PVG_CORE_OBJS   := $(PVG_CORE:%=$(PVG_BUILD)/core/%.o) $(PVG_LIB:%=$(PVG_BUILD)/core/lib/%.o)
 PVG_NATIVE_OBJS := $(PVG_NATIVE:%=$(PVG_BUILD)/native/%.o)

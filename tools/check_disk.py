@@ -25,8 +25,15 @@ Two layouts:
   Each bad sector is named lost (zeros where a write was acknowledged), torn (the hash
   does not match: a partial or corrupted write), stale (an older generation: a write
   acknowledged but not there), misplaced (another sector's or another domain's data),
-  or not zero (a discarded sector with data)."""
+  or not zero (a discarded sector with data).
+
+A scenario names its checks in disk-check: lines (these arguments after IMAGE; its one
+fresh=SIZE disk is the image): check_scenario() runs them all and also requires every
+sector none of them names to be zero. tools/run_qemu.py runs it after each boot of such
+a scenario (`make run` prints "host check: PASS" or "host check: FAIL"), and
+tests/boot/test_blk_virtio.py after the boot tests'."""
 import argparse
+import shlex
 import struct
 import sys
 
@@ -50,9 +57,6 @@ def check_sector(data, sector, gen):
     if xxhash.xxh64_intdigest(zeroed) != h:
         return "hash mismatch (torn or corrupted)"
     return None
-
-
-BLKFRONT_SEED = 0x626C6B
 
 
 def check_image(path, first=2048, count=128, rewritten=64):
@@ -127,7 +131,8 @@ def _range(text):
     return int(a), int(n)
 
 
-def main():
+def parser():
+    """The command line; a scenario's disk-check: lines are its arguments after IMAGE."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("image")
     ap.add_argument("--layout", choices=("virtio", "blkfront"), default="virtio")
@@ -139,13 +144,44 @@ def main():
     ap.add_argument("--gen", type=int, default=1, help="blkfront: the generation last acknowledged")
     ap.add_argument("--max-gen", type=int, default=None)
     ap.add_argument("--zero", type=_range, action="append", default=[], help="blkfront: FIRST+N discarded")
-    args = ap.parse_args()
+    return ap
+
+
+def run_check(args):
+    """One check from parsed arguments: (first sector on the image, sectors checked, [(sector, problem)])."""
     if args.layout == "blkfront":
         count = args.count if args.count is not None else args.extent[1]
         bad = check_blkfront_image(args.image, args.extent[0], args.domid, count, args.gen, args.max_gen, args.zero)
-    else:
-        count = args.count if args.count is not None else 128
-        bad = check_image(args.image, args.first, count, args.rewritten)
+        return args.extent[0], count, bad
+    count = args.count if args.count is not None else 128
+    return args.first, count, check_image(args.image, args.first, count, args.rewritten)
+
+
+def check_scenario(sc):
+    """Checks the image a scenario's boot left (its one fresh=SIZE disk) against its
+    disk-check: lines (tools/scenario.py), each the arguments of this tool after IMAGE,
+    and that every sector none of them names is still zero (nothing was written where
+    no guest was told to write). Returns (image, sectors checked, [problem lines])."""
+    image = sc.fresh_disks[0][0]
+    problems, named, checked = [], [], 0
+    for line in sc.disk_checks:
+        first, count, bad = run_check(parser().parse_args([image] + shlex.split(line)))
+        named.append((first, count))
+        checked += count
+        problems += [f"{line}: sector {sector}: {err}" for sector, err in bad]
+    with open(image, "rb") as f:
+        data = f.read()
+    for i in range(0, len(data) // SECTOR):
+        if not any(a <= i < a + n for a, n in named) and any(data[i * SECTOR:(i + 1) * SECTOR]):
+            problems.append(f"sector {i}: written though no disk-check line names it")
+            if len(problems) > 64:
+                break
+    return image, checked, problems
+
+
+def main():
+    args = parser().parse_args()
+    first, count, bad = run_check(args)
     for sector, err in bad:
         print(f"sector {sector}: {err}")
     print(f"check_disk: {count - len(bad)} of {count} sectors intact in {args.image}")

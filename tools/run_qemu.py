@@ -127,7 +127,7 @@ def _type_when_ready(proc, log_path, sc, deadline):
         time.sleep(0.05)
 
 
-def _own_fresh_disks(sc, suffix):
+def own_fresh_disks(sc, suffix):
     """sc with each fresh=SIZE image renamed PATH + suffix (in its -drive argument too)."""
     if not sc.fresh_disks:
         return sc
@@ -148,7 +148,7 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
         extra = sc.test_cmdline if extra_cmdline is None else extra_cmdline
         log_name = f"{sc.name}.log"
     if hypervisor == "xen":
-        sc = _own_fresh_disks(sc, ".xen")      # a differential boot may run beside ours: its own images
+        sc = own_fresh_disks(sc, ".xen")      # a differential boot may run beside ours: its own images
     iso = mkiso.build_iso(sc, build, extra, hypervisor=hypervisor)
     scn.make_fresh_disks(sc)
     log_path = log_path or os.path.join(ROOT, build, "logs", log_name)
@@ -245,6 +245,23 @@ def _post_mortem(proc, log, monitor, gdb, elf):
     log.flush()
 
 
+def host_check(sc):
+    """After a boot of a scenario with disk-check: lines, the host's check of its image
+    (tools/check_disk.py): (passed, one line saying so). (True, None) without such lines."""
+    if not sc.disk_checks:
+        return True, None
+    try:
+        import check_disk  # noqa: E402  (needs python3-xxhash: make setup)
+    except ImportError as e:
+        return False, f"host check: FAIL: cannot check {sc.fresh_disks[0][0]}: {e} (make setup installs python3-xxhash)"
+    image, checked, problems = check_disk.check_scenario(sc)
+    if problems:
+        return False, "\n".join(["host check: " + p for p in problems[:16]] +
+                                 [f"host check: FAIL: {len(problems)} problem(s) on {image}"])
+    return True, (f"host check: PASS: {checked} sectors the guests acknowledged are intact on {image}, "
+                  "and nothing else was written")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("scenario")
@@ -264,6 +281,7 @@ def main():
     hv = "xen" if args.xen else "ours"
     if args.interactive:
         iso = mkiso.build_iso(sc, args.build, hypervisor=hv)
+        scn.make_fresh_disks(sc)
         print(f"Booting scenario '{sc.name}'{' on Xen' if args.xen else ''} in QEMU (TCG). "
               "Quit: Ctrl-] then X. Monitor: Ctrl-] then C. Ctrl-A three times: hypervisor debug keys. "
               "Ctrl-B (pvguest dom0): serial input to the next domU, then back to dom0.",
@@ -272,12 +290,18 @@ def main():
         res = subprocess.run(qemu_command(iso, sc, "mon:stdio") + ["-echr", "0x1d"])
         name = exit_codes().get(res.returncode)
         print(f"\nQEMU exited with status {res.returncode}" + (f" ({name})" if name else ""))
-        sys.exit(0 if name in (None, "poweroff") else 1)
+        checked, line = host_check(sc) if not args.xen else (True, None)
+        if line:
+            print(line)
+        sys.exit(0 if name in (None, "poweroff") and checked else 1)
     res = boot(sc, args.build, args.timeout, hypervisor=hv)
     sys.stdout.write(res.log)
     on = " on Xen" if args.xen else ""
     print(f"\n[{sc.name}{on}: {res.outcome} after {res.seconds:.1f}s; log in {res.log_path}]")
-    sys.exit(0 if res.outcome == (sc.expect_exit or "poweroff") else 1)
+    checked, line = host_check(sc) if not args.xen else (True, None)
+    if line:
+        print(line)
+    sys.exit(0 if res.outcome == (sc.expect_exit or "poweroff") and checked else 1)
 
 
 if __name__ == "__main__":

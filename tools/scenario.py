@@ -13,6 +13,11 @@ A scenario is a small text file shared by `make run` and the boot tests:
                                         indirect_desc=off,event_idx=off); the
                                         property fresh=SIZE (16M, 512K, bytes) is ours: the
                                         image is made anew, SIZE bytes of zeros, before each boot
+    disk-check: ARGS                    after the boot, tools/check_disk.py checks the scenario's one
+                                        fresh disk with these arguments (after IMAGE; repeatable),
+                                        and that no sector none of the lines names was written
+                                        (check_disk.check_scenario; run_qemu.py and make run print
+                                        "host check: PASS" or FAIL)
     timeout: 60                         seconds before a boot test gives up
     test-cmdline: poweroff_after=2      appended to the hypervisor command line under test
     expect-exit: poweroff               poweroff | testfail | panic | reboot | crash
@@ -70,7 +75,7 @@ import shlex
 from dataclasses import dataclass, field
 
 KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
-        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch", "disk"}
+        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch", "disk", "disk-check"}
 
 
 @dataclass
@@ -98,6 +103,7 @@ class Scenario:
     xen_differs: dict = field(default_factory=dict)   # KTAP case name -> reason
     fetch: str = ""         # a module fetched by a host tool: FETCHERS' key
     fresh_disks: list = field(default_factory=list)   # (absolute path, bytes): zeroed before each boot
+    disk_checks: list = field(default_factory=list)   # tools/check_disk.py arguments after IMAGE
 
 
 # fetch: values, and the host tool that provides each one's module.
@@ -182,6 +188,10 @@ def load(path):
                                                ",".join(p for p in props if not p.startswith("fresh=")))
                 except ScenarioError as e:
                     raise ScenarioError(f"{path}:{lineno}: {e}") from None
+            elif key == "disk-check":
+                if not value:
+                    raise ScenarioError(f"{path}:{lineno}: disk-check needs tools/check_disk.py arguments")
+                sc.disk_checks.append(value)
             elif key == "timeout":
                 sc.timeout = float(value)
             elif key == "test-cmdline":
@@ -211,6 +221,8 @@ def load(path):
                 if parts[0] in sc.xen_differs:
                     raise ScenarioError(f"{path}:{lineno}: xen-differs: {parts[0]} listed twice")
                 sc.xen_differs[parts[0]] = parts[1]
+    if sc.disk_checks and len(sc.fresh_disks) != 1:
+        raise ScenarioError(f"{path}: disk-check lines need exactly one disk with fresh=SIZE (the image checked)")
     if sc.xen_differs and not sc.differential:
         raise ScenarioError(f"{path}: xen-differs lines need 'differential: yes'")
     if sc.differential and not sc.modules:

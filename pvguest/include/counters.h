@@ -27,6 +27,8 @@ uint64_t counter_cpu_entries(void);
 void counter_batch(unsigned int n);
 void counter_trap(unsigned int vector);
 void counter_event(unsigned int channel);
+/* Events so far (PV: event-channel upcalls handled, by port; natively: interrupts, by vector), every CPU. */
+uint64_t counter_total_events(void);
 uint64_t counter_batches(void);
 uint64_t counter_batch_bin(unsigned int bin);
 /* Prints every nonzero counter as "# counters: ..." lines. */

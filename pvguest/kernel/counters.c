@@ -72,6 +72,14 @@ void counter_event(unsigned int channel)
     __atomic_fetch_add(&events[MIN(channel, COUNTER_EVENTS - 1u)], 1, __ATOMIC_RELAXED);
 }
 
+uint64_t counter_total_events(void)
+{
+    uint64_t n = 0;
+    for (unsigned int i = 0; i < COUNTER_EVENTS; i++)
+        n += __atomic_load_n(&events[i], __ATOMIC_RELAXED);
+    return n;
+}
+
 static const char *const trap_names[COUNTER_TRAPS] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "9", "#TS", "#NP", "#SS", "#GP", "#PF", "15",
     "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",

@@ -1,6 +1,7 @@
 /* The arch-neutral start of day: memory, scheduler, timers, self-tests, shutdown. */
 #include <boot.h>
 #include "bench/bench.h"
+#include <blkbench.h>
 #include <cmdline.h>
 #include <counters.h>
 #include <ktap.h>
@@ -67,6 +68,7 @@ __noreturn void kernel_main(struct boot_params *bp)
     /* The verdict travels in the exit: PV, a failed self-test crashes the domain; natively, testfail. */
     bool passed = !run_selftests || selftests_run();
     bench_run_if_requested();       /* boot option bench[=<reps>] */
+    passed &= blkbench_run_if_requested();  /* boot option blkbench[=small] */
     counters_print("shutdown");
     if (!passed)
         printk("pvguest: a self-test failed: ending as a failure\n");

@@ -418,3 +418,126 @@ def test_report_pv_vs_native(pvguest_bench_runs, tmp_path):
     _svg((tmp_path / "pv-vs-native.svg").read_text())
     with open(tmp_path / "results.csv") as f:
         assert {r["env"] for r in csv.DictReader(f)} == {"native", "pv"}
+
+
+# ---- block: BLKBENCH lines, the Block section, its chart and headline row ------------
+
+BLK_LINE = ("BLKBENCH setup={s} test={t} bs={bs} qd={qd} ios={n} bytes={b} ns={ns} entries={e} events={ev}")
+
+
+def _blk_lines(setup, ns_of, prefix="", dev=True):
+    """A run's six BLKBENCH lines; ns_of(test, bs, qd) -> ns."""
+    out = []
+    for t, bs, qd in report.BLK_TESTS:
+        n = 32 if bs == 1 << 20 else 2048
+        out.append(prefix + BLK_LINE.format(s=setup, t=t, bs=bs, qd=qd, n=n, b=n * bs, ns=ns_of(t, bs, qd), e=3 * n,
+                                            ev=n) + (f" kicks={n} irqs={n}" if dev else ""))
+    return out
+
+
+def test_parse_blk_lines():
+    log = "\n".join([
+        "BLKBENCHINFO setup=dom0 sectors=65536",
+        "BLKBENCH setup=dom0 test=seq_read bs=1048576 qd=1 ios=32 bytes=33554432 ns=50000000 entries=10 events=2 "
+        "kicks=512 irqs=512\r",
+        "[blkfront] BLKBENCH setup=blkfront test=rand_read bs=4096 qd=32 ios=2048 bytes=8388608 ns=1000 entries=1 "
+        "events=1",
+        "BLKBENCH setup=dom0 test=rand_read bs=4096 qd=1 ios=2048 bytes=4096 ns=1 entries=1 events=1",   # bytes wrong
+        "BLKBENCH setup=dom0 test=rand_read bs=4096 qd=1 ios=2048 bytes=8388608 entries=1 events=1",     # no ns
+        "BLKBENCH setup=dom0 test=rand_read bs=4096 qd=x ios=2048 bytes=8388608 ns=1 entries=1 events=1",
+    ])
+    figs, problems = report.parse_blk(log)
+    assert [(f["setup"], f["test"], f["qd"], f["domain"]) for f in figs] == [("dom0", "seq_read", 1, ""),
+                                                                             ("blkfront", "rand_read", 32, "blkfront")]
+    assert figs[0]["kicks"] == 512 and "kicks" not in figs[1]
+    assert report.blk_rate(figs[0]) == pytest.approx(33554432 * 1e3 / 50e6)        # MB/s
+    assert report.blk_rate(figs[1]) == pytest.approx(2048 * 1e9 / 1000)            # IOPS
+    assert len(problems) == 3 and "ns" in problems[1]
+    # BENCH's own parser leaves them alone.
+    assert report.parse_log(log)[0] == [] and report.parse_log(log)[2] == []
+
+
+def test_report_block_section(tmp_path):
+    """The Block section, its chart and the headline row from made-up runs of (a), (b), (c):
+    (c) at 1/2 of (a) on every figure but one, so the goal is missed and the mean shows it."""
+    base = {t: 1_000_000 for t in report.BLK_TESTS}
+    runs = []
+    for name, scenario, hv, setup, slower, prefix in [
+            ("a", "bench-blk", "native", "native", 1.0, ""), ("b", "bench-blk", "ours", "dom0", 1.25, ""),
+            ("c", "bench-blkfront", "ours", "blkfront", 2.0, "(HV) [    1.000000] [blkfront] ")]:
+        lines = _blk_lines(setup, lambda t, bs, qd: int(base[(t, bs, qd)] * (1.0 if (t, qd) == ("seq_read", 1)
+                                                                            and setup == "blkfront" else slower)),
+                           prefix, dev=setup != "blkfront")
+        (tmp_path / f"{name}.log").write_text("\n".join(lines) + "\n")
+        runs.append(dict(id=name, scenario=scenario, hypervisor=hv, clock="icount", repeat=1,
+                         log=str(tmp_path / f"{name}.log"), outcome="poweroff", seconds=1.0, problems=[]))
+    text = pathlib.Path(report.write_report(runs, str(tmp_path))).read_text()
+    assert "## Block: virtio-blk natively, as PV dom0, and through blkfront/blkback" in text
+    # seq_read 1 MiB: 32 MiB in 1 ms = 33,554 MB/s everywhere but (b).
+    assert "| seq_read 1 MiB QD1 | MB/s | 33,554 | 26,844 | 33,554 | 0.80 | **1.00** (goal met) |" in text
+    assert "| rand_write 4 KiB QD32 | IOPS | 2,048,000 | 1,638,400 | 1,024,000 | 0.80 | **0.50** (goal missed) |" in text
+    mean = 0.5 ** (5 / 6)
+    assert f"| blkfront / native virtio-blk | {mean:.2f} | – | – | – | – |" in text
+    assert f"geometric mean of the six (c) / (a) ratios **{mean:.2f}**, lowest 0.50; the goal of 0.95 is missed" in text
+    assert "| rand_read 4 KiB QD1 | (b) PV dom0 | 3.00 | 1.00 | 1.00 | 1.00 |" in text
+    assert "| rand_read 4 KiB QD1 | (c) blkfront/blkback | 3.00 | 1.00 | – | – |" in text
+    assert "](block.svg)" in text
+    chart = _svg((tmp_path / "block.svg").read_text())
+    assert _ids(chart, "bar-") == sorted(f"bar-{j}-{i}" for j in range(2) for i in range(6))
+    assert _ids(chart, "goal") == ["goal"]
+    assert {"seq_write 1 MiB QD1", "rand_write 4 KiB QD32", "0.5", "0.8", "goal: 95% of native"} <= set(_texts(chart))
+    # A run whose block lines are missing a figure is a problem for bench/run.py.
+    res = run_qemu.BootResult(33, "poweroff", "\n".join(_blk_lines("dom0", lambda *t: 5)[:-1]), "x", 1.0)
+    sc = scn.Scenario(path="x", name="bench-blk", expect_exit="poweroff", expect_ktap=False)
+    problems = bench_run.check(dict(scenario="bench-blk"), res, sc)
+    assert problems == ["no BLKBENCH line for rand_write 4 KiB QD32"], problems
+    res.log = "\n".join(_blk_lines("dom0", lambda *t: 5))
+    assert bench_run.check(dict(scenario="bench-blk"), res, sc) == []
+
+
+def test_report_without_block_runs_has_no_block_section(tmp_path):
+    line = "BENCH op=xen_version batch=1 unit=cycles reps=8 min=1 median=1 p99=1 per=op"
+    (tmp_path / "o.log").write_text(line + "\n")
+    runs = [dict(id="o", scenario=report.SINGLE, hypervisor="ours", clock="icount", repeat=1,
+                 log=str(tmp_path / "o.log"), outcome="poweroff", seconds=1.0, problems=[])]
+    text = pathlib.Path(report.write_report(runs, str(tmp_path))).read_text()
+    assert "## Block" not in text and "blkfront / native" not in text and not (tmp_path / "block.svg").exists()
+
+
+@pytest.fixture(scope="module")
+def blk_bench_runs():
+    """bench-blk.scn natively and as PV dom0, and bench-blkfront.scn, with blkbench=small, one
+    boot at a time; returns [(scenario name, hypervisor, BootResult, problems)]."""
+    _build_pvguest()
+    logs = os.path.join(ROOT, BUILD, "logs")
+    out = []
+    for name, hv in (("bench-blk", "native"), ("bench-blk", "ours"), ("bench-blkfront", "ours")):
+        sc = scn.load(os.path.join(ROOT, "bench", "scenarios", name + ".scn"))
+        test_name = name.replace("bench-", "bench-test-") + ("-native" if hv == "native" else "")
+        sc = bench_run.dataclasses.replace(bench_run.prepare(sc, BUILD, reps="small"), name=test_name, timeout=120)
+        sc = run_qemu.own_fresh_disks(sc, ".test")
+        log = os.path.join(logs, test_name + ".log")
+        res = bench_run.boot_native(sc, BUILD, log) if hv == "native" else run_qemu.boot(sc, BUILD, log_path=log)
+        out.append((name, hv, res, bench_run.check(dict(scenario=name), res, sc)))
+    return out
+
+
+def test_blk_bench_lines(blk_bench_runs):
+    """Every set-up prints the six figures, from the disk it should use, and the report has them."""
+    want = {("bench-blk", "native"): "native", ("bench-blk", "ours"): "dom0", ("bench-blkfront", "ours"): "blkfront"}
+    for name, hv, res, problems in blk_bench_runs:
+        where = f"{name} on {hv} (log {res.log_path})"
+        assert not problems, f"{where}: {'; '.join(problems)}"
+        figs, bad = report.parse_blk(res.log)
+        assert not bad and len(figs) == len(report.BLK_TESTS), f"{where}: {bad or figs}"
+        assert {f["setup"] for f in figs} == {want[(name, hv)]}, where
+        assert all(("kicks" in f) == (hv == "native" or name == "bench-blk") for f in figs), where
+        assert all(f["ios"] == (4 if f["bs"] == 1 << 20 else 128) for f in figs), f"{where}: not blkbench=small"
+
+
+def test_report_block_from_boots(blk_bench_runs, tmp_path):
+    runs = [dict(id=f"{name}-{hv}", scenario=name, hypervisor=hv, clock="icount", repeat=1, log=res.log_path,
+                 outcome=res.outcome, seconds=res.seconds, problems=[]) for name, hv, res, _ in blk_bench_runs]
+    md = open(report.write_report(runs, str(tmp_path))).read()
+    assert "## Block: virtio-blk" in md and "| blkfront / native virtio-blk |" in md
+    _svg((tmp_path / "block.svg").read_text())

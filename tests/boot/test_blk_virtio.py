@@ -1,9 +1,13 @@
-"""Block on the real disk (scenarios/blk-virtio*.scn, blk-dom0.scn): after PV dom0 drove QEMU's
+"""Block on the real disk (scenarios/blk-virtio*.scn, blk-dom0.scn, and default.scn, which
+`make run` boots): after PV dom0 drove QEMU's
 virtio-blk-pci and its blkback served two domUs from extents of it, the image made
 anew for the boot (fresh=16M) must hold, checked on the host (tools/check_disk.py),
 exactly what each guest's self-test acknowledged: dom0's virtio-blk self-test at
 sectors 2048..2175, guest1's blk_rw at 8192..10239, guest2's at 16384..18431, and
-zeros between them (nothing written where nobody was told to write)."""
+zeros between them (nothing written where nobody was told to write). The scenarios'
+disk-check: lines, which `make run` (tools/run_qemu.py) checks after QEMU exits, must
+say the same: check_disk.check_scenario passes on each image and fails on a damaged copy."""
+import dataclasses
 import os
 import sys
 
@@ -15,7 +19,7 @@ from conftest import ROOT, boot_all
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import check_disk  # noqa: E402
 
-SCENARIOS = ["blk-virtio", "blk-virtio-nofeat"]
+SCENARIOS = ["default", "blk-virtio", "blk-virtio-nofeat"]
 DOM0_ONLY = "blk-dom0"                 # dom0's self-test only, no domU
 EXTENTS = {1: 8192, 2: 16384}           # domain id -> first sector of its extent (the .scn's extent=)
 BLK_RW_SECTORS = 2048                   # what blk_rw writes of a 4096-sector disk
@@ -51,15 +55,33 @@ def test_dom0_alone_on_the_image():
 
 
 @pytest.mark.parametrize("name", SCENARIOS + [DOM0_ONLY])
-def test_nothing_written_elsewhere(name):
+def test_scenario_host_check(name):
+    """What make run prints as its host check: the scenario's disk-check: lines pass, and no
+    sector outside them was written. Its lines must name what this file expects."""
+    pytest.importorskip("xxhash")
     image = booted(name)
-    written = [(2048, 128)] + ([(first, BLK_RW_SECTORS) for first in EXTENTS.values()] if name != DOM0_ONLY else [])
+    sc = next(sc for sc in conftest.test_scenarios() if sc.name == name)
+    _, checked, problems = check_disk.check_scenario(sc)
+    assert not problems, f"{image}: {problems[:4]}"
+    assert checked == 128 + (0 if name == DOM0_ONLY else len(EXTENTS) * BLK_RW_SECTORS), \
+        f"{name}'s disk-check: lines check {checked} sectors"
+
+
+def test_scenario_host_check_fails_on_a_damaged_image(tmp_path):
+    """check_scenario can fail: a torn sector in guest2's extent and a stray write outside every extent."""
+    pytest.importorskip("xxhash")
+    image = booted("default")
+    sc = next(sc for sc in conftest.test_scenarios() if sc.name == "default")
     with open(image, "rb") as f:
-        data = f.read()
-    for first, count in sorted(written, reverse=True):
-        data = data[:first * 512] + bytes(count * 512) + data[(first + count) * 512:]
-    stray = next((i // 512 for i in range(0, len(data), 512) if any(data[i:i + 512])), None)
-    assert stray is None, f"sector {stray} of {image} was written though no guest owns it"
+        data = bytearray(f.read())
+    data[(16384 + 5) * 512 + 100] ^= 1                               # guest2's sector 5, torn
+    data[30000 * 512] = 0x5a                                        # nobody's sector
+    bad_img = tmp_path / "bad.img"
+    bad_img.write_bytes(bytes(data))
+    _, _, problems = check_disk.check_scenario(dataclasses.replace(sc, fresh_disks=[(str(bad_img), len(data))]))
+    assert len(problems) == 2, problems
+    assert "--domid 2" in problems[0] and "sector 5: torn" in problems[0], problems[0]
+    assert problems[1].startswith("sector 30000: written"), problems[1]
 
 
 def test_host_check_catches_the_other_domain(tmp_path):

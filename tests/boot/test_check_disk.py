@@ -99,3 +99,36 @@ def test_command_line(tmp_path, damaged):
     assert f"{COUNT - damaged} of {COUNT} sectors intact" in r.stdout
     if damaged:
         assert "sector 5: lost" in r.stdout
+
+
+def test_check_scenario_runs_its_lines_and_wants_zeros_elsewhere(tmp_path):
+    """check_scenario (what make run prints as its host check): each disk-check: line, and no sector
+    outside them written. Here domain 1's sectors 0..63 and DOMID's extent are named."""
+    import scenario
+    image = build_image(tmp_path / "disk.img")
+    sc = scenario.Scenario(path="x", name="x", fresh_disks=[(image, 1024 * SECTOR)], disk_checks=[
+        f"--layout blkfront --extent 0+{START} --domid 1 --gen 1",
+        f"--layout blkfront --extent {START}+{COUNT} --domid {DOMID} --gen {GEN} --zero {ZERO[0]}+{ZERO[1]}"])
+    assert check_disk.check_scenario(sc) == (image, START + COUNT, [])
+
+    def stray(s):
+        s[900] = b"\x01" + bytes(SECTOR - 1)        # nobody's sector
+        s[START + 3] = bytes(SECTOR)                # an acknowledged sector lost
+    sc.fresh_disks = [(build_image(tmp_path / "bad.img", stray), 1024 * SECTOR)]
+    _, _, problems = check_disk.check_scenario(sc)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith(sc.disk_checks[1] + ": sector 3: lost"), problems[0]
+    assert problems[1] == "sector 900: written though no disk-check line names it", problems[1]
+    sc.disk_checks = sc.disk_checks[1:]             # domain 1's sectors are now unnamed: written elsewhere
+    problems = check_disk.check_scenario(sc)[2]
+    assert problems[1:4] == [f"sector {i}: written though no disk-check line names it" for i in range(3)], problems[:4]
+
+
+def test_scenario_disk_check_needs_one_fresh_disk(tmp_path):
+    import scenario
+    scn = tmp_path / "x.scn"
+    scn.write_text("module: build/x.elf name=dom0\ndisk-check: --layout virtio\n")
+    with pytest.raises(scenario.ScenarioError, match="exactly one disk with fresh=SIZE"):
+        scenario.load(str(scn))
+    scn.write_text("disk: build/x.img fresh=1M\ndisk-check: --layout virtio\n")
+    assert scenario.load(str(scn)).disk_checks == ["--layout virtio"]
