@@ -417,6 +417,33 @@ static int cmd_console(const char *what)
     }
 }
 
+/*
+ * shutdown / reboot <dom>: as xl, a request the guest acts on: "poweroff" or
+ * "reboot" written to its control/shutdown (the domain owns that node and
+ * watches it). The domain shuts itself down; reap applies on_poweroff /
+ * on_reboot when the hypervisor reports it stopped. A guest without such a
+ * front end ignores it (xl would then need -F: SCHEDOP_remote_shutdown).
+ */
+static int cmd_shutdown(const char *what, const char *verb)
+{
+    int id = find_domain(what);
+    if (id < 0)
+        return -1;
+    if (id == 0) {
+        printk("xl: error: shut Domain-0 down with quit\n");
+        return -1;
+    }
+    char path[48];
+    snprintf(path, sizeof(path), "/local/domain/%d/control/shutdown", id);
+    int rc = xenbus_write(0, path, strcmp(verb, "reboot") ? "poweroff" : "reboot");
+    if (rc) {
+        printk("xl: error: %s of domain %d: writing %s failed: %d\n", verb, id, path, rc);
+        return -1;
+    }
+    printk("xl: asked domain %d to %s (%s)\n", id, strcmp(verb, "reboot") ? "power off" : "reboot", path);
+    return 0;
+}
+
 /* Domains xl made that shut down: their on_poweroff/on_reboot/on_crash. */
 static void reap(void)
 {
@@ -442,7 +469,7 @@ static void help(void)
            "  create <cfg> [key=value...]   build and start a domain from a config in dom0's archive\n"
            "  list                          domains: Name ID Mem VCPUs State Time(s)\n"
            "  destroy <dom>                 stop a domain at once and free it\n"
-           "  shutdown <dom>                ask a domain to power off (SCHEDOP_remote_shutdown)\n"
+           "  shutdown <dom> | reboot <dom> ask a domain to power off or reboot (its control/shutdown)\n"
            "  pause <dom> | unpause <dom>\n"
            "  console <dom>                 its console; Ctrl-] leaves\n"
            "  files                         configs and kernels in dom0's archive\n"
@@ -472,7 +499,7 @@ static int run(int argc, char **argv)
     } else if (!strcmp(c, "quit"))
         done = true;
     else if (strcmp(c, "destroy") && strcmp(c, "pause") && strcmp(c, "unpause") && strcmp(c, "console") &&
-             strcmp(c, "shutdown"))
+             strcmp(c, "shutdown") && strcmp(c, "reboot"))
         printk("xl: error: unknown command '%s' (try help)\n", c);
     else if (argc != 2)
         printk("xl: error: usage: %s <domain>\n", c);
@@ -484,15 +511,8 @@ static int run(int argc, char **argv)
         return simple(PV_DOMCTL_unpausedomain, argv[1], "unpause");
     else if (!strcmp(c, "console"))
         return cmd_console(argv[1]);
-    else if (!strcmp(c, "shutdown")) {
-        int id = find_domain(argv[1]);
-        if (id <= 0)
-            return id < 0 ? -1 : (printk("xl: error: shut Domain-0 down with quit\n"), -1);
-        int rc = xenpv_remote_shutdown((domid_t)id, SHUTDOWN_poweroff);
-        if (rc)
-            printk("xl: error: shutdown of domain %d failed: %d\n", id, rc);
-        return rc ? -1 : 0;
-    }
+    else if (!strcmp(c, "shutdown") || !strcmp(c, "reboot"))
+        return cmd_shutdown(argv[1], c);
     return 0;
 }
 
