@@ -306,6 +306,18 @@ static bool wait_store(int id, bool want, uint64_t timeout)
     return false;
 }
 
+/* Waits (at most timeout) until the store holds more watches than base: the new domain's front end set its own. */
+static bool wait_watch(uint32_t base, uint64_t timeout)
+{
+    uint64_t end = clock_ns() + timeout;
+    do {
+        if (xenstored_dom0_watches() > base)
+            return true;
+        thread_sleep_ns(NSEC_PER_MSEC);
+    } while (clock_ns() < end);
+    return false;
+}
+
 /*
  * Waits (at most timeout) until the counts equal want: xenstored and the
  * console back end let go of a dead domain's ring (its last frames) when
@@ -326,7 +338,8 @@ static bool settle(struct counts *c, const struct counts *want, bool all, uint64
 
 /*
  * leak-loop <cfg> <n> [key=value...]: n times, create the domain, wait until
- * xenstored has introduced it, destroy it, and wait until every count is
+ * xenstored has introduced it and its front end has set a xenstore watch (so
+ * it runs: its vCPU is busy when it is destroyed), destroy it, and wait until every count is
  * back where it was before the loop. A count that does not come back within
  * LOOP_SETTLE_NS names the cycle and domain: the leak is reported where it
  * happened, not 1,000 cycles later.
@@ -361,15 +374,15 @@ static int cmd_loop(int argc, char **argv)
             printk("leak-loop: cycle %llu: create failed\n", (unsigned long long)i);
             return -1;
         }
-        bool introduced = wait_store(id, true, LOOP_WAIT_NS);
+        bool introduced = wait_store(id, true, LOOP_WAIT_NS) && wait_watch(before.watches, LOOP_WAIT_NS);
         phase[0] += clock_ns() - t;
         t = clock_ns();
         int rc = destroy_domain((domid_t)id);
         phase[1] += clock_ns() - t;
         t = clock_ns();
         if (!introduced || rc) {
-            printk("leak-loop: cycle %llu: domain %d introduced %d, destroy %d\n", (unsigned long long)i, id,
-                   introduced, rc);
+            printk("leak-loop: cycle %llu: domain %d introduced and watching %d, destroy %d\n", (unsigned long long)i,
+                   id, introduced, rc);
             return -1;
         }
         if (!settle(&after, &cheap_before, false, LOOP_WAIT_NS)) {
@@ -385,7 +398,7 @@ static int cmd_loop(int argc, char **argv)
     if (!same)
         count(&after, true);
     print_counts("after", &after);
-    printk("leak-loop: per cycle: %llu us to build, start and introduce, %llu us to destroy, %llu us until "
+    printk("leak-loop: per cycle: %llu us to build, start, introduce and see its watch, %llu us to destroy, %llu us until "
            "everything was back\n", (unsigned long long)(phase[0] / 1000 / i),
            (unsigned long long)(phase[1] / 1000 / i), (unsigned long long)(phase[2] / 1000 / i));
     printk("leak-loop: %llu create+destroy cycles in %llu ms (%llu.%02llu per second): %s\n", (unsigned long long)i,
