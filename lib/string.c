@@ -25,7 +25,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     void *ret = dst;
-    __asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+    /* As memcpy: eight bytes a step, then the tail (zeroing a guest's page is 512 steps, not 4096). */
+    unsigned long long v = 0x0101010101010101ull * (unsigned char)c;
+    size_t words = n / 8, tail = n % 8;
+    __asm__ volatile("rep stosq" : "+D"(dst), "+c"(words) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(dst), "+c"(tail) : "a"(v) : "memory");
     return ret;
 }
 

@@ -33,6 +33,9 @@ static struct vcpu vcpu_pool[MAX_DOMAINS][MAX_VCPUS];
 static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 {
     struct vcpu *v = &vcpu_pool[d->id][id];
+    /* The slot's last domain was destroyed: none of its timers may still be on a CPU's list (killed at its shutdown). */
+    if (v->poll_timer.active || v->singleshot_timer.active || v->periodic_timer.active)
+        panic("domain %u: vCPU %u's slot still has a timer armed by its last domain", d->id, id);
     memset(v, 0, sizeof(*v));
     v->domain = d;
     v->id = id;

@@ -185,9 +185,10 @@ void sched_vcpu_start(struct vcpu *v)
 
 void sched_vcpu_stopped(struct vcpu *v)
 {
-    stop_timer(&v->poll_timer);
-    stop_timer(&v->singleshot_timer);
-    stop_timer(&v->periodic_timer);
+    /* Killed, not just stopped: v may be inside a poll or set_singleshot_timer on another CPU right now. */
+    kill_timer(&v->poll_timer);
+    kill_timer(&v->singleshot_timer);
+    kill_timer(&v->periodic_timer);
     WITH_SCHED_LOCK({
         if (v->state == VCPU_RUNNABLE && !v->pause_flags)
             make_unrunnable(v, RUNSTATE_offline);

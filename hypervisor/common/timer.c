@@ -38,6 +38,11 @@ void set_timer(struct timer *t, s_time_t when)
     uint64_t flags = arch_irq_save();
     unsigned int cpu = spin_lock_cpu();
     spin_lock(&timers_lock);
+    if (t->killed) {
+        spin_unlock(&timers_lock);
+        arch_irq_restore(flags);
+        return;
+    }
     if (t->active)
         unlink(t);
     t->expires = when;
@@ -60,10 +65,11 @@ void set_timer_periodic(struct timer *t, s_time_t period)
     set_timer(t, next > now ? next : now + period);
 }
 
-void stop_timer(struct timer *t)
+static void stop(struct timer *t, bool kill)
 {
     uint64_t flags = arch_irq_save();
     spin_lock(&timers_lock);
+    t->killed |= kill;                  /* first: a callback running elsewhere cannot re-arm it either */
     if (t->active)
         unlink(t);
     /*
@@ -82,6 +88,9 @@ void stop_timer(struct timer *t)
     spin_unlock(&timers_lock);
     arch_irq_restore(flags);
 }
+
+void stop_timer(struct timer *t) { stop(t, false); }
+void kill_timer(struct timer *t) { stop(t, true); }
 
 void timer_interrupt_run(void)
 {

@@ -14,6 +14,7 @@
 #include <paravirt.h>
 #include <sched.h>
 #include <spinlock.h>
+#include <console/back.h>
 #include <console/lines.h>
 #include <console/ring.h>
 #include <public/errno.h>
@@ -50,6 +51,8 @@ static struct semaphore back_mutex;             /* scans: connects and disconnec
 static spinlock_t con_lock = SPINLOCK_INIT;
 static unsigned int input_target;               /* 0: dom0 itself, else a domain id (con_lock) */
 static bool running;
+static struct semaphore kick_sem;               /* upped by console_back_kick: scan before the next poll */
+static volatile bool scan_now;
 
 static void drain(struct con *c);
 
@@ -202,13 +205,28 @@ static void drain_all(bool flush)
     spin_unlock_irqrestore(&con_lock, f);
 }
 
+void console_back_kick(void)
+{
+    if (!__atomic_load_n(&running, __ATOMIC_ACQUIRE))
+        return;
+    __atomic_store_n(&scan_now, true, __ATOMIC_RELEASE);
+    sem_up(&kick_sem);
+}
+
+/* VIRQ_DOM_EXC (events masked): a domain stopped or its destruction is done. */
+static void dom_exc_event(void *arg)
+{
+    (void)arg;
+    console_back_kick();
+}
+
 static void back_thread(void *arg)
 {
     (void)arg;
     for (unsigned int polls = 1;; polls++) {
-        thread_sleep_ns(POLL_NS);
+        sem_down_timeout(&kick_sem, POLL_NS);
         bool ok = true;
-        if (polls % SCAN_EVERY == 0) {
+        if (__atomic_exchange_n(&scan_now, false, __ATOMIC_ACQ_REL) || polls % SCAN_EVERY == 0) {
             sem_down(&back_mutex);
             ok = scan();
             sem_up(&back_mutex);
@@ -291,6 +309,7 @@ void console_back_start(void)
     if (!xenpv_is_dom0())
         return;
     sem_init(&back_mutex, 1);
+    sem_init(&kick_sem, 0);
     xenpv_console_attach(&back_hooks);         /* before a domU connects: Ctrl-B must not reach dom0 */
     sem_down(&back_mutex);
     bool ok = scan();
@@ -301,7 +320,10 @@ void console_back_start(void)
         printk("console: no thread for the back end: domU consoles are not served\n");
         return;
     }
-    running = true;
+    __atomic_store_n(&running, true, __ATOMIC_RELEASE);
+    int rc = xenpv_dom_exc_subscribe(dom_exc_event, NULL);
+    if (rc)
+        printk("console: no VIRQ_DOM_EXC (%d): stopped domains are found by the poll\n", rc);
     printk("console: back end serving domU consoles; Ctrl-B moves serial input to the next domain\n");
 }
 

@@ -16,7 +16,7 @@
 
 #define XSD_MAX_DOMID   32                      /* boot domains are 1 .. 31 */
 #define XSD_ARENA_PAGES 256                     /* 1 MiB for the store */
-#define XSD_SCAN_NS     (50 * NSEC_PER_MSEC)    /* domain list polled (no VIRQ_DOM_EXC binding) */
+#define XSD_SCAN_NS     (50 * NSEC_PER_MSEC)    /* domain list polled (also at once on VIRQ_DOM_EXC or a kick) */
 
 /* A domU as the service serves it. */
 struct xsd_dom {
@@ -37,6 +37,7 @@ static struct xs_conn *tool_conn;               /* our toolstack part: INTRODUCE
 static struct xsd_dom doms[XSD_MAX_DOMID];
 static void (*local_kick)(void);
 static volatile bool running, stopping;
+static volatile bool scan_now;                  /* a domain came or went: look before the next poll */
 
 /* ---- environment of the store core ---- */
 
@@ -56,6 +57,19 @@ static void env_kick(void *opaque)
 static void ring_event(void *arg)
 {
     (void)arg;
+    sem_up(&work);
+}
+
+/* VIRQ_DOM_EXC (events masked): a domain stopped or its destruction is done. */
+static void dom_exc_event(void *arg)
+{
+    (void)arg;
+    xenstored_dom0_kick();
+}
+
+void xenstored_dom0_kick(void)
+{
+    __atomic_store_n(&scan_now, true, __ATOMIC_RELEASE);
     sem_up(&work);
 }
 
@@ -297,7 +311,7 @@ static void xenstored_thread(void *arg)
         if (stopping)
             break;
         sem_down(&lock);
-        if (domctl && clock_ns() >= next_scan) {
+        if (domctl && (__atomic_exchange_n(&scan_now, false, __ATOMIC_ACQ_REL) || clock_ns() >= next_scan)) {
             struct pv_domctl_info self;
             int rc = xenpv_domain_info(0, &self);
             if (rc && rc != -XEN_ESRCH) {
@@ -339,6 +353,10 @@ void xenstored_dom0_start(void)
         running = false;
         return;
     }
+    int rc = xenpv_dom_exc_subscribe(dom_exc_event, NULL);
+    if (rc)
+        printk("xenstored: no VIRQ_DOM_EXC (%d): stopped domains are found by the %llu ms poll\n", rc,
+               (unsigned long long)(XSD_SCAN_NS / NSEC_PER_MSEC));
     printk("xenstored: serving dom0 and the boot domains\n");
 }
 
@@ -365,6 +383,26 @@ uint32_t xenstored_dom0_nodes(void)
     sem_down(&lock);
     for (unsigned int id = 0; id < XSD_MAX_DOMID; id++)
         n += xs_domain_nodes(server, (uint16_t)id);
+    sem_up(&lock);
+    return n;
+}
+
+uint32_t xenstored_dom0_watches(void)
+{
+    if (!xenstored_dom0_running())
+        return 0;
+    struct xs_conn_stats st;
+    uint32_t n = 0;
+    sem_down(&lock);
+    xs_conn_stats(local_conn, &st);
+    n += st.watches;
+    xs_conn_stats(tool_conn, &st);
+    n += st.watches;
+    for (unsigned int id = 1; id < XSD_MAX_DOMID; id++)
+        if (doms[id].conn) {
+            xs_conn_stats(doms[id].conn, &st);
+            n += st.watches;
+        }
     sem_up(&lock);
     return n;
 }

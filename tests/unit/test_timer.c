@@ -1,7 +1,8 @@
 /*
  * Host tests of common/timer.c on one CPU with a clock the test moves:
  * timers fire in expiry order and only once expired, a callback may re-arm
- * its own timer, stop_timer takes a timer off, and a periodic timer that
+ * its own timer, stop_timer takes a timer off, kill_timer keeps it off
+ * (set_timer does nothing until init_timer), and a periodic timer that
  * fell far behind drops the missed periods instead of firing back to back
  * (the livelock smp-4cpu hit under host load).
  */
@@ -83,6 +84,40 @@ static void stopped_timer_does_not_fire(void **state)
     assert_int_equal(fired[0], 0);
 }
 
+/* A stopped vCPU's hypercall on another CPU arming its timer after the stop: killed, nothing is armed. */
+static void killed_timer_stays_off_until_init(void **state)
+{
+    (void)state;
+    struct timer t;
+    init_timer(&t, record, (void *)0);
+    set_timer(&t, now + 10);
+    kill_timer(&t);
+    set_timer(&t, now + 20);
+    assert_false(t.active);
+    now += 100;
+    timer_interrupt_run();
+    assert_int_equal(fired[0], 0);
+    init_timer(&t, record, (void *)0);             /* the slot's next vCPU */
+    set_timer(&t, now + 10);
+    assert_true(t.active);
+    now += 100;
+    timer_interrupt_run();
+    assert_int_equal(fired[0], 1);
+}
+
+static void killed_periodic_does_not_rearm(void **state)
+{
+    (void)state;
+    init_timer(&periodic, periodic_fn, (void *)1);
+    set_timer(&periodic, now + PERIOD);
+    kill_timer(&periodic);
+    set_timer_periodic(&periodic, PERIOD);          /* what its callback would do */
+    assert_false(periodic.active);
+    now += SECONDS(1);
+    timer_interrupt_run();
+    assert_int_equal(fired[1], 0);
+}
+
 static void periodic_keeps_its_phase_when_on_time(void **state)
 {
     (void)state;
@@ -113,6 +148,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(fires_in_expiry_order_once_expired, reset),
         cmocka_unit_test_setup(stopped_timer_does_not_fire, reset),
+        cmocka_unit_test_setup(killed_timer_stays_off_until_init, reset),
+        cmocka_unit_test_setup(killed_periodic_does_not_rearm, reset),
         cmocka_unit_test_setup(periodic_keeps_its_phase_when_on_time, reset),
         cmocka_unit_test_setup(periodic_drops_missed_periods, reset),
     };

@@ -16,6 +16,7 @@ struct timer {
     void *data;
     struct timer *next;         /* in its CPU's active list, sorted by expires */
     bool active;
+    bool killed;                /* kill_timer: set_timer leaves it alone until init_timer */
     unsigned int cpu;           /* whose list holds it (set_timer's CPU) */
     volatile unsigned int running_on;   /* 1 + the CPU running its callback now, 0 if none (zeroed: none) */
 };
@@ -25,6 +26,7 @@ static inline void init_timer(struct timer *t, void (*fn)(void *), void *data)
     t->fn = fn;
     t->data = data;
     t->active = false;
+    t->killed = false;
     t->next = NULL;
     t->running_on = 0;
 }
@@ -46,6 +48,14 @@ void set_timer(struct timer *t, s_time_t when);
 void set_timer_periodic(struct timer *t, s_time_t period);
 /* Takes t off; returns once its callback is not running on another CPU either. Hold no lock its callback takes. */
 void stop_timer(struct timer *t);
+/*
+ * stop_timer for good, as Xen's kill_timer: later set_timer calls do
+ * nothing until init_timer. For a stopped vCPU's timers, which a hypercall
+ * it is still finishing on another CPU (a poll, set_singleshot_timer) would
+ * otherwise arm again after they were stopped, to fire for the vCPU of the
+ * domain that next takes its slot, or to be zeroed while on a CPU's list.
+ */
+void kill_timer(struct timer *t);
 
 /* From the timer interrupt: runs what has expired and reprograms the hardware. */
 void timer_interrupt_run(void);

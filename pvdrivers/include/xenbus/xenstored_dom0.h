@@ -14,8 +14,15 @@ void xenstored_dom0_start(void);
 /* dom0 powers off: every introduced domain is released (ring unmapped, port closed). */
 void xenstored_dom0_stop(void);
 bool xenstored_dom0_running(void);
+/*
+ * A domain was built (its rings are published) or went: look at the domain
+ * list now rather than at the next poll. Any context, events masked too.
+ */
+void xenstored_dom0_kick(void);
 /* Nodes in the store, by every owner (the toolstack's leak check); 0 when not running. */
 uint32_t xenstored_dom0_nodes(void);
+/* Watches registered on every connection (dom0's and the domUs'); 0 when not running. */
+uint32_t xenstored_dom0_watches(void);
 
 /*
  * dom0's local, privileged connection (the xenbus client's transport in dom0).

@@ -35,6 +35,12 @@ void xenpv_evtchn_close(evtchn_port_t port);
  */
 bool xenpv_evtchn_wait(evtchn_port_t port, uint64_t deadline_ns);
 void xenpv_evtchn_repend(evtchn_port_t port);
+/*
+ * dom0: fn(arg) runs (as an event handler) whenever the hypervisor raises
+ * VIRQ_DOM_EXC: a domain has shut down, or its destruction is done. A few
+ * subscribers share the one binding. 0, or a negative error.
+ */
+int xenpv_dom_exc_subscribe(irq_handler_t fn, void *arg);
 /* Whether port is bound to another domain's port (EVTCHNOP_status): the other end is there. */
 bool xenpv_evtchn_connected(evtchn_port_t port);
 

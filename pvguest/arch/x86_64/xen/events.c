@@ -247,6 +247,45 @@ int xenpv_evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, irq
     return bind_port(b.local_port, 0, fn, arg);     /* a new channel notifies vCPU 0 */
 }
 
+/* VIRQ_DOM_EXC's subscribers: one port, every handler called (dom0's xenstored, console back end, xl). */
+#define MAX_DOM_EXC 4
+static struct {
+    irq_handler_t fn;
+    void *arg;
+} dom_exc[MAX_DOM_EXC];
+static unsigned int nr_dom_exc;
+static spinlock_t dom_exc_lock = SPINLOCK_INIT;
+
+static void dom_exc_event(void *unused)
+{
+    (void)unused;
+    unsigned int n = __atomic_load_n(&nr_dom_exc, __ATOMIC_ACQUIRE);
+    for (unsigned int i = 0; i < n; i++)
+        dom_exc[i].fn(dom_exc[i].arg);
+}
+
+int xenpv_dom_exc_subscribe(irq_handler_t fn, void *arg)
+{
+    unsigned long f = spin_lock_irqsave(&dom_exc_lock);
+    int rc = 0;
+    if (nr_dom_exc == MAX_DOM_EXC) {
+        rc = -ENOSPC;
+    } else if (!nr_dom_exc) {
+        /* A global VIRQ: bound once, on vCPU 0. */
+        struct evtchn_bind_virq b = { .virq = VIRQ_DOM_EXC, .vcpu = 0 };
+        int64_t e = evtchn_op(EVTCHNOP_bind_virq, &b);
+        rc = e ? (int)e : bind_port(b.port, 0, dom_exc_event, NULL);
+    }
+    if (rc >= 0) {
+        dom_exc[nr_dom_exc].fn = fn;
+        dom_exc[nr_dom_exc].arg = arg;
+        __atomic_store_n(&nr_dom_exc, nr_dom_exc + 1, __ATOMIC_RELEASE);
+        rc = 0;
+    }
+    spin_unlock_irqrestore(&dom_exc_lock, f);
+    return rc;
+}
+
 int xenpv_evtchn_bind(evtchn_port_t port, irq_handler_t fn, void *arg)
 {
     return bind_port(port, 0, fn, arg);
