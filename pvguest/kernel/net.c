@@ -102,7 +102,7 @@ static void udpecho(struct net_stack *s)
     ipv4_format(s->ip, ip);
     printk("udpecho: listening on %s:%u\n", ip, UDPECHO_PORT);
     for (bool stop = false; !stop;) {
-        if (net_poll(s, 32) == 0) {
+        if (net_poll(s, NET_SOCK_QLEN / 2) == 0) {     /* never more than the socket can queue */
             s->nif->ops->wait(s->nif, clock_ns() + UDPECHO_IDLE_NS);
             continue;
         }
