@@ -245,7 +245,15 @@ int virtio_net_probe(void)
     unsigned long f = spin_lock_irqsave(&n->rxq.lock);
     virtq_kick(&n->rxq);
     spin_unlock_irqrestore(&n->rxq.lock, f);
-    n->irq = pci_irq_attach(pci, vnet_interrupt, n) == 0;      /* else the driver is polled */
+    n->irq = pci_irq_attach(pci, vnet_interrupt, n) == 0;
+    if (!n->irq) {
+        /*
+         * Polled. Natively a line another driver holds is refused (-ENOSPC),
+         * and our device must not hold that line up: on the 8259 (edge) that
+         * would hide the other device's interrupts. INTx off.
+         */
+        pci_write16(pci, PCI_COMMAND, pci_read16(pci, PCI_COMMAND) | PCI_COMMAND_INTX_OFF);
+    }
     probed = true;
     const uint8_t *m = n->nif.mac;
     printk("virtio-net: %02x:%02x.%u mac %02x:%02x:%02x:%02x:%02x:%02x, features %#llx%s, link %s, "
