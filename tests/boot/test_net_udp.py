@@ -1,5 +1,5 @@
-"""UDP echo from the host, natively: pvguest booted alone with a modern virtio-net-pci
-device on QEMU's user network (hostfwd: host UDP 127.0.0.1:<free port> -> guest 10.0.2.15:7)
+"""UDP echo from the host: pvguest booted alone natively, and as PV dom0 on our
+hypervisor and on Xen 4.17, with a modern virtio-net-pci device on QEMU's user network (hostfwd: host UDP 127.0.0.1:<free port> -> guest 10.0.2.15:7)
 runs its echo service (udpecho=yes). A host program sends 10^4 datagrams through the host's
 own UDP stack, each carrying its sequence number and an xxh64 of its payload; every echo
 must come back intact (hash, payload and number), none may be lost, and the guest's
@@ -96,23 +96,49 @@ def echo_run(sock, port, count):
     return answered, lost, bad, time.monotonic() - start
 
 
-def test_udp_echo_through_hostfwd():
+PV_SCENARIO = """\
+hypervisor: console=com1 loglevel=info
+module: build/pvguest/pvguest-pv.elf name=dom0 {cmdline}
+qemu: {qemu}
+timeout: 150
+expect-exit: poweroff
+"""
+CMDLINE = "selftest=no ip=10.0.2.15/24 udpecho=yes"
+
+
+def boot_native(port, log_path):
+    return native.boot(BUILD, CMDLINE, timeout=150, name=NAME, udp_port=port)
+
+
+def boot_pv_dom0(hypervisor):
+    """The same kernel as PV dom0 (PCI through the hypervisor's port emulation, DMA to
+    machine frames, INTx as a pirq): one driver source serves both."""
+    def boot(port, log_path):
+        import run_qemu
+        import scenario as scn
+        path = os.path.join(ROOT, BUILD, f"{NAME}-dom0.scn")
+        with open(path, "w") as f:
+            f.write(PV_SCENARIO.format(cmdline=CMDLINE, qemu=" ".join(native.net_args(port))))
+        return run_qemu.boot(scn.load(path), BUILD, log_path=log_path, hypervisor=hypervisor)
+    return boot
+
+
+def echo_through_hostfwd(boot_fn, name):
     port = free_udp_port()
-    log_path = os.path.join(ROOT, BUILD, "logs", f"{NAME}.log")
+    log_path = os.path.join(ROOT, BUILD, "logs", f"{name}.log")
     if os.path.exists(log_path):
         os.remove(log_path)
     result = {}
-    boot = threading.Thread(target=lambda: result.update(res=native.boot(
-        BUILD, "selftest=no ip=10.0.2.15/24 udpecho=yes", timeout=150, name=NAME, udp_port=port)))
+    boot = threading.Thread(target=lambda: result.update(res=boot_fn(port, log_path)))
     boot.start()
+    stopped = False
     try:
-        assert wait_for(log_path, r"^udpecho: listening on 10\.0\.2\.15:7", time.monotonic() + 60, boot), \
+        assert wait_for(log_path, r"^(\S+ )?udpecho: listening on 10\.0\.2\.15:7", time.monotonic() + 90, boot), \
             f"the echo service did not start ({log_path})"
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             answered, lost, bad, seconds = echo_run(sock, port, COUNT)
-            print(f"\nudp echo: {COUNT} datagrams, {answered} echoed intact, {lost} lost "
+            print(f"\n{name}: udp echo: {COUNT} datagrams, {answered} echoed intact, {lost} lost "
                   f"({100.0 * lost / COUNT:.2f}%), {bad} bad, {seconds:.1f} s, {answered / seconds:.0f} datagrams/s")
-            stopped = False
             for _ in range(20):
                 sock.sendto(STOP, ("127.0.0.1", port))
                 try:
@@ -129,7 +155,7 @@ def test_udp_echo_through_hostfwd():
     assert res is not None, f"the boot did not end ({log_path})"
     where = f"(serial log kept in {res.log_path})"
     assert stopped, f"the stop datagram was not echoed {where}"
-    assert res.outcome == "poweroff", f"native pvguest ended with {res.outcome} {where}"
+    assert res.outcome == "poweroff", f"pvguest ended with {res.outcome} {where}"
     assert bad == 0, f"{bad} echoes came back damaged or unasked for {where}"
     assert lost == 0, f"{lost} of {COUNT} datagrams were lost on an idle path {where}"
     assert answered == COUNT
@@ -142,3 +168,22 @@ def test_udp_echo_through_hostfwd():
                if k not in ("rx_frames", "arp_requests_in", "arp_replies_out", "arp_replies_in", "arp_requests_out",
                             "ip_in", "udp_in", "ip_out", "tx_frames")}
     assert not dropped, f"the guest dropped or refused packets on an idle path: {dropped} {where}"
+    m = re.search(r"^net: virtio-net: .* rx_bad=(\d+) .* tx_full=(\d+) tx_bad=(\d+)$", res.log, re.MULTILINE)
+    assert m and m.groups() == ("0", "0", "0"), f"the device counted drops: {m and m.group(0)} {where}"
+    return res
+
+
+def test_udp_echo_native():
+    echo_through_hostfwd(boot_native, NAME)
+
+
+def test_udp_echo_pv_dom0():
+    res = echo_through_hostfwd(boot_pv_dom0("ours"), f"{NAME}-dom0")
+    assert "memory: every frame given to domains came back" in res.log, f"frames leaked ({res.log_path})"
+
+
+def test_udp_echo_pv_dom0_on_xen():
+    from conftest import XEN_MISSING, xen_available
+    if not xen_available():
+        pytest.skip(XEN_MISSING)
+    echo_through_hostfwd(boot_pv_dom0("xen"), f"{NAME}-dom0.xen")
