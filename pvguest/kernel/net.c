@@ -120,6 +120,9 @@ static void udpecho(struct net_stack *s)
         }
     }
     udp_close(s, sock);
+    /* The stop's echo must leave before the machine powers off (natively QEMU exits at once). */
+    if (s->nif->ops->flush(s->nif, clock_ns() + SEND_RETRY_NS))
+        warn("udpecho: the device has not sent every answer after 1 s");
     uint64_t us = (last - first) / NSEC_PER_USEC;
     printk("udpecho: stopped: %llu datagrams echoed (%llu not sent) in %llu.%03llu s of guest time\n",
            (unsigned long long)echoed, (unsigned long long)failed, (unsigned long long)(us / 1000000),

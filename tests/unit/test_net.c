@@ -34,7 +34,7 @@ static unsigned int fake_poll(struct netif *nif, netif_rx_fn fn, void *arg, unsi
     return 0;
 }
 
-static const struct netif_ops fake_ops = { .send = fake_send, .poll = fake_poll };
+static const struct netif_ops fake_ops = { .send = fake_send, .poll = fake_poll };    /* the stack calls no other */
 static struct netif fake_nif = { .ops = &fake_ops, .name = "fake", .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 } };
 static uint64_t fake_clock(void) { return now_ns; }
 

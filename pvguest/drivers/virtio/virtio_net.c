@@ -166,6 +166,22 @@ static void vnet_wait(struct netif *nif, uint64_t deadline_ns)
     sched_unlock_irqrestore(f);
 }
 
+static int vnet_flush(struct netif *nif, uint64_t deadline_ns)
+{
+    struct vnet *n = container_of(nif, struct vnet, nif);
+    for (;;) {
+        unsigned long f = spin_lock_irqsave(&n->txq.lock);
+        vnet_reclaim_tx(n);
+        bool done = n->nr_tx_free == n->txq.size;
+        spin_unlock_irqrestore(&n->txq.lock, f);
+        if (done)
+            return 0;
+        if (clock_ns() > deadline_ns)
+            return -ETIMEDOUT;
+        cpu_relax();
+    }
+}
+
 /* INTx: reading the ISR status acknowledges it (the line drops); waiters poll the rings themselves. */
 static void vnet_interrupt(void *arg)
 {
@@ -180,6 +196,7 @@ static const struct netif_ops vnet_ops = {
     .send = vnet_send,
     .poll = vnet_poll,
     .wait = vnet_wait,
+    .flush = vnet_flush,
 };
 
 static void vnet_free_buffers(struct vnet *n)

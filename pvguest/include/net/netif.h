@@ -39,6 +39,13 @@ struct netif_ops {
      * must not call it.
      */
     void (*wait)(struct netif *nif, uint64_t deadline_ns);
+    /*
+     * Waits until the device has taken every frame sent so far (they are on
+     * the wire, or wherever the device's far side puts them), polling, at
+     * most until deadline_ns. 0, or -ETIMEDOUT. Before a kernel that sent
+     * its last answer powers the machine off.
+     */
+    int (*flush)(struct netif *nif, uint64_t deadline_ns);
 };
 
 /* What the device side counts (the stack counts the protocols: net/net.h). */
