@@ -62,6 +62,8 @@ static const char *pci_name(const struct pci_dev *d)
 {
     if (d->vendor == 0x1af4 && d->device == 0x1042)
         return "virtio-blk";
+    if (d->vendor == 0x1af4 && d->device == 0x1041)
+        return "virtio-net";
     if (d->vendor == 0x1af4 && d->device >= 0x1040)
         return "virtio (modern)";
     if (d->vendor == 0x1af4)

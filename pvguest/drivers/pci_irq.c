@@ -2,8 +2,6 @@
 #include <pci.h>
 #include <paravirt.h>
 
-#define PCI_COMMAND             0x04
-#define PCI_COMMAND_INTX_OFF    (1u << 10)
 #define PCI_INTERRUPT_LINE      0x3c
 #define PCI_INTERRUPT_PIN       0x3d
 

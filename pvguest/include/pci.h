@@ -7,6 +7,9 @@
 #define PCI_MAX_DEVICES     64
 #define PCI_NR_BARS         6
 
+#define PCI_COMMAND         0x04
+#define PCI_COMMAND_INTX_OFF (1u << 10)    /* INTx disable */
+
 #define PCI_CAP_ID_VNDR     0x09        /* vendor-specific (virtio's structures) */
 #define PCI_CAP_ID_MSIX     0x11
 

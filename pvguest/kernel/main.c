@@ -10,6 +10,8 @@
 #include <pci.h>
 #include <sched.h>
 #include <virtio_blk.h>
+#include <virtio_net.h>
+#include <net/service.h>
 
 static bool run_selftests = true;
 static bool set_selftest(const char *v)
@@ -59,6 +61,8 @@ __noreturn void kernel_main(struct boot_params *bp)
         pv_ops.machine->start_drivers();
     pci_init();                     /* natively, and in PV dom0 (ports emulated by the hypervisor) */
     virtio_blk_probe();             /* the first virtio-blk function, if any (test_blk.c uses it) */
+    virtio_net_probe();             /* the first virtio-net function, if any */
+    net_start();                    /* the stack on it, with ip= and gw= */
 
     if (crash_pagetable) {
         printk("pvguest: crashtest: mapping the root page table writable\n");
@@ -69,6 +73,7 @@ __noreturn void kernel_main(struct boot_params *bp)
     bool passed = !run_selftests || selftests_run();
     bench_run_if_requested();       /* boot option bench[=<reps>] */
     passed &= blkbench_run_if_requested();  /* boot option blkbench[=small] */
+    net_run_services();             /* udpecho=yes: until the host says stop */
     counters_print("shutdown");
     if (!passed)
         printk("pvguest: a self-test failed: ending as a failure\n");
