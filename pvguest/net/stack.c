@@ -195,7 +195,7 @@ static void udp_input(struct net_stack *s, uint32_t src, uint32_t dst, const uin
     const struct udp_hdr *u;
     const uint8_t *data;
     int n = udp_parse(p, len, src, dst, &u, &data);
-    if (n < 0) {
+    if (n < 0 || (size_t)n > UDP_MAX_PAYLOAD) {     /* the second cannot happen in a frame of ETH_FRAME_MAX */
         s->ctr.udp_bad++;
         return;
     }
@@ -216,7 +216,7 @@ static void udp_input(struct net_stack *s, uint32_t src, uint32_t dst, const uin
     struct udp_dgram *d = &k->q[(k->head + k->count) % NET_SOCK_QLEN];
     d->src = src;
     d->sport = be16(u->src_port);
-    d->len = (uint16_t)n;                       /* n <= 1480 - 8: a frame is at most 1514 bytes */
+    d->len = (uint16_t)n;
     memcpy(d->data, data, (size_t)n);
     k->count++;
 }
