@@ -58,5 +58,8 @@ unsigned int virtio_blk_complete(struct vblk *b);
 void virtio_blk_kicks(struct vblk *b, uint64_t *kicks, uint64_t *saved);
 /* Interrupts taken and waits that slept so far; true when an interrupt is attached. */
 bool virtio_blk_irq_stats(const struct vblk *b, uint64_t *irqs, uint64_t *sleeps);
+/* Tests: with on, waiters only sleep and the interrupt handler alone completes requests (false if no interrupt). */
+bool virtio_blk_set_irq_only(struct vblk *b, bool on);
+uint64_t virtio_blk_irq_completed(const struct vblk *b);  /* requests completed by the handler so far */
 
 #endif /* PVGUEST_VIRTIO_BLK_H */

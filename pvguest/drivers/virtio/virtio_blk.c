@@ -46,6 +46,8 @@ struct vblk {
     bool irq;                           /* INTx attached: waiters sleep on wq, the handler completes */
     struct waitqueue wq;
     uint64_t irqs, sleeps;              /* interrupts taken, waits that slept (virtio_blk_irq_stats) */
+    uint64_t irq_done;                  /* requests the interrupt handler completed */
+    bool irq_only;                      /* waiters never poll: only the handler completes (virtio_blk_set_irq_only) */
 };
 
 static struct vblk the_blk;
@@ -85,6 +87,17 @@ uint32_t virtio_blk_seg_max(const struct vblk *b) { return b->seg_max; }
 uint32_t virtio_blk_block_size(const struct vblk *b) { return b->blk_size; }
 uint64_t virtio_blk_features(const struct vblk *b) { return b->vd.features; }
 
+bool virtio_blk_set_irq_only(struct vblk *b, bool on)
+{
+    b->irq_only = on && b->irq;
+    return b->irq_only;
+}
+
+uint64_t virtio_blk_irq_completed(const struct vblk *b)
+{
+    return READ_ONCE(b->irq_done);
+}
+
 bool virtio_blk_irq_stats(const struct vblk *b, uint64_t *irqs, uint64_t *sleeps)
 {
     *irqs = READ_ONCE(b->irqs);
@@ -99,7 +112,7 @@ static void vblk_interrupt(void *arg)
     uint8_t isr = *b->vd.isr;
     (void)isr;
     b->irqs++;
-    virtio_blk_complete(b);
+    b->irq_done += virtio_blk_complete(b);
 }
 
 int virtio_blk_probe(void)
@@ -165,13 +178,18 @@ unsigned int virtio_blk_complete(struct vblk *b)
  * sleep), on b->wq until the handler completes r or VBLK_POLL_NS pass (a lost
  * interrupt costs latency, not the request); else one spin.
  */
+static bool vblk_can_sleep(const struct vblk *b)
+{
+    return b->irq && !preempt_count() && irqs_enabled();
+}
+
 static void vblk_wait(struct vblk *b, struct vblk_req *r)
 {
-    if (!b->irq || preempt_count() || !irqs_enabled()) {
+    if (!vblk_can_sleep(b)) {
         cpu_relax();
         return;
     }
-    uint64_t until = clock_ns() + VBLK_POLL_NS;
+    uint64_t until = clock_ns() + (b->irq_only ? VBLK_TIMEOUT_NS : VBLK_POLL_NS);
     unsigned long f = sched_lock_irqsave();
     if (!READ_ONCE(r->done)) {
         b->sleeps++;
@@ -228,7 +246,7 @@ static int vblk_submit(struct vblk *b, uint32_t type, uint64_t sector, void *buf
     /* A device that never answers is reported, and the request left to it (not freed: it may still write). */
     uint64_t deadline = clock_ns() + VBLK_TIMEOUT_NS;
     while (!READ_ONCE(r->done)) {
-        if (virtio_blk_complete(b))
+        if ((!b->irq_only || !vblk_can_sleep(b)) && virtio_blk_complete(b))
             continue;
         if (clock_ns() > deadline) {
             warn("virtio-blk: request type %u at sector %llu unanswered after %llu s", type,
