@@ -20,7 +20,7 @@ A scenario is a small text file shared by `make run` and the boot tests:
                                         "host check: PASS" or FAIL)
     timeout: 60                         seconds before a boot test gives up
     test-cmdline: poweroff_after=2      appended to the hypervisor command line under test
-    expect-exit: poweroff               poweroff | testfail | panic | reboot | crash
+    expect-exit: poweroff               poweroff | testfail | no_domains | panic | reboot | crash
     expect-log: regex                   must match somewhere in the serial log (repeatable)
     expect-ktap: yes                    each KTAP source reports a complete run (default: yes)
     ktap-unfinished: crasher spinner    domains whose KTAP run stops part-way by design
