@@ -15,6 +15,7 @@ from dataclasses import dataclass
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mkiso  # noqa: E402
 import scenario as scn  # noqa: E402
+from tool_errors import run_main  # noqa: E402
 
 ROOT = mkiso.ROOT
 MACHINE_H = os.path.join(ROOT, "hypervisor", "include", "hv", "machine.h")
@@ -305,4 +306,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -20,7 +20,7 @@ A scenario is a small text file shared by `make run` and the boot tests:
                                         "host check: PASS" or FAIL)
     timeout: 60                         seconds before a boot test gives up
     test-cmdline: poweroff_after=2      appended to the hypervisor command line under test
-    expect-exit: poweroff               poweroff | testfail | panic | reboot | crash
+    expect-exit: poweroff               poweroff | testfail | no_domains | panic | reboot | crash
     expect-log: regex                   must match somewhere in the serial log (repeatable)
     expect-ktap: yes                    each KTAP source reports a complete run (default: yes)
     ktap-unfinished: crasher spinner    domains whose KTAP run stops part-way by design
@@ -74,6 +74,8 @@ import os
 import shlex
 from dataclasses import dataclass, field
 
+from tool_errors import ToolError, run_main
+
 KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
         "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch", "disk", "disk-check"}
 
@@ -110,8 +112,8 @@ class Scenario:
 FETCHERS = {"linux": "tools/fetch_linux.py"}
 
 
-class ScenarioError(Exception):
-    pass
+class ScenarioError(ToolError):
+    """A scenario file that is missing or has a bad line: the message names the file (and line)."""
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -152,75 +154,96 @@ def yes(value):
 def load(path):
     name = os.path.splitext(os.path.basename(path))[0]
     sc = Scenario(path=path, name=name)
-    with open(path, encoding="utf-8") as f:
-        for lineno, raw in enumerate(f, 1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            key, sep, value = line.partition(":")
-            key, value = key.strip(), value.strip()
-            if not sep or key not in KEYS:
-                raise ScenarioError(f"{path}:{lineno}: expected 'key: value' with key in {sorted(KEYS)}")
-            if key == "name":
-                sc.name = value
-            elif key == "hypervisor":
-                sc.hypervisor = value
-            elif key == "module":
-                parts = value.split(None, 1)
-                if not parts:
-                    raise ScenarioError(f"{path}:{lineno}: module needs a path")
-                sc.modules.append(Module(parts[0], parts[1] if len(parts) > 1 else ""))
-            elif key == "qemu":
-                sc.qemu += shlex.split(value)
-            elif key == "disk":
-                if not value:
-                    raise ScenarioError(f"{path}:{lineno}: disk needs an image path")
-                parts = value.split(None, 1)
-                try:
-                    props = [p for p in (parts[1].strip().split(",") if len(parts) > 1 else []) if p]
-                    fresh = [p for p in props if p.startswith("fresh=")]
-                    if len(fresh) > 1:
-                        raise ScenarioError("fresh= given twice")
-                    if fresh:
-                        image = parts[0] if os.path.isabs(parts[0]) else os.path.join(ROOT, parts[0])
-                        sc.fresh_disks.append((image, size_bytes(fresh[0][len("fresh="):])))
-                    sc.qemu += virtio_blk_args(parts[0], sum(a == "-drive" for a in sc.qemu),
-                                               ",".join(p for p in props if not p.startswith("fresh=")))
-                except ScenarioError as e:
-                    raise ScenarioError(f"{path}:{lineno}: {e}") from None
-            elif key == "disk-check":
-                if not value:
-                    raise ScenarioError(f"{path}:{lineno}: disk-check needs tools/check_disk.py arguments")
-                sc.disk_checks.append(value)
-            elif key == "timeout":
-                sc.timeout = float(value)
-            elif key == "test-cmdline":
-                sc.test_cmdline = value
-            elif key == "expect-exit":
-                sc.expect_exit = value
-            elif key == "expect-log":
-                sc.expect_log.append(value)
-            elif key == "expect-ktap":
-                sc.expect_ktap = yes(value)
-            elif key == "ktap-unfinished":
-                sc.ktap_unfinished += value.replace(",", " ").split()
-            elif key == "serial-input":
-                sc.serial_input = value.encode("latin-1").decode("unicode_escape").encode("latin-1")
-            elif key == "serial-input-after":
-                sc.serial_input_after = value
-            elif key == "fetch":
-                if value not in FETCHERS:
-                    raise ScenarioError(f"{path}:{lineno}: fetch: {value!r} is not one of {sorted(FETCHERS)}")
-                sc.fetch = value
-            elif key == "differential":
-                sc.differential = yes(value)
-            elif key == "xen-differs":
-                parts = value.split(None, 1)
-                if len(parts) < 2:
-                    raise ScenarioError(f"{path}:{lineno}: xen-differs needs a case name and a reason")
-                if parts[0] in sc.xen_differs:
-                    raise ScenarioError(f"{path}:{lineno}: xen-differs: {parts[0]} listed twice")
-                sc.xen_differs[parts[0]] = parts[1]
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such scenario file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"{path}: cannot read it: {e}") from None
+    for lineno, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if not sep or key not in KEYS:
+            raise ScenarioError(f"{path}:{lineno}: expected 'key: value' with key in {sorted(KEYS)}")
+        try:
+            _line(sc, path, lineno, key, value)
+        except ValueError as e:            # float(), shlex.split(), a serial-input escape
+            raise ScenarioError(f"{path}:{lineno}: {key}: {e}") from None
+    return _check(sc, path)
+
+
+def _line(sc, path, lineno, key, value):
+    """One 'key: value' line into sc (key is one of KEYS)."""
+    if key == "name":
+        sc.name = value
+    elif key == "hypervisor":
+        sc.hypervisor = value
+    elif key == "module":
+        parts = value.split(None, 1)
+        if not parts:
+            raise ScenarioError(f"{path}:{lineno}: module needs a path")
+        sc.modules.append(Module(parts[0], parts[1] if len(parts) > 1 else ""))
+    elif key == "qemu":
+        sc.qemu += shlex.split(value)
+    elif key == "disk":
+        if not value:
+            raise ScenarioError(f"{path}:{lineno}: disk needs an image path")
+        parts = value.split(None, 1)
+        try:
+            props = [p for p in (parts[1].strip().split(",") if len(parts) > 1 else []) if p]
+            fresh = [p for p in props if p.startswith("fresh=")]
+            if len(fresh) > 1:
+                raise ScenarioError("fresh= given twice")
+            if fresh:
+                image = parts[0] if os.path.isabs(parts[0]) else os.path.join(ROOT, parts[0])
+                sc.fresh_disks.append((image, size_bytes(fresh[0][len("fresh="):])))
+            sc.qemu += virtio_blk_args(parts[0], sum(a == "-drive" for a in sc.qemu),
+                                       ",".join(p for p in props if not p.startswith("fresh=")))
+        except ScenarioError as e:
+            raise ScenarioError(f"{path}:{lineno}: {e}") from None
+    elif key == "disk-check":
+        if not value:
+            raise ScenarioError(f"{path}:{lineno}: disk-check needs tools/check_disk.py arguments")
+        sc.disk_checks.append(value)
+    elif key == "timeout":
+        sc.timeout = float(value)
+        if not 0 < sc.timeout < float("inf"):
+            raise ScenarioError(f"{path}:{lineno}: timeout: {value!r} is not a positive number of seconds")
+    elif key == "test-cmdline":
+        sc.test_cmdline = value
+    elif key == "expect-exit":
+        sc.expect_exit = value
+    elif key == "expect-log":
+        sc.expect_log.append(value)
+    elif key == "expect-ktap":
+        sc.expect_ktap = yes(value)
+    elif key == "ktap-unfinished":
+        sc.ktap_unfinished += value.replace(",", " ").split()
+    elif key == "serial-input":
+        sc.serial_input = value.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    elif key == "serial-input-after":
+        sc.serial_input_after = value
+    elif key == "fetch":
+        if value not in FETCHERS:
+            raise ScenarioError(f"{path}:{lineno}: fetch: {value!r} is not one of {sorted(FETCHERS)}")
+        sc.fetch = value
+    elif key == "differential":
+        sc.differential = yes(value)
+    elif key == "xen-differs":
+        parts = value.split(None, 1)
+        if len(parts) < 2:
+            raise ScenarioError(f"{path}:{lineno}: xen-differs needs a case name and a reason")
+        if parts[0] in sc.xen_differs:
+            raise ScenarioError(f"{path}:{lineno}: xen-differs: {parts[0]} listed twice")
+        sc.xen_differs[parts[0]] = parts[1]
+
+
+def _check(sc, path):
+    """What no single line shows: sc, or a ScenarioError."""
     if sc.disk_checks and len(sc.fresh_disks) != 1:
         raise ScenarioError(f"{path}: disk-check lines need exactly one disk with fresh=SIZE (the image checked)")
     if sc.xen_differs and not sc.differential:
@@ -232,3 +255,17 @@ def load(path):
     if unknown:
         raise ScenarioError(f"{path}: ktap-unfinished names no module's name=: {', '.join(unknown)}")
     return sc
+
+
+def main():
+    """python3 tools/scenario.py FILE...: checks scenario files without booting them."""
+    import argparse
+    ap = argparse.ArgumentParser(description="Check scenario files (their syntax and what the lines need).")
+    ap.add_argument("scenario", nargs="+")
+    for path in ap.parse_args().scenario:
+        sc = load(path)
+        print(f"{path}: ok ({sc.name}: {len(sc.modules)} module(s), expect-exit {sc.expect_exit or 'poweroff'})")
+
+
+if __name__ == "__main__":
+    run_main(main)

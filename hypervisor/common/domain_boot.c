@@ -100,13 +100,34 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
     return true;
 }
 
+/*
+ * A module that is not an ELF image is the ramdisk of the kernel right before
+ * it; any other is a mistake in the GRUB entry, named here with what it
+ * starts with rather than passed over in silence.
+ */
+static void report_stray(const struct boot_info *bi, unsigned int k)
+{
+    const struct boot_module *m = &bi->mods[k];
+    uint64_t size = m->end - m->start;
+    const uint8_t *b = __va(m->start);
+    char why[64] = "too short for an ELF header";
+    if (size >= 4)
+        snprintf(why, sizeof(why), "no ELF header: starts with %02x %02x %02x %02x", b[0], b[1], b[2], b[3]);
+    printk(LOG_ERR "boot: module %u (\"%s\", %llu bytes) ignored: not a kernel (%s) and not a kernel's ramdisk "
+           "(%s)\n", k, m->cmdline, (unsigned long long)size, why,
+           k == 0 ? "no module before it" : "the module before it is not a kernel");
+}
+
 unsigned int boot_domains(const struct boot_info *bi)
 {
     unsigned int built = 0, kernels = 0;
     frames_free_before_domains = page_alloc_free_count();
     for (unsigned int k = 0; k < bi->nr_mods; k++) {
-        if (!is_elf(&bi->mods[k]))
-            continue;           /* a ramdisk, taken by the kernel before it */
+        if (!is_elf(&bi->mods[k])) {
+            if (k == 0 || !is_elf(&bi->mods[k - 1]))
+                report_stray(bi, k);
+            continue;           /* else a ramdisk, taken by the kernel before it */
+        }
         if (build_one(bi, k, kernels++))
             built++;
     }

@@ -92,6 +92,20 @@ static int64_t domctl_on(struct domain *d, struct pv_domctl *op)
         return 0;
     case PV_DOMCTL_ioport_permission:
         return ioport_permission(d, &op->u.ioport);
+    case PV_DOMCTL_getvcpuinfo: {
+        struct pv_domctl_vcpuinfo *vi = &op->u.vcpuinfo;
+        if (vi->vcpu >= d->max_vcpus || vi->_pad || vi->_pad1)
+            return -XEN_EINVAL;
+        v = d->vcpu[vi->vcpu];
+        if (!v)
+            return -XEN_EINVAL;
+        vi->online = v->initialised && !(v->pause_flags & VPF_down);
+        vi->blocked = v->state == VCPU_BLOCKED;
+        vi->running = v->is_running;
+        vi->cpu_time = vcpu_running_time(v);
+        vi->cpu = v->processor;
+        return 0;
+    }
     default:
         return domctl_toolstack_on(current->domain, d, op);
     }
@@ -124,7 +138,14 @@ int64_t do_domctl(uint64_t arg)
     case PV_DOMCTL_getvcpucontext:
     case PV_DOMCTL_hypercall_init:
     case PV_DOMCTL_setrings:
+    case PV_DOMCTL_getvcpuinfo:
         break;
+    case PV_DOMCTL_physinfo:
+        memset(&op.u.physinfo, 0, sizeof(op.u.physinfo));
+        op.u.physinfo.nr_cpus = nr_cpus_online;
+        op.u.physinfo.total_pages = page_alloc_total_count();
+        op.u.physinfo.free_pages = page_alloc_free_count();
+        return copy_to_guest(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
     case PV_DOMCTL_createdomain: {
         int64_t rc = domctl_createdomain(&op);
         if (!rc && copy_to_guest(arg, &op, sizeof(op)))
@@ -155,7 +176,7 @@ int64_t do_domctl(uint64_t arg)
         return rc;
     rc = domctl_on(d, &op);
     domain_put(d);
-    if (rc == 0 && op.cmd == PV_DOMCTL_getdomaininfo && copy_to_guest(arg, &op, sizeof(op)))
+    if (rc == 0 && (op.cmd == PV_DOMCTL_getdomaininfo || op.cmd == PV_DOMCTL_getvcpuinfo) && copy_to_guest(arg, &op, sizeof(op)))
         return -XEN_EFAULT;
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <public/errno.h>
 #include <public/sched.h>
+#include <public/version.h>
 #include <toolstack/builder.h>
 #include <toolstack/cpio.h>
 #include <toolstack/xl_cfg.h>
@@ -248,11 +249,22 @@ static int load_cfg(struct xl_cfg *c, int argc, char **argv)
     return 0;
 }
 
+static int cmd_dry_run(int argc, char **argv);
+
 static int cmd_create(int argc, char **argv)
 {
     struct xl_cfg c;
+    if (argc >= 1 && (!strcmp(argv[0], "--dry-run") || !strcmp(argv[0], "-n"))) {
+        argc--;
+        argv++;
+        if (argc < 1) {
+            printk("xl: usage: create --dry-run <cfg> [key=value...]\n");
+            return -1;
+        }
+        return cmd_dry_run(argc, argv);
+    }
     if (argc < 1) {
-        printk("xl: usage: create <cfg> [key=value...]\n");
+        printk("xl: usage: create [--dry-run] <cfg> [key=value...]\n");
         return -1;
     }
     if (load_cfg(&c, argc, argv))
@@ -262,6 +274,204 @@ static int cmd_create(int argc, char **argv)
     if (id >= 0)
         printk("xl: domain %d built and started in %llu us\n", id, (unsigned long long)((clock_ns() - t0) / 1000));
     return id < 0 ? -1 : 0;
+}
+
+/* create --dry-run <cfg> [key=value...]: every error with its line; nothing is created. */
+static void dry_report(void *ctx, const char *msg)
+{
+    (void)ctx;
+    printk("xl: error: %s\n", msg);
+}
+
+static int cmd_dry_run(int argc, char **argv)
+{
+    struct xl_cfg c;
+    struct cpio_file f, k;
+    char err[200];
+    xl_cfg_defaults(&c);
+    if (!archive_file(argv[0], &f)) {
+        printk("xl: error: config '%s': no such file in dom0's archive\n", argv[0]);
+        return -1;
+    }
+    printk("Parsing config from %s\n", argv[0]);
+    unsigned int errors = xl_cfg_parse_each(&c, (const char *)f.data, f.size, argv[0], dry_report, NULL);
+    for (int i = 1; i < argc; i++)
+        if (xl_cfg_line(&c, argv[i], strlen(argv[i]), err, sizeof(err))) {
+            printk("xl: error: command line '%s': %s\n", argv[i], err);
+            errors++;
+        }
+    if (xl_cfg_check(&c, err, sizeof(err))) {
+        printk("xl: error: %s: %s\n", argv[0], err);
+        errors++;
+    } else if (!archive_file(c.kernel, &k)) {
+        printk("xl: error: %s: kernel '%s': no such file in dom0's archive\n", argv[0], c.kernel);
+        errors++;
+    }
+    if (errors) {
+        printk("xl: dry run: %s: %u error%s; nothing created\n", argv[0], errors, errors == 1 ? "" : "s");
+        return -1;
+    }
+    printk("xl: dry run: %s is good: name %s, kernel %s, memory %llu MiB, vcpus %u, weight %u, cap %u; "
+           "nothing created\n", argv[0], c.name, c.kernel, (unsigned long long)c.memory_mib, c.vcpus, c.weight,
+           c.cap);
+    return 0;
+}
+
+/* ---- info, dmesg, vcpu-list, sched-credit ---- */
+
+/* xl info's "key : value" lines, the keys padded as xl pads them. */
+static int cmd_info(void)
+{
+    struct pv_domctl op = { .cmd = PV_DOMCTL_physinfo };
+    int rc = (int)xenpv_domctl(&op);
+    if (rc) {
+        printk("xl: error: info: physinfo failed: %d\n", rc);
+        return -1;
+    }
+    int64_t ver = xenpv_xen_version(XENVER_version, NULL);
+    xen_extraversion_t extra = { 0 };
+    if (xenpv_xen_version(XENVER_extraversion, extra))
+        extra[0] = '\0';
+    extra[sizeof(extra) - 1] = '\0';
+    const struct pv_domctl_physinfo *pi = &op.u.physinfo;
+    printk("%-23s: %llu\n", "xen_major", (unsigned long long)(ver >> 16));
+    printk("%-23s: %llu\n", "xen_minor", (unsigned long long)(ver & 0xffff));
+    printk("%-23s: %s\n", "xen_extra", (const char *)extra);
+    printk("%-23s: %llu.%llu%s\n", "xen_version", (unsigned long long)(ver >> 16), (unsigned long long)(ver & 0xffff),
+           (const char *)extra);
+    printk("%-23s: %u\n", "nr_cpus", pi->nr_cpus);
+    printk("%-23s: %llu\n", "total_memory", (unsigned long long)(pi->total_pages >> 8));
+    printk("%-23s: %llu\n", "free_memory", (unsigned long long)(pi->free_pages >> 8));
+    printk("%-23s: %u\n", "xl_domctl_version", PV_DOMCTL_INTERFACE_VERSION);
+    return 0;
+}
+
+/*
+ * xl dmesg reads Xen's console ring (XEN_SYSCTL_readconsole). Our hypervisor
+ * keeps no such ring: printk goes straight to the serial line, which is this
+ * very console, so there is nothing to read back. Said plainly, not faked.
+ */
+static int cmd_dmesg(void)
+{
+    printk("xl: error: dmesg: the hypervisor keeps no console ring; its log went only to the serial line "
+           "(this console)\n");
+    return -1;
+}
+
+/* One domain's vCPUs as xl vcpu-list prints them (no pinning here: every vCPU may run anywhere). */
+static void vcpu_rows(domid_t id, const struct pv_domctl_info *info)
+{
+    for (uint32_t n = 0; n < info->nr_vcpus; n++) {
+        struct pv_domctl op = { .cmd = PV_DOMCTL_getvcpuinfo, .domain = id };
+        op.u.vcpuinfo.vcpu = n;
+        if (xenpv_domctl(&op))
+            continue;
+        const struct pv_domctl_vcpuinfo *vi = &op.u.vcpuinfo;
+        char cpu[12], st[4];
+        if (vi->online)
+            snprintf(cpu, sizeof(cpu), "%u", vi->cpu);
+        else
+            str_copy(cpu, "-", sizeof(cpu));
+        st[0] = vi->online && vi->running ? 'r' : '-';
+        st[1] = vi->online && vi->blocked ? 'b' : '-';
+        st[2] = vi->online ? '-' : 'p';
+        st[3] = '\0';
+        uint64_t ds = vi->cpu_time / 100000000ull;
+        printk("%-32s %5u %5u %5s %5s %7llu.%llu all / all\n", (const char *)info->name, id, n, cpu, st,
+               (unsigned long long)(ds / 10), (unsigned long long)(ds % 10));
+    }
+}
+
+static int cmd_vcpu_list(int argc, char **argv)
+{
+    struct pv_domctl_info info;
+    domid_t id;
+    int only = -1;
+    if (argc > 1) {
+        printk("xl: error: usage: vcpu-list [<domain>]\n");
+        return -1;
+    }
+    if (argc == 1 && (only = find_domain(argv[0])) < 0)
+        return -1;
+    printk("%-32s %5s %5s %5s %5s %9s %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)",
+           "Affinity (Hard / Soft)");
+    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1))
+        if (only < 0 || id == only)
+            vcpu_rows(id, &info);
+    return 0;
+}
+
+/* A decimal within [lo, hi], else false (what xl sched-credit accepts for -w and -c). */
+static bool sched_number(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    uint64_t n = 0;
+    if (!*v)
+        return false;
+    for (; *v; v++) {
+        if (*v < '0' || *v > '9' || (n = n * 10 + (uint64_t)(*v - '0')) > hi)
+            return false;
+    }
+    if (n < lo)
+        return false;
+    *out = (uint32_t)n;
+    return true;
+}
+
+/*
+ * sched-credit [-d <dom> [-w N] [-c N]]: without -w or -c, the weight and cap
+ * of one domain (or all); with them, set through PV_DOMCTL_setschedparams,
+ * keeping the one not given. Weight 1..65535, cap 0..100 percent (0: none).
+ */
+static int cmd_sched_credit(int argc, char **argv)
+{
+    const char *dom = NULL, *w = NULL, *cp = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char **slot = !strcmp(argv[i], "-d") ? &dom : !strcmp(argv[i], "-w") ? &w :
+                            !strcmp(argv[i], "-c") ? &cp : NULL;
+        if (!slot || i + 1 >= argc || *slot) {
+            printk("xl: error: usage: sched-credit [-d <domain> [-w <weight>] [-c <cap>]]\n");
+            return -1;
+        }
+        *slot = argv[++i];
+    }
+    if ((w || cp) && !dom) {
+        printk("xl: error: sched-credit: -w and -c need -d <domain>\n");
+        return -1;
+    }
+    uint32_t weight = 0, cap = 0;
+    if (w && !sched_number(w, 1, 65535, &weight)) {
+        printk("xl: error: sched-credit: weight '%s' is not 1 to 65535\n", w);
+        return -1;
+    }
+    if (cp && !sched_number(cp, 0, 100, &cap)) {
+        printk("xl: error: sched-credit: cap '%s' is not 0 to 100 (percent of a CPU, 0 for none)\n", cp);
+        return -1;
+    }
+    int only = -1;
+    if (dom && (only = find_domain(dom)) < 0)
+        return -1;
+    struct pv_domctl op = { .cmd = PV_DOMCTL_getdomaininfo, .domain = (domid_t)(only < 0 ? 0 : only) };
+    if (w || cp) {
+        int rc = (int)xenpv_domctl(&op);
+        if (!rc) {
+            struct pv_domctl set = { .cmd = PV_DOMCTL_setschedparams, .domain = (domid_t)only };
+            set.u.sched.weight = w ? weight : op.u.info.weight;
+            set.u.sched.cap = cp ? cap : op.u.info.cap;
+            rc = (int)xenpv_domctl(&set);
+        }
+        if (rc) {
+            printk("xl: error: sched-credit: setting domain %d's parameters failed: %d\n", only, rc);
+            return -1;
+        }
+        return 0;
+    }
+    struct pv_domctl_info info;
+    domid_t id;
+    printk("%-33s %4s %6s %4s\n", "Name", "ID", "Weight", "Cap");
+    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1))
+        if (only < 0 || id == only)
+            printk("%-33s %4u %6u %4u\n", (const char *)info.name, id, info.weight, info.cap);
+    return 0;
 }
 
 /* ---- leak loop ---- */
@@ -480,11 +690,16 @@ static void help(void)
 {
     printk("xl commands:\n"
            "  create <cfg> [key=value...]   build and start a domain from a config in dom0's archive\n"
+           "  create --dry-run <cfg>        check a config, naming every error with its line; create nothing\n"
            "  list                          domains: Name ID Mem VCPUs State Time(s)\n"
            "  destroy <dom>                 stop a domain at once and free it\n"
            "  shutdown <dom> | reboot <dom> ask a domain to power off or reboot (its control/shutdown)\n"
            "  pause <dom> | unpause <dom>\n"
            "  console <dom>                 its console; Ctrl-] leaves\n"
+           "  info                          hypervisor version, CPUs and memory\n"
+           "  dmesg                         the hypervisor's console ring (there is none: says so)\n"
+           "  vcpu-list [<dom>]             vCPUs: Name ID VCPU CPU State Time(s) Affinity\n"
+           "  sched-credit [-d <dom> [-w N] [-c N]]  read or set weight (1..65535) and cap (0..100)\n"
            "  files                         configs and kernels in dom0's archive\n"
            "  leak-loop <cfg> <n>           create and destroy n times; counts must come back\n"
            "  quit                          power dom0 (and the machine) off\n");
@@ -499,6 +714,14 @@ static int run(int argc, char **argv)
         return cmd_list();
     else if (!strcmp(c, "create"))
         return cmd_create(argc - 1, argv + 1);
+    else if (!strcmp(c, "info"))
+        return cmd_info();
+    else if (!strcmp(c, "dmesg"))
+        return cmd_dmesg();
+    else if (!strcmp(c, "vcpu-list"))
+        return cmd_vcpu_list(argc - 1, argv + 1);
+    else if (!strcmp(c, "sched-credit"))
+        return cmd_sched_credit(argc - 1, argv + 1);
     else if (!strcmp(c, "leak-loop"))
         return cmd_loop(argc - 1, argv + 1);
     else if (!strcmp(c, "files")) {

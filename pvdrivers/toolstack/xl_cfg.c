@@ -160,6 +160,25 @@ int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_
     return 0;
 }
 
+unsigned int xl_cfg_parse_each(struct xl_cfg *c, const char *text, size_t len, const char *file,
+                               void (*report)(void *ctx, const char *msg), void *ctx)
+{
+    char why[160], msg[240];
+    unsigned int lineno = 1, errors = 0;
+    for (size_t at = 0; at < len; lineno++) {
+        size_t end = at;
+        while (end < len && text[end] != '\n')
+            end++;
+        if (xl_cfg_line(c, text + at, end - at, why, sizeof(why))) {
+            errors++;
+            snprintf(msg, sizeof(msg), "%s:%u: %s", file, lineno, why);
+            report(ctx, msg);
+        }
+        at = end + 1;
+    }
+    return errors;
+}
+
 int xl_cfg_parse(struct xl_cfg *c, const char *text, size_t len, const char *file, char *err, size_t errlen)
 {
     char why[160];

@@ -3,7 +3,7 @@ session typed at the "xl>" prompt: two guests created from configs, listed,
 paused and unpaused, a console attached and left, one shut down (xl writes its
 control/shutdown, the guest's watch acts on it) and the other destroyed, each
 step's effect read back from `list`; bad input answered with a clear error while
-everyone carries on; create+destroy leak loops whose counts come back after
+everyone carries on; info, dmesg, vcpu-list, sched-credit and create --dry-run; create+destroy leak loops whose counts come back after
 every cycle: 1,000 domains that keep arming timers (spinner.cfg: the race that
 left a destroyed vCPU's timer armed into its slot's next domain) and 100 idlers
 blocked in a poll. The transcript is kept in build/logs/xl-session.log; the
@@ -245,6 +245,84 @@ def test_leak_loop(session):
 def test_leak_loop_blocked_guests(session):
     # idler1 at 5 MiB: blocked in a poll with a timeout (its watch) when it is destroyed.
     leak_loop(session, "idler1.cfg", min(100, LEAK_CYCLES), "memory=5")
+
+
+def test_info(session):
+    out = session.xl("info")
+    keys = dict(re.findall(r"^(\w+) +: (.*?)\r*$", out, re.MULTILINE))
+    assert keys.get("xen_major") == "4" and keys.get("xen_minor") == "17", out
+    assert keys.get("nr_cpus") == os.environ.get("SMP", "2"), out    # tools/run_qemu.py's -smp
+    total, free = int(keys["total_memory"]), int(keys["free_memory"])
+    assert 0 < free < total <= 512, out                         # tools/run_qemu.py's -m 512M
+    # With a domain of 8 MiB running, free memory drops by at least its size.
+    assert "xl: created domain" in session.xl("create idler1.cfg")
+    free_with = int(re.search(r"^free_memory +: (\d+)", session.xl("info"), re.MULTILINE)[1])
+    assert free - free_with >= 8, (free, free_with)
+    session.xl("destroy idler1")
+
+
+def test_dmesg_says_there_is_no_ring(session):
+    out = session.xl("dmesg")
+    assert re.search(r"xl: error: dmesg: the hypervisor keeps no console ring", out), out
+
+
+VCPU_ROW = re.compile(r"^(\S+) +(\d+) +(\d+) +(\d+|-) +([rbp-]{3}) +(\d+\.\d) all / all\r*$", re.MULTILINE)
+
+
+def test_vcpu_list(session):
+    assert "xl: created domain" in session.xl("create idler1.cfg vcpus=2 name=two")
+    out = session.xl("vcpu-list")
+    assert re.search(r"^Name +ID +VCPU +CPU +State +Time\(s\) +Affinity", out, re.MULTILINE), out
+    rows = [(m[1], int(m[3]), m[4], m[5]) for m in VCPU_ROW.finditer(out)]
+    names = [r[0] for r in rows]
+    assert names.count("dom0") >= 1 and names.count("two") == 2, out
+    # idler brings up vCPU 0 only: vCPU 1 is down ("-" CPU, "--p" as xl shows an offline vCPU).
+    two = {r[1]: r for r in rows if r[0] == "two"}
+    assert two[0][2] != "-" and two[0][3] != "--p", out
+    assert two[1][2:] == ("-", "--p"), out
+    out = session.xl("vcpu-list two")
+    assert {m[1] for m in VCPU_ROW.finditer(out)} == {"two"}, out
+    session.xl("destroy two")
+
+
+def sched_row(session, dom):
+    out = session.xl(f"sched-credit -d {dom}")
+    assert re.search(r"^Name +ID Weight +Cap\r*$", out, re.MULTILINE), out
+    m = re.search(rf"^{dom} +\d+ +(\d+) +(\d+)\r*$", out, re.MULTILINE)
+    assert m, out
+    return int(m[1]), int(m[2])
+
+
+def test_sched_credit(session):
+    assert "xl: created domain" in session.xl("create idler2.cfg")
+    assert sched_row(session, "idler2") == (512, 50)            # idler2.cfg's weight and cap
+    session.xl("sched-credit -d idler2 -w 1000")
+    assert sched_row(session, "idler2") == (1000, 50)
+    session.xl("sched-credit -d idler2 -c 0")
+    assert sched_row(session, "idler2") == (1000, 0)
+    for args, error in (("-w 0", r"weight '0' is not 1 to 65535"), ("-w 65536", r"weight '65536' is not 1 to 65535"),
+                        ("-c 101", r"cap '101' is not 0 to 100"), ("-w x1", r"weight 'x1' is not")):
+        out = session.xl(f"sched-credit -d idler2 {args}")
+        assert re.search(r"xl: error: sched-credit: " + error, out), out
+    out = session.xl("sched-credit -d nosuch -w 5")
+    assert "xl: error: no domain 'nosuch'" in out, out
+    assert sched_row(session, "idler2") == (1000, 0)             # nothing bad was applied
+    session.xl("destroy idler2")
+
+
+def test_create_dry_run(session):
+    out = session.xl("create --dry-run many-errors.cfg")
+    errors = re.findall(r"xl: error: (.*?)\r*$", out, re.MULTILINE)
+    assert errors == ["many-errors.cfg:3: unknown key 'colour'",
+                      "many-errors.cfg:4: memory: '2' is not a size in MiB from 4",
+                      "many-errors.cfg:6: cap: '101' is not 0 to 100",
+                      "many-errors.cfg: no kernel= given"], out
+    assert "xl: dry run: many-errors.cfg: 4 errors; nothing created" in out, out
+    out = session.xl("create --dry-run idler1.cfg memory=5")
+    assert re.search(r"xl: dry run: idler1\.cfg is good: name idler1, kernel idler\.elf, memory 5 MiB", out), out
+    out = session.xl("create --dry-run not-elf.cfg kernel=nosuch.elf")
+    assert "xl: error: not-elf.cfg: kernel 'nosuch.elf': no such file" in out, out
+    assert set(session.list()) == {"dom0"}
 
 
 def test_quit_powers_off_without_leaks(session):

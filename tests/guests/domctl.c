@@ -67,7 +67,7 @@ static int64_t destroy(domid_t d)
 
 static const char *test_domu_eperm(char *why, size_t len)
 {
-    for (uint32_t cmd = 1; cmd <= 13; cmd++) {
+    for (uint32_t cmd = 1; cmd <= PV_DOMCTL_getvcpuinfo; cmd++) {
         reset();
         op.u.create.max_vcpus = 1;
         op.u.create.max_pages = 16;
@@ -131,6 +131,41 @@ static const char *test_self_and_dom0(char *why, size_t len)
     EXPECT(domctl(PV_DOMCTL_hypercall_init, 0), -XEN_EINVAL, "hypercall_init on ourselves");
     reset();
     EXPECT(domctl(PV_DOMCTL_setrings, 0), -XEN_EINVAL, "setrings on ourselves");
+    return NULL;
+}
+
+/* physinfo and getvcpuinfo (xl info, xl vcpu-list): sane answers, hostile fields refused. */
+static const char *test_physinfo_vcpuinfo(char *why, size_t len)
+{
+    reset();
+    op.domain = 0x7ff0;                                             /* ignored: the machine's */
+    EXPECT(domctl(PV_DOMCTL_physinfo, 0x7ff0), 0, "physinfo");
+    struct pv_domctl_physinfo pi = op.u.physinfo;
+    if (pi.nr_cpus < 1 || pi.nr_cpus > 8 || pi._pad || !pi.free_pages || pi.free_pages >= pi.total_pages)
+        return fail(why, len, "physinfo: %u CPUs, %llu of %llu frames free", pi.nr_cpus,
+                    (unsigned long long)pi.free_pages, (unsigned long long)pi.total_pages);
+    reset();
+    EXPECT(domctl(PV_DOMCTL_getvcpuinfo, 0), 0, "getvcpuinfo of our vCPU 0");
+    struct pv_domctl_vcpuinfo vi = op.u.vcpuinfo;
+    /* This very vCPU asks: it is up, on a CPU now, not blocked, and has run. */
+    if (!vi.online || !vi.running || vi.blocked || vi.cpu >= pi.nr_cpus || !vi.cpu_time)
+        return fail(why, len, "our vCPU 0: online %u running %u blocked %u cpu %u time %llu", vi.online, vi.running,
+                    vi.blocked, vi.cpu, (unsigned long long)vi.cpu_time);
+    static const struct { uint32_t vcpu; uint8_t pad; uint32_t pad1; domid_t dom; int64_t want; const char *what; }
+    refused[] = {
+        { 1, 0, 0, 0, -XEN_EINVAL, "vCPU 1 of a 1-vCPU domain" },
+        { 0xffffffffu, 0, 0, 0, -XEN_EINVAL, "vCPU 2^32-1" },
+        { 0, 1, 0, 0, -XEN_EINVAL, "_pad set" },
+        { 0, 0, 1, 0, -XEN_EINVAL, "_pad1 set" },
+        { 0, 0, 0, 15, -XEN_ESRCH, "a free domain id" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+        reset();
+        op.u.vcpuinfo.vcpu = refused[i].vcpu;
+        op.u.vcpuinfo._pad = refused[i].pad;
+        op.u.vcpuinfo._pad1 = refused[i].pad1;
+        EXPECT(domctl(PV_DOMCTL_getvcpuinfo, refused[i].dom), refused[i].want, refused[i].what);
+    }
     return NULL;
 }
 
@@ -317,6 +352,7 @@ static const char *test_domu_done(char *why, size_t len)
 static const struct test_case dom0_cases[] = {
     { "create_fields", test_create_fields },
     { "self_and_dom0", test_self_and_dom0 },
+    { "physinfo_vcpuinfo", test_physinfo_vcpuinfo },
     { "domu_done", test_domu_done },
     { "lifecycle", test_lifecycle },
 };

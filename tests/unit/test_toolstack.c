@@ -93,6 +93,37 @@ static void test_cfg_errors_name_their_line(void **state)
     assert_string_equal(err, "t.cfg:1: line too long");
 }
 
+struct reports { unsigned int n; char msg[4][240]; };
+
+static void collect(void *ctx, const char *msg)
+{
+    struct reports *r = ctx;
+    if (r->n < 4)
+        snprintf(r->msg[r->n], sizeof(r->msg[0]), "%s", msg);
+    r->n++;
+}
+
+/* create --dry-run: every bad line named, the good ones around them still taken. */
+static void test_cfg_every_error(void **state)
+{
+    (void)state;
+    struct xl_cfg c;
+    struct reports r = { 0 };
+    const char *text = "name = \"x\"\ncolour = 1\nmemory = 2\nvcpus = 2\ncap = 101";
+    xl_cfg_defaults(&c);
+    assert_int_equal(xl_cfg_parse_each(&c, text, strlen(text), "t.cfg", collect, &r), 3);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.msg[0], "t.cfg:2: unknown key 'colour'");
+    assert_string_equal(r.msg[1], "t.cfg:3: memory: '2' is not a size in MiB from 4");
+    assert_string_equal(r.msg[2], "t.cfg:5: cap: '101' is not 0 to 100");
+    assert_string_equal(c.name, "x");
+    assert_int_equal(c.vcpus, 2);
+    xl_cfg_defaults(&c);
+    r.n = 0;
+    assert_int_equal(xl_cfg_parse_each(&c, "name = \"y\"\n", 11, "t.cfg", collect, &r), 0);
+    assert_int_equal(r.n, 0);
+}
+
 static void test_cfg_check(void **state)
 {
     (void)state;
@@ -218,6 +249,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cfg_good),
         cmocka_unit_test(test_cfg_errors_name_their_line),
+        cmocka_unit_test(test_cfg_every_error),
         cmocka_unit_test(test_cfg_check),
         cmocka_unit_test(test_cpio_find),
         cmocka_unit_test(test_cpio_hostile),

@@ -14,7 +14,7 @@
  * Errors: -EFAULT (op unreadable/unwritable), -EACCES (interface_version is
  * not PV_DOMCTL_INTERFACE_VERSION), -ENOSYS (unknown cmd), and per command.
  */
-#define PV_DOMCTL_INTERFACE_VERSION 0x00000004
+#define PV_DOMCTL_INTERFACE_VERSION 0x00000005
 
 #define PV_DOMCTL_getdomaininfo 1   /* IN: domain; OUT: u.info. -ESRCH: no such domain (a shut-down
                                        domain stays until it is destroyed) */
@@ -62,6 +62,12 @@
                                        them; grant references 0 and 1 are seeded for the caller as the
                                        boot builder does. -EINVAL: a frame or port that is not so;
                                        -EEXIST: already set */
+/* Version 5: what xl info and xl vcpu-list print. */
+#define PV_DOMCTL_physinfo      14  /* IN: nothing (domain is ignored); OUT: u.physinfo, the machine's
+                                       CPUs and frames (Xen's XEN_SYSCTL_physinfo) */
+#define PV_DOMCTL_getvcpuinfo   15  /* IN: domain, u.vcpuinfo.vcpu; OUT: u.vcpuinfo (Xen's
+                                       XEN_DOMCTL_getvcpuinfo). -EINVAL: vcpu out of range or
+                                       padding not zero; -ESRCH */
 
 /* pv_domctl_info.flags */
 #define PV_DOMINF_running   (1u << 0)  /* not shut down */
@@ -150,6 +156,27 @@ struct pv_domctl_rings {
 };
 _Static_assert(sizeof(struct pv_domctl_rings) == 24, "pv_domctl_rings size");
 
+struct pv_domctl_physinfo {
+    uint32_t nr_cpus;           /* OUT: CPUs the hypervisor runs vCPUs on */
+    uint32_t _pad;
+    uint64_t total_pages;       /* OUT: frames the page allocator manages */
+    uint64_t free_pages;        /* OUT: of those, free now */
+};
+_Static_assert(sizeof(struct pv_domctl_physinfo) == 24, "pv_domctl_physinfo size");
+
+struct pv_domctl_vcpuinfo {
+    uint32_t vcpu;              /* IN: vCPU id, below the domain's nr_vcpus */
+    uint8_t  online;            /* OUT: 1 if up (has a context, not VCPUOP_down) */
+    uint8_t  blocked;           /* OUT: 1 if it waits for an event */
+    uint8_t  running;           /* OUT: 1 if its state is live on a CPU now */
+    uint8_t  _pad;              /* IN: must be zero */
+    uint64_t cpu_time;          /* OUT: ns it has run */
+    uint32_t cpu;               /* OUT: CPU it runs on or last ran on */
+    uint32_t _pad1;             /* IN: must be zero */
+};
+_Static_assert(sizeof(struct pv_domctl_vcpuinfo) == 24, "pv_domctl_vcpuinfo size");
+_Static_assert(offsetof(struct pv_domctl_vcpuinfo, cpu_time) == 8, "pv_domctl_vcpuinfo.cpu_time");
+
 struct pv_domctl {
     uint32_t cmd;               /* IN: PV_DOMCTL_* */
     uint32_t interface_version; /* IN: PV_DOMCTL_INTERFACE_VERSION */
@@ -164,6 +191,8 @@ struct pv_domctl {
         struct pv_domctl_vcpucontext vcpucontext;
         struct pv_domctl_hypercall_init hypercall_init;
         struct pv_domctl_rings rings;
+        struct pv_domctl_physinfo physinfo;
+        struct pv_domctl_vcpuinfo vcpuinfo;
         uint8_t _size[128];
     } u;
 };

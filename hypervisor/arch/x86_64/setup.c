@@ -140,6 +140,16 @@ void __start_hypervisor(uint32_t magic, uint64_t mbi_pa)
         printk("boot: starting domains\n");
         pv_start_guests();
     }
-    printk("boot: no domains to run\n");
+    /*
+     * No module at all is the hypervisor on its own (scenarios/hypervisor-only.scn):
+     * it idles as asked. Modules of which none became a domain leave a machine
+     * with nothing to do: said, and a distinct exit code rather than heartbeats forever.
+     */
+    if (boot_info.nr_mods) {
+        printk(LOG_ERR "boot: no domains to run: none of the %u module(s) is a kernel that could be built; "
+               "powering off\n", boot_info.nr_mods);
+        machine_exit(MACHINE_EXIT_NO_DOMAINS);
+    }
+    printk("boot: no domains to run (no modules): the hypervisor idles on its own\n");
     idle_loop();
 }

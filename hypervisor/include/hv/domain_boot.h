@@ -7,7 +7,8 @@
 /*
  * Every ELF module becomes a domain, in order: the first is dom0
  * (privileged), the others unprivileged. A non-ELF module right after a
- * kernel is that kernel's ramdisk. The module's whole command line reaches
+ * kernel is that kernel's ramdisk; any other non-ELF module is named on the
+ * log, with the reason, and ignored. The module's whole command line reaches
  * the guest (start_info.cmd_line); the builder also reads from it
  * name=<name> (default dom<N>), mem=<size> (default 32M) and maxmem=<size>
  * (how far its reservation may grow; default mem), weight=<1..65535> and

@@ -28,6 +28,12 @@ void xl_cfg_defaults(struct xl_cfg *c);
 int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_t errlen);
 /* Every line of text; the first error is named "<file>:<line>: ...". */
 int xl_cfg_parse(struct xl_cfg *c, const char *text, size_t len, const char *file, char *err, size_t errlen);
+/*
+ * Every line of text, carrying on past a bad one (create --dry-run): each
+ * error goes to report as "<file>:<line>: ..."; how many there were.
+ */
+unsigned int xl_cfg_parse_each(struct xl_cfg *c, const char *text, size_t len, const char *file,
+                               void (*report)(void *ctx, const char *msg), void *ctx);
 /* After the file and the command line's key=value: name and kernel are required, maxmem >= memory. */
 int xl_cfg_check(const struct xl_cfg *c, char *err, size_t errlen);
 

@@ -12,6 +12,8 @@
 
 /* Fills in interface_version and issues the domctl (op is read and written back). */
 int64_t xenpv_domctl(struct pv_domctl *op);
+/* xen_version(cmd, arg): what the hypervisor returns (XENVER_version: major << 16 | minor). */
+int64_t xenpv_xen_version(unsigned int cmd, void *arg);
 /* XENMEM_populate_physmap for dom: frames[i] holds PFN i's number in, its MFN out; how many were done. */
 int64_t xenpv_populate_physmap(domid_t dom, xen_pfn_t *frames, uint64_t nr);
 /* MMUEXT_PIN_L4_TABLE of dom's frame mfn (validated then, as the domain's). */

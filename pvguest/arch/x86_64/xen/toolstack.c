@@ -11,6 +11,11 @@ int64_t xenpv_domctl(struct pv_domctl *op)
     return hypercall1(__HYPERVISOR_domctl, op);
 }
 
+int64_t xenpv_xen_version(unsigned int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_xen_version, cmd, arg);
+}
+
 int64_t xenpv_populate_physmap(domid_t dom, xen_pfn_t *frames, uint64_t nr)
 {
     struct xen_memory_reservation r = { .nr_extents = nr, .extent_order = 0, .domid = dom };
