@@ -9,7 +9,9 @@
  * can be kept off the CPU for a second by a long stretch without preemption
  * (lazy-MMU work), while events still arrive. Serial input: Ctrl-B moves dom0's input
  * to the next connected domU and, after the last, back to dom0; the bytes go
- * into that domain's `in` ring.
+ * into that domain's `in` ring. xl console attaches input to one domain
+ * (console_back_attach): then only Ctrl-] is ours, and the other domains'
+ * lines are suppressed (drained and counted, not printed) until it leaves.
  */
 #include <paravirt.h>
 #include <sched.h>
@@ -26,6 +28,7 @@
 #define POLL_NS         (100 * NSEC_PER_MSEC)   /* drain at least this often, even without a notification */
 #define SCAN_EVERY      2                       /* look for new and stopped domains every this many polls */
 #define SWITCH_KEY      0x02                    /* Ctrl-B */
+#define DETACH_KEY      0x1d                    /* Ctrl-]: leaves xl console, as in xl */
 #define NAME_MAX        24
 
 /* Every field but the ring mapping's setup and teardown is under con_lock. */
@@ -50,6 +53,15 @@ static struct semaphore back_mutex;             /* scans: connects and disconnec
 /* cons[]' state and rings, input_target: taken by the thread, the channels' and the input handler. */
 static spinlock_t con_lock = SPINLOCK_INIT;
 static unsigned int input_target;               /* 0: dom0 itself, else a domain id (con_lock) */
+/*
+ * xl console's domain, or 0 (con_lock): input_target equals it while it is
+ * set, and the other domains' lines are counted in suppressed, not printed.
+ * Suppressed rather than held back: a pvguest writer waits for ring room, so
+ * leaving their rings undrained would stall those domains for as long as a
+ * person stays attached.
+ */
+static domid_t attached;
+static uint64_t suppressed;
 static bool running;
 static struct semaphore kick_sem;               /* upped by console_back_kick: scan before the next poll */
 static volatile bool scan_now;
@@ -68,6 +80,10 @@ static void back_event(void *arg)
 static void emit_line(void *ctx, const char *line, size_t len)
 {
     const struct con *c = ctx;
+    if (attached && c->id != attached) {
+        suppressed++;
+        return;
+    }
     printk("[%s] %.*s\n", c->name, (int)len, line);
 }
 
@@ -157,6 +173,8 @@ static void disconnect(struct con *c, const char *why)
     bool had_input = input_target == c->id;
     if (had_input)
         input_target = 0;
+    if (attached == c->id)
+        attached = 0;                           /* xl console sees it gone (console_back_attached) */
     spin_unlock_irqrestore(&con_lock, f);
     xenpv_evtchn_close(c->port);
     xenpv_unmap_foreign(c->ring);
@@ -279,7 +297,13 @@ static size_t back_filter_input(char *buf, size_t n)
     struct con *notify = NULL;
     unsigned long f = spin_lock_irqsave(&con_lock);
     for (size_t i = 0; i < n; i++) {
-        if (buf[i] == SWITCH_KEY) {
+        if (attached && buf[i] == DETACH_KEY) {
+            attached = 0;                       /* xl, which gets the key, detaches for good */
+            input_target = 0;
+            buf[kept++] = buf[i];
+            continue;
+        }
+        if (!attached && buf[i] == SWITCH_KEY) {
             next_target();
             switched = true;
             continue;
@@ -300,6 +324,43 @@ static size_t back_filter_input(char *buf, size_t n)
     if (switched)
         announce_target();
     return kept;
+}
+
+int console_back_attach(domid_t id)
+{
+    if (id == 0 || id >= MAX_DOMID)
+        return -XEN_EINVAL;
+    int rc = 0;
+    unsigned long f = spin_lock_irqsave(&con_lock);
+    if (attached)
+        rc = -XEN_EBUSY;
+    else if (!running || !cons[id].live || cons[id].broken)
+        rc = -XEN_ENODEV;
+    else {
+        attached = id;
+        input_target = id;
+        suppressed = 0;
+    }
+    spin_unlock_irqrestore(&con_lock, f);
+    return rc;
+}
+
+uint64_t console_back_detach(void)
+{
+    unsigned long f = spin_lock_irqsave(&con_lock);
+    if (attached) {
+        attached = 0;
+        input_target = 0;
+    }
+    uint64_t n = suppressed;
+    suppressed = 0;
+    spin_unlock_irqrestore(&con_lock, f);
+    return n;
+}
+
+domid_t console_back_attached(void)
+{
+    return __atomic_load_n(&attached, __ATOMIC_ACQUIRE);
 }
 
 static const struct xenpv_console_hooks back_hooks = { .filter_input = back_filter_input };

@@ -624,20 +624,40 @@ static int cmd_console(const char *what)
     int id = find_domain(what);
     if (id < 0)
         return -1;
-    /*
-     * The console back end prints every domU's ring output as "[name] text"
-     * on its own; here we show it until Ctrl-] (0x1d), as xl console does.
-     */
-    printk("xl: console of domain %d: its lines show as [name]; Ctrl-] leaves\n", id);
-    for (;;) {
-        char ch;
-        while (input_byte(&ch))
-            if (ch == 0x1d) {
-                printk("xl: left the console of domain %d\n", id);
-                return 0;
-            }
-        sem_down_timeout(&input_ready, POLL_NS);
+    if (id == 0) {
+        printk("xl: error: console: Domain-0's console is this one\n");
+        return -1;
     }
+    /*
+     * The console back end sends serial input to the domain's `in` ring and
+     * prints only its "[name] text" lines (the other domains' are suppressed
+     * and counted) until Ctrl-] (0x1d), as xl console does; that byte still
+     * reaches us. The domain going away detaches too.
+     */
+    int rc = console_back_attach((domid_t)id);
+    if (rc == -XEN_ENODEV) {
+        printk("xl: error: console: domain %d has no console ring dom0 serves (none, or it is not running)\n", id);
+        return -1;
+    }
+    if (rc) {
+        printk("xl: error: console: attaching to domain %d failed: %d\n", id, rc);
+        return -1;
+    }
+    printk("xl: console of domain %d: input goes to it, its lines show as [name]; Ctrl-] leaves\n", id);
+    bool left = false, attached = true;
+    while (!left && attached) {
+        /* Looked at before the input: the back end detaches on Ctrl-] before it hands us the byte. */
+        attached = console_back_attached() == id;
+        char ch;
+        while (!left && input_byte(&ch))
+            left = ch == 0x1d;
+        if (!left && attached)
+            sem_down_timeout(&input_ready, POLL_NS);
+    }
+    uint64_t hidden = console_back_detach();
+    printk("xl: %s the console of domain %d (%llu line%s of other domains suppressed meanwhile)\n",
+           left ? "left" : "lost", id, (unsigned long long)hidden, hidden == 1 ? "" : "s");
+    return left ? 0 : -1;
 }
 
 /*
@@ -695,7 +715,7 @@ static void help(void)
            "  destroy <dom>                 stop a domain at once and free it\n"
            "  shutdown <dom> | reboot <dom> ask a domain to power off or reboot (its control/shutdown)\n"
            "  pause <dom> | unpause <dom>\n"
-           "  console <dom>                 its console; Ctrl-] leaves\n"
+           "  console <dom>                 its console: input goes to it, others' lines hidden; Ctrl-] leaves\n"
            "  info                          hypervisor version, CPUs and memory\n"
            "  dmesg                         the hypervisor's console ring (there is none: says so)\n"
            "  vcpu-list [<dom>]             vCPUs: Name ID VCPU CPU State Time(s) Affinity\n"

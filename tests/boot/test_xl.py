@@ -1,6 +1,7 @@
 """dom0's xl over the serial line (pexpect): scenarios/xl.scn booted once, then a
 session typed at the "xl>" prompt: two guests created from configs, listed,
-paused and unpaused, a console attached and left, one shut down (xl writes its
+paused and unpaused, a console attached (a typed line reaches the guest's console
+ring and its answer comes back), left with Ctrl-] and refused for bad targets, one shut down (xl writes its
 control/shutdown, the guest's watch acts on it) and the other destroyed, each
 step's effect read back from `list`; bad input answered with a clear error while
 everyone carries on; info, dmesg, vcpu-list, sched-credit and create --dry-run; create+destroy leak loops whose counts come back after
@@ -132,16 +133,34 @@ def test_pause_unpause(session):
 
 
 def test_console_attach_and_leave(session):
+    before = session.list()
     session.type("console idler1\n")
-    session.p.expect(r"xl: console of domain (\d+)")
+    session.p.expect(r"xl: console of domain (\d+): input goes to it")
     dom = int(session.p.match.group(1))
+    # The line goes to idler1's console ring, not to xl: the guest answers on its ring, which
+    # dom0's back end prints as [idler1]; xl would have said "unknown command 'hello'".
+    session.type("hello from xl\n")
+    session.p.expect(r"\[idler1\] got: hello from xl\r*\n", timeout=30)
+    assert "unknown command" not in session.p.before, session.p.before
     session.type("\x1d")
-    session.p.expect(r"xl: left the console of domain (\d+)")
+    session.p.expect(r"xl: left the console of domain (\d+) \((\d+) lines? of other domains suppressed")
     assert int(session.p.match.group(1)) == dom
     session.p.expect(PROMPT)
-    # Attaching and leaving changes nothing about the domain.
-    doms = session.list()
-    assert doms["idler1"][0] == dom and running(doms["idler1"][3]), doms
+    # Input is xl's again, and attaching and leaving changed nothing about the domains.
+    after = session.list()
+    assert after["idler1"][0] == dom and running(after["idler1"][3]), after
+    assert {n: d[:3] for n, d in after.items()} == {n: d[:3] for n, d in before.items()}, (before, after)
+
+
+@pytest.mark.parametrize("target,error", [
+    ("0", r"console: Domain-0's console is this one"),
+    ("nosuch", r"no domain 'nosuch'"),
+    ("99", r"no domain '99'"),
+])
+def test_console_bad_target(session, target, error):
+    out = session.xl(f"console {target}")
+    assert re.search(r"xl: error: " + error, out), out
+    assert "idler1" in session.list()
 
 
 def expect_line(session, out, pattern, timeout=60):
@@ -173,6 +192,15 @@ def test_shutdown_one_destroy_other(session):
     session.p.expect(r"xl: domain \d+ \(idler2\) has shut down, reason code 0: preserved", timeout=60)
     doms = wait_listed(session, lambda d: d["idler2"][3] == "---s--")
     assert running(doms["idler1"][3]), doms
+    # A stopped domain's ring is let go by the back end (at its next scan): no console to attach to.
+    for _ in range(20):
+        session.type("console idler2\n")
+        i = session.p.expect([r"xl: error: console: domain \d+ has no console ring dom0 serves",
+                              r"xl: lost the console of domain \d+"], timeout=30)
+        session.p.expect(PROMPT)
+        if i == 0:
+            break
+    assert i == 0
     session.xl("destroy idler1")
     doms = session.list()
     assert set(doms) == {"dom0", "idler2"} and doms["idler2"][3] == "---s--", doms

@@ -8,6 +8,12 @@
  * table that maps shared_info (4 MiB: the initial mapping is all of it), it
  * says so and just blocks until it is destroyed.
  *
+ * While it watches, it also answers its console ring (xl console): each
+ * line typed into its `in` ring comes back on its `out` ring as
+ * "got: <line>" (printable bytes only, at most LINE_MAX of a line), which
+ * dom0's back end shows as "[name] got: ...". A back end that breaks the
+ * ring's indices is no longer read.
+ *
  * timerspin=yes makes it, once its watch is set (xl's leak loop waits for
  * that), a domain that is always arming a timer instead:
  * VCPUOP_set_singleshot_timer a second ahead, again and again, so whenever
@@ -17,14 +23,99 @@
 #include "events.h"
 #include "guest.h"
 #include "hypercall.h"
+#include "mm.h"
 #include "xs.h"
 #include <public/errno.h>
+#include <public/io/console.h>
 #include <public/sched.h>
 #include <public/vcpu.h>
 
 const char test_title[] = "idler: blocks until destroyed or shut down";
 
 #define WAKE_NS 1000000000ull               /* a watch wait's bound; the loop waits again */
+
+#define LINE_MAX 80
+
+static struct xencons_interface *cons;      /* NULL: no console ring, or its back end broke it */
+static char line[LINE_MAX + 1];
+static size_t line_len;
+
+/* Puts s on the `out` ring, as much as fits now (the back end drains it), and notifies. */
+static void cons_write(const char *s)
+{
+    XENCONS_RING_IDX prod = cons->out_prod;
+    XENCONS_RING_IDX oc = __atomic_load_n(&cons->out_cons, __ATOMIC_ACQUIRE);
+    if (prod - oc > sizeof(cons->out)) {
+        cons = NULL;
+        return;
+    }
+    for (; *s && prod - oc < sizeof(cons->out); s++)
+        cons->out[MASK_XENCONS_IDX(prod++, cons->out)] = (uint8_t)*s;
+    __atomic_store_n(&cons->out_prod, prod, __ATOMIC_RELEASE);
+    evtchn_send(start_info->console.domU.evtchn);
+}
+
+/* Reads what was typed; each finished line is answered "got: <line>". */
+static void cons_echo(void)
+{
+    if (!cons)
+        return;
+    XENCONS_RING_IDX c = cons->in_cons, p = __atomic_load_n(&cons->in_prod, __ATOMIC_ACQUIRE);
+    if (p - c > sizeof(cons->in)) {
+        printk("# idler: the console back end broke the in ring (prod %u, cons %u): not reading it\n", p, c);
+        cons = NULL;
+        return;
+    }
+    if (p == c)
+        return;
+    for (; c != p; c++) {
+        char ch = (char)cons->in[MASK_XENCONS_IDX(c, cons->in)];
+        if (ch != '\r' && ch != '\n') {
+            if (line_len < LINE_MAX && ch >= 0x20 && ch < 0x7f)
+                line[line_len++] = ch;
+            continue;
+        }
+        if (!line_len)
+            continue;
+        line[line_len] = '\0';
+        line_len = 0;
+        cons_write("got: ");
+        if (cons)
+            cons_write(line);
+        if (cons)
+            cons_write("\n");
+        if (!cons)
+            return;
+    }
+    __atomic_store_n(&cons->in_cons, c, __ATOMIC_RELEASE);
+    evtchn_send(start_info->console.domU.evtchn);
+}
+
+/*
+ * Until the store has a message for us (true) or deadline (false), answering
+ * the console meanwhile: one SCHEDOP_poll on both ports. Their pending bits
+ * are cleared before the rings are looked at, so nothing that arrives after
+ * the look is missed.
+ */
+static bool wait_store_or_console(uint64_t deadline)
+{
+    static evtchn_port_t ports[2];
+    unsigned int n = 0;
+    ports[n++] = start_info->store_evtchn;
+    if (cons)
+        ports[n++] = start_info->console.domU.evtchn;
+    for (;;) {
+        for (unsigned int i = 0; i < n; i++)
+            port_clear(ports[i]);
+        cons_echo();
+        if (xs_pending())
+            return true;
+        if (pvclock_now() >= deadline)
+            return false;
+        struct sched_poll sp = { .ports = (uint64_t)ports, .nr_ports = n, .timeout = deadline };
+        hyp_sched_op(SCHEDOP_poll, &sp);
+    }
+}
 
 static void block_forever(void)
 {
@@ -55,9 +146,11 @@ static const char *test_idle(char *why, size_t len)
                 return fail(why, len, "set_singleshot_timer: %lld", (long long)rc);
         }
     }
-    printk("# idler: up, watching control/shutdown\n");
+    if (start_info->console.domU.mfn && start_info->console.domU.evtchn)
+        cons = mfn_to_virt(start_info->console.domU.mfn);
+    printk("# idler: up, watching control/shutdown%s\n", cons ? "; answering its console ring" : "");
     for (;;) {
-        if (xs_watch_event(&r, WAKE_NS))
+        if (!wait_store_or_console(pvclock_now() + WAKE_NS) || xs_watch_event(&r, WAKE_NS))
             continue;
         if (xs_request_strs(XS_READ, 0, &r, 1, "control/shutdown") || xs_error(&r) || !r.body[0])
             continue;               /* gone (being destroyed) or empty (our own acknowledgement) */

@@ -126,6 +126,11 @@ int64_t xs_request_strs(uint32_t type, uint32_t tx, struct xs_msg *reply, unsign
     return xs_request(type, tx, buf, len, reply);
 }
 
+bool xs_pending(void)
+{
+    return nr_kept || __atomic_load_n(&ring->rsp_prod, __ATOMIC_ACQUIRE) != ring->rsp_cons;
+}
+
 int64_t xs_watch_event(struct xs_msg *ev, uint64_t timeout_ns)
 {
     if (nr_kept) {

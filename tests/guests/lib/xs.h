@@ -33,6 +33,9 @@ int64_t xs_recv(struct xs_msg *m, uint64_t timeout_ns);
 int64_t xs_request(uint32_t type, uint32_t tx, const void *payload, size_t len, struct xs_msg *reply);
 /* The same with a payload of NUL-terminated strings: "a", "b" -> "a\0b\0". */
 int64_t xs_request_strs(uint32_t type, uint32_t tx, struct xs_msg *reply, unsigned int n, ...);
+/* Whether a message waits: a kept watch event, or bytes on the response ring (a wait on the store port
+ * that does not start on xs_watch_event, e.g. on several ports, looks at this first). */
+bool xs_pending(void);
 /* The next WATCH_EVENT (kept or new): 0, or -ETIMEDOUT. */
 int64_t xs_watch_event(struct xs_msg *ev, uint64_t timeout_ns);
 /* The error name of an XS_ERROR reply ("EACCES"), or NULL if the reply is not an error. */
