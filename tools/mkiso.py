@@ -76,10 +76,12 @@ def xen_cmdline(sc, extra_cmdline=""):
     return " ".join(x for x in (XEN_CMDLINE.format(mem=mem, vcpus=vcpus), extra_cmdline) if x)
 
 
-def build_iso(sc, build="build", extra_cmdline="", out=None, hypervisor="ours"):
+def build_iso(sc, build="build", extra_cmdline="", out=None, hypervisor="ours", dom0_extra=""):
     """Returns the path of the ISO for scenario sc (a Scenario). hypervisor is
     "ours" (build/hypervisor.elf with every module) or "xen" (XEN_IMAGE with the
-    first kernel module as dom0; extra_cmdline is then appended to Xen's line)."""
+    first kernel module as dom0; extra_cmdline is then appended to Xen's line).
+    dom0_extra (ours only: an interactive run's interactive-dom0 options) is
+    appended to the first module's command line."""
     build = os.path.join(ROOT, build) if not os.path.isabs(build) else build
     if hypervisor == "ours":
         # HV_ELF: another build of ours (make bench measures a release build).
@@ -88,8 +90,10 @@ def build_iso(sc, build="build", extra_cmdline="", out=None, hypervisor="ours"):
         if not os.path.exists(hv):
             raise FileNotFoundError(f"{hv} is missing: run make first")
         mods = sc.modules
+        if dom0_extra and mods:
+            mods = [scn.Module(mods[0].path, f"{mods[0].cmdline} {dom0_extra}".strip())] + mods[1:]
         cmdline = " ".join(x for x in (sc.hypervisor, extra_cmdline) if x)
-        tag = sc.name + ("-test" if extra_cmdline else "")
+        tag = sc.name + ("-test" if extra_cmdline else "") + ("-run" if dom0_extra else "")
     elif hypervisor == "xen":
         hv, image = XEN_IMAGE, "xen.gz"
         if not os.path.exists(hv):

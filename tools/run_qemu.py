@@ -281,7 +281,8 @@ def main():
             sys.exit(f"{sc.name}: its kernel cannot be fetched: {e}")
     hv = "xen" if args.xen else "ours"
     if args.interactive:
-        iso = mkiso.build_iso(sc, args.build, hypervisor=hv)
+        # interactive-dom0: e.g. default.scn's xl=after, a prompt instead of the power-off (ours only).
+        iso = mkiso.build_iso(sc, args.build, hypervisor=hv, dom0_extra="" if args.xen else sc.interactive_dom0)
         scn.make_fresh_disks(sc)
         print(f"Booting scenario '{sc.name}'{' on Xen' if args.xen else ''} in QEMU (TCG). "
               "Quit: Ctrl-] then X. Monitor: Ctrl-] then C. Ctrl-A three times: hypervisor debug keys. "

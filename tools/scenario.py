@@ -20,6 +20,9 @@ A scenario is a small text file shared by `make run` and the boot tests:
                                         "host check: PASS" or FAIL)
     timeout: 60                         seconds before a boot test gives up
     test-cmdline: poweroff_after=2      appended to the hypervisor command line under test
+    interactive-dom0: xl=after          appended to dom0's (the first module's) command line when a
+                                        person boots it (make run, run_qemu.py --interactive), not
+                                        when it is booted captured (the boot tests)
     expect-exit: poweroff               poweroff | testfail | no_domains | panic | reboot | crash
     expect-log: regex                   must match somewhere in the serial log (repeatable)
     expect-ktap: yes                    each KTAP source reports a complete run (default: yes)
@@ -77,7 +80,8 @@ from dataclasses import dataclass, field
 from tool_errors import ToolError, run_main
 
 KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
-        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch", "disk", "disk-check"}
+        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch", "disk", "disk-check",
+        "interactive-dom0"}
 
 
 @dataclass
@@ -95,6 +99,7 @@ class Scenario:
     qemu: list = field(default_factory=list)
     timeout: float = 60.0
     test_cmdline: str = ""
+    interactive_dom0: str = ""   # dom0's extra options when booted interactively
     expect_exit: str = ""
     expect_log: list = field(default_factory=list)
     expect_ktap: bool = True
@@ -215,6 +220,8 @@ def _line(sc, path, lineno, key, value):
             raise ScenarioError(f"{path}:{lineno}: timeout: {value!r} is not a positive number of seconds")
     elif key == "test-cmdline":
         sc.test_cmdline = value
+    elif key == "interactive-dom0":
+        sc.interactive_dom0 = value
     elif key == "expect-exit":
         sc.expect_exit = value
     elif key == "expect-log":
@@ -248,6 +255,8 @@ def _check(sc, path):
         raise ScenarioError(f"{path}: disk-check lines need exactly one disk with fresh=SIZE (the image checked)")
     if sc.xen_differs and not sc.differential:
         raise ScenarioError(f"{path}: xen-differs lines need 'differential: yes'")
+    if sc.interactive_dom0 and not sc.modules:
+        raise ScenarioError(f"{path}: interactive-dom0 needs a dom0 module")
     if sc.differential and not sc.modules:
         raise ScenarioError(f"{path}: 'differential: yes' needs a kernel module to boot on Xen")
     names = {w[len("name="):] for m in sc.modules for w in m.cmdline.split() if w.startswith("name=")}

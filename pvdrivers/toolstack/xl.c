@@ -34,11 +34,19 @@ static volatile unsigned int in_prod, in_cons;
 /* What xl remembers of the domains it created: what to do when they shut down. */
 static struct { bool ours; struct xl_cfg cfg; } made[MAX_DOMID];
 
+/*
+ * xl=yes: the prompt from dom0's start. xl=after: only once dom0's own run
+ * is over and the domains it waits for (wait=) have ended, instead of
+ * powering off (make run's interactive-dom0 option for default.scn).
+ */
+static bool after_domains;
+
 static bool set_xl(const char *v)
 {
-    if (v && strcmp(v, "yes"))
+    if (v && strcmp(v, "yes") && strcmp(v, "after"))
         return false;
     enabled = true;
+    after_domains = v && !strcmp(v, "after");
     return true;
 }
 KERNEL_OPTION("xl", set_xl);
@@ -823,10 +831,8 @@ static void xl_thread(void *arg)
     thread_exit();
 }
 
-void toolstack_xl_start(void)
+static void xl_start(void)
 {
-    if (!enabled || !xenpv_is_dom0())
-        return;
     sem_init(&input_ready, 0);
     sem_init(&finished, 0);
     console_set_input_hook(input_hook);
@@ -838,8 +844,24 @@ void toolstack_xl_start(void)
     }
 }
 
+void toolstack_xl_start(void)
+{
+    if (enabled && !after_domains && xenpv_is_dom0())
+        xl_start();
+}
+
 void toolstack_xl_wait(void)
 {
+    if (enabled && !after_domains)
+        sem_down(&finished);
+}
+
+void toolstack_xl_after_domains(void)
+{
+    if (!enabled || !after_domains || !xenpv_is_dom0())
+        return;
+    printk("xl: the domains dom0 waited for have ended; the prompt instead of powering off (quit ends it)\n");
+    xl_start();
     if (enabled)
         sem_down(&finished);
 }

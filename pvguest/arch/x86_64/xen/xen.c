@@ -57,6 +57,7 @@ __noreturn void xen_hypercall_failed(unsigned int nr, int64_t rc, const char *ar
 }
 
 void toolstack_xl_wait(void);
+void toolstack_xl_after_domains(void);
 
 /* A failed self-test, like a domain we waited for that did not end well, ends dom0 with crash. */
 static __noreturn void xen_shutdown(int reason)
@@ -64,6 +65,7 @@ static __noreturn void xen_shutdown(int reason)
     if (reason != PV_SHUTDOWN_CRASH) {
         toolstack_xl_wait();            /* xl=yes: dom0 stays until its command line is told to quit */
         bool all_ok = xen_wait_domains();
+        toolstack_xl_after_domains();   /* xl=after (make run): a prompt until quit, then the power-off */
         xenpv_stop_drivers();           /* e.g. the domUs' last console lines, however they ended */
         if (!all_ok)
             reason = PV_SHUTDOWN_CRASH;
