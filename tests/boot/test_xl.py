@@ -133,6 +133,11 @@ def test_pause_unpause(session):
 
 
 def test_console_attach_and_leave(session):
+    # ticker writes "tick <n>" to its console ring five times a second: while xl is attached to
+    # idler1 its lines must not show (they are suppressed and counted), and show again after.
+    out = session.xl("create idler2.cfg name=ticker extra=ringtick=yes")
+    assert "xl: created domain" in out, out
+    expect_line(session, out, r"\[ticker\] tick \d+")
     before = session.list()
     session.type("console idler1\n")
     session.p.expect(r"xl: console of domain (\d+): input goes to it")
@@ -141,15 +146,21 @@ def test_console_attach_and_leave(session):
     # dom0's back end prints as [idler1]; xl would have said "unknown command 'hello'".
     session.type("hello from xl\n")
     session.p.expect(r"\[idler1\] got: hello from xl\r*\n", timeout=30)
-    assert "unknown command" not in session.p.before, session.p.before
+    attached = session.p.before
+    time.sleep(1)                               # ticker ticks on meanwhile (about 5 lines)
     session.type("\x1d")
     session.p.expect(r"xl: left the console of domain (\d+) \((\d+) lines? of other domains suppressed")
-    assert int(session.p.match.group(1)) == dom
+    attached += session.p.before
+    assert int(session.p.match.group(1)) == dom and int(session.p.match.group(2)) >= 1, session.p.match.group(0)
+    assert "unknown command" not in attached and "[ticker]" not in attached, attached
     session.p.expect(PROMPT)
+    session.p.expect(r"\[ticker\] tick \d+")   # shown again
     # Input is xl's again, and attaching and leaving changed nothing about the domains.
     after = session.list()
     assert after["idler1"][0] == dom and running(after["idler1"][3]), after
     assert {n: d[:3] for n, d in after.items()} == {n: d[:3] for n, d in before.items()}, (before, after)
+    session.xl("destroy ticker")
+    assert set(session.list()) == {"dom0", "idler1", "idler2"}
 
 
 @pytest.mark.parametrize("target,error", [

@@ -12,7 +12,9 @@
  * line typed into its `in` ring comes back on its `out` ring as
  * "got: <line>" (printable bytes only, at most LINE_MAX of a line), which
  * dom0's back end shows as "[name] got: ...". A back end that breaks the
- * ring's indices is no longer read.
+ * ring's indices is no longer read. ringtick=yes makes it also write
+ * "tick <n>" to its ring every TICK_NS, a domain whose ring lines xl
+ * console must suppress while attached to another.
  *
  * timerspin=yes makes it, once its watch is set (xl's leak loop waits for
  * that), a domain that is always arming a timer instead:
@@ -35,6 +37,7 @@ const char test_title[] = "idler: blocks until destroyed or shut down";
 #define WAKE_NS 1000000000ull               /* a watch wait's bound; the loop waits again */
 
 #define LINE_MAX 80
+#define TICK_NS  200000000ull               /* ringtick=yes: a ring line this often */
 
 static struct xencons_interface *cons;      /* NULL: no console ring, or its back end broke it */
 static char line[LINE_MAX + 1];
@@ -100,6 +103,8 @@ static void cons_echo(void)
 static bool wait_store_or_console(uint64_t deadline)
 {
     static evtchn_port_t ports[2];
+    static uint64_t next_tick, ticks;
+    bool tick = cons && guest_option_is("ringtick", "yes");
     unsigned int n = 0;
     ports[n++] = start_info->store_evtchn;
     if (cons)
@@ -110,9 +115,18 @@ static bool wait_store_or_console(uint64_t deadline)
         cons_echo();
         if (xs_pending())
             return true;
-        if (pvclock_now() >= deadline)
+        uint64_t now = pvclock_now();
+        if (tick && now >= next_tick) {
+            char msg[32];
+            snprintf(msg, sizeof(msg), "tick %llu\n", (unsigned long long)++ticks);
+            cons_write(msg);
+            next_tick = now + TICK_NS;
+            tick = cons != NULL;
+        }
+        if (now >= deadline)
             return false;
-        struct sched_poll sp = { .ports = (uint64_t)ports, .nr_ports = n, .timeout = deadline };
+        struct sched_poll sp = { .ports = (uint64_t)ports, .nr_ports = n,
+                                 .timeout = tick && next_tick < deadline ? next_tick : deadline };
         hyp_sched_op(SCHEDOP_poll, &sp);
     }
 }
