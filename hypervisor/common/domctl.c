@@ -48,21 +48,47 @@ static void getdomaininfo(const struct domain *d, struct pv_domctl *op)
 #define IOPORT_COUNT 0x10000u
 
 /*
- * Grants or takes away a range of d's I/O ports. As Xen: the caller must
- * hold the whole range itself (a driver domain can pass on only what it
- * was given); ports the hypervisor keeps are never granted.
+ * The *_permission commands, one shape as Xen's: d gets or loses the range
+ * [first, first + nr) of I/O ports, I/O memory frames or GSIs. It must be
+ * non-empty and below the kind's limit (<= 2^32), with allow 0 or 1 and zero
+ * padding (-EINVAL); the caller must hold all of it itself, so a driver
+ * domain can pass on only what it was given (-EPERM).
  */
-static int64_t ioport_permission(struct domain *d, const struct pv_domctl_ioport *io)
+static int64_t permission(struct domain *d, const struct pv_domctl *op)
 {
-    uint32_t first = io->first_port, nr = io->nr_ports;
-    for (unsigned int i = 0; i < sizeof(io->_pad); i++)
-        if (io->_pad[i])
+    uint64_t first, nr, limit;
+    uint8_t allow;
+    const uint8_t *pad;
+    size_t pad_len;
+    switch (op->cmd) {
+    case PV_DOMCTL_ioport_permission:
+        first = op->u.ioport.first_port, nr = op->u.ioport.nr_ports, limit = IOPORT_COUNT;
+        allow = op->u.ioport.allow, pad = op->u.ioport._pad, pad_len = sizeof(op->u.ioport._pad);
+        break;
+    case PV_DOMCTL_iomem_permission:
+        first = op->u.iomem.first_mfn, nr = op->u.iomem.nr_mfns, limit = arch_iomem_frames();
+        allow = op->u.iomem.allow, pad = op->u.iomem._pad, pad_len = sizeof(op->u.iomem._pad);
+        break;
+    default:                    /* PV_DOMCTL_irq_permission: one GSI */
+        first = op->u.irq.gsi, nr = 1, limit = arch_irqs_count();
+        allow = op->u.irq.allow, pad = op->u.irq._pad, pad_len = sizeof(op->u.irq._pad);
+        break;
+    }
+    for (size_t i = 0; i < pad_len; i++)
+        if (pad[i])
             return -XEN_EINVAL;
-    if (nr == 0 || first >= IOPORT_COUNT || nr > IOPORT_COUNT - first || io->allow > 1)
+    if (nr == 0 || first >= limit || nr > limit - first || allow > 1)
         return -XEN_EINVAL;
-    if (!arch_ioports_held(current->domain, first, first + nr - 1))
-        return -XEN_EPERM;
-    return arch_ioports_set(d, first, first + nr - 1, io->allow);
+    uint32_t f = (uint32_t)first, l = (uint32_t)(first + nr - 1);
+    struct domain *caller = current->domain;
+    switch (op->cmd) {
+    case PV_DOMCTL_ioport_permission:
+        return arch_ioports_held(caller, f, l) ? arch_ioports_set(d, f, l, allow) : -XEN_EPERM;
+    case PV_DOMCTL_iomem_permission:
+        return arch_iomem_held(caller, f, l) ? arch_iomem_set(d, f, l, allow) : -XEN_EPERM;
+    default:
+        return arch_irqs_held(caller, f, l) ? arch_irqs_set(d, f, l, allow) : -XEN_EPERM;
+    }
 }
 
 /* One command on d (held by the caller); op goes back to the guest on success. */
@@ -91,7 +117,9 @@ static int64_t domctl_on(struct domain *d, struct pv_domctl *op)
             sched_set_params(v, op->u.sched.weight, op->u.sched.cap);
         return 0;
     case PV_DOMCTL_ioport_permission:
-        return ioport_permission(d, &op->u.ioport);
+    case PV_DOMCTL_iomem_permission:
+    case PV_DOMCTL_irq_permission:
+        return permission(d, op);
     case PV_DOMCTL_getvcpuinfo: {
         struct pv_domctl_vcpuinfo *vi = &op->u.vcpuinfo;
         if (vi->vcpu >= d->max_vcpus || vi->_pad || vi->_pad1)
@@ -132,6 +160,8 @@ int64_t do_domctl(uint64_t arg)
     case PV_DOMCTL_unpausedomain:
     case PV_DOMCTL_setschedparams:
     case PV_DOMCTL_ioport_permission:
+    case PV_DOMCTL_iomem_permission:
+    case PV_DOMCTL_irq_permission:
     case PV_DOMCTL_destroydomain:
     case PV_DOMCTL_max_mem:
     case PV_DOMCTL_setvcpucontext:
@@ -166,11 +196,15 @@ int64_t do_domctl(uint64_t arg)
     default:
         return -XEN_ENOSYS;
     }
-    /* getdomaininfo and destroy look at a stopped domain; the others act on running ones. Ports need their right, on oneself too. */
+    /* getdomaininfo and destroy look at a stopped domain; the others act on running ones. Permissions need their right, on oneself too. */
     bool stopped_too = op.cmd == PV_DOMCTL_getdomaininfo || op.cmd == PV_DOMCTL_destroydomain;
     unsigned int need = DOMAIN_RIGHT_CONTROL | (stopped_too ? DOMAIN_LOOKUP_STOPPED : 0);
     if (op.cmd == PV_DOMCTL_ioport_permission)
         need |= DOMAIN_RIGHT_IOPORT | DOMAIN_LOOKUP_RIGHTS_ON_SELF;
+    if (op.cmd == PV_DOMCTL_iomem_permission)
+        need |= DOMAIN_RIGHT_IOMEM | DOMAIN_LOOKUP_RIGHTS_ON_SELF;
+    if (op.cmd == PV_DOMCTL_irq_permission)
+        need |= DOMAIN_RIGHT_IRQ | DOMAIN_LOOKUP_RIGHTS_ON_SELF;
     int64_t rc = domain_lookup(caller, op.domain, need, &d);
     if (rc)
         return rc;

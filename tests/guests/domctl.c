@@ -67,7 +67,7 @@ static int64_t destroy(domid_t d)
 
 static const char *test_domu_eperm(char *why, size_t len)
 {
-    for (uint32_t cmd = 1; cmd <= PV_DOMCTL_getvcpuinfo; cmd++) {
+    for (uint32_t cmd = 1; cmd <= PV_DOMCTL_irq_permission; cmd++) {
         reset();
         op.u.create.max_vcpus = 1;
         op.u.create.max_pages = 16;
@@ -166,6 +166,67 @@ static const char *test_physinfo_vcpuinfo(char *why, size_t len)
         op.u.vcpuinfo._pad1 = refused[i].pad1;
         EXPECT(domctl(PV_DOMCTL_getvcpuinfo, refused[i].dom), refused[i].want, refused[i].what);
     }
+    return NULL;
+}
+
+static int64_t iomem(domid_t dom, uint64_t first, uint64_t nr, uint8_t allow, uint8_t pad)
+{
+    reset();
+    op.u.iomem = (struct pv_domctl_iomem){ .first_mfn = first, .nr_mfns = nr, .allow = allow, ._pad[6] = pad };
+    return domctl(PV_DOMCTL_iomem_permission, dom);
+}
+
+static int64_t irq(domid_t dom, uint32_t gsi, uint8_t allow, uint8_t pad)
+{
+    reset();
+    op.u.irq = (struct pv_domctl_irq){ .gsi = gsi, .allow = allow, ._pad[2] = pad };
+    return domctl(PV_DOMCTL_irq_permission, dom);
+}
+
+#define VGA_MFN     0xb8        /* the VGA text buffer: I/O memory dom0 holds */
+#define LAPIC_MFN   0xfee00     /* the hypervisor's */
+#define IOAPIC_MFN  0xfec00     /* the hypervisor's */
+#define COM1_GSI    4           /* the hypervisor's */
+#define FREE_GSI    5
+
+/* I/O memory and IRQ permissions on a fresh domain: hostile fields refused, a grant and its withdrawal accepted. */
+static const char *test_permissions(char *why, size_t len)
+{
+    EXPECT(create("perm", 1, 16), 0, "create perm");
+    domid_t t = op.domain;
+    static const struct { uint64_t first, nr; uint8_t allow, pad; int64_t want; const char *what; } mem[] = {
+        { VGA_MFN, 0, 1, 0, -XEN_EINVAL, "no frames" },
+        { ~0ull - 1, 4, 1, 0, -XEN_EINVAL, "a range that wraps" },
+        { VGA_MFN, ~0ull, 1, 0, -XEN_EINVAL, "a count that wraps" },
+        { 1ull << 32, 1, 1, 0, -XEN_EINVAL, "frame 2^32" },
+        { 0, 1ull << 40, 1, 0, -XEN_EINVAL, "2^40 frames" },
+        { 1ull << 40, 1, 1, 0, -XEN_EINVAL, "beyond any physical address width" },
+        { VGA_MFN, 1, 2, 0, -XEN_EINVAL, "allow 2" },
+        { VGA_MFN, 1, 1, 1, -XEN_EINVAL, "padding set" },
+        { LAPIC_MFN, 1, 1, 0, -XEN_EPERM, "the local APIC (the hypervisor's)" },
+        { IOAPIC_MFN - 1, 2, 1, 0, -XEN_EPERM, "a range ending in the I/O APIC" },
+        { VGA_MFN, 1, 1, 0, 0, "the VGA text frame" },
+        { VGA_MFN, 1, 0, 0, 0, "the VGA text frame taken back" },
+        { 0xa0, 0x20, 1, 0, 0, "the VGA window" },
+        { 0xa0, 0x20, 0, 0, 0, "the VGA window taken back" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(mem); i++)
+        EXPECT(iomem(t, mem[i].first, mem[i].nr, mem[i].allow, mem[i].pad), mem[i].want, mem[i].what);
+    EXPECT(iomem(15, VGA_MFN, 1, 1, 0), -XEN_ESRCH, "iomem for a free domain id");
+    static const struct { uint32_t gsi; uint8_t allow, pad; int64_t want; const char *what; } irqs[] = {
+        { 0, 1, 0, -XEN_EPERM, "GSI 0" },
+        { COM1_GSI, 1, 0, -XEN_EPERM, "COM1's GSI (the hypervisor's)" },
+        { 64, 1, 0, -XEN_EINVAL, "GSI 64" },
+        { 0xffffffffu, 1, 0, -XEN_EINVAL, "GSI 2^32-1" },
+        { FREE_GSI, 2, 0, -XEN_EINVAL, "allow 2" },
+        { FREE_GSI, 1, 1, -XEN_EINVAL, "padding set" },
+        { FREE_GSI, 1, 0, 0, "GSI 5" },
+        { FREE_GSI, 0, 0, 0, "GSI 5 taken back" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(irqs); i++)
+        EXPECT(irq(t, irqs[i].gsi, irqs[i].allow, irqs[i].pad), irqs[i].want, irqs[i].what);
+    EXPECT(irq(15, FREE_GSI, 1, 0), -XEN_ESRCH, "irq for a free domain id");
+    EXPECT(destroy(t), 0, "destroy perm");
     return NULL;
 }
 
@@ -353,6 +414,7 @@ static const struct test_case dom0_cases[] = {
     { "create_fields", test_create_fields },
     { "self_and_dom0", test_self_and_dom0 },
     { "physinfo_vcpuinfo", test_physinfo_vcpuinfo },
+    { "permissions", test_permissions },
     { "domu_done", test_domu_done },
     { "lifecycle", test_lifecycle },
 };

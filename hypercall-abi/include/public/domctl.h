@@ -14,7 +14,7 @@
  * Errors: -EFAULT (op unreadable/unwritable), -EACCES (interface_version is
  * not PV_DOMCTL_INTERFACE_VERSION), -ENOSYS (unknown cmd), and per command.
  */
-#define PV_DOMCTL_INTERFACE_VERSION 0x00000005
+#define PV_DOMCTL_INTERFACE_VERSION 0x00000006
 
 #define PV_DOMCTL_getdomaininfo 1   /* IN: domain; OUT: u.info. -ESRCH: no such domain (a shut-down
                                        domain stays until it is destroyed) */
@@ -68,6 +68,31 @@
 #define PV_DOMCTL_getvcpuinfo   15  /* IN: domain, u.vcpuinfo.vcpu; OUT: u.vcpuinfo (Xen's
                                        XEN_DOMCTL_getvcpuinfo). -EINVAL: vcpu out of range or
                                        padding not zero; -ESRCH */
+/* Version 6: the rest of a driver domain's permissions (ports: PV_DOMCTL_ioport_permission). */
+#define PV_DOMCTL_iomem_permission 16 /* IN: domain, u.iomem: grants (allow 1) or takes away (allow 0)
+                                       the machine frames [first_mfn, first_mfn + nr_mfns), as Xen's
+                                       XEN_DOMCTL_iomem_permission. The domain may then map those of
+                                       them that are not RAM (or in the first MiB) with mmu_update, its
+                                       own frames' owner (DOMID_SELF), cache attributes allowed. The
+                                       caller needs the I/O-memory right (dom0 has it: it holds every
+                                       frame but the hypervisor's APICs) and must hold every frame of
+                                       the range itself. Taking frames away stops new mappings only:
+                                       mappings made already stay until the domain removes them (as
+                                       Xen). -EINVAL: nr_mfns 0, the range wraps or passes the
+                                       machine's physical address width or 2^32 frames, allow not 0 or
+                                       1, padding not zero; -EPERM: the caller does not hold the range,
+                                       or it holds the hypervisor's device memory; -ESRCH; -ENOMEM:
+                                       the domain's ranges are too fragmented */
+#define PV_DOMCTL_irq_permission 17 /* IN: domain, u.irq: grants (allow 1) or takes away (allow 0) the
+                                       GSI gsi, as Xen's XEN_DOMCTL_irq_permission (whose pirq is the
+                                       caller's: dom0's pirq for a GSI is the GSI). The domain may then
+                                       map it (PHYSDEVOP_map_pirq, MAP_PIRQ_TYPE_GSI, DOMID_SELF) and
+                                       bind it (EVTCHNOP_bind_pirq). The caller needs the IRQ right
+                                       (dom0 has it) and must hold the GSI itself. Taking it away
+                                       stops new maps and binds only: a pirq mapped or bound already
+                                       stays (as Xen). -EINVAL: a GSI the machine does not have, allow
+                                       not 0 or 1, padding not zero; -EPERM: the caller does not hold
+                                       it (GSI 0 and the hypervisor's: no one does); -ESRCH; -ENOMEM */
 
 /* pv_domctl_info.flags */
 #define PV_DOMINF_running   (1u << 0)  /* not shut down */
@@ -124,6 +149,23 @@ struct pv_domctl_ioport {
     uint8_t  _pad[7];          /* must be zero */
 };
 _Static_assert(sizeof(struct pv_domctl_ioport) == 16, "pv_domctl_ioport size");
+
+struct pv_domctl_iomem {
+    uint64_t first_mfn;        /* IN: first machine frame */
+    uint64_t nr_mfns;          /* IN: at least 1 */
+    uint8_t  allow;            /* IN: 1 grant, 0 take away */
+    uint8_t  _pad[7];          /* must be zero */
+};
+_Static_assert(sizeof(struct pv_domctl_iomem) == 24, "pv_domctl_iomem size");
+_Static_assert(offsetof(struct pv_domctl_iomem, allow) == 16, "pv_domctl_iomem.allow");
+
+struct pv_domctl_irq {
+    uint32_t gsi;              /* IN: the GSI (dom0's pirq for it) */
+    uint8_t  allow;            /* IN: 1 grant, 0 take away */
+    uint8_t  _pad[3];          /* must be zero */
+};
+_Static_assert(sizeof(struct pv_domctl_irq) == 8, "pv_domctl_irq size");
+_Static_assert(offsetof(struct pv_domctl_irq, allow) == 4, "pv_domctl_irq.allow");
 
 struct pv_domctl_create {
     uint8_t  name[32];          /* IN: NUL-terminated, printable, not empty */
@@ -193,6 +235,8 @@ struct pv_domctl {
         struct pv_domctl_rings rings;
         struct pv_domctl_physinfo physinfo;
         struct pv_domctl_vcpuinfo vcpuinfo;
+        struct pv_domctl_iomem iomem;
+        struct pv_domctl_irq irq;
         uint8_t _size[128];
     } u;
 };

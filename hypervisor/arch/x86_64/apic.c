@@ -156,10 +156,16 @@ void apic_self_nmi(void)
         cpu_relax();
 }
 
-bool mfn_is_hypervisor_mmio(uint64_t mfn)
+bool mfns_hypervisor_mmio(uint64_t first, uint64_t last)
 {
     uint64_t lapic = (rdmsr(MSR_APIC_BASE) & 0xffffff000ull) >> PAGE_SHIFT;
-    return mfn == lapic || (madt.ioapic_addr && mfn == madt.ioapic_addr >> PAGE_SHIFT);
+    uint64_t ioapic = madt.ioapic_addr >> PAGE_SHIFT;
+    return (first <= lapic && lapic <= last) || (madt.ioapic_addr && first <= ioapic && ioapic <= last);
+}
+
+bool mfn_is_hypervisor_mmio(uint64_t mfn)
+{
+    return mfns_hypervisor_mmio(mfn, mfn);
 }
 
 void ioapic_route(uint32_t gsi, unsigned int vector, int isa_irq)

@@ -198,6 +198,33 @@ static bool holds_irq(const struct domain *d, uint32_t gsi)
     return rangeset_contains(&d->arch.irqs, gsi, gsi);
 }
 
+uint32_t arch_irqs_count(void)
+{
+    return nr_gsis;
+}
+
+bool arch_irqs_held(struct domain *d, uint32_t first, uint32_t last)
+{
+    uint64_t flags = pirq_lock_irqsave();
+    bool held = rangeset_contains(&d->arch.irqs, first, last);
+    pirq_unlock_irqrestore(flags);
+    return held;
+}
+
+int arch_irqs_set(struct domain *d, uint32_t first, uint32_t last, bool allow)
+{
+    ASSERT(first <= last && last < nr_gsis);
+    uint64_t flags = pirq_lock_irqsave();
+    int rc = 0;
+    for (uint32_t gsi = first; allow && gsi <= last; gsi++)
+        if (gsi == 0 || gsis[gsi].hypervisor)
+            rc = -XEN_EPERM;
+    if (!rc)
+        rc = allow ? rangeset_add(&d->arch.irqs, first, last) : rangeset_remove(&d->arch.irqs, first, last);
+    pirq_unlock_irqrestore(flags);
+    return rc;
+}
+
 /* A free pirq of d for gsi: gsi itself when free (dom0's GSIs keep their numbers, as Linux expects), else the highest free. */
 static int free_pirq(const struct domain *d, unsigned int gsi)
 {

@@ -88,6 +88,34 @@ bool arch_ioports_held(struct domain *d, uint32_t first, uint32_t last);
  */
 int arch_ioports_set(struct domain *d, uint32_t first, uint32_t last, bool allow);
 
+/* ---- I/O memory (machine frames that are not RAM) ---------------------- */
+
+/* Frames a domain can be granted: the machine's physical address width, at most 2^32 (a rangeset's values). */
+uint64_t arch_iomem_frames(void);
+/* True when d may map every frame of [first, last] (any domain; a leaf lock inside). */
+bool arch_iomem_held(struct domain *d, uint64_t first, uint64_t last);
+/*
+ * Grants (allow) or takes away the frames [first, last], last below
+ * arch_iomem_frames(). Mappings made already stay (as Xen). 0; -XEN_EPERM
+ * granting the hypervisor's own device memory; -XEN_ENOMEM when d's set is
+ * too fragmented (d unchanged).
+ */
+int arch_iomem_set(struct domain *d, uint32_t first, uint32_t last, bool allow);
+
+/* ---- IRQ permissions (arch/x86_64/pirq.c) ------------------------------ */
+
+/* GSIs that exist: a domain can be granted those below this. */
+uint32_t arch_irqs_count(void);
+/* True when d may map and bind every GSI of [first, last] (any domain). */
+bool arch_irqs_held(struct domain *d, uint32_t first, uint32_t last);
+/*
+ * Grants (allow) or takes away the GSIs [first, last], last below
+ * arch_irqs_count(). A pirq mapped or bound already stays (as Xen). 0;
+ * -XEN_EPERM granting GSI 0 or one the hypervisor keeps; -XEN_ENOMEM when
+ * d's set is too fragmented (d unchanged).
+ */
+int arch_irqs_set(struct domain *d, uint32_t first, uint32_t last, bool allow);
+
 /* ---- physical IRQs (arch/x86_64/pirq.c; called under the event-channel lock) ---- */
 
 /*

@@ -11,6 +11,7 @@ int arch_domain_create(struct domain *d)
 {
     d->arch.dirty_cpus = 0;                 /* no CPU has run it yet */
     pirq_domain_init(d);
+    pv_iomem_init(d);
     return pv_ioports_init(d);
 }
 

@@ -96,17 +96,62 @@ unsigned int pv_phys_addr_bits(void)
     return bits;
 }
 
-int pv_iomem_check(const struct domain *d, uint64_t mfn)
+void pv_iomem_init(struct domain *d)
+{
+    spin_lock_init(&d->arch.iomem_lock);
+    rangeset_init(&d->arch.iomem);
+}
+
+bool pv_iomem_granted(struct domain *d)
+{
+    return __atomic_load_n(&d->arch.iomem.nr, __ATOMIC_RELAXED) != 0;
+}
+
+uint64_t arch_iomem_frames(void)
+{
+    return MIN(1ull << (pv_phys_addr_bits() - PAGE_SHIFT), 1ull << 32);
+}
+
+/*
+ * dom0 (DOMAIN_RIGHT_IOMEM) holds every frame but the hypervisor's own
+ * device memory, as Xen's hardware domain's iomem_caps; any other domain
+ * what domctl granted it.
+ */
+bool arch_iomem_held(struct domain *d, uint64_t first, uint64_t last)
+{
+    if (domain_has_rights(d, DOMAIN_RIGHT_IOMEM))
+        return !mfns_hypervisor_mmio(first, last);
+    if (last >= arch_iomem_frames())
+        return false;
+    spin_lock(&d->arch.iomem_lock);
+    bool held = rangeset_contains(&d->arch.iomem, (uint32_t)first, (uint32_t)last);
+    spin_unlock(&d->arch.iomem_lock);
+    return held;
+}
+
+int arch_iomem_set(struct domain *d, uint32_t first, uint32_t last, bool allow)
+{
+    ASSERT(first <= last && last < arch_iomem_frames());
+    if (allow && mfns_hypervisor_mmio(first, last))
+        return -XEN_EPERM;
+    spin_lock(&d->arch.iomem_lock);
+    int rc = allow ? rangeset_add(&d->arch.iomem, first, last) : rangeset_remove(&d->arch.iomem, first, last);
+    spin_unlock(&d->arch.iomem_lock);
+    return rc;
+}
+
+int pv_iomem_check(struct domain *d, uint64_t mfn)
 {
     /*
      * dom0 drives the devices and the firmware: it may map memory that is not
      * RAM and the first MiB (BIOS data, ROMs; we never allocate it), as on
-     * Xen, but never device memory the hypervisor drives itself.
+     * Xen, but never device memory the hypervisor drives itself; a driver
+     * domain maps the frames dom0 granted it (PV_DOMCTL_iomem_permission).
      */
     bool io = !mfn_is_ram(mfn) || mfn < 0x100;
     if (!io)
         return -XEN_EINVAL;
-    return domain_has_rights(d, DOMAIN_RIGHT_IOMEM) && !mfn_is_hypervisor_mmio(mfn) ? 0 : -XEN_EPERM;
+    return arch_iomem_held(d, mfn, mfn) ? 0 : -XEN_EPERM;
 }
 
 /*

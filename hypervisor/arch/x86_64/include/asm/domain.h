@@ -28,6 +28,8 @@ struct arch_domain {
     volatile uint64_t dirty_cpus;   /* cpumask: CPUs whose TLB may hold the domain's guest entries */
     spinlock_t ioports_lock;        /* a leaf lock: ioports and pci_cf8 */
     struct rangeset ioports;        /* I/O ports it holds (pv/ioport.c) */
+    spinlock_t iomem_lock;          /* a leaf lock: iomem */
+    struct rangeset iomem;          /* I/O memory frames granted to it by domctl (pv/mm.c) */
     uint32_t pci_cf8;               /* its last dword write to 0xCF8 (PCI config address) */
     struct rangeset irqs;           /* GSIs it may map and bind (pirq.c, under pirq_lock) */
     struct pirq pirqs[NR_PIRQS];    /* its pirq table (pirq.c) */

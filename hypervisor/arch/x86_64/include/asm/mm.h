@@ -28,6 +28,8 @@ uint64_t virt_to_phys_walk(uint64_t va);
 
 /* True for the frames of device memory the hypervisor drives itself (APICs). */
 bool mfn_is_hypervisor_mmio(uint64_t mfn);
+/* True when any frame of [first, last] is such device memory. */
+bool mfns_hypervisor_mmio(uint64_t first, uint64_t last);
 
 /* Machine address of the idle (hypervisor-only) L4. */
 extern uint64_t idle_l4_pa;

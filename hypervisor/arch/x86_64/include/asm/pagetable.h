@@ -72,7 +72,11 @@ void pv_init_l4_slots(pte_t *l4);
  * outside RAM, and the first MiB, but not the hypervisor's own devices),
  * -XEN_EPERM for I/O memory it may not map, -XEN_EINVAL for RAM.
  */
-int pv_iomem_check(const struct domain *d, uint64_t mfn);
+int pv_iomem_check(struct domain *d, uint64_t mfn);
+/* A new domain holds no granted I/O memory (one with DOMAIN_RIGHT_IOMEM holds it all regardless). */
+void pv_iomem_init(struct domain *d);
+/* True when domctl granted d any I/O memory (it may then choose cache attributes, as Xen's l1_disallow_mask). */
+bool pv_iomem_granted(struct domain *d);
 
 /*
  * get_page/put_page and get_page_type/put_page_type (hv/frame.h): the first typed reference of a page-table
