@@ -5,13 +5,18 @@
  * QEMU's COM2 (ISA IRQ 3, `-serial null`) asserts its IRQ while its
  * transmitter-empty interrupt is enabled, so the line stays high until the
  * guest turns it off, and the pirq must fire once per EOI. As a domU
- * (role: not dom0): it holds no IRQ, and every use is refused.
+ * (role: not dom0): it holds no IRQ, and every use is refused. As a domU
+ * with granted=yes, beside a supervisor with perms=<us>: dom0 grants it the
+ * VGA text frame and GSI 5 (PV_DOMCTL_iomem_permission, _irq_permission),
+ * which it maps and binds, nothing beside them; binding is its signal, and
+ * once dom0 takes both back new maps and binds are refused again.
  */
 #include "events.h"
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
 #include "rand.h"
+#include "smp.h"
 #include <public/errno.h>
 #include <public/event_channel.h>
 #include <public/physdev.h>
@@ -370,6 +375,100 @@ static const char *test_domu_refusals(char *why, size_t len)
     return NULL;
 }
 
+/* ---- granted by dom0 at run time (granted=yes, a supervisor with perms=<us>) ---- */
+
+#define VGA_MFN         0xb8        /* the VGA text frame: I/O memory below 1 MiB */
+#define GRANTED_VA      0x100000000000ull   /* 16 TiB: far from the builder's mappings */
+#define PROBE_VA        (GRANTED_VA + PAGE_SIZE)
+
+#define PTE_PCD         0x010ull
+
+/* Maps mfn at va with mmu_update, uncached as a driver maps MMIO. */
+static int64_t map_frame(uint64_t va, uint64_t mfn)
+{
+    return mmu_update_one(pte_maddr(va, 1), (mfn << 12) | PTE_DATA | PTE_PCD);
+}
+
+/* The same with the default cache attributes: what is left once nothing is granted. */
+static int64_t map_frame_wb(uint64_t va, uint64_t mfn)
+{
+    return mmu_update_one(pte_maddr(va, 1), (mfn << 12) | PTE_DATA);
+}
+
+static int64_t clear_frame(uint64_t va)
+{
+    return mmu_update_one(pte_maddr(va, 1), 0);
+}
+
+static bool vga_mapped(const void *arg)
+{
+    (void)arg;
+    return map_frame(PROBE_VA, VGA_MFN) == 0;
+}
+
+/* Cleared first: rewriting an entry to the frame it maps already is not checked again (as Xen's fast path). */
+static bool vga_refused(const void *arg)
+{
+    (void)arg;
+    return clear_frame(PROBE_VA) == 0 && map_frame_wb(PROBE_VA, VGA_MFN) == -XEN_EPERM;
+}
+
+static int32_t granted_pirq;
+
+static bool gsi_mapped(const void *arg)
+{
+    (void)arg;
+    granted_pirq = -1;
+    return map_gsi(SPARE_GSI, &granted_pirq) == 0;
+}
+
+static const char *test_granted(char *why, size_t len)
+{
+    if (ensure_l1(GRANTED_VA) || ensure_l1(PROBE_VA))
+        return fail(why, len, "no L1 for the test mappings");
+    /* dom0 grants while we look: poll until the frame maps (a bounded wait). */
+    if (!smp_wait_until(vga_mapped, NULL))
+        return fail(why, len, "the VGA frame %#x never became ours", VGA_MFN);
+    WANT(map_frame(GRANTED_VA, VGA_MFN), 0, "map the granted VGA frame");
+    WANT(clear_frame(PROBE_VA), 0, "clear the probe entry");
+    WANT(map_frame(PROBE_VA, VGA_MFN + 1), -XEN_EPERM, "map the frame after the granted one");
+    WANT(map_frame_wb(PROBE_VA, 0xa0), -XEN_EPERM, "map the VGA window's first frame");
+    volatile uint8_t *vga = (volatile uint8_t *)GRANTED_VA;
+    (void)vga[0];                           /* reachable: no fault */
+    if (!smp_wait_until(gsi_mapped, NULL))
+        return fail(why, len, "GSI %u never became ours", SPARE_GSI);
+    int32_t pirq = granted_pirq;
+    int32_t other = -1;
+    WANT(map_gsi(COM2_GSI, &other), -XEN_EPERM, "map GSI 3 (not granted)");
+    WANT(map_gsi(6, &other), -XEN_EPERM, "map GSI 6 (not granted)");
+    unsigned int port;
+    WANT(bind_pirq((uint32_t)pirq, 0, &port), 0, "bind the granted GSI's pirq");
+    if (evtchn_state(port) != EVTCHNSTAT_pirq)
+        return fail(why, len, "port %u: state %lld, want pirq", port, (long long)evtchn_state(port));
+    /* The bound port is dom0's signal to take both away. */
+    if (!smp_wait_until(vga_refused, NULL))
+        return fail(why, len, "the VGA frame was never taken back");
+    /* As Xen: what we mapped before stays mapped; new mappings and binds are refused. */
+    if (!(read_pte(GRANTED_VA, 1) & PTE_P))
+        return fail(why, len, "the mapping made before revocation is gone");
+    (void)vga[0];
+    WANT(clear_frame(GRANTED_VA), 0, "remove the old mapping");
+    WANT(map_frame_wb(GRANTED_VA, VGA_MFN), -XEN_EPERM, "map the VGA frame after revocation");
+    /* With no I/O memory or ports left, cache attributes are refused again (Xen's l1_disallow_mask). */
+    WANT(map_frame(GRANTED_VA, VGA_MFN), -XEN_EINVAL, "map the VGA frame uncached after revocation");
+    struct evtchn_close c = { .port = port };
+    WANT(evtchn_op(EVTCHNOP_close, &c), 0, "close the pirq port");
+    WANT(bind_pirq((uint32_t)pirq, 0, &port), -XEN_EPERM, "bind the pirq after revocation");
+    other = -1;
+    WANT(map_gsi(SPARE_GSI, &other), -XEN_EPERM, "map GSI 5 after revocation");
+    return NULL;                            /* the pirq stays mapped: our teardown releases it */
+}
+
+static const struct test_case granted_cases[] = {
+    { "setup", test_setup },
+    { "granted", test_granted },
+};
+
 static const struct test_case dom0_cases[] = {
     { "setup", test_setup },
     { "map_refusals", test_map_refusals },
@@ -399,6 +498,11 @@ const struct test_case *guest_cases(unsigned int *n)
         *n = ARRAY_SIZE(dom0_cases);
         return dom0_cases;
     }
+    for (const char *p = (const char *)start_info->cmd_line; *p; p++)
+        if (!strncmp(p, "granted=yes", 11)) {
+            *n = ARRAY_SIZE(granted_cases);
+            return granted_cases;
+        }
     *n = ARRAY_SIZE(domu_cases);
     return domu_cases;
 }

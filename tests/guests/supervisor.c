@@ -15,7 +15,11 @@
  * the port's existence is the signal that the guard is ready. With
  * ioports=<name> it grants that domain I/O ports as a toolstack does for a
  * driver domain (PV_DOMCTL_ioport_permission), refusals first: 0x89 given
- * and taken back, then 0x87 given, which the domain waits for.
+ * and taken back, then 0x87 given, which the domain waits for. With
+ * perms=<name> it grants that domain the VGA text frame and GSI 5
+ * (PV_DOMCTL_iomem_permission, _irq_permission), waits for the domain to
+ * bind the GSI (a port of it in the pirq state is the signal), then takes
+ * both away again.
  */
 #include "guest.h"
 #include "hypercall.h"
@@ -23,6 +27,7 @@
 #include "mm.h"
 #include <public/domctl.h>
 #include <public/errno.h>
+#include <public/event_channel.h>
 #include <public/memory.h>
 
 const char test_title[] = "supervisor: how the other domains ended";
@@ -283,6 +288,58 @@ static const char *test_grant_ioports(char *why, size_t len)
     return NULL;
 }
 
+static char perms_name[32];
+
+#define PERM_MFN        0xb8    /* the VGA text frame */
+#define PERM_GSI        5       /* ISA IRQ 5: nothing on it in this machine */
+
+static int64_t domctl_perms(domid_t dom, uint8_t allow)
+{
+    struct pv_domctl op = { .cmd = PV_DOMCTL_iomem_permission, .interface_version = PV_DOMCTL_INTERFACE_VERSION,
+                            .domain = dom };
+    op.u.iomem = (struct pv_domctl_iomem){ .first_mfn = PERM_MFN, .nr_mfns = 1, .allow = allow };
+    int64_t rc = hypercall1(__HYPERVISOR_domctl, &op);
+    if (rc)
+        return rc;
+    op = (struct pv_domctl){ .cmd = PV_DOMCTL_irq_permission, .interface_version = PV_DOMCTL_INTERFACE_VERSION,
+                             .domain = dom };
+    op.u.irq = (struct pv_domctl_irq){ .gsi = PERM_GSI, .allow = allow };
+    return hypercall1(__HYPERVISOR_domctl, &op);
+}
+
+/* True once one of dom's ports is bound to a pirq. */
+static bool pirq_bound(domid_t dom)
+{
+    for (evtchn_port_t p = 1; p < 64; p++) {
+        struct evtchn_status st = { .dom = dom, .port = p };
+        if (!evtchn_op(EVTCHNOP_status, &st) && st.status == EVTCHNSTAT_pirq)
+            return true;
+    }
+    return false;
+}
+
+/* Grants perms_name an MMIO frame and a GSI, waits (30 s of guest time at most) until it binds the GSI, takes both back. */
+static const char *test_grant_perms(char *why, size_t len)
+{
+    domid_t dom = find_domain(perms_name);
+    if (dom == DOMID_INVALID)
+        return fail(why, len, "no domain %s", perms_name);
+    int64_t rc = domctl_perms(dom, 1);
+    if (rc)
+        return fail(why, len, "grant frame %#x and GSI %u: %lld", PERM_MFN, PERM_GSI, (long long)rc);
+    unsigned int waited = 0;
+    while (!pirq_bound(dom) && waited < 30000) {
+        sleep_ms(10);
+        waited += 10;
+    }
+    if (!pirq_bound(dom))
+        return fail(why, len, "%s never bound the GSI", perms_name);
+    if ((rc = domctl_perms(dom, 0)))
+        return fail(why, len, "take back: %lld", (long long)rc);
+    printk("# %s bound GSI %u after %u ms; frame and GSI taken back\n", perms_name, PERM_GSI, waited);
+    return NULL;
+}
+
 /* A paused domain gets no CPU; unpaused, it runs again. */
 static const char *test_pause(char *why, size_t len)
 {
@@ -430,7 +487,7 @@ static const char *test_guard_check(char *why, size_t len)
 CASE(0) CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
 
 static char case_names[MAX_EXPECT][48];
-static struct test_case cases[MAX_EXPECT + 8];
+static struct test_case cases[MAX_EXPECT + 10];
 static const char *(*const case_fns[MAX_EXPECT])(char *, size_t) = {
     case_0, case_1, case_2, case_3, case_4, case_5, case_6, case_7,
 };
@@ -456,6 +513,9 @@ const struct test_case *guest_cases(unsigned int *n)
         if (!strncmp(p, "ioports=", 8))
             for (size_t i = 0; i < sizeof(ioports_name) - 1 && p[8 + i] && p[8 + i] != ' '; i++)
                 ioports_name[i] = p[8 + i];
+        if (!strncmp(p, "perms=", 6))
+            for (size_t i = 0; i < sizeof(perms_name) - 1 && p[6 + i] && p[6 + i] != ' '; i++)
+                perms_name[i] = p[6 + i];
         if (!strncmp(p, "foreign=", 8))
             for (size_t i = 0; i < sizeof(foreign_name) - 1 && p[8 + i] && p[8 + i] != ' '; i++)
                 foreign_name[i] = p[8 + i];
@@ -471,6 +531,8 @@ const struct test_case *guest_cases(unsigned int *n)
         cases[c++] = (struct test_case){ "foreign_domain_memory", test_foreign };
     if (ioports_name[0])
         cases[c++] = (struct test_case){ "grant_ioports", test_grant_ioports };
+    if (perms_name[0])
+        cases[c++] = (struct test_case){ "grant_iomem_and_irq", test_grant_perms };
     for (unsigned int k = 0; k < nr_expected; k++) {
         snprintf(case_names[k], sizeof(case_names[k]), "%s_ended_with_%s", expected[k].name,
                  reasons[expected[k].reason]);
