@@ -1,7 +1,8 @@
 /*
  * domctl's toolstack commands (createdomain .. setrings) with hostile fields:
- * as dom0 (role=dom0) every bad field is refused with its error and a domain
- * created, fed and destroyed returns every frame; as a domU (role=domu)
+ * as dom0 (role=dom0) every bad field is refused with its error (iomem and
+ * irq permissions too: bad ranges, the hypervisor's APIC frames and GSIs),
+ * and a domain created, fed and destroyed returns every frame; as a domU (role=domu)
  * every command is refused with -EPERM.
  */
 #include "guest.h"
