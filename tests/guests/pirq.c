@@ -435,6 +435,7 @@ static const char *test_granted(char *why, size_t len)
     WANT(map_frame_wb(PROBE_VA, 0xa0), -XEN_EPERM, "map the VGA window's first frame");
     volatile uint8_t *vga = (volatile uint8_t *)GRANTED_VA;
     (void)vga[0];                           /* reachable: no fault */
+    WANT(mmuext(MMUEXT_FLUSH_CACHE, 0, 0), 0, "flush caches while driving a device");
     if (!smp_wait_until(gsi_mapped, NULL))
         return fail(why, len, "GSI %u never became ours", SPARE_GSI);
     int32_t pirq = granted_pirq;
@@ -456,6 +457,7 @@ static const char *test_granted(char *why, size_t len)
     WANT(map_frame_wb(GRANTED_VA, VGA_MFN), -XEN_EPERM, "map the VGA frame after revocation");
     /* With no I/O memory or ports left, cache attributes are refused again (Xen's l1_disallow_mask). */
     WANT(map_frame(GRANTED_VA, VGA_MFN), -XEN_EINVAL, "map the VGA frame uncached after revocation");
+    WANT(mmuext(MMUEXT_FLUSH_CACHE, 0, 0), -XEN_EACCES, "flush caches after revocation");
     struct evtchn_close c = { .port = port };
     WANT(evtchn_op(EVTCHNOP_close, &c), 0, "close the pirq port");
     WANT(bind_pirq((uint32_t)pirq, 0, &port), -XEN_EPERM, "bind the pirq after revocation");

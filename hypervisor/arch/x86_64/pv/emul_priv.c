@@ -8,6 +8,7 @@
 #include <hv/domain.h>
 #include <hv/hypercall.h>
 #include <asm/cpu.h>
+#include <asm/pagetable.h>
 #include <asm/pv.h>
 #include "emulate.h"
 #include "ioport.h"
@@ -205,7 +206,7 @@ static enum emul_result priv_0f(struct pv_emul *e)
     case 0x01: return rdtsc_insn(e, true);
     case 0x06: do_fpu_taskswitch(0); return EMUL_DONE;              /* CLTS */
     case 0x09:                                                      /* WBINVD */
-        if (domain_has_rights(e->v->domain, DOMAIN_RIGHT_IOMEM))
+        if (pv_cache_control_permitted(e->v->domain))
             __asm__ volatile("wbinvd" ::: "memory");
         return EMUL_DONE;               /* ignored for the others: Linux uses it in timing loops */
     case 0x30: return wrmsr_insn(e);

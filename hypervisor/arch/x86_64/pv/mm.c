@@ -102,9 +102,10 @@ void pv_iomem_init(struct domain *d)
     rangeset_init(&d->arch.iomem);
 }
 
-bool pv_iomem_granted(struct domain *d)
+bool pv_cache_control_permitted(struct domain *d)
 {
-    return __atomic_load_n(&d->arch.iomem.nr, __ATOMIC_RELAXED) != 0;
+    return domain_has_rights(d, DOMAIN_RIGHT_IOMEM) || __atomic_load_n(&d->arch.iomem.nr, __ATOMIC_RELAXED) ||
+           __atomic_load_n(&d->arch.ioports.nr, __ATOMIC_RELAXED);
 }
 
 uint64_t arch_iomem_frames(void)
@@ -507,7 +508,7 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
         return 0;
     case MMUEXT_FLUSH_CACHE:
     case MMUEXT_FLUSH_CACHE_GLOBAL:
-        if (!domain_has_rights(d, DOMAIN_RIGHT_IOMEM))
+        if (!pv_cache_control_permitted(d))
             return -XEN_EACCES;
         __asm__ volatile("wbinvd" ::: "memory");
         return 0;

@@ -51,9 +51,8 @@ static int get_entry_ref(struct domain *d, struct domain *pg_owner, unsigned int
         /* Only the grant code writes grant entries (pt_grant_install). */
         if (*e & _PAGE_GNTTAB)
             return -XEN_EINVAL;
-        /* Cache attributes (PWT, PCD, PAT) are for domains that drive devices (granted I/O memory too), as on Xen. */
-        if ((*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)) && !domain_has_rights(pg_owner, DOMAIN_RIGHT_IOMEM) &&
-            !pv_iomem_granted(pg_owner))
+        /* Cache attributes (PWT, PCD, PAT) are for domains that drive devices, as on Xen. */
+        if ((*e & (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE)) && !pv_cache_control_permitted(pg_owner))
             return -XEN_EINVAL;
         if (owned_by(pfn_to_page(mfn), pg_owner))
             return *e & _PAGE_RW ? get_page_type(mfn, PGT_writable, pg_owner) : get_page(mfn, pg_owner);

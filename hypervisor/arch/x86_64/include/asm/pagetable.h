@@ -75,8 +75,12 @@ void pv_init_l4_slots(pte_t *l4);
 int pv_iomem_check(struct domain *d, uint64_t mfn);
 /* A new domain holds no granted I/O memory (one with DOMAIN_RIGHT_IOMEM holds it all regardless). */
 void pv_iomem_init(struct domain *d);
-/* True when domctl granted d any I/O memory (it may then choose cache attributes, as Xen's l1_disallow_mask). */
-bool pv_iomem_granted(struct domain *d);
+/*
+ * True when d drives devices: it has the I/O-memory right or holds any I/O
+ * memory or port. It may then choose cache attributes and flush caches, as
+ * Xen's l1_disallow_mask and cache_flush_permitted.
+ */
+bool pv_cache_control_permitted(struct domain *d);
 
 /*
  * get_page/put_page and get_page_type/put_page_type (hv/frame.h): the first typed reference of a page-table
