@@ -72,17 +72,18 @@
 #define PV_DOMCTL_iomem_permission 16 /* IN: domain, u.iomem: grants (allow 1) or takes away (allow 0)
                                        the machine frames [first_mfn, first_mfn + nr_mfns), as Xen's
                                        XEN_DOMCTL_iomem_permission. The domain may then map those of
-                                       them that are not RAM (or in the first MiB) with mmu_update, its
-                                       own frames' owner (DOMID_SELF), cache attributes allowed. The
-                                       caller needs the I/O-memory right (dom0 has it: it holds every
-                                       frame but the hypervisor's APICs) and must hold every frame of
-                                       the range itself. Taking frames away stops new mappings only:
-                                       mappings made already stay until the domain removes them (as
-                                       Xen). -EINVAL: nr_mfns 0, the range wraps or passes the
-                                       machine's physical address width or 2^32 frames, allow not 0 or
-                                       1, padding not zero; -EPERM: the caller does not hold the range,
-                                       or it holds the hypervisor's device memory; -ESRCH; -ENOMEM:
-                                       the domain's ranges are too fragmented */
+                                       them that are not RAM (or lie in the first MiB) with mmu_update
+                                       as its own (DOMID_SELF), choose cache attributes and flush
+                                       caches. The caller needs the I/O-memory right (dom0 has it: it
+                                       holds every frame but the hypervisor's APICs, by that right, so
+                                       taking frames from dom0 itself changes nothing) and must hold
+                                       every frame of the range itself. Taking frames away stops new
+                                       mappings only: mappings made already stay until the domain
+                                       removes them (as Xen). -EINVAL: nr_mfns 0, the range wraps or
+                                       passes the machine's physical address width or 2^32 frames,
+                                       allow not 0 or 1, padding not zero; -EPERM: the caller does not
+                                       hold the range (the hypervisor's device memory: no one does);
+                                       -ESRCH; -ENOMEM: the domain's ranges are too fragmented */
 #define PV_DOMCTL_irq_permission 17 /* IN: domain, u.irq: grants (allow 1) or takes away (allow 0) the
                                        GSI gsi, as Xen's XEN_DOMCTL_irq_permission (whose pirq is the
                                        caller's: dom0's pirq for a GSI is the GSI). The domain may then
