@@ -329,11 +329,7 @@ static int back_connect(struct vbd *v)
     struct xenbus_device *dev = v->dev;
     char path[128], proto[32];
     int ref, port;
-    snprintf(path, sizeof(path), "%s/ring-ref", dev->otherend);
-    if (xenbus_read_int(0, path, &ref) || ref < 0)
-        return -EINVAL;
-    snprintf(path, sizeof(path), "%s/event-channel", dev->otherend);
-    if (xenbus_read_int(0, path, &port) || port <= 0)
+    if (xenbus_read_ring(dev, &ref, &port))
         return -EINVAL;
     snprintf(path, sizeof(path), "%s/protocol", dev->otherend);
     if (xenbus_read(0, path, proto, sizeof(proto)) > 0 && strcmp(proto, "x86_64-abi"))

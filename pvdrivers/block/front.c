@@ -307,7 +307,6 @@ static void front_release(void)
 
 static int front_connect(struct xenbus_device *dev)
 {
-    char path[128];
     spin_lock(&bf.lock);
     memset(bf.page, 0, PAGE_SIZE);
     pvd_ring_front_init(&bf.ring, bf.page, PAGE_SIZE, sizeof(union blkif_sring_entry));
@@ -319,21 +318,7 @@ static int front_connect(struct xenbus_device *dev)
         return port;
     }
     bf.port = (evtchn_port_t)port;
-    xenbus_tx_t tx;
-    int rc;
-    do {
-        if ((rc = xenbus_transaction_start(&tx)))
-            break;
-        snprintf(path, sizeof(path), "%s/ring-ref", dev->nodename);
-        rc = xenbus_printf(tx, path, "%d", bf.ref);
-        snprintf(path, sizeof(path), "%s/event-channel", dev->nodename);
-        if (!rc)
-            rc = xenbus_printf(tx, path, "%d", port);
-        snprintf(path, sizeof(path), "%s/protocol", dev->nodename);
-        if (!rc)
-            rc = xenbus_write(tx, path, "x86_64-abi");
-        rc = rc ? (xenbus_transaction_end(tx, true), rc) : xenbus_transaction_end(tx, false);
-    } while (rc == -EAGAIN);
+    int rc = xenbus_publish_ring(dev, bf.ref, port, "x86_64-abi");
     return rc ? rc : xenbus_dev_switch_state(dev, XenbusStateInitialised);
 }
 

@@ -51,11 +51,7 @@ static int back_connect(struct back *b)
     snprintf(path, sizeof(path), "%s/messages", dev->nodename);
     if (xenbus_read_int(0, path, &n) || n <= 0)
         return -EINVAL;
-    snprintf(path, sizeof(path), "%s/ring-ref", dev->otherend);
-    if (xenbus_read_int(0, path, &ref) || ref < 0)
-        return -EINVAL;
-    snprintf(path, sizeof(path), "%s/event-channel", dev->otherend);
-    if (xenbus_read_int(0, path, &port) || port <= 0)
+    if (xenbus_read_ring(dev, &ref, &port))
         return -EINVAL;
     b->n = (uint64_t)n;
     int rc = xenpv_grant_map((domid_t)dev->otherend_id, (grant_ref_t)ref, false, &b->map);

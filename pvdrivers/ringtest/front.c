@@ -72,18 +72,7 @@ static int front_connect(struct front *f)
         return port;
     }
     f->chan.port = (evtchn_port_t)port;
-    xenbus_tx_t tx;
-    int rc;
-    do {
-        if ((rc = xenbus_transaction_start(&tx)))
-            break;
-        snprintf(path, sizeof(path), "%s/ring-ref", dev->nodename);
-        rc = xenbus_printf(tx, path, "%d", f->ref);
-        snprintf(path, sizeof(path), "%s/event-channel", dev->nodename);
-        if (!rc)
-            rc = xenbus_printf(tx, path, "%d", port);
-        rc = rc ? (xenbus_transaction_end(tx, true), rc) : xenbus_transaction_end(tx, false);
-    } while (rc == -EAGAIN);
+    int rc = xenbus_publish_ring(dev, f->ref, port, NULL);
     return rc ? rc : xenbus_dev_switch_state(dev, XenbusStateInitialised);
 }
 

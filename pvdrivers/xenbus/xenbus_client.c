@@ -140,6 +140,49 @@ int xenbus_transaction_retry(int (*fn)(xenbus_tx_t tx, void *arg), void *arg, un
     return rc;
 }
 
+/* ---- the ring handshake ---- */
+struct ring_keys {
+    struct xenbus_device *dev;
+    int ref, port;
+    const char *protocol;
+};
+
+static int write_ring_keys(xenbus_tx_t tx, void *arg)
+{
+    const struct ring_keys *k = arg;
+    char path[XB_PATH_MAX];
+    snprintf(path, sizeof(path), "%s/ring-ref", k->dev->nodename);
+    int rc = xenbus_printf(tx, path, "%d", k->ref);
+    snprintf(path, sizeof(path), "%s/event-channel", k->dev->nodename);
+    if (!rc)
+        rc = xenbus_printf(tx, path, "%d", k->port);
+    snprintf(path, sizeof(path), "%s/protocol", k->dev->nodename);
+    if (!rc && k->protocol)
+        rc = xenbus_write(tx, path, k->protocol);
+    return rc;
+}
+
+/* Conflicts are per node: only someone writing these very keys makes a retry needed. */
+#define RING_PUBLISH_TRIES 16
+
+int xenbus_publish_ring(struct xenbus_device *dev, int ref, int port, const char *protocol)
+{
+    struct ring_keys k = { dev, ref, port, protocol };
+    return xenbus_transaction_retry(write_ring_keys, &k, RING_PUBLISH_TRIES);
+}
+
+int xenbus_read_ring(struct xenbus_device *dev, int *ref, int *port)
+{
+    char path[XB_PATH_MAX];
+    snprintf(path, sizeof(path), "%s/ring-ref", dev->otherend);
+    if (xenbus_read_int(0, path, ref) || *ref < 0)
+        return -EINVAL;
+    snprintf(path, sizeof(path), "%s/event-channel", dev->otherend);
+    if (xenbus_read_int(0, path, port) || *port <= 0)
+        return -EINVAL;
+    return 0;
+}
+
 /* ---- XenbusState ---- */
 const char *xenbus_state_name(int state)
 {

@@ -137,6 +137,15 @@ struct xenbus_device {
     struct xenbus_watch own_watch;
     bool gone;
 };
+
+/*
+ * The ring handshake every split driver shares: the front end publishes its
+ * ring-ref, event-channel and (if not NULL) protocol in one transaction
+ * (retried on EAGAIN); the back end reads the first two, refusing a negative
+ * ref or a port that is not positive (-EINVAL).
+ */
+int xenbus_publish_ring(struct xenbus_device *dev, int ref, int port, const char *protocol);
+int xenbus_read_ring(struct xenbus_device *dev, int *ref, int *port);
 /* Registers a driver and looks for its devices at once. */
 int xenbus_register_driver(struct xenbus_driver *drv);
 void xenbus_unregister_driver(struct xenbus_driver *drv);
