@@ -60,8 +60,10 @@ class Session:
         self.type(command + "\n")
         self.p.expect(r"xl> " + re.escape(command) + r"\r*\n", timeout=timeout)
         # Only the newest bytes are searched: a leak loop prints about 1 MB before its prompt, and
-        # searching all of it again for every chunk that arrives took a core from QEMU.
-        self.p.expect(PROMPT, timeout=timeout, searchwindowsize=256)
+        # searching all of it again for every chunk that arrives took a core from QEMU. The window
+        # is larger than any one read (pexpect reads at most 2000 bytes): with 256, a read bringing
+        # the prompt and a guest's lines after it left the prompt outside and the wait timed out.
+        self.p.expect(PROMPT, timeout=timeout, searchwindowsize=16384)
         return self.p.before
 
     def list(self):
