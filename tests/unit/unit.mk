@@ -13,7 +13,7 @@ UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset ring grant xenstore xs_ring console blkif_check toolstack net
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset ring grant xenstore xs_ring console blkif_check toolstack net bridge
 
 # The hypervisor sources each test binary is built from.
 UNIT_SRCS_format      := lib/format.c
@@ -40,6 +40,7 @@ UNIT_SRCS_xs_ring     := pvdrivers/xenbus/xs_ring.c
 UNIT_SRCS_console     := pvdrivers/console/lines.c
 UNIT_SRCS_blkif_check := pvdrivers/block/blkif_check.c
 UNIT_SRCS_net         := pvguest/net/proto.c pvguest/net/arp_cache.c pvguest/net/stack.c
+UNIT_SRCS_bridge      := pvdrivers/net/bridge.c lib/strlcpy.c
 UNIT_SRCS_toolstack   := pvdrivers/toolstack/xl_cfg.c pvdrivers/toolstack/cpio.c lib/pv_layout.c lib/format.c lib/strlcpy.c
 # Shared test helpers (tests/unit/*.c) a test binary links besides its own file.
 UNIT_HELPERS_page_alloc := expect_bug one_cpu
@@ -112,3 +113,5 @@ $(UNIT_DIR)/hv/pvdrivers/toolstack/xl_cfg.o $(UNIT_DIR)/hv/pvdrivers/toolstack/c
     UNIT_CFLAGS += -Ipvdrivers/include
 # pvguest's IP stack (pvguest/net/): pure, it sees only pvguest/include/net/ and lib/include.
 $(UNIT_SRCS_net:%.c=$(UNIT_DIR)/hv/%.o) $(UNIT_DIR)/obj/test_net.o: UNIT_CFLAGS += -Ipvguest/include
+# netback's learning bridge (pvdrivers/net/bridge.c): its header and the ABI's errno values.
+$(UNIT_DIR)/hv/pvdrivers/net/bridge.o $(UNIT_DIR)/obj/test_bridge.o: UNIT_CFLAGS += -Ipvdrivers/include -Ihypercall-abi/include

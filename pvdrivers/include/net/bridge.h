@@ -37,6 +37,7 @@ struct bridge_port_stats {
     uint64_t tx_dropped;                    /* frames its device refused */
     uint64_t flooded;                       /* frames from this port sent to every other port */
     uint64_t learned, moved;                /* source MACs learnt here; of those, that had been on another port */
+    uint64_t filtered;                      /* frames for a MAC learnt on this same port: dropped, as Linux does */
 };
 
 struct bridge_port {
@@ -58,17 +59,30 @@ struct bridge {
     uint64_t ageing_ns;
     struct bridge_port port[BRIDGE_MAX_PORTS];
     struct bridge_fdb_entry fdb[BRIDGE_FDB_SIZE];
-    uint64_t aged, evicted;                 /* entries that aged out; entries pushed out by a full table */
+    uint64_t aged, evicted;                 /* entries dropped once aged out (by bridge_age or when their slot is
+                                               relearnt); live entries pushed out by a full table */
 };
 
 void bridge_init(struct bridge *b, uint64_t ageing_ns);
-/* A port: its index (>= 0), or -ENOSPC when all BRIDGE_MAX_PORTS are in use. name is copied (truncated). */
+/*
+ * A port: its index (>= 0, the lowest free one, with zeroed counters), or
+ * -XEN_ENOSPC when all BRIDGE_MAX_PORTS are in use, -XEN_EINVAL when tx is
+ * NULL (public/errno.h). name is copied (truncated; NULL makes it empty).
+ */
 int bridge_add_port(struct bridge *b, const char *name, bridge_tx_fn tx, void *arg);
-/* Removes a port and forgets every MAC learnt on it. */
+/* Removes a port and forgets every MAC learnt on it; a port that is not in use is ignored. */
 void bridge_del_port(struct bridge *b, int port);
-/* One frame (Ethernet header first, no FCS) that came in on port at time now: learnt from, then forwarded. */
+/*
+ * One frame (Ethernet header first, no FCS; len bytes at frame are readable)
+ * that came in on port at time now: learnt from, then forwarded. A port that
+ * is not in use is ignored.
+ */
 void bridge_input(struct bridge *b, int port, const uint8_t *frame, size_t len, uint64_t now);
-/* The port mac was learnt on and has not aged out at now: its index, or -1. */
+/*
+ * The port mac was learnt on and has not aged out at now: its index, or -1.
+ * An entry is alive while now - seen < ageing_ns (a now before seen counts as
+ * no age), so ageing_ns 0 learns nothing lasting and the bridge floods like a hub.
+ */
 int bridge_lookup(const struct bridge *b, const uint8_t mac[6], uint64_t now);
 /* Drops the entries older than ageing_ns at now (bridge_input and bridge_lookup ignore them anyway). */
 void bridge_age(struct bridge *b, uint64_t now);
