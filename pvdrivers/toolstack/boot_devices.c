@@ -5,6 +5,8 @@
  * each other through xenstore:
  *   /local/domain/<F>/device/<type>/0          owner F, read for B: backend, backend-id, state
  *   /local/domain/<B>/backend/<type>/<F>/0     owner B, read for F: frontend, frontend-id, state, <key>
+ * A vif gets xl's extra keys too: mac (Xen's OUI 00:16:3e, then the front
+ * end's domain id) in both directories, and handle (its number) in the back.
  * It waits until both domains run (named as in the hypervisor's name=;
  * "dom0" names dom0 itself, for back ends that run here).
  */
@@ -13,7 +15,7 @@
 #include <xen/services.h>
 #include <xenbus/xenbus.h>
 
-#define MAX_DEVICES 4
+#define MAX_DEVICES 8
 #define FIND_NS     (30 * NSEC_PER_SEC)
 
 static struct boot_device {
@@ -113,6 +115,13 @@ static int write_pair(xenbus_tx_t tx, void *arg)
         (rc = put(tx, p->bdir, NULL, NULL, bperms)) || (rc = put(tx, p->bdir, "frontend", p->fdir, bperms)) ||
         (rc = put(tx, p->bdir, "frontend-id", f, bperms)) || (rc = put(tx, p->bdir, "state", state, bperms)))
         return rc;
+    if (!strcmp(p->d->type, "vif")) {
+        char mac[18];
+        snprintf(mac, sizeof(mac), "00:16:3e:%02x:%02x:%02x", (p->f >> 16) & 0xff, (p->f >> 8) & 0xff, p->f & 0xff);
+        if ((rc = put(tx, p->fdir, "mac", mac, fperms)) || (rc = put(tx, p->fdir, "handle", "0", fperms)) ||
+            (rc = put(tx, p->bdir, "mac", mac, bperms)) || (rc = put(tx, p->bdir, "handle", "0", bperms)))
+            return rc;
+    }
     if (p->d->key[0])
         rc = put(tx, p->bdir, p->d->key, p->d->value, bperms);
     return rc;

@@ -141,6 +141,8 @@ struct pv_machine_ops {
     __noreturn void (*shutdown)(int reason);
     /* Starts the split drivers once threads, timers and every CPU run (PV only; NULL natively). */
     void (*start_drivers)(void);
+    /* The paravirtual network device (netfront), once connected, or NULL (PV only; NULL natively). */
+    struct netif *(*net_device)(void);
 };
 
 struct paravirt_ops {

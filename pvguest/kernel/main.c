@@ -73,7 +73,7 @@ __noreturn void kernel_main(struct boot_params *bp)
     bool passed = !run_selftests || selftests_run();
     bench_run_if_requested();       /* boot option bench[=<reps>] */
     passed &= blkbench_run_if_requested();  /* boot option blkbench[=small] */
-    net_run_services();             /* udpecho=yes: until the host says stop */
+    passed &= net_run_services();   /* ping=, and udpecho=yes until the host says stop */
     counters_print("shutdown");
     if (!passed)
         printk("pvguest: a self-test failed: ending as a failure\n");

@@ -1,9 +1,13 @@
 /*
  * The network in the kernel: options ip=a.b.c.d/n and gw=a.b.c.d bring the
- * stack (net/stack.c) up on the virtio-net device; udpecho=yes runs the UDP
- * echo service (RFC 862, port 7) after the self-tests, until a datagram
- * whose whole payload is UDPECHO_STOP arrives (it is echoed too), so a
- * host test can end the kernel when it has its answers.
+ * stack (net/stack.c) up on the paravirtual device (netfront, in a PV domU
+ * with a vif) or else the virtio-net device, unless netback took that one
+ * for its bridge. After the self-tests, ping=a.b.c.d pings that address
+ * PING_COUNT times and goes on answering pings until it has answered as
+ * many (two domains that ping each other both finish), and udpecho=yes runs
+ * the UDP echo service (RFC 862, port 7) until a datagram whose whole
+ * payload is UDPECHO_STOP arrives (it is echoed too), so a host test can end
+ * the kernel when it has its answers.
  */
 #include <net/service.h>
 #include <cmdline.h>
@@ -14,8 +18,13 @@
 #define UDPECHO_STOP        "pvguest-udpecho-stop"
 #define UDPECHO_IDLE_NS     (100 * NSEC_PER_MSEC)     /* a wait for frames lasts at most this */
 #define SEND_RETRY_NS       (1 * NSEC_PER_SEC)        /* a full transmit ring is retried this long */
+#define PING_COUNT          10
+#define PING_DATA           56                        /* data bytes an echo request carries, as ping(8)'s */
+#define PING_REPLY_NS       (1 * NSEC_PER_SEC)        /* a request unanswered this long is lost */
+#define PING_PEER_NS        (20 * NSEC_PER_SEC)       /* the peer's pings are awaited this long */
+#define PING_ID             0x7076                    /* "pv" */
 
-static uint32_t opt_ip, opt_mask, opt_gw;
+static uint32_t opt_ip, opt_mask, opt_gw, opt_ping;
 static bool opt_udpecho;
 static struct net_stack the_stack;
 static bool up;
@@ -35,6 +44,8 @@ static bool set_udpecho(const char *v)
     return true;
 }
 KERNEL_OPTION("udpecho", set_udpecho);
+static bool set_ping(const char *v) { return ipv4_parse(v, &opt_ping); }
+KERNEL_OPTION("ping", set_ping);
 
 struct net_stack *net_get(void) { return up ? &the_stack : NULL; }
 
@@ -42,7 +53,12 @@ static uint64_t net_clock(void) { return clock_ns(); }
 
 void net_start(void)
 {
-    struct netif *nif = virtio_net_netif();
+    /* The vif may come a while after boot (the toolstack writes it): waited for only when ip= asks for a network. */
+    struct netif *nif = opt_ip && pv_ops.machine->net_device ? pv_ops.machine->net_device() : NULL;
+    if (!nif && (nif = virtio_net_netif()) && nif->rx_notify) {
+        printk("net: %s belongs to netback's bridge: no stack of ours on it\n", nif->name);
+        nif = NULL;
+    }
     if (!opt_ip) {
         if (nif)
             printk("net: %s present, no address (ip=a.b.c.d/n)\n", nif->name);
@@ -120,29 +136,80 @@ static void udpecho(struct net_stack *s)
         }
     }
     udp_close(s, sock);
-    /* The stop's echo must leave before the machine powers off (natively QEMU exits at once). */
-    if (s->nif->ops->flush(s->nif, clock_ns() + SEND_RETRY_NS))
-        warn("udpecho: the device has not sent every answer after 1 s");
     uint64_t us = (last - first) / NSEC_PER_USEC;
     printk("udpecho: stopped: %llu datagrams echoed (%llu not sent) in %llu.%03llu s of guest time\n",
            (unsigned long long)echoed, (unsigned long long)failed, (unsigned long long)(us / 1000000),
            (unsigned long long)(us / 1000 % 1000));
 }
 
-void net_run_services(void)
+/*
+ * ping=: PING_COUNT echo requests to opt_ping, one at a time, each awaited
+ * PING_REPLY_NS; the stack is polled meanwhile, so the peer's pings are
+ * answered too. Then polls until the peer's PING_COUNT pings have come in
+ * (at most PING_PEER_NS). True if every request was answered intact.
+ */
+static bool ping_peer(struct net_stack *s)
 {
-    if (!opt_udpecho)
-        return;
-    if (!up) {
-        warn("udpecho: no network (ip= and a device are needed)");
-        return;
+    char ip[16];
+    ipv4_format(opt_ping, ip);
+    uint8_t data[PING_DATA];
+    unsigned int answered = 0;
+    uint64_t rtt_min = UINT64_MAX, rtt_max = 0, rtt_sum = 0;
+    for (uint16_t seq = 1; seq <= PING_COUNT; seq++) {
+        for (unsigned int i = 0; i < sizeof(data); i++)
+            data[i] = (uint8_t)(seq * 31 + i);
+        uint64_t count = s->echo.count, sent = clock_ns(), deadline = sent + PING_REPLY_NS;
+        int rc = net_ping(s, opt_ping, PING_ID, seq, data, sizeof(data));
+        if (rc)
+            printk("ping: %s: request %u not sent (%d)\n", ip, seq, rc);
+        bool got = false;
+        while (!rc && !got && clock_ns() < deadline) {
+            if (net_poll(s, NET_SOCK_QLEN) == 0)
+                s->nif->ops->wait(s->nif, MIN(deadline, clock_ns() + UDPECHO_IDLE_NS));
+            got = s->echo.count != count && s->echo.src == opt_ping && s->echo.id == PING_ID &&
+                  s->echo.seq == seq && s->echo.len == sizeof(data) && !memcmp(s->echo.data, data, sizeof(data));
+        }
+        if (got) {
+            uint64_t rtt = clock_ns() - sent;
+            answered++;
+            rtt_sum += rtt;
+            rtt_min = MIN(rtt_min, rtt);
+            rtt_max = MAX(rtt_max, rtt);
+        }
     }
-    udpecho(&the_stack);
-    uint64_t irqs, sleeps, rxk, txk;
-    bool irq;
-    virtio_net_irq_stats(&irqs, &sleeps, &irq);
-    virtio_net_kicks(&rxk, &txk);
-    printk("virtio-net: %llu interrupts, %llu waits slept, doorbells %llu rx %llu tx\n", (unsigned long long)irqs,
-           (unsigned long long)sleeps, (unsigned long long)rxk, (unsigned long long)txk);
-    net_print_counters("udpecho");
+    uint64_t peer_deadline = clock_ns() + PING_PEER_NS;
+    while (s->ctr.icmp_echo_in < PING_COUNT && clock_ns() < peer_deadline)
+        if (net_poll(s, NET_SOCK_QLEN) == 0)
+            s->nif->ops->wait(s->nif, clock_ns() + UDPECHO_IDLE_NS);
+    printk("ping: %s: %u of %u answered, rtt min/avg/max %llu/%llu/%llu us; %llu pings answered here\n", ip,
+           answered, PING_COUNT, (unsigned long long)(answered ? rtt_min / NSEC_PER_USEC : 0),
+           (unsigned long long)(answered ? rtt_sum / answered / NSEC_PER_USEC : 0),
+           (unsigned long long)(rtt_max / NSEC_PER_USEC), (unsigned long long)s->ctr.icmp_echo_in);
+    return answered == PING_COUNT;
+}
+
+bool net_run_services(void)
+{
+    if (!opt_udpecho && !opt_ping)
+        return true;
+    if (!up) {
+        warn("net: no network for ping= or udpecho= (ip= and a device are needed)");
+        return false;
+    }
+    bool ok = !opt_ping || ping_peer(&the_stack);
+    if (opt_udpecho)
+        udpecho(&the_stack);
+    /* The last answers must leave before the domain or machine goes (natively QEMU exits at once). */
+    if (the_stack.nif->ops->flush(the_stack.nif, clock_ns() + SEND_RETRY_NS))
+        warn("net: the device has not sent every frame after 1 s");
+    if (the_stack.nif == virtio_net_netif()) {
+        uint64_t irqs, sleeps, rxk, txk;
+        bool irq;
+        virtio_net_irq_stats(&irqs, &sleeps, &irq);
+        virtio_net_kicks(&rxk, &txk);
+        printk("virtio-net: %llu interrupts, %llu waits slept, doorbells %llu rx %llu tx\n", (unsigned long long)irqs,
+               (unsigned long long)sleeps, (unsigned long long)rxk, (unsigned long long)txk);
+    }
+    net_print_counters(opt_udpecho ? "udpecho" : "ping");
+    return ok;
 }

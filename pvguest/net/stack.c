@@ -169,12 +169,20 @@ static void arp_input(struct net_stack *s, const uint8_t *p, size_t len)
 static void icmp_input(struct net_stack *s, uint32_t src, bool to_bcast, const uint8_t *p, size_t len)
 {
     const struct icmp_echo *e;
-    if (icmp_parse_echo(p, len, &e) < 0) {
+    int data = icmp_parse_echo(p, len, &e);
+    if (data < 0) {
         s->ctr.icmp_bad++;
         return;
     }
     if (e->type == ICMP_ECHO_REPLY) {
         s->ctr.icmp_echo_replies_in++;
+        struct net_echo_reply *r = &s->echo;
+        r->count++;
+        r->src = src;
+        r->id = be16(e->id);
+        r->seq = be16(e->seq);
+        r->len = (uint16_t)data;
+        memcpy(r->data, p + sizeof(*e), (size_t)data < sizeof(r->data) ? (size_t)data : sizeof(r->data));
         return;
     }
     s->ctr.icmp_echo_in++;

@@ -491,6 +491,13 @@ static void test_ping_answered(void **state)
     ip_recsum(sent[1]);
     net_input(s, sent[1], sent_len[1]);
     assert_int_equal(s->ctr.icmp_echo_replies_in, 1);
+    /* ... and recorded for the pinger: who answered, which request, what came back. */
+    assert_int_equal(s->echo.count, 1);
+    assert_int_equal(s->echo.src, PEER_IP);
+    assert_int_equal(s->echo.id, 1);
+    assert_int_equal(s->echo.seq, 2);
+    assert_int_equal(s->echo.len, 3);
+    assert_memory_equal(s->echo.data, "abc", 3);
 }
 
 static void test_malformed_dropped_and_counted(void **state)

@@ -13,7 +13,7 @@ UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset ring grant xenstore xs_ring console blkif_check toolstack net bridge
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset ring grant xenstore xs_ring console blkif_check toolstack net bridge netif_check
 
 # The hypervisor sources each test binary is built from.
 UNIT_SRCS_format      := lib/format.c
@@ -39,6 +39,7 @@ UNIT_SRCS_xenstore    := $(XENSTORE_SRCS)
 UNIT_SRCS_xs_ring     := pvdrivers/xenbus/xs_ring.c
 UNIT_SRCS_console     := pvdrivers/console/lines.c
 UNIT_SRCS_blkif_check := pvdrivers/block/blkif_check.c
+UNIT_SRCS_netif_check := pvdrivers/net/netif_check.c
 UNIT_SRCS_net         := pvguest/net/proto.c pvguest/net/arp_cache.c pvguest/net/stack.c
 UNIT_SRCS_bridge      := pvdrivers/net/bridge.c lib/strlcpy.c
 UNIT_SRCS_toolstack   := pvdrivers/toolstack/xl_cfg.c pvdrivers/toolstack/cpio.c lib/pv_layout.c lib/format.c lib/strlcpy.c
@@ -108,6 +109,8 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK,$(t))))
 -include $(sort $(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_DIR)/hv/%.d)))
 # blkback's request validation (pvdrivers/block/blkif_check.c).
 $(UNIT_DIR)/hv/pvdrivers/block/blkif_check.o $(UNIT_DIR)/obj/test_blkif_check.o: UNIT_CFLAGS += -Ihypercall-abi/include -Ipvdrivers/include
+# netback's tx validation (pvdrivers/net/netif_check.c).
+$(UNIT_DIR)/hv/pvdrivers/net/netif_check.o $(UNIT_DIR)/obj/test_netif_check.o: UNIT_CFLAGS += -Ihypercall-abi/include -Ipvdrivers/include
 # dom0's toolstack: xl.cfg parser, cpio reader (pvdrivers/toolstack), the shared layout (lib/pv_layout.c).
 $(UNIT_DIR)/hv/pvdrivers/toolstack/xl_cfg.o $(UNIT_DIR)/hv/pvdrivers/toolstack/cpio.o $(UNIT_DIR)/obj/test_toolstack.o: \
     UNIT_CFLAGS += -Ipvdrivers/include

@@ -190,6 +190,9 @@ static void vnet_interrupt(void *arg)
     (void)isr;
     n->irqs++;
     wake_up_all(&n->wq);
+    void (*notify)(void *) = READ_ONCE(n->nif.rx_notify);
+    if (notify)
+        notify(n->nif.rx_notify_arg);
 }
 
 static const struct netif_ops vnet_ops = {

@@ -51,6 +51,16 @@ struct udp_sock {
     struct udp_dgram q[NET_SOCK_QLEN];
 };
 
+/* The last ICMP echo reply that came in: what a pinger waits for. */
+#define NET_ECHO_DATA   64              /* the reply's first bytes kept, to compare with what was sent */
+struct net_echo_reply {
+    uint64_t count;                     /* replies so far: a new one raises it */
+    uint32_t src;
+    uint16_t id, seq;
+    uint16_t len;                       /* its data bytes (the first NET_ECHO_DATA of them in data) */
+    uint8_t data[NET_ECHO_DATA];
+};
+
 struct net_stack {
     struct netif *nif;
     uint64_t (*now)(void);              /* monotonic ns */
@@ -59,6 +69,7 @@ struct net_stack {
     struct arp_cache arp;
     struct udp_sock sock[NET_MAX_SOCKS];
     struct net_counters ctr;
+    struct net_echo_reply echo;
     uint8_t tx[ETH_FRAME_MAX];          /* the frame being built */
 };
 
@@ -71,7 +82,7 @@ unsigned int net_poll(struct net_stack *s, unsigned int budget);
 void net_tick(struct net_stack *s);
 
 /*
- * Sends an ICMP echo request of len data bytes to dst. 0 once sent or held
+ * Sends an ICMP echo request of len data bytes to dst (its reply lands in s->echo). 0 once sent or held
  * for ARP; -NET_EMSGSIZE, -NET_EHOSTUNREACH (off-link without a gateway),
  * -NET_ENOSPC (the device's ring was full).
  */

@@ -62,6 +62,13 @@ struct netif {
     const char *name;
     uint8_t mac[ETH_ALEN];
     struct netif_stats stats;
+    /*
+     * Set by a user that waits on more than this device (netback's thread):
+     * the driver calls rx_notify(rx_notify_arg) from its interrupt whenever
+     * frames may have arrived. NULL: only ops->wait wakes.
+     */
+    void (*rx_notify)(void *arg);
+    void *rx_notify_arg;
 };
 
 #endif /* PVGUEST_NET_NETIF_H */

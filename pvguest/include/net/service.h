@@ -4,12 +4,16 @@
 
 #include <net/net.h>
 
-/* Brings the stack up on virtio-net if ip= was given and a device was probed; prints the addresses. */
+/* Brings the stack up on netfront or virtio-net if ip= was given and there is a device; prints the addresses. */
 void net_start(void);
 /* The stack, or NULL when none is up. */
 struct net_stack *net_get(void);
-/* With udpecho=yes: serves UDP port 7 until the stop datagram (kernel/net.c), then prints the counters. */
-void net_run_services(void);
+/*
+ * ping= (pings a peer, answers its pings) and udpecho=yes (serves UDP port 7
+ * until the stop datagram), then prints the counters: false if a ping went
+ * unanswered or the services were asked for without a network.
+ */
+bool net_run_services(void);
 /* Prints the stack's and the device's non-zero counters on one line each. */
 void net_print_counters(const char *when);
 

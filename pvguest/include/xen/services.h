@@ -99,6 +99,8 @@ void xenpv_start_drivers(void);
  * go of other domains' pages and ports.
  */
 void xenpv_stop_drivers(void);
+/* The domain's vif (netfront) once it is connected, or NULL: pv_machine_ops.net_device. */
+struct netif *xenpv_net_device(void);
 
 /*
  * The console (xen/console.c). Until a driver attaches, output goes to

@@ -22,6 +22,13 @@ void ringtest_start(void);
 /* pvdrivers/block: blkback over dom0's RAM store (blkram=), blkfront in every domU. */
 void blkback_start(void);
 void blkfront_start(void);
+/* pvdrivers/net: netback and its bridge (dom0), netfront in every domU. */
+void netback_start(void);
+void netfront_start(void);
+struct netif *netfront_wait(uint64_t timeout_ns);
+void netback_print_counters(void);
+
+#define NETFRONT_WAIT_NS (10 * NSEC_PER_SEC)   /* the back end's handshake, at boot */
 
 static const driver_hook_t starts[] = {
     console_front_start,            /* first: a domU's lines leave through the ring as early as can be */
@@ -32,6 +39,8 @@ static const driver_hook_t starts[] = {
     ringtest_start,
     blkback_start,
     blkfront_start,
+    netback_start,
+    netfront_start,
     toolstack_xl_start,             /* xl=yes: the command line on dom0's console */
     NULL,           /* the list ends with NULL; drivers are added above it */
 };
@@ -43,6 +52,7 @@ static const driver_hook_t starts[] = {
  */
 static const driver_hook_t stops[] = {
     console_back_quiesce,
+    netback_print_counters,         /* each vif's and bridge port's counters, while the lines still show */
     xenstored_dom0_stop,
     NULL,
 };
@@ -51,6 +61,11 @@ void xenpv_start_drivers(void)
 {
     for (const driver_hook_t *d = starts; *d; d++)
         (*d)();
+}
+
+struct netif *xenpv_net_device(void)
+{
+    return netfront_wait(NETFRONT_WAIT_NS);
 }
 
 void xenpv_stop_drivers(void)

@@ -81,6 +81,7 @@ static const struct pv_machine_ops xen_machine_ops = {
     .entry_name = xen_hypercall_name,
     .shutdown = xen_shutdown,
     .start_drivers = xenpv_start_drivers,
+    .net_device = xenpv_net_device,
 };
 
 const struct paravirt_ops pv_ops = {
