@@ -4,7 +4,9 @@ paused and unpaused, a console attached (a typed line reaches the guest's consol
 ring and its answer comes back), left with Ctrl-] and refused for bad targets, one shut down (xl writes its
 control/shutdown, the guest's watch acts on it) and the other destroyed, each
 step's effect read back from `list`; bad input answered with a clear error while
-everyone carries on; info, dmesg, vcpu-list, sched-credit and create --dry-run; create+destroy leak loops whose counts come back after
+everyone carries on; on_reboot/on_poweroff/on_crash = restart rebuilding a domain (and giving up
+after five quick restarts of one that crashes at start); a ramdisk= module whose bytes the guest
+hashes; info, dmesg, vcpu-list, sched-credit and create --dry-run; create+destroy leak loops whose counts come back after
 every cycle: 1,000 domains that keep arming timers (spinner.cfg: the race that
 left a destroyed vCPU's timer armed into its slot's next domain) and 100 idlers
 blocked in a poll. The transcript is kept in build/logs/xl-session.log; the
