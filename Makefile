@@ -117,11 +117,14 @@ abi-tests:
 TESTDATA := $(BUILD)/testdata/module-a.bin $(BUILD)/testdata/module-b.bin
 $(BUILD)/testdata/module-a.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(bytes(range(256)) * 400)" > $@
 $(BUILD)/testdata/module-b.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(b'B' * 3072)" > $@
-# dom0's ramdisk for xl (pvdrivers/toolstack/README.md): the configs of scenarios/xl and their kernel.
+# A domU's module for xl's ramdisk= (ramdisk.cfg): not a whole number of pages, no byte pattern that repeats per page.
+$(BUILD)/testdata/module-xl.bin: ; @mkdir -p $(@D); $(PYTHON) -c "import sys; sys.stdout.buffer.write(bytes((i * 7 + i // 251) & 255 for i in range(70001)))" > $@
+# dom0's ramdisk for xl (pvdrivers/toolstack/README.md): the configs of scenarios/xl, their kernel and module.
 XL_CFGS := $(wildcard scenarios/xl/*.cfg)
-$(BUILD)/xl/archive.cpio: tools/mkcpio.py $(XL_CFGS) $(BUILD)/guests/idler.elf
+$(BUILD)/xl/archive.cpio: tools/mkcpio.py $(XL_CFGS) $(BUILD)/guests/idler.elf $(BUILD)/testdata/module-xl.bin
 	@mkdir -p $(@D)
-	$(PYTHON) tools/mkcpio.py $@ $(foreach f,$(XL_CFGS),$(notdir $(f))=$(f)) idler.elf=$(BUILD)/guests/idler.elf
+	$(PYTHON) tools/mkcpio.py $@ $(foreach f,$(XL_CFGS),$(notdir $(f))=$(f)) idler.elf=$(BUILD)/guests/idler.elf \
+		module-xl.bin=$(BUILD)/testdata/module-xl.bin
 TESTDATA += $(BUILD)/xl/archive.cpio
 
 # BOOT_TESTS narrows the pytest files; BOOT_SCENARIOS=a,b the scenarios (tests/boot/conftest.py).

@@ -1,8 +1,9 @@
 /*
  * dom0's PV domain builder (Xen's libxenguest, in small): creates a paused
  * domain, populates its memory, and through foreign mappings loads the ELF
- * kernel and writes the P2M, start_info, the bootstrap page tables and the
- * ring pages, laid out by lib/pv_layout.c as the hypervisor's boot builder.
+ * kernel and its module (ramdisk) and writes the P2M, start_info, the
+ * bootstrap page tables and the ring pages, laid out by lib/pv_layout.c as
+ * the hypervisor's boot builder.
  */
 #include <mm.h>
 #include <sched.h>
@@ -119,10 +120,12 @@ static int build_into(struct tsb *b, const struct tsb_args *a, const struct elf_
         return fail("not enough free memory: got %lld of %llu pages", (long long)(got < 0 ? 0 : got),
                     (unsigned long long)b->nr_pages);
 
-    /* The kernel's segments (the rest of each is already zero), then the P2M list. */
+    /* The kernel's segments (the rest of each is already zero), the module, then the P2M list. */
     for (unsigned int i = 0; i < img->nr_segs; i++)
         if (copy_to_dom(b, img->segs[i].va, img->data + img->segs[i].offset, img->segs[i].filesz))
             return fail("mapping the domain's memory failed");
+    if (a->ramdisk_size && copy_to_dom(b, l->initrd_start, a->ramdisk, a->ramdisk_size))
+        return fail("mapping the domain's memory failed");
     if (copy_to_dom(b, l->p2m_start, b->p2m, b->nr_pages * sizeof(xen_pfn_t)))
         return fail("mapping the domain's memory failed");
     if (x->has_hypercall_page) {
@@ -150,6 +153,9 @@ static int build_into(struct tsb *b, const struct tsb_args *a, const struct elf_
     si->nr_pt_frames = l->nr_pt_frames;
     si->mfn_list = l->p2m_start;
     si->first_p2m_pfn = va_pfn(b, l->v_end);
+    /* As the boot builder and Xen's for a domU: the module's virtual address in the initial mapping, flags 0. */
+    si->mod_start = a->ramdisk_size ? l->initrd_start : 0;
+    si->mod_len = a->ramdisk_size;
     si->store_mfn = store_mfn;
     si->store_evtchn = (evtchn_port_t)store_port;
     si->console.domU.mfn = console_mfn;
@@ -223,8 +229,8 @@ int tsb_build(const struct tsb_args *a, domid_t *out, char *err, size_t errlen)
                     (unsigned long long)x->init_p2m);
     struct pv_layout l;
     /* start_info, then the xenstore and console ring pages, as the boot builder places a domU's. */
-    if (pv_layout_compute(x->virt_base, img.virt_kstart, img.virt_kend, 0, a->mem_pages, 3 * PG, false, &l, why,
-                          sizeof(why)))
+    if (pv_layout_compute(x->virt_base, img.virt_kstart, img.virt_kend, a->ramdisk_size, a->mem_pages, 3 * PG,
+                          false, &l, why, sizeof(why)))
         return fail("%s", why);
 
     /* As xl: a domain that cannot have its memory is not started on (getdomaininfo reports the free frames). */

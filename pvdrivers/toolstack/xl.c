@@ -31,8 +31,26 @@ static struct semaphore input_ready, finished;
 static char in_buf[IN_SIZE];
 static volatile unsigned int in_prod, in_cons;
 
-/* What xl remembers of the domains it created: what to do when they shut down. */
-static struct { bool ours; struct xl_cfg cfg; } made[MAX_DOMID];
+/*
+ * on_*=restart builds the domain again at once. xl itself has no bound (it
+ * waits 2 s before each rebuild, a workaround); a domain that dies at start
+ * would be rebuilt for ever. Here RESTART_QUICK_MAX restarts in a row, each
+ * after a run shorter than RESTART_QUICK_NS, are the limit: at the next
+ * shutdown the domain is left as it is (preserved) and xl says why.
+ */
+#define RESTART_QUICK_NS    (10 * NSEC_PER_SEC)
+#define RESTART_QUICK_MAX   5
+
+/*
+ * What xl remembers of the domains it created: what to do when they shut
+ * down; when it started them, and how many quick restarts led to this one.
+ */
+static struct {
+    bool ours;
+    struct xl_cfg cfg;
+    uint64_t started_ns;
+    unsigned int quick;
+} made[MAX_DOMID];
 
 /*
  * xl=yes: the prompt from dom0's start. xl=after: only once dom0's own run
@@ -198,9 +216,15 @@ static int create_from(const struct xl_cfg *c, bool quiet)
         printk("xl: error: kernel '%s': no such file in dom0's archive\n", c->kernel);
         return -1;
     }
+    struct cpio_file r = { 0 };
+    if (c->ramdisk[0] && !archive_file(c->ramdisk, &r)) {
+        printk("xl: error: ramdisk '%s': no such file in dom0's archive\n", c->ramdisk);
+        return -1;
+    }
     uint64_t mem = c->memory_mib << 8, maxmem = (c->maxmem_mib ? c->maxmem_mib : c->memory_mib) << 8;
-    struct tsb_args a = { .name = c->name, .kernel = k.data, .kernel_size = k.size, .cmdline = c->cmdline,
-                          .mem_pages = mem, .max_pages = maxmem, .vcpus = c->vcpus };
+    struct tsb_args a = { .name = c->name, .kernel = k.data, .kernel_size = k.size, .ramdisk = r.data,
+                          .ramdisk_size = r.size, .cmdline = c->cmdline, .mem_pages = mem, .max_pages = maxmem,
+                          .vcpus = c->vcpus };
     domid_t id;
     if (tsb_build(&a, &id, err, sizeof(err))) {
         printk("xl: error: creating '%s': %s\n", c->name, err);
@@ -222,6 +246,8 @@ static int create_from(const struct xl_cfg *c, bool quiet)
     if (id < MAX_DOMID) {
         made[id].ours = true;
         made[id].cfg = *c;
+        made[id].started_ns = clock_ns();
+        made[id].quick = 0;
     }
     /* As xl introduces a new domain to xenstored (and xenconsoled hears of it): now, not at their next poll. */
     xenstored_dom0_kick();
@@ -311,17 +337,23 @@ static int cmd_dry_run(int argc, char **argv)
     if (xl_cfg_check(&c, err, sizeof(err))) {
         printk("xl: error: %s: %s\n", argv[0], err);
         errors++;
-    } else if (!archive_file(c.kernel, &k)) {
-        printk("xl: error: %s: kernel '%s': no such file in dom0's archive\n", argv[0], c.kernel);
-        errors++;
+    } else {
+        if (!archive_file(c.kernel, &k)) {
+            printk("xl: error: %s: kernel '%s': no such file in dom0's archive\n", argv[0], c.kernel);
+            errors++;
+        }
+        if (c.ramdisk[0] && !archive_file(c.ramdisk, &k)) {
+            printk("xl: error: %s: ramdisk '%s': no such file in dom0's archive\n", argv[0], c.ramdisk);
+            errors++;
+        }
     }
     if (errors) {
         printk("xl: dry run: %s: %u error%s; nothing created\n", argv[0], errors, errors == 1 ? "" : "s");
         return -1;
     }
-    printk("xl: dry run: %s is good: name %s, kernel %s, memory %llu MiB, vcpus %u, weight %u, cap %u; "
-           "nothing created\n", argv[0], c.name, c.kernel, (unsigned long long)c.memory_mib, c.vcpus, c.weight,
-           c.cap);
+    printk("xl: dry run: %s is good: name %s, kernel %s%s%s, memory %llu MiB, vcpus %u, weight %u, cap %u; "
+           "nothing created\n", argv[0], c.name, c.kernel, c.ramdisk[0] ? ", ramdisk " : "", c.ramdisk,
+           (unsigned long long)c.memory_mib, c.vcpus, c.weight, c.cap);
     return 0;
 }
 
@@ -695,6 +727,37 @@ static int cmd_shutdown(const char *what, const char *verb)
     return 0;
 }
 
+/*
+ * on_*=restart, as xl: the domain is destroyed and built again from the
+ * same config (its copy in made[], as xl keeps the config it was created
+ * from), same name, the id the hypervisor gives. More than
+ * RESTART_QUICK_MAX quick restarts in a row: left shut down instead.
+ */
+static void restart(domid_t id, unsigned int reason)
+{
+    struct xl_cfg c = made[id].cfg;     /* the slot may be the new domain's */
+    bool quick = clock_ns() - made[id].started_ns < RESTART_QUICK_NS;
+    unsigned int in_a_row = quick ? made[id].quick + 1 : 0;
+    if (in_a_row > RESTART_QUICK_MAX) {
+        printk("xl: domain %u (%s) has shut down, reason code %u: not restarting it: it ran for less than %llu s "
+               "after each of its last %u restarts; preserved\n", id, c.name, reason,
+               (unsigned long long)(RESTART_QUICK_NS / NSEC_PER_SEC), RESTART_QUICK_MAX);
+        return;
+    }
+    printk("xl: domain %u (%s) has shut down, reason code %u: restarting it\n", id, c.name, reason);
+    int rc = destroy_domain(id);
+    if (rc) {
+        printk("xl: error: restarting '%s': destroying domain %u failed: %d\n", c.name, id, rc);
+        return;
+    }
+    int new_id = create_from(&c, true);
+    if (new_id < 0)
+        return;                         /* create_from said why */
+    if (new_id < MAX_DOMID)
+        made[new_id].quick = in_a_row;
+    printk("xl: domain %u (%s) restarted as domain %d\n", id, c.name, new_id);
+}
+
 /* Domains xl made that shut down: their on_poweroff/on_reboot/on_crash. */
 static void reap(void)
 {
@@ -707,6 +770,10 @@ static void reap(void)
         enum xl_action a = info.shutdown_reason == SHUTDOWN_poweroff ? c->on_poweroff :
                            info.shutdown_reason == SHUTDOWN_reboot ? c->on_reboot : c->on_crash;
         made[id].ours = false;
+        if (a == XL_ACTION_RESTART) {
+            restart(id, info.shutdown_reason);
+            continue;
+        }
         printk("xl: domain %u (%s) has shut down, reason code %u: %s\n", id, c->name, info.shutdown_reason,
                a == XL_ACTION_DESTROY ? "destroying it" : "preserved");
         if (a == XL_ACTION_DESTROY)

@@ -1,4 +1,4 @@
-/* Parsing the xl.cfg subset: name, type, kernel, memory, maxmem, vcpus, cmdline/extra, weight, cap, on_*. */
+/* Parsing the xl.cfg subset: name, type, kernel, ramdisk, memory, maxmem, vcpus, cmdline/extra, weight, cap, on_*. */
 #include <lib/format.h>
 #include <lib/string.h>
 #include <toolstack/xl_cfg.h>
@@ -43,6 +43,8 @@ static bool action(const char *v, enum xl_action *out)
         *out = XL_ACTION_DESTROY;
     else if (!strcmp(v, "preserve"))
         *out = XL_ACTION_PRESERVE;
+    else if (!strcmp(v, "restart"))
+        *out = XL_ACTION_RESTART;
     else
         return false;
     return true;
@@ -121,10 +123,12 @@ int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_
     } else if (!strcmp(key, "type")) {
         if (strcmp(val, "pv"))
             return fail("type: '%s': only \"pv\" domains", val);
-    } else if (!strcmp(key, "kernel")) {
+    } else if (!strcmp(key, "kernel") || !strcmp(key, "ramdisk")) {
+        char *field = key[0] == 'k' ? c->kernel : c->ramdisk;
+        _Static_assert(sizeof(c->kernel) == sizeof(c->ramdisk), "one bound for both file names");
         if (!*val || strlen(val) >= sizeof(c->kernel))
-            return fail("kernel: '%s' is empty or too long", val);
-        str_copy(c->kernel, val, sizeof(c->kernel));
+            return fail("%s: '%s' is empty or too long", key, val);
+        str_copy(field, val, sizeof(c->kernel));
     } else if (!strcmp(key, "cmdline") || !strcmp(key, "extra")) {
         str_copy(c->cmdline, val, sizeof(c->cmdline));
     } else if (!strcmp(key, "memory") || !strcmp(key, "maxmem")) {
@@ -148,11 +152,11 @@ int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_
         c->cap = (unsigned int)num;
     } else if (!strcmp(key, "on_poweroff") || !strcmp(key, "on_reboot") || !strcmp(key, "on_crash")) {
         enum xl_action *a = key[3] == 'p' ? &c->on_poweroff : key[3] == 'r' ? &c->on_reboot : &c->on_crash;
-        if (!strcmp(val, "restart"))
-            return fail("%s: restart is not supported yet (destroy or preserve)", key);
+        if (!strcmp(val, "rename-restart") || !strncmp(val, "coredump-", 9))
+            return fail("%s: %s is not supported (destroy, preserve or restart)", key, val);
         if (!action(val, a))
-            return fail("%s: '%s' is not destroy or preserve", key, val);
-    } else if (!strcmp(key, "ramdisk") || !strcmp(key, "disk") || !strcmp(key, "vif") || !strcmp(key, "pci")) {
+            return fail("%s: '%s' is not destroy, preserve or restart", key, val);
+    } else if (!strcmp(key, "disk") || !strcmp(key, "vif") || !strcmp(key, "pci")) {
         return fail("%s: not supported yet", key);
     } else {
         return fail("unknown key '%s'", key);

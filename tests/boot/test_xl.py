@@ -4,7 +4,9 @@ paused and unpaused, a console attached (a typed line reaches the guest's consol
 ring and its answer comes back), left with Ctrl-] and refused for bad targets, one shut down (xl writes its
 control/shutdown, the guest's watch acts on it) and the other destroyed, each
 step's effect read back from `list`; bad input answered with a clear error while
-everyone carries on; info, dmesg, vcpu-list, sched-credit and create --dry-run; create+destroy leak loops whose counts come back after
+everyone carries on; on_reboot/on_poweroff/on_crash = restart rebuilding a domain (and giving up
+after five quick restarts of one that crashes at start); a ramdisk= module whose bytes the guest
+hashes; info, dmesg, vcpu-list, sched-credit and create --dry-run; create+destroy leak loops whose counts come back after
 every cycle: 1,000 domains that keep arming timers (spinner.cfg: the race that
 left a destroyed vCPU's timer armed into its slot's next domain) and 100 idlers
 blocked in a poll. The transcript is kept in build/logs/xl-session.log; the
@@ -234,6 +236,92 @@ def test_shutdown_destroys_with_on_poweroff(session):
         wait_listed(session, lambda d: set(d) == {"dom0"})
 
 
+def created_id(out):
+    m = re.search(r"xl: created domain (\d+)", out)
+    assert m, out
+    return int(m[1])
+
+
+UP = r"\(restarter\) # idler: up, watching control/shutdown"
+
+
+def test_restart_on_reboot_and_poweroff(session):
+    # restarter.cfg: on_reboot and on_poweroff = "restart". Each time the guest shuts itself down
+    # xl destroys it and builds it again from the same config: the new domain is listed under the
+    # id xl names, runs (its watch is set again) and answers the next request.
+    out = session.xl("create restarter.cfg")
+    dom = created_id(out)
+    expect_line(session, out, UP)
+    for verb, code in (("reboot", 1), ("shutdown", 0), ("reboot", 1)):
+        session.xl(f"{verb} restarter")
+        session.p.expect(rf"xl: domain {dom} \(restarter\) has shut down, reason code {code}: restarting it",
+                         timeout=60)
+        session.p.expect(rf"xl: domain {dom} \(restarter\) restarted as domain (\d+)", timeout=60)
+        new, before = int(session.p.match[1]), session.p.before
+        # The hypervisor built a new domain for it (ids are reused lowest first here, so the number
+        # may be the old one: the build is what shows it is new), and the new one came up.
+        assert re.search(rf"domain {new} \(restarter\): created by dom0", before), before
+        expect_line(session, before, UP)
+        doms = wait_listed(session, lambda d: "restarter" in d and running(d["restarter"][3]))
+        assert doms["restarter"][:3] == (new, 8, 1), doms
+        dom = new
+    session.xl("destroy restarter")
+    assert set(session.list()) == {"dom0"}
+
+
+def test_restart_on_crash_stops_when_too_quick(session):
+    # A domain that crashes as soon as it starts, with on_crash = "restart": rebuilt five times
+    # (each a new build that runs: it prints its line again), then left crashed with xl's reason.
+    out = session.xl("create restarter.cfg name=crasher extra=crash=yes")
+    dom = created_id(out)
+    session.p.expect(r"xl: domain (\d+) \(crasher\) has shut down, reason code 3: not restarting it: it ran for "
+                     r"less than 10 s after each of its last 5 restarts; preserved", timeout=120)
+    last = int(session.p.match[1])
+    text = out + session.p.before
+    restarts = [(int(a), int(b)) for a, b in re.findall(r"xl: domain (\d+) \(crasher\) restarted as domain (\d+)",
+                                                        text)]
+    assert len(restarts) == 5, text
+    chain = [dom] + [b for _, b in restarts]
+    assert [a for a, _ in restarts] == chain[:-1] and chain[-1] == last, restarts
+    built = [int(i) for i in re.findall(r"domain (\d+) \(crasher\): created by dom0", text)]
+    assert built == chain, (built, chain)
+    assert len(re.findall(r"\(crasher\) # idler: crash=yes: crashing at once", text)) == 6, text
+    doms = wait_listed(session, lambda d: "crasher" in d)
+    assert doms["crasher"][0] == last and doms["crasher"][3] == "----c-", doms
+    session.xl("destroy crasher")
+    assert set(session.list()) == {"dom0"}
+
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def test_ramdisk_is_the_domains_module(session):
+    # ramdisk.cfg: module-xl.bin (70,001 bytes: not whole pages) from dom0's archive becomes the
+    # domain's module; the guest hashes what it finds at start_info.mod_start for mod_len bytes.
+    with open(os.path.join(ROOT, BUILD, "testdata", "module-xl.bin"), "rb") as f:
+        data = f.read()
+    out = session.xl("create ramdisk.cfg")
+    created_id(out)
+    m = expect_line(session, out, r"\(withmod\) # idler: module at 0x([0-9a-f]+), (\d+) bytes, fnv1a64 ([0-9a-f]{16}), "
+                                  r"flags (\S+)\r*\n")
+    assert int(m[2]) == len(data) and m[3] == f"{fnv1a64(data):016x}", (m[0], len(data), f"{fnv1a64(data):016x}")
+    # As Xen's builder lays it out for a domU: page-aligned in the initial mapping, no SIF flags.
+    assert int(m[1], 16) % 4096 == 0 and m[4] == "0", m[0]
+    doms = session.list()
+    assert running(doms["withmod"][3]), doms
+    session.xl("destroy withmod")
+    # The same kernel without ramdisk= has no module, and says nothing of one.
+    out = session.xl("create idler1.cfg name=nomod")
+    expect_line(session, out, r"\(nomod\) # idler: up")
+    assert "(nomod) # idler: module" not in out + session.p.before, out
+    session.xl("destroy nomod")
+    assert set(session.list()) == {"dom0"}
+
+
 @pytest.mark.parametrize("command,error", [
     ("create bad-key.cfg", r"bad-key\.cfg:4: unknown key 'colour'"),
     ("create not-elf.cfg", r"creating 'notelf': kernel is not a PV ELF image"),
@@ -241,6 +329,8 @@ def test_shutdown_destroys_with_on_poweroff(session):
     ("create missing.cfg", r"config 'missing\.cfg': no such file"),
     ("create idler1.cfg vcpus=99", r"vcpus: '99' is not 1 to 8"),
     ("create idler1.cfg disk=['x']", r"lists \(disk, vif, pci\) are not supported yet"),
+    ("create idler1.cfg ramdisk=nosuch.bin", r"ramdisk 'nosuch\.bin': no such file in dom0's archive"),
+    ("create idler1.cfg on_crash=rename-restart", r"on_crash: rename-restart is not supported"),
     ("destroy nosuch", r"no domain 'nosuch'"),
     ("pause 12", r"no domain '12'"),
     ("destroy 0", r"cannot destroy Domain-0"),
@@ -363,6 +453,11 @@ def test_create_dry_run(session):
     assert re.search(r"xl: dry run: idler1\.cfg is good: name idler1, kernel idler\.elf, memory 5 MiB", out), out
     out = session.xl("create --dry-run not-elf.cfg kernel=nosuch.elf")
     assert "xl: error: not-elf.cfg: kernel 'nosuch.elf': no such file" in out, out
+    out = session.xl("create --dry-run ramdisk.cfg")
+    assert re.search(r"xl: dry run: ramdisk\.cfg is good: name withmod, kernel idler\.elf, ramdisk module-xl\.bin, "
+                     r"memory 8 MiB", out), out
+    out = session.xl("create --dry-run idler1.cfg ramdisk=nosuch.bin")
+    assert "xl: error: idler1.cfg: ramdisk 'nosuch.bin': no such file" in out, out
     assert set(session.list()) == {"dom0"}
 
 

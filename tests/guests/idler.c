@@ -16,6 +16,11 @@
  * "tick <n>" to its ring every TICK_NS, a domain whose ring lines xl
  * console must suppress while attached to another.
  *
+ * With a module (xl's ramdisk=, start_info.mod_start/mod_len) it first
+ * prints the module's address, length and FNV-1a 64 hash, which the test
+ * compares with the file's. crash=yes makes it crash at once (SHUTDOWN_crash),
+ * a domain that on_crash=restart would rebuild for ever.
+ *
  * timerspin=yes makes it, once its watch is set (xl's leak loop waits for
  * that), a domain that is always arming a timer instead:
  * VCPUOP_set_singleshot_timer a second ahead, again and again, so whenever
@@ -137,9 +142,27 @@ static void block_forever(void)
         hyp_sched_op(SCHEDOP_block, NULL);
 }
 
+/* FNV-1a, 64 bits: a check any change of a byte, its order or the length fails. */
+static uint64_t fnv1a64(const uint8_t *p, uint64_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint64_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
 static const char *test_idle(char *why, size_t len)
 {
     struct xs_msg r;
+    if (start_info->mod_start && start_info->mod_len)
+        printk("# idler: module at %#llx, %llu bytes, fnv1a64 %016llx, flags %#x\n",
+               (unsigned long long)start_info->mod_start, (unsigned long long)start_info->mod_len,
+               (unsigned long long)fnv1a64((const uint8_t *)start_info->mod_start, start_info->mod_len),
+               start_info->flags);
+    if (guest_option_is("crash", "yes")) {
+        printk("# idler: crash=yes: crashing at once\n");
+        guest_shutdown(SHUTDOWN_crash);
+    }
     if (events_init() || xs_init()) {
         printk("# idler: up, no store ring or no spare frame: blocking until destroyed\n");
         block_forever();

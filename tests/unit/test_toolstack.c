@@ -51,6 +51,38 @@ static void test_cfg_good(void **state)
     assert_int_equal(c.memory_mib, 16);
 }
 
+/* on_poweroff, on_reboot and on_crash each take restart, and only their own field changes. */
+static void test_cfg_restart_and_ramdisk(void **state)
+{
+    (void)state;
+    static const char *const keys[] = { "on_poweroff", "on_reboot", "on_crash" };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(keys); i++) {
+        struct xl_cfg c;
+        char text[80], err[200] = "";
+        snprintf(text, sizeof(text), "%s = \"restart\"\n", keys[i]);
+        if (parse(&c, text, err))
+            fail_msg("%s: %s", keys[i], err);
+        enum xl_action *field[] = { &c.on_poweroff, &c.on_reboot, &c.on_crash };
+        const enum xl_action deflt[] = { XL_ACTION_DESTROY, XL_ACTION_DESTROY, XL_ACTION_PRESERVE };
+        for (size_t j = 0; j < UNIT_ARRAY_SIZE(keys); j++)
+            assert_int_equal(*field[j], j == i ? XL_ACTION_RESTART : deflt[j]);
+    }
+    struct xl_cfg c;
+    char err[200] = "";
+    if (parse(&c, "name='r'\nkernel = \"idler.elf\"\nramdisk = 'initrd.cpio' # its module\n", err))
+        fail_msg("%s", err);
+    assert_string_equal(c.ramdisk, "initrd.cpio");
+    assert_string_equal(c.kernel, "idler.elf");
+    assert_int_equal(xl_cfg_check(&c, err, sizeof(err)), 0);
+    /* The command line's ramdisk= replaces the file's; no ramdisk= leaves none. */
+    assert_int_equal(xl_cfg_line(&c, "ramdisk=other.bin", 17, err, sizeof(err)), 0);
+    assert_string_equal(c.ramdisk, "other.bin");
+    assert_int_equal(parse(&c, "name='r'\nkernel='k'\n", err), 0);
+    assert_string_equal(c.ramdisk, "");
+}
+
+#define L70 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 static void test_cfg_errors_name_their_line(void **state)
 {
     (void)state;
@@ -68,9 +100,16 @@ static void test_cfg_errors_name_their_line(void **state)
         { "name = \"\"\n", "t.cfg:1: name: '' is not 1-31 letters, digits, '-', '_' or '.'" },
         { "name = \"unterminated\n", "t.cfg:1: name: unterminated string or text after it" },
         { "disk = [ 'x' ]\n", "t.cfg:1: disk: lists (disk, vif, pci) are not supported yet" },
-        { "ramdisk = \"r\"\n", "t.cfg:1: ramdisk: not supported yet" },
-        { "on_reboot = \"restart\"\n", "t.cfg:1: on_reboot: restart is not supported yet (destroy or preserve)" },
-        { "on_crash = \"explode\"\n", "t.cfg:1: on_crash: 'explode' is not destroy or preserve" },
+        { "ramdisk = \"\"\n", "t.cfg:1: ramdisk: '' is empty or too long" },
+        { "ramdisk = \"" L70 "\"\n", "t.cfg:1: ramdisk: '" L70 "' is empty or too long" },
+        { "ramdisk = [ 'r' ]\n", "t.cfg:1: ramdisk: lists (disk, vif, pci) are not supported yet" },
+        { "on_reboot = \"rename-restart\"\n",
+          "t.cfg:1: on_reboot: rename-restart is not supported (destroy, preserve or restart)" },
+        { "on_crash = \"coredump-restart\"\n",
+          "t.cfg:1: on_crash: coredump-restart is not supported (destroy, preserve or restart)" },
+        { "on_crash = \"explode\"\n", "t.cfg:1: on_crash: 'explode' is not destroy, preserve or restart" },
+        { "on_poweroff = \"Restart\"\n", "t.cfg:1: on_poweroff: 'Restart' is not destroy, preserve or restart" },
+        { "on_reboot = \"restarts\"\n", "t.cfg:1: on_reboot: 'restarts' is not destroy, preserve or restart" },
         { "\n\n= 3\n", "t.cfg:3: expected 'key = value'" },
         { "name \"x\"\n", "t.cfg:1: expected '=' after 'name'" },
     };
@@ -248,6 +287,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cfg_good),
+        cmocka_unit_test(test_cfg_restart_and_ramdisk),
         cmocka_unit_test(test_cfg_errors_name_their_line),
         cmocka_unit_test(test_cfg_every_error),
         cmocka_unit_test(test_cfg_check),

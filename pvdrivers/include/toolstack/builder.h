@@ -10,6 +10,8 @@ struct tsb_args {
     const char *name;           /* unique among the domains */
     const void *kernel;         /* a PV ELF image */
     size_t kernel_size;
+    const void *ramdisk;        /* the module (start_info.mod_start/mod_len), after the kernel as the boot builder */
+    size_t ramdisk_size;        /* 0: none */
     const char *cmdline;        /* start_info.cmd_line */
     uint64_t mem_pages;         /* its memory */
     uint64_t max_pages;         /* how far it may grow (at least mem_pages) */

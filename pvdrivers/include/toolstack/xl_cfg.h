@@ -6,11 +6,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum xl_action { XL_ACTION_DESTROY, XL_ACTION_PRESERVE };
+/* What xl does when the domain shuts down (on_poweroff, on_reboot, on_crash). */
+enum xl_action {
+    XL_ACTION_DESTROY,              /* destroy it */
+    XL_ACTION_PRESERVE,             /* leave it shut down, listed, until destroyed */
+    XL_ACTION_RESTART,              /* destroy it and build it again from the same config (new id) */
+};
 
 struct xl_cfg {
     char name[32];
     char kernel[64];                /* a file of dom0's archive */
+    char ramdisk[64];               /* a file of dom0's archive, the domain's module; "" none */
     char cmdline[512];              /* cmdline= or extra= */
     uint64_t memory_mib;            /* default 32 */
     uint64_t maxmem_mib;            /* default memory */
@@ -23,7 +29,8 @@ void xl_cfg_defaults(struct xl_cfg *c);
 /*
  * One "key = value" line (comments with '#', blank lines and a trailing ';'
  * allowed; strings in "" or ''). 0, or -1 with err naming the problem:
- * unknown key, bad value, a key this subset does not support yet.
+ * unknown key, bad value, a key this subset does not support yet
+ * (disk, vif, pci; on_*: rename-restart and the coredump-* actions).
  */
 int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_t errlen);
 /* Every line of text; the first error is named "<file>:<line>: ...". */
