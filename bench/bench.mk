@@ -5,13 +5,14 @@
 #   make bench-guests        just the guests the benchmark scenarios boot
 #   make bench-report        the report again from the last runs' logs
 #   make bench-blk           only the Block section's scenarios (report in build/bench-blk/)
+#   make bench-net           only the Net section's scenarios (report in build/bench-net/)
 #   make bench BENCH_ARGS="--repeats 1 --no-xen"      (options of bench/run.py)
 
 BENCH_GUESTS := bench
 BENCH_GUEST_ELFS := $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.elf)
 BENCH_ARGS ?=
 
-.PHONY: bench bench-guests bench-report bench-blk
+.PHONY: bench bench-guests bench-report bench-blk bench-net
 
 bench-guests: $(BENCH_GUEST_ELFS) $(BUILD)/guests/supervisor.elf
 
@@ -30,6 +31,11 @@ bench: setup bench-hypervisor bench-guests pvguest
 BLK_BENCH_SCNS := bench/scenarios/bench-blk.scn bench/scenarios/bench-blkfront.scn
 bench-blk: setup bench-hypervisor pvguest
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) --out $(BUILD)/bench-blk --scenarios $(BLK_BENCH_SCNS) $(BENCH_ARGS)
+
+# The Net figures alone (bench/README.md, "Net"): virtio-net natively and as PV dom0, netfront to the host and to a domU.
+NET_BENCH_SCNS := bench/scenarios/bench-net.scn bench/scenarios/bench-net-host.scn bench/scenarios/bench-net-xdom.scn
+bench-net: setup bench-hypervisor pvguest
+	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) --out $(BUILD)/bench-net --scenarios $(NET_BENCH_SCNS) $(BENCH_ARGS)
 
 bench-report: setup
 	$(PYTHON) bench/report.py --build $(BUILD)

@@ -21,7 +21,9 @@ import dataclasses
 import glob
 import json
 import os
+import socket
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -79,6 +81,8 @@ def prepare(sc, build, reps=None):
             cmdline = set_option(cmdline, "bench", reps)
         if reps == "small" and is_pvguest(path) and has_option(cmdline, "blkbench"):
             cmdline = set_option(cmdline, "blkbench", "small")
+        if reps == "small" and is_pvguest(path) and has_option(cmdline, "netbench"):
+            cmdline = set_option(cmdline, "netbench_count", str(NET_SMALL_COUNT))
         mods.append(scn.Module(path, cmdline))
     return dataclasses.replace(sc, modules=mods)
 
@@ -92,6 +96,9 @@ ICOUNT_ONLY = {"bench-single-smp2", "bench-fairness"}
 NO_BENCH_LINES = {"bench-fairness"}
 # The block scenarios print BLKBENCH lines (pvguest's blkbench), every figure of report.BLK_TESTS.
 BLK_SCENARIOS = {"bench-blk", "bench-blkfront"}
+# The net scenarios print NETBENCH lines (pvguest's netbench): these (role, frame) of every frame size.
+NET_SCENARIOS = {"bench-net": {"send"}, "bench-net-host": {"send"}, "bench-net-xdom": {"send", "recv"}}
+NET_SMALL_COUNT = 256           # datagrams a figure with --reps small
 
 
 def is_pvguest(path):
@@ -131,10 +138,16 @@ def check(job, res, sc):
                      for c in run.cases if not c.ok]
     figures, _, bad = report.parse_log(res.log)
     blk, blk_bad = report.parse_blk(res.log)
-    problems += bad + blk_bad
+    net, net_bad = report.parse_net(res.log)
+    problems += bad + blk_bad + net_bad
     if blk or (job and job["scenario"] in BLK_SCENARIOS):
         got = {(f["test"], f["bs"], f["qd"]) for f in blk}
         problems += [f"no BLKBENCH line for {report.blk_label(*t)}" for t in report.BLK_TESTS if t not in got]
+    elif net or (job and job["scenario"] in NET_SCENARIOS):
+        got = {(f["role"], f["frame"]) for f in net}
+        roles = NET_SCENARIOS.get(job["scenario"] if job else "", {"send"})
+        problems += [f"no NETBENCH {role} line for {report.net_label(frame)}" for role in sorted(roles)
+                     for frame in report.NET_FRAMES if (role, frame) not in got]
     elif job and job["scenario"] in NO_BENCH_LINES:
         if not report.parse_shares(res.log):
             problems.append("no CPU share lines")
@@ -143,9 +156,54 @@ def check(job, res, sc):
     return problems
 
 
+class HostSink:
+    """What reaches the host from a guest's netbench=sink:10.0.2.2: a UDP socket on 127.0.0.1
+    (where QEMU's user network sends the gateway's traffic) counting datagrams by length on a
+    thread, until close(). A listener also spares the guest slirp's ICMP port-unreachable
+    answers, one for each datagram sent to a closed port."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.counts, self.done = {}, False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.done:
+            try:
+                n = len(self.sock.recv(65536))
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.counts[n] = self.counts.get(n, 0) + 1
+
+    def close(self):
+        """{payload length: datagrams received}."""
+        self.done = True
+        self.thread.join()
+        self.sock.close()
+        return dict(self.counts)
+
+
+def with_host_sink(sc):
+    """(sc, HostSink or None): a sink for the modules that send to the host, its port given to them."""
+    if not any("netbench=sink:" in m.cmdline for m in sc.modules):
+        return sc, None
+    sink = HostSink()
+    mods = [scn.Module(m.path, set_option(m.cmdline, "netbench_port", sink.port)) if "netbench=sink:" in m.cmdline
+            else m for m in sc.modules]
+    return dataclasses.replace(sc, modules=mods), sink
+
+
 def boot(job, build, logs):
     sc, hv = job["sc"], job["hypervisor"]
     sc = run_qemu.own_fresh_disks(sc, f".{job['id']}.{hv}")    # two boots at a time: an image each
+    sc, sink = with_host_sink(sc)
     log_path = os.path.join(logs, job["id"] + {"xen": ".xen", "native": ".native"}.get(hv, "") + ".log")
     start = time.monotonic()
     try:
@@ -159,6 +217,8 @@ def boot(job, build, logs):
         problems, outcome, seconds = [f"boot failed: {e}"], "error", time.monotonic() - start
     entry = {k: job[k] for k in ("id", "scenario", "hypervisor", "clock", "repeat")}
     entry.update(log=log_path, outcome=outcome, seconds=seconds, problems=problems)
+    if sink:
+        entry["host_received"] = {str(n): c for n, c in sorted(sink.close().items())}
     status = "ok" if not problems else "PROBLEMS: " + "; ".join(problems)
     print(f"  BOOT    {job['id']:<28} {hv:<6} {job['clock']:<6} {seconds:6.1f} s  {status}", flush=True)
     return entry

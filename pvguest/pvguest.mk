@@ -17,7 +17,7 @@ PVG_CORE   := kernel/main kernel/smp kernel/printk kernel/console kernel/cmdline
               kernel/mm/page_alloc kernel/mm/slab kernel/mm/vm kernel/mm/aspace kernel/mm/lazy_mmu \
               kernel/sched/thread kernel/sched/timer kernel/sync/waitqueue kernel/sync/semaphore \
               kernel/selftest/selftest kernel/selftest/test_mm kernel/selftest/test_sched \
-              kernel/selftest/test_batch kernel/selftest/test_smp kernel/selftest/test_pv_only kernel/selftest/test_blk kernel/selftest/test_blk_irq kernel/bench/bench kernel/bench/blkbench \
+              kernel/selftest/test_batch kernel/selftest/test_smp kernel/selftest/test_pv_only kernel/selftest/test_blk kernel/selftest/test_blk_irq kernel/bench/bench kernel/bench/blkbench kernel/bench/netbench \
               drivers/pci drivers/pci_irq drivers/virtio/virtio_pci drivers/virtio/virtqueue drivers/virtio/virtio_blk drivers/virtio/virtio_net \
               net/proto net/arp_cache net/stack kernel/net \
               arch/x86_64/pagetable arch/x86_64/traps arch/x86_64/switch

@@ -5,6 +5,7 @@
 #include <cmdline.h>
 #include <counters.h>
 #include <ktap.h>
+#include <netbench.h>
 #include <mm.h>
 #include <pagetable.h>
 #include <pci.h>
@@ -74,6 +75,7 @@ __noreturn void kernel_main(struct boot_params *bp)
     bench_run_if_requested();       /* boot option bench[=<reps>] */
     passed &= blkbench_run_if_requested();  /* boot option blkbench[=small] */
     passed &= net_run_services();   /* ping=, and udpecho=yes until the host says stop */
+    passed &= netbench_run_if_requested();  /* boot option netbench=send:<ip>|sink:<ip>|recv */
     counters_print("shutdown");
     if (!passed)
         printk("pvguest: a self-test failed: ending as a failure\n");
