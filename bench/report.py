@@ -1091,7 +1091,9 @@ def net_section(table):
           "`bench-net.scn`; from a domU through netfront, dom0's netback and bridge: `bench-net-host.scn`) and from "
           "one domU to another through the bridge (`bench-net-xdom.scn`; *received* is the receiving domU's rate "
           "from its first datagram to its last). *Delivered*: the share of the datagrams sent that arrived, at the "
-          "receiving domU or at a socket `bench/run.py` holds on the host for the guest's datagrams to 10.0.2.2. "
+          "receiving domU or at a socket `bench/run.py` holds on the host for the guest's datagrams to 10.0.2.2 "
+          "(*delivered packets/s*: the sender's rate times that share; what a bridge whose uplink ring is full "
+          "drops is sent but not delivered). "
           "MB/s counts "
           "Ethernet frame bytes without the FCS. Medians over runs of guest-clock rates; under icount guest time "
           "is not wall time (bench/README.md).", ""]
@@ -1107,10 +1109,11 @@ def net_section(table):
                 figs = [f for f in table[(setup, role, frame)][clock] if "delivered" in f]
                 got = statistics.median(f["delivered"] for f in figs) if figs else None
                 rows.append([net_label(frame), name, fmt_num(round(pps)), fmt_num(round(mbps, 1)),
-                             f"{pps / base:.2f}" if base else "–", f"{got:.1%}" if got is not None else "–"])
+                             f"{pps / base:.2f}" if base else "–", f"{got:.1%}" if got is not None else "–",
+                             fmt_num(round(pps * got)) if got is not None and role == "send" else "–"])
         if rows:
             md += [f"### {clock}", "", md_table(["figure", "set-up", "packets/s", "MB/s", "/ native → host",
-                                                 "delivered"], rows), ""]
+                                                 "delivered", "delivered packets/s"], rows), ""]
             h = net_headline(table, clock)
             if h is not None:
                 md += [f"{NET_HEADLINE} ({clock}): **{h:.2f}**.", ""]

@@ -7,8 +7,10 @@ import html.parser
 import importlib.util
 import os
 import pathlib
+import socket
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
@@ -541,3 +543,147 @@ def test_report_block_from_boots(blk_bench_runs, tmp_path):
     md = open(report.write_report(runs, str(tmp_path))).read()
     assert "## Block: virtio-blk" in md and "| blkfront / native virtio-blk |" in md
     _svg((tmp_path / "block.svg").read_text())
+
+
+# ---- net: NETBENCH lines, the host sink, the Net section and its chart -----------------
+
+NET_LINE = ("NETBENCH setup={s} role={r} frame={f} payload={p} packets={n} bytes={b} ns={ns} entries={e} events={ev}")
+
+
+def _net_lines(setup, role, ns_of, n=1000, prefix="", dev=False):
+    """A run's NETBENCH lines of one role, every frame size; ns_of(frame) -> ns."""
+    return [prefix + NET_LINE.format(s=setup, r=role, f=f, p=max(f, 60) - 42, n=n, b=n * f, ns=ns_of(f), e=2 * n, ev=n)
+            + (" retries=7" if role == "send" else "") + (f" kicks={n} irqs={n // 2}" if dev else "")
+            for f in report.NET_FRAMES]
+
+
+def test_parse_net_lines():
+    log = "\n".join([
+        "NETBENCHINFO setup=native mode=sink count=1000 port=9 dev=virtio-net",
+        "NETBENCH setup=native_to_host role=send frame=60 payload=18 packets=1000 bytes=60000 ns=1000000 entries=0 "
+        "events=3 retries=5 kicks=1000 irqs=3\r",
+        "[receiver] NETBENCH setup=domu_to_domu role=recv frame=1514 payload=1472 packets=10 bytes=15140 ns=100 "
+        "entries=1 events=1",
+        "NETBENCH setup=native_to_host role=send frame=60 payload=18 packets=1000 bytes=60 ns=1 entries=0 events=1",
+        "NETBENCH setup=native_to_host role=send frame=60 payload=18 packets=1000 bytes=60000 entries=0 events=1",
+        "NETBENCH setup=native_to_host role=echo frame=60 payload=18 packets=1 bytes=60 ns=1 entries=0 events=1",
+    ])
+    figs, problems = report.parse_net(log)
+    assert [(f["setup"], f["role"], f["frame"], f["domain"]) for f in figs] == [
+        ("native_to_host", "send", 60, ""), ("domu_to_domu", "recv", 1514, "receiver")]
+    assert figs[0]["kicks"] == 1000 and "kicks" not in figs[1]
+    assert report.net_pps(figs[0]) == pytest.approx(1e6)
+    assert report.net_mbps(figs[1]) == pytest.approx(15140 * 1e3 / 100)
+    assert len(problems) == 3 and "ns" in problems[1]
+    assert report.parse_log(log)[0] == [] and report.parse_log(log)[2] == []
+    assert report.parse_blk(log) == ([], [])
+
+
+def test_report_net_section(tmp_path):
+    """The Net section, its chart and headline row from made-up runs: native at 1 M packets/s
+    (1000 in 1 ms), dom0 and the domU to the host at half that, domU to domU at a quarter, 90 %
+    of it arriving; the host socket saw half of native's MTU packets and none of the domU's."""
+    runs = []
+    for name, scenario, hv, parts, host in [
+            ("a", "bench-net", "native", [("native_to_host", "send", 1, "", True)], {"18": 1000, "1472": 500}),
+            ("b", "bench-net", "ours", [("dom0_to_host", "send", 2, "", True)], {"18": 1000, "1472": 1000}),
+            ("c", "bench-net-host", "ours", [("domu_to_host", "send", 2, "[sender] ", False)], {"18": 1000}),
+            ("d", "bench-net-xdom", "ours", [("domu_to_domu", "send", 4, "[sender] ", False),
+                                              ("domu_to_domu", "recv", 4, "[receiver] ", False)], None)]:
+        lines = []
+        for setup, role, slower, prefix, dev in parts:
+            lines += _net_lines(setup, role, lambda f: 1_000_000 * slower, n=900 if role == "recv" else 1000,
+                                prefix=prefix, dev=dev)
+        (tmp_path / f"{name}.log").write_text("\n".join(lines) + "\n")
+        run = dict(id=name, scenario=scenario, hypervisor=hv, clock="icount", repeat=1,
+                   log=str(tmp_path / f"{name}.log"), outcome="poweroff", seconds=1.0, problems=[])
+        if host is not None:
+            run["host_received"] = host
+        runs.append(run)
+    text = pathlib.Path(report.write_report(runs, str(tmp_path))).read_text()
+    assert "## Net: UDP natively and as PV dom0 on virtio-net, and through netfront/netback" in text
+    assert "| 64-byte frames | native → host | 1,000,000 | 60 | 1.00 | 100.0% | 1,000,000 |" in text
+    assert "| 1500-byte packets | native → host | 1,000,000 | 1,514 | 1.00 | 50.0% | 500,000 |" in text
+    assert "| 1500-byte packets | domU → host (bridge) | 500,000 | 757 | 0.50 | 0.0% | 0 |" in text
+    assert "| 64-byte frames | domU → domU, sent | 250,000 | 15 | 0.25 | – | – |" in text
+    assert "| 64-byte frames | domU → domU, received | 225,000 | 13.5 | 0.23 | 90.0% | – |" in text
+    assert f"| {report.NET_HEADLINE} | 0.23 | – | – | – | – |" in text
+    assert "| 64-byte frames | domU → host (bridge) | 2.00 | 1.00 | 0.01 | – | – |" in text
+    assert "| 64-byte frames | native → host | 2.00 | 1.00 | 0.01 | 1.00 | 0.50 |" in text
+    assert "| 64-byte frames | domU → domU, received | 2.00 | 1.00 | – | – | – |" in text
+    assert "](net.svg)" in text
+    chart = _svg((tmp_path / "net.svg").read_text())
+    assert _ids(chart, "bar-") == sorted(f"bar-{j}-{i}" for j in range(2) for i in range(5))
+    assert {"native → host", "domU → domU, received", "64-byte frames", "1500-byte packets"} <= set(_texts(chart))
+    # A run missing a figure is a problem for bench/run.py.
+    res = run_qemu.BootResult(33, "poweroff", "\n".join(_net_lines("domu_to_domu", "send", lambda f: 5)), "x", 1.0)
+    sc = scn.Scenario(path="x", name="bench-net-xdom", expect_exit="poweroff", expect_ktap=False)
+    problems = bench_run.check(dict(scenario="bench-net-xdom"), res, sc)
+    assert problems == [f"no NETBENCH recv line for {report.net_label(f)}" for f in report.NET_FRAMES], problems
+    res.log += "\n" + "\n".join(_net_lines("domu_to_domu", "recv", lambda f: 5))
+    assert bench_run.check(dict(scenario="bench-net-xdom"), res, sc) == []
+
+
+def test_host_sink_counts_by_length():
+    sc = scn.Scenario(path="x", name="t", modules=[scn.Module("build/pvguest/pvguest-pv.elf", "ip=1.2.3.4/8 "
+                                                               "netbench=sink:10.0.2.2 netbench_port=9"),
+                                                    scn.Module("build/pvguest/pvguest-pv.elf", "netbench=recv")])
+    sc2, sink = bench_run.with_host_sink(sc)
+    try:
+        assert f"netbench_port={sink.port}" in sc2.modules[0].cmdline and "netbench_port=9" not in sc2.modules[0].cmdline
+        assert sc2.modules[1].cmdline == "netbench=recv"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for n in (18, 18, 1472):
+                s.sendto(b"x" * n, ("127.0.0.1", sink.port))
+        deadline = time.monotonic() + 5
+        while sum(sink.counts.values()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        counts = sink.close()
+    assert counts == {18: 2, 1472: 1}
+    assert bench_run.with_host_sink(bench_run.dataclasses.replace(sc, modules=sc.modules[1:]))[1] is None
+
+
+NET_SCNS = (("bench-net", "native", {"native_to_host"}), ("bench-net", "ours", {"dom0_to_host"}),
+            ("bench-net-host", "ours", {"domu_to_host"}), ("bench-net-xdom", "ours", {"domu_to_domu"}))
+
+
+@pytest.fixture(scope="module")
+def net_bench_runs():
+    """The Net scenarios with netbench_count small, one boot at a time, through bench/run.py's
+    boot (its host socket included); returns [(scenario name, hypervisor, runs.json entry)]."""
+    _build_pvguest()
+    logs = os.path.join(ROOT, BUILD, "logs")
+    out = []
+    for name, hv, _ in NET_SCNS:
+        sc = scn.load(os.path.join(ROOT, "bench", "scenarios", name + ".scn"))
+        test_name = name.replace("bench-", "bench-test-") + ("-native" if hv == "native" else "")
+        sc = bench_run.dataclasses.replace(bench_run.prepare(sc, BUILD, reps="small"), name=test_name, timeout=120)
+        job = dict(id=test_name, scenario=name, hypervisor=hv, clock="icount", repeat=1, sc=sc)
+        out.append((name, hv, bench_run.boot(job, BUILD, logs)))
+    return out
+
+
+def test_net_bench_lines(net_bench_runs):
+    """Every set-up prints its figures, small, from the device it should use; what went to the
+    host arrived there (the count, never the speed)."""
+    for (name, hv, entry), (_, _, setups) in zip(net_bench_runs, NET_SCNS):
+        where = f"{name} on {hv} (log {entry['log']})"
+        assert not entry["problems"], f"{where}: {'; '.join(entry['problems'])}"
+        figs, bad = report.parse_net(open(entry["log"], errors="replace").read())
+        assert not bad and {f["setup"] for f in figs} == setups, f"{where}: {bad or figs}"
+        assert all(f["packets"] == bench_run.NET_SMALL_COUNT for f in figs if f["role"] == "send"), where
+        assert all(("kicks" in f) == (hv == "native" or name == "bench-net") for f in figs), where
+        if name == "bench-net-xdom":
+            assert {(f["role"], f["frame"]) for f in figs} == {(r, f) for r in ("send", "recv") for f in report.NET_FRAMES}
+        else:
+            assert "host_received" in entry, where
+            for f in figs:      # QEMU's user network may drop, but not everything
+                assert 0 < entry["host_received"].get(str(f["payload"]), 0) <= f["packets"], f"{where}: {entry}"
+
+
+def test_report_net_from_boots(net_bench_runs, tmp_path):
+    runs = [entry for _, _, entry in net_bench_runs]
+    md = open(report.write_report(runs, str(tmp_path))).read()
+    assert "## Net: UDP" in md and f"| {report.NET_HEADLINE} |" in md
+    _svg((tmp_path / "net.svg").read_text())
