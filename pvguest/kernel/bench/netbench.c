@@ -7,6 +7,7 @@
  *   netbench=sink:<ip>   send to whatever swallows UDP at <ip>:<netbench_port> (the host,
  *                        through QEMU's user network: bench-net.scn, bench-net-host.scn)
  *   netbench=recv        count what a netbench=send peer sends, until its stop datagram
+ *                        (answered with a stop)
  *   netbench_count=<n>   datagrams a figure (default 10000; bench/run.py's small: 256)
  *   netbench_port=<p>    sink's port (default NETBENCH_PORT; bench/run.py gives it the port
  *                        of a host socket that counts what arrives); a receiver's is NETBENCH_PORT
@@ -44,7 +45,8 @@
 #define HELLO               "netbench-hello "       /* + the sender's kind */
 #define READY               "netbench-ready"
 #define STOP                "netbench-stop"
-#define STOP_COPIES         5
+#define STOP_COPIES         5                       /* stops sent at most, STOP_EVERY_NS apart */
+#define STOP_EVERY_NS       (20 * NSEC_PER_MSEC)
 #define HELLO_EVERY_NS      (100 * NSEC_PER_MSEC)
 #define PEER_WAIT_NS        (60 * NSEC_PER_SEC)     /* the receiver's first hello, the sender's first ready */
 #define IDLE_NS             (10 * NSEC_PER_SEC)     /* a receiver that hears nothing this long gives up */
@@ -247,16 +249,23 @@ static bool sender(struct net_stack *s, int sock, const char *who)
         }
         print_line(setup, "send", payload, count, &a, &b, s);
     }
-    /* The receiver may still be working through its ring: a few stops, apart. */
-    for (unsigned int i = 0; i < STOP_COPIES; i++) {
+    /*
+     * A sink has nothing to stop. The receiver may still be working through its ring: stops, apart,
+     * until it answers one (it then shuts down, and netback's copies into its revoked buffers would
+     * fail: no more after the answer).
+     */
+    bool acked = mode == SINK;
+    for (unsigned int i = 0; i < STOP_COPIES && !acked; i++) {
         send_one(s, sock, STOP, sizeof(STOP) - 1);
-        uint64_t next = clock_ns() + 20 * NSEC_PER_MSEC;
-        while (clock_ns() < next) {
-            drain(s, sock, READY);
-            s->nif->ops->wait(s->nif, next);
+        uint64_t next = clock_ns() + STOP_EVERY_NS;
+        while (!acked && clock_ns() < next) {
+            acked = drain(s, sock, STOP) != 0;
+            if (!acked)
+                s->nif->ops->wait(s->nif, next);
         }
     }
-    s->nif->ops->flush(s->nif, clock_ns() + STALL_NS);
+    if (!acked)
+        printk("# netbench: %s did not answer the stop\n", ip);
     return true;
 }
 
@@ -292,6 +301,8 @@ static bool receiver(struct net_stack *s, int sock, const char *who)
                 continue;
             deadline = clock_ns() + IDLE_NS;
             stopped = len == sizeof(STOP) - 1 && !memcmp(buf, STOP, len);
+            if (stopped)        /* the answer: the sender sends no more stops */
+                udp_sendto(s, sock, src, sport, STOP, sizeof(STOP) - 1);
             for (size_t k = 0; k < NR_SIZES; k++)
                 if (len == payloads[k])
                     take(got[k]++ ? &last[k] : &first[k], s);
@@ -335,6 +346,10 @@ bool netbench_run_if_requested(void)
            mode == RECV ? "recv" : mode == SEND ? "send" : "sink", count, mode == SINK ? port : NETBENCH_PORT,
            s->nif->name);
     bool ok = mode == RECV ? receiver(s, sock, who) : sender(s, sock, who);
+    /* The last stop or its answer must leave before the domain or machine goes. */
+    if (s->nif->ops->flush(s->nif, clock_ns() + STALL_NS))
+        printk("# netbench: the device has not sent every frame after %llu s\n",
+               (unsigned long long)(STALL_NS / NSEC_PER_SEC));
     udp_close(s, sock);
     net_print_counters("netbench");
     printk("# netbench: %s\n", ok ? "done" : "FAILED");
