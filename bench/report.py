@@ -1095,8 +1095,9 @@ def net_section(table):
           "(*delivered packets/s*: the sender's rate times that share; what a bridge whose uplink ring is full "
           "drops is sent but not delivered). "
           "MB/s counts "
-          "Ethernet frame bytes without the FCS. Medians over runs of guest-clock rates; under icount guest time "
-          "is not wall time (bench/README.md).", ""]
+          "Ethernet frame bytes without the FCS. Medians over runs of guest-clock rates, and the range of the runs' "
+          "packets/s: under icount guest time is not wall time, and these icount figures are not the same run to "
+          "run (bench/README.md, \"Net\", says why).", ""]
     for clock in ("icount", "wall"):
         rows = []
         for frame in NET_FRAMES:
@@ -1108,11 +1109,13 @@ def net_section(table):
                 mbps = net_median(table, setup, role, frame, clock, net_mbps)
                 figs = [f for f in table[(setup, role, frame)][clock] if "delivered" in f]
                 got = statistics.median(f["delivered"] for f in figs) if figs else None
-                rows.append([net_label(frame), name, fmt_num(round(pps)), fmt_num(round(mbps, 1)),
+                each = [net_pps(f) for f in table[(setup, role, frame)][clock]]
+                spread = f"{fmt_num(round(min(each)))}–{fmt_num(round(max(each)))}" if len(each) > 1 else "–"
+                rows.append([net_label(frame), name, fmt_num(round(pps)), spread, fmt_num(round(mbps, 1)),
                              f"{pps / base:.2f}" if base else "–", f"{got:.1%}" if got is not None else "–",
                              fmt_num(round(pps * got)) if got is not None and role == "send" else "–"])
         if rows:
-            md += [f"### {clock}", "", md_table(["figure", "set-up", "packets/s", "MB/s", "/ native → host",
+            md += [f"### {clock}", "", md_table(["figure", "set-up", "packets/s", "runs' range", "MB/s", "/ native → host",
                                                  "delivered", "delivered packets/s"], rows), ""]
             h = net_headline(table, clock)
             if h is not None:
