@@ -45,11 +45,12 @@ def test_host_udp_echoed_intact(name):
 def test_domus_ping_each_other(name):
     _, res = booted(name)
     for guest, peer in (("guest1", "10.0.2.16"), ("guest2", "10.0.2.15")):
-        m = re.search(rf"^\[{guest}\] ping: {re.escape(peer)}: (\d+) of (\d+) answered.*; (\d+) pings answered here$",
-                      res.log, re.MULTILINE)
+        m = re.search(rf"^\[{guest}\] ping: {re.escape(peer)}: (\d+) of (\d+) answered \((\d+) retried\).*; "
+                      r"(\d+) pings answered here$", res.log, re.MULTILINE)
         assert m, f"{guest} did not report its pings ({res.log_path})"
         assert m.group(1) == m.group(2) == "10", f"{guest}: {m.group(0)}"
-        assert int(m.group(3)) >= 10, f"{guest} answered too few of its peer's pings: {m.group(0)}"
+        assert m.group(3) == "0", f"{guest} lost pings on an idle bridge: {m.group(0)}"
+        assert int(m.group(4)) >= 10, f"{guest} answered too few of its peer's pings: {m.group(0)}"
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -87,3 +88,27 @@ def test_counters_agree_and_nothing_dropped(name):
                         "tx_dropped", "arp_failed", "arp_held_dropped", "no_route")}
     assert not dropped, f"guest1's stack dropped packets on an idle path: {dropped}"
     assert stack["udp_in"] >= sc.host_udp[0] + 1, f"guest1 took {stack['udp_in']} datagrams"
+
+
+def test_hostile_front_ends_refused_counted_and_cut_off():
+    """scenarios/net-hostile.scn: guest3's malformed packets each show in its vif's
+    counters, guest3 and guest4 are cut off, and the honest guests' vifs refused nothing,
+    while the flood's drops at their full rings are counted, not hidden."""
+    _, res = booted("net-hostile")
+    vif = {int(m.group(1)): counters(m.group(2))
+           for m in re.finditer(r"^netback: vif(\d+)\.0:((?: \w+=\d+)+)$", res.log, re.MULTILINE)}
+    assert set(vif) == {1, 2, 3, 4}, f"netback reported vifs {sorted(vif)} ({res.log_path})"
+    for reason in ("tx_too_short", "tx_too_big", "tx_crosses_page", "tx_size_mismatch", "tx_too_many_slots",
+                   "tx_bad_extra", "tx_bad_gref"):
+        assert vif[3].get(reason, 0) >= 1, f"guest3's {reason} was not counted: {vif[3]}"
+    assert vif[3]["tx_packets"] == 20001, f"guest3's good frame and flood: {vif[3]}"
+    for domid in (1, 2):
+        refused = {k: n for k, n in vif[domid].items() if k.startswith("tx_") and k not in ("tx_packets", "tx_bytes")}
+        assert not refused, f"netback refused packets of honest domain {domid}: {refused}"
+    assert vif[1].get("rx_no_buffer", 0) + vif[2].get("rx_no_buffer", 0) > 0, \
+        "the flood filled no honest ring: it did not overlap the honest traffic, so the scenario shows nothing"
+    for domid, why in ((3, "too many bad packets"), (4, "its tx producer index ran ahead of the ring")):
+        assert re.search(rf"^netback: vif{domid}\.0: {why}: disconnected$", res.log, re.MULTILINE), \
+            f"domain {domid} was not cut off ({res.log_path})"
+        assert len(re.findall(rf"^netback: vif{domid}\.0 connected", res.log, re.MULTILINE)) == 1, \
+            f"domain {domid}'s vif came back after it was cut off ({res.log_path})"
