@@ -32,7 +32,7 @@ PVG_DRIVERS := ring ringtest/datapath ringtest/front ringtest/back ringtest/driv
                xenbus/arena xenbus/xs_ring xenbus/xenstored_dom0 xenbus/xenbus_comms xenbus/xenbus_client xenbus/xenbus_probe \
                xenbus/selftest_xenbus xenbus/selftest_meet \
                block/blkif_check block/ramstore block/virtiostore block/back block/front block/selftest_blk block/bench_front \
-               net/netif_check net/bridge net/back net/front
+               net/netif_check net/bridge net/back net/front net/selftest_nethostile
 
 PVG_CORE_OBJS   := $(PVG_CORE:%=$(PVG_BUILD)/core/%.o) $(PVG_LIB:%=$(PVG_BUILD)/core/lib/%.o)
 PVG_NATIVE_OBJS := $(PVG_NATIVE:%=$(PVG_BUILD)/native/%.o)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mkiso  # noqa: E402
 import scenario as scn  # noqa: E402
+import udp_echo  # noqa: E402
 from tool_errors import run_main  # noqa: E402
 
 ROOT = mkiso.ROOT
@@ -48,6 +49,7 @@ class BootResult:
     log_path: str
     seconds: float
     hypervisor: str = "ours"
+    host_udp: object = None     # a udp_echo.EchoResult for a scenario with host-udp:
 
 
 def strip_prefix(line):
@@ -176,12 +178,14 @@ def run_iso(iso, sc, log_path, timeout, label, elf=None):
     whose hypervisor field is label. A run that times out gets a post-mortem in its log
     first (_post_mortem; elf: the hypervisor's symbols for its backtraces)."""
     start = time.monotonic()
+    sc, peer = with_host_udp(sc)
     with tempfile.TemporaryDirectory(prefix="qemu-mon-") as mon_dir, open(log_path, "wb") as log:
         monitor, gdb = os.path.join(mon_dir, "monitor.sock"), os.path.join(mon_dir, "gdb.sock")
         cmd = qemu_command(iso, sc, "stdio") + ["-monitor", f"unix:{monitor},server=on,wait=off",
                                                 "-chardev", f"socket,id=gdb0,path={gdb},server=on,wait=off",
                                                 "-gdb", "chardev:gdb0"]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
+        peer.start(proc)
         try:
             if sc.serial_input:
                 _type_when_ready(proc, log_path, sc, start + timeout)
@@ -192,7 +196,54 @@ def run_iso(iso, sc, log_path, timeout, label, elf=None):
             proc.wait()
             status = None
     outcome = "timeout" if status is None else exit_codes().get(status, f"qemu-{status}")
-    return BootResult(status, outcome, _read(log_path), log_path, time.monotonic() - start, label)
+    return BootResult(status, outcome, _read(log_path), log_path, time.monotonic() - start, label, peer.join())
+
+
+class HostUdpPeer:
+    """A scenario's host-udp: peer, run in a thread beside QEMU (tools/udp_echo.py)."""
+
+    def __init__(self, sc, port):
+        self.sc, self.port, self.thread, self.result = sc, port, None, None
+
+    def start(self, proc):
+        if not self.sc.host_udp:
+            return
+        import threading
+        count, _ = self.sc.host_udp
+        self.thread = threading.Thread(target=self._run, args=(count, proc), daemon=True)
+        self.thread.start()
+
+    def _run(self, count, proc):
+        try:
+            self.result = udp_echo.exchange(self.port, count, alive=lambda: proc.poll() is None)
+        except ImportError as e:
+            self.result = e
+
+    def join(self):
+        """The EchoResult (or the ImportError that stopped it), None without host-udp:."""
+        if self.thread:
+            self.thread.join(30)
+        return self.result
+
+
+def with_host_udp(sc):
+    """sc with its host-udp: network device (a free port forwarded), and its peer."""
+    if not sc.host_udp:
+        return sc, HostUdpPeer(sc, None)
+    port = udp_echo.free_udp_port()
+    sc = dataclasses.replace(sc, qemu=sc.qemu + udp_echo.hostfwd_args(port, sc.host_udp[1]))
+    return sc, HostUdpPeer(sc, port)
+
+
+def host_udp_check(sc, result):
+    """(passed, one line) for a host-udp: scenario's peer; (True, None) without one."""
+    if not sc.host_udp:
+        return True, None
+    if result is None:
+        return False, "host udp: FAIL: the host's peer did not finish"
+    if isinstance(result, ImportError):
+        return False, f"host udp: FAIL: {result} (make setup installs python3-xxhash)"
+    return result.ok, result.line(f"{sc.host_udp[1]}:7")
 
 
 # Serial input to the hypervisor (CTRL-a three times), then the debug keys for its
@@ -289,13 +340,19 @@ def main():
               "Ctrl-B (pvguest dom0): serial input to the next domU, then back to dom0.",
               flush=True)
         # Ctrl-] is QEMU's escape, so Ctrl-A reaches the hypervisor (three switch the input).
-        res = subprocess.run(qemu_command(iso, sc, "mon:stdio") + ["-echr", "0x1d"])
-        name = exit_codes().get(res.returncode)
-        print(f"\nQEMU exited with status {res.returncode}" + (f" ({name})" if name else ""))
+        sc, peer = with_host_udp(sc)
+        proc = subprocess.Popen(qemu_command(iso, sc, "mon:stdio") + ["-echr", "0x1d"])
+        peer.start(proc)
+        returncode = proc.wait()
+        name = exit_codes().get(returncode)
+        print(f"\nQEMU exited with status {returncode}" + (f" ({name})" if name else ""))
         checked, line = host_check(sc) if not args.xen else (True, None)
         if line:
             print(line)
-        sys.exit(0 if name in (None, "poweroff") and checked else 1)
+        udp_ok, line = host_udp_check(sc, peer.join())
+        if line:
+            print(line)
+        sys.exit(0 if name in (None, "poweroff") and checked and udp_ok else 1)
     res = boot(sc, args.build, args.timeout, hypervisor=hv)
     sys.stdout.write(res.log)
     on = " on Xen" if args.xen else ""
@@ -303,7 +360,10 @@ def main():
     checked, line = host_check(sc) if not args.xen else (True, None)
     if line:
         print(line)
-    sys.exit(0 if res.outcome == (sc.expect_exit or "poweroff") and checked else 1)
+    udp_ok, line = host_udp_check(sc, res.host_udp) if not args.xen else (True, None)
+    if line:
+        print(line)
+    sys.exit(0 if res.outcome == (sc.expect_exit or "poweroff") and checked and udp_ok else 1)
 
 
 if __name__ == "__main__":

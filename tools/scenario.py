@@ -18,6 +18,11 @@ A scenario is a small text file shared by `make run` and the boot tests:
                                         and that no sector none of the lines names was written
                                         (check_disk.check_scenario; run_qemu.py and make run print
                                         "host check: PASS" or FAIL)
+    host-udp: COUNT [GUEST_IP]          QEMU gets a virtio-net-pci on its user network with host UDP
+                                        127.0.0.1:<a free port> forwarded to GUEST_IP:7 (default
+                                        10.0.2.15), and while the machine runs the host sends COUNT
+                                        hashed datagrams to the guest's echo service and checks every
+                                        echo (tools/udp_echo.py; "host udp: PASS" or FAIL, as disk-check)
     timeout: 60                         seconds before a boot test gives up
     test-cmdline: poweroff_after=2      appended to the hypervisor command line under test
     interactive-dom0: xl=after          appended to dom0's (the first module's) command line when a
@@ -80,7 +85,7 @@ from dataclasses import dataclass, field
 from tool_errors import ToolError, run_main
 
 KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
-        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch", "disk", "disk-check",
+        "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch", "disk", "disk-check", "host-udp",
         "interactive-dom0"}
 
 
@@ -111,6 +116,7 @@ class Scenario:
     fetch: str = ""         # a module fetched by a host tool: FETCHERS' key
     fresh_disks: list = field(default_factory=list)   # (absolute path, bytes): zeroed before each boot
     disk_checks: list = field(default_factory=list)   # tools/check_disk.py arguments after IMAGE
+    host_udp: tuple = ()    # (count, guest ip): tools/udp_echo.py runs against the guest
 
 
 # fetch: values, and the host tool that provides each one's module.
@@ -214,6 +220,11 @@ def _line(sc, path, lineno, key, value):
         if not value:
             raise ScenarioError(f"{path}:{lineno}: disk-check needs tools/check_disk.py arguments")
         sc.disk_checks.append(value)
+    elif key == "host-udp":
+        parts = value.split()
+        if not 1 <= len(parts) <= 2 or not parts[0].isdigit() or int(parts[0]) < 1:
+            raise ScenarioError(f"{path}:{lineno}: host-udp needs a datagram count and, optionally, the guest's address")
+        sc.host_udp = (int(parts[0]), parts[1] if len(parts) > 1 else "10.0.2.15")
     elif key == "timeout":
         sc.timeout = float(value)
         if not 0 < sc.timeout < float("inf"):

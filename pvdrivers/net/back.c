@@ -37,13 +37,15 @@
 #define MAX_VIFS    8
 #define BUDGET      64                      /* tx packets a vif is served a round */
 #define MAX_STRIKES 32                      /* refused packets before a vif is cut off */
+#define FATAL_SLOTS 20                      /* a chain this long is malice, not a mistake (Xen's fatal_skb_slots) */
+#define MAX_EXTRAS  4                       /* extra-info slots read after a packet's first */
 #define IDLE_NS     (100 * NSEC_PER_MSEC)
 _Static_assert(ETH_FRAME_MAX <= PAGE_SIZE, "a tx packet in the frame page: each grant copy stays in one page");
 
 /* What netback counts for each vif: the hostile cases one by one. */
 #define VIF_COUNTERS(X)                                                                          \
     X(tx_packets) X(tx_bytes) X(tx_too_short) X(tx_too_big) X(tx_crosses_page) X(tx_size_mismatch) \
-    X(tx_too_many_slots) X(tx_missing_slots) X(tx_bad_extra) X(tx_bad_gref)                        \
+    X(tx_too_many_slots) X(tx_fatal) X(tx_bad_extra) X(tx_bad_gref)                        \
     X(rx_packets) X(rx_bytes) X(rx_no_buffer) X(rx_bad_gref)
 struct vif_counters {
 #define VIF_FIELD(n) uint64_t n;
@@ -63,6 +65,7 @@ struct vif {
     struct xenpv_grant_map txmap, rxmap;
     evtchn_port_t port;
     bool connected;
+    bool banned;                            /* cut off for malice: never served again */
     bool rx_push;                           /* answers written to the rx ring since the last push */
     int bport;                              /* its bridge port, or -1 */
     unsigned int strikes;
@@ -110,12 +113,18 @@ static void tx_answer(struct vif *v, const uint16_t *ids, const bool *extra, uns
     }
 }
 
-/* Ends a vif's service after a fatal error (lock held): the thread lets go of it at once. */
+/*
+ * Ends a vif's service for good after a fatal error (lock held): the thread
+ * lets go of it at once and it is not reconnected (Xen's netback likewise
+ * disables the vif until the toolstack takes it down).
+ */
 static void vif_cut_off(struct vif *v, const char *why)
 {
     if (!v->connected)
         return;
     v->connected = false;
+    v->banned = true;
+    v->dev->no_restart = true;
     printk("netback: vif%u.0: %s: disconnected\n", v->domid, why);
 }
 
@@ -125,29 +134,33 @@ static void vif_cut_off(struct vif *v, const char *why)
  */
 static bool tx_one(struct vif *v, uint64_t now)
 {
-    struct netif_tx_request req[NETIF_MAX_SLOTS];
-    uint16_t ids[NETIF_MAX_SLOTS + 4], len[NETIF_MAX_SLOTS];
-    bool extra[NETIF_MAX_SLOTS + 4];
+    struct netif_tx_request req[FATAL_SLOTS];
+    uint16_t ids[FATAL_SLOTS + MAX_EXTRAS], len[FATAL_SLOTS];
+    bool extra[FATAL_SLOTS + MAX_EXTRAS];
     unsigned int n = 0, slots = 0;
     union netif_tx_sring_entry e;
-    if (!pvd_ring_back_get_request(&v->tx, &e))
+    if (!pvd_ring_back_get_request(&v->tx, &e)) {
+        if (pvd_ring_broken(&v->tx))
+            vif_cut_off(v, "its tx producer index ran ahead of the ring");
         return false;
+    }
     bool more_extra = e.req.flags & NETTXF_extra_info, bad_extra = false, missing = false;
     req[n++] = e.req;
     ids[slots] = e.req.id, extra[slots++] = false;
     /* Extra-info slots follow the first: we offer no GSO, multicast control or hashing, so any is refused. */
-    while (more_extra && slots < NETIF_MAX_SLOTS + 4) {
+    for (unsigned int x = 0; more_extra && x < MAX_EXTRAS; x++) {
         if (!pvd_ring_back_get_request(&v->tx, &e)) {
             missing = true;
             break;
         }
-        struct netif_extra_info x;
-        memcpy(&x, &e, sizeof(x));
+        struct netif_extra_info info;
+        memcpy(&info, &e, sizeof(info));
         ids[slots] = 0, extra[slots++] = true;
         bad_extra = true;
-        more_extra = x.flags & XEN_NETIF_EXTRA_FLAG_MORE;
+        more_extra = info.flags & XEN_NETIF_EXTRA_FLAG_MORE;
     }
-    while (!missing && (req[n - 1].flags & NETTXF_more_data) && n < NETIF_MAX_SLOTS) {
+    /* The data slots: past NETIF_MAX_SLOTS refused, but read to the chain's end as Xen's netback does. */
+    while (!missing && !more_extra && (req[n - 1].flags & NETTXF_more_data) && n < FATAL_SLOTS) {
         if (!pvd_ring_back_get_request(&v->tx, &e)) {
             missing = true;     /* netfront publishes whole packets: the rest never comes */
             break;
@@ -159,17 +172,18 @@ static bool tx_one(struct vif *v, uint64_t now)
         vif_cut_off(v, "its tx producer index ran ahead of the ring");
         return false;
     }
+    const char *fatal = missing ? "a packet's slots never came"
+                      : more_extra ? "a chain of extra-info slots without end"
+                      : (req[n - 1].flags & NETTXF_more_data) ? "a packet of 20 slots or more" : NULL;
     enum netif_tx_verdict verdict = NETIF_TX_OK;
-    if (missing)
-        v->c.tx_missing_slots++;
-    else if ((req[n - 1].flags & NETTXF_more_data) || more_extra)
-        verdict = NETIF_TX_TOO_MANY_SLOTS;
+    if (fatal)
+        v->c.tx_fatal++;
     else if (bad_extra)
         v->c.tx_bad_extra++;
     else
         verdict = netif_tx_check(req, n, ETH_FRAME_MAX, len);
     vif_count(v, verdict);
-    bool ok = !missing && !bad_extra && verdict == NETIF_TX_OK;
+    bool ok = !fatal && !bad_extra && verdict == NETIF_TX_OK;
     if (ok) {
         struct gnttab_copy ops[NETIF_MAX_SLOTS];
         unsigned int at = 0;
@@ -188,8 +202,8 @@ static bool tx_one(struct vif *v, uint64_t now)
                    v->domid, rc, req[0].gref, req[0].offset, req[0].size, n);
     }
     tx_answer(v, ids, extra, slots, ok ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
-    if (missing) {
-        vif_cut_off(v, "a packet's slots never came");
+    if (fatal) {
+        vif_cut_off(v, fatal);
         return false;
     }
     if (!ok) {
@@ -420,6 +434,11 @@ static int back_connect(struct vif *v)
 static void back_changed(struct xenbus_device *dev, int state)
 {
     struct vif *v = dev->priv;
+    if (v->banned) {                        /* whatever the front end does now, it stays closed */
+        if (dev->state != XenbusStateClosed && (state == XenbusStateClosing || state == XenbusStateClosed))
+            xenbus_dev_switch_state(dev, XenbusStateClosed);
+        return;
+    }
     if ((state == XenbusStateInitialising || state == XenbusStateInitialised) &&
         (dev->state == XenbusStateClosing || dev->state == XenbusStateClosed)) {
         vif_release(v);                     /* the front end starts again */

@@ -405,6 +405,71 @@ void netfront_counters(uint64_t *tx_errors, uint64_t *rsp_bad)
     *rsp_bad = nf.rsp_bad;
 }
 
+/* ---- tests only: a hostile front end (selftest_nethostile.c) ---- */
+
+int netfront_raw_tx(const struct netif_tx_request *q, unsigned int n, int16_t *st, unsigned int max,
+                    uint64_t timeout_ns)
+{
+    spin_lock(&nf.lock);
+    bool notify = false;
+    for (unsigned int i = 0; i < n && nf.connected; i++) {
+        struct netif_tx_request *slot = pvd_ring_front_next_request(&nf.tx);
+        if (!slot)
+            break;
+        *slot = q[i];
+    }
+    if (nf.connected)
+        notify = pvd_ring_front_push(&nf.tx);
+    spin_unlock(&nf.lock);
+    if (notify)
+        xenpv_evtchn_notify(nf.port);
+    unsigned int got = 0;
+    uint64_t deadline = clock_ns() + timeout_ns;
+    while (got < max && clock_ns() < deadline) {
+        union netif_tx_sring_entry e;
+        spin_lock(&nf.lock);
+        bool have = nf.connected && pvd_ring_front_get_response(&nf.tx, &e);
+        if (!have && nf.connected)
+            pvd_ring_front_final_check(&nf.tx);
+        spin_unlock(&nf.lock);
+        if (have)
+            st[got++] = e.rsp.status;
+        else
+            sem_down_timeout(&nf.kick, 10 * NSEC_PER_MSEC);
+    }
+    return (int)got;
+}
+
+int netfront_raw_frame(size_t len, grant_ref_t *gref, uint16_t *offset)
+{
+    if (!nf.connected || len > TX_BUF_SIZE)
+        return -EINVAL;
+    static const uint8_t nobody[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };    /* locally administered, unknown */
+    uint8_t *f = nf.tx_buf[0];                  /* tx buffer 0: the raw tests send no frame through nf_send */
+    memcpy(f, nobody, ETH_ALEN);
+    memcpy(f + ETH_ALEN, nf.nif.mac, ETH_ALEN);
+    f[12] = 0x88, f[13] = 0xb5;                 /* IEEE 802 local experimental EtherType */
+    for (size_t i = ETH_HLEN; i < len; i++)
+        f[i] = (uint8_t)i;
+    *gref = (grant_ref_t)nf.tx_gref[0];
+    *offset = 0;
+    return 0;
+}
+
+void netfront_raw_jump(void)
+{
+    spin_lock(&nf.lock);
+    struct xen_sring_header *h = nf.tx.sring;
+    WRITE_ONCE(h->req_prod, h->req_prod + 3 * NETIF_TX_RING_SIZE);
+    spin_unlock(&nf.lock);
+    xenpv_evtchn_notify(nf.port);
+}
+
+int netfront_backend_state(void)
+{
+    return nf.dev ? xenbus_read_state(0, nf.dev->otherend) : XenbusStateUnknown;
+}
+
 /* Every domU: the driver (a vif in the store is probed at once). */
 void netfront_start(void)
 {

@@ -38,7 +38,7 @@ static void otherend_event(struct xenbus_watch *w, const char *path)
                xenbus_state_name(st), xenbus_state_name(restart_state(dev)));
         if (dev->drv->disconnect)
             dev->drv->disconnect(dev);
-        if (!dev->gone)
+        if (!dev->gone && !dev->no_restart)
             xenbus_dev_switch_state(dev, restart_state(dev));
     }
 }

@@ -18,13 +18,15 @@
 #define UDPECHO_STOP        "pvguest-udpecho-stop"
 #define UDPECHO_IDLE_NS     (100 * NSEC_PER_MSEC)     /* a wait for frames lasts at most this */
 #define SEND_RETRY_NS       (1 * NSEC_PER_SEC)        /* a full transmit ring is retried this long */
-#define PING_COUNT          10
+#define PING_COUNT          10                        /* default of pings= */
+#define PING_GAP_NS         (10 * NSEC_PER_MSEC)      /* between one answer and the next request, as ping -i 0.01 */
 #define PING_DATA           56                        /* data bytes an echo request carries, as ping(8)'s */
 #define PING_REPLY_NS       (1 * NSEC_PER_SEC)        /* a request unanswered this long is lost */
+#define PING_TRIES          3                         /* times a lost request is sent */
 #define PING_PEER_NS        (20 * NSEC_PER_SEC)       /* the peer's pings are awaited this long */
 #define PING_ID             0x7076                    /* "pv" */
 
-static uint32_t opt_ip, opt_mask, opt_gw, opt_ping;
+static uint32_t opt_ip, opt_mask, opt_gw, opt_ping, opt_pings = PING_COUNT;
 static bool opt_udpecho;
 static struct net_stack the_stack;
 static bool up;
@@ -46,6 +48,17 @@ static bool set_udpecho(const char *v)
 KERNEL_OPTION("udpecho", set_udpecho);
 static bool set_ping(const char *v) { return ipv4_parse(v, &opt_ping); }
 KERNEL_OPTION("ping", set_ping);
+static bool set_pings(const char *v)
+{
+    unsigned int n = 0;
+    for (; v && *v >= '0' && *v <= '9' && n < 100000; v++)
+        n = n * 10 + (unsigned int)(*v - '0');
+    if (!v || *v || !n || n > 10000)
+        return false;
+    opt_pings = n;
+    return true;
+}
+KERNEL_OPTION("pings", set_pings);
 
 struct net_stack *net_get(void) { return up ? &the_stack : NULL; }
 
@@ -142,50 +155,65 @@ static void udpecho(struct net_stack *s)
            (unsigned long long)(us / 1000 % 1000));
 }
 
+/* Polls (answering whatever comes) until deadline. */
+static void poll_until(struct net_stack *s, uint64_t deadline)
+{
+    while (clock_ns() < deadline)
+        if (net_poll(s, NET_SOCK_QLEN) == 0)
+            s->nif->ops->wait(s->nif, MIN(deadline, clock_ns() + UDPECHO_IDLE_NS));
+}
+
 /*
- * ping=: PING_COUNT echo requests to opt_ping, one at a time, each awaited
- * PING_REPLY_NS; the stack is polled meanwhile, so the peer's pings are
- * answered too. Then polls until the peer's PING_COUNT pings have come in
- * (at most PING_PEER_NS). True if every request was answered intact.
+ * ping=: pings= (PING_COUNT) echo requests to opt_ping, one at a time, PING_GAP_NS apart, each awaited
+ * PING_REPLY_NS and sent again up to PING_TRIES times (a flood elsewhere on
+ * the bridge may fill our ring: each retry is counted); the stack is polled
+ * meanwhile, so the peer's pings are answered too. Then polls until as
+ * many of the peer's pings have come in (at most PING_PEER_NS). True if
+ * every request was answered intact.
  */
 static bool ping_peer(struct net_stack *s)
 {
     char ip[16];
     ipv4_format(opt_ping, ip);
     uint8_t data[PING_DATA];
-    unsigned int answered = 0;
+    unsigned int answered = 0, retried = 0;
     uint64_t rtt_min = UINT64_MAX, rtt_max = 0, rtt_sum = 0;
-    for (uint16_t seq = 1; seq <= PING_COUNT; seq++) {
+    for (uint16_t seq = 1; seq <= opt_pings; seq++) {
+        if (seq > 1)
+            poll_until(s, clock_ns() + PING_GAP_NS);
         for (unsigned int i = 0; i < sizeof(data); i++)
             data[i] = (uint8_t)(seq * 31 + i);
-        uint64_t count = s->echo.count, sent = clock_ns(), deadline = sent + PING_REPLY_NS;
-        int rc = net_ping(s, opt_ping, PING_ID, seq, data, sizeof(data));
-        if (rc)
-            printk("ping: %s: request %u not sent (%d)\n", ip, seq, rc);
         bool got = false;
-        while (!rc && !got && clock_ns() < deadline) {
-            if (net_poll(s, NET_SOCK_QLEN) == 0)
-                s->nif->ops->wait(s->nif, MIN(deadline, clock_ns() + UDPECHO_IDLE_NS));
-            got = s->echo.count != count && s->echo.src == opt_ping && s->echo.id == PING_ID &&
-                  s->echo.seq == seq && s->echo.len == sizeof(data) && !memcmp(s->echo.data, data, sizeof(data));
-        }
-        if (got) {
-            uint64_t rtt = clock_ns() - sent;
-            answered++;
-            rtt_sum += rtt;
-            rtt_min = MIN(rtt_min, rtt);
-            rtt_max = MAX(rtt_max, rtt);
+        for (unsigned int try = 0; try < PING_TRIES && !got; try++) {
+            retried += try > 0;
+            uint64_t count = s->echo.count, sent = clock_ns(), deadline = sent + PING_REPLY_NS;
+            int rc = net_ping(s, opt_ping, PING_ID, seq, data, sizeof(data));
+            if (rc)
+                printk("ping: %s: request %u not sent (%d)\n", ip, seq, rc);
+            while (!rc && !got && clock_ns() < deadline) {
+                if (net_poll(s, NET_SOCK_QLEN) == 0)
+                    s->nif->ops->wait(s->nif, MIN(deadline, clock_ns() + UDPECHO_IDLE_NS));
+                got = s->echo.count != count && s->echo.src == opt_ping && s->echo.id == PING_ID &&
+                      s->echo.seq == seq && s->echo.len == sizeof(data) && !memcmp(s->echo.data, data, sizeof(data));
+            }
+            if (got) {
+                uint64_t rtt = clock_ns() - sent;
+                answered++;
+                rtt_sum += rtt;
+                rtt_min = MIN(rtt_min, rtt);
+                rtt_max = MAX(rtt_max, rtt);
+            }
         }
     }
     uint64_t peer_deadline = clock_ns() + PING_PEER_NS;
-    while (s->ctr.icmp_echo_in < PING_COUNT && clock_ns() < peer_deadline)
+    while (s->ctr.icmp_echo_in < opt_pings && clock_ns() < peer_deadline)
         if (net_poll(s, NET_SOCK_QLEN) == 0)
             s->nif->ops->wait(s->nif, clock_ns() + UDPECHO_IDLE_NS);
-    printk("ping: %s: %u of %u answered, rtt min/avg/max %llu/%llu/%llu us; %llu pings answered here\n", ip,
-           answered, PING_COUNT, (unsigned long long)(answered ? rtt_min / NSEC_PER_USEC : 0),
+    printk("ping: %s: %u of %u answered (%u retried), rtt min/avg/max %llu/%llu/%llu us; %llu pings answered here\n",
+           ip, answered, opt_pings, retried, (unsigned long long)(answered ? rtt_min / NSEC_PER_USEC : 0),
            (unsigned long long)(answered ? rtt_sum / answered / NSEC_PER_USEC : 0),
            (unsigned long long)(rtt_max / NSEC_PER_USEC), (unsigned long long)s->ctr.icmp_echo_in);
-    return answered == PING_COUNT;
+    return answered == opt_pings;
 }
 
 bool net_run_services(void)

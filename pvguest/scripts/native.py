@@ -6,8 +6,8 @@ a GRUB ISO in QEMU (the same QEMU command as every scenario, tools/run_qemu.py).
               [kernel options...]
 
 --disk attaches a raw image as a modern virtio-blk-pci device (make disk: build/disk.img).
---udp-port P adds a modern virtio-net-pci device on QEMU's user network, restricted (nothing
-leaves this machine), with host UDP 127.0.0.1:P forwarded to the guest's 10.0.2.15:7.
+--udp-port P adds a modern virtio-net-pci device on QEMU's user network (unrestricted: see
+tools/udp_echo.py) with host UDP 127.0.0.1:P forwarded to the guest's 10.0.2.15:7.
 
 Captured (the default), it prints the serial log and exits 0 if the kernel
 powered off. tests/boot/test_pvguest.py imports boot()."""
@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import mkiso  # noqa: E402
 import run_qemu  # noqa: E402
 import scenario as scn  # noqa: E402
+import udp_echo  # noqa: E402
 
 IMAGE = "pvguest-native.elf"
 
@@ -44,15 +45,10 @@ def build_iso(build, cmdline, tag="pvguest-native"):
     return iso
 
 
-GUEST_IP = "10.0.2.15"
-
-
 def net_args(udp_port):
-    """QEMU arguments for a modern virtio-net-pci on user networking with restrict=on (the guest
-    reaches nothing outside QEMU) and host UDP 127.0.0.1:udp_port forwarded to the guest's port 7.
-    romfile= : no PXE option ROM (the boot is from the ISO, and Debian may not ship it)."""
-    return ["-netdev", f"user,id=n0,restrict=off,hostfwd=udp:127.0.0.1:{udp_port}-{GUEST_IP}:7",
-            "-device", "virtio-net-pci,netdev=n0,disable-legacy=on,romfile="]
+    """QEMU arguments for a modern virtio-net-pci on user networking, host UDP
+    127.0.0.1:udp_port forwarded to the guest's port 7 (tools/udp_echo.py says why unrestricted)."""
+    return udp_echo.hostfwd_args(udp_port)
 
 
 def scenario(name="pvguest-native", timeout=60.0, serial_input=b"", after=r"^KTAP version 1", smp=None, disk=None,

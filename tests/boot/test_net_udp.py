@@ -6,16 +6,11 @@ must come back intact (hash, payload and number), none may be lost, and the gues
 counters must show no malformed or dropped packet. The loss count and rate and the
 datagrams per second are printed (pytest -s).
 
-restrict=off, not on: libslirp drops every UDP datagram a guest sends when restricted
-(udp_input: `if (slirp->restricted) goto bad;` after its BOOTP and TFTP servers), the
-echoes to a hostfwd peer included, so the restricted form can never pass. The guest is
-given no gateway (no gw=): its stack refuses anything off 10.0.2.0/24 (no_route), and it
-only answers the addresses that sent to it."""
+The host's side is tools/udp_echo.py (also a scenario's host-udp: peer: test_net_bridge.py);
+its hostfwd_args say why QEMU's user network is not restricted."""
 import os
-import random
 import re
 import socket
-import struct
 import sys
 import threading
 import time
@@ -25,23 +20,15 @@ import pytest
 from conftest import BUILD, ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "pvguest", "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 import native  # noqa: E402
+import udp_echo  # noqa: E402
 
 xxhash = pytest.importorskip("xxhash")
 
 NAME = "pvguest-native-net-udp"
 COUNT = 10_000
 WINDOW = 32                 # datagrams in flight: within the guest's 64 rx buffers
-LOSS_WAIT = 10.0            # s without any echo before what is in flight counts as lost (a loaded host stalls QEMU)
-STOP = b"pvguest-udpecho-stop"
-HEADER = struct.Struct("<QQ")   # sequence number, xxh64 of the payload
-
-
-def free_udp_port():
-    """A port nothing on 127.0.0.1 holds now (QEMU binds it a moment later)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(path, pattern, deadline, boot):
@@ -52,48 +39,6 @@ def wait_for(path, pattern, deadline, boot):
                     return True
         time.sleep(0.2)
     return False
-
-
-def datagram(seq, rng):
-    payload = rng.randbytes(rng.randrange(0, 1400))
-    return HEADER.pack(seq, xxhash.xxh64_intdigest(payload)) + payload
-
-
-def echo_run(sock, port, count):
-    """Sends count datagrams, at most WINDOW unanswered; returns (answered, lost, bad, seconds)."""
-    rng = random.Random(15)
-    sent = {}
-    answered = lost = bad = 0
-    seq = 0
-    start = time.monotonic()
-    last_echo = start
-    sock.settimeout(0.05)
-    while seq < count or sent:
-        while seq < count and len(sent) < WINDOW:
-            d = datagram(seq, rng)
-            sent[seq] = d
-            sock.sendto(d, ("127.0.0.1", port))
-            seq += 1
-        try:
-            data, _ = sock.recvfrom(2048)
-        except socket.timeout:
-            if time.monotonic() - last_echo > LOSS_WAIT:
-                lost += len(sent)           # the whole window went unanswered
-                sent.clear()
-                last_echo = time.monotonic()
-            continue
-        last_echo = time.monotonic()
-        if len(data) < HEADER.size:
-            bad += 1
-            continue
-        n, h = HEADER.unpack_from(data)
-        payload = data[HEADER.size:]
-        if n not in sent or xxhash.xxh64_intdigest(payload) != h or sent[n] != data:
-            bad += 1
-            continue
-        del sent[n]
-        answered += 1
-    return answered, lost, bad, time.monotonic() - start
 
 
 PV_SCENARIO = """\
@@ -124,7 +69,7 @@ def boot_pv_dom0(hypervisor):
 
 
 def echo_through_hostfwd(boot_fn, name):
-    port = free_udp_port()
+    port = udp_echo.free_udp_port()
     log_path = os.path.join(ROOT, BUILD, "logs", f"{name}.log")
     if os.path.exists(log_path):
         os.remove(log_path)
@@ -136,19 +81,10 @@ def echo_through_hostfwd(boot_fn, name):
         assert wait_for(log_path, r"^(\S+ )?udpecho: listening on 10\.0\.2\.15:7", time.monotonic() + 90, boot), \
             f"the echo service did not start ({log_path})"
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            answered, lost, bad, seconds = echo_run(sock, port, COUNT)
+            answered, lost, bad, seconds = udp_echo.echo_run(sock, port, COUNT, WINDOW)
             print(f"\n{name}: udp echo: {COUNT} datagrams, {answered} echoed intact, {lost} lost "
                   f"({100.0 * lost / COUNT:.2f}%), {bad} bad, {seconds:.1f} s, {answered / seconds:.0f} datagrams/s")
-            for _ in range(20):
-                sock.sendto(STOP, ("127.0.0.1", port))
-                try:
-                    sock.settimeout(0.5)
-                    while not stopped:
-                        stopped = sock.recvfrom(2048)[0] == STOP
-                except socket.timeout:
-                    pass
-                if stopped:
-                    break
+            stopped = udp_echo.stop(sock, port)
     finally:
         boot.join(200)
     res = result.get("res")

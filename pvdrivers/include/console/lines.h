@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 /* Longer lines are cut: the first CONLINES_MAX bytes make one line, the rest the next. */
-#define CONLINES_MAX 200
+#define CONLINES_MAX 512
 
 struct conlines {
     char buf[CONLINES_MAX];

@@ -131,6 +131,7 @@ struct xenbus_device {
     int state;                  /* what we last wrote */
     int otherend_state;         /* what we last saw */
     void *priv;                 /* the driver's */
+    bool no_restart;            /* the driver closed it for good: not back to InitWait/Initialising when the other end leaves */
     /* private */
     struct list_head node;
     struct xenbus_watch otherend_watch;

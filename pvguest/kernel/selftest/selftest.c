@@ -46,6 +46,7 @@ static const struct ktap_case cases[] = {
     { "virtio_blk_write_flush_read_check", test_virtio_blk },
     { "virtio_blk_interrupt_completion", test_virtio_blk_irq },
     { "blk_rw", test_blk_rw },
+    { "net_hostile_front", test_net_hostile },
     { "dma_contiguous_block", test_dma_contiguous },
 };
 
