@@ -40,6 +40,7 @@
 #define FATAL_SLOTS 20                      /* a chain this long is malice, not a mistake (Xen's fatal_skb_slots) */
 #define MAX_EXTRAS  4                       /* extra-info slots read after a packet's first */
 #define IDLE_NS     (100 * NSEC_PER_MSEC)
+#define UPLINK_WAIT_NS (2 * NSEC_PER_MSEC)  /* a full NIC ring is waited for this long before a frame is dropped */
 _Static_assert(ETH_FRAME_MAX <= PAGE_SIZE, "a tx packet in the frame page: each grant copy stays in one page");
 
 /* What netback counts for each vif: the hostile cases one by one. */
@@ -250,11 +251,27 @@ static int vif_deliver(void *arg, const uint8_t *f, size_t n)
     return 0;
 }
 
-/* The bridge's tx to the NIC. A frame passed up from the NIC's poll is copied before it returns. */
+/*
+ * The bridge's tx to the NIC. A full transmit ring is waited out a little
+ * (QEMU empties it on its own thread): the vifs' senders then go at the
+ * NIC's pace instead of losing what it cannot take yet. Counted per retry.
+ */
+static uint64_t uplink_waits;
 static int uplink_deliver(void *arg, const uint8_t *f, size_t n)
 {
     struct netif *nif = arg;
-    return nif->ops->send(nif, f, n);
+    uint64_t give_up = 0;
+    int rc;
+    while ((rc = nif->ops->send(nif, f, n)) == -ENOSPC) {
+        uint64_t now = clock_ns();
+        if (!give_up)
+            give_up = now + UPLINK_WAIT_NS;
+        else if (now > give_up)
+            break;
+        uplink_waits++;
+        cpu_relax();
+    }
+    return rc;
 }
 
 /* virtio-net's poll hands us its buffer: the bridge may send it out another port, which copies it. */
@@ -501,6 +518,8 @@ void netback_print_counters(void)
     for (unsigned int i = 0; i < MAX_VIFS; i++)
         if (vifs[i])
             vif_print(vifs[i]);
+    if (uplink)
+        printk("netback: uplink: %llu waits for room in the NIC's transmit ring\n", (unsigned long long)uplink_waits);
     for (unsigned int i = 0; i < BRIDGE_MAX_PORTS; i++) {
         const struct bridge_port *p = &br.port[i];
         if (!p->used)

@@ -28,7 +28,7 @@ void netfront_start(void);
 struct netif *netfront_wait(uint64_t timeout_ns);
 void netback_print_counters(void);
 
-#define NETFRONT_WAIT_NS (10 * NSEC_PER_SEC)   /* the back end's handshake, at boot */
+#define NETFRONT_WAIT_NS (30 * NSEC_PER_SEC)   /* the toolstack and the back end's handshake, at boot (a loaded host is slow) */
 
 static const driver_hook_t starts[] = {
     console_front_start,            /* first: a domU's lines leave through the ring as early as can be */
