@@ -151,6 +151,16 @@ static void deassign(struct pci_assigned *a, const char *why)
     a->d = NULL;
 }
 
+/* True (and said) when bdf is assigned already: to d or another domain, it is refused (pci_lock held). */
+static bool busy(uint16_t bdf, const struct domain *d)
+{
+    const struct pci_assigned *other = find(bdf);
+    if (other)
+        printk(LOG_WARN "pci: " BDF_FMT " is assigned to domain %u (%s) already: refusing it to domain %u (%s)\n",
+               BDF_ARGS(bdf), other->d->id, other->d->name, d->id, d->name);
+    return other != NULL;
+}
+
 int arch_pci_assign(struct domain *caller, struct domain *d, uint32_t bdf32)
 {
     if (bdf32 > 0xffff || d == caller || is_dom0(d))
@@ -169,11 +179,7 @@ int arch_pci_assign(struct domain *caller, struct domain *d, uint32_t bdf32)
     struct pci_assigned a = { .d = d, .bdf = bdf, .gsi = NO_GSI };
     uint32_t orig[PCI_NR_BARS];
     spin_lock(&pci_lock);
-    struct pci_assigned *other = find(bdf);
-    if (other) {
-        printk(LOG_WARN "pci: " BDF_FMT " is assigned to domain %u (%s): refusing it to domain %u (%s)\n",
-               BDF_ARGS(bdf), other->d->id,
-               other->d->name, d->id, d->name);
+    if (busy(bdf, d)) {
         spin_unlock(&pci_lock);
         return -XEN_EBUSY;
     }
@@ -218,7 +224,7 @@ int arch_pci_assign(struct domain *caller, struct domain *d, uint32_t bdf32)
         if (!assigned[i].d)
             slot = &assigned[i];
     struct domain *owner = a.gsi != NO_GSI ? pirq_gsi_owner(a.gsi) : NULL;
-    if ((other = find(bdf)) != NULL) {
+    if (busy(bdf, d)) {
         rc = -XEN_EBUSY;                /* a racing assignment won */
     } else if (owner && owner != d) {
         printk(LOG_WARN "pci: " BDF_FMT ": GSI %u is mapped by domain %u (%s): refusing the function to domain "

@@ -68,6 +68,9 @@ TEST(test_pci_isolation)
     uint8_t bus = (uint8_t)(probe.bdf >> 8), dev = (probe.bdf >> 3) & 31, fn = probe.bdf & 7;
     uint32_t id = pci_conf_read32(bus, dev, fn, 0);
     EXPECT(id == 0xffffffffu, "%02x:%02x.%u reads %#x here: the function is visible", bus, dev, fn, id);
+    /* A domU sees nothing that was not assigned to it, not even the host bridge. */
+    id = pci_conf_read32(0, 0, 0, 0);
+    EXPECT(xenpv_is_dom0() || id == 0xffffffffu, "the host bridge 00:00.0 reads %#x in a domU", id);
 
     if (probe.mfn) {
         /*
