@@ -123,7 +123,8 @@
                                        memory BAR not page-aligned or beyond arch limits; -ENODEV:
                                        no function at bdf; -EBUSY: assigned already (to any domain:
                                        the hypervisor logs which), or its GSI mapped by another
-                                       domain; -EPERM: the caller does not hold a BAR's ports or
+                                       domain or shared with a function assigned to another
+                                       domain (functions of one domain may share it); -EPERM: the caller does not hold a BAR's ports or
                                        frames or the GSI; -ENOSPC: 8 functions assigned already;
                                        -ESRCH; -ENOMEM: the domain's ranges are too fragmented */
 #define PV_DOMCTL_deassign_device 19 /* IN: domain, u.assign.bdf: hands the function back to dom0.

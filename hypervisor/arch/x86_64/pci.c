@@ -100,12 +100,22 @@ bool pci_iomem_assigned(uint64_t first, uint64_t last)
     return hit;
 }
 
+/* Another assigned function with a's GSI (so of a's domain: a GSI has one owner), or NULL. */
+static const struct pci_assigned *gsi_sharer(const struct pci_assigned *a)
+{
+    for (unsigned int i = 0; i < PCI_MAX_ASSIGNED && a->gsi != NO_GSI; i++)
+        if (assigned[i].d && &assigned[i] != a && assigned[i].gsi == a->gsi)
+            return &assigned[i];
+    return NULL;
+}
+
 /*
  * Moves a's ports, frames and GSI to a->d (give) or back to dom0, through
  * the same arch_*_set calls as the *_permission domctls. dom0's frames are
  * not in a set (it holds I/O memory by its right): the table itself takes
- * them from it (pci_iomem_assigned). Stops at the first failure (-ENOMEM:
- * a set too fragmented); the caller moves everything back then.
+ * them from it (pci_iomem_assigned). A GSI that another function of a->d
+ * shares stays where it is. Stops at the first failure (-ENOMEM: a set too
+ * fragmented); the caller moves everything back then.
  */
 static int move(struct pci_assigned *a, bool give)
 {
@@ -123,7 +133,7 @@ static int move(struct pci_assigned *a, bool give)
             rc = arch_iomem_set(a->d, f, l, give);
         }
     }
-    if (!rc && a->gsi != NO_GSI) {
+    if (!rc && a->gsi != NO_GSI && !gsi_sharer(a)) {
         rc = arch_irqs_set(a->d, a->gsi, a->gsi, give);
         if (!rc && dom0)
             rc = arch_irqs_set(dom0, a->gsi, a->gsi, !give);
@@ -143,7 +153,7 @@ static void deassign(struct pci_assigned *a, const char *why)
 {
     write_command(a->bdf, (uint16_t)((read_command(a->bdf) & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
                                                                PCI_COMMAND_MASTER)) | PCI_COMMAND_INTX_OFF));
-    bool pirq = a->gsi != NO_GSI && pirq_gsi_revoke(a->d, a->gsi);
+    bool pirq = a->gsi != NO_GSI && !gsi_sharer(a) && pirq_gsi_revoke(a->d, a->gsi);
     int rc = move(a, false);
     printk("pci: " BDF_FMT " taken from domain %u (%s) (%s): bus mastering and decoding off%s; back to dom0%s\n", BDF_ARGS(a->bdf),
            a->d->id, a->d->name, why, pirq ? ", its pirq unbound and unmapped" : "",
@@ -224,8 +234,14 @@ int arch_pci_assign(struct domain *caller, struct domain *d, uint32_t bdf32)
         if (!assigned[i].d)
             slot = &assigned[i];
     struct domain *owner = a.gsi != NO_GSI ? pirq_gsi_owner(a.gsi) : NULL;
+    const struct pci_assigned *sharer = gsi_sharer(&a);
     if (busy(bdf, d)) {
         rc = -XEN_EBUSY;                /* a racing assignment won */
+    } else if (sharer && sharer->d != d) {
+        printk(LOG_WARN "pci: " BDF_FMT ": GSI %u is " BDF_FMT "'s, assigned to domain %u (%s): refusing the "
+               "function to domain %u (%s)\n", BDF_ARGS(bdf), a.gsi, BDF_ARGS(sharer->bdf), sharer->d->id,
+               sharer->d->name, d->id, d->name);
+        rc = -XEN_EBUSY;
     } else if (owner && owner != d) {
         printk(LOG_WARN "pci: " BDF_FMT ": GSI %u is mapped by domain %u (%s): refusing the function to domain "
                "%u (%s)\n", BDF_ARGS(bdf), a.gsi,
