@@ -39,7 +39,7 @@ static const struct { uint16_t first, last; } hypervisor_ports[] = {
     { 0x70, 0x71 },     /* CMOS RTC: the wall clock at boot */
     { 0xf4, 0xf7 },     /* isa-debug-exit (tools/run_qemu.py) */
     { 0x3f8, 0x3ff },   /* COM1: the console */
-    { PCI_CONF_DATA, PCI_CONF_DATA + 3 },   /* through pci_conf_* only */
+    { PCI_CONF_DATA, PCI_CONF_DATA + 3 },   /* through pci.c's emulation only */
 };
 
 int pv_ioports_init(struct domain *d)
