@@ -155,9 +155,11 @@ static void deassign(struct pci_assigned *a, const char *why)
                                                                PCI_COMMAND_MASTER)) | PCI_COMMAND_INTX_OFF));
     bool pirq = a->gsi != NO_GSI && !gsi_sharer(a) && pirq_gsi_revoke(a->d, a->gsi);
     int rc = move(a, false);
-    printk("pci: " BDF_FMT " taken from domain %u (%s) (%s): bus mastering and decoding off%s; back to dom0%s\n", BDF_ARGS(a->bdf),
-           a->d->id, a->d->name, why, pirq ? ", its pirq unbound and unmapped" : "",
-           rc ? " (a permission set was full: some ranges may stay)" : "");
+    printk("pci: " BDF_FMT " taken from domain %u (%s) (%s): bus mastering and decoding off%s; back to dom0\n",
+           BDF_ARGS(a->bdf), a->d->id, a->d->name, why, pirq ? ", its pirq unbound and unmapped" : "");
+    if (rc)
+        printk(LOG_ERR "pci: " BDF_FMT ": a permission set was full: some of its ranges may stay with domain %u\n",
+               BDF_ARGS(a->bdf), a->d->id);
     a->d = NULL;
 }
 
