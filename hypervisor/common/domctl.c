@@ -120,6 +120,12 @@ static int64_t domctl_on(struct domain *d, struct pv_domctl *op)
     case PV_DOMCTL_iomem_permission:
     case PV_DOMCTL_irq_permission:
         return permission(d, op);
+    case PV_DOMCTL_assign_device:
+    case PV_DOMCTL_deassign_device:
+        if (op->u.assign._pad)
+            return -XEN_EINVAL;
+        return op->cmd == PV_DOMCTL_assign_device ? arch_pci_assign(current->domain, d, op->u.assign.bdf)
+                                                  : arch_pci_deassign(d, op->u.assign.bdf);
     case PV_DOMCTL_getvcpuinfo: {
         struct pv_domctl_vcpuinfo *vi = &op->u.vcpuinfo;
         if (vi->vcpu >= d->max_vcpus || vi->_pad || vi->_pad1)
@@ -162,6 +168,8 @@ int64_t do_domctl(uint64_t arg)
     case PV_DOMCTL_ioport_permission:
     case PV_DOMCTL_iomem_permission:
     case PV_DOMCTL_irq_permission:
+    case PV_DOMCTL_assign_device:
+    case PV_DOMCTL_deassign_device:
     case PV_DOMCTL_destroydomain:
     case PV_DOMCTL_max_mem:
     case PV_DOMCTL_setvcpucontext:
@@ -205,6 +213,8 @@ int64_t do_domctl(uint64_t arg)
         need |= DOMAIN_RIGHT_IOMEM | DOMAIN_LOOKUP_RIGHTS_ON_SELF;
     if (op.cmd == PV_DOMCTL_irq_permission)
         need |= DOMAIN_RIGHT_IRQ | DOMAIN_LOOKUP_RIGHTS_ON_SELF;
+    if (op.cmd == PV_DOMCTL_assign_device || op.cmd == PV_DOMCTL_deassign_device)
+        need |= DOMAIN_RIGHT_IOPORT | DOMAIN_RIGHT_IOMEM | DOMAIN_RIGHT_IRQ;
     int64_t rc = domain_lookup(caller, op.domain, need, &d);
     if (rc)
         return rc;

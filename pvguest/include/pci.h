@@ -31,13 +31,16 @@ struct pci_dev {
 /*
  * Configuration space, by backend (arch/x86_64/{native,xen}/pci_conf.c):
  * 0xCF8/0xCFC with in/out. pci_conf_available() says whether this kernel
- * may touch those ports (natively yes; PV: dom0 only, the hypervisor
- * emulating each access once the vCPU's virtual IOPL is 1). off is 4-byte
- * aligned for 32-bit accesses.
+ * may touch those ports (natively yes; PV: dom0, and a domU given pci=<bdf>
+ * once that function was assigned to it (PV_DOMCTL_assign_device), the
+ * hypervisor emulating each access once the vCPU's virtual IOPL is 1). off
+ * is 4-byte aligned for 32-bit accesses.
  */
 bool pci_conf_available(void);
 uint32_t pci_conf_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off);
 void pci_conf_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32_t v);
+/* Parses "bb:dd.f" (hex bus and device, function 0-7) at s: the BDF (bus << 8 | dev << 3 | fn) and what follows, or NULL. */
+const char *pci_parse_bdf(const char *s, uint16_t *bdf);
 uint8_t pci_read8(const struct pci_dev *d, uint16_t off);
 uint16_t pci_read16(const struct pci_dev *d, uint16_t off);
 uint32_t pci_read32(const struct pci_dev *d, uint16_t off);

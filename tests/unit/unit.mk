@@ -13,7 +13,7 @@ UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset ring grant xenstore xs_ring console blkif_check toolstack net bridge netif_check
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset ring grant xenstore xs_ring console blkif_check toolstack net bridge netif_check pci_vconf
 
 # The hypervisor sources each test binary is built from.
 UNIT_SRCS_format      := lib/format.c
@@ -31,6 +31,7 @@ UNIT_SRCS_decode      := hypervisor/arch/x86_64/emul/decode.c
 UNIT_SRCS_domain_ref  := hypervisor/common/domain_ref.c
 UNIT_SRCS_timer       := hypervisor/common/timer.c
 UNIT_SRCS_rangeset    := hypervisor/common/rangeset.c
+UNIT_SRCS_pci_vconf   := hypervisor/common/pci_vconf.c
 UNIT_SRCS_ring        := pvdrivers/ring.c
 UNIT_SRCS_grant       := hypervisor/common/grant_book.c hypervisor/arch/x86_64/pv/pagetable.c \
                          hypervisor/common/page_alloc.c

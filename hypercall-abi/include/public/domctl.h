@@ -14,7 +14,7 @@
  * Errors: -EFAULT (op unreadable/unwritable), -EACCES (interface_version is
  * not PV_DOMCTL_INTERFACE_VERSION), -ENOSYS (unknown cmd), and per command.
  */
-#define PV_DOMCTL_INTERFACE_VERSION 0x00000006
+#define PV_DOMCTL_INTERFACE_VERSION 0x00000007
 
 #define PV_DOMCTL_getdomaininfo 1   /* IN: domain; OUT: u.info. -ESRCH: no such domain (a shut-down
                                        domain stays until it is destroyed) */
@@ -94,6 +94,51 @@
                                        stays (as Xen). -EINVAL: a GSI the machine does not have, allow
                                        not 0 or 1, padding not zero; -EPERM: the caller does not hold
                                        it (GSI 0 and the hypervisor's: no one does); -ESRCH; -ENOMEM */
+/*
+ * Version 7: passthrough of one PCI function (segment 0) to an unprivileged domain, as Xen's
+ * XEN_DOMCTL_assign_device / XEN_DOMCTL_deassign_device (without an IOMMU: the function's DMA
+ * still reaches all of memory, docs/differences-from-xen.md (p)). Where Xen gives the domain a
+ * virtual PCI bus through pciback/pcifront, here the hypervisor emulates 0xCF8/0xCFC for it:
+ * the domain sees its assigned functions at their real addresses and nothing else.
+ */
+#define PV_DOMCTL_assign_device 18  /* IN: domain (a running domU: not dom0, not the caller),
+                                       u.assign.bdf. The function must be a PCI endpoint (header
+                                       type 0, not a bridge) that is present, not assigned to any
+                                       domain, with its memory BARs page-aligned in base and size.
+                                       The domain is granted the function's I/O-port BARs, its
+                                       memory BARs' frames and its INTx GSI (the interrupt line in
+                                       configuration space), as the *_permission commands would
+                                       grant them, and it reaches the function's configuration
+                                       space through 0xCF8/0xCFC (its BARs cannot be moved: a write
+                                       of all ones is remembered for sizing, others are dropped;
+                                       the expansion ROM reads 0; the interrupt line is read-only).
+                                       The caller loses all of it while the function is assigned:
+                                       the function reads as absent (all ones) in its configuration
+                                       space, the ports and the GSI leave its sets, and its frames
+                                       can no longer be mapped (mappings made before stay, as with
+                                       iomem_permission). A pirq another domain had mapped for that
+                                       GSI is refused (-EBUSY): the GSI has one owner.
+                                       -EINVAL: bdf above 0xFFFF, padding not zero, domain is dom0
+                                       or the caller, a bridge or a header type other than 0, a
+                                       memory BAR not page-aligned or beyond arch limits; -ENODEV:
+                                       no function at bdf; -EBUSY: assigned already (to any domain:
+                                       the hypervisor logs which), or its GSI mapped by another
+                                       domain or shared with a function assigned to another
+                                       domain (functions of one domain may share it); -EPERM: the caller does not hold a BAR's ports or
+                                       frames or the GSI; -ENOSPC: 8 functions assigned already;
+                                       -ESRCH; -ENOMEM: the domain's ranges are too fragmented */
+#define PV_DOMCTL_deassign_device 19 /* IN: domain, u.assign.bdf: hands the function back to dom0.
+                                       Its command register loses bus mastering, memory and I/O
+                                       decoding and gets INTx disabled; the domain's pirq for the
+                                       GSI is unbound, masked and unmapped, and the domain loses the
+                                       ports, frames and GSI, which dom0 holds again (the domain's
+                                       mappings of the BARs stay until it removes them, as with
+                                       iomem_permission: deassign from a domain that is trusted or
+                                       stopped). The device's own reset (virtio: device_status 0)
+                                       is left to the next driver. Destroying the domain does the
+                                       same for each of its functions. -EINVAL: bdf above 0xFFFF,
+                                       padding not zero; -ENODEV: the function is not assigned to
+                                       that domain; -ESRCH */
 
 /* pv_domctl_info.flags */
 #define PV_DOMINF_running   (1u << 0)  /* not shut down */
@@ -168,6 +213,12 @@ struct pv_domctl_irq {
 _Static_assert(sizeof(struct pv_domctl_irq) == 8, "pv_domctl_irq size");
 _Static_assert(offsetof(struct pv_domctl_irq, allow) == 4, "pv_domctl_irq.allow");
 
+struct pv_domctl_assign {
+    uint32_t bdf;               /* IN: bus << 8 | device << 3 | function (Xen's PCI_BDF), at most 0xFFFF */
+    uint32_t _pad;              /* must be zero */
+};
+_Static_assert(sizeof(struct pv_domctl_assign) == 8, "pv_domctl_assign size");
+
 struct pv_domctl_create {
     uint8_t  name[32];          /* IN: NUL-terminated, printable, not empty */
     uint32_t max_vcpus;         /* IN: 1 .. 8 */
@@ -238,6 +289,7 @@ struct pv_domctl {
         struct pv_domctl_vcpuinfo vcpuinfo;
         struct pv_domctl_iomem iomem;
         struct pv_domctl_irq irq;
+        struct pv_domctl_assign assign;
         uint8_t _size[128];
     } u;
 };

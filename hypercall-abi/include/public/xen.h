@@ -170,7 +170,8 @@ typedef uint8_t  xen_domain_handle_t[16]; /* domain UUID */
  *   rsi  count
  *   rdx  guest VA of uint32_t, OUT: entries completed (0 = not wanted)
  *   r10  foreigndom: bits 15:0 owner of the frames being mapped (DOMID_SELF,
- *        DOMID_IO for I/O memory, or a domain the caller controls);
+ *        DOMID_IO for I/O memory (checked per frame against the caller's
+ *        own I/O-memory permission, as Xen), or a domain the caller controls);
  *        bits 31:16 owner of the page tables being edited, plus one (0: self)
  * Each request's ptr[1:0] selects an MMU_* sub-command. Requests run in
  * order and stop at the first failure.

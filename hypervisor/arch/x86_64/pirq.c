@@ -172,6 +172,34 @@ void pirq_domain_release(struct domain *d)
         printk("domain %u (%s): %u pirq(s) masked and released\n", d->id, d->name, released);
 }
 
+struct domain *pirq_gsi_owner(uint32_t gsi)
+{
+    if (gsi >= NR_GSIS)
+        return NULL;
+    uint64_t flags = pirq_lock_irqsave();
+    struct domain *d = gsis[gsi].owner;
+    pirq_unlock_irqrestore(flags);
+    return d;
+}
+
+bool pirq_gsi_revoke(struct domain *d, uint32_t gsi)
+{
+    if (gsi >= NR_GSIS)
+        return false;
+    uint64_t flags = pirq_lock_irqsave();
+    struct gsi_desc *g = &gsis[gsi];
+    bool revoked = g->owner == d;
+    if (revoked) {
+        /* As unmap_pirq by force: a bound port stays open, bound to nothing, until closed. */
+        gsi_unbind(g, gsi);
+        g->owner = NULL;
+        d->arch.pirqs[g->pirq].mapped = false;
+        eoi_bit(d, g->pirq, false);
+    }
+    pirq_unlock_irqrestore(flags);
+    return revoked;
+}
+
 /* ---- PHYSDEVOP_* ------------------------------------------------------ */
 
 int pirq_setup_gsi(struct domain *caller, int32_t gsi, bool level, bool active_low)

@@ -116,6 +116,17 @@ bool arch_irqs_held(struct domain *d, uint32_t first, uint32_t last);
  */
 int arch_irqs_set(struct domain *d, uint32_t first, uint32_t last, bool allow);
 
+/* ---- PCI passthrough (arch/x86_64/pci.c) ------------------------------ */
+
+/*
+ * PV_DOMCTL_assign_device by caller (dom0): bdf goes to d with its ports,
+ * frames and GSI, which the caller loses meanwhile. Validates everything
+ * before changing anything. 0, or the errors listed in public/domctl.h.
+ */
+int arch_pci_assign(struct domain *caller, struct domain *d, uint32_t bdf);
+/* PV_DOMCTL_deassign_device: bdf, assigned to d, goes back to dom0. 0; -XEN_EINVAL; -XEN_ENODEV. */
+int arch_pci_deassign(struct domain *d, uint32_t bdf);
+
 /* ---- physical IRQs (arch/x86_64/pirq.c; called under the event-channel lock) ---- */
 
 /*

@@ -81,6 +81,13 @@ int xenpv_grant_copy(struct gnttab_copy *ops, unsigned int n);
 /* The machine frame behind a kernel direct-map address (for GNTTABOP_copy's gmfn side). */
 uint64_t xenpv_virt_to_mfn(const void *va);
 
+/*
+ * For the self-test pci_passthrough_isolation (xen/selftest_pci.c): the
+ * function bdf went to domain holder; mfn is a frame of one of its memory
+ * BARs and gsi its INTx line (0: none), as they were before it went.
+ */
+void xenpv_pci_probe_set(uint16_t bdf, uint64_t mfn, uint32_t gsi, domid_t holder);
+
 /* Our domain id (learnt once from the hypervisor). */
 domid_t xenpv_domid(void);
 

@@ -48,6 +48,8 @@ static const struct ktap_case cases[] = {
     { "blk_rw", test_blk_rw },
     { "net_hostile_front", test_net_hostile },
     { "dma_contiguous_block", test_dma_contiguous },
+    { "pci_passthrough_isolation", test_pci_isolation },
+    { "pci_assign_deassign_roundtrip", test_pci_assign_roundtrip },
 };
 
 bool selftests_run(void)

@@ -34,6 +34,8 @@ TEST(test_xenbus_ring_jump);            /* selftest_meet.c: boot option xbjump=y
 TEST(test_ringtest_exchange);    /* test_pv_only.c: skipped natively */
 TEST(test_blk_rw);               /* test_pv_only.c: skipped natively */
 TEST(test_net_hostile);          /* pvdrivers/net/selftest_nethostile.c: boot option nethostile= */
+TEST(test_pci_isolation);        /* xen/selftest_pci.c: pciprobe=, or dom0's assign= */
+TEST(test_pci_assign_roundtrip); /* pvdrivers/toolstack/assign.c: dom0's assigncheck= */
 TEST(test_page_exhaustion);
 TEST(test_slab);
 TEST(test_vm_map_unmap);

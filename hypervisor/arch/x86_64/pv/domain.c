@@ -4,6 +4,7 @@
 #include <asm/cpu.h>
 #include <asm/mm.h>
 #include <asm/pagetable.h>
+#include <asm/pci.h>
 #include <asm/pv.h>
 #include "ioport.h"
 
@@ -17,7 +18,8 @@ int arch_domain_create(struct domain *d)
 
 void arch_domain_teardown(struct domain *d)
 {
-    /* Its devices stop interrupting it: pins masked, pirqs unbound and unmapped. */
+    /* Its PCI functions go back to dom0, then its devices stop interrupting it: pins masked, pirqs unbound and unmapped. */
+    pci_domain_release(d);
     pirq_domain_release(d);
     /* Its page tables are about to be freed: stop using them first. */
     if (current && current->domain == d) {

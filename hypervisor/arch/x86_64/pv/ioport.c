@@ -4,12 +4,13 @@
  * permission is Xen's two steps: the virtual IOPL admits the access at all
  * (else #GP(0)); then a port the domain holds is accessed for real, and any
  * other reads as all ones and ignores writes, except PCI configuration
- * space, which the hardware domain reaches through a virtual 0xCF8.
+ * space, reached through a virtual 0xCF8 by the hardware domain and by a
+ * domain holding assigned functions (pci.c decides what each one sees).
  */
 #include <hv/domain.h>
-#include <hv/spinlock.h>
 #include <lib/x86.h>
 #include <asm/cpu.h>
+#include <asm/pci.h>
 #include <public/errno.h>
 #include <public/xen.h>
 #include "ioport.h"
@@ -38,11 +39,8 @@ static const struct { uint16_t first, last; } hypervisor_ports[] = {
     { 0x70, 0x71 },     /* CMOS RTC: the wall clock at boot */
     { 0xf4, 0xf7 },     /* isa-debug-exit (tools/run_qemu.py) */
     { 0x3f8, 0x3ff },   /* COM1: the console */
-    { PCI_CONF_DATA, PCI_CONF_DATA + 3 },   /* through pci_conf_* only */
+    { PCI_CONF_DATA, PCI_CONF_DATA + 3 },   /* through pci.c's emulation only */
 };
-
-/* Serialises the two-step 0xCF8/0xCFC accesses of all domains. */
-static DEFINE_SPINLOCK(pci_conf_lock);
 
 int pv_ioports_init(struct domain *d)
 {
@@ -86,37 +84,6 @@ bool pv_iopl_ok(const struct vcpu *v)
     return (cpl << 12) <= v->arch.iopl;
 }
 
-/* The hardware domain (it holds ports from creation) reaches PCI configuration space. */
-static bool pci_conf_ok(const struct domain *d)
-{
-    return domain_has_rights(d, DOMAIN_RIGHT_IOPORT);
-}
-
-static uint32_t pci_conf_read(uint32_t cf8, unsigned int offset, unsigned int size)
-{
-    uint32_t v;
-    spin_lock(&pci_conf_lock);
-    outl(PCI_CONF_ADDR, cf8);
-    uint16_t port = (uint16_t)(PCI_CONF_DATA + offset);
-    v = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-    spin_unlock(&pci_conf_lock);
-    return v;
-}
-
-static void pci_conf_write(uint32_t cf8, unsigned int offset, unsigned int size, uint32_t v)
-{
-    spin_lock(&pci_conf_lock);
-    outl(PCI_CONF_ADDR, cf8);
-    uint16_t port = (uint16_t)(PCI_CONF_DATA + offset);
-    if (size == 1)
-        outb(port, (uint8_t)v);
-    else if (size == 2)
-        outw(port, (uint16_t)v);
-    else
-        outl(port, v);
-    spin_unlock(&pci_conf_lock);
-}
-
 /* The hardware is touched directly only for ports d holds; a dword at 0xCF8 never is. */
 static bool direct(struct domain *d, unsigned int port, unsigned int bytes)
 {
@@ -149,8 +116,7 @@ static uint32_t io_read(struct domain *d, unsigned int port, unsigned int bytes)
             return __atomic_load_n(&d->arch.pci_cf8, __ATOMIC_RELAXED);
         } else if ((port & ~3u) == PCI_CONF_DATA) {
             size = pci_data_piece(port, bytes);
-            if (pci_conf_ok(d))
-                piece = pci_conf_read(__atomic_load_n(&d->arch.pci_cf8, __ATOMIC_RELAXED), port & 3, size);
+            piece = pci_conf_emul_read(d, __atomic_load_n(&d->arch.pci_cf8, __ATOMIC_RELAXED), port & 3, size);
         }
         if (size == 4)
             return piece;
@@ -180,8 +146,7 @@ static void io_write(struct domain *d, unsigned int port, unsigned int bytes, ui
             return;
         } else if ((port & ~3u) == PCI_CONF_DATA) {
             size = pci_data_piece(port, bytes);
-            if (pci_conf_ok(d))
-                pci_conf_write(__atomic_load_n(&d->arch.pci_cf8, __ATOMIC_RELAXED), port & 3, size, data);
+            pci_conf_emul_write(d, __atomic_load_n(&d->arch.pci_cf8, __ATOMIC_RELAXED), port & 3, size, data);
         }
         if (size == 4)
             return;

@@ -14,6 +14,7 @@
 #include <asm/guest_access.h>
 #include <asm/mm.h>
 #include <asm/pagetable.h>
+#include <asm/pci.h>
 #include <asm/pv.h>
 #include <asm/smp.h>
 
@@ -115,13 +116,14 @@ uint64_t arch_iomem_frames(void)
 
 /*
  * dom0 (DOMAIN_RIGHT_IOMEM) holds every frame but the hypervisor's own
- * device memory, as Xen's hardware domain's iomem_caps; any other domain
- * what domctl granted it.
+ * device memory and the BARs of PCI functions assigned to other domains,
+ * as Xen's hardware domain's iomem_caps; any other domain what domctl
+ * granted it.
  */
 bool arch_iomem_held(struct domain *d, uint64_t first, uint64_t last)
 {
     if (domain_has_rights(d, DOMAIN_RIGHT_IOMEM))
-        return !mfns_hypervisor_mmio(first, last);
+        return !mfns_hypervisor_mmio(first, last) && !pci_iomem_assigned(first, last);
     if (last >= arch_iomem_frames())
         return false;
     spin_lock(&d->arch.iomem_lock);
@@ -167,8 +169,10 @@ void pv_flush_domain_tlbs(const struct domain *d)
 
 /*
  * Which domain an operation's frames belong to: the caller, or one it
- * controls; DOMID_IO (I/O memory, checked per frame) is the caller itself
- * for a domain that may map I/O memory. Another domain is returned held:
+ * controls; DOMID_IO (I/O memory, checked per frame) is the caller itself,
+ * as Xen's "DOMID_IO reverts to caller for privilege checks": a driver
+ * domain maps the frames it was granted, and a frame it was not is -EPERM
+ * (pv_iomem_check). Another domain is returned held:
  * owner_put it (the caller itself is held by its running vCPU).
  */
 static int owner_domain(struct domain *d, unsigned int domid, struct domain **owner)
@@ -179,8 +183,6 @@ static int owner_domain(struct domain *d, unsigned int domid, struct domain **ow
         return 0;
     }
     if (domid == DOMID_IO) {
-        if (!domain_has_rights(d, DOMAIN_RIGHT_IOMEM))
-            return -XEN_EPERM;
         *owner = d;
         return 0;
     }

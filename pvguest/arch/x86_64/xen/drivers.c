@@ -17,6 +17,7 @@ void xenstored_dom0_stop(void);
 void xenbus_start(void);
 /* pvdrivers/toolstack: dom0 writes the boot domains' devices; pvdrivers/ringtest: the demonstration device. */
 void toolstack_boot_devices_start(void);
+void toolstack_assign_start(void);
 void toolstack_xl_start(void);
 void ringtest_start(void);
 /* pvdrivers/block: blkback over dom0's RAM store (blkram=), blkfront in every domU. */
@@ -32,6 +33,7 @@ void netback_print_counters(void);
 
 static const driver_hook_t starts[] = {
     console_front_start,            /* first: a domU's lines leave through the ring as early as can be */
+    toolstack_assign_start,         /* assign=: before anything of dom0's (and its PCI scan) sees the functions */
     console_back_start,
     xenstored_dom0_start,
     xenbus_start,

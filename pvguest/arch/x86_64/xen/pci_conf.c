@@ -4,8 +4,12 @@
  * the hypervisor emulates it (a virtual 0xCF8, the real 0xCFC for the
  * hardware domain), once the vCPU's virtual IOPL admits port I/O at all
  * (PHYSDEVOP_set_iopl 1, per vCPU, as Linux's dom0 does at boot). A domU
- * sees no PCI: the ports would read as all ones.
+ * sees only the functions dom0 assigned to it (PV_DOMCTL_assign_device):
+ * with pci=<bb:dd.f> it waits until that function appears, then scans as
+ * dom0 does (every other function reads as all ones); without, it sees no
+ * PCI at all.
  */
+#include <cmdline.h>
 #include <pci.h>
 #include <sched.h>
 #include <spinlock.h>
@@ -17,7 +21,21 @@
 #define PCI_CONF_ADDR 0xcf8
 #define PCI_CONF_DATA 0xcfc
 
+#define ASSIGN_WAIT_NS  (30 * NSEC_PER_SEC)  /* dom0 assigns at its boot, beside ours */
+
 static spinlock_t pci_conf_lock;
+static bool domu_pci;                   /* pci=<bdf> given */
+static uint16_t domu_bdf;
+
+static bool set_pci(const char *v)
+{
+    const char *end = v ? pci_parse_bdf(v, &domu_bdf) : NULL;
+    if (!end || *end)
+        return false;
+    domu_pci = true;
+    return true;
+}
+KERNEL_OPTION("pci", set_pci);
 static bool iopl_set[MAX_CPUS];         /* per vCPU: the hypervisor keeps IOPL per vCPU */
 
 static uint32_t conf_address(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off)
@@ -43,12 +61,25 @@ static bool iopl_ensure(void)
 
 bool pci_conf_available(void)
 {
-    if (!xenpv_is_dom0())
+    if (!xenpv_is_dom0() && !domu_pci)
         return false;
     unsigned long f = spin_lock_irqsave(&pci_conf_lock);
     bool ok = iopl_ensure();
     spin_unlock_irqrestore(&pci_conf_lock, f);
-    return ok;
+    if (!ok || xenpv_is_dom0())
+        return ok;
+    uint64_t give_up = clock_ns() + ASSIGN_WAIT_NS;
+    uint8_t bus = (uint8_t)(domu_bdf >> 8), dev = (domu_bdf >> 3) & 31, fn = domu_bdf & 7;
+    while ((uint16_t)pci_conf_read32(bus, dev, fn, 0) == 0xffff) {
+        if (clock_ns() > give_up) {
+            printk("pci: %02x:%02x.%u was not assigned to this domain within %llu s\n", bus, dev, fn,
+                   (unsigned long long)(ASSIGN_WAIT_NS / NSEC_PER_SEC));
+            return false;
+        }
+        thread_sleep_ns(10 * NSEC_PER_MSEC);
+    }
+    printk("pci: %02x:%02x.%u assigned to this domain\n", bus, dev, fn);
+    return true;
 }
 
 uint32_t pci_conf_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off)

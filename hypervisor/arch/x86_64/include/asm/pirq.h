@@ -35,6 +35,15 @@ void pirq_domain_init(struct domain *d);
 /* At shutdown: every pin d owns masked and given back, its pirqs unmapped and unbound. */
 void pirq_domain_release(struct domain *d);
 
+/* The domain that has gsi mapped now (the answer may change once it returns), NULL if none. */
+struct domain *pirq_gsi_owner(uint32_t gsi);
+
+/*
+ * PCI deassignment: if d has gsi mapped, its pirq is unbound (the pin
+ * masked) and unmapped, as unmap_pirq would do. True when it was.
+ */
+bool pirq_gsi_revoke(struct domain *d, uint32_t gsi);
+
 /* The EOI bitmap frame d registered (PHYSDEVOP_pirq_eoi_gmfn_v2), 0 if none; released with its vCPUs' frames. */
 uint64_t pirq_eoi_frame(const struct domain *d);
 void pirq_eoi_frame_release(struct domain *d);
