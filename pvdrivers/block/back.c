@@ -425,13 +425,13 @@ static struct xenbus_driver blkback_driver = {
     .remove = back_remove,
 };
 
-/* dom0 with blkram=: the store, the bounce pages and the serving thread at boot, then the driver. */
+/* A domain with blkram= or blkdisk= (dom0 or a driver domain): the store, the bounce pages and the serving thread at boot, then the driver. */
 void blkback_start(void)
 {
     sem_init(&vbds_lock, 1);
     sem_init(&kick, 0);
-    if (!xenpv_is_dom0() || (!store_sectors && !store_virtio))
-        return;
+    if (!xenbus_ready() || (!store_sectors && !store_virtio))
+        return;                         /* dom0, or a driver domain: whoever is given a store */
     if (store_virtio) {
         if (!(store = blk_virtio_store_create())) {
             printk("blkback: blkdisk=virtio: no virtio-blk device\n");

@@ -79,13 +79,14 @@ static struct semaphore kick;
 static struct bridge br;
 static struct netif *uplink;                /* netbridge=virtio: the NIC */
 static int uplink_port = -1;
-static bool opt_virtio;
+static bool opt_virtio, opt_given;          /* netbridge= given: a driver domain serves vifs too */
 static uint8_t *frame;                      /* a page: the tx packet being pulled in (the thread's) */
 
 static bool set_netbridge(const char *v)
 {
     opt_virtio = v && !strcmp(v, "virtio");
-    return opt_virtio || (v && !strcmp(v, "none"));
+    opt_given = opt_virtio || (v && !strcmp(v, "none"));
+    return opt_given;
 }
 KERNEL_OPTION("netbridge", set_netbridge);
 
@@ -534,14 +535,14 @@ void netback_print_counters(void)
     sem_up(&lock);
 }
 
-/* dom0: the bridge, the NIC as its uplink (netbridge=virtio), the serving thread, then the driver. */
+/* dom0, or a driver domain given netbridge=: the bridge, the NIC as its uplink (netbridge=virtio), the serving thread, then the driver. */
 void netback_start(void)
 {
     sem_init(&lock, 1);
     sem_init(&kick, 0);
     bridge_init(&br, BRIDGE_AGEING_NS);
-    if (!xenpv_is_dom0() || !xenbus_ready())
-        return;
+    if ((!xenpv_is_dom0() && !opt_given) || !xenbus_ready())
+        return;                             /* dom0 always; a domU (a driver domain) with netbridge= */
     if (opt_virtio) {
         pci_init();
         if (virtio_net_probe() || !(uplink = virtio_net_netif())) {

@@ -106,6 +106,7 @@ static struct {
 static unsigned int evq_head, evq_tail;          /* pending_lock */
 static struct semaphore ev_work;
 static uint64_t xenbus_events_dropped;   /* watch events lost to a full queue */
+static bool resync_due;                  /* some were: every watch fires once more when the queue is empty */
 
 static struct list_head watches = LIST_HEAD_INIT(watches);
 static spinlock_t watches_lock = SPINLOCK_INIT;
@@ -136,7 +137,9 @@ static void dispatch(void)
             return;
         }
         xenbus_events_dropped++;
+        resync_due = true;
         spin_unlock_irqrestore(&pending_lock, f);
+        sem_up(&ev_work);
         return;
     }
     xb_for_each(r, struct xb_req, &pending, node) {
@@ -192,6 +195,42 @@ static void reader_thread(void *arg)
     }
 }
 
+/*
+ * After the queue overflowed: each watch's callback runs once more with its
+ * own path, so whoever missed a change reads the node as it is now (a state
+ * machine loses no transition, at the price of a spurious event). Tokens are
+ * taken first: a callback may register or drop watches.
+ */
+#define RESYNC_MAX 64
+static void resync(void)
+{
+    static char tokens[RESYNC_MAX][16];
+    static char path[XB_PATH_MAX];
+    unsigned int n = 0;
+    unsigned long f = spin_lock_irqsave(&watches_lock);
+    xb_for_each(w, struct xenbus_watch, &watches, node)
+        if (n < RESYNC_MAX)
+            str_copy(tokens[n++], w->token, sizeof(tokens[0]));
+    spin_unlock_irqrestore(&watches_lock, f);
+    printk("xenbus: %llu watch events lost to a full queue so far: %u watches fired again\n",
+           (unsigned long long)xenbus_events_dropped, n);
+    for (unsigned int i = 0; i < n; i++) {
+        sem_down(&cb_lock);
+        struct xenbus_watch *found = NULL;
+        f = spin_lock_irqsave(&watches_lock);
+        xb_for_each(w, struct xenbus_watch, &watches, node)
+            if (!strcmp(w->token, tokens[i])) {
+                found = w;
+                str_copy(path, w->wpath, sizeof(path));
+                break;
+            }
+        spin_unlock_irqrestore(&watches_lock, f);
+        if (found)
+            found->cb(found, path);
+        sem_up(&cb_lock);
+    }
+}
+
 /* ---- the watch thread ---- */
 static void watch_thread_fn(void *arg)
 {
@@ -201,7 +240,11 @@ static void watch_thread_fn(void *arg)
         sem_down(&ev_work);
         unsigned long f = spin_lock_irqsave(&pending_lock);
         if (evq_head == evq_tail) {
+            bool due = resync_due;
+            resync_due = false;
             spin_unlock_irqrestore(&pending_lock, f);
+            if (due)
+                resync();
             continue;
         }
         unsigned int i = evq_head++ % EVQ_SIZE;

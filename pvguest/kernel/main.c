@@ -36,6 +36,19 @@ static bool set_crashtest(const char *v)
 }
 KERNEL_OPTION("crashtest", set_crashtest);
 
+/*
+ * linger=yes: once its own run is over the kernel goes on serving (its
+ * threads: a driver domain's back ends) instead of powering off, until the
+ * machine stops or the toolstack destroys the domain.
+ */
+static bool linger;
+static bool set_linger(const char *v)
+{
+    linger = v && !strcmp(v, "yes");
+    return linger || (v && !strcmp(v, "no"));
+}
+KERNEL_OPTION("linger", set_linger);
+
 __noreturn void kernel_main(struct boot_params *bp)
 {
     printk("pvguest: %s kernel starting; command line \"%s\"\n", pv_ops.machine->name, bp->cmdline);
@@ -76,6 +89,11 @@ __noreturn void kernel_main(struct boot_params *bp)
     passed &= blkbench_run_if_requested();  /* boot option blkbench[=small] */
     passed &= net_run_services();   /* ping=, and udpecho=yes until the host says stop */
     passed &= netbench_run_if_requested();  /* boot option netbench=send:<ip>|sink:<ip>|recv */
+    if (linger && passed) {
+        printk("pvguest: linger=yes: run over, still serving\n");
+        for (;;)
+            thread_sleep_ns(NSEC_PER_SEC);
+    }
     counters_print("shutdown");
     if (!passed)
         printk("pvguest: a self-test failed: ending as a failure\n");

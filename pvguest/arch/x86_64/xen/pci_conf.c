@@ -24,15 +24,16 @@
 #define ASSIGN_WAIT_NS  (30 * NSEC_PER_SEC)  /* dom0 assigns at its boot, beside ours */
 
 static spinlock_t pci_conf_lock;
-static bool domu_pci;                   /* pci=<bdf> given */
-static uint16_t domu_bdf;
+#define MAX_DOMU_PCI 4
+static unsigned int domu_pci;           /* pci=<bdf> options given (a driver domain may hold several) */
+static uint16_t domu_bdf[MAX_DOMU_PCI];
 
 static bool set_pci(const char *v)
 {
-    const char *end = v ? pci_parse_bdf(v, &domu_bdf) : NULL;
+    const char *end = v && domu_pci < MAX_DOMU_PCI ? pci_parse_bdf(v, &domu_bdf[domu_pci]) : NULL;
     if (!end || *end)
         return false;
-    domu_pci = true;
+    domu_pci++;
     return true;
 }
 KERNEL_OPTION("pci", set_pci);
@@ -69,16 +70,18 @@ bool pci_conf_available(void)
     if (!ok || xenpv_is_dom0())
         return ok;
     uint64_t give_up = clock_ns() + ASSIGN_WAIT_NS;
-    uint8_t bus = (uint8_t)(domu_bdf >> 8), dev = (domu_bdf >> 3) & 31, fn = domu_bdf & 7;
-    while ((uint16_t)pci_conf_read32(bus, dev, fn, 0) == 0xffff) {
-        if (clock_ns() > give_up) {
-            printk("pci: %02x:%02x.%u was not assigned to this domain within %llu s\n", bus, dev, fn,
-                   (unsigned long long)(ASSIGN_WAIT_NS / NSEC_PER_SEC));
-            return false;
+    for (unsigned int i = 0; i < domu_pci; i++) {
+        uint8_t bus = (uint8_t)(domu_bdf[i] >> 8), dev = (domu_bdf[i] >> 3) & 31, fn = domu_bdf[i] & 7;
+        while ((uint16_t)pci_conf_read32(bus, dev, fn, 0) == 0xffff) {
+            if (clock_ns() > give_up) {
+                printk("pci: %02x:%02x.%u was not assigned to this domain within %llu s\n", bus, dev, fn,
+                       (unsigned long long)(ASSIGN_WAIT_NS / NSEC_PER_SEC));
+                return false;
+            }
+            thread_sleep_ns(10 * NSEC_PER_MSEC);
         }
-        thread_sleep_ns(10 * NSEC_PER_MSEC);
+        printk("pci: %02x:%02x.%u assigned to this domain\n", bus, dev, fn);
     }
-    printk("pci: %02x:%02x.%u assigned to this domain\n", bus, dev, fn);
     return true;
 }
 
