@@ -451,9 +451,9 @@ int pv_new_baseptr(struct vcpu *v, uint64_t mfn)
     return rc;
 }
 
-static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuext_op *op)
+/* v: the calling vCPU (current), d its domain. */
+static int mmuext_one(struct vcpu *v, struct domain *d, struct domain *owner, const struct mmuext_op *op)
 {
-    struct vcpu *v = current;
     uint64_t mfn = op->arg1.mfn;
     struct page_info *pg;
     int rc;
@@ -546,9 +546,9 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
     }
 }
 
-/* The batch from its first op not yet done; owner is held by the caller. */
-static int64_t mmuext_batch(struct domain *d, struct domain *owner, uint64_t uops, unsigned int count, uint64_t pdone,
-                            uint32_t done, unsigned int foreigndom)
+/* The batch from its first op not yet done, for v (current) of d; owner is held by the caller. */
+static int64_t mmuext_batch(struct vcpu *v, struct domain *d, struct domain *owner, uint64_t uops, unsigned int count,
+                            uint64_t pdone, uint32_t done, unsigned int foreigndom)
 {
     int64_t rc = 0;
     for (unsigned int i = 0; i < count; i++) {
@@ -561,7 +561,7 @@ static int64_t mmuext_batch(struct domain *d, struct domain *owner, uint64_t uop
             rc = -XEN_EFAULT;
             break;
         }
-        rc = mmuext_one(d, owner, &op);
+        rc = mmuext_one(v, d, owner, &op);
         if (rc == -XEN_ERESTART) {
             /* A pin or base pointer stopped validating halfway: this op again, later. */
             return batch_continue(__HYPERVISOR_mmuext_op, uops, sizeof(struct mmuext_op), i, count, pdone, done,
@@ -578,7 +578,8 @@ static int64_t mmuext_batch(struct domain *d, struct domain *owner, uint64_t uop
 
 int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned int foreigndom)
 {
-    struct domain *d = current->domain, *owner;
+    struct vcpu *v = current;
+    struct domain *d = v->domain, *owner;
     uint32_t done;
 
     if (batch_resume(&count, pdone, &done))
@@ -587,7 +588,7 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
     if (err)
         return err;
     frame_lock_hypercall();
-    int64_t rc = mmuext_batch(d, owner, uops, count, pdone, done, foreigndom);
+    int64_t rc = mmuext_batch(v, d, owner, uops, count, pdone, done, foreigndom);
     frame_unlock_hypercall();
     owner_put(d, owner);
     return rc;
