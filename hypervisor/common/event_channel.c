@@ -98,7 +98,8 @@ static void notify_vcpu(struct vcpu *v, unsigned int port)
     vcpu_kick(v);
 }
 
-static void set_pending(struct domain *d, unsigned int port)
+/* Inline into its callers, EVTCHNOP_send above all: one call less on the path every notification takes. */
+static __force_inline void set_pending(struct domain *d, unsigned int port)
 {
     ASSERT(spin_is_locked_by_me(&evtchn_lock));
     struct shared_info *s = d->shared_info;

@@ -4,49 +4,44 @@
 
 #define NIL 0xffffffffu
 
-static struct page_info *frames;
-static pfn_t nr_frames;
+struct page_info *frame_table;
+pfn_t frame_table_nr;
 static uint32_t free_head[MAX_ORDER + 1];
 static uint64_t nr_free, nr_total;
 
-struct page_info *pfn_to_page(pfn_t pfn)
-{
-    return pfn < nr_frames ? &frames[pfn] : NULL;
-}
-
 static void list_add(pfn_t pfn, unsigned int order)
 {
-    struct page_info *pg = &frames[pfn];
+    struct page_info *pg = &frame_table[pfn];
     pg->state = PGS_FREE;
     pg->order = (uint8_t)order;
     pg->prev = NIL;
     pg->next = free_head[order];
     if (pg->next != NIL)
-        frames[pg->next].prev = (uint32_t)pfn;
+        frame_table[pg->next].prev = (uint32_t)pfn;
     free_head[order] = (uint32_t)pfn;
 }
 
 static void list_del(pfn_t pfn, unsigned int order)
 {
-    struct page_info *pg = &frames[pfn];
+    struct page_info *pg = &frame_table[pfn];
     if (pg->prev != NIL)
-        frames[pg->prev].next = pg->next;
+        frame_table[pg->prev].next = pg->next;
     else
         free_head[order] = pg->next;
     if (pg->next != NIL)
-        frames[pg->next].prev = pg->prev;
+        frame_table[pg->next].prev = pg->prev;
 }
 
 static void mark_range(pfn_t pfn, pfn_t count, uint8_t state)
 {
     for (pfn_t i = 0; i < count; i++)
-        frames[pfn + i].state = state;
+        frame_table[pfn + i].state = state;
 }
 
 void page_alloc_init(struct page_info *table, pfn_t n)
 {
-    frames = table;
-    nr_frames = n;
+    frame_table = table;
+    frame_table_nr = n;
     nr_free = nr_total = 0;
     memset(table, 0, n * sizeof(*table));
     for (unsigned int o = 0; o <= MAX_ORDER; o++)
@@ -55,7 +50,7 @@ void page_alloc_init(struct page_info *table, pfn_t n)
 
 void page_alloc_move_table(struct page_info *table)
 {
-    frames = table;
+    frame_table = table;
 }
 
 /* Frees a block, merging with its buddy as long as the buddy is free and whole. */
@@ -65,10 +60,10 @@ static void free_block(pfn_t pfn, unsigned int order)
     nr_free += (uint64_t)1 << order;
     while (order < MAX_ORDER) {
         pfn_t buddy = pfn ^ ((pfn_t)1 << order);
-        if (buddy >= nr_frames || frames[buddy].state != PGS_FREE || frames[buddy].order != order)
+        if (buddy >= frame_table_nr || frame_table[buddy].state != PGS_FREE || frame_table[buddy].order != order)
             break;
         list_del(buddy, order);
-        frames[buddy].state = PGS_FREE_TAIL;
+        frame_table[buddy].state = PGS_FREE_TAIL;
         pfn &= ~((pfn_t)1 << order);
         order++;
     }
@@ -77,10 +72,10 @@ static void free_block(pfn_t pfn, unsigned int order)
 
 void page_alloc_add_range(pfn_t start, pfn_t end)
 {
-    if (end > nr_frames || start > end)
+    if (end > frame_table_nr || start > end)
         page_alloc_bug("range beyond the frame table", end);
     for (pfn_t p = start; p < end; p++)
-        if (frames[p].state != PGS_RESERVED)
+        if (frame_table[p].state != PGS_RESERVED)
             page_alloc_bug("frame given to the allocator twice", p);
     nr_total += end - start;
     /* Largest naturally aligned blocks that fit, so the buddy tree starts merged. */
@@ -128,12 +123,12 @@ static pfn_t alloc_frames_locked(unsigned int order)
         list_add(pfn + ((pfn_t)1 << o), o);
     }
     mark_range(pfn, (pfn_t)1 << order, PGS_ALLOCATED_TAIL);
-    frames[pfn].state = PGS_ALLOCATED;
-    frames[pfn].order = (uint8_t)order;
-    frames[pfn].owner = PAGE_OWNER_HYPERVISOR;
-    frames[pfn].type_info = PGT_none;
-    frames[pfn].count = 0;
-    frames[pfn].flags = 0;
+    frame_table[pfn].state = PGS_ALLOCATED;
+    frame_table[pfn].order = (uint8_t)order;
+    frame_table[pfn].owner = PAGE_OWNER_HYPERVISOR;
+    frame_table[pfn].type_info = PGT_none;
+    frame_table[pfn].count = 0;
+    frame_table[pfn].flags = 0;
     nr_free -= (uint64_t)1 << order;
     return pfn;
 }
@@ -148,24 +143,24 @@ pfn_t alloc_frames(unsigned int order)
 
 void page_alloc_split(pfn_t pfn, unsigned int order)
 {
-    if (pfn >= nr_frames || frames[pfn].state != PGS_ALLOCATED || frames[pfn].order != order)
+    if (pfn >= frame_table_nr || frame_table[pfn].state != PGS_ALLOCATED || frame_table[pfn].order != order)
         page_alloc_bug("split of a block that is not allocated with this order", pfn);
     for (pfn_t p = pfn; p < pfn + ((pfn_t)1 << order); p++) {
-        frames[p].state = PGS_ALLOCATED;
-        frames[p].order = 0;
-        frames[p].owner = frames[pfn].owner;
-        frames[p].type_info = PGT_none;
-        frames[p].count = 0;
-        frames[p].flags = 0;
+        frame_table[p].state = PGS_ALLOCATED;
+        frame_table[p].order = 0;
+        frame_table[p].owner = frame_table[pfn].owner;
+        frame_table[p].type_info = PGT_none;
+        frame_table[p].count = 0;
+        frame_table[p].flags = 0;
     }
 }
 
 void free_frames(pfn_t pfn, unsigned int order)
 {
-    if (pfn >= nr_frames || order > MAX_ORDER || (pfn & (((pfn_t)1 << order) - 1)))
+    if (pfn >= frame_table_nr || order > MAX_ORDER || (pfn & (((pfn_t)1 << order) - 1)))
         page_alloc_bug("free of a bad frame number", pfn);
     uint64_t flags = heap_lock_irqsave();
-    if (frames[pfn].state != PGS_ALLOCATED || frames[pfn].order != order) {
+    if (frame_table[pfn].state != PGS_ALLOCATED || frame_table[pfn].order != order) {
         heap_unlock_irqrestore(flags);
         page_alloc_bug("free of a block that is not allocated with this order", pfn);
     }

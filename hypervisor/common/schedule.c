@@ -267,11 +267,8 @@ void vcpu_wake(struct vcpu *v)
      */
 }
 
-void vcpu_kick(struct vcpu *v)
+void vcpu_kick_slow(struct vcpu *v)
 {
-    /* The vCPU this CPU runs, not blocking: it takes the upcall on its way out; nothing to wake or IPI. */
-    if (v == current && v->state != VCPU_BLOCKED)
-        return;
     vcpu_wake(v);
     /* Running elsewhere: that CPU delivers the upcall on its way back to v. */
     if (v->is_running && v->processor != smp_processor_id())

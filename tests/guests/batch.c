@@ -211,16 +211,23 @@ static unsigned int pin_tables(void)
 /*
  * The pin's own work (512 full L1s) is about one scheduler slice, so it is
  * only sure to be preempted if it does not start with a whole slice: wait
- * for the peer's turn (its notification comes in as we resume, at the start
- * of our next slice), then spend PIN_LEAD of that slice before pinning.
+ * for the peer's turn, yield (the pick that follows starts a slice, whether
+ * this CPU runs the peer first or us at once; on two CPUs the peer's
+ * notifications say nothing about where our slice stands), then spend
+ * PIN_LEAD before pinning. That slice is 30 ms, or 10 ms if we were picked
+ * boosted (a fresh 30 ms one then starts 10 ms in): a lead of 25 ms leaves
+ * 5 or 15 ms of slice for the pin, which takes longer however fast the
+ * hypervisor validates. (With a lead of 15 ms a 23 ms pin once ran
+ * unpreempted, as if after a boosted pick, which leaves 25 ms.)
  */
-#define PIN_LEAD_NS 15000000ull
+#define PIN_LEAD_NS 25000000ull
 
 static void start_mid_slice(void)
 {
     unsigned int seen = nr_upcalls;
     while (nr_upcalls == seen)
         ;
+    hyp_sched_op(SCHEDOP_yield, NULL);
     uint64_t until = pvclock_now() + PIN_LEAD_NS;
     while (pvclock_now() < until)
         ;

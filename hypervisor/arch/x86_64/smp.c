@@ -118,12 +118,12 @@ static inline void flush_mask(cpumask_t mask, uint32_t what, uint64_t va)
         flush_remote(mask, what, va);
 }
 
-void flush_tlb_mask(cpumask_t mask)
+void flush_tlb_mask_remote(cpumask_t mask)
 {
     flush_mask(mask, FLUSH_ALL, 0);
 }
 
-void flush_tlb_one_mask(cpumask_t mask, uint64_t va)
+void flush_tlb_one_mask_remote(cpumask_t mask, uint64_t va)
 {
     flush_mask(mask, FLUSH_ONE, va);
 }

@@ -81,7 +81,16 @@ static inline void free_frame(pfn_t pfn) { free_frames(pfn, 0); }
 
 uint64_t page_alloc_free_count(void);
 uint64_t page_alloc_total_count(void);
-struct page_info *pfn_to_page(pfn_t pfn);
+
+/* The frame table (page_alloc_init's, moved by page_alloc_move_table) and its length: use pfn_to_page. */
+extern struct page_info *frame_table;
+extern pfn_t frame_table_nr;
+
+/* pfn's entry, or NULL past the table. Inline: every page-table update takes a few. */
+static inline struct page_info *pfn_to_page(pfn_t pfn)
+{
+    return pfn < frame_table_nr ? &frame_table[pfn] : NULL;
+}
 
 /* Called on a broken allocator invariant; the hypervisor panics, host tests abort. */
 __noreturn void page_alloc_bug(const char *what, pfn_t pfn);

@@ -8,6 +8,7 @@
 #define HV_SCHED_H
 
 #include <hv/domain.h>
+#include <asm/current.h>
 
 void sched_init(void);                  /* after time_init and smp_boot_cpus: picks the policy */
 void sched_add_vcpu(struct vcpu *v);    /* a new vCPU (offline) */
@@ -17,7 +18,19 @@ void sched_vcpu_stopped(struct vcpu *v);/* its domain shut down: gone for good *
 void sched_yield(void);                 /* current gives the CPU up for now */
 void vcpu_block(struct vcpu *v);        /* current waits for an event */
 void vcpu_wake(struct vcpu *v);         /* blocked -> runnable */
-void vcpu_kick(struct vcpu *v);         /* an event for v: wake it if it waits */
+void vcpu_kick_slow(struct vcpu *v);    /* vcpu_kick's work when v is not this CPU's unblocked vCPU */
+
+/*
+ * An event for v: wake it if it waits. Inline for the common case of an
+ * event for the vCPU this CPU runs, not blocking: it takes the upcall on its
+ * way out, with nothing to wake or IPI (every hypercall that sends one to
+ * itself, evtchn_send_masked in bench/).
+ */
+static inline void vcpu_kick(struct vcpu *v)
+{
+    if (v != current || v->state == VCPU_BLOCKED)
+        vcpu_kick_slow(v);
+}
 /* Sets / clears a VPF_* flag (domctl pause, VCPUOP_down): while any is set, v is kept off the CPUs. */
 void vcpu_pause_flag_set(struct vcpu *v, unsigned int flag);
 void vcpu_pause_flag_clear(struct vcpu *v, unsigned int flag);

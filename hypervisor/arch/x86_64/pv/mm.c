@@ -319,8 +319,8 @@ _Static_assert(MAX_VCPUS <= 64, "a vCPU bitmap is one word");
 
 /* ---- update_va_mapping ----------------------------------------------------- */
 
-/* Finds the L1 table and index mapping va in the current address space. */
-int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
+/* Finds the L1 table and index mapping va in the current address space (inline: update_va_mapping's path). */
+static __force_inline int find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
 {
     if (!guest_range_ok(va, 1))
         return -XEN_EINVAL;
@@ -336,15 +336,20 @@ int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
     return 0;
 }
 
-/* d: the caller's domain, whose page tables map va. */
-static int64_t update_va_mapping(struct domain *d, struct domain *pg_owner, uint64_t va, uint64_t val,
+int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx)
+{
+    return find_l1(va, l1_mfn, idx);
+}
+
+/* d: the caller's domain, whose page tables map va. Inlined into both callers: one call less per hypercall. */
+static __force_inline int64_t update_va_mapping(struct domain *d, struct domain *pg_owner, uint64_t va, uint64_t val,
                                  uint64_t flags)
 {
     uint64_t l1;
     unsigned int idx;
     bool flush = false;
 
-    int rc = pv_find_l1(va, &l1, &idx);
+    int rc = find_l1(va, &l1, &idx);
     if (rc)
         return rc;
     /*
@@ -448,9 +453,9 @@ int pv_new_baseptr(struct vcpu *v, uint64_t mfn)
     return rc;
 }
 
-static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuext_op *op)
+/* v: the calling vCPU (current), d its domain. */
+static int mmuext_one(struct vcpu *v, struct domain *d, struct domain *owner, const struct mmuext_op *op)
 {
-    struct vcpu *v = current;
     uint64_t mfn = op->arg1.mfn;
     struct page_info *pg;
     int rc;
@@ -543,9 +548,9 @@ static int mmuext_one(struct domain *d, struct domain *owner, const struct mmuex
     }
 }
 
-/* The batch from its first op not yet done; owner is held by the caller. */
-static int64_t mmuext_batch(struct domain *d, struct domain *owner, uint64_t uops, unsigned int count, uint64_t pdone,
-                            uint32_t done, unsigned int foreigndom)
+/* The batch from its first op not yet done, for v (current) of d; owner is held by the caller. */
+static int64_t mmuext_batch(struct vcpu *v, struct domain *d, struct domain *owner, uint64_t uops, unsigned int count,
+                            uint64_t pdone, uint32_t done, unsigned int foreigndom)
 {
     int64_t rc = 0;
     for (unsigned int i = 0; i < count; i++) {
@@ -558,7 +563,7 @@ static int64_t mmuext_batch(struct domain *d, struct domain *owner, uint64_t uop
             rc = -XEN_EFAULT;
             break;
         }
-        rc = mmuext_one(d, owner, &op);
+        rc = mmuext_one(v, d, owner, &op);
         if (rc == -XEN_ERESTART) {
             /* A pin or base pointer stopped validating halfway: this op again, later. */
             return batch_continue(__HYPERVISOR_mmuext_op, uops, sizeof(struct mmuext_op), i, count, pdone, done,
@@ -575,7 +580,8 @@ static int64_t mmuext_batch(struct domain *d, struct domain *owner, uint64_t uop
 
 int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned int foreigndom)
 {
-    struct domain *d = current->domain, *owner;
+    struct vcpu *v = current;
+    struct domain *d = v->domain, *owner;
     uint32_t done;
 
     if (batch_resume(&count, pdone, &done))
@@ -584,7 +590,7 @@ int64_t do_mmuext_op(uint64_t uops, unsigned int count, uint64_t pdone, unsigned
     if (err)
         return err;
     frame_lock_hypercall();
-    int64_t rc = mmuext_batch(d, owner, uops, count, pdone, done, foreigndom);
+    int64_t rc = mmuext_batch(v, d, owner, uops, count, pdone, done, foreigndom);
     frame_unlock_hypercall();
     owner_put(d, owner);
     return rc;

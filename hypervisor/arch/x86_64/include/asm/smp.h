@@ -10,6 +10,7 @@
 #include <hv/lib.h>
 #include <asm/config.h>
 #include <asm/cpu.h>
+#include <asm/current.h>
 
 /* CPUs that are up and scheduling (bit per logical CPU), and how many. */
 extern volatile cpumask_t cpu_online_mask;
@@ -27,18 +28,39 @@ void smp_release_cpus(void);
  */
 void smp_send_event_check(unsigned int cpu);
 
+/* This CPU's TLB alone (the *_LOCAL flushes): no mask to build or walk. Guest mappings are never global. */
+static inline void flush_tlb_local(void) { write_cr3(read_cr3()); }
+static inline void flush_tlb_one_local(uint64_t va) { invlpg((const void *)va); }
+
+/* flush_tlb_mask and flush_tlb_one_mask when mask names another CPU: the shootdown. */
+void flush_tlb_mask_remote(cpumask_t mask);
+void flush_tlb_one_mask_remote(cpumask_t mask, uint64_t va);
+
 /*
  * Flushes the TLBs of the CPUs in mask (this one included if in mask) of
  * every non-global entry and returns when all have done it. Safe with
  * locks held: waiting CPUs keep answering each other (arch_spin_wait).
+ * Inline for the common case of this CPU alone (one vCPU, or a domain
+ * that never ran elsewhere), which is one CR3 reload, as before SMP.
  */
-void flush_tlb_mask(cpumask_t mask);
-/* The same for one page only. */
-void flush_tlb_one_mask(cpumask_t mask, uint64_t va);
+static inline void flush_tlb_mask(cpumask_t mask)
+{
+    cpumask_t self = cpumask_of(smp_processor_id());
+    if (mask & ~self)
+        flush_tlb_mask_remote(mask);
+    else if (mask)
+        flush_tlb_local();
+}
 
-/* This CPU's TLB alone (the *_LOCAL flushes): no mask to build or walk. Guest mappings are never global. */
-static inline void flush_tlb_local(void) { write_cr3(read_cr3()); }
-static inline void flush_tlb_one_local(uint64_t va) { invlpg((const void *)va); }
+/* The same for one page only. */
+static inline void flush_tlb_one_mask(cpumask_t mask, uint64_t va)
+{
+    cpumask_t self = cpumask_of(smp_processor_id());
+    if (mask & ~self)
+        flush_tlb_one_mask_remote(mask, va);
+    else if (mask)
+        flush_tlb_one_local(va);
+}
 
 /* Installs the IPI handlers (boot CPU, before any other CPU starts). */
 void smp_ipi_init(void);
