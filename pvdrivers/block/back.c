@@ -2,15 +2,24 @@
  * blkback (dom0): serves each vbd's requests from an extent of the store:
  * the RAM store (blkram=<sectors> makes it) or the real disk (blkdisk=virtio:
  * the first virtio-blk device); the toolstack's extent=<start>+<count> key says
- * which part a guest sees. Segments move by batched grant copy through
- * bounce pages; every request (and an indirect request's segment pages) is
- * copied out of the guest once and checked (blkif_check.c). READ, WRITE,
- * FLUSH_DISKCACHE, DISCARD (the store's hook) and INDIRECT (up to 256
+ * which part a guest sees. Every request (and an indirect request's segment
+ * pages) is copied out of the guest once and checked (blkif_check.c). READ,
+ * WRITE, FLUSH_DISKCACHE, DISCARD (the store's hook) and INDIRECT (up to 256
  * segments). blkbounce=<n> (tests) closes and reopens each vbd every n requests.
+ *
+ * Data moves one of two ways. A store that can queue I/O (the real disk:
+ * blk_store.submit) gets the guest's own frames: a read or write's segments
+ * are grant-mapped for the device (GNTMAP_device_map, read-only for a write),
+ * handed to the disk as machine addresses, and unmapped when it answers; up
+ * to the ring's 32 requests of a vbd are at the device at once, each answered
+ * as it completes (zero copy, and the device sees the guest's queue depth).
+ * Otherwise (the RAM store) segments are grant-copied through bounce pages
+ * and the request served synchronously.
  */
 #include <cmdline.h>
 #include <mm.h>
 #include <sched.h>
+#include <spinlock.h>
 #include <xen/services.h>
 #include <xenbus/xenbus.h>
 #include <pvd/ring.h>
@@ -28,6 +37,23 @@
 _Static_assert(BOUNCE_PAGES >= BLKIF_MAX_SEGMENTS_PER_REQUEST, "a direct request in one batch");
 _Static_assert(MAX_INDIRECT <= BLKIF_SEGS_PER_INDIRECT_PAGE, "one indirect page");
 
+#define ASYNC_QUEUED 1                      /* handle()'s answer for a request the store will complete later */
+#define DRAIN_NS (10 * NSEC_PER_SEC)        /* a device that keeps a vbd's requests longer is reported */
+#define POLL_NS  NSEC_PER_MSEC              /* with requests at the device: its interrupt is not waited for longer */
+
+/* A request at the device (a submit store), its segments mapped for it: one page each, BLKIF_RING_SIZE a vbd. */
+struct inflight {
+    struct vbd *v;
+    uint64_t id;
+    uint8_t op;
+    int status;                             /* the store's answer */
+    unsigned int nseg;
+    struct inflight *next;                  /* on the completed list, or the vbd's free list */
+    grant_handle_t handle[MAX_INDIRECT];
+    uint64_t maddr[MAX_INDIRECT];           /* each segment's frame, for the device and the unmap */
+};
+_Static_assert(sizeof(struct inflight) <= 4096, "an inflight record is a page");
+
 struct vbd {
     struct xenbus_device *dev;
     uint64_t start, sectors;                /* the guest's extent of the store */
@@ -36,6 +62,8 @@ struct vbd {
     evtchn_port_t port;
     bool connected;
     bool bounce_due;                        /* blkbounce: served enough this connection */
+    bool answered;                          /* responses written since the last push */
+    unsigned int inflight;                  /* requests at the device */
     uint64_t served, errors, since_connect, bounces;
 };
 
@@ -50,6 +78,13 @@ static struct gnttab_copy ops[BOUNCE_PAGES];
 static struct blkif_request_segment *iseg;  /* an indirect request's segments, copied once (a page) */
 static struct blkif_caps caps;
 static uint64_t bounce_every;               /* blkbounce=<n>: 0 = never */
+#define INFLIGHT_POOL (2 * BLKIF_RING_SIZE)  /* records, taken at boot: two vbds' full rings at the device */
+static struct inflight *pool;               /* free records (vbds_lock); none free: served through bounce pages */
+static spinlock_t done_lock;                /* completed: the store's callbacks run in interrupt handlers */
+static struct inflight *completed;
+static grant_ref_t sub_ref[MAX_INDIRECT];   /* the segment list being submitted (the serving thread's) */
+static uint64_t sub_addr[MAX_INDIRECT];
+static uint32_t sub_len[MAX_INDIRECT];
 
 static bool parse_u64(const char **p, uint64_t *out)
 {
@@ -145,8 +180,92 @@ static int16_t transfer(const struct vbd *v, const struct blkif_request_segment 
     return BLKIF_RSP_OKAY;
 }
 
+/* The store answered an inflight request (any context): onto the completed list for the serving thread. */
+static void io_done(void *arg, int status)
+{
+    struct inflight *r = arg;
+    r->status = status;
+    unsigned long f = spin_lock_irqsave(&done_lock);
+    r->next = completed;
+    completed = r;
+    spin_unlock_irqrestore(&done_lock, f);
+    sem_up(&kick);
+}
+
+/*
+ * A checked read or write queued at a submit store: the guest's frames
+ * mapped for the device, handed over, ASYNC_QUEUED; or BLKIF_RSP_ERROR with
+ * nothing left mapped.
+ */
+static int16_t submit(struct vbd *v, uint64_t id, uint8_t op, const struct blkif_request_segment *seg,
+                      unsigned int n, uint64_t sector, bool write)
+{
+    struct inflight *r = pool;
+    if (!r)                                 /* every record at the device: this one the slow way */
+        return transfer(v, seg, n, sector, write);
+    for (unsigned int i = 0; i < n; i++)
+        sub_ref[i] = seg[i].gref;
+    if (xenpv_grant_map_dev((domid_t)v->dev->otherend_id, sub_ref, n, write, r->handle, r->maddr))
+        return BLKIF_RSP_ERROR;
+    for (unsigned int i = 0; i < n; i++) {
+        sub_addr[i] = r->maddr[i] + seg[i].first_sect * BLK_SECTOR_SIZE;
+        sub_len[i] = (seg[i].last_sect - seg[i].first_sect + 1u) * BLK_SECTOR_SIZE;
+    }
+    pool = r->next;
+    r->v = v, r->id = id, r->op = op, r->nseg = n, r->status = 0;   /* handle[] and maddr[] just filled */
+    if (store->submit(store, write, v->start + sector, sub_addr, sub_len, n, io_done, r)) {
+        xenpv_grant_unmap_dev(r->handle, r->maddr, n);
+        r->next = pool;
+        pool = r;
+        return BLKIF_RSP_ERROR;
+    }
+    v->inflight++;
+    return ASYNC_QUEUED;
+}
+
+/* Answers what the store completed (vbds_lock held): grants unmapped, responses written. */
+static void reap(void)
+{
+    unsigned long f = spin_lock_irqsave(&done_lock);
+    struct inflight *list = completed;
+    completed = NULL;
+    spin_unlock_irqrestore(&done_lock, f);
+    for (struct inflight *r = list, *next; r; r = next) {
+        next = r->next;
+        struct vbd *v = r->v;
+        if (xenpv_grant_unmap_dev(r->handle, r->maddr, r->nseg))
+            printk("blkback: domain %u: unmapping a request's %u segments failed\n", v->dev->otherend_id, r->nseg);
+        if (v->connected) {                 /* a released ring takes no more answers */
+            struct blkif_response *p = pvd_ring_back_next_response(&v->ring);
+            *p = (struct blkif_response){ .id = r->id, .operation = r->op,
+                                          .status = r->status ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY };
+            v->answered = true;
+        }
+        v->served++;
+        v->errors += r->status != 0;
+        v->inflight--;
+        r->next = pool;
+        pool = r;
+    }
+}
+
+/* Waits (vbds_lock held) until the store has answered every request of v: before a flush, or letting go of it. */
+static void drain(struct vbd *v)
+{
+    uint64_t deadline = clock_ns() + DRAIN_NS;
+    while (v->inflight && clock_ns() < deadline) {
+        store->poll(store);
+        reap();
+        if (v->inflight)
+            thread_sleep_ns(NSEC_PER_MSEC / 10);
+    }
+    if (v->inflight)
+        printk("blkback: domain %u: %u requests still at the device after %llu s\n", v->dev->otherend_id,
+               v->inflight, (unsigned long long)(DRAIN_NS / NSEC_PER_SEC));
+}
+
 /* An indirect request (header checked): its segment pages copied once into iseg, checked, then moved. */
-static int16_t handle_indirect(const struct vbd *v, const struct blkif_request_indirect *ind)
+static int16_t handle_indirect(struct vbd *v, uint64_t id, const struct blkif_request_indirect *ind)
 {
     unsigned int n = ind->nr_segments;      /* 1..MAX_INDIRECT: one page */
     struct gnttab_copy op = {
@@ -157,9 +276,12 @@ static int16_t handle_indirect(const struct vbd *v, const struct blkif_request_i
     if (xenpv_grant_copy(&op, 1) ||
         blkif_check_segments(iseg, n, ind->sector_number, v->sectors, &nsect) != BLKIF_RSP_OKAY)
         return BLKIF_RSP_ERROR;
-    return transfer(v, iseg, n, ind->sector_number, ind->indirect_op == BLKIF_OP_WRITE);
+    bool write = ind->indirect_op == BLKIF_OP_WRITE;
+    return store->submit ? submit(v, id, BLKIF_OP_INDIRECT, iseg, n, ind->sector_number, write)
+                         : transfer(v, iseg, n, ind->sector_number, write);
 }
 
+/* A request: BLKIF_RSP_* when served here and now, ASYNC_QUEUED when the store answers later (reap). */
 static int16_t handle(struct vbd *v, const struct blkif_request *q)
 {
     uint64_t nsect;
@@ -168,19 +290,24 @@ static int16_t handle(struct vbd *v, const struct blkif_request *q)
         return (int16_t)st;
     switch (q->operation) {
     case BLKIF_OP_FLUSH_DISKCACHE:
+        drain(v);                           /* the writes answered before it are the ones it makes durable */
         return store->flush(store) ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
     case BLKIF_OP_DISCARD: {
         struct blkif_request_discard d;
         memcpy(&d, q, sizeof(d));
+        drain(v);
         return store->discard(store, v->start + d.sector_number, nsect) ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
     }
     case BLKIF_OP_INDIRECT: {
         struct blkif_request_indirect ind;
         memcpy(&ind, q, sizeof(ind));
-        return handle_indirect(v, &ind);
+        return handle_indirect(v, q->id, &ind);
     }
-    default:
-        return transfer(v, q->seg, q->nr_segments, q->sector_number, q->operation == BLKIF_OP_WRITE);
+    default: {
+        bool write = q->operation == BLKIF_OP_WRITE;
+        return store->submit ? submit(v, q->id, q->operation, q->seg, q->nr_segments, q->sector_number, write)
+                             : transfer(v, q->seg, q->nr_segments, q->sector_number, write);
+    }
     }
 }
 
@@ -190,15 +317,19 @@ static bool serve(struct vbd *v)
     union blkif_sring_entry e;          /* the ring copies a whole slot */
     struct blkif_request q;
     unsigned int n = 0;
+    reap();
     while (n < BATCH && pvd_ring_back_get_request(&v->ring, &e)) {
         q = e.req;                      /* from here on only our copy: the guest may rewrite its slot */
         int16_t st = handle(v, &q);
+        n++;
+        if (st == ASYNC_QUEUED)
+            continue;
         struct blkif_response *p = pvd_ring_back_next_response(&v->ring);
         *p = (struct blkif_response){ .id = q.id, .operation = q.operation, .status = st };
+        v->answered = true;
         v->served++;
         if (st != BLKIF_RSP_OKAY)
             v->errors++;
-        n++;
         if (bounce_every && ++v->since_connect >= bounce_every) {
             v->bounce_due = true;
             break;
@@ -209,8 +340,10 @@ static bool serve(struct vbd *v)
         v->connected = false;
         return false;
     }
-    if (n && pvd_ring_back_push(&v->ring))
+    reap();                             /* what finished meanwhile goes out with this push */
+    if (v->answered && pvd_ring_back_push(&v->ring))
         xenpv_evtchn_notify(v->port);
+    v->answered = false;
     if (!n && pvd_ring_back_final_check(&v->ring))
         return true;
     return n != 0;
@@ -241,11 +374,15 @@ static void back_thread(void *unused)
     (void)unused;
     for (;;) {
         bool busy = false;
+        unsigned int at_device = 0;
         struct vbd *due = NULL;
         sem_down(&vbds_lock);
+        if (store->poll)
+            store->poll(store);
         for (unsigned int i = 0; i < MAX_VBDS; i++)
             if (vbds[i] && vbds[i]->connected) {
                 busy |= serve(vbds[i]);
+                at_device += vbds[i]->inflight;
                 if (vbds[i]->bounce_due && !due)
                     due = vbds[i];
             }
@@ -253,13 +390,17 @@ static void back_thread(void *unused)
         if (due)
             vbd_bounce(due);
         if (!busy)
-            sem_down_timeout(&kick, IDLE_NS);
+            sem_down_timeout(&kick, at_device ? POLL_NS : IDLE_NS);
     }
 }
 
 static void vbd_release(struct vbd *v)
 {
     sem_down(&vbds_lock);
+    drain(v);                           /* the device must be done with the guest's frames first */
+    if (v->answered && v->connected && pvd_ring_back_push(&v->ring))
+        xenpv_evtchn_notify(v->port);
+    v->answered = false;
     v->connected = false;
     sem_up(&vbds_lock);
     if (v->port) {
@@ -269,6 +410,13 @@ static void vbd_release(struct vbd *v)
     if (v->map.va && xenpv_grant_unmap(&v->map))
         printk("blkback: unmapping the ring of domain %u failed\n", v->dev->otherend_id);
     v->map.va = NULL;
+}
+
+/* A vbd none of whose requests is at the device (drained). */
+static void vbd_free(struct vbd *v)
+{
+    BUG_ON(v->inflight);
+    kfree(v);
 }
 
 static int back_probe(struct xenbus_device *dev)
@@ -297,7 +445,7 @@ static int back_probe(struct xenbus_device *dev)
         vbds[i] = v;
     sem_up(&vbds_lock);
     if (i == MAX_VBDS) {
-        kfree(v);
+        vbd_free(v);
         return -ENOSPC;
     }
     dev->priv = v;
@@ -413,7 +561,7 @@ static void back_remove(struct xenbus_device *dev)
     sem_up(&vbds_lock);
     printk("blkback: domain %u: %llu requests served, %llu answered with an error\n", dev->otherend_id,
            (unsigned long long)v->served, (unsigned long long)v->errors);
-    kfree(v);
+    vbd_free(v);
 }
 
 static struct xenbus_driver blkback_driver = {
@@ -430,6 +578,7 @@ void blkback_start(void)
 {
     sem_init(&vbds_lock, 1);
     sem_init(&kick, 0);
+    spin_init(&done_lock);
     if (!xenbus_ready() || (!store_sectors && !store_virtio))
         return;                         /* dom0, or a driver domain: whoever is given a store */
     if (store_virtio) {
@@ -444,10 +593,19 @@ void blkback_start(void)
         printk("blkback: no memory for a %llu-sector store\n", (unsigned long long)store_sectors);
         return;
     }
+    for (unsigned int k = 0; k < INFLIGHT_POOL && store->submit; k++) {
+        struct inflight *r = alloc_page();
+        if (!r)
+            break;                          /* fewer at once: the rest go through bounce pages */
+        r->next = pool;
+        pool = r;
+    }
     caps = (struct blkif_caps){ .max_indirect = MAX_INDIRECT, .discard = store->discard != NULL };
-    printk("blkback: %s store of %llu sectors (indirect: %u segments, discard: %s%s)\n",
+    printk("blkback: %s store of %llu sectors (indirect: %u segments, discard: %s, %s%s)\n",
            store_virtio ? "virtio-blk" : "RAM", (unsigned long long)store_sectors, caps.max_indirect,
-           caps.discard ? "yes" : "no", bounce_every ? ", blkbounce" : "");
+           caps.discard ? "yes" : "no", store->submit ? "guest frames mapped for the device, 32 requests at once"
+                                                      : "grant copy through bounce pages",
+           bounce_every ? ", blkbounce" : "");
     int rc = xenbus_register_driver(&blkback_driver);
     if (rc)
         printk("blkback: registering the driver failed: %d\n", rc);

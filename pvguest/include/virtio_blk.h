@@ -46,6 +46,17 @@ uint64_t virtio_blk_features(const struct vblk *b);
  */
 int virtio_blk_read(struct vblk *b, uint64_t sector, void *buf, uint32_t nsect);
 int virtio_blk_write(struct vblk *b, uint64_t sector, const void *buf, uint32_t nsect);
+/*
+ * Asynchronous I/O: nseg (1..seg_max) segments of machine addresses addr[]
+ * and lengths len[] (whole sectors, each within one page) from or into the
+ * disk at sector, queued at once (a full queue is waited out); done(arg, 0 /
+ * -EIO / -ENOSYS) runs once the device answers, from whoever completes it
+ * (the interrupt handler or a poller: it must not sleep). 0 once queued, or
+ * -EINVAL / -ENOMEM (done never runs).
+ */
+typedef void (*virtio_blk_done_t)(void *arg, int status);
+int virtio_blk_submit(struct vblk *b, bool write, uint64_t sector, const uint64_t *addr, const uint32_t *len,
+                      unsigned int nseg, virtio_blk_done_t done, void *arg);
 /* Makes every completed write durable; 0 also when the device has no FLUSH (its cache is write-through). */
 int virtio_blk_flush(struct vblk *b);
 /*

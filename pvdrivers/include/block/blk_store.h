@@ -22,6 +22,18 @@ struct blk_store {
      * sectors from sector on; they read as zeros afterwards. 0 or a negative errno.
      */
     int (*discard)(struct blk_store *s, uint64_t sector, uint64_t nsect);
+    /*
+     * Optional (NULL: blkback copies through rw): queues a read or write of
+     * n segments given by machine address and byte length (whole sectors,
+     * each within one page) from sector on, and returns at once; done(arg,
+     * 0 or a negative errno) runs once all of it is on the device or failed,
+     * possibly in an interrupt handler (it must not sleep). 0 once queued,
+     * else a negative errno and done never runs.
+     */
+    int (*submit)(struct blk_store *s, bool write, uint64_t sector, const uint64_t *maddr, const uint32_t *len,
+                  unsigned int n, void (*done)(void *arg, int status), void *arg);
+    /* With submit: completes what the device finished, for when its interrupt is late or lost. */
+    void (*poll)(struct blk_store *s);
     void *priv;
 };
 

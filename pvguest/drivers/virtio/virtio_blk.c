@@ -34,6 +34,9 @@ struct vblk_req {
     struct virtq_desc table[VBLK_MAX_SEGS + 2];
     volatile uint8_t status;
     volatile bool done;
+    virtio_blk_done_t cb;               /* asynchronous (virtio_blk_submit): run and freed at completion */
+    void *cb_arg;
+    struct vblk_req *next;              /* virtio_blk_complete's list of callbacks to run */
 };
 _Static_assert(sizeof(struct vblk_req) <= SLAB_MAX_SIZE, "a request is one slab object");
 
@@ -161,13 +164,34 @@ int virtio_blk_probe(void)
     return 0;
 }
 
+static int vblk_status(uint8_t status)
+{
+    return status == VIRTIO_BLK_S_OK ? 0 : status == VIRTIO_BLK_S_UNSUPP ? -ENOSYS : -EIO;
+}
+
 unsigned int virtio_blk_complete(struct vblk *b)
 {
     unsigned int n = 0;
+    struct vblk_req *cbs = NULL;
     unsigned long f = spin_lock_irqsave(&b->vq.lock);
-    for (struct vblk_req *r; (r = virtq_get_used(&b->vq, NULL)) != NULL; n++)
-        WRITE_ONCE(r->done, true);
+    for (struct vblk_req *r; (r = virtq_get_used(&b->vq, NULL)) != NULL; n++) {
+        if (r->cb) {
+            r->next = cbs;
+            cbs = r;
+        } else {
+            WRITE_ONCE(r->done, true);
+        }
+    }
     spin_unlock_irqrestore(&b->vq.lock, f);
+    /* Callbacks outside the queue's lock: they may submit again. */
+    for (struct vblk_req *r = cbs, *next; r; r = next) {
+        next = r->next;
+        virtio_blk_done_t cb = r->cb;
+        void *arg = r->cb_arg;
+        int st = vblk_status(r->status);
+        kfree(r);
+        cb(arg, st);
+    }
     if (n && b->irq)
         wake_up_all(&b->wq);
     return n;
@@ -198,34 +222,24 @@ static void vblk_wait(struct vblk *b, struct vblk_req *r)
     sched_unlock_irqrestore(f);
 }
 
-/* Builds header + data segments + status, submits, polls until done. */
-static int vblk_submit(struct vblk *b, uint32_t type, uint64_t sector, void *buf, uint32_t nsect)
+/*
+ * Queues r (header filled) with n data segments (machine addresses) and its
+ * status byte: indirect when the device takes it. A full queue is waited
+ * out, completing what the device finished meanwhile. 0 or a negative error.
+ */
+static int vblk_queue(struct vblk *b, struct vblk_req *r, const uint64_t *seg_addr, const uint32_t *seg_len,
+                      unsigned int nseg)
 {
-    if (type != VIRTIO_BLK_T_FLUSH && (nsect == 0 || sector > b->sectors || nsect > b->sectors - sector))
-        return -EINVAL;
     uint64_t addr[VBLK_MAX_SEGS + 2];
     uint32_t len[VBLK_MAX_SEGS + 2];
-    struct vblk_req *r = kzalloc(sizeof(*r));
-    if (!r)
-        return -ENOMEM;
-    r->hdr.type = type;
-    r->hdr.sector = type == VIRTIO_BLK_T_FLUSH ? 0 : sector;
-    r->status = 0xff;
+    if (nseg > b->seg_max)
+        return -EINVAL;
     unsigned int n = 0;
     addr[n] = dma_addr_of(&r->hdr), len[n++] = sizeof(r->hdr);
-    /* Data, split where a page ends (machine frames need not be contiguous in a PV domain). */
-    uint8_t *p = buf;
-    for (uint64_t left = (uint64_t)nsect * SECTOR_SIZE; left && type != VIRTIO_BLK_T_FLUSH;) {
-        if (n - 1 == b->seg_max) {
-            kfree(r);
-            return -EINVAL;
-        }
-        uint64_t chunk = MIN(left, PAGE_SIZE - ((uint64_t)p & (PAGE_SIZE - 1)));
-        addr[n] = dma_addr_of(p), len[n++] = (uint32_t)chunk;
-        p += chunk, left -= chunk;
-    }
+    for (unsigned int i = 0; i < nseg; i++)
+        addr[n] = seg_addr[i], len[n++] = seg_len[i];
     addr[n] = dma_addr_of((const void *)&r->status), len[n++] = 1;
-    unsigned int nwrite = type == VIRTIO_BLK_T_IN ? n - 1 : 1;
+    unsigned int nwrite = r->hdr.type == VIRTIO_BLK_T_IN ? n - 1 : 1;
     bool indirect = virtio_has(&b->vd, VIRTIO_F_INDIRECT_DESC) && n > 1;
     unsigned long f = spin_lock_irqsave(&b->vq.lock);
     int rc;
@@ -239,6 +253,64 @@ static int vblk_submit(struct vblk *b, uint32_t type, uint64_t sector, void *buf
     if (rc == 0)
         virtq_kick(&b->vq);
     spin_unlock_irqrestore(&b->vq.lock, f);
+    return rc;
+}
+
+static struct vblk_req *vblk_req_new(uint32_t type, uint64_t sector)
+{
+    struct vblk_req *r = kzalloc(sizeof(*r));
+    if (r) {
+        r->hdr.type = type;
+        r->hdr.sector = type == VIRTIO_BLK_T_FLUSH ? 0 : sector;
+        r->status = 0xff;
+    }
+    return r;
+}
+
+int virtio_blk_submit(struct vblk *b, bool write, uint64_t sector, const uint64_t *addr, const uint32_t *len,
+                      unsigned int nseg, virtio_blk_done_t done, void *arg)
+{
+    uint64_t bytes = 0;
+    for (unsigned int i = 0; i < nseg; i++) {
+        if (!len[i] || len[i] % SECTOR_SIZE || (addr[i] & (PAGE_SIZE - 1)) + len[i] > PAGE_SIZE)
+            return -EINVAL;
+        bytes += len[i];
+    }
+    uint64_t nsect = bytes / SECTOR_SIZE;
+    if (!nseg || !done || sector > b->sectors || nsect > b->sectors - sector)
+        return -EINVAL;
+    struct vblk_req *r = vblk_req_new(write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector);
+    if (!r)
+        return -ENOMEM;
+    r->cb = done;
+    r->cb_arg = arg;
+    int rc = vblk_queue(b, r, addr, len, nseg);
+    if (rc)
+        kfree(r);
+    return rc;
+}
+
+/* Builds header + data segments + status, submits, polls until done. */
+static int vblk_submit(struct vblk *b, uint32_t type, uint64_t sector, void *buf, uint32_t nsect)
+{
+    if (type != VIRTIO_BLK_T_FLUSH && (nsect == 0 || sector > b->sectors || nsect > b->sectors - sector))
+        return -EINVAL;
+    uint64_t addr[VBLK_MAX_SEGS];
+    uint32_t len[VBLK_MAX_SEGS];
+    unsigned int n = 0;
+    /* Data, split where a page ends (machine frames need not be contiguous in a PV domain). */
+    uint8_t *p = buf;
+    for (uint64_t left = (uint64_t)nsect * SECTOR_SIZE; left && type != VIRTIO_BLK_T_FLUSH;) {
+        if (n == b->seg_max)
+            return -EINVAL;
+        uint64_t chunk = MIN(left, PAGE_SIZE - ((uint64_t)p & (PAGE_SIZE - 1)));
+        addr[n] = dma_addr_of(p), len[n++] = (uint32_t)chunk;
+        p += chunk, left -= chunk;
+    }
+    struct vblk_req *r = vblk_req_new(type, sector);
+    if (!r)
+        return -ENOMEM;
+    int rc = vblk_queue(b, r, addr, len, n);
     if (rc) {
         kfree(r);
         return rc;
@@ -257,7 +329,7 @@ static int vblk_submit(struct vblk *b, uint32_t type, uint64_t sector, void *buf
     }
     uint8_t status = r->status;
     kfree(r);
-    return status == VIRTIO_BLK_S_OK ? 0 : status == VIRTIO_BLK_S_UNSUPP ? -ENOSYS : -EIO;
+    return vblk_status(status);
 }
 
 int virtio_blk_read(struct vblk *b, uint64_t sector, void *buf, uint32_t nsect)

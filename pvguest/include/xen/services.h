@@ -74,6 +74,15 @@ struct xenpv_grant_map {
 /* 0, or a negative GNTST_* status or Xen error. */
 int xenpv_grant_map(domid_t dom, grant_ref_t ref, bool readonly, struct xenpv_grant_map *m);
 int xenpv_grant_unmap(struct xenpv_grant_map *m);
+/*
+ * Device maps (GNTMAP_device_map, no virtual address): n of dom's grants, 32
+ * a hypercall, their machine addresses in maddr for a device's DMA; all or
+ * nothing: 0, or the first failure's GNTST_* / Xen error with none left
+ * mapped. Unmapped likewise: 0 or the first failure.
+ */
+int xenpv_grant_map_dev(domid_t dom, const grant_ref_t *refs, unsigned int n, bool readonly, grant_handle_t *handles,
+                        uint64_t *maddr);
+int xenpv_grant_unmap_dev(const grant_handle_t *handles, const uint64_t *maddr, unsigned int n);
 /* GNTTABOP_copy of n ops: 0, or the first failing op's GNTST_* status, or a Xen error. */
 struct gnttab_copy;
 int xenpv_grant_copy(struct gnttab_copy *ops, unsigned int n);

@@ -141,6 +141,50 @@ int xenpv_grant_unmap(struct xenpv_grant_map *m)
     return 0;
 }
 
+#define DEV_CHUNK 32u                       /* map or unmap ops a hypercall (1 KiB of stack) */
+
+int xenpv_grant_unmap_dev(const grant_handle_t *handles, const uint64_t *maddr, unsigned int n)
+{
+    struct gnttab_unmap_grant_ref op[DEV_CHUNK];
+    int first = 0;
+    for (unsigned int at = 0; at < n; at += DEV_CHUNK) {
+        unsigned int k = MIN(n - at, DEV_CHUNK);
+        for (unsigned int i = 0; i < k; i++)
+            op[i] = (struct gnttab_unmap_grant_ref){ .dev_bus_addr = maddr[at + i], .handle = handles[at + i] };
+        int64_t rc = gnttab_op(GNTTABOP_unmap_grant_ref, op, k);
+        for (unsigned int i = 0; i < k && !first; i++)
+            first = rc ? (int)rc : op[i].status;
+    }
+    return first;
+}
+
+int xenpv_grant_map_dev(domid_t dom, const grant_ref_t *refs, unsigned int n, bool readonly, grant_handle_t *handles,
+                        uint64_t *maddr)
+{
+    struct gnttab_map_grant_ref op[DEV_CHUNK];
+    for (unsigned int at = 0; at < n; at += DEV_CHUNK) {
+        unsigned int k = MIN(n - at, DEV_CHUNK);
+        for (unsigned int i = 0; i < k; i++)
+            op[i] = (struct gnttab_map_grant_ref){ .ref = refs[at + i], .dom = dom,
+                                                   .flags = GNTMAP_device_map | (readonly ? GNTMAP_readonly : 0) };
+        int64_t rc = gnttab_op(GNTTABOP_map_grant_ref, op, k);
+        int first = (int)rc;
+        unsigned int ok = 0;
+        for (unsigned int i = 0; i < k && !rc; i++) {
+            if (op[i].status == GNTST_okay)
+                handles[at + ok] = op[i].handle, maddr[at + ok] = op[i].dev_bus_addr, ok++;
+            else if (!first)
+                first = op[i].status;
+        }
+        if (first) {
+            /* All or nothing: what this and the earlier hypercalls mapped is undone. */
+            xenpv_grant_unmap_dev(handles, maddr, at + ok);
+            return first;
+        }
+    }
+    return 0;
+}
+
 int xenpv_grant_copy(struct gnttab_copy *ops, unsigned int n)
 {
     int64_t rc = gnttab_op(GNTTABOP_copy, ops, n);
