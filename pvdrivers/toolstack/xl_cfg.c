@@ -1,4 +1,7 @@
-/* Parsing the xl.cfg subset: name, type, kernel, ramdisk, memory, maxmem, vcpus, cmdline/extra, weight, cap, on_*. */
+/*
+ * Parsing the xl.cfg subset: name, type, kernel, ramdisk, memory, maxmem, vcpus, cmdline/extra, weight, cap, on_*,
+ * and the vif and disk lists.
+ */
 #include <lib/format.h>
 #include <lib/string.h>
 #include <toolstack/xl_cfg.h>
@@ -61,6 +64,276 @@ static bool name_ok(const char *v)
     return true;
 }
 
+/* The next comma-separated token of *s, spaces around it trimmed, into tok; false at the end. */
+static bool token(const char **s, char *tok, size_t size, bool *too_long)
+{
+    const char *p = *s;
+    if (!*p)
+        return false;
+    while (is_space(*p))
+        p++;
+    size_t n = 0;
+    while (p[n] && p[n] != ',')
+        n++;
+    const char *next = p[n] ? p + n + 1 : p + n;
+    while (n && is_space(p[n - 1]))
+        n--;
+    *too_long = n >= size;
+    str_copy(tok, p, n + 1 < size ? n + 1 : size);
+    *s = next;
+    return true;
+}
+
+static int hex_digit(char ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+           ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* xx:xx:xx:xx:xx:xx, unicast and not all zero (a bridge could not learn it). */
+static const char *mac_parse(const char *v, uint8_t mac[6])
+{
+    for (int i = 0; i < 6; i++, v += 3) {
+        int hi = hex_digit(v[0]), lo = hi < 0 ? -1 : hex_digit(v[1]);
+        if (lo < 0 || v[2] != (i == 5 ? '\0' : ':'))
+            return "is not xx:xx:xx:xx:xx:xx";
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    if (mac[0] & 1)
+        return "is a multicast address";
+    if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+        return "is all zero";
+    return NULL;
+}
+
+/* A back end's domain: a name (name= rules) or an id. */
+static bool backend_ok(const char *v, char *out, size_t size)
+{
+    if (!name_ok(v) || strlen(v) >= size)
+        return false;
+    str_copy(out, v, size);
+    return true;
+}
+
+int xl_vif_parse(struct xl_vif *v, const char *spec, char *err, size_t errlen)
+{
+    char tok[64];
+    bool too_long, mac = false, bridge = false, backend = false;
+    memset(v, 0, sizeof(*v));
+    while (token(&spec, tok, sizeof(tok), &too_long)) {
+        if (too_long)
+            return fail("'%s...' is too long", tok);
+        if (!tok[0])
+            continue;                       /* xl takes '' (every default) and stray commas */
+        char *val = strchr(tok, '=');
+        if (!val)
+            return fail("'%s' is not key=value", tok);
+        *val++ = '\0';
+        bool *seen = !strcmp(tok, "mac") ? &mac : !strcmp(tok, "bridge") ? &bridge :
+                     !strcmp(tok, "backend") ? &backend : NULL;
+        if (seen && *seen)
+            return fail("%s given twice", tok);
+        if (seen)
+            *seen = true;
+        const char *why;
+        if (!strcmp(tok, "mac")) {
+            if ((why = mac_parse(val, v->mac)))
+                return fail("mac '%s' %s", val, why);
+            v->mac_set = true;
+        } else if (!strcmp(tok, "bridge")) {
+            if (strcmp(val, XL_BRIDGE))
+                return fail("no bridge '%s': dom0 has one, " XL_BRIDGE, val);
+        } else if (!strcmp(tok, "backend")) {
+            if (!backend_ok(val, v->backend, sizeof(v->backend)))
+                return fail("backend '%s' is not a domain's name or id", val);
+        } else if (!strcmp(tok, "type")) {
+            if (strcmp(val, "vif"))
+                return fail("type '%s': only vif (PV) devices", val);
+        } else {
+            return fail("'%s' is not supported (mac, bridge, backend, type)", tok);
+        }
+    }
+    return 0;
+}
+
+/* extent:<start>+<count>, sectors of the back end's store; count > 0, no wrap. */
+static bool extent_parse(const char *v, uint64_t *start, uint64_t *count)
+{
+    if (strncmp(v, "extent:", 7))
+        return false;
+    v += 7;
+    const char *plus = strchr(v, '+');
+    char a[24], b[24];
+    if (!plus || (size_t)(plus - v) >= sizeof(a) || strlen(plus + 1) >= sizeof(b))
+        return false;
+    memcpy(a, v, (size_t)(plus - v));
+    a[plus - v] = '\0';
+    str_copy(b, plus + 1, sizeof(b));
+    return number(a, 0, UINT64_C(1) << 48, start) && number(b, 1, UINT64_C(1) << 48, count);
+}
+
+/* xvda .. xvdp: xenstore's virtual-device number as xl computes it (major 202, 16 minors a disk). */
+static bool vdev_parse(const char *v, uint32_t *num)
+{
+    if (strncmp(v, "xvd", 3) || v[3] < 'a' || v[3] > 'p' || v[4])
+        return false;
+    *num = 202u << 8 | (uint32_t)(v[3] - 'a') << 4;
+    return true;
+}
+
+enum { DISK_TARGET, DISK_FORMAT, DISK_VDEV, DISK_ACCESS, DISK_POSITIONAL };
+
+int xl_disk_parse(struct xl_disk *d, const char *spec, char *err, size_t errlen)
+{
+    static const char *const positional[DISK_POSITIONAL] = { "target", "format", "vdev", "access" };
+    char tok[64], given[DISK_POSITIONAL][64] = { { 0 } };
+    bool seen[DISK_POSITIONAL] = { false }, too_long, backend = false;
+    unsigned int next = 0;                  /* the next positional parameter not yet given */
+    memset(d, 0, sizeof(*d));
+    while (*spec) {
+        /* target= takes the rest of the spec, commas and all (xl: it must come last). */
+        const char *at = spec;
+        while (is_space(*at))
+            at++;
+        if (!strncmp(at, "target=", 7)) {
+            if (seen[DISK_TARGET])
+                return fail("target given twice");
+            size_t n = strlen(at + 7);
+            while (n && is_space(at[7 + n - 1]))
+                n--;
+            if (n >= sizeof(given[0]))
+                return fail("target is too long");
+            memcpy(given[DISK_TARGET], at + 7, n);
+            given[DISK_TARGET][n] = '\0';
+            seen[DISK_TARGET] = true;
+            break;
+        }
+        token(&spec, tok, sizeof(tok), &too_long);
+        if (too_long)
+            return fail("'%s...' is too long", tok);
+        char *val = strchr(tok, '=');
+        int slot = -1;
+        if (val) {
+            *val++ = '\0';
+            for (int i = 0; i < DISK_POSITIONAL; i++)
+                if (!strcmp(tok, positional[i]))
+                    slot = i;
+        } else if (!strcmp(tok, "cdrom") || !strcmp(tok, "discard") || !strcmp(tok, "no-discard") ||
+                   !strcmp(tok, "direct-io-safe")) {
+            return fail("'%s' is not supported: blkback serves read-write disks", tok);
+        } else {
+            while (next < DISK_POSITIONAL && seen[next])
+                next++;
+            if (next == DISK_POSITIONAL)
+                return fail("'%s': more than target, format, vdev and access", tok);
+            slot = (int)next;
+            val = tok;
+        }
+        if (slot >= 0) {
+            if (seen[slot])
+                return fail("%s given twice", positional[slot]);
+            seen[slot] = true;
+            str_copy(given[slot], val, sizeof(given[slot]));
+        } else if (!strcmp(tok, "backend")) {
+            if (backend)
+                return fail("backend given twice");
+            backend = true;
+            if (!backend_ok(val, d->backend, sizeof(d->backend)))
+                return fail("backend '%s' is not a domain's name or id", val);
+        } else if (!strcmp(tok, "devtype")) {
+            if (strcmp(val, "disk"))
+                return fail("devtype '%s': only disk", val);
+        } else if (!strcmp(tok, "backendtype")) {
+            if (strcmp(val, "phy"))
+                return fail("backendtype '%s': only phy (dom0's blkback)", val);
+        } else {
+            return fail("'%s' is not supported (target, format, vdev, access, devtype, backendtype, backend)", tok);
+        }
+    }
+    if (!given[DISK_TARGET][0])
+        return fail("no target (extent:<start>+<count>)");
+    if (!extent_parse(given[DISK_TARGET], &d->start, &d->count))
+        return fail("target '%s' is not extent:<start>+<count> (sectors of the back end's store, count from 1)",
+                    given[DISK_TARGET]);
+    if (given[DISK_FORMAT][0] && strcmp(given[DISK_FORMAT], "raw"))
+        return fail("format '%s': only raw", given[DISK_FORMAT]);
+    if (!given[DISK_VDEV][0])
+        return fail("no vdev");
+    if (!vdev_parse(given[DISK_VDEV], &d->vdev_number))
+        return fail("vdev '%s' is not xvda to xvdp", given[DISK_VDEV]);
+    str_copy(d->vdev, given[DISK_VDEV], sizeof(d->vdev));
+    const char *a = given[DISK_ACCESS];
+    if (!strcmp(a, "r") || !strcmp(a, "ro"))
+        return fail("access '%s': blkback serves read-write disks only", a);
+    if (a[0] && strcmp(a, "w") && strcmp(a, "rw"))
+        return fail("access '%s' is not rw", a);
+    return 0;
+}
+
+/*
+ * A list on one line: [ '<spec>', "<spec>", ... ] with an optional trailing
+ * comma; each spec parsed by one, the count into *nr (at most max).
+ */
+static int spec_list(const char *key, const char *p, unsigned int max, unsigned int *nr,
+                     int (*one)(void *dev, unsigned int i, const char *spec, char *err, size_t errlen), void *devs,
+                     char *err, size_t errlen)
+{
+    char spec[256], why[160];
+    unsigned int n = 0;
+    p++;                                    /* the '[' */
+    for (;;) {
+        while (is_space(*p))
+            p++;
+        if (*p == ']')
+            break;
+        if (!*p)
+            return fail("%s: no ']' (a list is on one line)", key);
+        if (*p != '"' && *p != '\'')
+            return fail("%s: expected a quoted spec or ']'", key);
+        const char *e = strchr(p + 1, *p);
+        if (!e)
+            return fail("%s: unterminated string", key);
+        if ((size_t)(e - p - 1) >= sizeof(spec))
+            return fail("%s %u: spec too long", key, n);
+        if (n == max)
+            return fail("%s: more than %u devices", key, max);
+        memcpy(spec, p + 1, (size_t)(e - p - 1));
+        spec[e - p - 1] = '\0';
+        if (one(devs, n, spec, why, sizeof(why)))
+            return fail("%s %u: %s", key, n, why);
+        n++;
+        p = e + 1;
+        while (is_space(*p))
+            p++;
+        if (*p == ',')
+            p++;
+        else if (!*p)
+            return fail("%s: no ']' (a list is on one line)", key);
+        else if (*p != ']')
+            return fail("%s: expected ',' or ']' after a spec", key);
+    }
+    if (p[1])
+        return fail("%s: text after the list's ']'", key);
+    *nr = n;
+    return 0;
+}
+
+static int one_vif(void *devs, unsigned int i, const char *spec, char *err, size_t errlen)
+{
+    return xl_vif_parse(&((struct xl_vif *)devs)[i], spec, err, errlen);
+}
+
+static int one_disk(void *devs, unsigned int i, const char *spec, char *err, size_t errlen)
+{
+    struct xl_disk *d = devs;
+    if (xl_disk_parse(&d[i], spec, err, errlen))
+        return -1;
+    for (unsigned int j = 0; j < i; j++)
+        if (!strcmp(d[j].vdev, d[i].vdev))
+            return fail("vdev %s is disk %u's too", d[i].vdev, j);
+    return 0;
+}
+
 int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_t errlen)
 {
     char buf[600], key[32], val[sizeof(c->cmdline)];
@@ -99,8 +372,32 @@ int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_
     p++;
     while (is_space(*p))
         p++;
+    if (!strcmp(key, "pci"))
+        return fail("pci: not supported yet");
+    if (!strcmp(key, "vif") || !strcmp(key, "disk")) {
+        if (*p != '[')
+            return fail("%s: expected a list [ '<spec>', ... ]", key);
+        /* Into copies: a bad line leaves the list as it was (create --dry-run carries on past it). */
+        unsigned int n;
+        if (key[0] == 'v') {
+            struct xl_vif v[XL_MAX_VIFS];
+            memset(v, 0, sizeof(v));
+            if (spec_list(key, p, XL_MAX_VIFS, &n, one_vif, v, err, errlen))
+                return -1;
+            memcpy(c->vif, v, sizeof(v));
+            c->nr_vifs = n;
+        } else {
+            struct xl_disk d[XL_MAX_DISKS];
+            memset(d, 0, sizeof(d));
+            if (spec_list(key, p, XL_MAX_DISKS, &n, one_disk, d, err, errlen))
+                return -1;
+            memcpy(c->disk, d, sizeof(d));
+            c->nr_disks = n;
+        }
+        return 0;
+    }
     if (*p == '[')
-        return fail("%s: lists (disk, vif, pci) are not supported yet", key);
+        return fail("%s: takes one value, not a list", key);
     if (*p == '"' || *p == '\'') {
         const char *e = strchr(p + 1, *p);
         if (!e || e[1])
@@ -156,8 +453,6 @@ int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_
             return fail("%s: %s is not supported (destroy, preserve or restart)", key, val);
         if (!action(val, a))
             return fail("%s: '%s' is not destroy, preserve or restart", key, val);
-    } else if (!strcmp(key, "disk") || !strcmp(key, "vif") || !strcmp(key, "pci")) {
-        return fail("%s: not supported yet", key);
     } else {
         return fail("unknown key '%s'", key);
     }

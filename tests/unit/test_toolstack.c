@@ -99,10 +99,12 @@ static void test_cfg_errors_name_their_line(void **state)
         { "name = \"a b\"\n", "t.cfg:1: name: 'a b' is not 1-31 letters, digits, '-', '_' or '.'" },
         { "name = \"\"\n", "t.cfg:1: name: '' is not 1-31 letters, digits, '-', '_' or '.'" },
         { "name = \"unterminated\n", "t.cfg:1: name: unterminated string or text after it" },
-        { "disk = [ 'x' ]\n", "t.cfg:1: disk: lists (disk, vif, pci) are not supported yet" },
+        { "disk = [ 'x' ]\n", "t.cfg:1: disk 0: target 'x' is not extent:<start>+<count> (sectors of the back end's "
+                               "store, count from 1)" },
+        { "pci = [ '01:00.0' ]\n", "t.cfg:1: pci: not supported yet" },
         { "ramdisk = \"\"\n", "t.cfg:1: ramdisk: '' is empty or too long" },
         { "ramdisk = \"" L70 "\"\n", "t.cfg:1: ramdisk: '" L70 "' is empty or too long" },
-        { "ramdisk = [ 'r' ]\n", "t.cfg:1: ramdisk: lists (disk, vif, pci) are not supported yet" },
+        { "ramdisk = [ 'r' ]\n", "t.cfg:1: ramdisk: takes one value, not a list" },
         { "on_reboot = \"rename-restart\"\n",
           "t.cfg:1: on_reboot: rename-restart is not supported (destroy, preserve or restart)" },
         { "on_crash = \"coredump-restart\"\n",
@@ -130,6 +132,110 @@ static void test_cfg_errors_name_their_line(void **state)
     char err[200];
     assert_int_equal(parse(&c, big, err), -1);
     assert_string_equal(err, "t.cfg:1: line too long");
+}
+
+/* vif and disk lists: xl's spellings of one device, several devices, replacing the list. */
+static void test_cfg_devices(void **state)
+{
+    (void)state;
+    struct xl_cfg c;
+    char err[200] = "";
+    const char *text = "name = 'd'\n"
+                       "vif = [ 'mac=00:16:3e:0A:0b:0c, bridge=xenbr0', '', \"backend=dom0,type=vif\", ]\n"
+                       "disk = [ 'extent:0+2048,raw,xvda,rw', 'vdev=xvdb, access=w, target=extent:2048+1' ,"
+                       "'format=raw,vdev=xvdp,devtype=disk,backendtype=phy,backend=0,target=extent:7+9' ]\n";
+    if (parse(&c, text, err))
+        fail_msg("%s", err);
+    assert_int_equal(c.nr_vifs, 3);
+    assert_true(c.vif[0].mac_set);
+    static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x0a, 0x0b, 0x0c };
+    assert_memory_equal(c.vif[0].mac, mac, 6);
+    assert_string_equal(c.vif[0].backend, "");
+    assert_false(c.vif[1].mac_set);
+    assert_string_equal(c.vif[2].backend, "dom0");
+    assert_int_equal(c.nr_disks, 3);
+    assert_string_equal(c.disk[0].vdev, "xvda");
+    assert_int_equal(c.disk[0].vdev_number, 51712);
+    assert_int_equal(c.disk[0].start, 0);
+    assert_int_equal(c.disk[0].count, 2048);
+    assert_string_equal(c.disk[1].vdev, "xvdb");
+    assert_int_equal(c.disk[1].vdev_number, 51728);
+    assert_int_equal(c.disk[1].start, 2048);
+    assert_int_equal(c.disk[1].count, 1);
+    assert_int_equal(c.disk[2].vdev_number, 51952);
+    assert_int_equal(c.disk[2].start, 7);
+    assert_int_equal(c.disk[2].count, 9);
+    assert_string_equal(c.disk[2].backend, "0");
+    /* xl's positional form with an empty format; a later line replaces the list; an empty list. */
+    assert_int_equal(xl_cfg_line(&c, "disk=['extent:5+6,,xvdc']", 25, err, sizeof(err)), 0);
+    assert_int_equal(c.nr_disks, 1);
+    assert_string_equal(c.disk[0].vdev, "xvdc");
+    assert_int_equal(c.disk[0].start, 5);
+    assert_int_equal(xl_cfg_line(&c, "vif = []", 8, err, sizeof(err)), 0);
+    assert_int_equal(c.nr_vifs, 0);
+    /* A bad list leaves the one before it. */
+    assert_int_equal(xl_cfg_line(&c, "disk=['extent:5+6,,xvdc','x']", 29, err, sizeof(err)), -1);
+    assert_int_equal(c.nr_disks, 1);
+}
+
+/* Every refused spec says which device and why. */
+static void test_cfg_device_errors(void **state)
+{
+    (void)state;
+    static const struct { const char *text, *error; } rows[] = {
+        { "vif = 'mac=00:16:3e:00:00:01'", "vif: expected a list [ '<spec>', ... ]" },
+        { "vif = [ 'mac=00:16:3e:00:00' ]", "vif 0: mac '00:16:3e:00:00' is not xx:xx:xx:xx:xx:xx" },
+        { "vif = [ 'mac=00:16:3e:00:00:01:02' ]", "vif 0: mac '00:16:3e:00:00:01:02' is not xx:xx:xx:xx:xx:xx" },
+        { "vif = [ 'mac=0g:16:3e:00:00:01' ]", "vif 0: mac '0g:16:3e:00:00:01' is not xx:xx:xx:xx:xx:xx" },
+        { "vif = [ 'mac=01:16:3e:00:00:01' ]", "vif 0: mac '01:16:3e:00:00:01' is a multicast address" },
+        { "vif = [ 'mac=00:00:00:00:00:00' ]", "vif 0: mac '00:00:00:00:00:00' is all zero" },
+        { "vif = [ '', 'bridge=br1' ]", "vif 1: no bridge 'br1': dom0 has one, xenbr0" },
+        { "vif = [ 'script=vif-route' ]", "vif 0: 'script' is not supported (mac, bridge, backend, type)" },
+        { "vif = [ 'model=e1000' ]", "vif 0: 'model' is not supported (mac, bridge, backend, type)" },
+        { "vif = [ 'type=ioemu' ]", "vif 0: type 'ioemu': only vif (PV) devices" },
+        { "vif = [ 'bridge' ]", "vif 0: 'bridge' is not key=value" },
+        { "vif = [ 'backend=a b' ]", "vif 0: backend 'a b' is not a domain's name or id" },
+        { "vif = [ 'mac=00:16:3e:00:00:01,mac=00:16:3e:00:00:02' ]", "vif 0: mac given twice" },
+        { "vif = [ '', '', '', '', '' ]", "vif: more than 4 devices" },
+        { "vif = [ '' '' ]", "vif: expected ',' or ']' after a spec" },
+        { "vif = [ ''", "vif: no ']' (a list is on one line)" },
+        { "vif = [", "vif: no ']' (a list is on one line)" },
+        { "vif = [ mac=00:16:3e:00:00:01 ]", "vif: expected a quoted spec or ']'" },
+        { "vif = [ '' ] x", "vif: text after the list's ']'" },
+        { "vif = [ 'mac=00:16:3e:00:00:01 ]", "vif: unterminated string" },
+        { "disk = [ '' ]", "disk 0: no target (extent:<start>+<count>)" },
+        { "disk = [ '/dev/vg/guest,,xvda' ]", "disk 0: target '/dev/vg/guest' is not extent:<start>+<count> "
+                                               "(sectors of the back end's store, count from 1)" },
+        { "disk = [ 'extent:0+0,,xvda' ]", "disk 0: target 'extent:0+0' is not extent:<start>+<count> "
+                                            "(sectors of the back end's store, count from 1)" },
+        { "disk = [ 'extent:1,,xvda' ]", "disk 0: target 'extent:1' is not extent:<start>+<count> "
+                                          "(sectors of the back end's store, count from 1)" },
+        { "disk = [ 'extent:0+8' ]", "disk 0: no vdev" },
+        { "disk = [ 'extent:0+8,,hda' ]", "disk 0: vdev 'hda' is not xvda to xvdp" },
+        { "disk = [ 'extent:0+8,,xvdq' ]", "disk 0: vdev 'xvdq' is not xvda to xvdp" },
+        { "disk = [ 'extent:0+8,qcow2,xvda' ]", "disk 0: format 'qcow2': only raw" },
+        { "disk = [ 'extent:0+8,raw,xvda,ro' ]", "disk 0: access 'ro': blkback serves read-write disks only" },
+        { "disk = [ 'extent:0+8,raw,xvda,rx' ]", "disk 0: access 'rx' is not rw" },
+        { "disk = [ 'extent:0+8,raw,xvda,w,extra' ]", "disk 0: 'extra': more than target, format, vdev and access" },
+        { "disk = [ 'extent:0+8,,xvda,cdrom' ]", "disk 0: 'cdrom' is not supported: blkback serves read-write disks" },
+        { "disk = [ 'extent:0+8,,xvda,devtype=cdrom' ]", "disk 0: devtype 'cdrom': only disk" },
+        { "disk = [ 'extent:0+8,,xvda,backendtype=qdisk' ]", "disk 0: backendtype 'qdisk': only phy (dom0's blkback)" },
+        { "disk = [ 'extent:0+8,,xvda,script=block' ]", "disk 0: 'script' is not supported (target, format, vdev, "
+                                                        "access, devtype, backendtype, backend)" },
+        { "disk = [ 'extent:0+8,vdev=xvda,vdev=xvdb' ]", "disk 0: vdev given twice" },
+        { "disk = [ 'extent:0+8,,xvda,target=extent:0+8' ]", "disk 0: target given twice" },
+        { "disk = [ 'extent:0+8,,xvda', 'extent:8+8,,xvda' ]", "disk 1: vdev xvda is disk 0's too" },
+    };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(rows); i++) {
+        struct xl_cfg c;
+        char err[200] = "";
+        xl_cfg_defaults(&c);
+        if (!xl_cfg_line(&c, rows[i].text, strlen(rows[i].text), err, sizeof(err)))
+            fail_msg("row %zu accepted", i);
+        if (strcmp(err, rows[i].error))
+            fail_msg("row %zu: '%s', want '%s'", i, err, rows[i].error);
+        assert_int_equal(c.nr_vifs + c.nr_disks, 0);
+    }
 }
 
 struct reports { unsigned int n; char msg[4][240]; };
@@ -290,6 +396,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cfg_restart_and_ramdisk),
         cmocka_unit_test(test_cfg_errors_name_their_line),
         cmocka_unit_test(test_cfg_every_error),
+        cmocka_unit_test(test_cfg_devices),
+        cmocka_unit_test(test_cfg_device_errors),
         cmocka_unit_test(test_cfg_check),
         cmocka_unit_test(test_cpio_find),
         cmocka_unit_test(test_cpio_hostile),

@@ -13,6 +13,34 @@ enum xl_action {
     XL_ACTION_RESTART,              /* destroy it and build it again from the same config (new id) */
 };
 
+/*
+ * vif = [ '<spec>', ... ]: xl's keys mac=, bridge= (dom0's one bridge is
+ * "xenbr0", xl's default name), backend= and type=vif; devid is the index.
+ */
+#define XL_MAX_VIFS     4
+#define XL_MAX_DISKS    4
+#define XL_BRIDGE       "xenbr0"
+
+struct xl_vif {
+    uint8_t mac[6];
+    bool mac_set;                   /* else the toolstack picks 00:16:3e:<devid>:<domid> (README) */
+    char backend[32];               /* a domain's name or id; "" dom0 */
+};
+
+/*
+ * disk = [ '<spec>', ... ]: xl's disk syntax (xl-disk-configuration),
+ * positional target, format, vdev, access or the same as keys, plus
+ * devtype=, backendtype=, backend=. The target names an extent of the back
+ * end's blkback store: extent:<start>+<count> (sectors). Only what blkback
+ * serves: format raw, access rw, devtype disk, backendtype phy.
+ */
+struct xl_disk {
+    char vdev[8];                   /* xvda .. xvdp */
+    uint32_t vdev_number;           /* xenstore's virtual-device: 202 << 8 | letter << 4 */
+    uint64_t start, count;          /* the extent, in sectors */
+    char backend[32];               /* a domain's name or id; "" dom0 */
+};
+
 struct xl_cfg {
     char name[32];
     char kernel[64];                /* a file of dom0's archive */
@@ -23,6 +51,9 @@ struct xl_cfg {
     unsigned int vcpus;             /* default 1 */
     unsigned int weight, cap;       /* default 256, 0 */
     enum xl_action on_poweroff, on_reboot, on_crash;   /* default destroy, destroy, preserve */
+    struct xl_vif vif[XL_MAX_VIFS];
+    struct xl_disk disk[XL_MAX_DISKS];
+    unsigned int nr_vifs, nr_disks; /* a later vif= / disk= line replaces the list */
 };
 
 void xl_cfg_defaults(struct xl_cfg *c);
@@ -30,7 +61,8 @@ void xl_cfg_defaults(struct xl_cfg *c);
  * One "key = value" line (comments with '#', blank lines and a trailing ';'
  * allowed; strings in "" or ''). 0, or -1 with err naming the problem:
  * unknown key, bad value, a key this subset does not support yet
- * (disk, vif, pci; on_*: rename-restart and the coredump-* actions).
+ * (pci; on_*: rename-restart and the coredump-* actions), a vif or disk
+ * spec it cannot serve ("vif 1: ...", "disk 0: ...").
  */
 int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_t errlen);
 /* Every line of text; the first error is named "<file>:<line>: ...". */
@@ -43,5 +75,9 @@ unsigned int xl_cfg_parse_each(struct xl_cfg *c, const char *text, size_t len, c
                                void (*report)(void *ctx, const char *msg), void *ctx);
 /* After the file and the command line's key=value: name and kernel are required, maxmem >= memory. */
 int xl_cfg_check(const struct xl_cfg *c, char *err, size_t errlen);
+/* One vif spec (what goes between the quotes): 0, or -1 with err saying why. */
+int xl_vif_parse(struct xl_vif *v, const char *spec, char *err, size_t errlen);
+/* One disk spec: 0, or -1 with err saying why. */
+int xl_disk_parse(struct xl_disk *d, const char *spec, char *err, size_t errlen);
 
 #endif
