@@ -25,6 +25,7 @@
 #include <pvd/ring.h>
 #include <public/grant_table.h>
 #include <block/blk_store.h>
+#include <block/blkback.h>
 #include <block/blkif_check.h>
 
 #define MAX_VBDS   8
@@ -562,6 +563,17 @@ static void back_remove(struct xenbus_device *dev)
     printk("blkback: domain %u: %llu requests served, %llu answered with an error\n", dev->otherend_id,
            (unsigned long long)v->served, (unsigned long long)v->errors);
     vbd_free(v);
+}
+
+/* vbds in the table (the toolstack's leak check). */
+unsigned int blkback_vbds(void)
+{
+    unsigned int n = 0;
+    sem_down(&vbds_lock);
+    for (unsigned int i = 0; i < MAX_VBDS; i++)
+        n += vbds[i] != NULL;
+    sem_up(&vbds_lock);
+    return n;
 }
 
 static struct xenbus_driver blkback_driver = {

@@ -32,6 +32,7 @@
 #include <public/grant_table.h>
 #include <public/io/netif.h>
 #include <net/bridge.h>
+#include <net/netback.h>
 #include <net/netif_check.h>
 
 #define MAX_VIFS    8
@@ -511,6 +512,18 @@ static struct xenbus_driver netback_driver = {
     .disconnect = back_disconnect,
     .remove = back_remove,
 };
+
+/* vifs in the table and the bridge's ports in use (the toolstack's leak check). */
+void netback_usage(unsigned int *nr_vifs, unsigned int *nr_ports)
+{
+    *nr_vifs = *nr_ports = 0;
+    sem_down(&lock);
+    for (unsigned int i = 0; i < MAX_VIFS; i++)
+        *nr_vifs += vifs[i] != NULL;
+    for (unsigned int i = 0; i < BRIDGE_MAX_PORTS; i++)
+        *nr_ports += br.port[i].used;
+    sem_up(&lock);
+}
 
 /* Every vif's counters and the bridge's ports: at dom0's counters dump and at power-off. */
 void netback_print_counters(void)

@@ -1,12 +1,11 @@
 /*
  * dom0 as the toolstack for the boot domains' split devices: for each
  * device=<type>:<frontend>:<backend>[:<key>=<value>] option it writes the
- * front and back directories as xl does, so the two domains' drivers find
- * each other through xenstore:
- *   /local/domain/<F>/device/<type>/0          owner F, read for B: backend, backend-id, state
- *   /local/domain/<B>/backend/<type>/<F>/0     owner B, read for F: frontend, frontend-id, state, <key>
- * A vif gets xl's extra keys too: mac (Xen's OUI 00:16:3e, then the front
- * end's domain id) in both directories, and handle (its number) in the back.
+ * front and back directories as xl does (toolstack/devices.c, the writer xl
+ * create uses too), so the two domains' drivers find each other through
+ * xenstore: devid 0, 1, ... per front end and type, <key>=<value> in the back
+ * end's directory. A vif gets xl's extra keys too: mac (ts_vif_mac: Xen's OUI
+ * 00:16:3e, the devid, the front end's domain id) and handle (its devid) in both.
  * It waits until both domains run (named as in the hypervisor's name=;
  * "dom0" names dom0 itself, for back ends that run here).
  */
@@ -14,6 +13,7 @@
 #include <sched.h>
 #include <xen/services.h>
 #include <xenbus/xenbus.h>
+#include <toolstack/devices.h>
 
 #define MAX_DEVICES 8
 #define FIND_NS     (30 * NSEC_PER_SEC)
@@ -82,70 +82,40 @@ static int find_domain(const char *name)
     return -1;
 }
 
-struct pair {
-    const struct boot_device *d;
-    int f, b;
-    char fdir[96], bdir[96];
-};
-
-/* One node with its value and permissions (owner first). */
-static int put(xenbus_tx_t tx, const char *dir, const char *key, const char *value, const char *const *perms)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s%s%s", dir, key ? "/" : "", key ? key : "");
-    int rc = key ? xenbus_write(tx, path, value) : xenbus_mkdir(tx, path);
-    return rc ? rc : xenbus_set_perms(tx, path, perms, 2);
-}
-
-static int write_pair(xenbus_tx_t tx, void *arg)
-{
-    struct pair *p = arg;
-    char f[8], b[8], fperm_own[8], fperm_rd[8], bperm_own[8], bperm_rd[8], state[4];
-    snprintf(f, sizeof(f), "%d", p->f);
-    snprintf(b, sizeof(b), "%d", p->b);
-    snprintf(fperm_own, sizeof(fperm_own), "n%d", p->f);
-    snprintf(fperm_rd, sizeof(fperm_rd), "r%d", p->b);
-    snprintf(bperm_own, sizeof(bperm_own), "n%d", p->b);
-    snprintf(bperm_rd, sizeof(bperm_rd), "r%d", p->f);
-    snprintf(state, sizeof(state), "%d", XenbusStateInitialising);
-    const char *const fperms[] = { fperm_own, fperm_rd }, *const bperms[] = { bperm_own, bperm_rd };
-    int rc;
-    if ((rc = put(tx, p->fdir, NULL, NULL, fperms)) || (rc = put(tx, p->fdir, "backend", p->bdir, fperms)) ||
-        (rc = put(tx, p->fdir, "backend-id", b, fperms)) || (rc = put(tx, p->fdir, "state", state, fperms)) ||
-        (rc = put(tx, p->bdir, NULL, NULL, bperms)) || (rc = put(tx, p->bdir, "frontend", p->fdir, bperms)) ||
-        (rc = put(tx, p->bdir, "frontend-id", f, bperms)) || (rc = put(tx, p->bdir, "state", state, bperms)))
-        return rc;
-    if (!strcmp(p->d->type, "vif")) {
-        char mac[18];
-        snprintf(mac, sizeof(mac), "00:16:3e:%02x:%02x:%02x", (p->f >> 16) & 0xff, (p->f >> 8) & 0xff, p->f & 0xff);
-        if ((rc = put(tx, p->fdir, "mac", mac, fperms)) || (rc = put(tx, p->fdir, "handle", "0", fperms)) ||
-            (rc = put(tx, p->bdir, "mac", mac, bperms)) || (rc = put(tx, p->bdir, "handle", "0", bperms)))
-            return rc;
-    }
-    if (p->d->key[0])
-        rc = put(tx, p->bdir, p->d->key, p->d->value, bperms);
-    return rc;
-}
-
 static void boot_devices_thread(void *arg)
 {
     (void)arg;
     for (unsigned int i = 0; i < nr_devs; i++) {
-        struct pair p = { .d = &devs[i], .f = find_domain(devs[i].front), .b = find_domain(devs[i].back) };
-        if (p.f < 0 || p.b < 0) {
-            printk("toolstack: device %s: no running domain named %s\n", p.d->type,
-                   p.f < 0 ? p.d->front : p.d->back);
+        const struct boot_device *bd = &devs[i];
+        int f = find_domain(bd->front), b = find_domain(bd->back);
+        if (f < 0 || b < 0) {
+            printk("toolstack: device %s: no running domain named %s\n", bd->type, f < 0 ? bd->front : bd->back);
             continue;
         }
-        snprintf(p.fdir, sizeof(p.fdir), "/local/domain/%d/device/%s/0", p.f, p.d->type);
-        snprintf(p.bdir, sizeof(p.bdir), "/local/domain/%d/backend/%s/%d/0", p.b, p.d->type, p.f);
-        int rc = xenbus_transaction_retry(write_pair, &p, 5);
+        /* devid 0, 1, ... for each front end's devices of one type, in the order of the options */
+        unsigned int devid = 0;
+        for (unsigned int j = 0; j < i; j++)
+            devid += !strcmp(devs[j].type, bd->type) && !strcmp(devs[j].front, bd->front);
+        struct ts_device d = { .type = bd->type, .front = (domid_t)f, .back = (domid_t)b, .devid = devid };
+        char mac[18], handle[8];
+        unsigned int k = 0;
+        if (!strcmp(bd->type, "vif")) {
+            ts_vif_mac(d.front, devid, NULL, mac);
+            snprintf(handle, sizeof(handle), "%u", devid);
+            d.fkeys[0] = (struct ts_key){ "mac", mac };
+            d.fkeys[1] = (struct ts_key){ "handle", handle };
+            d.bkeys[k++] = (struct ts_key){ "mac", mac };
+            d.bkeys[k++] = (struct ts_key){ "handle", handle };
+        }
+        if (bd->key[0])
+            d.bkeys[k++] = (struct ts_key){ bd->key, bd->value };
+        int rc = ts_device_add(&d);
         if (rc)
-            printk("toolstack: device %s between %s and %s: writing the store failed: %d\n", p.d->type,
-                   p.d->front, p.d->back, rc);
+            printk("toolstack: device %s between %s and %s: writing the store failed: %d\n", bd->type, bd->front,
+                   bd->back, rc);
         else
-            printk("toolstack: device %s: front end in domain %d (%s), back end in domain %d (%s)\n", p.d->type,
-                   p.f, p.d->front, p.b, p.d->back);
+            printk("toolstack: device %s: front end in domain %d (%s), back end in domain %d (%s)\n", bd->type, f,
+                   bd->front, b, bd->back);
     }
 }
 

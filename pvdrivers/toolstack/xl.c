@@ -11,8 +11,11 @@
 #include <public/errno.h>
 #include <public/sched.h>
 #include <public/version.h>
+#include <block/blkback.h>
+#include <net/netback.h>
 #include <toolstack/builder.h>
 #include <toolstack/cpio.h>
+#include <toolstack/devices.h>
 #include <toolstack/xl_cfg.h>
 #include <xen/services.h>
 #include <xen/toolstack.h>
@@ -99,14 +102,20 @@ static bool input_byte(char *c)
 
 /* ---- domains ---- */
 
-/* Destroys dom and, as xl does, removes its /local/domain/<id> from the store. */
+/*
+ * Destroys dom and, as xl does, removes its devices' directories (each front
+ * end's, then its back end's) and then its /local/domain/<id> from the store.
+ */
 static int destroy_domain(domid_t dom)
 {
     int rc = tsb_destroy(dom);
     char path[32];
     snprintf(path, sizeof(path), "/local/domain/%u", dom);
     if (!rc) {
-        int e = xenbus_rm(0, path);
+        int e = ts_devices_remove(dom);
+        if (e)
+            printk("xl: warning: removing domain %u's devices: %d\n", dom, e);
+        e = xenbus_rm(0, path);
         if (e < 0 && e != -ENOENT)
             printk("xl: warning: removing %s: %d\n", path, e);
     }
@@ -207,6 +216,86 @@ static bool archive_file(const char *name, struct cpio_file *f)
     return archive && cpio_find(archive, archive_len, alt, f);
 }
 
+/* A back end's domain from xl.cfg's backend= ("" dom0): its id, or -1. */
+static int backend_domain(const char *what)
+{
+    struct pv_domctl_info info;
+    domid_t id;
+    if (!what[0])
+        return 0;
+    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1)) {
+        char num[8];
+        snprintf(num, sizeof(num), "%u", id);
+        if ((!strcmp(num, what) || !strcmp((const char *)info.name, what)) && !(info.flags & PV_DOMINF_shutdown))
+            return id;
+    }
+    return -1;
+}
+
+/* Waits (at most timeout) until /local/domain/<id> exists (want) or not. */
+static bool wait_store(int id, bool want, uint64_t timeout);
+
+#define INTRODUCE_WAIT_NS   (10 * NSEC_PER_SEC)
+
+/*
+ * The domain's vif= and disk= devices, written as xl does before it unpauses
+ * the domain, once xenstored has introduced it (what we write inherits its
+ * /local/domain/<id>): devid 0, 1, ... per type. 0, or -1 after saying why.
+ */
+static int add_devices(domid_t id, const struct xl_cfg *c)
+{
+    if (!c->nr_vifs && !c->nr_disks)
+        return 0;
+    xenstored_dom0_kick();
+    if (!wait_store(id, true, INTRODUCE_WAIT_NS)) {
+        printk("xl: error: creating '%s': xenstored did not introduce domain %u\n", c->name, id);
+        return -1;
+    }
+    for (unsigned int i = 0; i < c->nr_vifs + c->nr_disks; i++) {
+        bool vif = i < c->nr_vifs;
+        unsigned int devid = vif ? i : i - c->nr_vifs;
+        const char *be = vif ? c->vif[devid].backend : c->disk[devid].backend;
+        int b = backend_domain(be);
+        if (b < 0 || b == id) {
+            printk("xl: error: creating '%s': %s %u: no back end domain '%s'\n", c->name, vif ? "vif" : "disk", devid,
+                   be);
+            return -1;
+        }
+        struct ts_device d = { .type = vif ? "vif" : "vbd", .front = id, .back = (domid_t)b, .devid = devid };
+        char mac[18], handle[8], vnum[12], extent[48], params[56];
+        if (vif) {
+            const struct xl_vif *v = &c->vif[devid];
+            ts_vif_mac(id, devid, v->mac_set ? v->mac : NULL, mac);
+            snprintf(handle, sizeof(handle), "%u", devid);
+            d.fkeys[0] = (struct ts_key){ "mac", mac };
+            d.fkeys[1] = (struct ts_key){ "handle", handle };
+            d.bkeys[0] = (struct ts_key){ "mac", mac };
+            d.bkeys[1] = (struct ts_key){ "handle", handle };
+            d.bkeys[2] = (struct ts_key){ "bridge", XL_BRIDGE };
+        } else {
+            const struct xl_disk *k = &c->disk[devid];
+            snprintf(vnum, sizeof(vnum), "%u", k->vdev_number);
+            snprintf(extent, sizeof(extent), "%llu+%llu", (unsigned long long)k->start, (unsigned long long)k->count);
+            snprintf(params, sizeof(params), "extent:%s", extent);
+            d.fkeys[0] = (struct ts_key){ "virtual-device", vnum };
+            d.fkeys[1] = (struct ts_key){ "device-type", "disk" };
+            d.bkeys[0] = (struct ts_key){ "extent", extent };      /* what blkback serves */
+            d.bkeys[1] = (struct ts_key){ "params", params };      /* xl's keys, for block-list and people */
+            d.bkeys[2] = (struct ts_key){ "dev", k->vdev };
+            d.bkeys[3] = (struct ts_key){ "mode", "w" };
+            d.bkeys[4] = (struct ts_key){ "type", "phy" };
+            d.bkeys[5] = (struct ts_key){ "device-type", "disk" };
+        }
+        int rc = ts_device_add(&d);
+        if (rc) {
+            printk("xl: error: creating '%s': writing %s %u's directories failed: %d\n", c->name,
+                   vif ? "vif" : "disk", devid, rc);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Builds and unpauses the domain cfg describes: its id, or -1 after saying why. */
 static int create_from(const struct xl_cfg *c, bool quiet)
 {
@@ -230,6 +319,10 @@ static int create_from(const struct xl_cfg *c, bool quiet)
         printk("xl: error: creating '%s': %s\n", c->name, err);
         return -1;
     }
+    if (add_devices(id, c)) {
+        destroy_domain(id);
+        return -1;
+    }
     struct pv_domctl op = { .cmd = PV_DOMCTL_setschedparams, .domain = id };
     op.u.sched.weight = c->weight;
     op.u.sched.cap = c->cap;
@@ -240,7 +333,7 @@ static int create_from(const struct xl_cfg *c, bool quiet)
     }
     if (rc) {
         printk("xl: error: starting '%s' failed: %d\n", c->name, rc);
-        tsb_destroy(id);
+        destroy_domain(id);
         return -1;
     }
     if (id < MAX_DOMID) {
@@ -351,9 +444,10 @@ static int cmd_dry_run(int argc, char **argv)
         printk("xl: dry run: %s: %u error%s; nothing created\n", argv[0], errors, errors == 1 ? "" : "s");
         return -1;
     }
-    printk("xl: dry run: %s is good: name %s, kernel %s%s%s, memory %llu MiB, vcpus %u, weight %u, cap %u; "
-           "nothing created\n", argv[0], c.name, c.kernel, c.ramdisk[0] ? ", ramdisk " : "", c.ramdisk,
-           (unsigned long long)c.memory_mib, c.vcpus, c.weight, c.cap);
+    printk("xl: dry run: %s is good: name %s, kernel %s%s%s, memory %llu MiB, vcpus %u, weight %u, cap %u, "
+           "%u vif%s, %u disk%s; nothing created\n", argv[0], c.name, c.kernel, c.ramdisk[0] ? ", ramdisk " : "",
+           c.ramdisk, (unsigned long long)c.memory_mib, c.vcpus, c.weight, c.cap, c.nr_vifs, c.nr_vifs == 1 ? "" : "s",
+           c.nr_disks, c.nr_disks == 1 ? "" : "s");
     return 0;
 }
 
@@ -514,10 +608,65 @@ static int cmd_sched_credit(int argc, char **argv)
     return 0;
 }
 
+/* ---- network-list, block-list ---- */
+
+/* A number the front end wrote in its directory (the guest owns it: any text), or -1. */
+static int front_int(const char *fdir, const char *key)
+{
+    char path[128];
+    int v;
+    snprintf(path, sizeof(path), "%s/%s", fdir, key);
+    return xenbus_read_int(0, path, &v) ? -1 : v;
+}
+
+/*
+ * network-list <dom> / block-list <dom>: xl's columns, read as xl reads them:
+ * the front end's state, event channel and ring references from its
+ * directory, the rest from what the toolstack wrote.
+ */
+static int cmd_dev_list(const char *what, bool net)
+{
+    int id = find_domain(what);
+    if (id < 0)
+        return -1;
+    struct ts_device_info d[XL_MAX_VIFS > XL_MAX_DISKS ? XL_MAX_VIFS : XL_MAX_DISKS];
+    unsigned int n = ts_devices_of((domid_t)id, net ? "vif" : "vbd", d, sizeof(d) / sizeof(d[0]));
+    printk(net ? "Idx BE Mac Addr.         handle state evt-ch   tx-/rx-ring-ref BE-path\n"
+               : "Vdev  BE  handle state evt-ch ring-ref BE-path\n");
+    for (unsigned int i = 0; i < n; i++) {
+        char fdir[96], bdir[96], path[128], mac[20] = "-";
+        snprintf(fdir, sizeof(fdir), "/local/domain/%u/device/%s/%u", id, d[i].type, d[i].devid);
+        snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/%s/%u/%u", d[i].back, d[i].type, id, d[i].devid);
+        int state = front_int(fdir, "state"), evtch = front_int(fdir, "event-channel");
+        if (net) {
+            snprintf(path, sizeof(path), "%s/mac", bdir);
+            if (xenbus_read(0, path, mac, sizeof(mac)) <= 0)
+                str_copy(mac, "-", sizeof(mac));
+            printk("%-3u %-2u %-17s %-6u %-5d %-6d %5d/%-5d %s\n", d[i].devid, d[i].back, mac, d[i].devid, state,
+                   evtch, front_int(fdir, "tx-ring-ref"), front_int(fdir, "rx-ring-ref"), bdir);
+        } else {
+            printk("%-5d %-3u %-6u %-5d %-6d %-8d %s\n", front_int(fdir, "virtual-device"), d[i].back, d[i].devid,
+                   state, evtch, front_int(fdir, "ring-ref"), bdir);
+        }
+    }
+    return 0;
+}
+
 /* ---- leak loop ---- */
 
-/* What a domain's life must give back: the hypervisor's free frames, dom0's ports and grants, the store's. */
-struct counts { uint64_t free_pages; int ports; unsigned int grants; uint32_t nodes, watches; };
+/*
+ * What a domain's life must give back: the hypervisor's free frames, dom0's
+ * ports, grant references and grant maps, the store's nodes and watches, the
+ * devices the toolstack wrote, the xenbus devices probed in dom0 and the
+ * back ends' tables (netback's vifs and bridge ports, blkback's vbds).
+ */
+struct counts {
+    uint64_t free_pages;
+    int ports;
+    unsigned int grants, maps;
+    uint32_t nodes, watches;
+    unsigned int devices, xbdevs, vifs, bports, vbds;
+};
 
 /* The cheap counts (a cycle's check); ports only with all (a hypercall per port). */
 static void count(struct counts *c, bool all)
@@ -526,20 +675,28 @@ static void count(struct counts *c, bool all)
     c->free_pages = xenpv_domctl(&op) ? 0 : op.u.info.free_pages;
     c->ports = all ? xenpv_evtchn_ports_in_use() : 0;
     c->grants = xenpv_grant_free_refs();
+    c->maps = xenpv_grant_maps_in_use();
     c->nodes = xenstored_dom0_nodes();
     c->watches = xenstored_dom0_watches();
+    c->devices = ts_devices_count();
+    c->xbdevs = xenbus_devices();
+    netback_usage(&c->vifs, &c->bports);
+    c->vbds = blkback_vbds();
 }
 
 static bool same_counts(const struct counts *a, const struct counts *b)
 {
-    return a->free_pages == b->free_pages && a->ports == b->ports && a->grants == b->grants && a->nodes == b->nodes &&
-           a->watches == b->watches;
+    return a->free_pages == b->free_pages && a->ports == b->ports && a->grants == b->grants && a->maps == b->maps &&
+           a->nodes == b->nodes && a->watches == b->watches && a->devices == b->devices && a->xbdevs == b->xbdevs &&
+           a->vifs == b->vifs && a->bports == b->bports && a->vbds == b->vbds;
 }
 
 static void print_counts(const char *when, const struct counts *c)
 {
-    printk("leak-loop: %s: %llu free frames, %d dom0 event channels, %u free grant refs, %u xenstore nodes, "
-           "%u watches\n", when, (unsigned long long)c->free_pages, c->ports, c->grants, c->nodes, c->watches);
+    printk("leak-loop: %s: %llu free frames, %d dom0 event channels, %u free grant refs, %u grant maps, "
+           "%u xenstore nodes, %u watches, %u devices written, %u xenbus devices, %u netback vifs, "
+           "%u bridge ports, %u blkback vbds\n", when, (unsigned long long)c->free_pages, c->ports, c->grants,
+           c->maps, c->nodes, c->watches, c->devices, c->xbdevs, c->vifs, c->bports, c->vbds);
 }
 
 /* Waits (at most timeout) until /local/domain/<id> exists (want) or not. */
@@ -566,6 +723,41 @@ static bool wait_watch(uint32_t base, uint64_t timeout)
         thread_sleep_ns(NSEC_PER_MSEC);
     } while (clock_ns() < end);
     return false;
+}
+
+/* Waits (at most timeout) until dom0 has probed want xenbus devices: the new domain's back ends are up. */
+static bool wait_backends(unsigned int want, uint64_t timeout)
+{
+    uint64_t end = clock_ns() + timeout;
+    do {
+        if (xenbus_devices() >= want)
+            return true;
+        thread_sleep_ns(NSEC_PER_MSEC);
+    } while (clock_ns() < end);
+    return false;
+}
+
+/* Waits (at most timeout) until the back end of each of dom's devices says Connected. */
+static bool wait_connected(domid_t dom, uint64_t timeout)
+{
+    static const char *const types[] = { "vif", "vbd" };
+    struct ts_device_info d[TS_MAX_DEVICES];
+    uint64_t end = clock_ns() + timeout;
+    for (unsigned int t = 0; t < 2; t++) {
+        unsigned int n = ts_devices_of(dom, types[t], d, TS_MAX_DEVICES);
+        for (unsigned int i = 0; i < n; i++) {
+            char bdir[96];
+            snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/%s/%u/%u", d[i].back, types[t], dom, d[i].devid);
+            while (xenbus_read_state(0, bdir) != XenbusStateConnected) {
+                if (clock_ns() >= end) {
+                    printk("leak-loop: %s never connected\n", bdir);
+                    return false;
+                }
+                thread_sleep_ns(NSEC_PER_MSEC);
+            }
+        }
+    }
+    return true;
 }
 
 /*
@@ -600,10 +792,15 @@ static int cmd_loop(int argc, char **argv)
 {
     struct xl_cfg c;
     uint64_t n = 0;
+    bool connected = argc >= 1 && !strcmp(argv[0], "--connected");
+    if (connected) {
+        argc--;
+        argv++;
+    }
     for (const char *p = argc >= 2 ? argv[1] : ""; *p && n < 100000; p++)
         n = *p >= '0' && *p <= '9' ? n * 10 + (uint64_t)(*p - '0') : 100000;
     if (argc < 2 || n == 0 || n >= 100000) {
-        printk("xl: usage: leak-loop <cfg> <1..99999> [key=value...]\n");
+        printk("xl: usage: leak-loop [--connected] <cfg> <1..99999> [key=value...]\n");
         return -1;
     }
     argv[1] = argv[0];
@@ -624,7 +821,11 @@ static int cmd_loop(int argc, char **argv)
             printk("leak-loop: cycle %llu: create failed\n", (unsigned long long)i);
             return -1;
         }
-        bool introduced = wait_store(id, true, LOOP_WAIT_NS) && wait_watch(before.watches, LOOP_WAIT_NS);
+        /* Each device's back end (in dom0) watches its other end's state and its own directory. */
+        bool introduced = wait_store(id, true, LOOP_WAIT_NS) &&
+                          wait_watch(before.watches + 2 * (c.nr_vifs + c.nr_disks), LOOP_WAIT_NS) &&
+                          wait_backends(before.xbdevs + c.nr_vifs + c.nr_disks, LOOP_WAIT_NS) &&
+                          (!connected || wait_connected((domid_t)id, LOOP_WAIT_NS));
         phase[0] += clock_ns() - t;
         t = clock_ns();
         int rc = destroy_domain((domid_t)id);
@@ -791,12 +992,14 @@ static void help(void)
            "  shutdown <dom> | reboot <dom> ask a domain to power off or reboot (its control/shutdown)\n"
            "  pause <dom> | unpause <dom>\n"
            "  console <dom>                 its console: input goes to it, others' lines hidden; Ctrl-] leaves\n"
+           "  network-list <dom>            its vifs: Idx BE Mac Addr. handle state evt-ch tx-/rx-ring-ref BE-path\n"
+           "  block-list <dom>              its disks: Vdev BE handle state evt-ch ring-ref BE-path\n"
            "  info                          hypervisor version, CPUs and memory\n"
            "  dmesg                         the hypervisor's console ring (there is none: says so)\n"
            "  vcpu-list [<dom>]             vCPUs: Name ID VCPU CPU State Time(s) Affinity\n"
            "  sched-credit [-d <dom> [-w N] [-c N]]  read or set weight (1..65535) and cap (0..100)\n"
            "  files                         configs and kernels in dom0's archive\n"
-           "  leak-loop <cfg> <n>           create and destroy n times; counts must come back\n"
+           "  leak-loop [--connected] <cfg> <n>  create and destroy n times; counts must come back\n"
            "  quit                          power dom0 (and the machine) off\n");
 }
 
@@ -830,7 +1033,7 @@ static int run(int argc, char **argv)
     } else if (!strcmp(c, "quit"))
         done = true;
     else if (strcmp(c, "destroy") && strcmp(c, "pause") && strcmp(c, "unpause") && strcmp(c, "console") &&
-             strcmp(c, "shutdown") && strcmp(c, "reboot"))
+             strcmp(c, "shutdown") && strcmp(c, "reboot") && strcmp(c, "network-list") && strcmp(c, "block-list"))
         printk("xl: error: unknown command '%s' (try help)\n", c);
     else if (argc != 2)
         printk("xl: error: usage: %s <domain>\n", c);
@@ -842,6 +1045,8 @@ static int run(int argc, char **argv)
         return simple(PV_DOMCTL_unpausedomain, argv[1], "unpause");
     else if (!strcmp(c, "console"))
         return cmd_console(argv[1]);
+    else if (!strcmp(c, "network-list") || !strcmp(c, "block-list"))
+        return cmd_dev_list(argv[1], c[0] == 'n');
     else if (!strcmp(c, "shutdown") || !strcmp(c, "reboot"))
         return cmd_shutdown(argv[1], c);
     return 0;

@@ -169,6 +169,18 @@ void xenbus_probe_start(void)
     started = true;
 }
 
+unsigned int xenbus_devices(void)
+{
+    unsigned int n = 0;
+    if (!started)
+        return 0;
+    sem_down(&probe_lock);
+    xb_for_each(d, struct xenbus_device, &devices, node)
+        n++;
+    sem_up(&probe_lock);
+    return n;
+}
+
 int xenbus_register_driver(struct xenbus_driver *drv)
 {
     if (!started)
@@ -196,9 +208,30 @@ void xenbus_unregister_driver(struct xenbus_driver *drv)
         device_free(d);
 }
 
+struct switch_args {
+    const char *dir;
+    int state;
+};
+
+static int switch_if_there(xenbus_tx_t tx, void *arg)
+{
+    const struct switch_args *a = arg;
+    char path[XB_PATH_MAX], v[8];
+    snprintf(path, sizeof(path), "%s/state", a->dir);
+    int rc = xenbus_read(tx, path, v, sizeof(v));
+    return rc < 0 ? rc : xenbus_printf(tx, path, "%d", a->state);
+}
+
+/*
+ * Only while the device's state node exists (as Linux's xenbus_switch_state):
+ * the toolstack removes a device's directory when its domain goes, and a
+ * state change racing with that (the other end seen gone, back to InitWait)
+ * must not write the directory back, a node the store keeps for ever.
+ */
 int xenbus_dev_switch_state(struct xenbus_device *dev, int state)
 {
-    int rc = xenbus_switch_state(dev->nodename, state);
+    struct switch_args a = { dev->nodename, state };
+    int rc = xenbus_transaction_retry(switch_if_there, &a, 8);
     if (!rc)
         dev->state = state;
     return rc;

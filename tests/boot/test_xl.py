@@ -328,7 +328,8 @@ def test_ramdisk_is_the_domains_module(session):
     ("create huge.cfg", r"creating 'huge': not enough free memory"),
     ("create missing.cfg", r"config 'missing\.cfg': no such file"),
     ("create idler1.cfg vcpus=99", r"vcpus: '99' is not 1 to 8"),
-    ("create idler1.cfg disk=['x']", r"lists \(disk, vif, pci\) are not supported yet"),
+    ("create idler1.cfg disk=['x']", r"disk 0: target 'x' is not extent:<start>\+<count>"),
+    ("create idler1.cfg pci=['01:00.0']", r"pci: not supported yet"),
     ("create idler1.cfg ramdisk=nosuch.bin", r"ramdisk 'nosuch\.bin': no such file in dom0's archive"),
     ("create idler1.cfg on_crash=rename-restart", r"on_crash: rename-restart is not supported"),
     ("destroy nosuch", r"no domain 'nosuch'"),
@@ -376,6 +377,76 @@ def test_leak_loop(session):
 def test_leak_loop_blocked_guests(session):
     # idler1 at 5 MiB: blocked in a poll with a timeout (its watch) when it is destroyed.
     leak_loop(session, "idler1.cfg", min(100, LEAK_CYCLES), "memory=5")
+
+
+NET_ROW = re.compile(r"^(\d+) +(\d+) +([0-9a-f:]{17}) +(\d+) +(-?\d+) +(-?\d+) +(-?\d+)/(-?\d+) +(\S+)\r*$", re.MULTILINE)
+BLK_ROW = re.compile(r"^(\d+) +(\d+) +(\d+) +(-?\d+) +(-?\d+) +(-?\d+) +(\S+)\r*$", re.MULTILINE)
+
+
+def test_devices_written_and_removed(session):
+    # devices.cfg: two vifs (one mac= given, one derived) and two disks of dom0's blkback store.
+    seen = session.xl("create devices.cfg")
+    dom = int(re.search(r"xl: created domain (\d+) \(devs\)", seen)[1])
+    out = session.xl("network-list devs")
+    seen += out
+    assert re.search(r"Idx BE Mac Addr\. +handle state evt-ch +tx-/rx-ring-ref BE-path", out), out
+    rows = NET_ROW.findall(out)
+    # The idler has no netfront: its directories stay Initialising (1), no channel, no rings.
+    assert rows == [("0", "0", "00:16:3e:5a:00:01", "0", "1", "-1", "-1", "-1", f"/local/domain/0/backend/vif/{dom}/0"),
+                    ("1", "0", f"00:16:3e:01:00:{dom:02x}", "1", "1", "-1", "-1", "-1",
+                     f"/local/domain/0/backend/vif/{dom}/1")], out
+    out = session.xl("block-list devs")
+    seen += out
+    assert re.search(r"Vdev +BE +handle state evt-ch ring-ref BE-path", out), out
+    assert BLK_ROW.findall(out) == [("51712", "0", "0", "1", "-1", "-1", f"/local/domain/0/backend/vbd/{dom}/0"),
+                                    ("51728", "0", "1", "1", "-1", "-1", f"/local/domain/0/backend/vbd/{dom}/1")], out
+    # Each back end found its device (InitWait), and each goes when xl destroys the domain.
+    for be in (f"vif/{dom}/0", f"vif/{dom}/1", f"vbd/{dom}/0", f"vbd/{dom}/1"):
+        if not re.search(rf"backend/{be}: (vif|vbd) back end found", seen):
+            session.p.expect(rf"xenbus: /local/domain/0/backend/{be}: (vif|vbd) back end found", timeout=30)
+    log = session.xl("destroy devs")
+    for be in (f"vif/{dom}/0", f"vif/{dom}/1", f"vbd/{dom}/0", f"vbd/{dom}/1"):
+        if not re.search(rf"backend/{be}: removed", log):
+            session.p.expect(rf"xenbus: /local/domain/0/backend/{be}: removed", timeout=30)
+    assert set(session.list()) == {"dom0"}
+    assert "xl: error: no domain 'devs'" in session.xl("network-list devs")
+
+
+@pytest.mark.parametrize("keys, error", [
+    ("vif=['backend=nosuch']", "xl: error: creating 'idler1': vif 0: no back end domain 'nosuch'"),
+    ("disk=['extent:0+8,,xvda,backend=idler1']", "xl: error: creating 'idler1': disk 0: no back end domain 'idler1'"),
+])
+def test_device_backend_refused(session, keys, error):
+    out = session.xl(f"create idler1.cfg {keys}")
+    assert error in out, out
+    assert set(session.list()) == {"dom0"}
+
+
+@pytest.mark.parametrize("keys, error", [
+    ("vif=['bridge=br1']", "vif 0: no bridge 'br1': dom0 has one, xenbr0"),
+    ("vif=['mac=01:00:5e:00:00:01']", "vif 0: mac '01:00:5e:00:00:01' is a multicast address"),
+    ("disk=['extent:0+8,,xvda,ro']", "disk 0: access 'ro': blkback serves read-write disks only"),
+    ("disk=['/dev/sda,,xvda']", "disk 0: target '/dev/sda' is not extent:<start>+<count>"),
+])
+def test_device_spec_refused(session, keys, error):
+    out = session.xl(f"create --dry-run idler1.cfg {keys}")
+    assert f"xl: error: command line '{keys}': {error}" in out, out
+    assert "1 error; nothing created" in out, out
+
+
+def test_dry_run_counts_devices(session):
+    out = session.xl("create --dry-run devices.cfg")
+    assert re.search(r"xl: dry run: devices\.cfg is good: .*, 2 vifs, 2 disks; nothing created", out), out
+
+
+def test_leak_loop_with_devices(session):
+    # 100 domains with two vifs and two disks each: every count (dom0's grant maps and event
+    # channels, netback's vifs and bridge ports, blkback's vbds, the xenbus devices, the store's
+    # nodes and watches, the hypervisor's frames) back after each cycle.
+    m, phases = leak_loop(session, "devices.cfg", min(100, LEAK_CYCLES))
+    with open(os.path.join(ROOT, BUILD, "logs", "xl-bench.txt"), "a") as f:
+        f.write(f"create+destroy of a 5 MiB domain with 2 vifs and 2 disks: {m[3]} per second "
+                f"({m[1]} cycles in {m[2]} ms)\n" + phases + "\n")
 
 
 def test_info(session):

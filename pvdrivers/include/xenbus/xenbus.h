@@ -150,7 +150,9 @@ int xenbus_read_ring(struct xenbus_device *dev, int *ref, int *port);
 /* Registers a driver and looks for its devices at once. */
 int xenbus_register_driver(struct xenbus_driver *drv);
 void xenbus_unregister_driver(struct xenbus_driver *drv);
-/* Switches dev's state (dev->state follows). */
+/* Devices probed and not yet removed, every driver's (the toolstack's leak check). */
+unsigned int xenbus_devices(void);
+/* Switches dev's state (dev->state follows) while its state node exists: -ENOENT once the toolstack removed it. */
 int xenbus_dev_switch_state(struct xenbus_device *dev, int state);
 
 #endif /* XENBUS_XENBUS_H */

@@ -83,6 +83,8 @@ int xenpv_grant_unmap(struct xenpv_grant_map *m);
 int xenpv_grant_map_dev(domid_t dom, const grant_ref_t *refs, unsigned int n, bool readonly, grant_handle_t *handles,
                         uint64_t *maddr);
 int xenpv_grant_unmap_dev(const grant_handle_t *handles, const uint64_t *maddr, unsigned int n);
+/* How many other domains' grants we map now (the toolstack's leak check). */
+unsigned int xenpv_grant_maps_in_use(void);
 /* GNTTABOP_copy of n ops: 0, or the first failing op's GNTST_* status, or a Xen error. */
 struct gnttab_copy;
 int xenpv_grant_copy(struct gnttab_copy *ops, unsigned int n);

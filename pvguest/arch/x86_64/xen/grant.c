@@ -109,6 +109,13 @@ unsigned int xenpv_grant_free_refs(void)
     return table_ready ? nr_free : NR_REFS - GNTTAB_NR_RESERVED_ENTRIES;
 }
 
+static unsigned int maps_in_use;        /* grants of other domains we map now (atomic) */
+
+unsigned int xenpv_grant_maps_in_use(void)
+{
+    return __atomic_load_n(&maps_in_use, __ATOMIC_RELAXED);
+}
+
 int xenpv_grant_map(domid_t dom, grant_ref_t ref, bool readonly, struct xenpv_grant_map *m)
 {
     void *va = vm_alloc(1, VM_RESERVE);
@@ -126,6 +133,7 @@ int xenpv_grant_map(domid_t dom, grant_ref_t ref, bool readonly, struct xenpv_gr
         return rc ? (int)rc : op.status;                /* a GNTST_* code (negative) */
     }
     *m = (struct xenpv_grant_map){ .va = va, .handle = op.handle, .dom = dom, .ref = ref };
+    __atomic_add_fetch(&maps_in_use, 1, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -138,6 +146,7 @@ int xenpv_grant_unmap(struct xenpv_grant_map *m)
     pv_flush_page((uintptr_t)m->va);
     vm_free(m->va);
     m->va = NULL;
+    __atomic_sub_fetch(&maps_in_use, 1, __ATOMIC_RELAXED);
     return 0;
 }
 

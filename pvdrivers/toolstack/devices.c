@@ -1,0 +1,184 @@
+/*
+ * Split devices' xenstore directories as xl writes and removes them, for the
+ * boot domains' device= options (boot_devices.c) and xl create's vif= and
+ * disk= (xl.c). The table of what was written is the toolstack's own record
+ * (libxl keeps /libxl/<domid>/device for the same purpose): destroy removes
+ * what it lists and never follows a path read from the front end's
+ * directory, which the guest owns and may have rewritten.
+ */
+#include <sched.h>
+#include <xenbus/xenbus.h>
+#include <toolstack/devices.h>
+
+static struct ts_device_info table[TS_MAX_DEVICES];
+static bool used[TS_MAX_DEVICES];
+static struct semaphore table_lock = { 1, WAITQUEUE_INIT(table_lock.wq) };
+
+struct write_args {
+    const struct ts_device *d;
+    char fdir[96], bdir[96];
+};
+
+/* One node with its value (NULL: a directory) and permissions (owner first). */
+static int put(xenbus_tx_t tx, const char *dir, const char *key, const char *value, const char *const *perms)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s%s%s", dir, key ? "/" : "", key ? key : "");
+    int rc = key ? xenbus_write(tx, path, value) : xenbus_mkdir(tx, path);
+    return rc ? rc : xenbus_set_perms(tx, path, perms, 2);
+}
+
+static int put_keys(xenbus_tx_t tx, const char *dir, const struct ts_key *k, const char *const *perms)
+{
+    int rc = 0;
+    for (unsigned int i = 0; i < TS_MAX_KEYS && k[i].key && !rc; i++)
+        rc = put(tx, dir, k[i].key, k[i].value, perms);
+    return rc;
+}
+
+static int write_both(xenbus_tx_t tx, void *arg)
+{
+    const struct write_args *w = arg;
+    const struct ts_device *d = w->d;
+    char f[8], b[8], fown[8], frd[8], bown[8], brd[8], state[4];
+    snprintf(f, sizeof(f), "%u", d->front);
+    snprintf(b, sizeof(b), "%u", d->back);
+    snprintf(fown, sizeof(fown), "n%u", d->front);
+    snprintf(frd, sizeof(frd), "r%u", d->back);
+    snprintf(bown, sizeof(bown), "n%u", d->back);
+    snprintf(brd, sizeof(brd), "r%u", d->front);
+    snprintf(state, sizeof(state), "%d", XenbusStateInitialising);
+    const char *const fperms[] = { fown, frd }, *const bperms[] = { bown, brd };
+    int rc;
+    if ((rc = put(tx, w->fdir, NULL, NULL, fperms)) || (rc = put(tx, w->fdir, "backend", w->bdir, fperms)) ||
+        (rc = put(tx, w->fdir, "backend-id", b, fperms)) || (rc = put(tx, w->fdir, "state", state, fperms)) ||
+        (rc = put_keys(tx, w->fdir, d->fkeys, fperms)) ||
+        (rc = put(tx, w->bdir, NULL, NULL, bperms)) || (rc = put(tx, w->bdir, "frontend", w->fdir, bperms)) ||
+        (rc = put(tx, w->bdir, "frontend-id", f, bperms)) || (rc = put(tx, w->bdir, "state", state, bperms)))
+        return rc;
+    return put_keys(tx, w->bdir, d->bkeys, bperms);
+}
+
+static void dirs(const struct ts_device_info *i, char *fdir, char *bdir)
+{
+    snprintf(fdir, 96, "/local/domain/%u/device/%s/%u", i->front, i->type, i->devid);
+    snprintf(bdir, 96, "/local/domain/%u/backend/%s/%u/%u", i->back, i->type, i->front, i->devid);
+}
+
+int ts_device_add(const struct ts_device *d)
+{
+    if (strlen(d->type) >= sizeof(table[0].type))
+        return -EINVAL;
+    struct ts_device_info info = { .front = d->front, .back = d->back, .devid = d->devid };
+    str_copy(info.type, d->type, sizeof(info.type));
+    unsigned int slot = 0;
+    sem_down(&table_lock);
+    while (slot < TS_MAX_DEVICES && used[slot])
+        slot++;
+    if (slot < TS_MAX_DEVICES) {
+        used[slot] = true;
+        table[slot] = info;
+    }
+    sem_up(&table_lock);
+    if (slot == TS_MAX_DEVICES)
+        return -ENOSPC;
+    struct write_args w = { .d = d };
+    dirs(&info, w.fdir, w.bdir);
+    int rc = xenbus_transaction_retry(write_both, &w, 5);
+    if (rc) {
+        sem_down(&table_lock);
+        used[slot] = false;
+        sem_up(&table_lock);
+    }
+    return rc;
+}
+
+struct rm_args {
+    const char *path;
+    size_t keep;                    /* the length of the ancestor that stays (/local/domain/<id>) */
+};
+
+/* path, then each parent left without children, up to (not including) the first keep bytes. */
+static int rm_and_empty_parents(xenbus_tx_t tx, void *arg)
+{
+    const struct rm_args *a = arg;
+    char p[96], names[64];
+    str_copy(p, a->path, sizeof(p));
+    int rc = xenbus_rm(tx, p);
+    if (rc && rc != -ENOENT)
+        return rc;
+    for (;;) {
+        char *slash = p + strlen(p);
+        while (slash > p && *slash != '/')
+            slash--;
+        *slash = '\0';
+        if ((size_t)(slash - p) <= a->keep)
+            return 0;
+        int n = xenbus_directory(tx, p, names, sizeof(names));
+        if (n != 0)                 /* children left, or gone already */
+            return n < 0 && n != -ENOENT ? n : 0;
+        if ((rc = xenbus_rm(tx, p)) && rc != -ENOENT)
+            return rc;
+    }
+}
+
+static int rm_dir(const char *path, domid_t owner)
+{
+    char keep[32];
+    struct rm_args a = { .path = path, .keep = (size_t)snprintf(keep, sizeof(keep), "/local/domain/%u", owner) };
+    return xenbus_transaction_retry(rm_and_empty_parents, &a, 5);
+}
+
+int ts_devices_remove(domid_t front)
+{
+    struct ts_device_info mine[TS_MAX_DEVICES];
+    unsigned int n = 0;
+    sem_down(&table_lock);
+    for (unsigned int i = 0; i < TS_MAX_DEVICES; i++)
+        if (used[i] && table[i].front == front) {
+            mine[n++] = table[i];
+            used[i] = false;
+        }
+    sem_up(&table_lock);
+    int first = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        char fdir[96], bdir[96];
+        dirs(&mine[i], fdir, bdir);
+        /* The front end's first, as xl: the back end sees its other end gone, then its own directory go. */
+        int rc = rm_dir(fdir, mine[i].front);
+        int rc2 = rm_dir(bdir, mine[i].back);
+        if (!first)
+            first = rc ? rc : rc2;
+    }
+    return first;
+}
+
+unsigned int ts_devices_of(domid_t front, const char *type, struct ts_device_info *out, unsigned int max)
+{
+    unsigned int n = 0;
+    sem_down(&table_lock);
+    for (unsigned int devid = 0; devid < TS_MAX_DEVICES && n < max; devid++)
+        for (unsigned int i = 0; i < TS_MAX_DEVICES && n < max; i++)
+            if (used[i] && table[i].front == front && table[i].devid == devid && !strcmp(table[i].type, type))
+                out[n++] = table[i];
+    sem_up(&table_lock);
+    return n;
+}
+
+unsigned int ts_devices_count(void)
+{
+    unsigned int n = 0;
+    sem_down(&table_lock);
+    for (unsigned int i = 0; i < TS_MAX_DEVICES; i++)
+        n += used[i];
+    sem_up(&table_lock);
+    return n;
+}
+
+void ts_vif_mac(domid_t front, unsigned int devid, const uint8_t *given, char out[18])
+{
+    uint8_t m[6] = { 0x00, 0x16, 0x3e, (uint8_t)devid, (uint8_t)(front >> 8), (uint8_t)front };
+    if (given)
+        memcpy(m, given, sizeof(m));
+    snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
