@@ -8,8 +8,11 @@ everyone carries on; on_reboot/on_poweroff/on_crash = restart rebuilding a domai
 after five quick restarts of one that crashes at start); a ramdisk= module whose bytes the guest
 hashes; info, dmesg, vcpu-list, sched-credit and create --dry-run; create+destroy leak loops whose counts come back after
 every cycle: 1,000 domains that keep arming timers (spinner.cfg: the race that
-left a destroyed vCPU's timer armed into its slot's next domain) and 100 idlers
-blocked in a poll. The transcript is kept in build/logs/xl-session.log; the
+left a destroyed vCPU's timer armed into its slot's next domain), 100 idlers
+blocked in a poll, 100 idlers with two vifs and two disks each (devices.cfg: the
+back ends find them and lose them) and 50 pvguests whose netfront and blkfront
+connect (netguest.cfg); vif= and disk= written (network-list, block-list) and
+removed, bad specs refused. The transcript is kept in build/logs/xl-session.log; the
 measurements go to build/logs/xl-bench.txt.
 
 BOOT_SCENARIOS without "xl" skips it; XL_LEAK_CYCLES sets the spinner loop (default
@@ -61,6 +64,7 @@ class Session:
         """Types command; returns what dom0 printed up to the next prompt."""
         self.type(command + "\n")
         self.p.expect(r"xl> " + re.escape(command) + r"\r*\n", timeout=timeout)
+        self.between = self.p.before        # dom0's lines after the last prompt, before this command
         # Only the newest bytes are searched: a leak loop prints about 1 MB before its prompt, and
         # searching all of it again for every chunk that arrives took a core from QEMU. The window
         # is larger than any one read (pexpect reads at most 2000 bytes): with 256, a read bringing
@@ -388,7 +392,7 @@ def test_devices_written_and_removed(session):
     seen = session.xl("create devices.cfg")
     dom = int(re.search(r"xl: created domain (\d+) \(devs\)", seen)[1])
     out = session.xl("network-list devs")
-    seen += out
+    seen += session.between + out
     assert re.search(r"Idx BE Mac Addr\. +handle state evt-ch +tx-/rx-ring-ref BE-path", out), out
     rows = NET_ROW.findall(out)
     # The idler has no netfront: its directories stay Initialising (1), no channel, no rings.
@@ -396,7 +400,7 @@ def test_devices_written_and_removed(session):
                     ("1", "0", f"00:16:3e:01:00:{dom:02x}", "1", "1", "-1", "-1", "-1",
                      f"/local/domain/0/backend/vif/{dom}/1")], out
     out = session.xl("block-list devs")
-    seen += out
+    seen += session.between + out
     assert re.search(r"Vdev +BE +handle state evt-ch ring-ref BE-path", out), out
     assert BLK_ROW.findall(out) == [("51712", "0", "0", "1", "-1", "-1", f"/local/domain/0/backend/vbd/{dom}/0"),
                                     ("51728", "0", "1", "1", "-1", "-1", f"/local/domain/0/backend/vbd/{dom}/1")], out
@@ -405,11 +409,50 @@ def test_devices_written_and_removed(session):
         if not re.search(rf"backend/{be}: (vif|vbd) back end found", seen):
             session.p.expect(rf"xenbus: /local/domain/0/backend/{be}: (vif|vbd) back end found", timeout=30)
     log = session.xl("destroy devs")
+    seen += session.between
     for be in (f"vif/{dom}/0", f"vif/{dom}/1", f"vbd/{dom}/0", f"vbd/{dom}/1"):
         if not re.search(rf"backend/{be}: removed", log):
             session.p.expect(rf"xenbus: /local/domain/0/backend/{be}: removed", timeout=30)
     assert set(session.list()) == {"dom0"}
     assert "xl: error: no domain 'devs'" in session.xl("network-list devs")
+
+
+def test_front_ends_connect(session):
+    # netguest.cfg: pvguest with netfront and blkfront; both connect to dom0's back ends (state 4,
+    # ring references and a channel in network-list / block-list), and both go on destroy.
+    seen = session.xl("create netguest.cfg")
+    dom = int(re.search(r"xl: created domain (\d+) \(netguest\)", seen)[1])
+    deadline = time.monotonic() + 120
+    while True:
+        net = session.xl("network-list netguest")
+        seen += session.between + net
+        blk = session.xl("block-list netguest")
+        seen += session.between + blk
+        nrows, brows = NET_ROW.findall(net), BLK_ROW.findall(blk)
+        if len(nrows) == 1 and nrows[0][4] == "4" and len(brows) == 1 and brows[0][3] == "4":
+            break
+        assert time.monotonic() < deadline, (net, blk)
+        time.sleep(1)
+    assert nrows[0][:4] == ("0", "0", f"00:16:3e:00:00:{dom:02x}", "0"), net
+    assert int(nrows[0][5]) > 0 and int(nrows[0][6]) >= 0 and int(nrows[0][7]) >= 0, net
+    assert brows[0][:4] == ("51712", "0", "0", "4") and int(brows[0][4]) > 0 and int(brows[0][5]) >= 0, blk
+    log = session.xl("destroy netguest")
+    seen += session.between
+    for line in (rf"netback: vif{dom}\.0 connected", rf"blkback: domain {dom} connected: sectors 4096\.\.8191"):
+        assert re.search(line, seen), seen
+    for be in (f"vif/{dom}/0", f"vbd/{dom}/0"):
+        if not re.search(rf"backend/{be}: removed", log):
+            session.p.expect(rf"xenbus: /local/domain/0/backend/{be}: removed", timeout=30)
+    assert set(session.list()) == {"dom0"}
+
+
+def test_leak_loop_connected_front_ends(session):
+    # As above, each cycle waiting until both back ends are Connected (rings mapped, channels
+    # bound) before destroying the domain: dom0's grant maps and channels must come back.
+    m, phases = leak_loop(session, "--connected netguest.cfg", min(50, LEAK_CYCLES))
+    with open(os.path.join(ROOT, BUILD, "logs", "xl-bench.txt"), "a") as f:
+        f.write(f"create+destroy of pvguest (16 MiB) with a connected vif and disk: {m[3]} per second "
+                f"({m[1]} cycles in {m[2]} ms)\n" + phases + "\n")
 
 
 @pytest.mark.parametrize("keys, error", [
