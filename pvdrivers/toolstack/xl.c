@@ -750,7 +750,11 @@ static bool wait_connected(domid_t dom, uint64_t timeout)
             snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/%s/%u/%u", d[i].back, types[t], dom, d[i].devid);
             while (xenbus_read_state(0, bdir) != XenbusStateConnected) {
                 if (clock_ns() >= end) {
-                    printk("leak-loop: %s never connected\n", bdir);
+                    char fdir[96];
+                    snprintf(fdir, sizeof(fdir), "/local/domain/%u/device/%s/%u", dom, types[t], d[i].devid);
+                    printk("leak-loop: %s never connected (back end %d, front end %d; dom0 has dropped %llu watch "
+                           "events)\n", bdir, xenbus_read_state(0, bdir), xenbus_read_state(0, fdir),
+                           (unsigned long long)xenbus_watch_events_dropped());
                     return false;
                 }
                 thread_sleep_ns(NSEC_PER_MSEC);
@@ -890,6 +894,8 @@ static int cmd_loop(int argc, char **argv)
     printk("leak-loop: per cycle: %llu us to build, start, introduce and see its watch, %llu us to destroy, %llu us until "
            "everything was back\n", (unsigned long long)(phase[0] / 1000 / i),
            (unsigned long long)(phase[1] / 1000 / i), (unsigned long long)(phase[2] / 1000 / i));
+    printk("leak-loop: dom0's xenbus has dropped %llu watch events since boot (a full queue)\n",
+           (unsigned long long)xenbus_watch_events_dropped());
     printk("leak-loop: %llu create+destroy cycles in %llu ms (%llu.%02llu per second): %s\n", (unsigned long long)i,
            (unsigned long long)ms, (unsigned long long)(i * 1000 / (ms ? ms : 1)),
            (unsigned long long)(i * 100000 / (ms ? ms : 1) % 100), same ? "nothing leaked" : "LEAK");

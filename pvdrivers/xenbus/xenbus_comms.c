@@ -120,6 +120,11 @@ static struct {
 } rx;
 static size_t rx_have;
 
+uint64_t xenbus_watch_events_dropped(void)
+{
+    return __atomic_load_n(&xenbus_events_dropped, __ATOMIC_RELAXED);
+}
+
 static void dispatch(void)
 {
     rx.body[rx.h.len] = '\0';

@@ -150,6 +150,8 @@ int xenbus_read_ring(struct xenbus_device *dev, int *ref, int *port);
 /* Registers a driver and looks for its devices at once. */
 int xenbus_register_driver(struct xenbus_driver *drv);
 void xenbus_unregister_driver(struct xenbus_driver *drv);
+/* Watch events a full queue dropped since boot (each overflow fires every watch again; the leak loop reports them). */
+uint64_t xenbus_watch_events_dropped(void);
 /* Devices probed and not yet removed, every driver's (the toolstack's leak check). */
 unsigned int xenbus_devices(void);
 /* Switches dev's state (dev->state follows) while its state node exists: -ENOENT once the toolstack removed it. */
