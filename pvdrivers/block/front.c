@@ -400,20 +400,10 @@ static int front_probe(struct xenbus_device *dev)
 
 static void front_changed(struct xenbus_device *dev, int state)
 {
-    if (state == XenbusStateInitWait && (dev->state == XenbusStateInitialising || dev->state == XenbusStateConnected)) {
-        if (dev->state == XenbusStateConnected)
-            front_release();        /* it closed and came back before we saw it close */
-        int rc = front_connect(dev);
-        if (rc)
-            printk("blkfront: connecting to domain %u failed: %d\n", dev->otherend_id, rc);
-    } else if (state == XenbusStateConnected && dev->state == XenbusStateInitialised) {
-        front_connected(dev);
-    } else if (state == XenbusStateClosing && dev->state == XenbusStateConnected) {
-        front_release();
-        xenbus_dev_switch_state(dev, XenbusStateClosing);
-    } else if (state == XenbusStateClosed && dev->state == XenbusStateClosing) {
-        xenbus_dev_switch_state(dev, XenbusStateClosed);
-    }
+    static const struct xenbus_front_steps steps = {
+        .name = "blkfront", .connect = front_connect, .connected = front_connected, .release = front_release,
+    };
+    xenbus_front_changed(dev, state, &steps);
 }
 
 static void front_disconnect(struct xenbus_device *dev)

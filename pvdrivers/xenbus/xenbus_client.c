@@ -248,3 +248,21 @@ int xenbus_wait_state(const char *dir, unsigned int mask, uint64_t timeout_ns, i
         *last = st;
     return rc;
 }
+
+void xenbus_front_changed(struct xenbus_device *dev, int state, const struct xenbus_front_steps *steps)
+{
+    if (state == XenbusStateInitWait && (dev->state == XenbusStateInitialising || dev->state == XenbusStateConnected)) {
+        if (dev->state == XenbusStateConnected)
+            steps->release();       /* it closed and came back before we saw it close */
+        int rc = steps->connect(dev);
+        if (rc)
+            printk("%s: connecting to domain %u failed: %d\n", steps->name, dev->otherend_id, rc);
+    } else if (state == XenbusStateConnected && dev->state == XenbusStateInitialised) {
+        steps->connected(dev);
+    } else if (state == XenbusStateClosing && dev->state == XenbusStateConnected) {
+        steps->release();
+        xenbus_dev_switch_state(dev, XenbusStateClosing);
+    } else if (state == XenbusStateClosed && dev->state == XenbusStateClosing) {
+        xenbus_dev_switch_state(dev, XenbusStateClosed);
+    }
+}

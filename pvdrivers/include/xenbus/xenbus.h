@@ -147,6 +147,21 @@ struct xenbus_device {
  */
 int xenbus_publish_ring(struct xenbus_device *dev, int ref, int port, const char *protocol);
 int xenbus_read_ring(struct xenbus_device *dev, int *ref, int *port);
+/*
+ * The front end's side of the XenbusState handshake, one for every split
+ * driver: the back end in InitWait (first, or again after it closed and
+ * came back before we saw it close: release first) -> connect (grant,
+ * publish, go Initialised; a failure is printed with name); the back end
+ * Connected while we are Initialised -> connected; the back end Closing ->
+ * release, Closing; Closed -> Closed.
+ */
+struct xenbus_front_steps {
+    const char *name;
+    int (*connect)(struct xenbus_device *dev);
+    void (*connected)(struct xenbus_device *dev);
+    void (*release)(void);
+};
+void xenbus_front_changed(struct xenbus_device *dev, int state, const struct xenbus_front_steps *steps);
 /* Registers a driver and looks for its devices at once. */
 int xenbus_register_driver(struct xenbus_driver *drv);
 void xenbus_unregister_driver(struct xenbus_driver *drv);
