@@ -80,6 +80,18 @@ def boot_all():
         return _results
 
 
+def booted(name):
+    """(scenario, BootResult) of test scenario name after boot_all(): skipped when BOOT_SCENARIOS
+    leaves it out, failed unless it powered off (the checks that call this read its results)."""
+    import pytest
+    if name not in {sc.name for sc in test_scenarios()}:
+        pytest.skip(f"{name} not selected (BOOT_SCENARIOS)")
+    sc, res = boot_all()[name]
+    if res.outcome != "poweroff":
+        pytest.fail(f"{name} ended with {res.outcome} ({res.log_path})", pytrace=False)
+    return sc, res
+
+
 def xen_results():
     """Scenario name -> Xen BootResult (or exception), after boot_all(); empty without Xen."""
     boot_all()

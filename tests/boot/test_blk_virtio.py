@@ -14,7 +14,7 @@ import sys
 import pytest
 
 import conftest
-from conftest import ROOT, boot_all
+from conftest import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import check_disk  # noqa: E402
@@ -27,11 +27,7 @@ BLK_RW_GEN = 2                          # its last pass (1 MiB indirect requests
 
 
 def booted(name):
-    if name not in {sc.name for sc in conftest.test_scenarios()}:
-        pytest.skip(f"{name} not selected (BOOT_SCENARIOS)")
-    sc, res = boot_all()[name]
-    if res.outcome != "poweroff":
-        pytest.fail(f"{name} ended with {res.outcome} ({res.log_path})", pytrace=False)
+    sc, _ = conftest.booted(name)
     assert len(sc.fresh_disks) == 1, f"{name} should make exactly one fresh image"
     return sc.fresh_disks[0][0]
 

@@ -10,18 +10,12 @@ import sys
 import pytest
 
 import conftest
-from conftest import boot_all
 
 NAME = "driver-domain"
 
 
 def booted():
-    if NAME not in {sc.name for sc in conftest.test_scenarios()}:
-        pytest.skip(f"{NAME} not selected (BOOT_SCENARIOS)")
-    sc, res = boot_all()[NAME]
-    if res.outcome != "poweroff":
-        pytest.fail(f"{NAME} ended with {res.outcome} ({res.log_path})", pytrace=False)
-    return sc, res
+    return conftest.booted(NAME)
 
 
 def test_dom0_is_out_of_the_data_path():

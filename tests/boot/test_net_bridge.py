@@ -9,19 +9,9 @@ import re
 
 import pytest
 
-import conftest
-from conftest import boot_all
+from conftest import booted
 
 SCENARIOS = ["net-bridge", "default"]
-
-
-def booted(name):
-    if name not in {sc.name for sc in conftest.test_scenarios()}:
-        pytest.skip(f"{name} not selected (BOOT_SCENARIOS)")
-    sc, res = boot_all()[name]
-    if res.outcome != "poweroff":
-        pytest.fail(f"{name} ended with {res.outcome} ({res.log_path})", pytrace=False)
-    return sc, res
 
 
 def counters(line):
