@@ -238,12 +238,59 @@ static bool wait_store(int id, bool want, uint64_t timeout);
 #define INTRODUCE_WAIT_NS   (10 * NSEC_PER_SEC)
 
 /*
+ * One vif (v) or disk (k) of domain id with devid, written through
+ * devices.c as xl writes it: 0, or -1 with err saying why (what = "vif 1").
+ */
+static int write_device(domid_t id, unsigned int devid, const struct xl_vif *v, const struct xl_disk *k, char *err,
+                        size_t errlen)
+{
+    const char *kind = v ? "vif" : "disk", *be = v ? v->backend : k->backend;
+    int b = backend_domain(be);
+    if (b < 0 || b == id) {
+        snprintf(err, errlen, "%s %u: no back end domain '%s'", kind, devid, be);
+        return -1;
+    }
+    struct ts_device d = { .type = v ? "vif" : "vbd", .front = id, .back = (domid_t)b, .devid = devid };
+    char mac[18], handle[8], vnum[12], extent[48], params[56];
+    if (v) {
+        ts_vif_mac(id, devid, v->mac_set ? v->mac : NULL, mac);
+        snprintf(handle, sizeof(handle), "%u", devid);
+        d.ident = mac;
+        d.fkeys[0] = (struct ts_key){ "mac", mac };
+        d.fkeys[1] = (struct ts_key){ "handle", handle };
+        d.bkeys[0] = (struct ts_key){ "mac", mac };
+        d.bkeys[1] = (struct ts_key){ "handle", handle };
+        d.bkeys[2] = (struct ts_key){ "bridge", XL_BRIDGE };
+    } else {
+        snprintf(vnum, sizeof(vnum), "%u", k->vdev_number);
+        snprintf(extent, sizeof(extent), "%llu+%llu", (unsigned long long)k->start, (unsigned long long)k->count);
+        snprintf(params, sizeof(params), "extent:%s", extent);
+        d.ident = k->vdev;
+        d.fkeys[0] = (struct ts_key){ "virtual-device", vnum };
+        d.fkeys[1] = (struct ts_key){ "device-type", "disk" };
+        d.bkeys[0] = (struct ts_key){ "extent", extent };      /* what blkback serves */
+        d.bkeys[1] = (struct ts_key){ "params", params };      /* xl's keys, for block-list and people */
+        d.bkeys[2] = (struct ts_key){ "dev", k->vdev };
+        d.bkeys[3] = (struct ts_key){ "mode", "w" };
+        d.bkeys[4] = (struct ts_key){ "type", "phy" };
+        d.bkeys[5] = (struct ts_key){ "device-type", "disk" };
+    }
+    int rc = ts_device_add(&d);
+    if (rc) {
+        snprintf(err, errlen, "%s %u: writing its directories failed: %d", kind, devid, rc);
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * The domain's vif= and disk= devices, written as xl does before it unpauses
  * the domain, once xenstored has introduced it (what we write inherits its
  * /local/domain/<id>): devid 0, 1, ... per type. 0, or -1 after saying why.
  */
 static int add_devices(domid_t id, const struct xl_cfg *c)
 {
+    char err[160];
     if (!c->nr_vifs && !c->nr_disks)
         return 0;
     xenstored_dom0_kick();
@@ -254,42 +301,8 @@ static int add_devices(domid_t id, const struct xl_cfg *c)
     for (unsigned int i = 0; i < c->nr_vifs + c->nr_disks; i++) {
         bool vif = i < c->nr_vifs;
         unsigned int devid = vif ? i : i - c->nr_vifs;
-        const char *be = vif ? c->vif[devid].backend : c->disk[devid].backend;
-        int b = backend_domain(be);
-        if (b < 0 || b == id) {
-            printk("xl: error: creating '%s': %s %u: no back end domain '%s'\n", c->name, vif ? "vif" : "disk", devid,
-                   be);
-            return -1;
-        }
-        struct ts_device d = { .type = vif ? "vif" : "vbd", .front = id, .back = (domid_t)b, .devid = devid };
-        char mac[18], handle[8], vnum[12], extent[48], params[56];
-        if (vif) {
-            const struct xl_vif *v = &c->vif[devid];
-            ts_vif_mac(id, devid, v->mac_set ? v->mac : NULL, mac);
-            snprintf(handle, sizeof(handle), "%u", devid);
-            d.fkeys[0] = (struct ts_key){ "mac", mac };
-            d.fkeys[1] = (struct ts_key){ "handle", handle };
-            d.bkeys[0] = (struct ts_key){ "mac", mac };
-            d.bkeys[1] = (struct ts_key){ "handle", handle };
-            d.bkeys[2] = (struct ts_key){ "bridge", XL_BRIDGE };
-        } else {
-            const struct xl_disk *k = &c->disk[devid];
-            snprintf(vnum, sizeof(vnum), "%u", k->vdev_number);
-            snprintf(extent, sizeof(extent), "%llu+%llu", (unsigned long long)k->start, (unsigned long long)k->count);
-            snprintf(params, sizeof(params), "extent:%s", extent);
-            d.fkeys[0] = (struct ts_key){ "virtual-device", vnum };
-            d.fkeys[1] = (struct ts_key){ "device-type", "disk" };
-            d.bkeys[0] = (struct ts_key){ "extent", extent };      /* what blkback serves */
-            d.bkeys[1] = (struct ts_key){ "params", params };      /* xl's keys, for block-list and people */
-            d.bkeys[2] = (struct ts_key){ "dev", k->vdev };
-            d.bkeys[3] = (struct ts_key){ "mode", "w" };
-            d.bkeys[4] = (struct ts_key){ "type", "phy" };
-            d.bkeys[5] = (struct ts_key){ "device-type", "disk" };
-        }
-        int rc = ts_device_add(&d);
-        if (rc) {
-            printk("xl: error: creating '%s': writing %s %u's directories failed: %d\n", c->name,
-                   vif ? "vif" : "disk", devid, rc);
+        if (write_device(id, devid, vif ? &c->vif[devid] : NULL, vif ? NULL : &c->disk[devid], err, sizeof(err))) {
+            printk("xl: error: creating '%s': %s\n", c->name, err);
             return -1;
         }
     }
@@ -649,6 +662,133 @@ static int cmd_dev_list(const char *what, bool net)
                    state, evtch, front_int(fdir, "ring-ref"), bdir);
         }
     }
+    return 0;
+}
+
+/* ---- network-attach, block-attach, network-detach, block-detach ---- */
+
+/* The domain a device goes to or from: not dom0, not shut down; its id, or -1 after saying why. */
+static int device_domain(const char *cmd, const char *what)
+{
+    int id = find_domain(what);
+    if (id < 0)
+        return -1;
+    if (id == 0) {
+        printk("xl: error: %s: Domain-0's devices come from its boot options, not from xl\n", cmd);
+        return -1;
+    }
+    struct pv_domctl op = { .cmd = PV_DOMCTL_getdomaininfo, .domain = (domid_t)id };
+    if (xenpv_domctl(&op) || (op.u.info.flags & (PV_DOMINF_shutdown | PV_DOMINF_stopping))) {
+        printk("xl: error: %s: domain %d has shut down\n", cmd, id);
+        return -1;
+    }
+    return id;
+}
+
+/*
+ * network-attach <dom> [<vif spec>...] / block-attach <dom> <disk spec>...:
+ * as xl, the words after the domain are one spec (xl_spec_join: joined
+ * with commas, quotes dropped), parsed by xl_cfg.c
+ * as an entry of vif= or disk=. The device's devid is one more than the
+ * highest of its type in the domain (libxl's next free id), at most
+ * XL_MAX_VIFS / XL_MAX_DISKS of a type as in a config; a disk's vdev must be
+ * new in the domain. Written through devices.c as create writes them.
+ */
+static int cmd_attach(int argc, char **argv, bool net)
+{
+    const char *cmd = argv[0], *kind = net ? "vif" : "disk";
+    if (argc < (net ? 2 : 3)) {
+        printk("xl: error: usage: %s <domain> %s\n", cmd, net ? "[<vif spec>...]" : "<disk spec>...");
+        return -1;
+    }
+    char spec[256], err[160];
+    if (xl_spec_join(spec, sizeof(spec), (const char *const *)argv + 2, (unsigned int)argc - 2)) {
+        printk("xl: error: %s: the spec is too long\n", cmd);
+        return -1;
+    }
+    struct xl_vif v;
+    struct xl_disk k;
+    if (net ? xl_vif_parse(&v, spec, err, sizeof(err)) : xl_disk_parse(&k, spec, err, sizeof(err))) {
+        printk("xl: error: %s: %s '%s': %s\n", cmd, kind, spec, err);
+        return -1;
+    }
+    int id = device_domain(cmd, argv[1]);
+    if (id < 0)
+        return -1;
+    struct ts_device_info d[TS_MAX_DEVICES];
+    unsigned int n = ts_devices_of((domid_t)id, net ? "vif" : "vbd", d, TS_MAX_DEVICES), devid = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        if (!net && !strcmp(d[i].ident, k.vdev)) {
+            printk("xl: error: %s: domain %d has a disk %s already (devid %u)\n", cmd, id, k.vdev, d[i].devid);
+            return -1;
+        }
+        devid = d[i].devid + 1 > devid ? d[i].devid + 1 : devid;
+    }
+    unsigned int max = net ? XL_MAX_VIFS : XL_MAX_DISKS;
+    if (n >= max) {
+        printk("xl: error: %s: domain %d has %u %ss already (at most %u)\n", cmd, id, n, kind, max);
+        return -1;
+    }
+    if (devid >= TS_MAX_DEVICES) {
+        printk("xl: error: %s: domain %d's %ss have devids up to %u (the toolstack's are below %u)\n", cmd, id, kind,
+               devid - 1, TS_MAX_DEVICES);
+        return -1;
+    }
+    if (!wait_store(id, true, INTRODUCE_WAIT_NS)) {
+        printk("xl: error: %s: xenstored has not introduced domain %d\n", cmd, id);
+        return -1;
+    }
+    if (write_device((domid_t)id, devid, net ? &v : NULL, net ? NULL : &k, err, sizeof(err))) {
+        printk("xl: error: %s: %s\n", cmd, err);
+        return -1;
+    }
+    printk("xl: attached %s %u to domain %d\n", kind, devid, id);
+    return 0;
+}
+
+/*
+ * network-detach <dom> <devid|mac> / block-detach <dom> <devid|vdev>: one
+ * device the toolstack wrote, removed as destroy removes them (the front
+ * end's directory, then the back end's, then the parents left empty).
+ */
+static int cmd_detach(int argc, char **argv, bool net)
+{
+    const char *cmd = argv[0], *kind = net ? "vif" : "disk";
+    if (argc != 3) {
+        printk("xl: error: usage: %s <domain> %s\n", cmd, net ? "<devid|mac>" : "<devid|vdev>");
+        return -1;
+    }
+    int id = device_domain(cmd, argv[1]);
+    if (id < 0)
+        return -1;
+    const char *which = argv[2];
+    char lower[20];
+    size_t i = 0;
+    for (; which[i] && i + 1 < sizeof(lower); i++)
+        lower[i] = which[i] >= 'A' && which[i] <= 'Z' ? (char)(which[i] - 'A' + 'a') : which[i];
+    lower[i] = '\0';
+    bool numeric = *which && strlen(which) < 6;
+    for (const char *p = which; *p; p++)
+        numeric = numeric && *p >= '0' && *p <= '9';
+    struct ts_device_info d[TS_MAX_DEVICES];
+    unsigned int n = ts_devices_of((domid_t)id, net ? "vif" : "vbd", d, TS_MAX_DEVICES);
+    const struct ts_device_info *found = NULL;
+    for (unsigned int j = 0; j < n && !found; j++) {
+        char num[8];
+        snprintf(num, sizeof(num), "%u", d[j].devid);
+        if (numeric ? !strcmp(num, which) : !strcmp(d[j].ident, lower))
+            found = &d[j];
+    }
+    if (!found) {
+        printk("xl: error: %s: domain %d has no %s '%s'\n", cmd, id, kind, which);
+        return -1;
+    }
+    int rc = ts_device_remove((domid_t)id, found->type, found->devid);
+    if (rc) {
+        printk("xl: error: %s: removing %s %u of domain %d failed: %d\n", cmd, kind, found->devid, id, rc);
+        return -1;
+    }
+    printk("xl: detached %s %u (%s) from domain %d\n", kind, found->devid, found->ident, id);
     return 0;
 }
 
@@ -1038,6 +1178,10 @@ static void help(void)
            "  console <dom>                 its console: input goes to it, others' lines hidden; Ctrl-] leaves\n"
            "  network-list <dom>            its vifs: Idx BE Mac Addr. handle state evt-ch tx-/rx-ring-ref BE-path\n"
            "  block-list <dom>              its disks: Vdev BE handle state evt-ch ring-ref BE-path\n"
+           "  network-attach <dom> [<vif spec>]      add a vif (vif= syntax) with the next devid\n"
+           "  block-attach <dom> <disk spec>         add a disk (disk= syntax) with the next devid\n"
+           "  network-detach <dom> <devid|mac>       remove a vif as destroy does (front end, then back end)\n"
+           "  block-detach <dom> <devid|vdev>        remove a disk the same way\n"
            "  info                          hypervisor version, CPUs and memory\n"
            "  dmesg                         the hypervisor's console ring (there is none: says so)\n"
            "  vcpu-list [<dom>]             vCPUs: Name ID VCPU CPU State Time(s) Affinity\n"
@@ -1066,6 +1210,10 @@ static int run(int argc, char **argv)
         return cmd_sched_credit(argc - 1, argv + 1);
     else if (!strcmp(c, "leak-loop"))
         return cmd_loop(argc - 1, argv + 1);
+    else if (!strcmp(c, "network-attach") || !strcmp(c, "block-attach"))
+        return cmd_attach(argc, argv, c[0] == 'n');
+    else if (!strcmp(c, "network-detach") || !strcmp(c, "block-detach"))
+        return cmd_detach(argc, argv, c[0] == 'n');
     else if (!strcmp(c, "files")) {
         size_t pos = 0;
         struct cpio_file f;

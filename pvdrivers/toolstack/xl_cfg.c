@@ -270,6 +270,30 @@ int xl_disk_parse(struct xl_disk *d, const char *spec, char *err, size_t errlen)
     return 0;
 }
 
+int xl_spec_join(char *out, size_t size, const char *const *words, unsigned int n)
+{
+    size_t len = 0;
+    if (!size)
+        return -1;
+    out[0] = '\0';
+    for (unsigned int i = 0; i < n; i++) {
+        bool word_start = true;
+        for (const char *w = words[i]; *w; w++) {
+            if (*w == '\'' || *w == '"')
+                continue;
+            bool comma = len && word_start && out[len - 1] != ',' && *w != ',';
+            word_start = false;
+            if (len + comma + 1 >= size)    /* the comma, the byte and the NUL */
+                return -1;
+            if (comma)
+                out[len++] = ',';
+            out[len++] = *w;
+            out[len] = '\0';
+        }
+    }
+    return 0;
+}
+
 /*
  * A list on one line: [ '<spec>', "<spec>", ... ] with an optional trailing
  * comma; each spec parsed by one, the count into *nr (at most max).

@@ -417,6 +417,83 @@ def test_devices_written_and_removed(session):
     assert "xl: error: no domain 'devs'" in session.xl("network-list devs")
 
 
+def test_attach_detach(session):
+    # Devices hot-added to a running idler and removed again (it has no front ends: the back ends
+    # find the devices and lose them, as with devices.cfg).
+    log = []
+
+    def xl(command):
+        """session.xl; dom0's lines, those between prompts too (the back ends'), kept in log."""
+        out = session.xl(command)
+        log.append(session.between + out)
+        return out
+
+    def wait(pattern):
+        if not re.search(pattern, "".join(log)):
+            session.p.expect(pattern, timeout=30)
+
+    dom = int(re.search(r"xl: created domain (\d+) \(idler1\)", xl("create idler1.cfg"))[1])
+    vif, vbd = f"/local/domain/0/backend/vif/{dom}", f"/local/domain/0/backend/vbd/{dom}"
+    assert NET_ROW.findall(xl("network-list idler1")) == []
+    for command, said in [
+        ("network-attach idler1", "vif 0"),
+        ("network-attach idler1 'mac=00:16:3e:5a:00:02, bridge=xenbr0'", "vif 1"),
+        ("block-attach idler1 extent:0+8 raw xvdb", "disk 0"),
+        (f"block-attach {dom} 'vdev=xvdc, access=w, target=extent:8+8'", "disk 1"),
+    ]:
+        out = xl(command)
+        assert f"xl: attached {said} to domain {dom}" in out, (command, out)
+    out = xl("network-list idler1")
+    assert NET_ROW.findall(out) == [("0", "0", f"00:16:3e:00:00:{dom:02x}", "0", "1", "-1", "-1", "-1", f"{vif}/0"),
+                                    ("1", "0", "00:16:3e:5a:00:02", "1", "1", "-1", "-1", "-1", f"{vif}/1")], out
+    out = xl("block-list idler1")
+    assert BLK_ROW.findall(out) == [("51728", "0", "0", "1", "-1", "-1", f"{vbd}/0"),
+                                    ("51744", "0", "1", "1", "-1", "-1", f"{vbd}/1")], out
+    for be in (f"{vif}/0", f"{vif}/1", f"{vbd}/0", f"{vbd}/1"):
+        wait(rf"xenbus: {be}: (vif|vbd) back end found")
+    # Refusals: nothing written, nothing removed.
+    for command, error in [
+        ("network-attach nosuch", "no domain 'nosuch'"),
+        ("block-detach nosuch 0", "no domain 'nosuch'"),
+        ("network-attach 0", "network-attach: Domain-0's devices come from its boot options"),
+        ("network-attach idler1 bridge=br1", "network-attach: vif 'bridge=br1': no bridge 'br1'"),
+        ("network-attach idler1 script=vif-nat", "'script' is not supported"),
+        ("block-attach idler1 /dev/sda,,xvdd", "target '/dev/sda' is not extent:<start>+<count>"),
+        ("block-attach idler1 extent:0+8,,xvdb", f"domain {dom} has a disk xvdb already (devid 0)"),
+        ("block-attach idler1", "usage: block-attach <domain> <disk spec>"),
+        ("network-detach idler1 7", f"domain {dom} has no vif '7'"),
+        ("network-detach idler1 00:16:3e:5a:00:09", f"domain {dom} has no vif '00:16:3e:5a:00:09'"),
+        ("block-detach idler1 xvdz", f"domain {dom} has no disk 'xvdz'"),
+        ("block-detach idler1", "usage: block-detach <domain> <devid|vdev>"),
+    ]:
+        out = xl(command)
+        assert "xl: error: " in out and error in out, (command, out)
+    assert len(NET_ROW.findall(xl("network-list idler1"))) == 2
+    assert len(BLK_ROW.findall(xl("block-list idler1"))) == 2
+    # Detach by mac (any case), by vdev and by devid: the front end's directory, then the back end's.
+    for command, said in [
+        ("network-detach idler1 00:16:3E:5A:00:02", "vif 1 (00:16:3e:5a:00:02)"),
+        ("block-detach idler1 xvdb", "disk 0 (xvdb)"),
+        ("block-detach idler1 1", "disk 1 (xvdc)"),
+    ]:
+        out = xl(command)
+        assert f"xl: detached {said} from domain {dom}" in out, (command, out)
+    out = xl("network-list idler1")
+    assert NET_ROW.findall(out) == [("0", "0", f"00:16:3e:00:00:{dom:02x}", "0", "1", "-1", "-1", "-1", f"{vif}/0")], out
+    out = xl("block-list idler1")
+    assert BLK_ROW.findall(out) == [] and re.search(r"Vdev +BE", out), out
+    for be in (f"{vif}/1", f"{vbd}/0", f"{vbd}/1"):
+        wait(rf"xenbus: {be}: removed")
+    assert f"xenbus: {vif}/0: removed" not in "".join(log)
+    # The next vif takes one more than the highest devid left (libxl's rule): 1 again, once 1 is gone.
+    out = xl("network-attach idler1 mac=00:16:3e:5a:00:03")
+    assert f"xl: attached vif 1 to domain {dom}" in out, out
+    xl("destroy idler1")
+    for be in (f"{vif}/0", f"{vif}/1"):
+        wait(rf"xenbus: {be}: removed")
+    assert set(session.list()) == {"dom0"}
+
+
 def test_front_ends_connect(session):
     # netguest.cfg: pvguest with netfront and blkfront; both connect to dom0's back ends (state 4,
     # ring references and a channel in network-list / block-list), and both go on destroy.

@@ -367,6 +367,57 @@ static void test_cpio_hostile(void **state)
         }
 }
 
+/* network-attach / block-attach: the words typed after the domain, joined as xl joins its arguments. */
+static void test_spec_join(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *words[4];
+        unsigned int n;
+        const char *spec;
+    } rows[] = {
+        { { NULL }, 0, "" },
+        { { "extent:0+8", "raw", "xvdb" }, 3, "extent:0+8,raw,xvdb" },
+        { { "'vdev=xvdb,", "target=extent:0+8'" }, 2, "vdev=xvdb,target=extent:0+8" },
+        { { "mac=00:16:3e:00:00:01", ",bridge=xenbr0" }, 2, "mac=00:16:3e:00:00:01,bridge=xenbr0" },
+        { { "\"\"", "''", "bridge=xenbr0" }, 3, "bridge=xenbr0" },
+        { { "a", "", "b" }, 3, "a,b" },
+    };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(rows); i++) {
+        char out[64];
+        memset(out, 'x', sizeof(out));
+        assert_int_equal(xl_spec_join(out, sizeof(out), rows[i].words, rows[i].n), 0);
+        if (strcmp(out, rows[i].spec))
+            fail_msg("row %zu: '%s', want '%s'", i, out, rows[i].spec);
+    }
+    /* Through the same parsers as vif= and disk=. */
+    const char *const disk[] = { "'vdev=xvdc,", "access=w,", "target=extent:8+8'" };
+    char spec[64], err[160];
+    struct xl_disk d;
+    assert_int_equal(xl_spec_join(spec, sizeof(spec), disk, 3), 0);
+    assert_int_equal(xl_disk_parse(&d, spec, err, sizeof(err)), 0);
+    assert_string_equal(d.vdev, "xvdc");
+    assert_int_equal(d.vdev_number, 202u << 8 | 2u << 4);
+    assert_true(d.start == 8 && d.count == 8);
+    const char *const vif[] = { "bridge=br1" };
+    struct xl_vif v;
+    assert_int_equal(xl_spec_join(spec, sizeof(spec), vif, 1), 0);
+    assert_int_equal(xl_vif_parse(&v, spec, err, sizeof(err)), -1);
+    assert_string_equal(err, "no bridge 'br1': dom0 has one, xenbr0");
+    /* Exactly full, then one byte over (every size up to the spec's: never past out). */
+    const char *const two[] = { "abc", "de" };         /* "abc,de": 6 bytes and the NUL */
+    for (size_t size = 0; size <= 8; size++) {
+        char buf[8];
+        memset(buf, 'x', sizeof(buf));
+        int rc = xl_spec_join(buf, size, two, 2);
+        assert_int_equal(rc, size >= 7 ? 0 : -1);
+        if (!rc)
+            assert_string_equal(buf, "abc,de");
+        for (size_t j = size; j < sizeof(buf); j++)
+            assert_int_equal(buf[j], 'x');
+    }
+}
+
 /* ---- the shared layout ---- */
 
 static void test_layout(void **state)
@@ -399,6 +450,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cfg_devices),
         cmocka_unit_test(test_cfg_device_errors),
         cmocka_unit_test(test_cfg_check),
+        cmocka_unit_test(test_spec_join),
         cmocka_unit_test(test_cpio_find),
         cmocka_unit_test(test_cpio_hostile),
         cmocka_unit_test(test_layout),

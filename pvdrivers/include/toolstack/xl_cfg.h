@@ -79,5 +79,13 @@ int xl_cfg_check(const struct xl_cfg *c, char *err, size_t errlen);
 int xl_vif_parse(struct xl_vif *v, const char *spec, char *err, size_t errlen);
 /* One disk spec: 0, or -1 with err saying why. */
 int xl_disk_parse(struct xl_disk *d, const char *spec, char *err, size_t errlen);
+/*
+ * xl network-attach / block-attach: the words after the domain as one spec,
+ * as xl joins its arguments: with a comma between words unless one is there
+ * already ("extent:0+8 raw xvdb" is 'extent:0+8,raw,xvdb'; "'vdev=xvdb,"
+ * "target=extent:0+8'" keeps its one comma). Quotes are dropped (the
+ * shell's job under xl; a spec has none). 0, or -1 if it does not fit.
+ */
+int xl_spec_join(char *out, size_t size, const char *const *words, unsigned int n);
 
 #endif
