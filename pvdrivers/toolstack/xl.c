@@ -13,6 +13,7 @@
 #include <public/version.h>
 #include <block/blkback.h>
 #include <net/netback.h>
+#include <toolstack/assign.h>
 #include <toolstack/builder.h>
 #include <toolstack/cpio.h>
 #include <toolstack/devices.h>
@@ -309,6 +310,34 @@ static int add_devices(domid_t id, const struct xl_cfg *c)
     return 0;
 }
 
+/*
+ * xl.cfg's pci=: each function given to the new domain, still paused
+ * (PV_DOMCTL_assign_device, as the boot-time assign= does), before it runs;
+ * the hypervisor hands them back to dom0 when the domain dies. 0, or -1
+ * after saying why (the caller destroys the domain, which returns the
+ * functions assigned so far).
+ */
+static int assign_pci(domid_t id, const struct xl_cfg *c)
+{
+    for (unsigned int i = 0; i < c->nr_pci; i++) {
+        uint16_t bdf = c->pci[i];
+        unsigned int bus = bdf >> 8, dev = (bdf >> 3) & 31, fn = bdf & 7;
+        int64_t rc = ts_assign_op(PV_DOMCTL_assign_device, id, bdf);
+        if (rc) {
+            const char *why = rc == -XEN_ENODEV ? "no such function" :
+                              rc == -XEN_EBUSY ? "in use (assigned to a domain, or its interrupt line is another "
+                                                 "domain's)" :
+                              rc == -XEN_EINVAL ? "not an endpoint the hypervisor can pass through" :
+                              rc == -XEN_ENOSPC ? "8 functions are assigned already" : "refused";
+            printk("xl: error: creating '%s': pci %02x:%02x.%u: %s (%lld)\n", c->name, bus, dev, fn, why,
+                   (long long)rc);
+            return -1;
+        }
+        printk("xl: pci %02x:%02x.%u assigned to domain %u (%s)\n", bus, dev, fn, id, c->name);
+    }
+    return 0;
+}
+
 /* Builds and unpauses the domain cfg describes: its id, or -1 after saying why. */
 static int create_from(const struct xl_cfg *c, bool quiet)
 {
@@ -323,16 +352,22 @@ static int create_from(const struct xl_cfg *c, bool quiet)
         printk("xl: error: ramdisk '%s': no such file in dom0's archive\n", c->ramdisk);
         return -1;
     }
+    /* pci=: the guest waits for each function to appear (pvguest's pci=<bb:dd.f>), as with boot-time assign=. */
+    char cmdline[sizeof(c->cmdline) + XL_MAX_PCI * 12];
+    size_t len = str_copy(cmdline, c->cmdline, sizeof(cmdline));
+    for (unsigned int i = 0; i < c->nr_pci; i++)
+        len += (size_t)snprintf(cmdline + len, sizeof(cmdline) - len, "%spci=%02x:%02x.%u", len ? " " : "",
+                                c->pci[i] >> 8, (c->pci[i] >> 3) & 31, c->pci[i] & 7);
     uint64_t mem = c->memory_mib << 8, maxmem = (c->maxmem_mib ? c->maxmem_mib : c->memory_mib) << 8;
     struct tsb_args a = { .name = c->name, .kernel = k.data, .kernel_size = k.size, .ramdisk = r.data,
-                          .ramdisk_size = r.size, .cmdline = c->cmdline, .mem_pages = mem, .max_pages = maxmem,
+                          .ramdisk_size = r.size, .cmdline = cmdline, .mem_pages = mem, .max_pages = maxmem,
                           .vcpus = c->vcpus };
     domid_t id;
     if (tsb_build(&a, &id, err, sizeof(err))) {
         printk("xl: error: creating '%s': %s\n", c->name, err);
         return -1;
     }
-    if (add_devices(id, c)) {
+    if (add_devices(id, c) || assign_pci(id, c)) {
         destroy_domain(id);
         return -1;
     }

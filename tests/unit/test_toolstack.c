@@ -101,7 +101,7 @@ static void test_cfg_errors_name_their_line(void **state)
         { "name = \"unterminated\n", "t.cfg:1: name: unterminated string or text after it" },
         { "disk = [ 'x' ]\n", "t.cfg:1: disk 0: target 'x' is not extent:<start>+<count> (sectors of the back end's "
                                "store, count from 1)" },
-        { "pci = [ '01:00.0' ]\n", "t.cfg:1: pci: not supported yet" },
+        { "pci = [ '01:00' ]\n", "t.cfg:1: pci 0: '01:00' is not bb:dd.f (segment 0; no options, vslot or function list)" },
         { "ramdisk = \"\"\n", "t.cfg:1: ramdisk: '' is empty or too long" },
         { "ramdisk = \"" L70 "\"\n", "t.cfg:1: ramdisk: '" L70 "' is empty or too long" },
         { "ramdisk = [ 'r' ]\n", "t.cfg:1: ramdisk: takes one value, not a list" },
@@ -367,6 +367,45 @@ static void test_cpio_hostile(void **state)
         }
 }
 
+/* pci = [ 'bb:dd.f', ... ]: what xl create assigns (PV_DOMCTL_assign_device) and appends as pci= to the command line. */
+static void test_cfg_pci(void **state)
+{
+    (void)state;
+    struct xl_cfg c;
+    char err[200] = "";
+    assert_int_equal(parse(&c, "name = 'p'\nkernel = 'k'\npci = [ '00:03.0', \"0000:0a:1f.7\", ]\n", err), 0);
+    assert_int_equal(c.nr_pci, 2);
+    assert_int_equal(c.pci[0], 0x0018);
+    assert_int_equal(c.pci[1], 0x0aff);
+    assert_int_equal(xl_cfg_line(&c, "pci = []", 8, err, sizeof(err)), 0);
+    assert_int_equal(c.nr_pci, 0);
+    static const struct {
+        const char *text, *error;
+    } rows[] = {
+        { "pci = '00:03.0'", "pci: expected a list [ '<spec>', ... ]" },
+        { "pci = [ '00:03' ]", "pci 0: '00:03' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:20.0' ]", "pci 0: '00:20.0' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.8' ]", "pci 0: '00:03.8' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.*' ]", "pci 0: '00:03.*' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '0001:00:03.0' ]",
+          "pci 0: '0001:00:03.0' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.0,permissive=1' ]",
+          "pci 0: '00:03.0,permissive=1' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.0@4' ]", "pci 0: '00:03.0@4' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.0', '0000:00:03.0' ]", "pci 1: 00:03.0 is pci 0's too" },
+        { "pci = [ '00:01.0', '00:02.0', '00:03.0', '00:04.0', '00:05.0' ]", "pci: more than 4 devices" },
+    };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(rows); i++) {
+        xl_cfg_defaults(&c);
+        assert_int_equal(xl_cfg_line(&c, "pci = [ '00:1f.3' ]", 19, err, sizeof(err)), 0);
+        if (!xl_cfg_line(&c, rows[i].text, strlen(rows[i].text), err, sizeof(err)))
+            fail_msg("row %zu accepted", i);
+        if (strcmp(err, rows[i].error))
+            fail_msg("row %zu: '%s', want '%s'", i, err, rows[i].error);
+        assert_true(c.nr_pci == 1 && c.pci[0] == 0x00fb);      /* a bad line leaves the list as it was */
+    }
+}
+
 /* network-attach / block-attach: the words typed after the domain, joined as xl joins its arguments. */
 static void test_spec_join(void **state)
 {
@@ -450,6 +489,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cfg_devices),
         cmocka_unit_test(test_cfg_device_errors),
         cmocka_unit_test(test_cfg_check),
+        cmocka_unit_test(test_cfg_pci),
         cmocka_unit_test(test_spec_join),
         cmocka_unit_test(test_cpio_find),
         cmocka_unit_test(test_cpio_hostile),

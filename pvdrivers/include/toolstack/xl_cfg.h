@@ -19,6 +19,7 @@ enum xl_action {
  */
 #define XL_MAX_VIFS     4
 #define XL_MAX_DISKS    4
+#define XL_MAX_PCI      4           /* pvguest takes up to 4 pci= options */
 #define XL_BRIDGE       "xenbr0"
 
 struct xl_vif {
@@ -53,7 +54,8 @@ struct xl_cfg {
     enum xl_action on_poweroff, on_reboot, on_crash;   /* default destroy, destroy, preserve */
     struct xl_vif vif[XL_MAX_VIFS];
     struct xl_disk disk[XL_MAX_DISKS];
-    unsigned int nr_vifs, nr_disks; /* a later vif= / disk= line replaces the list */
+    uint16_t pci[XL_MAX_PCI];       /* pci = [ 'bb:dd.f', ... ]: bus << 8 | dev << 3 | fn, each once */
+    unsigned int nr_vifs, nr_disks, nr_pci;     /* a later vif= / disk= / pci= line replaces the list */
 };
 
 void xl_cfg_defaults(struct xl_cfg *c);
@@ -61,8 +63,8 @@ void xl_cfg_defaults(struct xl_cfg *c);
  * One "key = value" line (comments with '#', blank lines and a trailing ';'
  * allowed; strings in "" or ''). 0, or -1 with err naming the problem:
  * unknown key, bad value, a key this subset does not support yet
- * (pci; on_*: rename-restart and the coredump-* actions), a vif or disk
- * spec it cannot serve ("vif 1: ...", "disk 0: ...").
+ * (on_*: rename-restart and the coredump-* actions), a vif, disk or pci
+ * spec it cannot serve ("vif 1: ...", "disk 0: ...", "pci 0: ...").
  */
 int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_t errlen);
 /* Every line of text; the first error is named "<file>:<line>: ...". */
