@@ -21,7 +21,7 @@ PVG_CORE   := kernel/main kernel/smp kernel/printk kernel/console kernel/cmdline
               drivers/pci drivers/pci_irq drivers/virtio/virtio_pci drivers/virtio/virtqueue drivers/virtio/virtio_blk drivers/virtio/virtio_net \
               net/proto net/arp_cache net/stack kernel/net \
               arch/x86_64/pagetable arch/x86_64/traps arch/x86_64/switch
-PVG_LIB    := format string strlcpy elf pv_layout
+PVG_LIB    := format string strlcpy elf pv_layout pci_bdf
 PVG_NATIVE := head entry setup cpu mmu irq smp serial native pci_conf dma
 PVG_XEN    := head entry setup cpu mmu events time smp console domctl xen foreign toolstack drivers grant selftest_grant evtchn_wait \
               pci_conf selftest_pci dma

@@ -19,6 +19,7 @@
 #include <public/errno.h>
 #include <xen/services.h>
 #include <xen/toolstack.h>
+#include <toolstack/assign.h>
 #include "../../pvguest/kernel/selftest/selftest.h"
 
 #define MAX_ASSIGN  4
@@ -83,7 +84,7 @@ static bool set_assigncheck(const char *v)
 }
 KERNEL_OPTION("assigncheck", set_assigncheck);
 
-static int64_t assign_op(uint32_t cmd, domid_t dom, uint32_t bdf)
+int64_t ts_assign_op(uint32_t cmd, domid_t dom, uint32_t bdf)
 {
     struct pv_domctl op = { .cmd = cmd, .domain = dom };
     op.u.assign.bdf = bdf;
@@ -107,26 +108,26 @@ static void assign_check(void)
     CHECK(id > 0, "no running domain named %s", check_name);
     uint32_t vendor = pci_conf_read32(bus, dev, fn, 0);
     CHECK((uint16_t)vendor != 0xffff, "%02x:%02x.%u is not there to begin with", bus, dev, fn);
-    int64_t rc = assign_op(PV_DOMCTL_assign_device, 0, check_bdf);
+    int64_t rc = ts_assign_op(PV_DOMCTL_assign_device, 0, check_bdf);
     CHECK(rc == -XEN_EINVAL, "assigning to dom0: %lld, want -EINVAL", (long long)rc);
-    rc = assign_op(PV_DOMCTL_assign_device, (domid_t)id, 0x10000);
+    rc = ts_assign_op(PV_DOMCTL_assign_device, (domid_t)id, 0x10000);
     CHECK(rc == -XEN_EINVAL, "assigning bdf 0x10000: %lld, want -EINVAL", (long long)rc);
-    rc = assign_op(PV_DOMCTL_assign_device, (domid_t)id, 0xffff);
+    rc = ts_assign_op(PV_DOMCTL_assign_device, (domid_t)id, 0xffff);
     CHECK(rc == -XEN_ENODEV, "assigning ff:1f.7 (absent): %lld, want -ENODEV", (long long)rc);
-    rc = assign_op(PV_DOMCTL_deassign_device, (domid_t)id, check_bdf);
+    rc = ts_assign_op(PV_DOMCTL_deassign_device, (domid_t)id, check_bdf);
     CHECK(rc == -XEN_ENODEV, "deassigning a function never assigned: %lld, want -ENODEV", (long long)rc);
 
-    rc = assign_op(PV_DOMCTL_assign_device, (domid_t)id, check_bdf);
+    rc = ts_assign_op(PV_DOMCTL_assign_device, (domid_t)id, check_bdf);
     CHECK(rc == 0, "assigning %02x:%02x.%u to %s: %lld", bus, dev, fn, check_name, (long long)rc);
     uint32_t seen = pci_conf_read32(bus, dev, fn, 0);
-    rc = assign_op(PV_DOMCTL_deassign_device, (domid_t)id, check_bdf);
+    rc = ts_assign_op(PV_DOMCTL_deassign_device, (domid_t)id, check_bdf);
     CHECK(seen == 0xffffffffu, "assigned away, %02x:%02x.%u still reads %#x in dom0", bus, dev, fn, seen);
     CHECK(rc == 0, "deassigning %02x:%02x.%u: %lld", bus, dev, fn, (long long)rc);
     seen = pci_conf_read32(bus, dev, fn, 0);
     CHECK(seen == vendor, "given back, %02x:%02x.%u reads %#x, want %#x", bus, dev, fn, seen, vendor);
     uint16_t cmd = (uint16_t)pci_conf_read32(bus, dev, fn, 0x04);
     CHECK((cmd & 0x407) == 0x400, "given back with command %#x: want bus mastering and decoding off, INTx off", cmd);
-    rc = assign_op(PV_DOMCTL_deassign_device, (domid_t)id, check_bdf);
+    rc = ts_assign_op(PV_DOMCTL_deassign_device, (domid_t)id, check_bdf);
     CHECK(rc == -XEN_ENODEV, "a second deassign: %lld, want -ENODEV", (long long)rc);
     printk("assign: %02x:%02x.%u went to domain %d (%s) and came back\n", bus, dev, fn, id, check_name);
 }
@@ -159,9 +160,7 @@ void toolstack_assign_start(void)
         }
         uint64_t mfn = first_mem_frame(bus, dev, fn);
         uint32_t line = pci_conf_read32(bus, dev, fn, 0x3c) & 0xff;
-        struct pv_domctl op = { .cmd = PV_DOMCTL_assign_device, .domain = (domid_t)id };
-        op.u.assign.bdf = bdf;
-        int64_t rc = xenpv_domctl(&op);
+        int64_t rc = ts_assign_op(PV_DOMCTL_assign_device, (domid_t)id, bdf);
         if (rc) {
             printk("assign: %02x:%02x.%u to domain %d (%s) refused: %lld\n", bus, dev, fn, id, assigns[i].name,
                    (long long)rc);

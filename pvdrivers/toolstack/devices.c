@@ -67,10 +67,12 @@ static void dirs(const struct ts_device_info *i, char *fdir, char *bdir)
 
 int ts_device_add(const struct ts_device *d)
 {
-    if (strlen(d->type) >= sizeof(table[0].type))
+    if (strlen(d->type) >= sizeof(table[0].type) || (d->ident && strlen(d->ident) >= sizeof(table[0].ident)))
         return -EINVAL;
     struct ts_device_info info = { .front = d->front, .back = d->back, .devid = d->devid };
     str_copy(info.type, d->type, sizeof(info.type));
+    if (d->ident)
+        str_copy(info.ident, d->ident, sizeof(info.ident));
     unsigned int slot = 0;
     sem_down(&table_lock);
     while (slot < TS_MAX_DEVICES && used[slot])
@@ -129,28 +131,43 @@ static int rm_dir(const char *path, domid_t owner)
     return xenbus_transaction_retry(rm_and_empty_parents, &a, 5);
 }
 
-int ts_devices_remove(domid_t front)
+/* Forgets and removes front's devices that match (type NULL: every type): how many; *first the first error. */
+static unsigned int remove_matching(domid_t front, const char *type, unsigned int devid, int *first)
 {
     struct ts_device_info mine[TS_MAX_DEVICES];
     unsigned int n = 0;
     sem_down(&table_lock);
     for (unsigned int i = 0; i < TS_MAX_DEVICES; i++)
-        if (used[i] && table[i].front == front) {
+        if (used[i] && table[i].front == front &&
+            (!type || (!strcmp(table[i].type, type) && table[i].devid == devid))) {
             mine[n++] = table[i];
             used[i] = false;
         }
     sem_up(&table_lock);
-    int first = 0;
+    *first = 0;
     for (unsigned int i = 0; i < n; i++) {
         char fdir[96], bdir[96];
         dirs(&mine[i], fdir, bdir);
         /* The front end's first, as xl: the back end sees its other end gone, then its own directory go. */
         int rc = rm_dir(fdir, mine[i].front);
         int rc2 = rm_dir(bdir, mine[i].back);
-        if (!first)
-            first = rc ? rc : rc2;
+        if (!*first)
+            *first = rc ? rc : rc2;
     }
+    return n;
+}
+
+int ts_devices_remove(domid_t front)
+{
+    int first;
+    remove_matching(front, NULL, 0, &first);
     return first;
+}
+
+int ts_device_remove(domid_t front, const char *type, unsigned int devid)
+{
+    int first;
+    return remove_matching(front, type, devid, &first) ? first : -ENOENT;
 }
 
 unsigned int ts_devices_of(domid_t front, const char *type, struct ts_device_info *out, unsigned int max)

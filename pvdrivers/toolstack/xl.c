@@ -13,6 +13,7 @@
 #include <public/version.h>
 #include <block/blkback.h>
 #include <net/netback.h>
+#include <toolstack/assign.h>
 #include <toolstack/builder.h>
 #include <toolstack/cpio.h>
 #include <toolstack/devices.h>
@@ -238,12 +239,59 @@ static bool wait_store(int id, bool want, uint64_t timeout);
 #define INTRODUCE_WAIT_NS   (10 * NSEC_PER_SEC)
 
 /*
+ * One vif (v) or disk (k) of domain id with devid, written through
+ * devices.c as xl writes it: 0, or -1 with err saying why (what = "vif 1").
+ */
+static int write_device(domid_t id, unsigned int devid, const struct xl_vif *v, const struct xl_disk *k, char *err,
+                        size_t errlen)
+{
+    const char *kind = v ? "vif" : "disk", *be = v ? v->backend : k->backend;
+    int b = backend_domain(be);
+    if (b < 0 || b == id) {
+        snprintf(err, errlen, "%s %u: no back end domain '%s'", kind, devid, be);
+        return -1;
+    }
+    struct ts_device d = { .type = v ? "vif" : "vbd", .front = id, .back = (domid_t)b, .devid = devid };
+    char mac[18], handle[8], vnum[12], extent[48], params[56];
+    if (v) {
+        ts_vif_mac(id, devid, v->mac_set ? v->mac : NULL, mac);
+        snprintf(handle, sizeof(handle), "%u", devid);
+        d.ident = mac;
+        d.fkeys[0] = (struct ts_key){ "mac", mac };
+        d.fkeys[1] = (struct ts_key){ "handle", handle };
+        d.bkeys[0] = (struct ts_key){ "mac", mac };
+        d.bkeys[1] = (struct ts_key){ "handle", handle };
+        d.bkeys[2] = (struct ts_key){ "bridge", XL_BRIDGE };
+    } else {
+        snprintf(vnum, sizeof(vnum), "%u", k->vdev_number);
+        snprintf(extent, sizeof(extent), "%llu+%llu", (unsigned long long)k->start, (unsigned long long)k->count);
+        snprintf(params, sizeof(params), "extent:%s", extent);
+        d.ident = k->vdev;
+        d.fkeys[0] = (struct ts_key){ "virtual-device", vnum };
+        d.fkeys[1] = (struct ts_key){ "device-type", "disk" };
+        d.bkeys[0] = (struct ts_key){ "extent", extent };      /* what blkback serves */
+        d.bkeys[1] = (struct ts_key){ "params", params };      /* xl's keys, for block-list and people */
+        d.bkeys[2] = (struct ts_key){ "dev", k->vdev };
+        d.bkeys[3] = (struct ts_key){ "mode", "w" };
+        d.bkeys[4] = (struct ts_key){ "type", "phy" };
+        d.bkeys[5] = (struct ts_key){ "device-type", "disk" };
+    }
+    int rc = ts_device_add(&d);
+    if (rc) {
+        snprintf(err, errlen, "%s %u: writing its directories failed: %d", kind, devid, rc);
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * The domain's vif= and disk= devices, written as xl does before it unpauses
  * the domain, once xenstored has introduced it (what we write inherits its
  * /local/domain/<id>): devid 0, 1, ... per type. 0, or -1 after saying why.
  */
 static int add_devices(domid_t id, const struct xl_cfg *c)
 {
+    char err[160];
     if (!c->nr_vifs && !c->nr_disks)
         return 0;
     xenstored_dom0_kick();
@@ -254,44 +302,38 @@ static int add_devices(domid_t id, const struct xl_cfg *c)
     for (unsigned int i = 0; i < c->nr_vifs + c->nr_disks; i++) {
         bool vif = i < c->nr_vifs;
         unsigned int devid = vif ? i : i - c->nr_vifs;
-        const char *be = vif ? c->vif[devid].backend : c->disk[devid].backend;
-        int b = backend_domain(be);
-        if (b < 0 || b == id) {
-            printk("xl: error: creating '%s': %s %u: no back end domain '%s'\n", c->name, vif ? "vif" : "disk", devid,
-                   be);
+        if (write_device(id, devid, vif ? &c->vif[devid] : NULL, vif ? NULL : &c->disk[devid], err, sizeof(err))) {
+            printk("xl: error: creating '%s': %s\n", c->name, err);
             return -1;
         }
-        struct ts_device d = { .type = vif ? "vif" : "vbd", .front = id, .back = (domid_t)b, .devid = devid };
-        char mac[18], handle[8], vnum[12], extent[48], params[56];
-        if (vif) {
-            const struct xl_vif *v = &c->vif[devid];
-            ts_vif_mac(id, devid, v->mac_set ? v->mac : NULL, mac);
-            snprintf(handle, sizeof(handle), "%u", devid);
-            d.fkeys[0] = (struct ts_key){ "mac", mac };
-            d.fkeys[1] = (struct ts_key){ "handle", handle };
-            d.bkeys[0] = (struct ts_key){ "mac", mac };
-            d.bkeys[1] = (struct ts_key){ "handle", handle };
-            d.bkeys[2] = (struct ts_key){ "bridge", XL_BRIDGE };
-        } else {
-            const struct xl_disk *k = &c->disk[devid];
-            snprintf(vnum, sizeof(vnum), "%u", k->vdev_number);
-            snprintf(extent, sizeof(extent), "%llu+%llu", (unsigned long long)k->start, (unsigned long long)k->count);
-            snprintf(params, sizeof(params), "extent:%s", extent);
-            d.fkeys[0] = (struct ts_key){ "virtual-device", vnum };
-            d.fkeys[1] = (struct ts_key){ "device-type", "disk" };
-            d.bkeys[0] = (struct ts_key){ "extent", extent };      /* what blkback serves */
-            d.bkeys[1] = (struct ts_key){ "params", params };      /* xl's keys, for block-list and people */
-            d.bkeys[2] = (struct ts_key){ "dev", k->vdev };
-            d.bkeys[3] = (struct ts_key){ "mode", "w" };
-            d.bkeys[4] = (struct ts_key){ "type", "phy" };
-            d.bkeys[5] = (struct ts_key){ "device-type", "disk" };
-        }
-        int rc = ts_device_add(&d);
+    }
+    return 0;
+}
+
+/*
+ * xl.cfg's pci=: each function given to the new domain, still paused
+ * (PV_DOMCTL_assign_device, as the boot-time assign= does), before it runs;
+ * the hypervisor hands them back to dom0 when the domain dies. 0, or -1
+ * after saying why (the caller destroys the domain, which returns the
+ * functions assigned so far).
+ */
+static int assign_pci(domid_t id, const struct xl_cfg *c)
+{
+    for (unsigned int i = 0; i < c->nr_pci; i++) {
+        uint16_t bdf = c->pci[i];
+        unsigned int bus = bdf >> 8, dev = (bdf >> 3) & 31, fn = bdf & 7;
+        int64_t rc = ts_assign_op(PV_DOMCTL_assign_device, id, bdf);
         if (rc) {
-            printk("xl: error: creating '%s': writing %s %u's directories failed: %d\n", c->name,
-                   vif ? "vif" : "disk", devid, rc);
+            const char *why = rc == -XEN_ENODEV ? "no such function" :
+                              rc == -XEN_EBUSY ? "in use (assigned to a domain, or its interrupt line is another "
+                                                 "domain's)" :
+                              rc == -XEN_EINVAL ? "not an endpoint the hypervisor can pass through" :
+                              rc == -XEN_ENOSPC ? "8 functions are assigned already" : "refused";
+            printk("xl: error: creating '%s': pci %02x:%02x.%u: %s (%lld)\n", c->name, bus, dev, fn, why,
+                   (long long)rc);
             return -1;
         }
+        printk("xl: pci %02x:%02x.%u assigned to domain %u (%s)\n", bus, dev, fn, id, c->name);
     }
     return 0;
 }
@@ -310,16 +352,22 @@ static int create_from(const struct xl_cfg *c, bool quiet)
         printk("xl: error: ramdisk '%s': no such file in dom0's archive\n", c->ramdisk);
         return -1;
     }
+    /* pci=: the guest waits for each function to appear (pvguest's pci=<bb:dd.f>), as with boot-time assign=. */
+    char cmdline[sizeof(c->cmdline) + XL_MAX_PCI * 12];
+    size_t len = str_copy(cmdline, c->cmdline, sizeof(cmdline));
+    for (unsigned int i = 0; i < c->nr_pci; i++)
+        len += (size_t)snprintf(cmdline + len, sizeof(cmdline) - len, "%spci=%02x:%02x.%u", len ? " " : "",
+                                c->pci[i] >> 8, (c->pci[i] >> 3) & 31, c->pci[i] & 7);
     uint64_t mem = c->memory_mib << 8, maxmem = (c->maxmem_mib ? c->maxmem_mib : c->memory_mib) << 8;
     struct tsb_args a = { .name = c->name, .kernel = k.data, .kernel_size = k.size, .ramdisk = r.data,
-                          .ramdisk_size = r.size, .cmdline = c->cmdline, .mem_pages = mem, .max_pages = maxmem,
+                          .ramdisk_size = r.size, .cmdline = cmdline, .mem_pages = mem, .max_pages = maxmem,
                           .vcpus = c->vcpus };
     domid_t id;
     if (tsb_build(&a, &id, err, sizeof(err))) {
         printk("xl: error: creating '%s': %s\n", c->name, err);
         return -1;
     }
-    if (add_devices(id, c)) {
+    if (add_devices(id, c) || assign_pci(id, c)) {
         destroy_domain(id);
         return -1;
     }
@@ -649,6 +697,133 @@ static int cmd_dev_list(const char *what, bool net)
                    state, evtch, front_int(fdir, "ring-ref"), bdir);
         }
     }
+    return 0;
+}
+
+/* ---- network-attach, block-attach, network-detach, block-detach ---- */
+
+/* The domain a device goes to or from: not dom0, not shut down; its id, or -1 after saying why. */
+static int device_domain(const char *cmd, const char *what)
+{
+    int id = find_domain(what);
+    if (id < 0)
+        return -1;
+    if (id == 0) {
+        printk("xl: error: %s: Domain-0's devices come from its boot options, not from xl\n", cmd);
+        return -1;
+    }
+    struct pv_domctl op = { .cmd = PV_DOMCTL_getdomaininfo, .domain = (domid_t)id };
+    if (xenpv_domctl(&op) || (op.u.info.flags & (PV_DOMINF_shutdown | PV_DOMINF_stopping))) {
+        printk("xl: error: %s: domain %d has shut down\n", cmd, id);
+        return -1;
+    }
+    return id;
+}
+
+/*
+ * network-attach <dom> [<vif spec>...] / block-attach <dom> <disk spec>...:
+ * as xl, the words after the domain are one spec (xl_spec_join: joined
+ * with commas, quotes dropped), parsed by xl_cfg.c
+ * as an entry of vif= or disk=. The device's devid is one more than the
+ * highest of its type in the domain (libxl's next free id), at most
+ * XL_MAX_VIFS / XL_MAX_DISKS of a type as in a config; a disk's vdev must be
+ * new in the domain. Written through devices.c as create writes them.
+ */
+static int cmd_attach(int argc, char **argv, bool net)
+{
+    const char *cmd = argv[0], *kind = net ? "vif" : "disk";
+    if (argc < (net ? 2 : 3)) {
+        printk("xl: error: usage: %s <domain> %s\n", cmd, net ? "[<vif spec>...]" : "<disk spec>...");
+        return -1;
+    }
+    char spec[256], err[160];
+    if (xl_spec_join(spec, sizeof(spec), (const char *const *)argv + 2, (unsigned int)argc - 2)) {
+        printk("xl: error: %s: the spec is too long\n", cmd);
+        return -1;
+    }
+    struct xl_vif v;
+    struct xl_disk k;
+    if (net ? xl_vif_parse(&v, spec, err, sizeof(err)) : xl_disk_parse(&k, spec, err, sizeof(err))) {
+        printk("xl: error: %s: %s '%s': %s\n", cmd, kind, spec, err);
+        return -1;
+    }
+    int id = device_domain(cmd, argv[1]);
+    if (id < 0)
+        return -1;
+    struct ts_device_info d[TS_MAX_DEVICES];
+    unsigned int n = ts_devices_of((domid_t)id, net ? "vif" : "vbd", d, TS_MAX_DEVICES), devid = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        if (!net && !strcmp(d[i].ident, k.vdev)) {
+            printk("xl: error: %s: domain %d has a disk %s already (devid %u)\n", cmd, id, k.vdev, d[i].devid);
+            return -1;
+        }
+        devid = d[i].devid + 1 > devid ? d[i].devid + 1 : devid;
+    }
+    unsigned int max = net ? XL_MAX_VIFS : XL_MAX_DISKS;
+    if (n >= max) {
+        printk("xl: error: %s: domain %d has %u %ss already (at most %u)\n", cmd, id, n, kind, max);
+        return -1;
+    }
+    if (devid >= TS_MAX_DEVICES) {
+        printk("xl: error: %s: domain %d's %ss have devids up to %u (the toolstack's are below %u)\n", cmd, id, kind,
+               devid - 1, TS_MAX_DEVICES);
+        return -1;
+    }
+    if (!wait_store(id, true, INTRODUCE_WAIT_NS)) {
+        printk("xl: error: %s: xenstored has not introduced domain %d\n", cmd, id);
+        return -1;
+    }
+    if (write_device((domid_t)id, devid, net ? &v : NULL, net ? NULL : &k, err, sizeof(err))) {
+        printk("xl: error: %s: %s\n", cmd, err);
+        return -1;
+    }
+    printk("xl: attached %s %u to domain %d\n", kind, devid, id);
+    return 0;
+}
+
+/*
+ * network-detach <dom> <devid|mac> / block-detach <dom> <devid|vdev>: one
+ * device the toolstack wrote, removed as destroy removes them (the front
+ * end's directory, then the back end's, then the parents left empty).
+ */
+static int cmd_detach(int argc, char **argv, bool net)
+{
+    const char *cmd = argv[0], *kind = net ? "vif" : "disk";
+    if (argc != 3) {
+        printk("xl: error: usage: %s <domain> %s\n", cmd, net ? "<devid|mac>" : "<devid|vdev>");
+        return -1;
+    }
+    int id = device_domain(cmd, argv[1]);
+    if (id < 0)
+        return -1;
+    const char *which = argv[2];
+    char lower[20];
+    size_t i = 0;
+    for (; which[i] && i + 1 < sizeof(lower); i++)
+        lower[i] = which[i] >= 'A' && which[i] <= 'Z' ? (char)(which[i] - 'A' + 'a') : which[i];
+    lower[i] = '\0';
+    bool numeric = *which && strlen(which) < 6;
+    for (const char *p = which; *p; p++)
+        numeric = numeric && *p >= '0' && *p <= '9';
+    struct ts_device_info d[TS_MAX_DEVICES];
+    unsigned int n = ts_devices_of((domid_t)id, net ? "vif" : "vbd", d, TS_MAX_DEVICES);
+    const struct ts_device_info *found = NULL;
+    for (unsigned int j = 0; j < n && !found; j++) {
+        char num[8];
+        snprintf(num, sizeof(num), "%u", d[j].devid);
+        if (numeric ? !strcmp(num, which) : !strcmp(d[j].ident, lower))
+            found = &d[j];
+    }
+    if (!found) {
+        printk("xl: error: %s: domain %d has no %s '%s'\n", cmd, id, kind, which);
+        return -1;
+    }
+    int rc = ts_device_remove((domid_t)id, found->type, found->devid);
+    if (rc) {
+        printk("xl: error: %s: removing %s %u of domain %d failed: %d\n", cmd, kind, found->devid, id, rc);
+        return -1;
+    }
+    printk("xl: detached %s %u (%s) from domain %d\n", kind, found->devid, found->ident, id);
     return 0;
 }
 
@@ -1038,6 +1213,10 @@ static void help(void)
            "  console <dom>                 its console: input goes to it, others' lines hidden; Ctrl-] leaves\n"
            "  network-list <dom>            its vifs: Idx BE Mac Addr. handle state evt-ch tx-/rx-ring-ref BE-path\n"
            "  block-list <dom>              its disks: Vdev BE handle state evt-ch ring-ref BE-path\n"
+           "  network-attach <dom> [<vif spec>]      add a vif (vif= syntax) with the next devid\n"
+           "  block-attach <dom> <disk spec>         add a disk (disk= syntax) with the next devid\n"
+           "  network-detach <dom> <devid|mac>       remove a vif as destroy does (front end, then back end)\n"
+           "  block-detach <dom> <devid|vdev>        remove a disk the same way\n"
            "  info                          hypervisor version, CPUs and memory\n"
            "  dmesg                         the hypervisor's console ring (there is none: says so)\n"
            "  vcpu-list [<dom>]             vCPUs: Name ID VCPU CPU State Time(s) Affinity\n"
@@ -1066,6 +1245,10 @@ static int run(int argc, char **argv)
         return cmd_sched_credit(argc - 1, argv + 1);
     else if (!strcmp(c, "leak-loop"))
         return cmd_loop(argc - 1, argv + 1);
+    else if (!strcmp(c, "network-attach") || !strcmp(c, "block-attach"))
+        return cmd_attach(argc, argv, c[0] == 'n');
+    else if (!strcmp(c, "network-detach") || !strcmp(c, "block-detach"))
+        return cmd_detach(argc, argv, c[0] == 'n');
     else if (!strcmp(c, "files")) {
         size_t pos = 0;
         struct cpio_file f;

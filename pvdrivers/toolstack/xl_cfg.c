@@ -1,8 +1,9 @@
 /*
  * Parsing the xl.cfg subset: name, type, kernel, ramdisk, memory, maxmem, vcpus, cmdline/extra, weight, cap, on_*,
- * and the vif and disk lists.
+ * and the vif, disk and pci lists.
  */
 #include <lib/format.h>
+#include <lib/pci_bdf.h>
 #include <lib/string.h>
 #include <toolstack/xl_cfg.h>
 
@@ -270,6 +271,30 @@ int xl_disk_parse(struct xl_disk *d, const char *spec, char *err, size_t errlen)
     return 0;
 }
 
+int xl_spec_join(char *out, size_t size, const char *const *words, unsigned int n)
+{
+    size_t len = 0;
+    if (!size)
+        return -1;
+    out[0] = '\0';
+    for (unsigned int i = 0; i < n; i++) {
+        bool word_start = true;
+        for (const char *w = words[i]; *w; w++) {
+            if (*w == '\'' || *w == '"')
+                continue;
+            bool comma = len && word_start && out[len - 1] != ',' && *w != ',';
+            word_start = false;
+            if (len + comma + 1 >= size)    /* the comma, the byte and the NUL */
+                return -1;
+            if (comma)
+                out[len++] = ',';
+            out[len++] = *w;
+            out[len] = '\0';
+        }
+    }
+    return 0;
+}
+
 /*
  * A list on one line: [ '<spec>', "<spec>", ... ] with an optional trailing
  * comma; each spec parsed by one, the count into *nr (at most max).
@@ -334,6 +359,24 @@ static int one_disk(void *devs, unsigned int i, const char *spec, char *err, siz
     return 0;
 }
 
+/*
+ * xl's pci= BDF: [0000:]bb:dd.f, segment 0 only. xl's options after it
+ * (",permissive=1", "@<vslot>", a function list "bb:dd.*") are refused:
+ * the hypervisor gives the domain the function at its real address.
+ */
+static int one_pci(void *devs, unsigned int i, const char *spec, char *err, size_t errlen)
+{
+    uint16_t *pci = devs;
+    const char *p = strncmp(spec, "0000:", 5) ? spec : spec + 5;
+    const char *end = pci_parse_bdf(p, &pci[i]);
+    if (!end || *end)
+        return fail("'%s' is not bb:dd.f (segment 0; no options, vslot or function list)", spec);
+    for (unsigned int j = 0; j < i; j++)
+        if (pci[j] == pci[i])
+            return fail("%s is pci %u's too", p, j);
+    return 0;
+}
+
 int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_t errlen)
 {
     char buf[600], key[32], val[sizeof(c->cmdline)];
@@ -372,14 +415,18 @@ int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_
     p++;
     while (is_space(*p))
         p++;
-    if (!strcmp(key, "pci"))
-        return fail("pci: not supported yet");
-    if (!strcmp(key, "vif") || !strcmp(key, "disk")) {
+    if (!strcmp(key, "vif") || !strcmp(key, "disk") || !strcmp(key, "pci")) {
         if (*p != '[')
             return fail("%s: expected a list [ '<spec>', ... ]", key);
         /* Into copies: a bad line leaves the list as it was (create --dry-run carries on past it). */
         unsigned int n;
-        if (key[0] == 'v') {
+        if (key[0] == 'p') {
+            uint16_t pci[XL_MAX_PCI] = { 0 };
+            if (spec_list(key, p, XL_MAX_PCI, &n, one_pci, pci, err, errlen))
+                return -1;
+            memcpy(c->pci, pci, sizeof(pci));
+            c->nr_pci = n;
+        } else if (key[0] == 'v') {
             struct xl_vif v[XL_MAX_VIFS];
             memset(v, 0, sizeof(v));
             if (spec_list(key, p, XL_MAX_VIFS, &n, one_vif, v, err, errlen))

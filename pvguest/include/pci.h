@@ -3,6 +3,7 @@
 #define PVGUEST_PCI_H
 
 #include <kernel.h>
+#include <lib/pci_bdf.h>            /* pci_parse_bdf */
 
 #define PCI_MAX_DEVICES     64
 #define PCI_NR_BARS         6
@@ -39,8 +40,6 @@ struct pci_dev {
 bool pci_conf_available(void);
 uint32_t pci_conf_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off);
 void pci_conf_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, uint32_t v);
-/* Parses "bb:dd.f" (hex bus and device, function 0-7) at s: the BDF (bus << 8 | dev << 3 | fn) and what follows, or NULL. */
-const char *pci_parse_bdf(const char *s, uint16_t *bdf);
 uint8_t pci_read8(const struct pci_dev *d, uint16_t off);
 uint16_t pci_read16(const struct pci_dev *d, uint16_t off);
 uint32_t pci_read32(const struct pci_dev *d, uint16_t off);

@@ -12,7 +12,8 @@ left a destroyed vCPU's timer armed into its slot's next domain), 100 idlers
 blocked in a poll, 100 idlers with two vifs and two disks each (devices.cfg: the
 back ends find them and lose them) and 50 pvguests whose netfront and blkfront
 connect (netguest.cfg); vif= and disk= written (network-list, block-list) and
-removed, bad specs refused. The transcript is kept in build/logs/xl-session.log; the
+removed, bad specs refused; network-/block-attach and -detach on a running idler and on
+a pvguest whose front ends take over a hot-added device once their first is detached. The transcript is kept in build/logs/xl-session.log; the
 measurements go to build/logs/xl-bench.txt.
 
 BOOT_SCENARIOS without "xl" skips it; XL_LEAK_CYCLES sets the spinner loop (default
@@ -333,7 +334,8 @@ def test_ramdisk_is_the_domains_module(session):
     ("create missing.cfg", r"config 'missing\.cfg': no such file"),
     ("create idler1.cfg vcpus=99", r"vcpus: '99' is not 1 to 8"),
     ("create idler1.cfg disk=['x']", r"disk 0: target 'x' is not extent:<start>\+<count>"),
-    ("create idler1.cfg pci=['01:00.0']", r"pci: not supported yet"),
+    ("create idler1.cfg pci=['01:00']", r"pci 0: '01:00' is not bb:dd\.f"),
+    ("create idler1.cfg pci=['00:1e.0']", r"creating 'idler1': pci 00:1e\.0: no such function \(-19\)"),
     ("create idler1.cfg ramdisk=nosuch.bin", r"ramdisk 'nosuch\.bin': no such file in dom0's archive"),
     ("create idler1.cfg on_crash=rename-restart", r"on_crash: rename-restart is not supported"),
     ("destroy nosuch", r"no domain 'nosuch'"),
@@ -417,6 +419,91 @@ def test_devices_written_and_removed(session):
     assert "xl: error: no domain 'devs'" in session.xl("network-list devs")
 
 
+def recorder(session):
+    """xl(command): session.xl keeping every line dom0 printed (between prompts too: the back
+    ends' lines); wait(pattern): until pattern is among those lines, reading on if not yet;
+    seen(): those lines."""
+    log = []
+
+    def xl(command):
+        out = session.xl(command)
+        log.append(session.between + out)
+        return out
+
+    def wait(pattern):
+        if not re.search(pattern, "".join(log)):
+            session.p.expect(pattern, timeout=60)
+            log.append(session.p.before + session.p.after)
+
+    return xl, wait, lambda: "".join(log)
+
+
+def test_attach_detach(session):
+    # Devices hot-added to a running idler and removed again (it has no front ends: the back ends
+    # find the devices and lose them, as with devices.cfg).
+    xl, wait, seen = recorder(session)
+    dom = int(re.search(r"xl: created domain (\d+) \(idler1\)", xl("create idler1.cfg"))[1])
+    vif, vbd = f"/local/domain/0/backend/vif/{dom}", f"/local/domain/0/backend/vbd/{dom}"
+    assert NET_ROW.findall(xl("network-list idler1")) == []
+    for command, said in [
+        ("network-attach idler1", "vif 0"),
+        ("network-attach idler1 'mac=00:16:3e:5a:00:02, bridge=xenbr0'", "vif 1"),
+        ("block-attach idler1 extent:0+8 raw xvdb", "disk 0"),
+        (f"block-attach {dom} 'vdev=xvdc, access=w, target=extent:8+8'", "disk 1"),
+    ]:
+        out = xl(command)
+        assert f"xl: attached {said} to domain {dom}" in out, (command, out)
+    out = xl("network-list idler1")
+    assert NET_ROW.findall(out) == [("0", "0", f"00:16:3e:00:00:{dom:02x}", "0", "1", "-1", "-1", "-1", f"{vif}/0"),
+                                    ("1", "0", "00:16:3e:5a:00:02", "1", "1", "-1", "-1", "-1", f"{vif}/1")], out
+    out = xl("block-list idler1")
+    assert BLK_ROW.findall(out) == [("51728", "0", "0", "1", "-1", "-1", f"{vbd}/0"),
+                                    ("51744", "0", "1", "1", "-1", "-1", f"{vbd}/1")], out
+    for be in (f"{vif}/0", f"{vif}/1", f"{vbd}/0", f"{vbd}/1"):
+        wait(rf"xenbus: {be}: (vif|vbd) back end found")
+    # Refusals: nothing written, nothing removed.
+    for command, error in [
+        ("network-attach nosuch", "no domain 'nosuch'"),
+        ("block-detach nosuch 0", "no domain 'nosuch'"),
+        ("network-attach 0", "network-attach: Domain-0's devices come from its boot options"),
+        ("network-attach idler1 bridge=br1", "network-attach: vif 'bridge=br1': no bridge 'br1'"),
+        ("network-attach idler1 script=vif-nat", "'script' is not supported"),
+        ("block-attach idler1 /dev/sda,,xvdd", "target '/dev/sda' is not extent:<start>+<count>"),
+        ("block-attach idler1 extent:0+8,,xvdb", f"domain {dom} has a disk xvdb already (devid 0)"),
+        ("block-attach idler1", "usage: block-attach <domain> <disk spec>"),
+        ("network-detach idler1 7", f"domain {dom} has no vif '7'"),
+        ("network-detach idler1 00:16:3e:5a:00:09", f"domain {dom} has no vif '00:16:3e:5a:00:09'"),
+        ("block-detach idler1 xvdz", f"domain {dom} has no disk 'xvdz'"),
+        ("block-detach idler1", "usage: block-detach <domain> <devid|vdev>"),
+    ]:
+        out = xl(command)
+        assert "xl: error: " in out and error in out, (command, out)
+    assert len(NET_ROW.findall(xl("network-list idler1"))) == 2
+    assert len(BLK_ROW.findall(xl("block-list idler1"))) == 2
+    # Detach by mac (any case), by vdev and by devid: the front end's directory, then the back end's.
+    for command, said in [
+        ("network-detach idler1 00:16:3E:5A:00:02", "vif 1 (00:16:3e:5a:00:02)"),
+        ("block-detach idler1 xvdb", "disk 0 (xvdb)"),
+        ("block-detach idler1 1", "disk 1 (xvdc)"),
+    ]:
+        out = xl(command)
+        assert f"xl: detached {said} from domain {dom}" in out, (command, out)
+    out = xl("network-list idler1")
+    assert NET_ROW.findall(out) == [("0", "0", f"00:16:3e:00:00:{dom:02x}", "0", "1", "-1", "-1", "-1", f"{vif}/0")], out
+    out = xl("block-list idler1")
+    assert BLK_ROW.findall(out) == [] and re.search(r"Vdev +BE", out), out
+    for be in (f"{vif}/1", f"{vbd}/0", f"{vbd}/1"):
+        wait(rf"xenbus: {be}: removed")
+    assert f"xenbus: {vif}/0: removed" not in seen()
+    # The next vif takes one more than the highest devid left (libxl's rule): 1 again, once 1 is gone.
+    out = xl("network-attach idler1 mac=00:16:3e:5a:00:03")
+    assert f"xl: attached vif 1 to domain {dom}" in out, out
+    xl("destroy idler1")
+    for be in (f"{vif}/0", f"{vif}/1"):
+        wait(rf"xenbus: {be}: removed")
+    assert set(session.list()) == {"dom0"}
+
+
 def test_front_ends_connect(session):
     # netguest.cfg: pvguest with netfront and blkfront; both connect to dom0's back ends (state 4,
     # ring references and a channel in network-list / block-list), and both go on destroy.
@@ -443,6 +530,74 @@ def test_front_ends_connect(session):
     for be in (f"vif/{dom}/0", f"vbd/{dom}/0"):
         if not re.search(rf"backend/{be}: removed", log):
             session.p.expect(rf"xenbus: /local/domain/0/backend/{be}: removed", timeout=30)
+    assert set(session.list()) == {"dom0"}
+
+
+def test_attach_detach_front_ends(session):
+    # What pvguest's front ends do with hot-added devices: netfront and blkfront drive one device
+    # each, so a second stays Initialising (1) with its back end waiting; once the first is
+    # detached (front end's directory first: the back end goes back to InitWait, then is removed;
+    # the guest's driver lets go), the guest probes the second and connects it. blkfront takes a
+    # replacement disk only of the same size (4096 sectors, as xvda).
+    xl, wait, _ = recorder(session)
+    def lists_until(ready):
+        deadline = time.monotonic() + 120
+        while True:
+            net, blk = xl("network-list netguest"), xl("block-list netguest")
+            if ready(NET_ROW.findall(net), BLK_ROW.findall(blk)):
+                return NET_ROW.findall(net), BLK_ROW.findall(blk)
+            assert time.monotonic() < deadline, (net, blk)
+            time.sleep(1)
+
+    dom = int(re.search(r"xl: created domain (\d+) \(netguest\)", xl("create netguest.cfg"))[1])
+    vif, vbd = f"/local/domain/0/backend/vif/{dom}", f"/local/domain/0/backend/vbd/{dom}"
+    lists_until(lambda n, b: [r[4] for r in n] == ["4"] and [r[3] for r in b] == ["4"])
+    assert f"xl: attached vif 1 to domain {dom}" in xl("network-attach netguest")
+    assert f"xl: attached disk 1 to domain {dom}" in xl("block-attach netguest extent:0+4096,raw,xvdb")
+    wait(rf"xenbus: {vif}/1: vif back end found")
+    wait(rf"xenbus: {vbd}/1: vbd back end found")
+    nrows, brows = lists_until(lambda n, b: len(n) == 2 and len(b) == 2)
+    assert [r[4] for r in nrows] == ["4", "1"] and nrows[1][2] == f"00:16:3e:01:00:{dom:02x}", nrows
+    assert [(r[0], r[3]) for r in brows] == [("51712", "4"), ("51728", "1")], brows
+    assert f"xl: detached vif 0 (00:16:3e:00:00:{dom:02x}) from domain {dom}" in xl("network-detach netguest 0")
+    assert f"xl: detached disk 0 (xvda) from domain {dom}" in xl("block-detach netguest xvda")
+    for line in (rf"xenbus: {vif}/0: removed", rf"xenbus: {vbd}/0: removed",
+                 rf"\[netguest\] xenbus: /local/domain/{dom}/device/vif/0: removed",
+                 rf"\[netguest\] xenbus: /local/domain/{dom}/device/vbd/0: removed",
+                 rf"\[netguest\] netfront: vif connected to domain 0: mac 00:16:3e:01:00:{dom:02x}",
+                 rf"blkback: domain {dom} connected: sectors 0\.\.4095 of the store"):
+        wait(line)
+    nrows, brows = lists_until(lambda n, b: [r[4] for r in n] == ["4"] and [r[3] for r in b] == ["4"])
+    assert nrows[0][0] == "1" and brows[0][:3] == ("51728", "0", "1"), (nrows, brows)
+    xl("destroy netguest")
+    for be in (f"{vif}/1", f"{vbd}/1"):
+        wait(rf"xenbus: {be}: removed")
+    assert set(session.list()) == {"dom0"}
+
+
+def test_pci_assigned_by_create(session):
+    # pci= in xl.cfg: xl create gives the function (q35's e1000e at 00:01.0, which no driver of
+    # dom0 takes) to the new domain before unpausing it and adds pci=00:01.0 to its command line,
+    # so pvguest waits for it. A second domain asking for it is refused and not left half-built;
+    # destroy needs nothing of xl: the hypervisor hands the function back to dom0 when the
+    # domain dies, and it can be assigned again.
+    xl, wait, _ = recorder(session)
+    out = xl("create netguest.cfg pci=['00:01.0']")
+    dom = int(re.search(r"xl: created domain (\d+) \(netguest\)", out)[1])
+    assert f"xl: pci 00:01.0 assigned to domain {dom} (netguest)" in out, out
+    wait(rf"pci: 00:01\.0 [0-9a-f]{{4}}:[0-9a-f]{{4}} assigned to domain {dom} \(netguest\).*dom0 no longer sees it")
+    wait(r"\[netguest\] pci: 00:01\.0 assigned to this domain")
+    out = xl("create idler1.cfg pci=['00:01.0']")
+    assert re.search(r"xl: error: creating 'idler1': pci 00:01\.0: in use \(assigned to a domain, or its interrupt "
+                     r"line is another domain's\) \(-16\)", out), out
+    assert set(session.list()) == {"dom0", "netguest"}
+    xl("destroy netguest")
+    wait(rf"pci: 00:01\.0 taken from domain {dom} \(netguest\) .*back to dom0")
+    out = xl("create idler1.cfg pci=['0000:00:01.0']")
+    dom = int(re.search(r"xl: created domain (\d+) \(idler1\)", out)[1])
+    assert f"xl: pci 00:01.0 assigned to domain {dom} (idler1)" in out, out
+    xl("destroy idler1")
+    wait(rf"pci: 00:01\.0 taken from domain {dom} \(idler1\) .*back to dom0")
     assert set(session.list()) == {"dom0"}
 
 

@@ -101,7 +101,7 @@ static void test_cfg_errors_name_their_line(void **state)
         { "name = \"unterminated\n", "t.cfg:1: name: unterminated string or text after it" },
         { "disk = [ 'x' ]\n", "t.cfg:1: disk 0: target 'x' is not extent:<start>+<count> (sectors of the back end's "
                                "store, count from 1)" },
-        { "pci = [ '01:00.0' ]\n", "t.cfg:1: pci: not supported yet" },
+        { "pci = [ '01:00' ]\n", "t.cfg:1: pci 0: '01:00' is not bb:dd.f (segment 0; no options, vslot or function list)" },
         { "ramdisk = \"\"\n", "t.cfg:1: ramdisk: '' is empty or too long" },
         { "ramdisk = \"" L70 "\"\n", "t.cfg:1: ramdisk: '" L70 "' is empty or too long" },
         { "ramdisk = [ 'r' ]\n", "t.cfg:1: ramdisk: takes one value, not a list" },
@@ -367,6 +367,96 @@ static void test_cpio_hostile(void **state)
         }
 }
 
+/* pci = [ 'bb:dd.f', ... ]: what xl create assigns (PV_DOMCTL_assign_device) and appends as pci= to the command line. */
+static void test_cfg_pci(void **state)
+{
+    (void)state;
+    struct xl_cfg c;
+    char err[200] = "";
+    assert_int_equal(parse(&c, "name = 'p'\nkernel = 'k'\npci = [ '00:03.0', \"0000:0a:1f.7\", ]\n", err), 0);
+    assert_int_equal(c.nr_pci, 2);
+    assert_int_equal(c.pci[0], 0x0018);
+    assert_int_equal(c.pci[1], 0x0aff);
+    assert_int_equal(xl_cfg_line(&c, "pci = []", 8, err, sizeof(err)), 0);
+    assert_int_equal(c.nr_pci, 0);
+    static const struct {
+        const char *text, *error;
+    } rows[] = {
+        { "pci = '00:03.0'", "pci: expected a list [ '<spec>', ... ]" },
+        { "pci = [ '00:03' ]", "pci 0: '00:03' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:20.0' ]", "pci 0: '00:20.0' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.8' ]", "pci 0: '00:03.8' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.*' ]", "pci 0: '00:03.*' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '0001:00:03.0' ]",
+          "pci 0: '0001:00:03.0' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.0,permissive=1' ]",
+          "pci 0: '00:03.0,permissive=1' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.0@4' ]", "pci 0: '00:03.0@4' is not bb:dd.f (segment 0; no options, vslot or function list)" },
+        { "pci = [ '00:03.0', '0000:00:03.0' ]", "pci 1: 00:03.0 is pci 0's too" },
+        { "pci = [ '00:01.0', '00:02.0', '00:03.0', '00:04.0', '00:05.0' ]", "pci: more than 4 devices" },
+    };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(rows); i++) {
+        xl_cfg_defaults(&c);
+        assert_int_equal(xl_cfg_line(&c, "pci = [ '00:1f.3' ]", 19, err, sizeof(err)), 0);
+        if (!xl_cfg_line(&c, rows[i].text, strlen(rows[i].text), err, sizeof(err)))
+            fail_msg("row %zu accepted", i);
+        if (strcmp(err, rows[i].error))
+            fail_msg("row %zu: '%s', want '%s'", i, err, rows[i].error);
+        assert_true(c.nr_pci == 1 && c.pci[0] == 0x00fb);      /* a bad line leaves the list as it was */
+    }
+}
+
+/* network-attach / block-attach: the words typed after the domain, joined as xl joins its arguments. */
+static void test_spec_join(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *words[4];
+        unsigned int n;
+        const char *spec;
+    } rows[] = {
+        { { NULL }, 0, "" },
+        { { "extent:0+8", "raw", "xvdb" }, 3, "extent:0+8,raw,xvdb" },
+        { { "'vdev=xvdb,", "target=extent:0+8'" }, 2, "vdev=xvdb,target=extent:0+8" },
+        { { "mac=00:16:3e:00:00:01", ",bridge=xenbr0" }, 2, "mac=00:16:3e:00:00:01,bridge=xenbr0" },
+        { { "\"\"", "''", "bridge=xenbr0" }, 3, "bridge=xenbr0" },
+        { { "a", "", "b" }, 3, "a,b" },
+    };
+    for (size_t i = 0; i < UNIT_ARRAY_SIZE(rows); i++) {
+        char out[64];
+        memset(out, 'x', sizeof(out));
+        assert_int_equal(xl_spec_join(out, sizeof(out), rows[i].words, rows[i].n), 0);
+        if (strcmp(out, rows[i].spec))
+            fail_msg("row %zu: '%s', want '%s'", i, out, rows[i].spec);
+    }
+    /* Through the same parsers as vif= and disk=. */
+    const char *const disk[] = { "'vdev=xvdc,", "access=w,", "target=extent:8+8'" };
+    char spec[64], err[160];
+    struct xl_disk d;
+    assert_int_equal(xl_spec_join(spec, sizeof(spec), disk, 3), 0);
+    assert_int_equal(xl_disk_parse(&d, spec, err, sizeof(err)), 0);
+    assert_string_equal(d.vdev, "xvdc");
+    assert_int_equal(d.vdev_number, 202u << 8 | 2u << 4);
+    assert_true(d.start == 8 && d.count == 8);
+    const char *const vif[] = { "bridge=br1" };
+    struct xl_vif v;
+    assert_int_equal(xl_spec_join(spec, sizeof(spec), vif, 1), 0);
+    assert_int_equal(xl_vif_parse(&v, spec, err, sizeof(err)), -1);
+    assert_string_equal(err, "no bridge 'br1': dom0 has one, xenbr0");
+    /* Exactly full, then one byte over (every size up to the spec's: never past out). */
+    const char *const two[] = { "abc", "de" };         /* "abc,de": 6 bytes and the NUL */
+    for (size_t size = 0; size <= 8; size++) {
+        char buf[8];
+        memset(buf, 'x', sizeof(buf));
+        int rc = xl_spec_join(buf, size, two, 2);
+        assert_int_equal(rc, size >= 7 ? 0 : -1);
+        if (!rc)
+            assert_string_equal(buf, "abc,de");
+        for (size_t j = size; j < sizeof(buf); j++)
+            assert_int_equal(buf[j], 'x');
+    }
+}
+
 /* ---- the shared layout ---- */
 
 static void test_layout(void **state)
@@ -399,6 +489,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cfg_devices),
         cmocka_unit_test(test_cfg_device_errors),
         cmocka_unit_test(test_cfg_check),
+        cmocka_unit_test(test_cfg_pci),
+        cmocka_unit_test(test_spec_join),
         cmocka_unit_test(test_cpio_find),
         cmocka_unit_test(test_cpio_hostile),
         cmocka_unit_test(test_layout),

@@ -43,7 +43,8 @@ UNIT_SRCS_blkif_check := pvdrivers/block/blkif_check.c
 UNIT_SRCS_netif_check := pvdrivers/net/netif_check.c
 UNIT_SRCS_net         := pvguest/net/proto.c pvguest/net/arp_cache.c pvguest/net/stack.c
 UNIT_SRCS_bridge      := pvdrivers/net/bridge.c lib/strlcpy.c
-UNIT_SRCS_toolstack   := pvdrivers/toolstack/xl_cfg.c pvdrivers/toolstack/cpio.c lib/pv_layout.c lib/format.c lib/strlcpy.c
+UNIT_SRCS_toolstack   := pvdrivers/toolstack/xl_cfg.c pvdrivers/toolstack/cpio.c lib/pv_layout.c lib/pci_bdf.c lib/format.c \
+                         lib/strlcpy.c
 # Shared test helpers (tests/unit/*.c) a test binary links besides its own file.
 UNIT_HELPERS_page_alloc := expect_bug one_cpu
 UNIT_HELPERS_pagetable  := expect_bug pt_world one_cpu

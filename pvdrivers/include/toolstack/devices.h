@@ -29,6 +29,7 @@ struct ts_device {
     const char *type;               /* "vif", "vbd", ... (at most 15 characters) */
     domid_t front, back;
     unsigned int devid;
+    const char *ident;              /* what xl names it by besides its devid: a vif's mac, a disk's vdev; NULL none */
     struct ts_key fkeys[TS_MAX_KEYS], bkeys[TS_MAX_KEYS];   /* up to the first NULL key */
 };
 
@@ -40,12 +41,19 @@ int ts_device_add(const struct ts_device *d);
  * /local/domain/<id>). 0, or the first error (the rest are still removed).
  */
 int ts_devices_remove(domid_t front);
+/*
+ * One remembered device, the same way (xl network-detach, block-detach):
+ * 0, -ENOENT (the toolstack wrote no such device), or the first error of the
+ * removal (the device is forgotten all the same: what is left is not ours).
+ */
+int ts_device_remove(domid_t front, const char *type, unsigned int devid);
 
 /* What a remembered device is (network-list, block-list). */
 struct ts_device_info {
     char type[16];
     domid_t front, back;
     unsigned int devid;
+    char ident[18];                 /* ts_device's ident ("" none) */
 };
 /* The remembered devices of front of type, in devid order, at most max: how many. */
 unsigned int ts_devices_of(domid_t front, const char *type, struct ts_device_info *out, unsigned int max);

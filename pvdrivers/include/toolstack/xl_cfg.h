@@ -19,6 +19,7 @@ enum xl_action {
  */
 #define XL_MAX_VIFS     4
 #define XL_MAX_DISKS    4
+#define XL_MAX_PCI      4           /* pvguest takes up to 4 pci= options */
 #define XL_BRIDGE       "xenbr0"
 
 struct xl_vif {
@@ -53,7 +54,8 @@ struct xl_cfg {
     enum xl_action on_poweroff, on_reboot, on_crash;   /* default destroy, destroy, preserve */
     struct xl_vif vif[XL_MAX_VIFS];
     struct xl_disk disk[XL_MAX_DISKS];
-    unsigned int nr_vifs, nr_disks; /* a later vif= / disk= line replaces the list */
+    uint16_t pci[XL_MAX_PCI];       /* pci = [ 'bb:dd.f', ... ]: bus << 8 | dev << 3 | fn, each once */
+    unsigned int nr_vifs, nr_disks, nr_pci;     /* a later vif= / disk= / pci= line replaces the list */
 };
 
 void xl_cfg_defaults(struct xl_cfg *c);
@@ -61,8 +63,8 @@ void xl_cfg_defaults(struct xl_cfg *c);
  * One "key = value" line (comments with '#', blank lines and a trailing ';'
  * allowed; strings in "" or ''). 0, or -1 with err naming the problem:
  * unknown key, bad value, a key this subset does not support yet
- * (pci; on_*: rename-restart and the coredump-* actions), a vif or disk
- * spec it cannot serve ("vif 1: ...", "disk 0: ...").
+ * (on_*: rename-restart and the coredump-* actions), a vif, disk or pci
+ * spec it cannot serve ("vif 1: ...", "disk 0: ...", "pci 0: ...").
  */
 int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_t errlen);
 /* Every line of text; the first error is named "<file>:<line>: ...". */
@@ -79,5 +81,13 @@ int xl_cfg_check(const struct xl_cfg *c, char *err, size_t errlen);
 int xl_vif_parse(struct xl_vif *v, const char *spec, char *err, size_t errlen);
 /* One disk spec: 0, or -1 with err saying why. */
 int xl_disk_parse(struct xl_disk *d, const char *spec, char *err, size_t errlen);
+/*
+ * xl network-attach / block-attach: the words after the domain as one spec,
+ * as xl joins its arguments: with a comma between words unless one is there
+ * already ("extent:0+8 raw xvdb" is 'extent:0+8,raw,xvdb'; "'vdev=xvdb,"
+ * "target=extent:0+8'" keeps its one comma). Quotes are dropped (the
+ * shell's job under xl; a spec has none). 0, or -1 if it does not fit.
+ */
+int xl_spec_join(char *out, size_t size, const char *const *words, unsigned int n);
 
 #endif
