@@ -89,7 +89,7 @@ static int virtio_store_submit(struct blk_store *s, bool write, uint64_t sector,
 
 static void virtio_store_poll(struct blk_store *s)
 {
-    virtio_blk_complete(s->priv);
+    virtio_blk_poll(s->priv);
 }
 
 struct blk_store *blk_virtio_store_create(void)

@@ -246,7 +246,7 @@ static int vblk_queue(struct vblk *b, struct vblk_req *r, const uint64_t *seg_ad
     while ((rc = indirect ? virtq_add_indirect(&b->vq, r->table, dma_addr_of(r->table), addr, len, n, nwrite, r)
                           : virtq_add(&b->vq, addr, len, n, nwrite, r)) == -ENOSPC) {
         spin_unlock_irqrestore(&b->vq.lock, f);
-        virtio_blk_complete(b);
+        virtio_blk_poll(b);
         cpu_relax();
         f = spin_lock_irqsave(&b->vq.lock);
     }
@@ -265,6 +265,11 @@ static struct vblk_req *vblk_req_new(uint32_t type, uint64_t sector)
         r->status = 0xff;
     }
     return r;
+}
+
+unsigned int virtio_blk_poll(struct vblk *b)
+{
+    return b->irq_only && vblk_can_sleep(b) ? 0 : virtio_blk_complete(b);
 }
 
 int virtio_blk_submit(struct vblk *b, bool write, uint64_t sector, const uint64_t *addr, const uint32_t *len,
