@@ -106,33 +106,31 @@ def echo_run(sock, port, count, window, seed=15):
     return answered, lost, bad, time.monotonic() - start
 
 
-def stop(sock, port, tries=20):
-    """Sends the stop datagram until it is echoed: True, or False after tries half-seconds."""
-    for _ in range(tries):
-        sock.sendto(STOP, ("127.0.0.1", port))
-        sock.settimeout(0.5)
+def _until_echoed(sock, port, datagram, again, alive=lambda: True):
+    """Sends datagram every half second until it comes back (True), or until again()
+    or alive() says to stop (False). Other datagrams meanwhile are ignored."""
+    sock.settimeout(0.5)
+    while again() and alive():
+        sock.sendto(datagram, ("127.0.0.1", port))
         try:
             while True:
-                if sock.recvfrom(2048)[0] == STOP:
+                if sock.recvfrom(2048)[0] == datagram:
                     return True
         except socket.timeout:
             pass
     return False
+
+
+def stop(sock, port, tries=20):
+    """Sends the stop datagram until it is echoed: True, or False after tries half-seconds."""
+    left = iter(range(tries))
+    return _until_echoed(sock, port, STOP, lambda: next(left, None) is not None)
 
 
 def wait_reachable(sock, port, deadline, alive=lambda: True):
     """Sends a probe every half second until one is echoed (True), the deadline passes or
     alive() says the boot is over (False). Works without the serial log (make run)."""
-    sock.settimeout(0.5)
-    while time.monotonic() < deadline and alive():
-        sock.sendto(PROBE, ("127.0.0.1", port))
-        try:
-            while True:
-                if sock.recvfrom(2048)[0] == PROBE:
-                    return True
-        except socket.timeout:
-            pass
-    return False
+    return _until_echoed(sock, port, PROBE, lambda: time.monotonic() < deadline, alive)
 
 
 def exchange(port, count, window=32, reach_timeout=120.0, alive=lambda: True):

@@ -29,7 +29,7 @@ int pci_bars_decode(const uint32_t orig[PCI_NR_BARS], const uint32_t mask[PCI_NR
         }
         if ((m & ~0xfu) == 0 && (!is64 || mask[i + 1] == 0)) {
             i += is64;
-            continue;                           /* not implemented */
+            continue;                           /* absent: the device has no such BAR */
         }
         uint64_t size = ~sizemask + 1;
         if (base && ((base | size) & PAGE_MASK_LOW))

@@ -99,12 +99,14 @@ static void back_kick(void *arg)
 
 static void vif_count(struct vif *v, enum netif_tx_verdict why)
 {
-    uint64_t *c[] = { [NETIF_TX_TOO_SHORT] = &v->c.tx_too_short, [NETIF_TX_TOO_BIG] = &v->c.tx_too_big,
-                      [NETIF_TX_CROSSES_PAGE] = &v->c.tx_crosses_page,
-                      [NETIF_TX_SIZE_MISMATCH] = &v->c.tx_size_mismatch,
-                      [NETIF_TX_TOO_MANY_SLOTS] = &v->c.tx_too_many_slots };
-    if (why != NETIF_TX_OK)
-        (*c[why])++;
+    switch (why) {
+    case NETIF_TX_OK:             break;
+    case NETIF_TX_TOO_SHORT:      v->c.tx_too_short++; break;
+    case NETIF_TX_TOO_BIG:        v->c.tx_too_big++; break;
+    case NETIF_TX_CROSSES_PAGE:   v->c.tx_crosses_page++; break;
+    case NETIF_TX_SIZE_MISMATCH:  v->c.tx_size_mismatch++; break;
+    case NETIF_TX_TOO_MANY_SLOTS: v->c.tx_too_many_slots++; break;
+    }
 }
 
 /* Answers n tx slots with status (an extra-info slot: NETIF_RSP_NULL). */
@@ -276,12 +278,10 @@ static int uplink_deliver(void *arg, const uint8_t *f, size_t n)
     return rc;
 }
 
-/* virtio-net's poll hands us its buffer: the bridge may send it out another port, which copies it. */
-static uint64_t uplink_now;
+/* virtio-net's poll hands us its buffer (arg: the round's time): the bridge may send it out another port, which copies it. */
 static void uplink_rx(void *arg, const uint8_t *f, size_t n)
 {
-    (void)arg;
-    bridge_input(&br, uplink_port, f, n, uplink_now);
+    bridge_input(&br, uplink_port, f, n, *(const uint64_t *)arg);
 }
 
 
@@ -303,10 +303,8 @@ static bool serve_round(void)
             xenpv_evtchn_notify(v->port);
         busy |= n == BUDGET || (n == 0 ? pvd_ring_back_final_check(&v->tx) : true);
     }
-    if (uplink) {
-        uplink_now = now;
-        busy |= uplink->ops->poll(uplink, uplink_rx, NULL, BUDGET) != 0;
-    }
+    if (uplink)
+        busy |= uplink->ops->poll(uplink, uplink_rx, &now, BUDGET) != 0;
     for (unsigned int i = 0; i < MAX_VIFS; i++) {
         struct vif *v = vifs[i];
         if (v && v->connected && v->rx_push) {

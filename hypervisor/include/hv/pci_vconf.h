@@ -26,7 +26,7 @@
 #define PCI_COMMAND_MASTER      0x004
 #define PCI_COMMAND_INTX_OFF    0x400
 
-/* One decoded BAR: [base, base + size) of ports (io) or of memory; size 0: not implemented. */
+/* One decoded BAR: [base, base + size) of ports (io) or of memory; size 0: the device has no such BAR. */
 struct pci_bar {
     uint64_t base, size;
     bool io;
