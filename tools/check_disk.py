@@ -27,12 +27,22 @@ Two layouts:
   acknowledged but not there), misplaced (another sector's or another domain's data),
   or not zero (a discarded sector with data).
 
+- blkfront --acklog NAME: the driver-domain soak (pvdrivers/block/soak_blk.c, blksoak=yes)
+  logs every acknowledged write as "[NAME] blksoak: ack SECTOR+N gen G xxh64 H" (H over
+  the N sectors written). The serial log is then the record: the last acknowledged write
+  of each chunk must be on the image whole (its bytes hash to H; else each sector is named
+  lost, torn, stale or misplaced as above), and every other sector of the extent is zero:
+
+      check_disk.py --layout blkfront IMAGE --extent 8192+4096 --domid 2 \
+                    --acklog soak1 --log build/logs/driver-domain-soak.log
+
 A scenario names its checks in disk-check: lines (these arguments after IMAGE; its one
 fresh=SIZE disk is the image): check_scenario() runs them all and also requires every
 sector none of them names to be zero. tools/run_qemu.py runs it after each boot of such
 a scenario (`make run` prints "host check: PASS" or "host check: FAIL"), and
 tests/boot/test_blk_virtio.py after the boot tests'."""
 import argparse
+import re
 import shlex
 import struct
 import sys
@@ -126,6 +136,47 @@ def check_blkfront_image(path, start, domid, count, gen, max_gen=None, zero=()):
     return bad
 
 
+ACK_RE = re.compile(r"^\[(?P<dom>[^\]]+)\] blksoak: ack (?P<s>\d+)\+(?P<n>\d+) gen (?P<g>\d+) xxh64 (?P<h>[0-9a-f]{16})$",
+                    re.MULTILINE)
+
+
+def acked_writes(log_text, name):
+    """The last acknowledged write of each chunk NAME's blksoak logged: {(sector, n): (gen, hash)}, and how
+    many acknowledgements the log holds."""
+    last, count = {}, 0
+    for m in ACK_RE.finditer(log_text):
+        if m["dom"] == name:
+            last[(int(m["s"]), int(m["n"]))] = (int(m["g"]), int(m["h"], 16))
+            count += 1
+    return last, count
+
+
+def check_acklog(path, start, domid, count, log_text, name):
+    """(sector, problem) for each chunk of the extent whose last acknowledged write is not on the image,
+    and each sector no acknowledged write covers that is not zero."""
+    last, acks = acked_writes(log_text, name)
+    if not acks:
+        return [(0, f"no acknowledged write of {name} in the log")]
+    bad, covered = [], set()
+    with open(path, "rb") as f:
+        f.seek(start * SECTOR)
+        blob = f.read(count * SECTOR)
+    for (sector, n), (gen, h) in sorted(last.items()):
+        data = blob[sector * SECTOR:(sector + n) * SECTOR]
+        covered.update(range(sector, sector + n))
+        if len(data) < n * SECTOR:
+            bad.append((sector, "past the end of the extent"))
+        elif xxhash.xxh64_intdigest(data) != h:
+            why = [f"{sector + k}: {e}" for k in range(n)
+                   if (e := check_blkfront_sector(data[k * SECTOR:(k + 1) * SECTOR], sector + k, domid, gen))]
+            bad.append((sector, f"chunk {sector}+{n} is not generation {gen}'s acknowledged write "
+                                f"(xxh64 differs); sectors {'; '.join(why[:3]) or 'hash only'}"))
+    for i in range(count):
+        if i not in covered and blob[i * SECTOR:(i + 1) * SECTOR] != bytes(SECTOR):
+            bad.append((i, "not zero (no acknowledged write covers it)"))
+    return bad
+
+
 def _range(text):
     a, _, n = text.partition("+")
     return int(a), int(n)
@@ -144,11 +195,23 @@ def parser():
     ap.add_argument("--gen", type=int, default=1, help="blkfront: the generation last acknowledged")
     ap.add_argument("--max-gen", type=int, default=None)
     ap.add_argument("--zero", type=_range, action="append", default=[], help="blkfront: FIRST+N discarded")
+    ap.add_argument("--acklog", metavar="NAME", help="blkfront: check against NAME's 'blksoak: ack' lines in --log")
+    ap.add_argument("--log", help="the serial log holding the --acklog lines")
     return ap
 
 
-def run_check(args):
-    """One check from parsed arguments: (first sector on the image, sectors checked, [(sector, problem)])."""
+def run_check(args, log_text=None):
+    """One check from parsed arguments: (first sector on the image, sectors checked, [(sector, problem)]).
+    log_text: the serial log for --acklog (else read from --log)."""
+    if args.acklog:
+        if log_text is None and args.log:
+            with open(args.log, errors="replace") as f:
+                log_text = f.read()
+        count = args.count if args.count is not None else args.extent[1]
+        if log_text is None:
+            return args.extent[0], count, [(0, "--acklog needs the serial log (--log)")]
+        return args.extent[0], count, check_acklog(args.image, args.extent[0], args.domid, count, log_text,
+                                                   args.acklog)
     if args.layout == "blkfront":
         count = args.count if args.count is not None else args.extent[1]
         bad = check_blkfront_image(args.image, args.extent[0], args.domid, count, args.gen, args.max_gen, args.zero)
@@ -157,15 +220,16 @@ def run_check(args):
     return args.first, count, check_image(args.image, args.first, count, args.rewritten)
 
 
-def check_scenario(sc):
+def check_scenario(sc, log_text=None):
     """Checks the image a scenario's boot left (its one fresh=SIZE disk) against its
     disk-check: lines (tools/scenario.py), each the arguments of this tool after IMAGE,
     and that every sector none of them names is still zero (nothing was written where
-    no guest was told to write). Returns (image, sectors checked, [problem lines])."""
+    no guest was told to write). log_text: the boot's serial log, for --acklog lines.
+    Returns (image, sectors checked, [problem lines])."""
     image = sc.fresh_disks[0][0]
     problems, named, checked = [], [], 0
     for line in sc.disk_checks:
-        first, count, bad = run_check(parser().parse_args([image] + shlex.split(line)))
+        first, count, bad = run_check(parser().parse_args([image] + shlex.split(line)), log_text)
         named.append((first, count))
         checked += count
         problems += [f"{line}: sector {sector}: {err}" for sector, err in bad]

@@ -297,16 +297,17 @@ def _post_mortem(proc, log, monitor, gdb, elf):
     log.flush()
 
 
-def host_check(sc):
+def host_check(sc, log_text=None):
     """After a boot of a scenario with disk-check: lines, the host's check of its image
-    (tools/check_disk.py): (passed, one line saying so). (True, None) without such lines."""
+    (tools/check_disk.py; log_text: the boot's serial log, for --acklog lines): (passed, one
+    line saying so). (True, None) without such lines."""
     if not sc.disk_checks:
         return True, None
     try:
         import check_disk  # noqa: E402  (needs python3-xxhash: make setup)
     except ImportError as e:
         return False, f"host check: FAIL: cannot check {sc.fresh_disks[0][0]}: {e} (make setup installs python3-xxhash)"
-    image, checked, problems = check_disk.check_scenario(sc)
+    image, checked, problems = check_disk.check_scenario(sc, log_text)
     if problems:
         return False, "\n".join(["host check: " + p for p in problems[:16]] +
                                  [f"host check: FAIL: {len(problems)} problem(s) on {image}"])
@@ -357,7 +358,7 @@ def main():
     sys.stdout.write(res.log)
     on = " on Xen" if args.xen else ""
     print(f"\n[{sc.name}{on}: {res.outcome} after {res.seconds:.1f}s; log in {res.log_path}]")
-    checked, line = host_check(sc) if not args.xen else (True, None)
+    checked, line = host_check(sc, res.log) if not args.xen else (True, None)
     if line:
         print(line)
     udp_ok, line = host_udp_check(sc, res.host_udp) if not args.xen else (True, None)

@@ -208,6 +208,13 @@ static int16_t submit(struct vbd *v, uint64_t id, uint8_t op, const struct blkif
         sub_ref[i] = seg[i].gref;
     if (xenpv_grant_map_dev((domid_t)v->dev->otherend_id, sub_ref, n, write, r->handle, r->maddr))
         return BLKIF_RSP_ERROR;
+    if (xenbus_fault_trigger_take()) {
+        /* The debug trigger (xenbus/control.c): die here, the guest's frames mapped, the request unanswered. */
+        printk("blkback: control/trigger: faulting in the middle of domain %u's request %llu\n",
+               v->dev->otherend_id, (unsigned long long)id);
+        volatile uintptr_t nowhere = 16;        /* page 0 is never mapped: a page fault, the kernel's panic */
+        *(volatile uint64_t *)nowhere = id;
+    }
     for (unsigned int i = 0; i < n; i++) {
         sub_addr[i] = r->maddr[i] + seg[i].first_sect * BLK_SECTOR_SIZE;
         sub_len[i] = (seg[i].last_sect - seg[i].first_sect + 1u) * BLK_SECTOR_SIZE;

@@ -26,6 +26,7 @@ struct shadow {
     unsigned int nseg;
     grant_ref_t gref[BLKFRONT_MAX_INDIRECT];
     int ind_ref;                    /* the indirect page's grant, or -1 */
+    domid_t be;                     /* the back end the grants are for */
     union blkif_sring_entry req;    /* as published (id = the slot) */
     blkfront_done_t done;
     void *arg;
@@ -138,7 +139,7 @@ static unsigned int claim_slot(void)
     while (i < SLOTS && bf.shadow[i].busy)
         i++;
     if (i < SLOTS)
-        bf.shadow[i] = (struct shadow){ .busy = true, .ind_ref = -1 };
+        bf.shadow[i] = (struct shadow){ .busy = true, .ind_ref = -1, .be = (domid_t)bf.dev->otherend_id };
     spin_unlock(&bf.lock);
     return i;
 }
@@ -216,8 +217,7 @@ int blkfront_submit(int op, uint64_t sector, void *buf, unsigned int nsect, blkf
     struct blkif_request_segment *seg = indirect ? bf.ind[i] : e->req.seg;
     for (unsigned int left = rw ? nsect : 0; left; ) {
         unsigned int n = left < 8 ? left : 8;
-        int ref = xenpv_grant_access((domid_t)bf.dev->otherend_id,
-                                     virt_to_pfn((uint8_t *)buf + s->nseg * PAGE_SIZE), op == BLKIF_OP_WRITE);
+        int ref = xenpv_grant_access(s->be, virt_to_pfn((uint8_t *)buf + s->nseg * PAGE_SIZE), op == BLKIF_OP_WRITE);
         if (ref < 0) {
             unclaim_slot(i);
             return ref;
@@ -228,7 +228,7 @@ int blkfront_submit(int op, uint64_t sector, void *buf, unsigned int nsect, blkf
         left -= n;
     }
     if (indirect) {
-        s->ind_ref = xenpv_grant_access((domid_t)bf.dev->otherend_id, virt_to_pfn(bf.ind[i]), true);
+        s->ind_ref = xenpv_grant_access(s->be, virt_to_pfn(bf.ind[i]), true);
         if (s->ind_ref < 0) {
             int rc = s->ind_ref;
             unclaim_slot(i);
@@ -339,6 +339,36 @@ static uint64_t back_key(struct xenbus_device *dev, const char *key, uint64_t df
     return n;
 }
 
+/*
+ * A request waiting for reissue whose grants name another domain (the back
+ * end moved: a driver domain restarted with a new id) is handed to the new
+ * one, grant by grant. A grant the old domain still uses (it is alive and
+ * maps it) cannot move: that request fails with -EIO rather than wait for ever.
+ */
+static void regrant_waiting(domid_t be)
+{
+    for (unsigned int i = 0; i < SLOTS; i++) {
+        struct shadow *s = &bf.shadow[i];
+        spin_lock(&bf.lock);
+        bool move = s->busy && s->ready && s->be != be;
+        spin_unlock(&bf.lock);
+        if (!move)
+            continue;
+        int rc = s->ind_ref >= 0 ? xenpv_grant_retarget((grant_ref_t)s->ind_ref, be) : 0;
+        for (unsigned int k = 0; k < s->nseg && !rc; k++)
+            rc = xenpv_grant_retarget(s->gref[k], be);
+        domid_t old = s->be;
+        s->be = be;
+        if (!rc)
+            continue;
+        printk("blkfront: a request's grant is still in use by domain %u: it fails (-EIO)\n", old);
+        spin_lock(&bf.lock);
+        s->ready = false;
+        spin_unlock(&bf.lock);
+        complete(i, -EIO);
+    }
+}
+
 /* The back end is Connected: its keys, then ours; what was not answered goes on the new ring, in order. */
 static void front_connected(struct xenbus_device *dev)
 {
@@ -355,6 +385,7 @@ static void front_connected(struct xenbus_device *dev)
     bf.sectors = n;
     bf.max_indirect = indirect > BLKFRONT_MAX_INDIRECT ? BLKFRONT_MAX_INDIRECT : (unsigned int)indirect;
     bf.discard = discard == 1;
+    regrant_waiting((domid_t)dev->otherend_id);
     unsigned int order[SLOTS], k = 0;
     spin_lock(&bf.lock);
     for (unsigned int i = 0; i < SLOTS; i++)
@@ -439,6 +470,7 @@ static struct xenbus_driver blkfront_driver = {
 };
 
 void blk_selftest_prepare(void);
+void blk_soak_start(void);
 
 /* Every domU: the ring page, the indirect pages and the completion thread at boot, then the driver. */
 void blkfront_start(void)
@@ -460,4 +492,6 @@ void blkfront_start(void)
     int rc = xenbus_register_driver(&blkfront_driver);
     if (rc)
         printk("blkfront: registering the driver failed: %d\n", rc);
+    else
+        blk_soak_start();
 }

@@ -19,13 +19,14 @@
 #include <xen/services.h>
 #include <public/io/blkif.h>
 #include <block/blkfront.h>
+#include <block/blk_pattern.h>
 #ifndef EIO
 #define EIO 5
 #endif
 
 #define WAVE        BLKIF_RING_SIZE         /* requests in flight at once */
 #define TEST_SECT   2048u                   /* sectors tested (or the disk, if smaller) */
-#define WORDS       (512 / 8)
+#define WORDS       BLK_PATTERN_WORDS
 #define READY_NS    (60 * NSEC_PER_SEC)
 #define WAVE_NS     (20 * NSEC_PER_SEC)
 #define HUGE_SECT   2048u                   /* a 1 MiB request: 256 indirect segments */
@@ -85,7 +86,7 @@ void blk_selftest_prepare(void)
         enabled = false;
 }
 
-static void fill(uint64_t *w, uint64_t sector, uint64_t gen)
+void blk_pattern_fill(uint64_t *w, uint64_t sector, uint64_t gen)
 {
     w[1] = sector;
     w[2] = gen;
@@ -95,8 +96,7 @@ static void fill(uint64_t *w, uint64_t sector, uint64_t gen)
     w[0] = XXH64(&w[1], (WORDS - 1) * 8, 0x626c6b);
 }
 
-/* 0 if the sector carries (sector, gen, us) with a good hash, else a code naming what is wrong. */
-static int check(const uint64_t *w, uint64_t sector, uint64_t gen)
+int blk_pattern_check(const uint64_t *w, uint64_t sector, uint64_t gen)
 {
     if (w[0] != XXH64(&w[1], (WORDS - 1) * 8, 0x626c6b))
         return 1;
@@ -170,7 +170,7 @@ static const char *verify_all(uint64_t n, uint64_t gen, bool discarded, char *wh
                         EXPECT(w[j] == 0, "discarded sector %llu does not read as zeros", (unsigned long long)sec);
                     continue;
                 }
-                int c = check(w, sec, gen);
+                int c = blk_pattern_check(w, sec, gen);
                 EXPECT(!c, "sector %llu read back wrong (%s)", (unsigned long long)sec,
                        c == 1 ? "hash" : c == 2 ? "another domain's data" : c == 3 ? "another sector" : "old generation");
             }
@@ -219,7 +219,7 @@ static const char *sequential(uint64_t n, char *why, size_t len)
     EXPECT(n >= HUGE_SECT, "disk too small for a 1 MiB request");
     const char *err = NULL;
     for (unsigned int k = 0; k < HUGE_SECT; k++)
-        fill((uint64_t *)(huge + k * 512), k, 2);
+        blk_pattern_fill((uint64_t *)(huge + k * 512), k, 2);
     uint64_t us[2][2], ent[2][2];
     static const unsigned int per[2] = { HUGE_SECT, BLKFRONT_MAX_SECTORS };
     for (unsigned int mode = 0; mode < 2; mode++)        /* a first untimed round each way */
@@ -240,7 +240,7 @@ static const char *sequential(uint64_t n, char *why, size_t len)
     if (chunks(BLKIF_OP_READ, 0, huge, HUGE_SECT, HUGE_SECT, why, len, &err))
         return err;
     for (unsigned int k = 0; k < HUGE_SECT; k++)
-        EXPECT(!check((const uint64_t *)(huge + k * 512), k, 2), "sector %u of the 1 MiB indirect read is wrong", k);
+        EXPECT(!blk_pattern_check((const uint64_t *)(huge + k * 512), k, 2), "sector %u of the 1 MiB indirect read is wrong", k);
     printk("blkfront: sequential 1 MiB x %u: indirect (1 request, 256 segments) write %llu us, read %llu us "
            "(%llu / %llu MB/s), %llu / %llu of our hypervisor entries a MiB; direct (24 requests, <= 11 segments) "
            "write %llu us, read %llu us (%llu / %llu MB/s), %llu / %llu entries a MiB\n", SEQ_ROUNDS,
@@ -404,7 +404,7 @@ static const char *rewritten(char *why, size_t len, uint64_t disk)
 {
     const uint64_t at = 40;
     for (unsigned int k = 0; k < 8; k++)
-        fill((uint64_t *)(bufs[0] + k * 512), at + k, 3);
+        blk_pattern_fill((uint64_t *)(bufs[0] + k * 512), at + k, 3);
     int ref = xenpv_grant_access(blkfront_backend_id(), virt_to_pfn(bufs[0]), true);
     EXPECT(ref >= 0, "granting a page: %d", ref);
     struct blkif_request q = { .operation = BLKIF_OP_WRITE, .nr_segments = 1, .sector_number = at };
@@ -434,11 +434,11 @@ static const char *rewritten(char *why, size_t len, uint64_t disk)
     EXPECT(blkfront_submit(BLKIF_OP_READ, at, bufs[1], 8, req_done, (void *)0) == 0 && !sem_down_timeout(&done, WAVE_NS) &&
            status[0] == BLKIF_RSP_OKAY, "reading the rewritten write's sectors back failed");
     for (unsigned int k = 0; k < 8; k++)
-        EXPECT(!check((const uint64_t *)(bufs[1] + k * 512), at + k, st == BLKIF_RSP_OKAY ? 3 : 2),
+        EXPECT(!blk_pattern_check((const uint64_t *)(bufs[1] + k * 512), at + k, st == BLKIF_RSP_OKAY ? 3 : 2),
                "sector %llu after the rewritten write (answered %d) is neither all old nor all new", (unsigned long long)(at + k), st);
     /* sector 40's generation 3 stays: put generation 2 back so the later checks see one generation */
     for (unsigned int k = 0; k < 8; k++)
-        fill((uint64_t *)(bufs[0] + k * 512), at + k, 2);
+        blk_pattern_fill((uint64_t *)(bufs[0] + k * 512), at + k, 2);
     if (wave(BLKIF_OP_WRITE, at, 1, 8, why, len, &err))
         return err;
     printk("blkfront: hostile: a write rewritten %u times in the ring after publishing was answered %d, "
@@ -511,7 +511,7 @@ const char *test_blk_rw(char *why, size_t len)
     for (uint64_t s = 0; s < n; s += 8 * WAVE) {
         for (unsigned int i = 0; i < WAVE; i++)
             for (unsigned int k = 0; k < 8; k++)
-                fill((uint64_t *)(bufs[i] + k * 512), s + i * 8 + k, 1);
+                blk_pattern_fill((uint64_t *)(bufs[i] + k * 512), s + i * 8 + k, 1);
         if (wave(BLKIF_OP_WRITE, s, WAVE, 8, why, len, &err))
             return err;
     }
@@ -528,7 +528,7 @@ const char *test_blk_rw(char *why, size_t len)
     EXPECT(blkfront_submit(BLKIF_OP_READ, 5, big, BLKFRONT_MAX_SECTORS, req_done, (void *)0) == 0, "88-sector read not submitted");
     EXPECT(!sem_down_timeout(&done, WAVE_NS) && status[0] == BLKIF_RSP_OKAY, "88-sector read answered %d", status[0]);
     for (unsigned int k = 0; k < BLKFRONT_MAX_SECTORS; k++)
-        EXPECT(!check((const uint64_t *)(big + k * 512), 5 + k, 1), "sector %u of the 11-segment read is wrong", 5 + k);
+        EXPECT(!blk_pattern_check((const uint64_t *)(big + k * 512), 5 + k, 1), "sector %u of the 11-segment read is wrong", 5 + k);
     /* 5: 1 MiB indirect requests against 11-segment ones (generation 2 everywhere after), 6: a discard */
     if ((err = sequential(n, why, len)) || (err = discard(disk, n, why, len)))
         return err;

@@ -10,8 +10,12 @@
 #include <xenbus/xenbus.h>
 #include <toolstack/devices.h>
 
+#define KEY_LEN 48
+
 static struct ts_device_info table[TS_MAX_DEVICES];
 static bool used[TS_MAX_DEVICES];
+/* Each device's back-end keys as written: a restarted back-end domain gets them again (ts_devices_move_back). */
+static char bkeys[TS_MAX_DEVICES][TS_MAX_KEYS][2][KEY_LEN];
 static struct semaphore table_lock = { 1, WAITQUEUE_INIT(table_lock.wq) };
 
 struct write_args {
@@ -69,6 +73,9 @@ int ts_device_add(const struct ts_device *d)
 {
     if (strlen(d->type) >= sizeof(table[0].type) || (d->ident && strlen(d->ident) >= sizeof(table[0].ident)))
         return -EINVAL;
+    for (unsigned int k = 0; k < TS_MAX_KEYS && d->bkeys[k].key; k++)
+        if (strlen(d->bkeys[k].key) >= KEY_LEN || strlen(d->bkeys[k].value) >= KEY_LEN)
+            return -EINVAL;
     struct ts_device_info info = { .front = d->front, .back = d->back, .devid = d->devid };
     str_copy(info.type, d->type, sizeof(info.type));
     if (d->ident)
@@ -80,6 +87,11 @@ int ts_device_add(const struct ts_device *d)
     if (slot < TS_MAX_DEVICES) {
         used[slot] = true;
         table[slot] = info;
+        memset(bkeys[slot], 0, sizeof(bkeys[slot]));
+        for (unsigned int k = 0; k < TS_MAX_KEYS && d->bkeys[k].key; k++) {
+            str_copy(bkeys[slot][k][0], d->bkeys[k].key, KEY_LEN);
+            str_copy(bkeys[slot][k][1], d->bkeys[k].value, KEY_LEN);
+        }
     }
     sem_up(&table_lock);
     if (slot == TS_MAX_DEVICES)
@@ -168,6 +180,93 @@ int ts_device_remove(domid_t front, const char *type, unsigned int devid)
 {
     int first;
     return remove_matching(front, type, devid, &first) ? first : -ENOENT;
+}
+
+/* Sets perms on path and every node under it (the front end's own nodes inherited the old back end's read). */
+static int perms_tree(xenbus_tx_t tx, const char *path, const char *const *perms, unsigned int depth)
+{
+    char names[256];
+    int rc = xenbus_set_perms(tx, path, perms, 2);
+    int n = rc ? rc : xenbus_directory(tx, path, names, sizeof(names));
+    if (n < 0 || depth == 0)
+        return n < 0 ? n : 0;
+    for (const char *p = names; n-- > 0 && !rc; p += strlen(p) + 1) {
+        char child[128];
+        snprintf(child, sizeof(child), "%s/%s", path, p);
+        rc = perms_tree(tx, child, perms, depth - 1);
+    }
+    return rc;
+}
+
+struct move_args {
+    const struct ts_device_info *i;
+    const char (*bk)[2][KEY_LEN];
+    char fdir[96], bdir[96];
+};
+
+/*
+ * The back end's directory written under its new domain, and the front
+ * end's backend / backend-id pointed at it (the front end follows: xenbus
+ * reconnects it), its nodes readable by the new back end only: one transaction.
+ */
+static int move_one(xenbus_tx_t tx, void *arg)
+{
+    const struct move_args *m = arg;
+    char f[8], b[8], fown[8], frd[8], bown[8], brd[8], state[4];
+    snprintf(f, sizeof(f), "%u", m->i->front);
+    snprintf(b, sizeof(b), "%u", m->i->back);
+    snprintf(fown, sizeof(fown), "n%u", m->i->front);
+    snprintf(frd, sizeof(frd), "r%u", m->i->back);
+    snprintf(bown, sizeof(bown), "n%u", m->i->back);
+    snprintf(brd, sizeof(brd), "r%u", m->i->front);
+    snprintf(state, sizeof(state), "%d", XenbusStateInitialising);
+    const char *const fperms[] = { fown, frd }, *const bperms[] = { bown, brd };
+    int rc;
+    if ((rc = put(tx, m->bdir, NULL, NULL, bperms)) || (rc = put(tx, m->bdir, "frontend", m->fdir, bperms)) ||
+        (rc = put(tx, m->bdir, "frontend-id", f, bperms)) || (rc = put(tx, m->bdir, "state", state, bperms)))
+        return rc;
+    for (unsigned int k = 0; k < TS_MAX_KEYS && m->bk[k][0][0]; k++)
+        if ((rc = put(tx, m->bdir, m->bk[k][0], m->bk[k][1], bperms)))
+            return rc;
+    char path[128], v[8];
+    snprintf(path, sizeof(path), "%s/state", m->fdir);
+    if ((rc = xenbus_read(tx, path, v, sizeof(v))) < 0)     /* -ENOENT: the guest went meanwhile */
+        return rc;
+    if ((rc = perms_tree(tx, m->fdir, fperms, 2)))
+        return rc;
+    snprintf(path, sizeof(path), "%s/backend-id", m->fdir);
+    if ((rc = xenbus_write(tx, path, b)))
+        return rc;
+    snprintf(path, sizeof(path), "%s/backend", m->fdir);
+    return xenbus_write(tx, path, m->bdir);
+}
+
+unsigned int ts_devices_move_back(domid_t old, domid_t back, int *first)
+{
+    unsigned int n = 0;
+    *first = 0;
+    for (unsigned int slot = 0; slot < TS_MAX_DEVICES; slot++) {
+        sem_down(&table_lock);
+        bool mine = used[slot] && table[slot].back == old;
+        struct ts_device_info i = table[slot];
+        if (mine)
+            table[slot].back = back;
+        sem_up(&table_lock);
+        if (!mine)
+            continue;
+        char oldf[96], oldb[96];
+        dirs(&i, oldf, oldb);
+        int rc = rm_dir(oldb, old);          /* gone with its domain, or left by a back end that lives on */
+        i.back = back;
+        struct move_args m = { .i = &i, .bk = (const char (*)[2][KEY_LEN])bkeys[slot] };
+        dirs(&i, m.fdir, m.bdir);
+        if (!rc || rc == -ENOENT)
+            rc = xenbus_transaction_retry(move_one, &m, 5);
+        if (rc && !*first)
+            *first = rc;
+        n += !rc;
+    }
+    return n;
 }
 
 unsigned int ts_devices_of(domid_t front, const char *type, struct ts_device_info *out, unsigned int max)

@@ -22,6 +22,7 @@
 #include <xen/toolstack.h>
 #include <xenbus/xenbus.h>
 #include <xenbus/xenstored_dom0.h>
+#include "xl_internal.h"
 
 #define LINE_MAX    256
 #define IN_SIZE     512
@@ -107,7 +108,7 @@ static bool input_byte(char *c)
  * Destroys dom and, as xl does, removes its devices' directories (each front
  * end's, then its back end's) and then its /local/domain/<id> from the store.
  */
-static int destroy_domain(domid_t dom)
+int xl_destroy_domain(domid_t dom)
 {
     int rc = tsb_destroy(dom);
     char path[32];
@@ -125,7 +126,7 @@ static int destroy_domain(domid_t dom)
     return rc;
 }
 
-static int info_next(domid_t from, domid_t *id, struct pv_domctl_info *info)
+int xl_info_next(domid_t from, domid_t *id, struct pv_domctl_info *info)
 {
     struct pv_domctl op = { .cmd = PV_DOMCTL_getdomaininfo_next, .domain = from };
     int rc = (int)xenpv_domctl(&op);
@@ -137,7 +138,7 @@ static int info_next(domid_t from, domid_t *id, struct pv_domctl_info *info)
 }
 
 /* A domain named by id or name: its id, or -1 after saying why. */
-static int find_domain(const char *what)
+int xl_find_domain(const char *what)
 {
     struct pv_domctl_info info;
     domid_t id;
@@ -149,7 +150,7 @@ static int find_domain(const char *what)
         else
             n = n * 10 + (unsigned int)(*p - '0');
     }
-    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1))
+    for (domid_t from = 0; !xl_info_next(from, &id, &info); from = (domid_t)(id + 1))
         if ((numeric && id == n) || !strcmp((const char *)info.name, what))
             return id;
     printk("xl: error: no domain '%s'\n", what);
@@ -178,7 +179,7 @@ static int cmd_list(void)
     domid_t id;
     char st[8];
     printk("Name                                        ID   Mem VCPUs\tState\tTime(s)\n");
-    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1)) {
+    for (domid_t from = 0; !xl_info_next(from, &id, &info); from = (domid_t)(id + 1)) {
         uint64_t ds = info.cpu_time / 100000000ull;     /* tenths of a second */
         printk("%-40s %5u %5llu %5u     %s %8llu.%llu\n", (const char *)info.name, id,
                (unsigned long long)(info.tot_pages >> 8), info.nr_vcpus, state_letters(&info, st),
@@ -189,7 +190,7 @@ static int cmd_list(void)
 
 static int simple(uint32_t cmd, const char *what, const char *verb)
 {
-    int id = find_domain(what);
+    int id = xl_find_domain(what);
     if (id < 0)
         return -1;
     if (id == 0) {
@@ -197,7 +198,7 @@ static int simple(uint32_t cmd, const char *what, const char *verb)
         return -1;
     }
     struct pv_domctl op = { .cmd = cmd, .domain = (domid_t)id };
-    int rc = cmd == PV_DOMCTL_destroydomain ? destroy_domain((domid_t)id) : (int)xenpv_domctl(&op);
+    int rc = cmd == PV_DOMCTL_destroydomain ? xl_destroy_domain((domid_t)id) : (int)xenpv_domctl(&op);
     if (rc) {
         printk("xl: error: %s of domain %d failed: %d\n", verb, id, rc);
         return -1;
@@ -224,7 +225,7 @@ static int backend_domain(const char *what)
     domid_t id;
     if (!what[0])
         return 0;
-    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1)) {
+    for (domid_t from = 0; !xl_info_next(from, &id, &info); from = (domid_t)(id + 1)) {
         char num[8];
         snprintf(num, sizeof(num), "%u", id);
         if ((!strcmp(num, what) || !strcmp((const char *)info.name, what)) && !(info.flags & PV_DOMINF_shutdown))
@@ -368,7 +369,7 @@ static int create_from(const struct xl_cfg *c, bool quiet)
         return -1;
     }
     if (add_devices(id, c) || assign_pci(id, c)) {
-        destroy_domain(id);
+        xl_destroy_domain(id);
         return -1;
     }
     struct pv_domctl op = { .cmd = PV_DOMCTL_setschedparams, .domain = id };
@@ -381,7 +382,7 @@ static int create_from(const struct xl_cfg *c, bool quiet)
     }
     if (rc) {
         printk("xl: error: starting '%s' failed: %d\n", c->name, rc);
-        destroy_domain(id);
+        xl_destroy_domain(id);
         return -1;
     }
     if (id < MAX_DOMID) {
@@ -573,11 +574,11 @@ static int cmd_vcpu_list(int argc, char **argv)
         printk("xl: error: usage: vcpu-list [<domain>]\n");
         return -1;
     }
-    if (argc == 1 && (only = find_domain(argv[0])) < 0)
+    if (argc == 1 && (only = xl_find_domain(argv[0])) < 0)
         return -1;
     printk("%-32s %5s %5s %5s %5s %9s %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)",
            "Affinity (Hard / Soft)");
-    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1))
+    for (domid_t from = 0; !xl_info_next(from, &id, &info); from = (domid_t)(id + 1))
         if (only < 0 || id == only)
             vcpu_rows(id, &info);
     return 0;
@@ -630,7 +631,7 @@ static int cmd_sched_credit(int argc, char **argv)
         return -1;
     }
     int only = -1;
-    if (dom && (only = find_domain(dom)) < 0)
+    if (dom && (only = xl_find_domain(dom)) < 0)
         return -1;
     struct pv_domctl op = { .cmd = PV_DOMCTL_getdomaininfo, .domain = (domid_t)(only < 0 ? 0 : only) };
     if (w || cp) {
@@ -650,7 +651,7 @@ static int cmd_sched_credit(int argc, char **argv)
     struct pv_domctl_info info;
     domid_t id;
     printk("%-33s %4s %6s %4s\n", "Name", "ID", "Weight", "Cap");
-    for (domid_t from = 0; !info_next(from, &id, &info); from = (domid_t)(id + 1))
+    for (domid_t from = 0; !xl_info_next(from, &id, &info); from = (domid_t)(id + 1))
         if (only < 0 || id == only)
             printk("%-33s %4u %6u %4u\n", (const char *)info.name, id, info.weight, info.cap);
     return 0;
@@ -674,7 +675,7 @@ static int front_int(const char *fdir, const char *key)
  */
 static int cmd_dev_list(const char *what, bool net)
 {
-    int id = find_domain(what);
+    int id = xl_find_domain(what);
     if (id < 0)
         return -1;
     struct ts_device_info d[XL_MAX_VIFS > XL_MAX_DISKS ? XL_MAX_VIFS : XL_MAX_DISKS];
@@ -705,7 +706,7 @@ static int cmd_dev_list(const char *what, bool net)
 /* The domain a device goes to or from: not dom0, not shut down; its id, or -1 after saying why. */
 static int device_domain(const char *cmd, const char *what)
 {
-    int id = find_domain(what);
+    int id = xl_find_domain(what);
     if (id < 0)
         return -1;
     if (id == 0) {
@@ -913,7 +914,7 @@ static bool wait_backends(unsigned int want, uint64_t timeout)
 }
 
 /* Waits (at most timeout) until the back end of each of dom's devices says Connected. */
-static bool wait_connected(domid_t dom, uint64_t timeout)
+bool xl_wait_connected(domid_t dom, uint64_t timeout)
 {
     static const char *const types[] = { "vif", "vbd" };
     struct ts_device_info d[TS_MAX_DEVICES];
@@ -980,8 +981,8 @@ static int warm_up(const struct xl_cfg *c)
     int id = create_from(c, true);
     if (id < 0)
         return -1;
-    bool ok = wait_store(id, true, LOOP_WAIT_NS) && wait_connected((domid_t)id, LOOP_WAIT_NS);
-    int rc = destroy_domain((domid_t)id);
+    bool ok = wait_store(id, true, LOOP_WAIT_NS) && xl_wait_connected((domid_t)id, LOOP_WAIT_NS);
+    int rc = xl_destroy_domain((domid_t)id);
     if (!ok || rc) {
         printk("leak-loop: warm-up: domain %d connected %d, destroy %d\n", id, ok, rc);
         return -1;
@@ -1042,10 +1043,10 @@ static int cmd_loop(int argc, char **argv)
         bool introduced = wait_store(id, true, LOOP_WAIT_NS) &&
                           wait_watch(before.watches + 2 * (c.nr_vifs + c.nr_disks), LOOP_WAIT_NS) &&
                           wait_backends(before.xbdevs + c.nr_vifs + c.nr_disks, LOOP_WAIT_NS) &&
-                          (!connected || wait_connected((domid_t)id, LOOP_WAIT_NS));
+                          (!connected || xl_wait_connected((domid_t)id, LOOP_WAIT_NS));
         phase[0] += clock_ns() - t;
         t = clock_ns();
-        int rc = destroy_domain((domid_t)id);
+        int rc = xl_destroy_domain((domid_t)id);
         phase[1] += clock_ns() - t;
         t = clock_ns();
         if (!introduced || rc) {
@@ -1081,7 +1082,7 @@ static int cmd_loop(int argc, char **argv)
 
 static int cmd_console(const char *what)
 {
-    int id = find_domain(what);
+    int id = xl_find_domain(what);
     if (id < 0)
         return -1;
     if (id == 0) {
@@ -1129,7 +1130,7 @@ static int cmd_console(const char *what)
  */
 static int cmd_shutdown(const char *what, const char *verb)
 {
-    int id = find_domain(what);
+    int id = xl_find_domain(what);
     if (id < 0)
         return -1;
     if (id == 0) {
@@ -1165,25 +1166,45 @@ static void restart(domid_t id, unsigned int reason)
         return;
     }
     printk("xl: domain %u (%s) has shut down, reason code %u: restarting it\n", id, c.name, reason);
-    int rc = destroy_domain(id);
+    int new_id = xl_relaunch(id, &c);
+    if (new_id >= 0 && new_id < MAX_DOMID)
+        made[new_id].quick = in_a_row;
+}
+
+int xl_relaunch(domid_t id, const struct xl_cfg *cfg)
+{
+    struct xl_cfg c = *cfg;             /* cfg may be the slot the new domain takes */
+    int rc = xl_destroy_domain(id);
     if (rc) {
         printk("xl: error: restarting '%s': destroying domain %u failed: %d\n", c.name, id, rc);
-        return;
+        return -1;
     }
     int new_id = create_from(&c, true);
     if (new_id < 0)
-        return;                         /* create_from said why */
-    if (new_id < MAX_DOMID)
-        made[new_id].quick = in_a_row;
+        return -1;                      /* create_from said why */
     printk("xl: domain %u (%s) restarted as domain %d\n", id, c.name, new_id);
+    /* A back-end domain: the devices it served are pointed at the new one (their front ends follow). */
+    int err;
+    unsigned int moved = ts_devices_move_back(id, (domid_t)new_id, &err);
+    if (moved || err)
+        printk("xl: %u devices' back ends moved from domain %u to domain %d%s\n", moved, id, new_id,
+               err ? " (some failed)" : "");
+    if (err)
+        printk("xl: error: moving a device's back end to domain %d: %d\n", new_id, err);
+    return new_id;
+}
+
+const struct xl_cfg *xl_cfg_of(domid_t id)
+{
+    return id < MAX_DOMID && made[id].ours ? &made[id].cfg : NULL;
 }
 
 /* Domains xl made that shut down: their on_poweroff/on_reboot/on_crash. */
-static void reap(void)
+void xl_reap(void)
 {
     struct pv_domctl_info info;
     domid_t id;
-    for (domid_t from = 1; !info_next(from, &id, &info); from = (domid_t)(id + 1)) {
+    for (domid_t from = 1; !xl_info_next(from, &id, &info); from = (domid_t)(id + 1)) {
         if (id >= MAX_DOMID || !made[id].ours || !(info.flags & PV_DOMINF_shutdown))
             continue;
         const struct xl_cfg *c = &made[id].cfg;
@@ -1197,8 +1218,36 @@ static void reap(void)
         printk("xl: domain %u (%s) has shut down, reason code %u: %s\n", id, c->name, info.shutdown_reason,
                a == XL_ACTION_DESTROY ? "destroying it" : "preserved");
         if (a == XL_ACTION_DESTROY)
-            destroy_domain(id);
+            xl_destroy_domain(id);
     }
+}
+
+/*
+ * trigger <dom> fault: a debug trigger (xl's trigger command sends NMIs and
+ * resets; ours is for the driver-domain soak): "fault" written to the
+ * domain's control/trigger, which pvguest watches: its blkback faults in the
+ * middle of the next request it handles, so the domain crashes on its own.
+ */
+static int cmd_trigger(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "fault")) {
+        printk("xl: error: usage: trigger <domain> fault\n");
+        return -1;
+    }
+    int id = xl_find_domain(argv[0]);
+    if (id <= 0) {
+        if (id == 0)
+            printk("xl: error: not Domain-0\n");
+        return -1;
+    }
+    char path[48];
+    snprintf(path, sizeof(path), "/local/domain/%d/control/trigger", id);
+    int rc = xenbus_write(0, path, "fault");
+    if (rc)
+        printk("xl: error: writing %s: %d\n", path, rc);
+    else
+        printk("xl: domain %d: %s = fault\n", id, path);
+    return rc ? -1 : 0;
 }
 
 static void help(void)
@@ -1223,6 +1272,8 @@ static void help(void)
            "  sched-credit [-d <dom> [-w N] [-c N]]  read or set weight (1..65535) and cap (0..100)\n"
            "  files                         configs and kernels in dom0's archive\n"
            "  leak-loop [--connected] <cfg> <n>  create and destroy n times; counts must come back\n"
+           "  trigger <dom> fault           debug: the domain's next back-end request faults (control/trigger)\n"
+           "  soak-driver <drv> <n> <g>[,<g>...]  kill and restart driver domain drv n times under the guests' I/O\n"
            "  quit                          power dom0 (and the machine) off\n");
 }
 
@@ -1245,6 +1296,10 @@ static int run(int argc, char **argv)
         return cmd_sched_credit(argc - 1, argv + 1);
     else if (!strcmp(c, "leak-loop"))
         return cmd_loop(argc - 1, argv + 1);
+    else if (!strcmp(c, "soak-driver"))
+        return xl_cmd_soak(argc - 1, argv + 1);
+    else if (!strcmp(c, "trigger"))
+        return cmd_trigger(argc - 1, argv + 1);
     else if (!strcmp(c, "network-attach") || !strcmp(c, "block-attach"))
         return cmd_attach(argc, argv, c[0] == 'n');
     else if (!strcmp(c, "network-detach") || !strcmp(c, "block-detach"))
@@ -1296,7 +1351,7 @@ static void xl_thread(void *arg)
         char ch;
         if (!input_byte(&ch)) {
             sem_down_timeout(&input_ready, POLL_NS);   /* input, or POLL_NS without: look at our domains */
-            reap();
+            xl_reap();
             continue;
         }
         if (ch != '\r' && ch != '\n') {

@@ -439,4 +439,5 @@ void xenbus_start(void)
     ready = true;
     printk("xenbus: on %s (domain %u)\n", local ? "dom0's local connection" : "the store ring", our_domid);
     xenbus_probe_start();
+    xenbus_control_start();
 }

@@ -1,7 +1,8 @@
 /*
  * xenbus devices: registered drivers, discovery by watching device/ (front
  * ends) and backend/ (back ends), each device's watch on the other end's
- * state, and going back to Initialising / InitWait when the other end leaves.
+ * state, going back to Initialising / InitWait when the other end leaves, and
+ * a front end following its back end when the toolstack moves it.
  */
 #include <mm.h>
 #include <sched.h>
@@ -52,13 +53,74 @@ static void device_free(struct xenbus_device *dev)
     kfree(dev);
 }
 
+/*
+ * The other end's directory and domain as our directory names them (backend
+ * and backend-id for a front end, frontend and frontend-id for a back end):
+ * false while the toolstack is still writing them.
+ */
+static bool read_otherend(const struct xenbus_driver *drv, const char *nodename, char *other, size_t size, int *id)
+{
+    char key[XB_PATH_MAX];
+    snprintf(key, sizeof(key), "%s/%s", nodename, drv->backend ? "frontend" : "backend");
+    if (xenbus_read(0, key, other, size) <= 0)
+        return false;
+    snprintf(key, sizeof(key), "%s/%s", nodename, drv->backend ? "frontend-id" : "backend-id");
+    return !xenbus_read_int(0, key, id) && *id >= 0;
+}
+
+static void watch_otherend(struct xenbus_device *dev)
+{
+    char key[XB_PATH_MAX];
+    snprintf(key, sizeof(key), "%s/state", dev->otherend);
+    /* The watch paths are copied into the watches (wpath); the initial event reads the state. */
+    dev->otherend_watch = (struct xenbus_watch){ .path = key, .cb = otherend_event, .data = dev };
+    if (xenbus_watch(&dev->otherend_watch))
+        printk("xenbus: %s: cannot watch %s\n", dev->nodename, key);
+}
+
+/*
+ * A front end's back end moved: the toolstack rewrote backend / backend-id
+ * (a driver domain restarted with a new id serves it now). The old one is
+ * left as if it had gone (if we had not seen it go), and the new one's state
+ * is followed from Unknown, so the ordinary handshake connects to it.
+ */
+static void follow_otherend(struct xenbus_device *dev)
+{
+    char other[96];
+    int id;
+    if (!read_otherend(dev->drv, dev->nodename, other, sizeof(other), &id) ||
+        (!strcmp(other, dev->otherend) && (unsigned int)id == dev->otherend_id))
+        return;
+    xenbus_unwatch(&dev->otherend_watch);
+    printk("xenbus: %s: back end moved from %s (domain %u) to %s (domain %d)\n", dev->nodename, dev->otherend,
+           dev->otherend_id, other, id);
+    if (!other_gone(dev->otherend_state)) {
+        if (dev->drv->disconnect)
+            dev->drv->disconnect(dev);
+        if (!dev->no_restart)
+            xenbus_dev_switch_state(dev, restart_state(dev));
+    }
+    str_copy(dev->otherend, other, sizeof(dev->otherend));
+    dev->otherend_id = (unsigned int)id;
+    dev->otherend_state = XenbusStateUnknown;
+    watch_otherend(dev);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
 static void own_event(struct xenbus_watch *w, const char *path)
 {
-    (void)path;
     struct xenbus_device *dev = w->data;
     char v[8];
-    if (xenbus_read(0, dev->nodename, v, sizeof(v)) != -ENOENT)
+    if (xenbus_read(0, dev->nodename, v, sizeof(v)) != -ENOENT) {
+        if (!dev->drv->backend && !dev->gone && (ends_with(path, "/backend") || ends_with(path, "/backend-id")))
+            follow_otherend(dev);
         return;
+    }
     sem_down(&probe_lock);
     bool listed = !dev->gone;
     if (listed) {
@@ -85,14 +147,10 @@ static void add_device(struct xenbus_driver *drv, const char *nodename)
 {
     if (find_device(nodename))
         return;
-    char key[XB_PATH_MAX], other[96];
+    char other[96];
     int other_id;
-    snprintf(key, sizeof(key), "%s/%s", nodename, drv->backend ? "frontend" : "backend");
-    if (xenbus_read(0, key, other, sizeof(other)) <= 0)
+    if (!read_otherend(drv, nodename, other, sizeof(other), &other_id))
         return;                                 /* the toolstack is still writing it */
-    snprintf(key, sizeof(key), "%s/%s", nodename, drv->backend ? "frontend-id" : "backend-id");
-    if (xenbus_read_int(0, key, &other_id) || other_id < 0)
-        return;
     struct xenbus_device *dev = kzalloc(sizeof(*dev));
     if (!dev)
         return;
@@ -109,11 +167,7 @@ static void add_device(struct xenbus_driver *drv, const char *nodename)
     list_add_tail(&dev->node, &devices);
     printk("xenbus: %s: %s %s found, other end %s (domain %u)\n", nodename, drv->type,
            drv->backend ? "back end" : "front end", dev->otherend, dev->otherend_id);
-    snprintf(key, sizeof(key), "%s/state", dev->otherend);
-    /* The watch paths are copied into the watches (wpath). */
-    dev->otherend_watch = (struct xenbus_watch){ .path = key, .cb = otherend_event, .data = dev };
-    if (xenbus_watch(&dev->otherend_watch))
-        printk("xenbus: %s: cannot watch %s\n", nodename, key);
+    watch_otherend(dev);
     dev->own_watch = (struct xenbus_watch){ .path = dev->nodename, .cb = own_event, .data = dev };
     if (xenbus_watch(&dev->own_watch))
         printk("xenbus: %s: cannot watch it\n", nodename);

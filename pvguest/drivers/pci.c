@@ -1,8 +1,38 @@
 /* PCI enumeration (bus 0 and behind its bridges), BAR sizing, capability lists, BAR mapping. */
 #include <pci.h>
 #include <mm.h>
+#include <cmdline.h>
 
 static struct pci_dev devices[PCI_MAX_DEVICES];
+
+/*
+ * pcihide=<bb:dd.f> (repeatable, up to PCI_MAX_HIDDEN): functions the scan
+ * leaves alone, as Linux's xen-pciback.hide=: dom0 never drives them, so the
+ * toolstack can give them to a driver domain later (xl.cfg pci=) and take
+ * them back, with nobody in dom0 holding their BARs or interrupt.
+ */
+#define PCI_MAX_HIDDEN 4
+static uint16_t hidden[PCI_MAX_HIDDEN];
+static unsigned int nr_hidden;
+
+static bool set_pcihide(const char *v)
+{
+    const char *end = v && nr_hidden < PCI_MAX_HIDDEN ? pci_parse_bdf(v, &hidden[nr_hidden]) : NULL;
+    if (!end || *end)
+        return false;
+    nr_hidden++;
+    return true;
+}
+KERNEL_OPTION("pcihide", set_pcihide);
+
+static bool is_hidden(uint8_t bus, uint8_t dev, uint8_t fn)
+{
+    uint16_t bdf = (uint16_t)(bus << 8 | dev << 3 | fn);
+    for (unsigned int i = 0; i < nr_hidden; i++)
+        if (hidden[i] == bdf)
+            return true;
+    return false;
+}
 static unsigned int nr_devices;
 static bool scanned;
 
@@ -115,7 +145,11 @@ static void pci_scan_bus(uint8_t bus, unsigned int depth)
                     break;
                 continue;
             }
-            pci_add(bus, dev, fn, id, depth);
+            if (is_hidden(bus, dev, fn))
+                printk("pci: %02x:%02x.%u %04x:%04x hidden (pcihide=): left for a driver domain\n", bus, dev, fn,
+                       (uint16_t)id, (uint16_t)(id >> 16));
+            else
+                pci_add(bus, dev, fn, id, depth);
             if (fn == 0 && !(pci_conf_read32(bus, dev, 0, 0x0c) & 0x00800000u))
                 break;              /* not multi-function */
         }

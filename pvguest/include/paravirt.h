@@ -143,6 +143,8 @@ struct pv_machine_ops {
     void (*start_drivers)(void);
     /* The paravirtual network device (netfront), once connected, or NULL (PV only; NULL natively). */
     struct netif *(*net_device)(void);
+    /* The toolstack asked this domain to power off (control/shutdown; PV only; NULL natively). */
+    bool (*shutdown_requested)(void);
 };
 
 struct paravirt_ops {

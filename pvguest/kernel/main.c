@@ -39,7 +39,8 @@ KERNEL_OPTION("crashtest", set_crashtest);
 /*
  * linger=yes: once its own run is over the kernel goes on serving (its
  * threads: a driver domain's back ends) instead of powering off, until the
- * machine stops or the toolstack destroys the domain.
+ * machine stops, the toolstack destroys the domain or asks it to power off
+ * (xl shutdown: control/shutdown).
  */
 static bool linger;
 static bool set_linger(const char *v)
@@ -91,8 +92,8 @@ __noreturn void kernel_main(struct boot_params *bp)
     passed &= netbench_run_if_requested();  /* boot option netbench=send:<ip>|sink:<ip>|recv */
     if (linger && passed) {
         printk("pvguest: linger=yes: run over, still serving\n");
-        for (;;)
-            thread_sleep_ns(NSEC_PER_SEC);
+        while (!pv_ops.machine->shutdown_requested || !pv_ops.machine->shutdown_requested())
+            thread_sleep_ns(100 * NSEC_PER_MSEC);
     }
     counters_print("shutdown");
     if (!passed)

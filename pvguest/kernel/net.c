@@ -7,7 +7,11 @@
  * many (two domains that ping each other both finish), and udpecho=yes runs
  * the UDP echo service (RFC 862, port 7) until a datagram whose whole
  * payload is UDPECHO_STOP arrives (it is echoed too), so a host test can end
- * the kernel when it has its answers.
+ * the kernel when it has its answers, or the toolstack asks the domain to
+ * power off. udpsoak=a.b.c.d (the driver-domain soak) sends a datagram to
+ * that echo service every UDPSOAK_GAP_NS until the toolstack asks the domain
+ * to power off, counting the echoes and each time they resume after a
+ * silence (the bridge's domain restarted), then sends UDPECHO_STOP.
  */
 #include <net/service.h>
 #include <cmdline.h>
@@ -26,7 +30,10 @@
 #define PING_PEER_NS        (20 * NSEC_PER_SEC)       /* the peer's pings are awaited this long */
 #define PING_ID             0x7076                    /* "pv" */
 
-static uint32_t opt_ip, opt_mask, opt_gw, opt_ping, opt_pings = PING_COUNT;
+#define UDPSOAK_GAP_NS      (20 * NSEC_PER_MSEC)      /* between udpsoak's datagrams */
+#define UDPSOAK_SILENCE_NS  (50 * NSEC_PER_MSEC)      /* no echo this long (2.5 datagrams' worth): an outage */
+
+static uint32_t opt_ip, opt_mask, opt_gw, opt_ping, opt_pings = PING_COUNT, opt_udpsoak;
 static bool opt_udpecho;
 static struct net_stack the_stack;
 static bool up;
@@ -46,6 +53,8 @@ static bool set_udpecho(const char *v)
     return true;
 }
 KERNEL_OPTION("udpecho", set_udpecho);
+static bool set_udpsoak(const char *v) { return ipv4_parse(v, &opt_udpsoak); }
+KERNEL_OPTION("udpsoak", set_udpsoak);
 static bool set_ping(const char *v) { return ipv4_parse(v, &opt_ping); }
 KERNEL_OPTION("ping", set_ping);
 static bool set_pings(const char *v)
@@ -118,6 +127,11 @@ static int send_retrying(struct net_stack *s, int sock, uint32_t dst, uint16_t p
     return rc;
 }
 
+static bool shutdown_asked(void)
+{
+    return pv_ops.machine->shutdown_requested && pv_ops.machine->shutdown_requested();
+}
+
 static void udpecho(struct net_stack *s)
 {
     int sock = udp_open(s, UDPECHO_PORT);
@@ -130,7 +144,7 @@ static void udpecho(struct net_stack *s)
     char ip[16];
     ipv4_format(s->ip, ip);
     printk("udpecho: listening on %s:%u\n", ip, UDPECHO_PORT);
-    for (bool stop = false; !stop;) {
+    for (bool stop = false; !stop && !shutdown_asked();) {
         if (net_poll(s, NET_SOCK_QLEN / 2) == 0) {     /* never more than the socket can queue */
             s->nif->ops->wait(s->nif, clock_ns() + UDPECHO_IDLE_NS);
             continue;
@@ -153,6 +167,72 @@ static void udpecho(struct net_stack *s)
     printk("udpecho: stopped: %llu datagrams echoed (%llu not sent) in %llu.%03llu s of guest time\n",
            (unsigned long long)echoed, (unsigned long long)failed, (unsigned long long)(us / 1000000),
            (unsigned long long)(us / 1000 % 1000));
+}
+
+/*
+ * udpsoak=: a numbered datagram to opt_udpsoak's echo service every
+ * UDPSOAK_GAP_NS until the toolstack asks us to power off; echoes are counted
+ * (their number checked) and each return after UDPSOAK_SILENCE_NS without
+ * one is an outage, printed with its length. Then UDPECHO_STOP, a few times.
+ * True if echoes came back after the last outage (traffic carried on).
+ */
+static bool udpsoak(struct net_stack *s)
+{
+    int sock = udp_open(s, 0x7073);         /* "ps": any free port would do */
+    if (sock < 0) {
+        warn("udpsoak: cannot bind a port (%d)", sock);
+        return false;
+    }
+    char ip[16];
+    ipv4_format(opt_udpsoak, ip);
+    printk("udpsoak: a datagram to %s:%u every %llu ms until told to stop\n", ip, UDPECHO_PORT,
+           (unsigned long long)(UDPSOAK_GAP_NS / NSEC_PER_MSEC));
+    uint64_t sent = 0, echoed = 0, bad = 0, unsent = 0, last_echo = clock_ns();
+    unsigned int outages = 0;
+    uint64_t longest = 0;
+    bool silent = false;
+    while (!shutdown_asked()) {
+        uint64_t seq = sent + 1;
+        if (udp_sendto(s, sock, opt_udpsoak, UDPECHO_PORT, &seq, sizeof(seq)))
+            unsent++;
+        else
+            sent = seq;
+        uint64_t deadline = clock_ns() + UDPSOAK_GAP_NS;
+        while (clock_ns() < deadline) {
+            if (net_poll(s, NET_SOCK_QLEN / 2) == 0)
+                s->nif->ops->wait(s->nif, deadline);
+            uint64_t got;
+            uint32_t src;
+            uint16_t sport;
+            for (int n; (n = udp_recvfrom(s, sock, &got, sizeof(got), &src, &sport)) >= 0;) {
+                if (n != sizeof(got) || src != opt_udpsoak || !got || got > sent) {
+                    bad++;
+                    continue;
+                }
+                uint64_t now = clock_ns();
+                if (silent) {
+                    uint64_t ms = (now - last_echo) / NSEC_PER_MSEC;
+                    longest = MAX(longest, ms);
+                    printk("udpsoak: echoes back after %llu ms of silence (outage %u)\n", (unsigned long long)ms,
+                           ++outages);
+                    silent = false;
+                }
+                echoed++;
+                last_echo = now;
+            }
+        }
+        if (!silent && clock_ns() - last_echo > UDPSOAK_SILENCE_NS)
+            silent = true;
+    }
+    bool carried_on = !silent && echoed;
+    for (unsigned int i = 0; i < 3; i++)
+        udp_sendto(s, sock, opt_udpsoak, UDPECHO_PORT, UDPECHO_STOP, sizeof(UDPECHO_STOP) - 1);
+    udp_close(s, sock);
+    printk("udpsoak: %llu sent (%llu not sent), %llu echoed, %llu bad; %u outages, longest %llu ms; %s\n",
+           (unsigned long long)sent, (unsigned long long)unsent, (unsigned long long)echoed, (unsigned long long)bad,
+           outages, (unsigned long long)longest, carried_on ? "traffic carried on after the last" :
+           "silent at the end");
+    return carried_on && !bad;
 }
 
 /* Polls (answering whatever comes) until deadline. */
@@ -218,15 +298,17 @@ static bool ping_peer(struct net_stack *s)
 
 bool net_run_services(void)
 {
-    if (!opt_udpecho && !opt_ping)
+    if (!opt_udpecho && !opt_ping && !opt_udpsoak)
         return true;
     if (!up) {
-        warn("net: no network for ping= or udpecho= (ip= and a device are needed)");
+        warn("net: no network for ping=, udpecho= or udpsoak= (ip= and a device are needed)");
         return false;
     }
     bool ok = !opt_ping || ping_peer(&the_stack);
     if (opt_udpecho)
         udpecho(&the_stack);
+    if (opt_udpsoak)
+        ok &= udpsoak(&the_stack);
     /* The last answers must leave before the domain or machine goes (natively QEMU exits at once). */
     if (the_stack.nif->ops->flush(the_stack.nif, clock_ns() + SEND_RETRY_NS))
         warn("net: the device has not sent every frame after 1 s");

@@ -48,6 +48,15 @@ int ts_devices_remove(domid_t front);
  */
 int ts_device_remove(domid_t front, const char *type, unsigned int devid);
 
+/*
+ * Every remembered device whose back end is old now has it in back (a
+ * driver domain restarted with a new id): the back end's directory written
+ * again there with the keys it was created with, the front end's backend and
+ * backend-id rewritten and its nodes made readable by back (the front end
+ * follows and reconnects). How many moved; *first the first error.
+ */
+unsigned int ts_devices_move_back(domid_t old, domid_t back, int *first);
+
 /* What a remembered device is (network-list, block-list). */
 struct ts_device_info {
     char type[16];

@@ -172,4 +172,13 @@ unsigned int xenbus_devices(void);
 /* Switches dev's state (dev->state follows) while its state node exists: -ENOENT once the toolstack removed it. */
 int xenbus_dev_switch_state(struct xenbus_device *dev, int state);
 
+/*
+ * control/ (xenbus/control.c, domUs): started after the probe; whether the
+ * toolstack asked us to power off (control/shutdown), and the debug trigger
+ * control/trigger = "fault" (true once per trigger).
+ */
+void xenbus_control_start(void);
+bool xenbus_shutdown_requested(void);
+bool xenbus_fault_trigger_take(void);
+
 #endif /* XENBUS_XENBUS_H */

@@ -62,6 +62,8 @@ void *xenpv_own_frame(uint64_t mfn);
  */
 int xenpv_grant_access(domid_t dom, uint64_t pfn, bool readonly);
 int xenpv_grant_end_access(grant_ref_t ref);
+/* Lets dom instead of the old grantee use ref (not in use now: else -EBUSY). */
+int xenpv_grant_retarget(grant_ref_t ref, domid_t dom);
 unsigned int xenpv_grant_free_refs(void);
 
 /* Another domain's grant mapped in kernel virtual memory (GNTMAP_host_map). */
@@ -110,6 +112,8 @@ int xenpv_domain_info(domid_t id, struct pv_domctl_info *out);
  * lists them): each decides from start_info whether it has work here.
  */
 void xenpv_start_drivers(void);
+/* control/shutdown asked for power-off (xenbus/control.c; false before xenbus or in dom0). */
+bool xenpv_shutdown_requested(void);
 /*
  * Called once as the kernel shuts down (not after a panic), in dom0 after
  * it waited for its wait= domains (xen/xen.c): each driver finishes what is

@@ -15,6 +15,7 @@ void console_back_quiesce(void);
 void xenstored_dom0_start(void);
 void xenstored_dom0_stop(void);
 void xenbus_start(void);
+bool xenbus_shutdown_requested(void);
 /* pvdrivers/toolstack: dom0 writes the boot domains' devices; pvdrivers/ringtest: the demonstration device. */
 void toolstack_boot_devices_start(void);
 void toolstack_assign_start(void);
@@ -23,6 +24,7 @@ void ringtest_start(void);
 /* pvdrivers/block: blkback over dom0's RAM store (blkram=), blkfront in every domU. */
 void blkback_start(void);
 void blkfront_start(void);
+void blk_soak_finish(void);
 /* pvdrivers/net: netback and its bridge (dom0), netfront in every domU. */
 void netback_start(void);
 void netfront_start(void);
@@ -53,6 +55,7 @@ static const driver_hook_t starts[] = {
  * The console back end prints every domU's last lines first.
  */
 static const driver_hook_t stops[] = {
+    blk_soak_finish,                /* blksoak=yes: its last pass and check, once control/shutdown asked */
     console_back_quiesce,
     netback_print_counters,         /* each vif's and bridge port's counters, while the lines still show */
     xenstored_dom0_stop,
@@ -68,6 +71,11 @@ void xenpv_start_drivers(void)
 struct netif *xenpv_net_device(void)
 {
     return netfront_wait(NETFRONT_WAIT_NS);
+}
+
+bool xenpv_shutdown_requested(void)
+{
+    return xenbus_shutdown_requested();
 }
 
 void xenpv_stop_drivers(void)

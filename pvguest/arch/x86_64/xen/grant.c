@@ -104,6 +104,29 @@ int xenpv_grant_end_access(grant_ref_t ref)
     return 0;
 }
 
+/*
+ * The same frame and rights for another domain (a back end that moved to a
+ * new domain): only while nobody maps or copies it, as end_access; the entry
+ * is disabled while its domid changes so no one sees the mix.
+ */
+int xenpv_grant_retarget(grant_ref_t ref, domid_t dom)
+{
+    if (!table_ready || ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= NR_REFS)
+        return -XEN_EINVAL;
+    struct grant_entry_v1 *e = entry(ref);
+    uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+    do {
+        if (flags & (GTF_reading | GTF_writing))
+            return -XEN_EBUSY;
+        if (!(flags & GTF_permit_access))
+            return -XEN_EINVAL;
+    } while (!__atomic_compare_exchange_n(&e->flags, &flags, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    e->domid = dom;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&e->flags, flags, __ATOMIC_RELAXED);
+    return 0;
+}
+
 unsigned int xenpv_grant_free_refs(void)
 {
     return table_ready ? nr_free : NR_REFS - GNTTAB_NR_RESERVED_ENTRIES;

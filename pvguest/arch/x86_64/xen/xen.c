@@ -82,6 +82,7 @@ static const struct pv_machine_ops xen_machine_ops = {
     .shutdown = xen_shutdown,
     .start_drivers = xenpv_start_drivers,
     .net_device = xenpv_net_device,
+    .shutdown_requested = xenpv_shutdown_requested,
 };
 
 const struct paravirt_ops pv_ops = {

@@ -1,0 +1,32 @@
+/* What xl.c shares with its other command files (xl_soak.c). */
+#ifndef TOOLSTACK_XL_INTERNAL_H
+#define TOOLSTACK_XL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <public/xen.h>
+#include <xen/toolstack.h>
+#include <toolstack/xl_cfg.h>
+
+/* A domain named by id or name: its id, or -1 after saying why. */
+int xl_find_domain(const char *what);
+/* The domain after from (inclusive) in id order: 0 and its id and info, or an error when none is left. */
+int xl_info_next(domid_t from, domid_t *id, struct pv_domctl_info *info);
+/* Destroys dom and removes its devices and its /local/domain/<id>, as xl destroy. */
+int xl_destroy_domain(domid_t dom);
+/*
+ * Destroys id and builds it again from cfg (a copy is taken), then moves the
+ * back ends it served to the new domain: the new id, or -1 after saying why.
+ */
+int xl_relaunch(domid_t id, const struct xl_cfg *cfg);
+/* The config xl created id from, or NULL when xl did not create it. */
+const struct xl_cfg *xl_cfg_of(domid_t id);
+/* Applies on_poweroff / on_reboot / on_crash to xl's domains that shut down. */
+void xl_reap(void);
+/* Waits (at most timeout) until the back end of each of dom's devices says Connected. */
+bool xl_wait_connected(domid_t dom, uint64_t timeout);
+
+/* xl_soak.c: soak-driver <driver domain> <restarts> <guest>[,<guest>...] */
+int xl_cmd_soak(int argc, char **argv);
+
+#endif

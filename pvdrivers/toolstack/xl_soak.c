@@ -1,0 +1,239 @@
+/*
+ * xl soak-driver <driver domain> <restarts> <guest>[,<guest>...]: the
+ * driver-domain story of issue 17, narrated ("demo:" lines). The driver
+ * domain (created by xl from a config with pci=, its back ends serving the
+ * guests' disk= and vif= entries with backend=<it>) is killed <restarts>
+ * times while the guests write, read and exchange UDP through it:
+ *   odd restarts:  xl destroy in the middle of the guests' I/O, then built
+ *                  again from its config (as an operator would: xl destroy,
+ *                  xl create);
+ *   even restarts: the debug trigger (control/trigger = "fault"): its blkback
+ *                  faults in the middle of a request and the domain crashes
+ *                  on its own; its on_crash="restart" brings it back (xl's
+ *                  reap, as for any domain).
+ * Either way xl_relaunch moves the devices' back ends to the new domain and
+ * the guests' front ends follow, reconnect and reissue what was not
+ * answered. Each restart's outage, as the toolstack sees it, runs from the
+ * kill to every guest device's back end Connected again (the guests print
+ * theirs: last answer before to first answer after). Then the guests are
+ * asked to power off (control/shutdown): their workloads check every sector
+ * against what was acknowledged and leave the verdict in data/soak, which
+ * becomes the summary line:
+ *     demo: restarts=N acknowledged_writes=N lost=0 verified=yes
+ */
+#include <kernel.h>
+#include <sched.h>
+#include <public/domctl.h>
+#include <block/blkback.h>
+#include <net/netback.h>
+#include <xenbus/xenbus.h>
+#include "xl_internal.h"
+
+#define MAX_GUESTS      4
+#define CONNECT_NS      (120 * NSEC_PER_SEC)    /* a restart under a loaded host: build, boot, handshakes */
+#define CRASH_NS        (60 * NSEC_PER_SEC)     /* the trigger's fault and on_crash's restart */
+#define FINISH_NS       (300 * NSEC_PER_SEC)    /* the guests' last pass and full read-back */
+#define DWELL_MIN_MS    300u                    /* I/O flows this long (and up to DWELL_SPREAD_MS more) before a kill */
+#define DWELL_SPREAD_MS 400u
+
+static bool parse_count(const char *v, unsigned int max, unsigned int *out)
+{
+    unsigned int n = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9' || n > max)
+            return false;
+        n = n * 10 + (unsigned int)(*p - '0');
+    }
+    *out = n;
+    return *v && n >= 1 && n <= max;
+}
+
+static bool all_connected(const domid_t *g, unsigned int n, uint64_t timeout)
+{
+    uint64_t end = clock_ns() + timeout;
+    for (unsigned int i = 0; i < n; i++)
+        if (!xl_wait_connected(g[i], end > clock_ns() ? end - clock_ns() : 0))
+            return false;
+    return true;
+}
+
+/* The running domain called name: its id, or -1. */
+static int running(const char *name)
+{
+    struct pv_domctl_info info;
+    domid_t id;
+    for (domid_t from = 1; !xl_info_next(from, &id, &info); from = (domid_t)(id + 1))
+        if (!strcmp((const char *)info.name, name) && !(info.flags & (PV_DOMINF_shutdown | PV_DOMINF_stopping)))
+            return id;
+    return -1;
+}
+
+/* Whether drv has stopped (crashed, shut down, or gone). */
+static bool stopped(domid_t drv)
+{
+    struct pv_domctl_info info;
+    domid_t id;
+    return xl_info_next(drv, &id, &info) || id != drv || (info.flags & (PV_DOMINF_shutdown | PV_DOMINF_stopping));
+}
+
+/*
+ * The trigger, then on_crash="restart" (xl_reap, as the prompt's idle loop
+ * runs it): the new domain's id (the hypervisor may give the old one again),
+ * or -1.
+ */
+static int crash_and_wait(domid_t drv, const char *name)
+{
+    char path[48];
+    snprintf(path, sizeof(path), "/local/domain/%u/control/trigger", drv);
+    int rc = xenbus_write(0, path, "fault");
+    if (rc) {
+        printk("xl: error: writing %s: %d\n", path, rc);
+        return -1;
+    }
+    uint64_t end = clock_ns() + CRASH_NS;
+    bool crashed = false;
+    while (clock_ns() < end) {
+        crashed = crashed || stopped(drv);
+        if (crashed) {
+            xl_reap();
+            int id = running(name);
+            if (id >= 0)
+                return id;
+        }
+        thread_sleep_ns(10 * NSEC_PER_MSEC);
+    }
+    printk("xl: error: %s (domain %u) %s in %llu s\n", name, drv, crashed ? "crashed and did not come back" :
+           "did not crash", (unsigned long long)(CRASH_NS / NSEC_PER_SEC));
+    return -1;
+}
+
+/* One key=value of a guest's data/soak: its number, or -1 when absent. */
+static long long soak_key(const char *s, const char *key)
+{
+    size_t k = strlen(key);
+    for (const char *p = s; *p; p++)
+        if ((p == s || p[-1] == ' ') && !strncmp(p, key, k) && p[k] == '=') {
+            long long n = 0;
+            if (!strncmp(p + k + 1, "yes", 3))
+                return 1;
+            if (!strncmp(p + k + 1, "no", 2))
+                return 0;
+            for (p += k + 1; *p >= '0' && *p <= '9'; p++)
+                n = n * 10 + (*p - '0');
+            return n;
+        }
+    return -1;
+}
+
+static void dom0_serves(const char *when)
+{
+    unsigned int vifs, ports;
+    netback_usage(&vifs, &ports);
+    printk("demo: %s: dom0 serves %u vbds and %u vifs (the driver domain serves them all)\n", when, blkback_vbds(),
+           vifs);
+}
+
+int xl_cmd_soak(int argc, char **argv)
+{
+    unsigned int restarts;
+    if (argc != 3 || !parse_count(argv[1], 1000, &restarts)) {
+        printk("xl: error: usage: soak-driver <driver domain> <restarts 1..1000> <guest>[,<guest>...]\n");
+        return -1;
+    }
+    int d = xl_find_domain(argv[0]);
+    if (d < 0)
+        return -1;
+    domid_t drv = (domid_t)d;
+    const struct xl_cfg *made = xl_cfg_of(drv);
+    if (!made) {
+        printk("xl: error: domain %u was not created by xl: there is no config to restart it from\n", drv);
+        return -1;
+    }
+    struct xl_cfg cfg = *made;
+    domid_t guest[MAX_GUESTS];
+    char names[MAX_GUESTS][32];
+    unsigned int ng = 0;
+    for (char *p = argv[2], *next; p && *p; p = next) {
+        next = strchr(p, ',');
+        if (next)
+            *next++ = '\0';
+        if (ng == MAX_GUESTS) {
+            printk("xl: error: at most %u guests\n", MAX_GUESTS);
+            return -1;
+        }
+        int g = xl_find_domain(p);
+        if (g < 0)
+            return -1;
+        str_copy(names[ng], p, sizeof(names[ng]));
+        guest[ng++] = (domid_t)g;
+    }
+    printk("demo: %s (domain %u) owns the disk and NIC (pci=) and serves %u guests' vbds and vifs\n", cfg.name, drv, ng);
+    if (!all_connected(guest, ng, CONNECT_NS)) {
+        printk("xl: error: the guests' devices never connected to %s\n", cfg.name);
+        return -1;
+    }
+    dom0_serves("before the soak");
+    uint64_t sum_ms = 0, max_ms = 0, min_ms = UINT64_MAX;
+    unsigned int done = 0;
+    for (unsigned int r = 1; r <= restarts; r++) {
+        unsigned int dwell = DWELL_MIN_MS + (unsigned int)((clock_ns() >> 12) % DWELL_SPREAD_MS);
+        printk("demo: restart %u of %u: I/O flows through %s (domain %u) for %u ms\n", r, restarts, cfg.name, drv,
+               dwell);
+        thread_sleep_ns((uint64_t)dwell * NSEC_PER_MSEC);
+        uint64_t kill = clock_ns();
+        int id;
+        if (r % 2) {
+            printk("demo: restart %u of %u: xl destroy %s in the middle of the guests' I/O; the guests wait\n", r,
+                   restarts, cfg.name);
+            id = xl_relaunch(drv, &cfg);
+        } else {
+            printk("demo: restart %u of %u: the debug trigger: %s faults in the middle of a request and crashes; "
+                   "on_crash=\"restart\" brings it back\n", r, restarts, cfg.name);
+            id = crash_and_wait(drv, cfg.name);
+        }
+        if (id < 0)
+            break;
+        drv = (domid_t)id;
+        if (!all_connected(guest, ng, CONNECT_NS)) {
+            printk("xl: error: the guests did not reconnect to %s (domain %u)\n", cfg.name, drv);
+            break;
+        }
+        uint64_t ms = (clock_ns() - kill) / NSEC_PER_MSEC;
+        sum_ms += ms;
+        max_ms = MAX(max_ms, ms);
+        min_ms = MIN(min_ms, ms);
+        done++;
+        printk("demo: restart %u of %u: %s is back as domain %u; every guest device connected again %llu ms after "
+               "the kill; the guests carry on\n", r, restarts, cfg.name, drv, (unsigned long long)ms);
+    }
+    if (done)
+        printk("demo: %u restarts; kill to every device connected: min %llu avg %llu max %llu ms\n", done,
+               (unsigned long long)min_ms, (unsigned long long)(sum_ms / done), (unsigned long long)max_ms);
+    dom0_serves("after the soak");
+
+    /* The guests end their workloads: a last pass, every sector checked, the verdict in data/soak. */
+    printk("demo: asking the guests to power off; each checks every sector it wrote against what was acknowledged\n");
+    for (unsigned int i = 0; i < ng; i++) {
+        char path[48];
+        snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", guest[i]);
+        xenbus_write(0, path, "poweroff");
+    }
+    long long acked = 0, lost = 0;
+    bool verified = done == restarts;
+    for (unsigned int i = 0; i < ng; i++) {
+        char path[48], v[160] = "";
+        snprintf(path, sizeof(path), "/local/domain/%u/data/soak", guest[i]);
+        uint64_t end = clock_ns() + FINISH_NS;
+        while (xenbus_read(0, path, v, sizeof(v)) <= 0 && clock_ns() < end)
+            thread_sleep_ns(50 * NSEC_PER_MSEC);
+        printk("demo: %s (domain %u): %s\n", names[i], guest[i], v[0] ? v : "no verdict (data/soak never written)");
+        long long a = soak_key(v, "acked"), l = soak_key(v, "lost"), t = soak_key(v, "torn"),
+                  ok = soak_key(v, "verified");
+        verified &= a > 0 && l == 0 && t == 0 && ok == 1;
+        acked += a > 0 ? a : 0;
+        lost += (l > 0 ? l : 0) + (t > 0 ? t : 0);
+    }
+    printk("demo: restarts=%u acknowledged_writes=%lld lost=%lld verified=%s\n", done, acked, lost,
+           verified ? "yes" : "no");
+    return verified ? 0 : -1;
+}
