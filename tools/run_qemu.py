@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import sys
 import time
 import dataclasses
@@ -297,6 +298,44 @@ def _post_mortem(proc, log, monitor, gdb, elf):
     log.flush()
 
 
+class Follower:
+    """--follow: prints, while the machine runs, each line of the serial log that matches a
+    pattern (a demo's narration), so a captured boot can still be watched."""
+
+    def __init__(self, path, pattern):
+        self.path, self.pattern = path, re.compile(pattern)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def _run(self):
+        pos, partial = 0, b""
+        while True:
+            stopping = self.stop.is_set()
+            try:
+                with open(self.path, "rb") as f:
+                    f.seek(pos)
+                    chunk = f.read()
+            except OSError:
+                chunk = b""
+            pos += len(chunk)
+            lines = (partial + chunk).split(b"\n")
+            partial = lines.pop()
+            for raw in lines:
+                line = raw.decode(errors="replace").rstrip("\r")
+                if self.pattern.search(line):
+                    print(line, flush=True)
+            if stopping:
+                return
+            self.stop.wait(0.2)
+
+    def join(self):
+        self.stop.set()
+        self.thread.join()
+
+
 def host_check(sc, log_text=None):
     """After a boot of a scenario with disk-check: lines, the host's check of its image
     (tools/check_disk.py; log_text: the boot's serial log, for --acklog lines): (passed, one
@@ -321,6 +360,8 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--interactive", action="store_true", help="serial console on this terminal")
     ap.add_argument("--timeout", type=float)
+    ap.add_argument("--follow", metavar="REGEX",
+                    help="captured boot: print the log lines matching REGEX as they come, then only the verdicts")
     ap.add_argument("--xen", action="store_true",
                     help=f"boot the first kernel module as dom0 on Xen 4.17 ({mkiso.XEN_IMAGE}) instead")
     args = ap.parse_args()
@@ -354,8 +395,20 @@ def main():
         if line:
             print(line)
         sys.exit(0 if name in (None, "poweroff") and checked and udp_ok else 1)
-    res = boot(sc, args.build, args.timeout, hypervisor=hv)
-    sys.stdout.write(res.log)
+    follower = None
+    if args.follow:
+        log_path = os.path.join(ROOT, args.build, "logs", f"{sc.name}{'.xen' if args.xen else ''}.log")
+        if os.path.exists(log_path):
+            os.remove(log_path)             # the follower must not print the last run's lines
+        follower = Follower(log_path, args.follow)
+        follower.start()
+    try:
+        res = boot(sc, args.build, args.timeout, hypervisor=hv)
+    finally:
+        if follower:
+            follower.join()
+    if not follower:
+        sys.stdout.write(res.log)
     on = " on Xen" if args.xen else ""
     print(f"\n[{sc.name}{on}: {res.outcome} after {res.seconds:.1f}s; log in {res.log_path}]")
     checked, line = host_check(sc, res.log) if not args.xen else (True, None)

@@ -15,6 +15,7 @@
  */
 #include <cmdline.h>
 #include <pci.h>
+#include <virtio.h>
 #include <public/domctl.h>
 #include <public/errno.h>
 #include <xen/services.h>
@@ -170,4 +171,20 @@ void toolstack_assign_start(void)
                (unsigned long long)mfn, line, id, assigns[i].name);
         xenpv_pci_probe_set(bdf, mfn, line == 0xff ? 0 : line, (domid_t)id);
     }
+}
+
+int ts_pci_reset(uint16_t bdf, domid_t from)
+{
+    struct pci_dev d;
+    if (!pci_probe_function(bdf, &d))
+        return -ENODEV;
+    int rc = d.vendor == 0x1af4 && d.device >= 0x1040 ? virtio_pci_reset_function(&d) : -ENOSYS;
+    uint16_t cmd = pci_read16(&d, 0x04);
+    if (!rc)
+        printk("xl: pci %02x:%02x.%u reset on its return from domain %u (virtio device_status 0; command %#x: "
+               "bus mastering and decoding off)\n", d.bus, d.dev, d.fn, from, cmd);
+    else
+        printk("xl: pci %02x:%02x.%u back from domain %u: not reset (%d); command %#x\n", d.bus, d.dev, d.fn, from, rc,
+               cmd);
+    return rc;
 }

@@ -113,6 +113,9 @@ int xl_destroy_domain(domid_t dom)
     int rc = tsb_destroy(dom);
     char path[32];
     snprintf(path, sizeof(path), "/local/domain/%u", dom);
+    /* Its pci= functions came back to dom0 with the domain's teardown: reset, as pciback does. */
+    for (unsigned int i = 0; !rc && dom < MAX_DOMID && made[dom].ours && i < made[dom].cfg.nr_pci; i++)
+        ts_pci_reset(made[dom].cfg.pci[i], dom);
     if (!rc) {
         int e = ts_devices_remove(dom);
         if (e)
@@ -836,16 +839,8 @@ static int cmd_detach(int argc, char **argv, bool net)
  * devices the toolstack wrote, the xenbus devices probed in dom0 and the
  * back ends' tables (netback's vifs and bridge ports, blkback's vbds).
  */
-struct counts {
-    uint64_t free_pages;
-    int ports;
-    unsigned int grants, maps;
-    uint32_t nodes, watches;
-    unsigned int devices, xbdevs, vifs, bports, vbds;
-};
-
 /* The cheap counts (a cycle's check); ports only with all (a hypercall per port). */
-static void count(struct counts *c, bool all)
+void xl_count(struct xl_counts *c, bool all)
 {
     struct pv_domctl op = { .cmd = PV_DOMCTL_getdomaininfo, .domain = 0 };
     c->free_pages = xenpv_domctl(&op) ? 0 : op.u.info.free_pages;
@@ -860,18 +855,18 @@ static void count(struct counts *c, bool all)
     c->vbds = blkback_vbds();
 }
 
-static bool same_counts(const struct counts *a, const struct counts *b)
+bool xl_same_counts(const struct xl_counts *a, const struct xl_counts *b)
 {
     return a->free_pages == b->free_pages && a->ports == b->ports && a->grants == b->grants && a->maps == b->maps &&
            a->nodes == b->nodes && a->watches == b->watches && a->devices == b->devices && a->xbdevs == b->xbdevs &&
            a->vifs == b->vifs && a->bports == b->bports && a->vbds == b->vbds;
 }
 
-static void print_counts(const char *when, const struct counts *c)
+void xl_print_counts(const char *who, const char *when, const struct xl_counts *c)
 {
-    printk("leak-loop: %s: %llu free frames, %d dom0 event channels, %u free grant refs, %u grant maps, "
+    printk("%s: %s: %llu free frames, %d dom0 event channels, %u free grant refs, %u grant maps, "
            "%u xenstore nodes, %u watches, %u devices written, %u xenbus devices, %u netback vifs, "
-           "%u bridge ports, %u blkback vbds\n", when, (unsigned long long)c->free_pages, c->ports, c->grants,
+           "%u bridge ports, %u blkback vbds\n", who, when, (unsigned long long)c->free_pages, c->ports, c->grants,
            c->maps, c->nodes, c->watches, c->devices, c->xbdevs, c->vifs, c->bports, c->vbds);
 }
 
@@ -945,12 +940,12 @@ bool xl_wait_connected(domid_t dom, uint64_t timeout)
  * console back end let go of a dead domain's ring (its last frames) when
  * VIRQ_DOM_EXC wakes them, a moment after the hypervisor returned the rest.
  */
-static bool settle(struct counts *c, const struct counts *want, bool all, uint64_t timeout)
+bool xl_settle(struct xl_counts *c, const struct xl_counts *want, bool all, uint64_t timeout)
 {
     uint64_t end = clock_ns() + timeout;
     for (;;) {
-        count(c, all);
-        if (same_counts(c, want))
+        xl_count(c, all);
+        if (xl_same_counts(c, want))
             return true;
         if (clock_ns() >= end)
             return false;
@@ -976,8 +971,8 @@ static bool settle(struct counts *c, const struct counts *want, bool all, uint64
  */
 static int warm_up(const struct xl_cfg *c)
 {
-    struct counts pre, now;
-    count(&pre, false);
+    struct xl_counts pre, now;
+    xl_count(&pre, false);
     int id = create_from(c, true);
     if (id < 0)
         return -1;
@@ -989,7 +984,7 @@ static int warm_up(const struct xl_cfg *c)
     }
     uint64_t end = clock_ns() + LOOP_WAIT_NS, last = 0;
     for (;;) {
-        count(&now, false);
+        xl_count(&now, false);
         if (now.maps == pre.maps && now.xbdevs == pre.xbdevs && now.devices == pre.devices &&
             now.nodes == pre.nodes && now.free_pages == last)
             break;
@@ -1022,11 +1017,11 @@ static int cmd_loop(int argc, char **argv)
     argv[1] = argv[0];
     if (load_cfg(&c, argc - 1, argv + 1))
         return -1;
-    struct counts before, after, cheap_before;
+    struct xl_counts before, after, cheap_before;
     if (connected && warm_up(&c))
         return -1;
-    count(&before, true);
-    print_counts("before", &before);
+    xl_count(&before, true);
+    xl_print_counts("leak-loop", "before", &before);
     cheap_before = before;
     cheap_before.ports = 0;
     uint64_t t0 = clock_ns(), phase[3] = { 0 };
@@ -1054,7 +1049,7 @@ static int cmd_loop(int argc, char **argv)
                    id, introduced, rc);
             return -1;
         }
-        if (!settle(&after, &cheap_before, false, LOOP_WAIT_NS)) {
+        if (!xl_settle(&after, &cheap_before, false, LOOP_WAIT_NS)) {
             printk("leak-loop: cycle %llu: domain %d: the counts did not come back\n", (unsigned long long)i, id);
             same = false;
         }
@@ -1063,10 +1058,10 @@ static int cmd_loop(int argc, char **argv)
             printk("leak-loop: %llu cycles\n", (unsigned long long)(i + 1));
     }
     uint64_t ms = (clock_ns() - t0) / NSEC_PER_MSEC;
-    same = same && settle(&after, &before, true, LOOP_WAIT_NS);
+    same = same && xl_settle(&after, &before, true, LOOP_WAIT_NS);
     if (!same)
-        count(&after, true);
-    print_counts("after", &after);
+        xl_count(&after, true);
+    xl_print_counts("leak-loop", "after", &after);
     printk("leak-loop: per cycle: %llu us to build, start, introduce and see its watch, %llu us to destroy, %llu us until "
            "everything was back\n", (unsigned long long)(phase[0] / 1000 / i),
            (unsigned long long)(phase[1] / 1000 / i), (unsigned long long)(phase[2] / 1000 / i));
@@ -1163,6 +1158,7 @@ static void restart(domid_t id, unsigned int reason)
         printk("xl: domain %u (%s) has shut down, reason code %u: not restarting it: it ran for less than %llu s "
                "after each of its last %u restarts; preserved\n", id, c.name, reason,
                (unsigned long long)(RESTART_QUICK_NS / NSEC_PER_SEC), RESTART_QUICK_MAX);
+        made[id].ours = false;
         return;
     }
     printk("xl: domain %u (%s) has shut down, reason code %u: restarting it\n", id, c.name, reason);
@@ -1210,15 +1206,15 @@ void xl_reap(void)
         const struct xl_cfg *c = &made[id].cfg;
         enum xl_action a = info.shutdown_reason == SHUTDOWN_poweroff ? c->on_poweroff :
                            info.shutdown_reason == SHUTDOWN_reboot ? c->on_reboot : c->on_crash;
-        made[id].ours = false;
         if (a == XL_ACTION_RESTART) {
-            restart(id, info.shutdown_reason);
+            restart(id, info.shutdown_reason);     /* ours until destroyed: its pci= functions are reset then */
             continue;
         }
         printk("xl: domain %u (%s) has shut down, reason code %u: %s\n", id, c->name, info.shutdown_reason,
                a == XL_ACTION_DESTROY ? "destroying it" : "preserved");
         if (a == XL_ACTION_DESTROY)
             xl_destroy_domain(id);
+        made[id].ours = false;
     }
 }
 

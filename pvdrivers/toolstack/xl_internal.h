@@ -26,6 +26,21 @@ void xl_reap(void);
 /* Waits (at most timeout) until the back end of each of dom's devices says Connected. */
 bool xl_wait_connected(domid_t dom, uint64_t timeout);
 
+/* What the leak checks count: the hypervisor's free frames and dom0's share of every resource. */
+struct xl_counts {
+    uint64_t free_pages;
+    int ports;
+    unsigned int grants, maps;
+    uint32_t nodes, watches;
+    unsigned int devices, xbdevs, vifs, bports, vbds;
+};
+/* The cheap counts; dom0's event channels too with all (a hypercall per port). */
+void xl_count(struct xl_counts *c, bool all);
+bool xl_same_counts(const struct xl_counts *a, const struct xl_counts *b);
+void xl_print_counts(const char *who, const char *when, const struct xl_counts *c);
+/* Counts into c until they equal want (true) or timeout passes (false). */
+bool xl_settle(struct xl_counts *c, const struct xl_counts *want, bool all, uint64_t timeout);
+
 /* xl_soak.c: soak-driver <driver domain> <restarts> <guest>[,<guest>...] */
 int xl_cmd_soak(int argc, char **argv);
 

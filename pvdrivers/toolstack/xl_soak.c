@@ -17,13 +17,15 @@
  * kill to every guest device's back end Connected again (the guests print
  * theirs: last answer before to first answer after). Then the guests are
  * asked to power off (control/shutdown): their workloads check every sector
- * against what was acknowledged and leave the verdict in data/soak, which
- * becomes the summary line:
+ * against what was acknowledged and leave the verdict in data/soak, and each
+ * guest powers off only if the rest of its run passed (its UDP traffic
+ * carried on after the last restart); together they make the summary line:
  *     demo: restarts=N acknowledged_writes=N lost=0 verified=yes
  */
 #include <kernel.h>
 #include <sched.h>
 #include <public/domctl.h>
+#include <public/sched.h>
 #include <block/blkback.h>
 #include <net/netback.h>
 #include <xenbus/xenbus.h>
@@ -35,6 +37,8 @@
 #define FINISH_NS       (300 * NSEC_PER_SEC)    /* the guests' last pass and full read-back */
 #define DWELL_MIN_MS    300u                    /* I/O flows this long (and up to DWELL_SPREAD_MS more) before a kill */
 #define DWELL_SPREAD_MS 400u
+#define FINAL_DWELL_MS  1000u
+#define SETTLE_NS       (10 * NSEC_PER_SEC)     /* the dead domain's last frames and ring going back */
 
 static bool parse_count(const char *v, unsigned int max, unsigned int *out)
 {
@@ -107,6 +111,22 @@ static int crash_and_wait(domid_t drv, const char *name)
     return -1;
 }
 
+/* Waits (at most timeout) until id has shut down: its reason (SHUTDOWN_*), or -1. */
+static int shutdown_reason(domid_t g, uint64_t timeout)
+{
+    uint64_t end = clock_ns() + timeout;
+    do {
+        struct pv_domctl_info info;
+        domid_t id;
+        if (xl_info_next(g, &id, &info) || id != g)
+            return -1;
+        if (info.flags & PV_DOMINF_shutdown)
+            return (int)info.shutdown_reason;
+        thread_sleep_ns(20 * NSEC_PER_MSEC);
+    } while (clock_ns() < end);
+    return -1;
+}
+
 /* One key=value of a guest's data/soak: its number, or -1 when absent. */
 static long long soak_key(const char *s, const char *key)
 {
@@ -173,6 +193,17 @@ int xl_cmd_soak(int argc, char **argv)
         return -1;
     }
     dom0_serves("before the soak");
+    /*
+     * What a restart must give back: with the same domains up and every device
+     * connected again, the hypervisor's free frames and dom0's event channels,
+     * grants, store nodes and watches, devices and back ends are where they
+     * were before the first kill (a dead driver domain's ring and frames go a
+     * moment after the new one connects: xl_settle waits for them).
+     */
+    struct xl_counts base, now;
+    xl_count(&base, true);
+    xl_print_counts("soak", "before the first kill", &base);
+    unsigned int leaks = 0;
     uint64_t sum_ms = 0, max_ms = 0, min_ms = UINT64_MAX;
     unsigned int done = 0;
     for (unsigned int r = 1; r <= restarts; r++) {
@@ -205,11 +236,24 @@ int xl_cmd_soak(int argc, char **argv)
         done++;
         printk("demo: restart %u of %u: %s is back as domain %u; every guest device connected again %llu ms after "
                "the kill; the guests carry on\n", r, restarts, cfg.name, drv, (unsigned long long)ms);
+        if (!xl_settle(&now, &base, true, SETTLE_NS)) {
+            leaks++;
+            printk("soak: LEAK: restart %u did not give everything back\n", r);
+            xl_print_counts("soak", "now", &now);
+            base = now;                 /* each leak is reported once */
+        }
     }
     if (done)
         printk("demo: %u restarts; kill to every device connected: min %llu avg %llu max %llu ms\n", done,
                (unsigned long long)min_ms, (unsigned long long)(sum_ms / done), (unsigned long long)max_ms);
+    printk("soak: %u restarts, %u of them leaked%s\n", done, leaks, leaks ? "" : ": the counts came back after each");
     dom0_serves("after the soak");
+    if (done) {
+        /* After the last restart too: the guests' traffic must be seen to carry on before they stop. */
+        printk("demo: I/O flows through %s (domain %u) for %u ms after the last restart\n", cfg.name, drv,
+               FINAL_DWELL_MS);
+        thread_sleep_ns((uint64_t)FINAL_DWELL_MS * NSEC_PER_MSEC);
+    }
 
     /* The guests end their workloads: a last pass, every sector checked, the verdict in data/soak. */
     printk("demo: asking the guests to power off; each checks every sector it wrote against what was acknowledged\n");
@@ -219,7 +263,7 @@ int xl_cmd_soak(int argc, char **argv)
         xenbus_write(0, path, "poweroff");
     }
     long long acked = 0, lost = 0;
-    bool verified = done == restarts;
+    bool verified = done == restarts && !leaks;
     for (unsigned int i = 0; i < ng; i++) {
         char path[48], v[160] = "";
         snprintf(path, sizeof(path), "/local/domain/%u/data/soak", guest[i]);
@@ -229,7 +273,11 @@ int xl_cmd_soak(int argc, char **argv)
         printk("demo: %s (domain %u): %s\n", names[i], guest[i], v[0] ? v : "no verdict (data/soak never written)");
         long long a = soak_key(v, "acked"), l = soak_key(v, "lost"), t = soak_key(v, "torn"),
                   ok = soak_key(v, "verified");
-        verified &= a > 0 && l == 0 && t == 0 && ok == 1;
+        /* The rest of its verdict (its UDP traffic carried on, nothing failed) is in how it ends: poweroff. */
+        int reason = shutdown_reason(guest[i], end > clock_ns() ? end - clock_ns() : 0);
+        printk("demo: %s (domain %u) %s\n", names[i], guest[i], reason == SHUTDOWN_poweroff ? "powered off: its run passed" :
+               reason < 0 ? "did not shut down" : "did not power off: its run failed");
+        verified &= a > 0 && l == 0 && t == 0 && ok == 1 && reason == SHUTDOWN_poweroff;
         acked += a > 0 ? a : 0;
         lost += (l > 0 ? l : 0) + (t > 0 ? t : 0);
     }

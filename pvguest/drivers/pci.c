@@ -107,6 +107,27 @@ static const char *pci_name(const struct pci_dev *d)
 
 static void pci_scan_bus(uint8_t bus, unsigned int depth);
 
+/* What a function is: ids, class, header type, BARs (sized: only while its decoding is off or ours). */
+static void pci_fill(struct pci_dev *d, uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id)
+{
+    *d = (struct pci_dev){ .bus = bus, .dev = dev, .fn = fn };
+    d->vendor = (uint16_t)id, d->device = (uint16_t)(id >> 16);
+    uint32_t cls = pci_read32(d, 0x08);
+    d->class = cls >> 24, d->subclass = (uint8_t)(cls >> 16), d->progif = (uint8_t)(cls >> 8);
+    d->header_type = pci_read8(d, 0x0e);
+    pci_read_bars(d);
+}
+
+bool pci_probe_function(uint16_t bdf, struct pci_dev *out)
+{
+    uint8_t bus = (uint8_t)(bdf >> 8), dev = (bdf >> 3) & 31, fn = bdf & 7;
+    uint32_t id = pci_conf_available() ? pci_conf_read32(bus, dev, fn, 0) : 0xffffffffu;
+    if ((uint16_t)id == 0xffff)
+        return false;
+    pci_fill(out, bus, dev, fn, id);
+    return true;
+}
+
 static void pci_add(uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id, unsigned int depth)
 {
     if (nr_devices == PCI_MAX_DEVICES) {
@@ -114,12 +135,7 @@ static void pci_add(uint8_t bus, uint8_t dev, uint8_t fn, uint32_t id, unsigned 
         return;
     }
     struct pci_dev *d = &devices[nr_devices++];
-    d->bus = bus, d->dev = dev, d->fn = fn;
-    d->vendor = (uint16_t)id, d->device = (uint16_t)(id >> 16);
-    uint32_t cls = pci_read32(d, 0x08);
-    d->class = cls >> 24, d->subclass = (uint8_t)(cls >> 16), d->progif = (uint8_t)(cls >> 8);
-    d->header_type = pci_read8(d, 0x0e);
-    pci_read_bars(d);
+    pci_fill(d, bus, dev, fn, id);
     printk("pci: %02x:%02x.%u %04x:%04x class %02x%02x %s\n", bus, dev, fn, d->vendor, d->device,
            d->class, d->subclass, pci_name(d));
     for (unsigned int b = 0; b < PCI_NR_BARS; b++)
@@ -198,6 +214,14 @@ uint8_t pci_find_cap(const struct pci_dev *d, uint8_t id, uint8_t after)
 void pci_enable(const struct pci_dev *d)
 {
     pci_write16(d, 0x04, pci_read16(d, 0x04) | 0x7);
+}
+
+void pci_unmap_bar(volatile void *va, uint64_t len)
+{
+    uintptr_t start = ALIGN_DOWN((uintptr_t)va, PAGE_SIZE);
+    size_t npages = (ALIGN_UP((uintptr_t)va + len, PAGE_SIZE) - start) >> PAGE_SHIFT;
+    vm_unmap_range(start, npages);
+    vm_free((void *)start);
 }
 
 volatile void *pci_map_bar(const struct pci_dev *d, unsigned int b, uint64_t off, uint64_t len)

@@ -67,5 +67,12 @@ int pci_irq_attach(struct pci_dev *d, void (*handler)(void *), void *arg);
 
 /* Maps [off, off + len) of memory BAR b uncached in kernel virtual memory; NULL on failure. */
 volatile void *pci_map_bar(const struct pci_dev *d, unsigned int b, uint64_t off, uint64_t len);
+/* Undoes pci_map_bar (the same len). */
+void pci_unmap_bar(volatile void *va, uint64_t len);
+/*
+ * Any function, listed or not (pcihide=, or one given back by a driver
+ * domain): *out filled as the scan fills its entries. False if there is none.
+ */
+bool pci_probe_function(uint16_t bdf, struct pci_dev *out);
 
 #endif /* PVGUEST_PCI_H */

@@ -80,6 +80,14 @@ static inline bool virtio_has(const struct virtio_dev *vd, unsigned int bit) { r
 int virtio_queue_init(struct virtio_dev *vd, struct virtq *vq, uint16_t idx);
 void virtio_driver_ok(struct virtio_dev *vd);
 void virtio_reset(struct virtio_dev *vd);
+/*
+ * A function no driver of ours holds (handed back by a driver domain): its
+ * device_status written 0 through its common configuration (virtio 1.0,
+ * 2.1.1, the device reset), memory decoding on only for that and bus
+ * mastering off; the command register as it was afterwards. 0, -ENOENT (no
+ * common configuration), or -EIO (the device did not reset).
+ */
+int virtio_pci_reset_function(const struct pci_dev *pci);
 /* Device configuration reads (a generation-consistent snapshot is the caller's loop). */
 uint32_t virtio_cfg_read32(const struct virtio_dev *vd, uint32_t off);
 uint64_t virtio_cfg_read64(const struct virtio_dev *vd, uint32_t off);

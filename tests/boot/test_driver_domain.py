@@ -45,3 +45,79 @@ def test_guests_io_went_through_the_driver_domain():
     _, checked, problems = check_disk.check_scenario(sc)
     assert not problems, f"the image: {problems[:4]} ({res.log_path})"
     assert checked == 128 + 2 * 2048
+
+
+# ---- the soak (scenarios/driver-domain-soak.scn): 10 restarts under the guests' I/O ----
+
+SOAK = "driver-domain-soak"
+RESTARTS = 10
+
+
+def soak_lines(log, pattern):
+    return re.findall(pattern, log, re.MULTILINE)
+
+
+def test_soak_kills_both_ways_and_every_guest_reconnects_each_time():
+    """Odd restarts are xl destroy, even ones a fault in the middle of a blkback request
+    (on_crash="restart"); after each, both guests' block front ends reissue what was not
+    answered and measure an outage, and the toolstack saw every device connected again."""
+    _, res = conftest.booted(SOAK)
+    how = soak_lines(res.log, r"^demo: restart (\d+) of 10: (xl destroy|the debug trigger)")
+    assert [(int(n), h) for n, h in how] == [(r, "xl destroy" if r % 2 else "the debug trigger")
+                                             for r in range(1, RESTARTS + 1)], how
+    back = soak_lines(res.log, r"^demo: restart (\d+) of 10: drvdom is back as domain \d+; every guest device "
+                               r"connected again (\d+) ms after the kill")
+    assert [int(n) for n, _ in back] == list(range(1, RESTARTS + 1)), back
+    crashes = soak_lines(res.log, r"^\(HV\).* domain \d+ \(drvdom\): shut down: crash")
+    assert len(crashes) == RESTARTS // 2, crashes
+    for guest in ("soak1", "soak2"):
+        outages = soak_lines(res.log, rf"^\[{guest}\] blksoak: back end back \(reconnection (\d+)\): outage")
+        assert [int(n) for n in outages] == list(range(1, RESTARTS + 1)), (guest, outages)
+        reissued = soak_lines(res.log, rf"^\[{guest}\] blkfront: back end back: (\d+) requests not answered reissued")
+        assert len(reissued) == RESTARTS and sum(map(int, reissued)) > 0, (guest, reissued)
+    # The guests' UDP: soak1's echoes resumed after the restarts and were flowing at the end.
+    m = re.search(r"^\[soak1\] udpsoak: (\d+) sent .* (\d+) echoed, 0 bad; (\d+) outages, .*; traffic carried on",
+                  res.log, re.MULTILINE)
+    assert m and int(m.group(2)) > 0 and int(m.group(3)) >= RESTARTS // 2, m and m.group(0)
+
+
+def test_soak_pci_functions_are_reset_on_return():
+    """Each time the driver domain goes, both functions come back to dom0 and are reset
+    (virtio device_status 0) before they are assigned again; dom0 never drives them."""
+    _, res = conftest.booted(SOAK)
+    for bdf in ("00:01.0", "00:02.0"):
+        resets = soak_lines(res.log, rf"^xl: pci {bdf} reset on its return from domain \d+")
+        assert len(resets) == RESTARTS + 1, (bdf, len(resets))     # each restart, and the last at quit
+        assert re.search(rf"^pci: {bdf} 1af4:\w+ hidden \(pcihide=\)", res.log, re.MULTILINE), bdf
+    own = [line for line in res.log.splitlines() if not line.startswith(("[", "(HV)"))]
+    assert not [line for line in own if re.match(r"(blkback|netback|virtio-blk|virtio-net): ", line)], \
+        "dom0 drove a device or ran a back end"
+
+
+def test_soak_image_matches_the_ack_log_and_the_check_can_fail(tmp_path):
+    """The host check of the image against the guests' logs of acknowledged writes passes; a
+    torn chunk, and a log whose last acknowledgement of a chunk is lost, are both caught."""
+    pytest.importorskip("xxhash")
+    sc, res = conftest.booted(SOAK)
+    sys.path.insert(0, os.path.join(conftest.ROOT, "tools"))
+    import check_disk  # noqa: E402
+    image = sc.fresh_disks[0][0]
+    _, checked, problems = check_disk.check_scenario(sc, res.log)
+    assert not problems, problems[:4]
+    assert checked == 2 * 4096
+    last, acks = check_disk.acked_writes(res.log, "soak1")
+    assert acks >= 8 * 10 and len(last) == 8, (acks, len(last))
+    data = bytearray(open(image, "rb").read())
+    data[(8192 + 300) * 512 + 77] ^= 0x40                      # soak1's sector 300: torn
+    bad = tmp_path / "bad.img"
+    bad.write_bytes(bytes(data))
+    import dataclasses
+    bad_sc = dataclasses.replace(sc, fresh_disks=[(str(bad), len(data))])
+    _, _, problems = check_disk.check_scenario(bad_sc, res.log)
+    assert len(problems) == 1 and "chunk 256+256" in problems[0] and "300: torn" in problems[0], problems
+    # The log without soak2's last acknowledgement of chunk 0: the image then holds a generation
+    # the log never acknowledged as the last, which is caught too.
+    lines = res.log.splitlines()
+    i = max(k for k, line in enumerate(lines) if line.startswith("[soak2] blksoak: ack 0+256 "))
+    _, _, problems = check_disk.check_scenario(sc, "\n".join(lines[:i] + lines[i + 1:]))
+    assert len(problems) == 1 and "--acklog soak2" in problems[0] and "chunk 0+256" in problems[0], problems

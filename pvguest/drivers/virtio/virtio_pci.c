@@ -71,6 +71,26 @@ static volatile uint8_t *map_cap(const struct pci_dev *d, uint8_t cap, uint32_t 
     return bar < PCI_NR_BARS ? (volatile uint8_t *)pci_map_bar(d, bar, off, *len) : NULL;
 }
 
+int virtio_pci_reset_function(const struct pci_dev *pci)
+{
+    for (uint8_t cap = pci_find_cap(pci, PCI_CAP_ID_VNDR, 0); cap; cap = pci_find_cap(pci, PCI_CAP_ID_VNDR, cap)) {
+        if (pci_read8(pci, cap + CAP_CFG_TYPE) != VIRTIO_PCI_CAP_COMMON_CFG)
+            continue;
+        uint32_t len;
+        struct virtio_dev vd = { .common = map_cap(pci, cap, &len) };
+        if (!vd.common || len < CC_SIZE)
+            return -ENOENT;
+        uint16_t cmd = pci_read16(pci, 0x04);
+        pci_write16(pci, 0x04, (uint16_t)((cmd & ~0x4) | 0x2));     /* memory decoding for the write, no DMA */
+        virtio_reset(&vd);
+        bool reset = r8(vd.common, CC_DEVICE_STATUS) == 0;
+        pci_write16(pci, 0x04, cmd);
+        pci_unmap_bar(vd.common, len);
+        return reset ? 0 : -EIO;
+    }
+    return -ENOENT;
+}
+
 int virtio_pci_init(struct virtio_dev *vd, struct pci_dev *pci, uint64_t wanted)
 {
     vd->pci = pci;
