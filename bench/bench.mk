@@ -6,13 +6,14 @@
 #   make bench-report        the report again from the last runs' logs
 #   make bench-blk           only the Block section's scenarios (report in build/bench-blk/)
 #   make bench-net           only the Net section's scenarios (report in build/bench-net/)
+#   make bench-drvdom        only the Driver domain section's (report in build/bench-drvdom/)
 #   make bench BENCH_ARGS="--repeats 1 --no-xen"      (options of bench/run.py)
 
 BENCH_GUESTS := bench
 BENCH_GUEST_ELFS := $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.elf)
 BENCH_ARGS ?=
 
-.PHONY: bench bench-guests bench-report bench-blk bench-net
+.PHONY: bench bench-guests bench-report bench-blk bench-net bench-drvdom
 
 bench-guests: $(BENCH_GUEST_ELFS) $(BUILD)/guests/supervisor.elf
 
@@ -24,7 +25,7 @@ BENCH_HV := $(BUILD)/release/hypervisor.elf
 bench-hypervisor:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/release HV_DEBUG=0 $(BENCH_HV)
 
-bench: setup bench-hypervisor bench-guests pvguest
+bench: setup bench-hypervisor bench-guests pvguest $(BUILD)/xl/archive.cpio
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
 
 # The Block figures alone (bench/README.md, "Block"): virtio-blk natively and as PV dom0, and blkfront.
@@ -36,6 +37,13 @@ bench-blk: setup bench-hypervisor pvguest
 NET_BENCH_SCNS := bench/scenarios/bench-net.scn bench/scenarios/bench-net-host.scn bench/scenarios/bench-net-xdom.scn
 bench-net: setup bench-hypervisor pvguest
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) --out $(BUILD)/bench-net --scenarios $(NET_BENCH_SCNS) $(BENCH_ARGS)
+
+# Block and net through a driver domain against the same through dom0, and the outage per restart (bench/drvdom.py).
+DRVDOM_BENCH_SCNS := bench/scenarios/bench-blkfront.scn bench/scenarios/bench-blkfront-drvdom.scn \
+                     bench/scenarios/bench-net-xdom.scn bench/scenarios/bench-net-xdom-drvdom.scn \
+                     bench/scenarios/bench-drvdom-restart.scn
+bench-drvdom: setup bench-hypervisor pvguest $(BUILD)/xl/archive.cpio
+	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) --out $(BUILD)/bench-drvdom --scenarios $(DRVDOM_BENCH_SCNS) $(BENCH_ARGS)
 
 bench-report: setup
 	$(PYTHON) bench/report.py --build $(BUILD)

@@ -30,6 +30,8 @@ import matplotlib.figure  # noqa: E402  (report.py has its own Figure: a BENCH l
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import drvdom  # noqa: E402  (the Driver domain section)
 
 REQUIRED = ("op", "batch", "unit", "reps", "min", "median", "p99", "per")
 _BENCH = re.compile(r"(?:^|\s)BENCH\s+(\S.*)$")
@@ -417,6 +419,7 @@ def collect(runs):
         run["figures"], run["infos"] = figures, infos
         run["blk"], blk_problems = parse_blk(text)
         run["net"], net_problems = parse_net(text)
+        drvdom.tag(run)                 # the driver-domain scenarios' set-ups (bench/drvdom.py)
         net_delivered(run)
         problems = problems + blk_problems + net_problems
         run["shares"] = parse_shares(text)
@@ -1258,6 +1261,8 @@ def write_report(runs, out_dir, title="Benchmark report"):
     md += kernel_section(table)
     md += blk_section(runs, btable)
     md += net_section(ntable)
+    md += drvdom.section(runs, btable, ntable, blk_median, net_median, BLK_TESTS, blk_label, blk_unit, NET_FRAMES,
+                         net_label, md_table)
     if charts:
         md += ["## Charts", ""]
         for name, caption in charts:

@@ -39,6 +39,7 @@ import native as pvg_native  # noqa: E402
 import run_qemu  # noqa: E402
 import scenario as scn  # noqa: E402
 import report  # noqa: E402
+import drvdom  # noqa: E402  (bench/drvdom.py: the driver-domain scenarios)
 
 
 def without_icount(args):
@@ -93,12 +94,13 @@ PVGUEST_PV = "pvguest-pv.elf"
 # Scenarios booted once, on ours, with icount only: the -smp 2 twin of bench-single (its
 # figures only compare against bench-single's icount ones) and the fairness shares (the
 # supervisor's lines, no BENCH lines; its weights only mean something under icount).
-ICOUNT_ONLY = {"bench-single-smp2", "bench-fairness"}
-NO_BENCH_LINES = {"bench-fairness"}
+ICOUNT_ONLY = {"bench-single-smp2", "bench-fairness", "bench-drvdom-restart"}
+NO_BENCH_LINES = {"bench-fairness", "bench-drvdom-restart"}
 # The block scenarios print BLKBENCH lines (pvguest's blkbench), every figure of report.BLK_TESTS.
-BLK_SCENARIOS = {"bench-blk", "bench-blkfront"}
+BLK_SCENARIOS = {"bench-blk", "bench-blkfront", "bench-blkfront-drvdom"}
 # The net scenarios print NETBENCH lines (pvguest's netbench): these (role, frame) of every frame size.
-NET_SCENARIOS = {"bench-net": {"send"}, "bench-net-host": {"send"}, "bench-net-xdom": {"send", "recv"}}
+NET_SCENARIOS = {"bench-net": {"send"}, "bench-net-host": {"send"}, "bench-net-xdom": {"send", "recv"},
+                 "bench-net-xdom-drvdom": {"send", "recv"}}
 NET_SMALL_COUNT = 256           # datagrams a figure with --reps small
 # Scenarios booted this many times under icount too (when --repeats is above 1): their icount
 # figures are not the same run to run. A sender on virtio-net spins on a full ring while
@@ -154,6 +156,9 @@ def check(job, res, sc):
         roles = NET_SCENARIOS.get(job["scenario"] if job else "", {"send"})
         problems += [f"no NETBENCH {role} line for {report.net_label(frame)}" for role in sorted(roles)
                      for frame in report.NET_FRAMES if (role, frame) not in got]
+    elif job and job["scenario"] == drvdom.RESTART_SCENARIO:
+        if not drvdom.parse_restarts(res.log):
+            problems.append("no restart lines (demo: restart N of M: ... connected again)")
     elif job and job["scenario"] in NO_BENCH_LINES:
         if not report.parse_shares(res.log):
             problems.append("no CPU share lines")
