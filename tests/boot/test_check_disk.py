@@ -132,3 +132,45 @@ def test_scenario_disk_check_needs_one_fresh_disk(tmp_path):
         scenario.load(str(scn))
     scn.write_text("disk: build/x.img fresh=1M\ndisk-check: --layout virtio\n")
     assert scenario.load(str(scn)).disk_checks == ["--layout virtio"]
+
+
+def ack_image_and_log(tmp_path, chunks=4, n=8, gens=3):
+    """An extent whose chunks of n sectors were written gens times (the last one on the image) and
+    the log blksoak would have printed for it, each ack with the xxh64 of what was written."""
+    import xxhash
+    log, data = [], {}
+    for g in range(1, gens + 1):
+        for c in range(chunks):
+            blob = b"".join(check_disk.blkfront_sector(c * n + k, g, DOMID) for k in range(n))
+            data[c] = blob
+            log.append(f"[soak1] blksoak: ack {c * n}+{n} gen {g} xxh64 {xxhash.xxh64_intdigest(blob):016x}")
+            log.append(f"[soak2] blksoak: ack {c * n}+{n} gen {g} xxh64 {0:016x}")     # another guest's lines
+    image = bytearray(b"".join(data[c] for c in range(chunks)) + bytes(SECTOR * 8))
+    return image, "\n".join(log)
+
+
+def acklog(tmp_path, image, log):
+    path = tmp_path / "ack.img"
+    path.write_bytes(bytes(image))
+    return check_disk.check_acklog(str(path), 0, DOMID, len(image) // SECTOR, log, "soak1")
+
+
+def test_acklog_passes_when_the_last_acknowledged_writes_are_there(tmp_path):
+    pytest.importorskip("xxhash")
+    image, log = ack_image_and_log(tmp_path)
+    assert acklog(tmp_path, image, log) == []
+    last, acks = check_disk.acked_writes(log, "soak1")
+    assert acks == 12 and sorted(last) == [(0, 8), (8, 8), (16, 8), (24, 8)] and all(g == 3 for g, _ in last.values())
+
+
+def test_acklog_catches_torn_stale_stray_and_an_empty_log(tmp_path):
+    pytest.importorskip("xxhash")
+    image, log = ack_image_and_log(tmp_path)
+    image[9 * SECTOR + 40] ^= 1                                         # chunk 8+8: sector 9 torn
+    image[16 * SECTOR:17 * SECTOR] = check_disk.blkfront_sector(16, 2, DOMID)   # chunk 16+8: an older write
+    image[33 * SECTOR] = 1                                              # past every chunk: a stray write
+    bad = acklog(tmp_path, image, log)
+    assert [s for s, _ in bad] == [8, 16, 33], bad
+    assert "9: torn" in bad[0][1] and "16: stale (generation 2; 3 was acknowledged)" in bad[1][1], bad
+    assert "not zero" in bad[2][1]
+    assert acklog(tmp_path, image, "") == [(0, "no acknowledged write of soak1 in the log")]
