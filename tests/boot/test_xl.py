@@ -279,7 +279,7 @@ def test_restart_on_watchdog(session):
     # hanger.cfg: a pvguest whose watchdog (3 s, re-armed every second) stops being re-armed when
     # hangtest= hangs its CPU 4 s in. The hypervisor shuts it down with SHUTDOWN_watchdog (reason
     # 4) and xl applies on_watchdog = "restart": a new build that arms its watchdog again. It is
-    # destroyed before that one hangs in turn.
+    # destroyed before that one hangs in turn, and an idler built in its slot comes up.
     out = session.xl("create hanger.cfg")
     dom = created_id(out)
     # Through the console ring ("[hanger]") or, before its front end is up, console_io ("(hanger)").
@@ -293,6 +293,13 @@ def test_restart_on_watchdog(session):
     assert re.search(rf"domain {new} \(hanger\): created by dom0", before), before
     session.p.expect(armed, timeout=60)
     session.xl("destroy hanger")
+    assert set(session.list()) == {"dom0"}
+    # hanger went with its watchdog armed: the next domain in its slot starts clean (the
+    # hypervisor panics if a slot's watchdog outlived its domain).
+    out = session.xl("create idler1.cfg")
+    assert created_id(out) == new, out
+    expect_line(session, out, r"\(idler1\) # idler: up")
+    session.xl("destroy idler1")
     assert set(session.list()) == {"dom0"}
 
 
