@@ -12,6 +12,7 @@
 #include <hv/printk.h>
 #include <hv/sched.h>
 #include <hv/spinlock.h>
+#include <hv/watchdog.h>
 #include <public/errno.h>
 #include <public/sched.h>
 
@@ -72,6 +73,7 @@ struct domain *domain_create(const char *name, unsigned int rights, unsigned int
             goto fail;
     if (arch_domain_create(d) || evtchn_init(d))
         goto fail;
+    watchdog_init(d);
     struct vcpu *v;
     for_each_vcpu(d, v)
         sched_add_vcpu(v);
@@ -316,6 +318,10 @@ static __noreturn void end_machine(unsigned int reason)
     case SHUTDOWN_reboot:
         printk("dom0 asked for a reboot; ending the machine\n");
         machine_exit(MACHINE_EXIT_REBOOT);
+    case SHUTDOWN_watchdog:
+        /* As Xen's hwdom_shutdown: a hung dom0 is restarted, not reported as a crash. */
+        printk("dom0's watchdog expired; rebooting the machine\n");
+        machine_exit(MACHINE_EXIT_REBOOT);
     default:
         printk("dom0 stopped (%s); ending the machine\n", reason_name(reason));
         machine_exit(MACHINE_EXIT_CRASH);
@@ -331,6 +337,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
                                      __ATOMIC_SEQ_CST))
         return;
     d->shutdown_reason = reason;
+    watchdog_kill(d);
 
     /* Its vCPUs stop; those on other CPUs leave them on their way back to the guest. */
     struct vcpu *v;

@@ -1,8 +1,9 @@
-/* sched_op: yield, block, shutdown and the shutdown code, for the calling domain. */
+/* sched_op: yield, block, poll, shutdown, the shutdown code and watchdogs, for the calling domain. */
 #include <hv/event.h>
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
+#include <hv/watchdog.h>
 #include <hv/arch.h>
 #include <public/errno.h>
 #include <public/sched.h>
@@ -92,6 +93,12 @@ int64_t do_sched_op(unsigned int cmd, uint64_t arg)
         domain_shutdown(t, rs.reason);
         domain_put(t);
         return 0;
+    }
+    case SCHEDOP_watchdog: {
+        struct sched_watchdog w;
+        if (copy_from_guest(&w, arg, sizeof(w)))
+            return -XEN_EFAULT;
+        return watchdog_op(d, w.id, w.timeout);
     }
     default:
         return -XEN_ENOSYS;

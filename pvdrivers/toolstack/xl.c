@@ -1205,7 +1205,8 @@ void xl_reap(void)
             continue;
         const struct xl_cfg *c = &made[id].cfg;
         enum xl_action a = info.shutdown_reason == SHUTDOWN_poweroff ? c->on_poweroff :
-                           info.shutdown_reason == SHUTDOWN_reboot ? c->on_reboot : c->on_crash;
+                           info.shutdown_reason == SHUTDOWN_reboot ? c->on_reboot :
+                           info.shutdown_reason == SHUTDOWN_watchdog ? c->on_watchdog : c->on_crash;
         if (a == XL_ACTION_RESTART) {
             restart(id, info.shutdown_reason);     /* ours until destroyed: its pci= functions are reset then */
             continue;

@@ -18,6 +18,7 @@ void xl_cfg_defaults(struct xl_cfg *c)
     c->on_poweroff = XL_ACTION_DESTROY;
     c->on_reboot = XL_ACTION_DESTROY;
     c->on_crash = XL_ACTION_PRESERVE;
+    c->on_watchdog = XL_ACTION_DESTROY;
 }
 
 static bool is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r'; }
@@ -494,8 +495,10 @@ int xl_cfg_line(struct xl_cfg *c, const char *line, size_t len, char *err, size_
         if (!number(val, 0, 100, &num))
             return fail("cap: '%s' is not 0 to 100", val);
         c->cap = (unsigned int)num;
-    } else if (!strcmp(key, "on_poweroff") || !strcmp(key, "on_reboot") || !strcmp(key, "on_crash")) {
-        enum xl_action *a = key[3] == 'p' ? &c->on_poweroff : key[3] == 'r' ? &c->on_reboot : &c->on_crash;
+    } else if (!strcmp(key, "on_poweroff") || !strcmp(key, "on_reboot") || !strcmp(key, "on_crash") ||
+               !strcmp(key, "on_watchdog")) {
+        enum xl_action *a = key[3] == 'p' ? &c->on_poweroff : key[3] == 'r' ? &c->on_reboot :
+                            key[3] == 'w' ? &c->on_watchdog : &c->on_crash;
         if (!strcmp(val, "rename-restart") || !strncmp(val, "coredump-", 9))
             return fail("%s: %s is not supported (destroy, preserve or restart)", key, val);
         if (!action(val, a))

@@ -5,7 +5,8 @@ ring and its answer comes back), left with Ctrl-] and refused for bad targets, o
 control/shutdown, the guest's watch acts on it) and the other destroyed, each
 step's effect read back from `list`; bad input answered with a clear error while
 everyone carries on; on_reboot/on_poweroff/on_crash = restart rebuilding a domain (and giving up
-after five quick restarts of one that crashes at start); a ramdisk= module whose bytes the guest
+after five quick restarts of one that crashes at start), on_watchdog = restart rebuilding a pvguest
+that hangs (hanger.cfg); a ramdisk= module whose bytes the guest
 hashes; info, dmesg, vcpu-list, sched-credit and create --dry-run; create+destroy leak loops whose counts come back after
 every cycle: 1,000 domains that keep arming timers (spinner.cfg: the race that
 left a destroyed vCPU's timer armed into its slot's next domain), 100 idlers
@@ -271,6 +272,34 @@ def test_restart_on_reboot_and_poweroff(session):
         assert doms["restarter"][:3] == (new, 8, 1), doms
         dom = new
     session.xl("destroy restarter")
+    assert set(session.list()) == {"dom0"}
+
+
+def test_restart_on_watchdog(session):
+    # hanger.cfg: a pvguest whose watchdog (3 s, re-armed every second) stops being re-armed when
+    # hangtest= hangs its CPU 4 s in. The hypervisor shuts it down with SHUTDOWN_watchdog (reason
+    # 4) and xl applies on_watchdog = "restart": a new build that arms its watchdog again. It is
+    # destroyed before that one hangs in turn, and an idler built in its slot comes up.
+    out = session.xl("create hanger.cfg")
+    dom = created_id(out)
+    # Through the console ring ("[hanger]") or, before its front end is up, console_io ("(hanger)").
+    armed = r"(?:\[hanger\]|\(hanger\)) pvguest: watchdog 1 armed for 3 s, re-armed every 1000 ms"
+    expect_line(session, out, armed)
+    session.p.expect(r"(?:\[hanger\]|\(hanger\)) pvguest: hangtest: hanging CPU 0 with interrupts off", timeout=60)
+    session.p.expect(rf"domain {dom} \(hanger\): watchdog 1 expired; shutting it down", timeout=60)
+    session.p.expect(rf"xl: domain {dom} \(hanger\) has shut down, reason code 4: restarting it", timeout=60)
+    session.p.expect(rf"xl: domain {dom} \(hanger\) restarted as domain (\d+)", timeout=60)
+    new, before = int(session.p.match[1]), session.p.before
+    assert re.search(rf"domain {new} \(hanger\): created by dom0", before), before
+    session.p.expect(armed, timeout=60)
+    session.xl("destroy hanger")
+    assert set(session.list()) == {"dom0"}
+    # hanger went with its watchdog armed: the next domain in its slot starts clean (the
+    # hypervisor panics if a slot's watchdog outlived its domain).
+    out = session.xl("create idler1.cfg")
+    assert created_id(out) == new, out
+    expect_line(session, out, r"\(idler1\) # idler: up")
+    session.xl("destroy idler1")
     assert set(session.list()) == {"dom0"}
 
 

@@ -12,7 +12,7 @@ GUEST_LIB_OBJS := $(BUILD)/guests/lib/head.o $(BUILD)/guests/lib/guest.o \
                   $(BUILD)/guests/lib/events.o $(BUILD)/guests/lib/smp.o $(BUILD)/guests/lib/churn.o \
                   $(BUILD)/guests/lib/format.o $(BUILD)/guests/lib/string.o $(BUILD)/guests/lib/strlcpy.o
 
-TEST_GUESTS := basics traps supervisor crash mm console shutdown attacker batch ticker events pingpong spinner hostile fuzz smp smpstress flooder vcpus emul ioport ptwr trapkernel xenstore grant exchange idler domctl pirq
+TEST_GUESTS := basics traps supervisor crash mm console shutdown attacker batch ticker events pingpong spinner hostile fuzz smp smpstress flooder vcpus emul ioport ptwr trapkernel xenstore grant exchange idler domctl pirq watchdog
 TEST_GUEST_ELFS := $(TEST_GUESTS:%=$(BUILD)/guests/%.elf)
 
 .PHONY: guests

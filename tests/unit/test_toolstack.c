@@ -45,25 +45,26 @@ static void test_cfg_good(void **state)
     assert_int_equal(c.on_poweroff, XL_ACTION_PRESERVE);
     assert_int_equal(c.on_reboot, XL_ACTION_DESTROY);
     assert_int_equal(c.on_crash, XL_ACTION_DESTROY);
+    assert_int_equal(c.on_watchdog, XL_ACTION_DESTROY);     /* libxl's default */
     assert_int_equal(xl_cfg_check(&c, err, sizeof(err)), 0);
     /* The command line's key=value goes over the file's. */
     assert_int_equal(xl_cfg_line(&c, "memory=16", 9, err, sizeof(err)), 0);
     assert_int_equal(c.memory_mib, 16);
 }
 
-/* on_poweroff, on_reboot and on_crash each take restart, and only their own field changes. */
+/* on_poweroff, on_reboot, on_crash and on_watchdog each take restart, and only their own field changes. */
 static void test_cfg_restart_and_ramdisk(void **state)
 {
     (void)state;
-    static const char *const keys[] = { "on_poweroff", "on_reboot", "on_crash" };
+    static const char *const keys[] = { "on_poweroff", "on_reboot", "on_crash", "on_watchdog" };
     for (size_t i = 0; i < UNIT_ARRAY_SIZE(keys); i++) {
         struct xl_cfg c;
         char text[80], err[200] = "";
         snprintf(text, sizeof(text), "%s = \"restart\"\n", keys[i]);
         if (parse(&c, text, err))
             fail_msg("%s: %s", keys[i], err);
-        enum xl_action *field[] = { &c.on_poweroff, &c.on_reboot, &c.on_crash };
-        const enum xl_action deflt[] = { XL_ACTION_DESTROY, XL_ACTION_DESTROY, XL_ACTION_PRESERVE };
+        enum xl_action *field[] = { &c.on_poweroff, &c.on_reboot, &c.on_crash, &c.on_watchdog };
+        const enum xl_action deflt[] = { XL_ACTION_DESTROY, XL_ACTION_DESTROY, XL_ACTION_PRESERVE, XL_ACTION_DESTROY };
         for (size_t j = 0; j < UNIT_ARRAY_SIZE(keys); j++)
             assert_int_equal(*field[j], j == i ? XL_ACTION_RESTART : deflt[j]);
     }
@@ -110,6 +111,10 @@ static void test_cfg_errors_name_their_line(void **state)
         { "on_crash = \"coredump-restart\"\n",
           "t.cfg:1: on_crash: coredump-restart is not supported (destroy, preserve or restart)" },
         { "on_crash = \"explode\"\n", "t.cfg:1: on_crash: 'explode' is not destroy, preserve or restart" },
+        { "on_watchdog = \"coredump-destroy\"\n",
+          "t.cfg:1: on_watchdog: coredump-destroy is not supported (destroy, preserve or restart)" },
+        { "on_watchdog = \"reboot\"\n", "t.cfg:1: on_watchdog: 'reboot' is not destroy, preserve or restart" },
+        { "on_watchdogs = \"restart\"\n", "t.cfg:1: unknown key 'on_watchdogs'" },
         { "on_poweroff = \"Restart\"\n", "t.cfg:1: on_poweroff: 'Restart' is not destroy, preserve or restart" },
         { "on_reboot = \"restarts\"\n", "t.cfg:1: on_reboot: 'restarts' is not destroy, preserve or restart" },
         { "\n\n= 3\n", "t.cfg:3: expected 'key = value'" },

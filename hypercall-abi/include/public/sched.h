@@ -35,9 +35,16 @@
 #define SCHEDOP_shutdown_code   5 /* struct sched_shutdown: record the reason
                                      reported at a later shutdown; returns 0 */
 #define SCHEDOP_watchdog        6 /* struct sched_watchdog: id 0 creates a
-                                     watchdog and returns its id; id != 0 with
-                                     timeout 0 destroys it, else re-arms it;
-                                     -EINVAL (bad id), -ENOSPC (none free) */
+                                     watchdog armed for timeout seconds and
+                                     returns its id (1 or 2, the lowest free);
+                                     an id in use with timeout 0 destroys it,
+                                     else re-arms it for timeout seconds from
+                                     now (0). One that runs out shuts the
+                                     domain down with SHUTDOWN_watchdog (id 0
+                                     with timeout 0: at once). -EINVAL (id
+                                     above 2 or not in use), -ENOSPC (both in
+                                     use; Xen 4.17 returns it as an unsigned
+                                     int) */
 #define SCHEDOP_pin_override    7 /* struct sched_pin_override: hardware domain
                                      only; -EPERM, -EINVAL, -EBUSY */
 
@@ -65,8 +72,8 @@ _Static_assert(sizeof(struct sched_remote_shutdown) == 8, "sched_remote_shutdown
 _Static_assert(offsetof(struct sched_remote_shutdown, reason) == 4, "sched_remote_shutdown.reason");
 
 struct sched_watchdog {
-    uint32_t id;        /* IN: 0 to create, else the watchdog's id */
-    uint32_t timeout;   /* IN: seconds; 0 destroys */
+    uint32_t id;        /* IN: 0 to create, else the watchdog's id (1..2) */
+    uint32_t timeout;   /* IN: seconds; 0 destroys (an id other than 0) */
 };
 _Static_assert(sizeof(struct sched_watchdog) == 8, "sched_watchdog size");
 _Static_assert(offsetof(struct sched_watchdog, timeout) == 4, "sched_watchdog.timeout");

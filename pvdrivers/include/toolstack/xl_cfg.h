@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What xl does when the domain shuts down (on_poweroff, on_reboot, on_crash). */
+/* What xl does when the domain shuts down (on_poweroff, on_reboot, on_watchdog, on_crash). */
 enum xl_action {
     XL_ACTION_DESTROY,              /* destroy it */
     XL_ACTION_PRESERVE,             /* leave it shut down, listed, until destroyed */
@@ -52,6 +52,7 @@ struct xl_cfg {
     unsigned int vcpus;             /* default 1 */
     unsigned int weight, cap;       /* default 256, 0 */
     enum xl_action on_poweroff, on_reboot, on_crash;   /* default destroy, destroy, preserve */
+    enum xl_action on_watchdog;     /* SHUTDOWN_watchdog (its SCHEDOP_watchdog ran out): default destroy, as libxl */
     struct xl_vif vif[XL_MAX_VIFS];
     struct xl_disk disk[XL_MAX_DISKS];
     uint16_t pci[XL_MAX_PCI];       /* pci = [ 'bb:dd.f', ... ]: bus << 8 | dev << 3 | fn, each once */

@@ -331,9 +331,24 @@ static void gen_sched_op(struct fuzz_call *c, unsigned int depth)
         c->a[1] = fm.privileged && chance(10) ? unmapped_ptr() : fm.privileged ? (uint64_t)r : maybe_bad(r);
         return;
     }
-    case SCHEDOP_watchdog:
+    case SCHEDOP_watchdog: {
+        /*
+         * No arming for less than a minute: the watchdog would shut the
+         * fuzzer down (at once for id 0 with timeout 0, as on Xen) before
+         * fuzz.c destroys it after the call, or after the multicall it is in.
+         * Timeout 0 stays for the destroys.
+         */
+        struct sched_watchdog *w = arena_alloc(sizeof(*w));
+        w->id = (uint32_t)(chance(4) ? rand_word() : rnd(4));
+        w->timeout = (uint32_t)(chance(3) ? 0 : rand_word());
+        if (w->timeout < 60 && (w->timeout || w->id == 0))
+            w->timeout += 60;
+        c->d[0] = w->id;
+        c->d[1] = w->timeout;
+        c->a[1] = maybe_bad(w);
         c->flags |= POST_WATCHDOG;
-        break;
+        return;
+    }
     default:
         break;
     }

@@ -7,6 +7,9 @@
 
 typedef void (*driver_hook_t)(void);
 
+/* xen/watchdog.c: watchdog=<seconds>. */
+void xen_watchdog_start(void);
+
 /* pvdrivers/console: front end (domUs) and back end (dom0). */
 void console_front_start(void);
 void console_back_start(void);
@@ -34,6 +37,7 @@ void netback_print_counters(void);
 #define NETFRONT_WAIT_NS (30 * NSEC_PER_SEC)   /* the toolstack and the back end's handshake, at boot (a loaded host is slow) */
 
 static const driver_hook_t starts[] = {
+    xen_watchdog_start,             /* not a driver, but first: a start below that hangs is caught too */
     console_front_start,            /* first: a domU's lines leave through the ring as early as can be */
     toolstack_assign_start,         /* assign=: before anything of dom0's (and its PCI scan) sees the functions */
     console_back_start,
