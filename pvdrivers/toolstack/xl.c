@@ -1220,15 +1220,16 @@ void xl_reap(void)
 }
 
 /*
- * trigger <dom> fault: a debug trigger (xl's trigger command sends NMIs and
- * resets; ours is for the driver-domain soak): "fault" written to the
- * domain's control/trigger, which pvguest watches: its blkback faults in the
- * middle of the next request it handles, so the domain crashes on its own.
+ * trigger <dom> fault|hang: debug triggers (xl's trigger command sends NMIs
+ * and resets; ours are for the driver-domain soak), written to the domain's
+ * control/trigger, which pvguest watches: "fault": its blkback faults in the
+ * middle of the next request it handles, so the domain crashes on its own;
+ * "hang": its CPU hangs, and only its watchdog (watchdog=) can tell.
  */
 static int cmd_trigger(int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[1], "fault")) {
-        printk("xl: error: usage: trigger <domain> fault\n");
+    if (argc != 2 || (strcmp(argv[1], "fault") && strcmp(argv[1], "hang"))) {
+        printk("xl: error: usage: trigger <domain> fault|hang\n");
         return -1;
     }
     int id = xl_find_domain(argv[0]);
@@ -1239,11 +1240,11 @@ static int cmd_trigger(int argc, char **argv)
     }
     char path[48];
     snprintf(path, sizeof(path), "/local/domain/%d/control/trigger", id);
-    int rc = xenbus_write(0, path, "fault");
+    int rc = xenbus_write(0, path, argv[1]);
     if (rc)
         printk("xl: error: writing %s: %d\n", path, rc);
     else
-        printk("xl: domain %d: %s = fault\n", id, path);
+        printk("xl: domain %d: %s = %s\n", id, path, argv[1]);
     return rc ? -1 : 0;
 }
 
@@ -1269,7 +1270,7 @@ static void help(void)
            "  sched-credit [-d <dom> [-w N] [-c N]]  read or set weight (1..65535) and cap (0..100)\n"
            "  files                         configs and kernels in dom0's archive\n"
            "  leak-loop [--connected] <cfg> <n>  create and destroy n times; counts must come back\n"
-           "  trigger <dom> fault           debug: the domain's next back-end request faults (control/trigger)\n"
+           "  trigger <dom> fault|hang      debug: its next back-end request faults, or it hangs (control/trigger)\n"
            "  soak-driver <drv> <n> <g>[,<g>...]  kill and restart driver domain drv n times under the guests' I/O\n"
            "  quit                          power dom0 (and the machine) off\n");
 }

@@ -6,10 +6,12 @@
  *                     told (linger=yes, the soak workloads) asks
  *                     xenbus_shutdown_requested() and ends. The request is
  *                     answered, as Linux does, by writing the node empty.
- *   control/trigger   "fault": a debug trigger (xl trigger <dom> fault) for
- *                     the driver-domain soak: the next request blkback
+ *   control/trigger   debug triggers (xl trigger <dom> fault|hang) for the
+ *                     driver-domain soak: "fault": the next request blkback
  *                     handles faults in the middle (xenbus_fault_trigger_take),
- *                     so the domain crashes on its own with a request mapped.
+ *                     so the domain crashes on its own with a request mapped;
+ *                     "hang": this CPU hangs at once, interrupts off, and the
+ *                     domain stops doing anything (its watchdog= notices).
  */
 #include <xen/services.h>
 #include "xenbus_internal.h"
@@ -34,9 +36,13 @@ static void control_event(struct xenbus_watch *w, const char *path)
             printk("xenbus: control/shutdown says '%s': ignored\n", v);
         }
     }
-    if (xenbus_read(0, "control/trigger", v, sizeof(v)) > 0 && !strcmp(v, "fault") && !fault_armed) {
+    if (xenbus_read(0, "control/trigger", v, sizeof(v)) <= 0)
+        return;
+    if (!strcmp(v, "fault") && !fault_armed) {
         fault_armed = true;
         printk("xenbus: control/trigger: the next request a back end handles faults\n");
+    } else if (!strcmp(v, "hang")) {
+        xenpv_hang_cpu("control/trigger");
     }
 }
 

@@ -57,19 +57,28 @@ def soak_lines(log, pattern):
     return re.findall(pattern, log, re.MULTILINE)
 
 
-def test_soak_kills_both_ways_and_every_guest_reconnects_each_time():
+def kind(r):
+    """soak-driver's kill for restart r: every fifth a hang (the watchdog), else odd destroy, even fault."""
+    return "the debug trigger: drvdom hangs" if r % 5 == 0 else "xl destroy" if r % 2 else \
+        "the debug trigger: drvdom faults"
+
+
+def test_soak_kills_three_ways_and_every_guest_reconnects_each_time():
     """Odd restarts are xl destroy, even ones a fault in the middle of a blkback request
-    (on_crash="restart"); after each, both guests' block front ends reissue what was not
+    (on_crash="restart"), every fifth a hang that only the driver domain's watchdog notices
+    (on_watchdog="restart"); after each, both guests' block front ends reissue what was not
     answered and measure an outage, and the toolstack saw every device connected again."""
     _, res = conftest.booted(SOAK)
-    how = soak_lines(res.log, r"^demo: restart (\d+) of 10: (xl destroy|the debug trigger)")
-    assert [(int(n), h) for n, h in how] == [(r, "xl destroy" if r % 2 else "the debug trigger")
-                                             for r in range(1, RESTARTS + 1)], how
+    how = soak_lines(res.log, r"^demo: restart (\d+) of 10: (xl destroy|the debug trigger: drvdom (?:hangs|faults))")
+    assert [(int(n), h) for n, h in how] == [(r, kind(r)) for r in range(1, RESTARTS + 1)], how
     back = soak_lines(res.log, r"^demo: restart (\d+) of 10: drvdom is back as domain \d+; every guest device "
                                r"connected again (\d+) ms after the kill")
     assert [int(n) for n, _ in back] == list(range(1, RESTARTS + 1)), back
     crashes = soak_lines(res.log, r"^\(HV\).* domain \d+ \(drvdom\): shut down: crash")
-    assert len(crashes) == RESTARTS // 2, crashes
+    assert len(crashes) == 4, crashes                                  # restarts 2, 4, 6, 8
+    expired = soak_lines(res.log, r"^\(HV\).* domain \d+ \(drvdom\): watchdog \d+ expired; shutting it down")
+    watchdog = soak_lines(res.log, r"^\(HV\).* domain \d+ \(drvdom\): shut down: watchdog \(reason 4\)")
+    assert len(expired) == 2 and len(watchdog) == 2, (expired, watchdog)     # restarts 5 and 10
     for guest in ("soak1", "soak2"):
         outages = soak_lines(res.log, rf"^\[{guest}\] blksoak: back end back \(reconnection (\d+)\): outage")
         assert [int(n) for n in outages] == list(range(1, RESTARTS + 1)), (guest, outages)

@@ -114,6 +114,8 @@ int xenpv_domain_info(domid_t id, struct pv_domctl_info *out);
 void xenpv_start_drivers(void);
 /* control/shutdown asked for power-off (xenbus/control.c; false before xenbus or in dom0). */
 bool xenpv_shutdown_requested(void);
+/* Hangs this CPU for good, interrupts off (hangtest=, control/trigger "hang"): what the watchdog is for. */
+__noreturn void xenpv_hang_cpu(const char *why);
 /*
  * Called once as the kernel shuts down (not after a panic), in dom0 after
  * it waited for its wait= domains (xen/xen.c): each driver finishes what is

@@ -41,6 +41,16 @@ static int64_t sched_watchdog(uint32_t id, uint32_t timeout)
     return hypercall2(__HYPERVISOR_sched_op, SCHEDOP_watchdog, &w);
 }
 
+__noreturn void xenpv_hang_cpu(const char *why)
+{
+    printk("pvguest: %s: hanging CPU %u with interrupts off; watchdog %u no longer re-armed\n", why,
+           smp_processor_id(), watchdog_id);
+    irq_disable();
+    /* No PAUSE: under QEMU's -icount a PAUSE loop leaves the instruction counter, and time, standing. */
+    for (volatile uint64_t spins = 0;; spins++)
+        ;
+}
+
 /* Re-arms by deadline, not by sleeping a period after each call: a late wake-up does not add up. */
 static void rearm_thread(void *unused)
 {
@@ -49,12 +59,7 @@ static void rearm_thread(void *unused)
     for (uint64_t next = start + period;; next += period) {
         if (hang_after_s && next >= start + hang_after_s * NSEC_PER_SEC) {
             thread_sleep_until(start + hang_after_s * NSEC_PER_SEC);
-            printk("pvguest: hangtest: hanging CPU %u with interrupts off; watchdog %u no longer re-armed\n",
-                   smp_processor_id(), watchdog_id);
-            irq_disable();
-            /* No PAUSE: under QEMU's -icount a PAUSE loop leaves the instruction counter, and time, standing. */
-            for (volatile uint64_t spins = 0;; spins++)
-                ;
+            xenpv_hang_cpu("hangtest");
         }
         thread_sleep_until(next);
         int64_t rc = sched_watchdog(watchdog_id, (uint32_t)timeout_s);
