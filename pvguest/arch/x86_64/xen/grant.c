@@ -85,17 +85,31 @@ int xenpv_grant_access(domid_t dom, uint64_t pfn, bool readonly)
     return (int)ref;
 }
 
-int xenpv_grant_end_access(grant_ref_t ref)
+/*
+ * Disables entry ref (flags 0) while the hypervisor says nobody maps or
+ * copies it (it sets reading/writing under its own cmpxchg): 0 with the flags
+ * it had in *was, -EBUSY while in use, -EINVAL for a bad reference.
+ */
+static int disable_entry(grant_ref_t ref, uint16_t *was)
 {
     if (!table_ready || ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= NR_REFS)
         return -XEN_EINVAL;
     struct grant_entry_v1 *e = entry(ref);
     uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
-    /* Only while the hypervisor says nobody maps or copies it: it sets reading/writing under its own cmpxchg. */
     do {
         if (flags & (GTF_reading | GTF_writing))
             return -XEN_EBUSY;
     } while (!__atomic_compare_exchange_n(&e->flags, &flags, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    *was = flags;
+    return 0;
+}
+
+int xenpv_grant_end_access(grant_ref_t ref)
+{
+    uint16_t was;
+    int rc = disable_entry(ref, &was);
+    if (rc)
+        return rc;
     unsigned long f = spin_lock_irqsave(&grant_lock);
     next_free[ref] = free_head;
     free_head = ref;
@@ -111,20 +125,15 @@ int xenpv_grant_end_access(grant_ref_t ref)
  */
 int xenpv_grant_retarget(grant_ref_t ref, domid_t dom)
 {
-    if (!table_ready || ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= NR_REFS)
-        return -XEN_EINVAL;
+    uint16_t was;
+    int rc = disable_entry(ref, &was);
+    if (rc)
+        return rc;
     struct grant_entry_v1 *e = entry(ref);
-    uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
-    do {
-        if (flags & (GTF_reading | GTF_writing))
-            return -XEN_EBUSY;
-        if (!(flags & GTF_permit_access))
-            return -XEN_EINVAL;
-    } while (!__atomic_compare_exchange_n(&e->flags, &flags, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
     e->domid = dom;
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    __atomic_store_n(&e->flags, flags, __ATOMIC_RELAXED);
-    return 0;
+    __atomic_thread_fence(__ATOMIC_RELEASE);            /* the domid before the flags that enable it */
+    __atomic_store_n(&e->flags, was, __ATOMIC_RELAXED);
+    return was & GTF_permit_access ? 0 : -XEN_EINVAL;   /* an entry not granted stays as it was: not ours to move */
 }
 
 unsigned int xenpv_grant_free_refs(void)
