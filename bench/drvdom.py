@@ -19,7 +19,8 @@ RESTART_SCENARIO = "bench-drvdom-restart"
 SCENARIOS = {BLK_SCENARIO, NET_SCENARIO}
 SUFFIX = "_drvdom"
 
-_KILL = re.compile(r"^demo: restart (\d+) of \d+: (xl destroy|the debug trigger)", re.MULTILINE)
+_KILL = re.compile(r"^demo: restart (\d+) of \d+: (xl destroy|the debug trigger: \S+ (?:faults|hangs))", re.MULTILINE)
+HOW = {"faults": "fault + on_crash", "hangs": "hang + watchdog"}
 _BACK = re.compile(r"^demo: restart (\d+) of \d+: \S+ is back as domain \d+; every guest device connected again "
                    r"(\d+) ms after the kill", re.MULTILINE)
 _GUEST = re.compile(r"^\[([A-Za-z0-9_.-]+)\] blksoak: back end back \(reconnection (\d+)\): outage (\d+)\.(\d+) ms",
@@ -37,7 +38,7 @@ def tag(run):
 def parse_restarts(text):
     """[{restart, how, toolstack_ms, guests: {name: outage ms}}] of a soak's log, in order."""
     how = {int(n): h for n, h in _KILL.findall(text)}
-    out = {int(n): {"restart": int(n), "how": "xl destroy" if how.get(int(n)) == "xl destroy" else "fault + on_crash",
+    out = {int(n): {"restart": int(n), "how": HOW.get(how.get(int(n), "").split()[-1], "xl destroy"),
                     "toolstack_ms": int(ms), "guests": {}} for n, ms in _BACK.findall(text)}
     for guest, n, ms, frac in _GUEST.findall(text):
         if int(n) in out:
