@@ -345,8 +345,9 @@ static uint64_t back_key(struct xenbus_device *dev, const char *key, uint64_t df
  * one, grant by grant. A grant the old domain still uses (it is alive and
  * maps it) cannot move: that request fails with -EIO rather than wait for ever.
  */
-static void regrant_waiting(domid_t be)
+static unsigned int regrant_waiting(domid_t be)
 {
+    unsigned int moved = 0;
     for (unsigned int i = 0; i < SLOTS; i++) {
         struct shadow *s = &bf.shadow[i];
         spin_lock(&bf.lock);
@@ -359,6 +360,7 @@ static void regrant_waiting(domid_t be)
             rc = xenpv_grant_retarget(s->gref[k], be);
         domid_t old = s->be;
         s->be = be;
+        moved += !rc;
         if (!rc)
             continue;
         printk("blkfront: a request's grant is still in use by domain %u: it fails (-EIO)\n", old);
@@ -367,6 +369,7 @@ static void regrant_waiting(domid_t be)
         spin_unlock(&bf.lock);
         complete(i, -EIO);
     }
+    return moved;
 }
 
 /* The back end is Connected: its keys, then ours; what was not answered goes on the new ring, in order. */
@@ -385,7 +388,10 @@ static void front_connected(struct xenbus_device *dev)
     bf.sectors = n;
     bf.max_indirect = indirect > BLKFRONT_MAX_INDIRECT ? BLKFRONT_MAX_INDIRECT : (unsigned int)indirect;
     bf.discard = discard == 1;
-    regrant_waiting((domid_t)dev->otherend_id);
+    unsigned int moved = regrant_waiting((domid_t)dev->otherend_id);
+    if (moved)
+        printk("blkfront: the back end is now domain %u: %u waiting requests' grants moved to it\n",
+               dev->otherend_id, moved);
     unsigned int order[SLOTS], k = 0;
     spin_lock(&bf.lock);
     for (unsigned int i = 0; i < SLOTS; i++)

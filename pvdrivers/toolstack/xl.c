@@ -430,7 +430,7 @@ static int load_cfg(struct xl_cfg *c, int argc, char **argv)
 
 static int cmd_dry_run(int argc, char **argv);
 
-static int cmd_create(int argc, char **argv)
+int xl_cmd_create(int argc, char **argv)
 {
     struct xl_cfg c;
     if (argc >= 1 && (!strcmp(argv[0], "--dry-run") || !strcmp(argv[0], "-n"))) {
@@ -1175,6 +1175,12 @@ int xl_relaunch(domid_t id, const struct xl_cfg *cfg)
         printk("xl: error: restarting '%s': destroying domain %u failed: %d\n", c.name, id, rc);
         return -1;
     }
+    return xl_rebuild(id, &c);
+}
+
+int xl_rebuild(domid_t id, const struct xl_cfg *cfg)
+{
+    struct xl_cfg c = *cfg;
     int new_id = create_from(&c, true);
     if (new_id < 0)
         return -1;                      /* create_from said why */
@@ -1283,7 +1289,7 @@ static int run(int argc, char **argv)
     else if (!strcmp(c, "list"))
         return cmd_list();
     else if (!strcmp(c, "create"))
-        return cmd_create(argc - 1, argv + 1);
+        return xl_cmd_create(argc - 1, argv + 1);
     else if (!strcmp(c, "info"))
         return cmd_info();
     else if (!strcmp(c, "dmesg"))

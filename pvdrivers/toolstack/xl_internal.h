@@ -19,6 +19,10 @@ int xl_destroy_domain(domid_t dom);
  * back ends it served to the new domain: the new id, or -1 after saying why.
  */
 int xl_relaunch(domid_t id, const struct xl_cfg *cfg);
+/* The second half of xl_relaunch, once id is destroyed: build from cfg, move id's back ends to it. */
+int xl_rebuild(domid_t id, const struct xl_cfg *cfg);
+/* xl create <cfg> [key=value...]: 0, or -1 after saying why. */
+int xl_cmd_create(int argc, char **argv);
 /* The config xl created id from, or NULL when xl did not create it. */
 const struct xl_cfg *xl_cfg_of(domid_t id);
 /* Applies on_poweroff / on_reboot / on_crash to xl's domains that shut down. */

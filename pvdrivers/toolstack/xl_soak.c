@@ -6,7 +6,9 @@
  * times while the guests write, read and exchange UDP through it:
  *   odd restarts:  xl destroy in the middle of the guests' I/O, then built
  *                  again from its config (as an operator would: xl destroy,
- *                  xl create);
+ *                  xl create); at every fourth from the third (3, 7, ...)
+ *                  another domain takes the freed id first, so the driver
+ *                  domain comes back under a new one;
  *   even restarts: the debug trigger (control/trigger = "fault"): its blkback
  *                  faults in the middle of a request and the domain crashes
  *                  on its own; its on_crash="restart" brings it back (xl's
@@ -133,6 +135,29 @@ static int shutdown_reason(domid_t g, uint64_t timeout)
     return -1;
 }
 
+/*
+ * xl destroy, then a small domain takes the freed id before the driver
+ * domain is built again (the hypervisor gives the lowest free id), so the
+ * driver domain comes back under a new id: the front ends' backend paths
+ * change and blkfront's waiting grants move to the new domain. The holder
+ * goes once the driver domain is up.
+ */
+static int relaunch_elsewhere(domid_t drv, const struct xl_cfg *cfg)
+{
+    int rc = xl_destroy_domain(drv);
+    if (rc) {
+        printk("xl: error: destroying domain %u failed: %d\n", drv, rc);
+        return -1;
+    }
+    char *holder[] = { "idler1.cfg", "name=slot-holder", "memory=4" };
+    rc = xl_cmd_create(3, holder);
+    int hid = rc ? -1 : xl_find_domain("slot-holder");
+    int id = xl_rebuild(drv, cfg);
+    if (hid >= 0)
+        xl_destroy_domain((domid_t)hid);
+    return id;
+}
+
 /* One key=value of a guest's data/soak: its number, or -1 when absent. */
 static long long soak_key(const char *s, const char *key)
 {
@@ -226,6 +251,10 @@ int xl_cmd_soak(int argc, char **argv)
             printk("demo: restart %u of %u: the debug trigger: %s hangs (its CPU spins, interrupts off); its "
                    "watchdog expires and on_watchdog=\"restart\" brings it back\n", r, restarts, cfg.name);
             id = trigger_and_wait(drv, cfg.name, "hang");
+        } else if (r % 2 && r % 4 == 3) {
+            printk("demo: restart %u of %u: xl destroy %s in the middle of the guests' I/O; another domain takes "
+                   "its id first, so it comes back with a new one\n", r, restarts, cfg.name);
+            id = relaunch_elsewhere(drv, &cfg);
         } else if (r % 2) {
             printk("demo: restart %u of %u: xl destroy %s in the middle of the guests' I/O; the guests wait\n", r,
                    restarts, cfg.name);

@@ -90,6 +90,22 @@ def test_soak_kills_three_ways_and_every_guest_reconnects_each_time():
     assert m and int(m.group(2)) > 0 and int(m.group(3)) >= RESTARTS // 2, m and m.group(0)
 
 
+def test_soak_driver_domain_comes_back_under_a_new_id():
+    """At restarts 3 and 7 another domain takes the freed id first: the driver domain comes back
+    under a new one, the front ends follow their moved back end, and blkfront moves the grants
+    of the requests it waits to reissue to the new domain."""
+    _, res = conftest.booted(SOAK)
+    ids = {int(n): int(d) for n, d in soak_lines(res.log, r"^demo: restart (\d+) of 10: drvdom is back as domain (\d+);")}
+    assert ids[3] != 1 and ids[7] != 1 and ids[4] == 1 and ids[8] == 1, ids
+    for guest in ("soak1", "soak2"):
+        moved = soak_lines(res.log, rf"^\[{guest}\] xenbus: /local/domain/\d+/device/vbd/0: back end moved from "
+                                    r"/local/domain/(\d+)/backend/vbd/\d+/0 \(domain \d+\) to /local/domain/(\d+)/")
+        assert {(int(a), int(b)) for a, b in moved} >= {(1, ids[3]), (ids[3], 1), (1, ids[7]), (ids[7], 1)}, moved
+        grants = soak_lines(res.log, rf"^\[{guest}\] blkfront: the back end is now domain (\d+): (\d+) waiting "
+                                     r"requests' grants moved to it")
+        assert len(grants) >= 2 and all(int(n) > 0 for _, n in grants), (guest, grants)
+
+
 def test_soak_pci_functions_are_reset_on_return():
     """Each time the driver domain goes, both functions come back to dom0 and are reset
     (virtio device_status 0) before they are assigned again; dom0 never drives them."""
