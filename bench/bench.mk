@@ -7,13 +7,15 @@
 #   make bench-blk           only the Block section's scenarios (report in build/bench-blk/)
 #   make bench-net           only the Net section's scenarios (report in build/bench-net/)
 #   make bench-drvdom        only the Driver domain section's (report in build/bench-drvdom/)
+#   make bench-check         the regression guard: icount figures against bench/baseline.json (+5 % fails)
+#   make bench-baseline      records bench/baseline.json from this tree (commit it with the change that moved them)
 #   make bench BENCH_ARGS="--repeats 1 --no-xen"      (options of bench/run.py)
 
 BENCH_GUESTS := bench
 BENCH_GUEST_ELFS := $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.elf)
 BENCH_ARGS ?=
 
-.PHONY: bench bench-guests bench-report bench-blk bench-net bench-drvdom
+.PHONY: bench bench-guests bench-report bench-blk bench-net bench-drvdom bench-check bench-baseline
 
 bench-guests: $(BENCH_GUEST_ELFS) $(BUILD)/guests/supervisor.elf
 
@@ -44,6 +46,16 @@ DRVDOM_BENCH_SCNS := bench/scenarios/bench-blkfront.scn bench/scenarios/bench-bl
                      bench/scenarios/bench-drvdom-restart.scn
 bench-drvdom: setup bench-hypervisor pvguest $(BUILD)/xl/archive.cpio
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) --out $(BUILD)/bench-drvdom --scenarios $(DRVDOM_BENCH_SCNS) $(BENCH_ARGS)
+
+# The regression guard (bench/check.py): bench-single, bench-xdom and bench-smp once each under
+# icount on the release hypervisor, every figure against bench/baseline.json; first the
+# comparison's own unit tests (tests/bench). Part of `make test`.
+bench-check: setup bench-hypervisor bench-guests
+	$(PYTHON) -m pytest -q tests/bench
+	HV_ELF=$(BENCH_HV) $(PYTHON) bench/check.py --build $(BUILD)
+
+bench-baseline: setup bench-hypervisor bench-guests
+	HV_ELF=$(BENCH_HV) $(PYTHON) bench/check.py --build $(BUILD) --record
 
 bench-report: setup
 	$(PYTHON) bench/report.py --build $(BUILD)
