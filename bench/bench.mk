@@ -9,13 +9,14 @@
 #   make bench-drvdom        only the Driver domain section's (report in build/bench-drvdom/)
 #   make bench-check         the regression guard: icount figures against bench/baseline.json (+5 % fails)
 #   make bench-baseline      records bench/baseline.json from this tree (commit it with the change that moved them)
+#   make bench-phases        where the instructions of a few hot paths go, by phase (build/bench/phases.md)
 #   make bench BENCH_ARGS="--repeats 1 --no-xen"      (options of bench/run.py)
 
 BENCH_GUESTS := bench
 BENCH_GUEST_ELFS := $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.elf)
 BENCH_ARGS ?=
 
-.PHONY: bench bench-guests bench-report bench-blk bench-net bench-drvdom bench-check bench-baseline
+.PHONY: bench bench-guests bench-report bench-blk bench-net bench-drvdom bench-check bench-baseline bench-phases
 
 bench-guests: $(BENCH_GUEST_ELFS) $(BUILD)/guests/supervisor.elf
 
@@ -56,6 +57,10 @@ bench-check: setup bench-hypervisor bench-guests
 
 bench-baseline: setup bench-hypervisor bench-guests
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/check.py --build $(BUILD) --record
+
+# One call of each traced op single-stepped under QEMU's gdb stub (bench/phases.py; needs gdb).
+bench-phases: setup bench-hypervisor bench-guests
+	$(PYTHON) bench/phases.py --build $(BUILD) --hv-elf $(BENCH_HV)
 
 bench-report: setup
 	$(PYTHON) bench/report.py --build $(BUILD)
