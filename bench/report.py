@@ -398,6 +398,10 @@ DESCRIPTIONS = {
     "xenstore_read": "a domU's xenstore READ over its store ring, served by pvguest dom0's xenstored",
     "xenstore_write": "a domU's xenstore WRITE (the value changes each time) over its store ring",
     "xenstore_watch_fire": "a WRITE under one of the domU's watches until the WATCH_EVENT is in",
+    "floor_syscall": "the floor of a hypercall: SYSCALL into a hypervisor path that does nothing and SYSRETs back "
+                     "(bench-floor build only)",
+    "floor_exception": "the floor of a trap: int $n to a gate that is a bare iretq, no bounce (bench-floor build only)",
+    "floor_tlb_flush": "a TLB flush alone: the SYSCALL floor with a CR3 reload (bench-floor build only)",
 }
 
 PATH_NAMES = {"gp-bounced-to-guest": "#GP bounced to the guest", "emulated-by-hypervisor": "emulated by the hypervisor",
@@ -677,6 +681,7 @@ def write_charts(table, out_dir):
                    "entries per multicall (log2)", f"TSC cycles per entry ({clock})")
         charts.append((name, f"Multicall of N xen_version entries: cost per entry, medians of the {clock} runs."))
     singles = [k for k in table if k[1] == 1 and k[0] not in BATCH_OPS and not k[0].startswith(KERNEL_PREFIX)
+               and not k[0].startswith(FLOOR_PREFIX)
                and not is_smp_op(k[0])]
     if any(("xen", clk) in table[k] for k in singles for clk in ("icount", "wall")):
         singles = [k for k in singles if not k[0].startswith(XDOM_PREFIX)]     # ours only: own table
@@ -825,6 +830,63 @@ def advice_section(table):
                      "configuration (PCI configuration space at boot), too dear for a data path, which "
                      "belongs in shared-memory rings.")
     return lines + [""]
+
+
+FLOOR_PREFIX = "floor_"
+# Each hot path over its floor: (op, batch, [floors it crosses]). A trap bounce crosses twice:
+# the exception into the hypervisor and the guest's HYPERVISOR_iret (a SYSCALL) back.
+FLOOR_OF = [("xen_version", 1, ["floor_syscall"]),
+            ("memory_op_current_reservation", 1, ["floor_syscall"]),
+            ("mmu_update", 1, ["floor_syscall"]),
+            ("update_va_mapping", 1, ["floor_syscall"]),
+            ("evtchn_send_masked", 1, ["floor_syscall"]),
+            ("mmuext_tlb_flush_local", 1, ["floor_tlb_flush"]),
+            ("mmuext_new_baseptr", 1, ["floor_tlb_flush"]),
+            ("trap_int3", 1, ["floor_exception", "floor_syscall"]),
+            ("trap_ud2", 1, ["floor_exception", "floor_syscall"])]
+
+
+def floor_section(table):
+    """The floor figures (bench-floor.scn on the bench-floor build) and each hot path as floor +
+    overhead, per clock. Every figure includes the timer (rdtsc_overhead) once: a path that
+    crosses two floors counts it once."""
+    floors = [k for k in table if k[0].startswith(FLOOR_PREFIX)]
+    if not floors:
+        return []
+    md = ["## The floor (ours)", "",
+          "What no hot path can go below, measured on the bench-floor build of our hypervisor "
+          "(`make bench-floor-hypervisor`, `bench-floor.scn`): a SYSCALL into a path that does "
+          "nothing and SYSRETs back, an exception taken and returned with no bounce (`int $n` to a "
+          "bare `iretq`), and a TLB flush alone (that SYSCALL with a CR3 reload). Each includes the "
+          "timer's own cost, as every figure does.", ""]
+    rows = []
+    for k in sorted(floors, key=lambda k: list(DESCRIPTIONS).index(k[0]) if k[0] in DESCRIPTIONS else 999):
+        cs = cells(table, k)
+        rows.append([f"`{k[0]}`", fmt_num(cs[("ours", "icount")].median) if cs[("ours", "icount")] else "–",
+                     wall_median(cs[("ours", "wall")])])
+    md += [md_table(["floor", "ours icount", "ours wall"], rows), ""]
+    tcs = cells(table, ("rdtsc_overhead", 1))
+    timer = {clk: tcs[("ours", clk)].median for clk in ("icount", "wall") if tcs[("ours", clk)]}
+    rows = []
+    for op, batch, parts in FLOOR_OF:
+        if (op, batch) not in table or any((p, 1) not in table for p in parts):
+            continue
+        row = [f"`{op}`" + (f" batch {batch}" if batch > 1 else ""), " + ".join(f"`{p}`" for p in parts)]
+        for clk in ("icount", "wall"):
+            c = cells(table, (op, batch))[("ours", clk)]
+            fl = [cells(table, (p, 1))[("ours", clk)] for p in parts]
+            if c is None or any(f is None for f in fl) or (len(fl) > 1 and clk not in timer):
+                row += ["–", "–", "–"]
+                continue
+            floor = sum(f.median for f in fl) - (len(fl) - 1) * timer.get(clk, 0)
+            row += [fmt_num(c.median), fmt_num(floor), f"{fmt_num(c.median - floor)} ({100 * (c.median - floor) / c.median:.0f} %)"]
+        rows.append(row)
+    if rows:
+        md += ["Each hot path as floor + overhead (medians; the overhead is what our code adds to what the "
+               "CPU must do). icount figures compare across runs; wall ones only roughly (host load).", "",
+               md_table(["operation", "floor", "icount", "icount floor", "icount overhead", "wall", "wall floor",
+                         "wall overhead"], rows), ""]
+    return md
 
 
 def smp_section(table):
@@ -1187,6 +1249,7 @@ def goal_for(op, batch=1):
 
 def has_goal(op):
     return not (op in NO_GOAL or op.startswith(KERNEL_PREFIX) or op.startswith(XDOM_PREFIX)
+                or op.startswith(FLOOR_PREFIX)
                 or (is_smp_op(op) and op.endswith("_remote")))
 
 
@@ -1295,7 +1358,8 @@ def write_report(runs, out_dir, title="Benchmark report"):
         return sorted(keys, key=lambda k: (list(DESCRIPTIONS).index(k[0]) if k[0] in DESCRIPTIONS else 999, k[1]))
 
     singles = by_desc([k for k in order if k[0] not in BATCH_OPS and not k[0].startswith(XDOM_PREFIX)
-                       and not k[0].startswith(KERNEL_PREFIX) and not is_smp_op(k[0])])
+                       and not k[0].startswith(KERNEL_PREFIX) and not k[0].startswith(FLOOR_PREFIX)
+                       and not is_smp_op(k[0])])
     batches = by_desc([k for k in order if k[0] in BATCH_OPS])
     xdom = by_desc([k for k in order if k[0].startswith(XDOM_PREFIX)])
 
@@ -1334,6 +1398,7 @@ def write_report(runs, out_dir, title="Benchmark report"):
                    DESCRIPTIONS.get(op, ""), ""]
             h, r = op_rows(table, keys, True)
             md += [md_table(h, r), ""]
+    md += floor_section(table)
     md += ptwr_section(table)
     md += advice_section(table)
     pairs = [(a, b) for a, b in PRIV_PAIRS if (a, 1) in table and (b, 1) in table]
