@@ -44,6 +44,7 @@ bench-floor-hypervisor:
 $(BUILD)/bench/guests/bench.o: GUEST_CFLAGS += $(BENCH_FLOOR_DEFS)
 
 bench: setup bench-hypervisor bench-floor-hypervisor bench-guests pvguest $(BUILD)/xl/archive.cpio
+	$(PYTHON) bench/phases.py --build $(BUILD) --hv-elf $(BENCH_HV)
 	HV_ELF=$(BENCH_HV) BENCH_FLOOR_HV=$(BENCH_FLOOR_HV) $(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
 
 # The Block figures alone (bench/README.md, "Block"): virtio-blk natively and as PV dom0, and blkfront.

@@ -4,9 +4,9 @@
 operation (TRACED) and single-steps it to its return, every instruction, guest and
 hypervisor alike. Each instruction's address is mapped to its function (the symbols of the
 hypervisor ELF and of bench.elf), the functions to phases (PHASES), and the counts written as
-Markdown:
+Markdown, which the report (bench/report.py) includes when it finds it beside report.md:
 
-    make bench-phases                      # build/bench/phases.md (release hypervisor)
+    make bench-phases                      # build/bench/phases.md (release hypervisor; make bench runs it too)
     bench/phases.py [--build build] [--out FILE] [--ops xen_version,trap_int3] [--hit N]
 
 Nothing in the hypervisor changes for this: QEMU steps with interrupts and timers held off,
@@ -213,7 +213,7 @@ def main():
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         f.write(text)
-    print(text)
+    print(f"  PHASES  {os.path.relpath(out)}: " + ", ".join(f"{op} {len(pcs)}" for op, pcs in traces.items()))
 
 
 if __name__ == "__main__":

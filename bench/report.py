@@ -889,6 +889,17 @@ def floor_section(table):
     return md
 
 
+def phases_section(out_dir):
+    """phases.md (bench/phases.py: one call of a few hot paths single-stepped, instructions by
+    phase) as a section, its headings one level down; [] when there is none."""
+    path = os.path.join(out_dir, "phases.md")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        lines = f.read().splitlines()
+    return ["#" + ln if ln.startswith("#") else ln for ln in lines] + [""]
+
+
 def smp_section(table):
     """The cross-CPU figures: each flush alone against remote, and the round trips."""
     keys = [k for k in table if is_smp_op(k[0])]
@@ -1399,6 +1410,7 @@ def write_report(runs, out_dir, title="Benchmark report"):
             h, r = op_rows(table, keys, True)
             md += [md_table(h, r), ""]
     md += floor_section(table)
+    md += phases_section(out_dir)
     md += ptwr_section(table)
     md += advice_section(table)
     pairs = [(a, b) for a, b in PRIV_PAIRS if (a, 1) in table and (b, 1) in table]

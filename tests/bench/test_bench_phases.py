@@ -37,3 +37,19 @@ def test_breakdown_by_address():
     assert by_phase == [("guest", 4), ("entry", 2), ("dispatch", 1), ("work", 3), ("exit", 1)]
     assert by_func[:3] == [("op_xen_version", "guest", 3), ("syscall_entry", "guest", 1), ("syscall_entry", "entry", 2)]
     assert sym.address("syscall_entry") == 0x8100           # the guest's: where a breakpoint goes
+
+
+def test_report_includes_phases(tmp_path):
+    """report.md takes phases.md from beside it, a heading level down."""
+    _rs = importlib.util.spec_from_file_location("bench_report_phases", os.path.join(ROOT, "bench", "report.py"))
+    report = importlib.util.module_from_spec(_rs)
+    _rs.loader.exec_module(report)
+    (tmp_path / "o.log").write_text("BENCH op=xen_version batch=1 unit=cycles reps=8 min=1 median=1 p99=1 per=op\n")
+    runs = [dict(id="o", scenario=report.SINGLE, hypervisor="ours", clock="icount", repeat=1,
+                 log=str(tmp_path / "o.log"), outcome="poweroff", seconds=1.0, problems=[])]
+    assert "Where the instructions go" not in open(report.write_report(runs, str(tmp_path))).read()
+    (tmp_path / "phases.md").write_text("# Where the instructions go\n\n## `xen_version`: 150 instructions\n\n"
+                                        "| phase | instructions | share |\n|---|---|---|\n| guest | 19 | 13 % |\n")
+    text = open(report.write_report(runs, str(tmp_path))).read()
+    assert "\n## Where the instructions go\n" in text and "\n### `xen_version`: 150 instructions\n" in text
+    assert "| guest | 19 | 13 % |" in text
