@@ -44,7 +44,7 @@ bench-floor-hypervisor:
 $(BUILD)/bench/guests/bench.o: GUEST_CFLAGS += $(BENCH_FLOOR_DEFS)
 
 bench: setup bench-hypervisor bench-floor-hypervisor bench-guests pvguest $(BUILD)/xl/archive.cpio
-	$(PYTHON) bench/phases.py --build $(BUILD) --hv-elf $(BENCH_HV)
+	$(PYTHON) bench/phases.py --build $(BUILD) --hv-elf $(BENCH_HV) --if-gdb
 	HV_ELF=$(BENCH_HV) BENCH_FLOOR_HV=$(BENCH_FLOOR_HV) $(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
 
 # The Block figures alone (bench/README.md, "Block"): virtio-blk natively and as PV dom0, and blkfront.
@@ -74,7 +74,8 @@ bench-check: setup bench-hypervisor bench-guests
 bench-baseline: setup bench-hypervisor bench-guests
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/check.py --build $(BUILD) --record
 
-# One call of each traced op single-stepped under QEMU's gdb stub (bench/phases.py; needs gdb).
+# One call of each traced op single-stepped under QEMU's gdb stub (bench/phases.py; needs gdb;
+# make bench runs it when gdb is there).
 bench-phases: setup bench-hypervisor bench-guests
 	$(PYTHON) bench/phases.py --build $(BUILD) --hv-elf $(BENCH_HV)
 
