@@ -1,7 +1,7 @@
 # One Makefile for the whole tree: explicit file lists, warnings are errors.
 #   make            hypervisor ELF and the default scenario's ISO
 #   make run        boot the default scenario in QEMU (serial on this terminal)
-#   make test       unit tests, a fuzz smoke run, ABI checks, boot tests
+#   make test       unit tests, a fuzz smoke run, ABI checks, boot tests, bench-check (bench/bench.mk)
 #   make fuzz-host  the host fuzz targets, 10 minutes each (tests/fuzz/fuzz.mk)
 #   make mutation-test   each tests/mutations patch must make its tests fail (slow; not in make test)
 #   make iso SCENARIO=scenarios/NAME.scn
@@ -120,6 +120,7 @@ test: setup
 	$(MAKE) fuzz-smoke
 	$(MAKE) abi-tests
 	$(MAKE) boot-tests
+	$(MAKE) bench-check
 
 # Every ABI header compiles alone; layouts match Xen's public headers (skips without libxen-dev).
 abi-tests:

@@ -7,13 +7,16 @@
 #   make bench-blk           only the Block section's scenarios (report in build/bench-blk/)
 #   make bench-net           only the Net section's scenarios (report in build/bench-net/)
 #   make bench-drvdom        only the Driver domain section's (report in build/bench-drvdom/)
+#   make bench-check         the regression guard: icount figures against bench/baseline.json (+5 % fails)
+#   make bench-baseline      records bench/baseline.json from this tree (commit it with the change that moved them)
+#   make bench-phases        where the instructions of a few hot paths go, by phase (build/bench/phases.md)
 #   make bench BENCH_ARGS="--repeats 1 --no-xen"      (options of bench/run.py)
 
 BENCH_GUESTS := bench
 BENCH_GUEST_ELFS := $(BENCH_GUESTS:%=$(BUILD)/bench/guests/%.elf)
 BENCH_ARGS ?=
 
-.PHONY: bench bench-guests bench-report bench-blk bench-net bench-drvdom
+.PHONY: bench bench-guests bench-report bench-blk bench-net bench-drvdom bench-check bench-baseline bench-phases
 
 bench-guests: $(BENCH_GUEST_ELFS) $(BUILD)/guests/supervisor.elf
 
@@ -25,8 +28,24 @@ BENCH_HV := $(BUILD)/release/hypervisor.elf
 bench-hypervisor:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/release HV_DEBUG=0 $(BENCH_HV)
 
-bench: setup bench-hypervisor bench-guests pvguest $(BUILD)/xl/archive.cpio
-	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
+# The floor (bench/README.md, "The floor"): a release build with HV_BENCH_FLOOR, whose SYSCALL
+# entry returns at once for BENCH_FLOOR_SYSCALL_NR (after a CR3 reload for BENCH_FLOOR_FLUSH_NR)
+# and whose BENCH_FLOOR_VECTOR gate is a bare iretq. Only bench/run.py boots it (bench-floor.scn,
+# the guest's role=floor). The numbers, here only, go to the guest and to this build.
+BENCH_FLOOR_DEFS := -DBENCH_FLOOR_SYSCALL_NR=0xf100 -DBENCH_FLOOR_FLUSH_NR=0xf101 -DBENCH_FLOOR_VECTOR=0x82
+BENCH_FLOOR_HV := $(BUILD)/floor/hypervisor.elf
+ifeq ($(HV_BENCH_FLOOR),1)
+HV_CFLAGS += -DHV_BENCH_FLOOR $(BENCH_FLOOR_DEFS)
+HV_AFLAGS += -DHV_BENCH_FLOOR $(BENCH_FLOOR_DEFS)
+endif
+.PHONY: bench-floor-hypervisor
+bench-floor-hypervisor:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/floor HV_DEBUG=0 HV_BENCH_FLOOR=1 $(BENCH_FLOOR_HV)
+$(BUILD)/bench/guests/bench.o: GUEST_CFLAGS += $(BENCH_FLOOR_DEFS)
+
+bench: setup bench-hypervisor bench-floor-hypervisor bench-guests pvguest $(BUILD)/xl/archive.cpio
+	$(PYTHON) bench/phases.py --build $(BUILD) --hv-elf $(BENCH_HV) --if-gdb
+	HV_ELF=$(BENCH_HV) BENCH_FLOOR_HV=$(BENCH_FLOOR_HV) $(PYTHON) bench/run.py --build $(BUILD) $(BENCH_ARGS)
 
 # The Block figures alone (bench/README.md, "Block"): virtio-blk natively and as PV dom0, and blkfront.
 BLK_BENCH_SCNS := bench/scenarios/bench-blk.scn bench/scenarios/bench-blkfront.scn
@@ -44,6 +63,21 @@ DRVDOM_BENCH_SCNS := bench/scenarios/bench-blkfront.scn bench/scenarios/bench-bl
                      bench/scenarios/bench-drvdom-restart.scn
 bench-drvdom: setup bench-hypervisor pvguest $(BUILD)/xl/archive.cpio
 	HV_ELF=$(BENCH_HV) $(PYTHON) bench/run.py --build $(BUILD) --out $(BUILD)/bench-drvdom --scenarios $(DRVDOM_BENCH_SCNS) $(BENCH_ARGS)
+
+# The regression guard (bench/check.py): bench-single, bench-xdom and bench-smp once each under
+# icount on the release hypervisor, every figure against bench/baseline.json; first the
+# comparison's own unit tests (tests/bench). Part of `make test`.
+bench-check: setup bench-hypervisor bench-guests
+	$(PYTHON) -m pytest -q tests/bench
+	HV_ELF=$(BENCH_HV) $(PYTHON) bench/check.py --build $(BUILD)
+
+bench-baseline: setup bench-hypervisor bench-guests
+	HV_ELF=$(BENCH_HV) $(PYTHON) bench/check.py --build $(BUILD) --record
+
+# One call of each traced op single-stepped under QEMU's gdb stub (bench/phases.py; needs gdb;
+# make bench runs it when gdb is there).
+bench-phases: setup bench-hypervisor bench-guests
+	$(PYTHON) bench/phases.py --build $(BUILD) --hv-elf $(BENCH_HV)
 
 bench-report: setup
 	$(PYTHON) bench/report.py --build $(BUILD)

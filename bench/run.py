@@ -107,6 +107,9 @@ NET_SMALL_COUNT = 256           # datagrams a figure with --reps small
 # QEMU's I/O thread, on host time, empties it, and every spin counts; what a domU's bridge
 # drops depends on how dom0's and the domU's vCPUs interleave (bench/README.md, "Net").
 ICOUNT_REPEATS = {name: 3 for name in NET_SCENARIOS}
+# Booted on the bench-floor hypervisor build (BENCH_FLOOR_HV: make bench-floor-hypervisor), ours
+# only, after the others and one at a time (the hypervisor ELF is chosen through HV_ELF).
+FLOOR_SCENARIOS = {"bench-floor"}
 
 
 def is_pvguest(path):
@@ -285,7 +288,14 @@ def main():
     xen = not args.no_xen and os.path.exists(run_qemu.mkiso.XEN_IMAGE)
     if not args.no_xen and not xen:
         print(f"  NOTE    {run_qemu.mkiso.XEN_IMAGE} is missing: no Xen runs", flush=True)
+    floor_hv = os.environ.get("BENCH_FLOOR_HV")
+    floor = [sc for sc in scenarios if sc.name in FLOOR_SCENARIOS]
+    scenarios = [sc for sc in scenarios if sc.name not in FLOOR_SCENARIOS]
+    if floor and not (floor_hv and os.path.exists(floor_hv)):
+        print("  NOTE    no bench-floor hypervisor (BENCH_FLOOR_HV; make bench builds it): no floor runs", flush=True)
+        floor = []
     jobs = make_jobs(scenarios, args.repeats, xen, not args.no_icount, not args.no_wall)
+    floor_jobs = make_jobs(floor, args.repeats, False, not args.no_icount, not args.no_wall)
     start = time.monotonic()
     by_id = {}
     # Xen's boots are the longest: started first, they overlap the others.
@@ -295,6 +305,18 @@ def main():
         with ThreadPoolExecutor(max(1, width)) as pool:
             for job, entry in zip(group, pool.map(lambda j: boot(j, args.build, logs), group)):
                 by_id[id(job)] = entry
+    if floor_jobs:
+        hv_elf = os.environ.get("HV_ELF")
+        os.environ["HV_ELF"] = floor_hv         # no other boot is running now
+        try:
+            for job in floor_jobs:
+                by_id[id(job)] = boot(job, args.build, logs)
+        finally:
+            if hv_elf is None:
+                del os.environ["HV_ELF"]
+            else:
+                os.environ["HV_ELF"] = hv_elf
+    jobs += floor_jobs
     runs = [by_id[id(j)] for j in jobs]
     with open(os.path.join(out, "runs.json"), "w") as f:
         json.dump(runs, f, indent=1)

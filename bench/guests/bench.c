@@ -14,6 +14,7 @@
  *   warmup=<n>       untimed repetitions first (default reps / 10, at least 2)
  *   role=ping|pong peer=<domid>   the cross-domain figures instead (two domUs)
  *   role=smp         the cross-CPU figures instead (dom0 with vcpus=2 on two CPUs)
+ *   role=floor       the floor figures instead (the bench-floor hypervisor build only)
  *   role=xs | role=ringfront|ringback peer=<domid>   split-driver figures (bench_split.c)
  */
 #include "events.h"
@@ -846,6 +847,43 @@ static const char *test_grants(char *why, size_t len)
     return NULL;
 }
 
+/* ---- the floor (role=floor, on the bench-floor hypervisor build only) ---- */
+
+/*
+ * What a hot path cannot go below (bench/README.md, "The floor"): a SYSCALL into a
+ * hypervisor path that does nothing and SYSRETs back, an exception taken and returned
+ * with no bounce (int $BENCH_FLOOR_VECTOR to a bare iretq), and a TLB flush alone (the
+ * SYSCALL floor with a CR3 reload). bench/bench.mk gives this file and that build the
+ * numbers; any other hypervisor answers the SYSCALL with -ENOSYS, which fails the case.
+ */
+static int64_t floor_call(uint64_t nr)
+{
+    int64_t rax = (int64_t)nr;
+    __asm__ volatile("syscall" : "+a"(rax) :: "rcx", "r11", "memory");
+    return rax;
+}
+static int64_t op_floor_syscall(unsigned int n) { (void)n; return floor_call(BENCH_FLOOR_SYSCALL_NR); }
+static int64_t op_floor_flush(unsigned int n) { (void)n; return floor_call(BENCH_FLOOR_FLUSH_NR); }
+static int64_t op_floor_exception(unsigned int n)
+{
+    (void)n;
+    __asm__ volatile("int %0" :: "i"(BENCH_FLOOR_VECTOR) : "memory");
+    return 0;
+}
+
+static const char *test_floor(char *why, size_t len)
+{
+    int64_t rc = floor_call(BENCH_FLOOR_SYSCALL_NR);
+    if (rc)
+        return fail(why, len, "the floor SYSCALL answered %lld: not the bench-floor hypervisor build", (long long)rc);
+    const char *r;
+    if ((r = bench("floor_syscall", 1, NULL, op_floor_syscall, NULL, false, NULL, why, len)) ||
+        (r = bench("floor_exception", 1, NULL, op_floor_exception, NULL, false, NULL, why, len)) ||
+        (r = bench("floor_tlb_flush", 1, NULL, op_floor_flush, NULL, false, NULL, why, len)))
+        return r;
+    return NULL;
+}
+
 /* ---- which cases run ---------------------------------------------------- */
 
 static const struct test_case single_cases[] = {
@@ -871,6 +909,11 @@ static const struct test_case xdom_cases[] = {
     { "xdom_pingpong_block_upcall", test_xdom_upcall },
 };
 
+static const struct test_case floor_cases[] = {
+    { "setup", test_setup },
+    { "floor", test_floor },
+};
+
 static const struct test_case smp_cases[] = {
     { "setup", test_setup },
     { "smp_setup", test_smp_setup },
@@ -889,6 +932,10 @@ const struct test_case *guest_cases(unsigned int *n)
     if (guest_option_is("role", "smp")) {
         *n = ARRAY_SIZE(smp_cases);
         return smp_cases;
+    }
+    if (guest_option_is("role", "floor")) {
+        *n = ARRAY_SIZE(floor_cases);
+        return floor_cases;
     }
     if (guest_option("role")) {
         *n = ARRAY_SIZE(xdom_cases);

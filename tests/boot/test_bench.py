@@ -218,7 +218,7 @@ def test_report_charts_and_html(tmp_path):
     assert "![" in text
     page = _html((tmp_path / "report.html").read_text())
     images = [a["src"] for t, a in page.tags if t == "img"]
-    assert images == ["batch-cost.svg", "ours-vs-xen.svg"]
+    assert images == ["batch-cost.svg", "ours-vs-xen.svg", "ours-over-xen.svg"]
     for name in images:
         assert f"]({name})" in text
     batch = _svg((tmp_path / "batch-cost.svg").read_text())
@@ -227,6 +227,8 @@ def test_report_charts_and_html(tmp_path):
     bars = _svg((tmp_path / "ours-vs-xen.svg").read_text())
     assert _ids(bars, "bar-") == ["bar-0-0", "bar-0-1", "bar-1-0", "bar-1-1"]
     assert {"xen_version", "trap_int3", "200", "710"} <= set(_texts(bars))
+    ratios = _svg((tmp_path / "ours-over-xen.svg").read_text())      # 200 / 210, 700 / 710, worst mmu_update
+    assert {"0.95", "0.99", "1.03", "mmu_update (worst: batch 512)"} <= set(_texts(ratios))
     assert page.title == "Benchmark report" and [t for t, _ in page.tags].count("table") >= 3
     assert {("td", "hypercall round trip (xen_version)"), ("td", "0.95")} <= set(page.cells)     # 200 / 210
 

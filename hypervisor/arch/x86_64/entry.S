@@ -107,8 +107,39 @@ restore_all:
         jmp     restore_all
 .endm
 
+#ifdef HV_BENCH_FLOOR
+/*
+ * The floor under the hot paths (bench/README.md, "The floor"), in the bench-floor build
+ * only (make bench-floor-hypervisor; never the debug or release build): SYSCALL with
+ * BENCH_FLOOR_SYSCALL_NR in eax returns at once with SYSRETQ, with BENCH_FLOOR_FLUSH_NR
+ * after a CR3 reload (a TLB flush alone); int $BENCH_FLOOR_VECTOR returns with IRETQ.
+ * The SYSCALL path stays on the guest's stack for its few instructions, which is fine
+ * only for a benchmark: IF is clear (SFMASK), NMI, #DF and #MC have IST stacks, nothing
+ * here touches memory, and rcx came from SYSCALL (canonical unless the guest's SYSCALL
+ * ends its address space's lower half).
+ */
+.macro BENCH_FLOOR_SYSCALL
+        cmp     $BENCH_FLOOR_SYSCALL_NR, %eax
+        je      1f
+        cmp     $BENCH_FLOOR_FLUSH_NR, %eax
+        jne     2f
+        mov     %cr3, %rax
+        mov     %rax, %cr3
+1:      xor     %eax, %eax
+        sysretq
+2:
+.endm
+
+        .globl  bench_floor_iret
+bench_floor_iret:
+        iretq
+#endif
+
         .globl  syscall_entry
 syscall_entry:
+#ifdef HV_BENCH_FLOOR
+        BENCH_FLOOR_SYSCALL
+#endif
         SYSCALL_FRAME RING3_CS64, do_syscall
 
 /* SYSCALL from 32-bit guest code: not supported, the guest is crashed. */
