@@ -149,8 +149,8 @@ static int relaunch_elsewhere(domid_t drv, const struct xl_cfg *cfg)
         printk("xl: error: destroying domain %u failed: %d\n", drv, rc);
         return -1;
     }
-    char *holder[] = { "idler1.cfg", "name=slot-holder", "memory=4" };
-    rc = xl_cmd_create(3, holder);
+    char *holder[] = { "holder.cfg" };
+    rc = xl_cmd_create(1, holder);
     int hid = rc ? -1 : xl_find_domain("slot-holder");
     int id = xl_rebuild(drv, cfg);
     if (hid >= 0)
