@@ -17,6 +17,7 @@
 #include <block/blkfront.h>
 
 #define SLOTS BLKIF_RING_SIZE
+#define LEFTOVER_WAIT_MS 100        /* a going back end lets go of the ring in far less */
 _Static_assert(BLKFRONT_MAX_INDIRECT * sizeof(struct blkif_request_segment) <= PAGE_SIZE, "one indirect page");
 
 struct shadow {
@@ -307,6 +308,15 @@ static void front_release(void)
 
 static int front_connect(struct xenbus_device *dev)
 {
+    /* The last connection's ring grant, if the going back end still used it then: ended before the page is reused. */
+    for (unsigned int ms = 0; bf.ref > 0 && xenpv_grant_end_access((grant_ref_t)bf.ref); ms++) {
+        if (ms == LEFTOVER_WAIT_MS) {
+            printk("blkfront: the last ring's grant still in use after %u ms: not connecting\n", LEFTOVER_WAIT_MS);
+            return -EBUSY;
+        }
+        thread_sleep_ns(NSEC_PER_MSEC);
+    }
+    bf.ref = 0;
     spin_lock(&bf.lock);
     memset(bf.page, 0, PAGE_SIZE);
     pvd_ring_front_init(&bf.ring, bf.page, PAGE_SIZE, sizeof(union blkif_sring_entry));

@@ -203,16 +203,10 @@ static const struct netif_ops nf_ops = {
     .flush = nf_flush,
 };
 
-/* Ends every grant this connection made and closes the port (the pages stay ours for the next one). */
-static void front_release(void)
+/* Ends what it can of this connection's grants (a ref that ends becomes 0): how many are still in use. */
+static unsigned int end_grants(void)
 {
-    spin_lock(&nf.lock);
-    nf.connected = false;
-    spin_unlock(&nf.lock);
-    if (nf.port) {
-        xenpv_evtchn_close(nf.port);
-        nf.port = 0;
-    }
+    unsigned int busy = 0;
     int *refs[] = { &nf.tx_ref, &nf.rx_ref };
     for (unsigned int i = 0; i < 2; i++)
         if (*refs[i] > 0 && xenpv_grant_end_access((grant_ref_t)*refs[i]) == 0)
@@ -223,7 +217,37 @@ static void front_release(void)
     for (unsigned int i = 0; i < RX_BUFS; i++)
         if (nf.rx_gref[i] > 0 && xenpv_grant_end_access((grant_ref_t)nf.rx_gref[i]) == 0)
             nf.rx_gref[i] = 0;
+    for (unsigned int i = 0; i < 2; i++)
+        busy += *refs[i] > 0;
+    for (unsigned int i = 0; i < TX_PAGES; i++)
+        busy += nf.tx_gref[i] > 0;
+    for (unsigned int i = 0; i < RX_BUFS; i++)
+        busy += nf.rx_gref[i] > 0;
+    return busy;
 }
+
+/*
+ * Ends every grant this connection made and closes the port (the pages stay
+ * ours for the next one). A grant the back end still copies from or to
+ * (it is going, a copy in flight) keeps its reference: front_connect ends it
+ * before the page is granted again, never leaking it or sharing the page twice.
+ */
+static void front_release(void)
+{
+    spin_lock(&nf.lock);
+    nf.connected = false;
+    spin_unlock(&nf.lock);
+    if (nf.port) {
+        xenpv_evtchn_close(nf.port);
+        nf.port = 0;
+    }
+    unsigned int busy = end_grants();
+    if (busy)
+        printk("netfront: %u grants still in use by the back end as it goes: ended before the next connection\n",
+               busy);
+}
+
+#define LEFTOVER_WAIT_MS 100    /* a going back end's last copy ends in far less */
 
 /* <nodename>/mac as xx:xx:xx:xx:xx:xx into mac: 0, or -EINVAL. */
 static int read_mac(struct xenbus_device *dev, uint8_t mac[ETH_ALEN])
@@ -283,6 +307,16 @@ static int front_connect(struct xenbus_device *dev)
     int rc = read_mac(dev, nf.nif.mac);
     if (rc)
         return rc;
+    unsigned int busy = end_grants();           /* the last connection's, if it left any */
+    for (unsigned int ms = 0; busy && ms < LEFTOVER_WAIT_MS; ms++) {
+        thread_sleep_ns(NSEC_PER_MSEC);
+        busy = end_grants();
+    }
+    if (busy) {
+        printk("netfront: %u grants of the last connection still in use after %u ms: not connecting\n", busy,
+               LEFTOVER_WAIT_MS);
+        return -EBUSY;
+    }
     memset(nf.tx_page, 0, PAGE_SIZE);
     memset(nf.rx_page, 0, PAGE_SIZE);
     pvd_ring_front_init(&nf.tx, nf.tx_page, PAGE_SIZE, sizeof(union netif_tx_sring_entry));
