@@ -52,7 +52,7 @@ static struct {
     unsigned int outages;
     uint64_t outage_min_us, outage_max_us, outage_sum_us;
     unsigned int lost, torn, stale, misplaced, failed;
-    bool ran;
+    bool ran;                           /* the thread was started: blk_soak_finish waits for it */
 } st;
 
 static bool set_blksoak(const char *v)
@@ -200,7 +200,6 @@ static void soak_thread(void *unused)
         sem_up(&finished);
         thread_exit();
     }
-    st.ran = true;
     printk("blksoak: writing and reading back %u chunks of %u sectors, %u in flight, until told to stop\n", chunks,
            CHUNK, DEPTH);
     bool ok = true;

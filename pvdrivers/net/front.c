@@ -203,26 +203,22 @@ static const struct netif_ops nf_ops = {
     .flush = nf_flush,
 };
 
-/* Ends what it can of this connection's grants (a ref that ends becomes 0): how many are still in use. */
+/* Ends *ref if it is set and nobody uses it (it becomes 0): whether it is still in use. */
+static bool end_ref(int *ref)
+{
+    if (*ref > 0 && xenpv_grant_end_access((grant_ref_t)*ref) == 0)
+        *ref = 0;
+    return *ref > 0;
+}
+
+/* Ends what it can of this connection's grants: how many are still in use. */
 static unsigned int end_grants(void)
 {
-    unsigned int busy = 0;
-    int *refs[] = { &nf.tx_ref, &nf.rx_ref };
-    for (unsigned int i = 0; i < 2; i++)
-        if (*refs[i] > 0 && xenpv_grant_end_access((grant_ref_t)*refs[i]) == 0)
-            *refs[i] = 0;
+    unsigned int busy = end_ref(&nf.tx_ref) + end_ref(&nf.rx_ref);
     for (unsigned int i = 0; i < TX_PAGES; i++)
-        if (nf.tx_gref[i] > 0 && xenpv_grant_end_access((grant_ref_t)nf.tx_gref[i]) == 0)
-            nf.tx_gref[i] = 0;
+        busy += end_ref(&nf.tx_gref[i]);
     for (unsigned int i = 0; i < RX_BUFS; i++)
-        if (nf.rx_gref[i] > 0 && xenpv_grant_end_access((grant_ref_t)nf.rx_gref[i]) == 0)
-            nf.rx_gref[i] = 0;
-    for (unsigned int i = 0; i < 2; i++)
-        busy += *refs[i] > 0;
-    for (unsigned int i = 0; i < TX_PAGES; i++)
-        busy += nf.tx_gref[i] > 0;
-    for (unsigned int i = 0; i < RX_BUFS; i++)
-        busy += nf.rx_gref[i] > 0;
+        busy += end_ref(&nf.rx_gref[i]);
     return busy;
 }
 

@@ -20,6 +20,7 @@ static struct semaphore table_lock = { 1, WAITQUEUE_INIT(table_lock.wq) };
 
 struct write_args {
     const struct ts_device *d;
+    unsigned int slot;                  /* its table entry (and its back-end keys) */
     char fdir[96], bdir[96];
 };
 
@@ -40,27 +41,50 @@ static int put_keys(xenbus_tx_t tx, const char *dir, const struct ts_key *k, con
     return rc;
 }
 
+/* What both directories say of the pair: the ids, each side's permissions, the first state. */
+struct dev_names {
+    char f[8], b[8], fown[8], frd[8], bown[8], brd[8], state[4];
+    const char *fperms[2], *bperms[2];
+};
+
+static void names_of(struct dev_names *n, domid_t front, domid_t back)
+{
+    snprintf(n->f, sizeof(n->f), "%u", front);
+    snprintf(n->b, sizeof(n->b), "%u", back);
+    snprintf(n->fown, sizeof(n->fown), "n%u", front);
+    snprintf(n->frd, sizeof(n->frd), "r%u", back);
+    snprintf(n->bown, sizeof(n->bown), "n%u", back);
+    snprintf(n->brd, sizeof(n->brd), "r%u", front);
+    snprintf(n->state, sizeof(n->state), "%d", XenbusStateInitialising);
+    n->fperms[0] = n->fown, n->fperms[1] = n->frd;
+    n->bperms[0] = n->bown, n->bperms[1] = n->brd;
+}
+
+/* The back end's directory: frontend, frontend-id, state, and the keys the device was created with (slot's). */
+static int put_back_dir(xenbus_tx_t tx, const struct dev_names *n, const char *bdir, const char *fdir,
+                        unsigned int slot)
+{
+    int rc;
+    if ((rc = put(tx, bdir, NULL, NULL, n->bperms)) || (rc = put(tx, bdir, "frontend", fdir, n->bperms)) ||
+        (rc = put(tx, bdir, "frontend-id", n->f, n->bperms)) || (rc = put(tx, bdir, "state", n->state, n->bperms)))
+        return rc;
+    for (unsigned int k = 0; k < TS_MAX_KEYS && bkeys[slot][k][0][0]; k++)
+        if ((rc = put(tx, bdir, bkeys[slot][k][0], bkeys[slot][k][1], n->bperms)))
+            return rc;
+    return 0;
+}
+
 static int write_both(xenbus_tx_t tx, void *arg)
 {
     const struct write_args *w = arg;
-    const struct ts_device *d = w->d;
-    char f[8], b[8], fown[8], frd[8], bown[8], brd[8], state[4];
-    snprintf(f, sizeof(f), "%u", d->front);
-    snprintf(b, sizeof(b), "%u", d->back);
-    snprintf(fown, sizeof(fown), "n%u", d->front);
-    snprintf(frd, sizeof(frd), "r%u", d->back);
-    snprintf(bown, sizeof(bown), "n%u", d->back);
-    snprintf(brd, sizeof(brd), "r%u", d->front);
-    snprintf(state, sizeof(state), "%d", XenbusStateInitialising);
-    const char *const fperms[] = { fown, frd }, *const bperms[] = { bown, brd };
+    struct dev_names n;
+    names_of(&n, w->d->front, w->d->back);
     int rc;
-    if ((rc = put(tx, w->fdir, NULL, NULL, fperms)) || (rc = put(tx, w->fdir, "backend", w->bdir, fperms)) ||
-        (rc = put(tx, w->fdir, "backend-id", b, fperms)) || (rc = put(tx, w->fdir, "state", state, fperms)) ||
-        (rc = put_keys(tx, w->fdir, d->fkeys, fperms)) ||
-        (rc = put(tx, w->bdir, NULL, NULL, bperms)) || (rc = put(tx, w->bdir, "frontend", w->fdir, bperms)) ||
-        (rc = put(tx, w->bdir, "frontend-id", f, bperms)) || (rc = put(tx, w->bdir, "state", state, bperms)))
+    if ((rc = put(tx, w->fdir, NULL, NULL, n.fperms)) || (rc = put(tx, w->fdir, "backend", w->bdir, n.fperms)) ||
+        (rc = put(tx, w->fdir, "backend-id", n.b, n.fperms)) || (rc = put(tx, w->fdir, "state", n.state, n.fperms)) ||
+        (rc = put_keys(tx, w->fdir, w->d->fkeys, n.fperms)))
         return rc;
-    return put_keys(tx, w->bdir, d->bkeys, bperms);
+    return put_back_dir(tx, &n, w->bdir, w->fdir, w->slot);
 }
 
 static void dirs(const struct ts_device_info *i, char *fdir, char *bdir)
@@ -96,7 +120,7 @@ int ts_device_add(const struct ts_device *d)
     sem_up(&table_lock);
     if (slot == TS_MAX_DEVICES)
         return -ENOSPC;
-    struct write_args w = { .d = d };
+    struct write_args w = { .d = d, .slot = slot };
     dirs(&info, w.fdir, w.bdir);
     int rc = xenbus_transaction_retry(write_both, &w, 5);
     if (rc) {
@@ -200,7 +224,7 @@ static int perms_tree(xenbus_tx_t tx, const char *path, const char *const *perms
 
 struct move_args {
     const struct ts_device_info *i;
-    const char (*bk)[2][KEY_LEN];
+    unsigned int slot;
     char fdir[96], bdir[96];
 };
 
@@ -212,30 +236,19 @@ struct move_args {
 static int move_one(xenbus_tx_t tx, void *arg)
 {
     const struct move_args *m = arg;
-    char f[8], b[8], fown[8], frd[8], bown[8], brd[8], state[4];
-    snprintf(f, sizeof(f), "%u", m->i->front);
-    snprintf(b, sizeof(b), "%u", m->i->back);
-    snprintf(fown, sizeof(fown), "n%u", m->i->front);
-    snprintf(frd, sizeof(frd), "r%u", m->i->back);
-    snprintf(bown, sizeof(bown), "n%u", m->i->back);
-    snprintf(brd, sizeof(brd), "r%u", m->i->front);
-    snprintf(state, sizeof(state), "%d", XenbusStateInitialising);
-    const char *const fperms[] = { fown, frd }, *const bperms[] = { bown, brd };
-    int rc;
-    if ((rc = put(tx, m->bdir, NULL, NULL, bperms)) || (rc = put(tx, m->bdir, "frontend", m->fdir, bperms)) ||
-        (rc = put(tx, m->bdir, "frontend-id", f, bperms)) || (rc = put(tx, m->bdir, "state", state, bperms)))
+    struct dev_names n;
+    names_of(&n, m->i->front, m->i->back);
+    int rc = put_back_dir(tx, &n, m->bdir, m->fdir, m->slot);
+    if (rc)
         return rc;
-    for (unsigned int k = 0; k < TS_MAX_KEYS && m->bk[k][0][0]; k++)
-        if ((rc = put(tx, m->bdir, m->bk[k][0], m->bk[k][1], bperms)))
-            return rc;
     char path[128], v[8];
     snprintf(path, sizeof(path), "%s/state", m->fdir);
     if ((rc = xenbus_read(tx, path, v, sizeof(v))) < 0)     /* -ENOENT: the guest went meanwhile */
         return rc;
-    if ((rc = perms_tree(tx, m->fdir, fperms, 2)))
+    if ((rc = perms_tree(tx, m->fdir, n.fperms, 2)))
         return rc;
     snprintf(path, sizeof(path), "%s/backend-id", m->fdir);
-    if ((rc = xenbus_write(tx, path, b)))
+    if ((rc = xenbus_write(tx, path, n.b)))
         return rc;
     snprintf(path, sizeof(path), "%s/backend", m->fdir);
     return xenbus_write(tx, path, m->bdir);
@@ -258,7 +271,7 @@ unsigned int ts_devices_move_back(domid_t old, domid_t back, int *first)
         dirs(&i, oldf, oldb);
         int rc = rm_dir(oldb, old);          /* gone with its domain, or left by a back end that lives on */
         i.back = back;
-        struct move_args m = { .i = &i, .bk = (const char (*)[2][KEY_LEN])bkeys[slot] };
+        struct move_args m = { .i = &i, .slot = slot };
         dirs(&i, m.fdir, m.bdir);
         if (!rc || rc == -ENOENT)
             rc = xenbus_transaction_retry(move_one, &m, 5);

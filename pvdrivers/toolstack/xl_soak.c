@@ -80,12 +80,18 @@ static int running(const char *name)
     return -1;
 }
 
+/* Domain id's info: false when there is no such domain. */
+static bool info_of(domid_t id, struct pv_domctl_info *info)
+{
+    domid_t found;
+    return !xl_info_next(id, &found, info) && found == id;
+}
+
 /* Whether drv has stopped (crashed, shut down, or gone). */
 static bool stopped(domid_t drv)
 {
     struct pv_domctl_info info;
-    domid_t id;
-    return xl_info_next(drv, &id, &info) || id != drv || (info.flags & (PV_DOMINF_shutdown | PV_DOMINF_stopping));
+    return !info_of(drv, &info) || (info.flags & (PV_DOMINF_shutdown | PV_DOMINF_stopping));
 }
 
 /*
@@ -125,8 +131,7 @@ static int shutdown_reason(domid_t g, uint64_t timeout)
     uint64_t end = clock_ns() + timeout;
     do {
         struct pv_domctl_info info;
-        domid_t id;
-        if (xl_info_next(g, &id, &info) || id != g)
+        if (!info_of(g, &info))
             return -1;
         if (info.flags & PV_DOMINF_shutdown)
             return (int)info.shutdown_reason;

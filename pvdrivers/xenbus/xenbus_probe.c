@@ -23,6 +23,15 @@ static int restart_state(const struct xenbus_device *dev)
     return dev->drv->backend ? XenbusStateInitWait : XenbusStateInitialising;
 }
 
+/* The other end is gone (or moved away): the driver lets go, and we wait for the next one. */
+static void other_left(struct xenbus_device *dev)
+{
+    if (dev->drv->disconnect)
+        dev->drv->disconnect(dev);
+    if (!dev->gone && !dev->no_restart)
+        xenbus_dev_switch_state(dev, restart_state(dev));
+}
+
 static void otherend_event(struct xenbus_watch *w, const char *path)
 {
     (void)path;
@@ -37,10 +46,7 @@ static void otherend_event(struct xenbus_watch *w, const char *path)
     if (other_gone(st) && !other_gone(was)) {
         printk("xenbus: %s: the other end (%s) is %s: back to %s\n", dev->nodename, dev->otherend,
                xenbus_state_name(st), xenbus_state_name(restart_state(dev)));
-        if (dev->drv->disconnect)
-            dev->drv->disconnect(dev);
-        if (!dev->gone && !dev->no_restart)
-            xenbus_dev_switch_state(dev, restart_state(dev));
+        other_left(dev);
     }
 }
 
@@ -94,12 +100,8 @@ static void follow_otherend(struct xenbus_device *dev)
     xenbus_unwatch(&dev->otherend_watch);
     printk("xenbus: %s: back end moved from %s (domain %u) to %s (domain %d)\n", dev->nodename, dev->otherend,
            dev->otherend_id, other, id);
-    if (!other_gone(dev->otherend_state)) {
-        if (dev->drv->disconnect)
-            dev->drv->disconnect(dev);
-        if (!dev->no_restart)
-            xenbus_dev_switch_state(dev, restart_state(dev));
-    }
+    if (!other_gone(dev->otherend_state))
+        other_left(dev);
     str_copy(dev->otherend, other, sizeof(dev->otherend));
     dev->otherend_id = (unsigned int)id;
     dev->otherend_state = XenbusStateUnknown;
