@@ -123,11 +123,6 @@ void evtchn_set_pending(struct domain *d, unsigned int port)
     evtchn_unlock_irqrestore(flags);
 }
 
-bool vcpu_events_pending(const struct vcpu *v)
-{
-    return v->vcpu_info && v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
-}
-
 bool vcpu_should_wake(const struct vcpu *v)
 {
     if (vcpu_events_pending(v))

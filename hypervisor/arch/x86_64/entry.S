@@ -100,8 +100,7 @@ restore_all:
         push    %rcx                            /* rip */
         pushq   $0
         movl    $SYSCALL_VECTOR, (UREGS_entry_vector - UREGS_error_code)(%rsp)
-        cld
-        SAVE_ALL
+        SAVE_ALL                                /* no cld: SFMASK has cleared DF (pv_cpu_init) */
         mov     %rsp, %rdi
         call    \handler
         jmp     restore_all

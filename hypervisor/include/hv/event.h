@@ -58,8 +58,11 @@ void evtchn_send_pirq(struct domain *d, unsigned int pirq);
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 void send_global_virq(unsigned int virq);
 
-/* The vCPU has an upcall to take now (pending and not masked). */
-bool vcpu_events_pending(const struct vcpu *v);
+/* The vCPU has an upcall to take now (pending and not masked). Inline: every exit to a guest asks. */
+static inline bool vcpu_events_pending(const struct vcpu *v)
+{
+    return v->vcpu_info && v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
+}
 /*
  * A vCPU about to block must not: an upcall is due, or it polls a port that
  * is pending. The scheduler asks after marking it blocked, under its lock, so
