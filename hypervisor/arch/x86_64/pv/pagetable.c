@@ -115,13 +115,18 @@ static int validate_from(struct domain *d, uint64_t mfn, unsigned int level, uns
 {
     pte_t *t = pv_frame_ptr(mfn);
     for (unsigned int i = *from; i < PT_ENTRIES; i++) {
-        if (level == 4 && l4_slot_is_hypervisor(i))
-            continue;
         /* As Xen, an L1 validates in one go (its entries take no validation of their own). */
-        if (level > 1 && i > *from && i % 32 == 0 && hypercall_preempt_check()) {
-            *from = i;
-            return -XEN_ERESTART;
+        if (level > 1) {
+            if (level == 4 && l4_slot_is_hypervisor(i))
+                continue;
+            if (i > *from && i % 32 == 0 && hypercall_preempt_check()) {
+                *from = i;
+                return -XEN_ERESTART;
+            }
         }
+        /* get_entry_ref's first test, without the call: an entry that is not present takes nothing. */
+        if (!(t[i] & _PAGE_PRESENT))
+            continue;
         pte_t e = t[i];
         int rc = get_entry_ref(d, d, level, &e);
         if (rc == -XEN_ERESTART) {
