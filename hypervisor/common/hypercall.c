@@ -6,7 +6,6 @@
 /* Five scalar arguments: they stay in the registers they came in from the entry code to the handler. */
 #define HC_PARAMS   uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5
 #define HC_UNUSED   (void)a1, (void)a2, (void)a3, (void)a4, (void)a5
-typedef int64_t (*hypercall_entry_t)(HC_PARAMS);
 
 /* Narrow each argument register to the handler's parameter type, as Xen's ABI does. */
 #define HC0(n) static int64_t hc_##n(HC_PARAMS) { HC_UNUSED; return do_##n(); }
@@ -47,7 +46,7 @@ HC4(mmuext_op, uint64_t, unsigned int, uint64_t, unsigned int)
 HC3(update_va_mapping, uint64_t, uint64_t, uint64_t)
 HC4(update_va_mapping_otherdomain, uint64_t, uint64_t, uint64_t, unsigned int)
 
-static const hypercall_entry_t hypercall_table[] = {
+const hypercall_entry_t hypercall_table[NR_HYPERCALL_ENTRIES] = {
     [__HYPERVISOR_set_trap_table] = hc_set_trap_table,
     [__HYPERVISOR_set_gdt] = hc_set_gdt,
     [__HYPERVISOR_stack_switch] = hc_stack_switch,
@@ -78,11 +77,4 @@ static const hypercall_entry_t hypercall_table[] = {
     [__HYPERVISOR_update_va_mapping] = hc_update_va_mapping,
     [__HYPERVISOR_update_va_mapping_otherdomain] = hc_update_va_mapping_otherdomain,
 };
-
-int64_t hypercall_dispatch(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t nr)
-{
-    if (nr >= ARRAY_SIZE(hypercall_table) || !hypercall_table[nr])
-        return -XEN_ENOSYS;
-    current->domain->hypercalls[nr]++;
-    return hypercall_table[nr](a1, a2, a3, a4, a5);
-}
+_Static_assert(NR_HYPERCALL_ENTRIES == ARRAY_SIZE(((struct domain *)0)->hypercalls), "a count per entry");

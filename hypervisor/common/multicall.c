@@ -22,7 +22,7 @@ int64_t do_multicall(uint64_t list, unsigned int nr)
             return -XEN_EFAULT;
         hc->in_multicall = true;
         hc->mc.pending = false;
-        int64_t rc = hypercall_dispatch(e.args[0], e.args[1], e.args[2], e.args[3], e.args[4], e.op);
+        int64_t rc = hypercall_dispatch(d, e.args[0], e.args[1], e.args[2], e.args[3], e.args[4], e.op);
         hc->in_multicall = false;
         /* The call may have ended the domain (shutdown): nothing more to run or report. */
         if (d->state != DOMAIN_RUNNING)

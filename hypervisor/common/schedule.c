@@ -27,13 +27,7 @@ boot_param_string("sched", opt_sched);
 static const struct sched_policy *policy = &sched_credit;
 static DEFINE_SPINLOCK(sched_lock);
 
-struct sched_cpu {
-    struct vcpu *picked;                /* what the policy last chose for this CPU (NULL: idle) */
-    volatile bool need_resched;         /* pick again on the way back to the guest */
-    struct timer slice_timer;
-    s_time_t last_pick;                 /* when picked (or idle) started */
-};
-static struct sched_cpu sched_cpus[NR_CPUS];
+struct sched_cpu sched_cpus[NR_CPUS];
 
 static struct sched_cpu *this_sched(void) { return &sched_cpus[smp_processor_id()]; }
 
@@ -94,6 +88,7 @@ void sched_init(void)
     for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
         init_timer(&sched_cpus[cpu].slice_timer, slice_expired, NULL);
         sched_cpus[cpu].last_pick = NOW();
+        sched_cpus[cpu].need_resched = true;    /* nothing picked yet: the first exit asks the policy */
     }
     printk("sched: %s policy over %u CPU(s)\n", policy->name, nr_cpus_online);
 }
@@ -366,13 +361,12 @@ static __noinline struct vcpu *sched_pick_slow(void)
     }
 }
 
-/* Kept small (no frame to speak of): most exits to a guest go back to the vCPU that left it. */
 struct vcpu *sched_pick(void)
 {
-    struct vcpu *v = current;
-    const struct sched_cpu *sc = this_sched();
-    if (likely(v && v == sc->picked && !sc->need_resched && can_run(v)))
-        return v;
+    if (likely(sched_goes_on())) {
+        ASSERT(current);    /* (not that it is picked: another CPU may be taking it away this moment) */
+        return current;
+    }
     return sched_pick_slow();
 }
 

@@ -165,7 +165,7 @@ pv_enter_first_guest:
         GUEST_FRAME_TO_RSP
         xor     %ebp, %ebp
         mov     %rsp, %rdi
-        call    pv_exit_to_guest
+        call    pv_exit_to_guest_slow
         jmp     restore_all
 
         .section .note.GNU-stack, "", @progbits

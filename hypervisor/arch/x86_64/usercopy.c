@@ -4,20 +4,6 @@
 #include <asm/extable.h>
 #include <asm/guest_access.h>
 
-#define CANONICAL_LOW_END 0x0000800000000000ull
-
-bool guest_range_ok(uint64_t gva, size_t len)
-{
-    if (len == 0)
-        return true;
-    if (len - 1 > UINT64_MAX - gva)
-        return false;                       /* wraps around */
-    uint64_t last = gva + len - 1;
-    if (last < CANONICAL_LOW_END)
-        return true;                        /* wholly in the low half */
-    return gva >= RESERVED_VIRT_END;      /* wholly above the hypervisor's range */
-}
-
 /*
  * A copy that stops at a fault; returns how many bytes were not copied. A whole
  * number of quadwords goes eight bytes a step: a string instruction costs a step per

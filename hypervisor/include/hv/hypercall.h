@@ -4,13 +4,26 @@
 
 #include <hv/domain.h>
 
+/* The table (common/hypercall.c): a typed handler behind each implemented number, NULL elsewhere. */
+typedef int64_t (*hypercall_entry_t)(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+#define NR_HYPERCALL_ENTRIES 64
+extern const hypercall_entry_t hypercall_table[NR_HYPERCALL_ENTRIES];
+
 /*
- * Runs hypercall nr for the current vCPU with the guest's five argument
+ * Runs hypercall nr for d's running vCPU with the guest's five argument
  * registers; an unknown number returns -XEN_ENOSYS. Every handler treats
  * its arguments as hostile: guest addresses go through copy_*_guest. The
- * number comes last, so the arguments are already where the handler wants them.
+ * number comes last, so the arguments are already where the handler wants
+ * them. Inline: the entry code and multicall are its only callers.
  */
-int64_t hypercall_dispatch(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t nr);
+static inline int64_t hypercall_dispatch(struct domain *d, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                                         uint64_t a5, uint64_t nr)
+{
+    if (nr >= NR_HYPERCALL_ENTRIES || !hypercall_table[nr])
+        return -XEN_ENOSYS;
+    d->hypercalls[nr]++;
+    return hypercall_table[nr](a1, a2, a3, a4, a5);
+}
 
 int64_t do_console_io(unsigned int cmd, uint64_t count, uint64_t buf);
 int64_t do_xen_version(unsigned int cmd, uint64_t arg);

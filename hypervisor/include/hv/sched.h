@@ -46,6 +46,34 @@ bool sched_should_preempt(void);        /* the running vCPU's turn is over */
 /* On the way to a guest: the vCPU to run next, halting while none can run. */
 struct vcpu *sched_pick(void);
 
+/*
+ * Per CPU (schedule.c's, here for sched_goes_on): whom the policy chose and whether to ask again.
+ * A cache line each, so CPUs setting each other's need_resched share no line with a third.
+ */
+struct __attribute__((aligned(64))) sched_cpu {
+    struct vcpu *picked;                /* what the policy last chose for this CPU (NULL: idle) */
+    volatile bool need_resched;         /* pick again on the way back to the guest */
+    struct timer slice_timer;
+    s_time_t last_pick;                 /* when picked (or idle) started */
+};
+extern struct sched_cpu sched_cpus[NR_CPUS];
+
+/*
+ * The question of every return to a guest: may this CPU's vCPU (current, the
+ * one picked) go on? need_resched alone answers it, because everything that
+ * stops that vCPU sets it on its CPU, under sched_lock, before or with the
+ * change: blocking, pausing or taking it down (make_unrunnable), its domain's
+ * shutdown (sched_vcpu_stopped), a wake-up that should preempt it
+ * (make_runnable), its slice's end (slice_expired), a yield. It starts set,
+ * so that each CPU's first exit asks the policy. A change made on another
+ * CPU reaches this one with the flag and an event-check IPI: until then the
+ * vCPU runs on, as it would have if the change had come a moment later.
+ */
+static inline bool sched_goes_on(void)
+{
+    return !sched_cpus[smp_processor_id()].need_resched;
+}
+
 /* Logs each CPU's vCPU and every vCPU's scheduling state (debug key 'r'). */
 void sched_dump(void);
 

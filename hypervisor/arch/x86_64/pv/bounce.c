@@ -32,24 +32,26 @@ bool pv_bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has
     }
     sp &= ~15ull;
 
-    uint64_t frame[8];
-    unsigned int n = 0;
-    frame[n++] = regs->rcx;
-    frame[n++] = regs->r11;
-    if (has_error)
-        frame[n++] = error_code;
-    frame[n++] = regs->rip;
-    frame[n++] = (cs & 0xffff) | ((uint64_t)saved_mask << 32);
+    /* The frame, from its lowest word: rcx, r11, [error code], rip, cs, rflags, rsp, ss. */
+    unsigned int words = has_error ? 8 : 7;
+    sp -= words * 8;
+    if (!guest_range_ok(sp, words * 8))
+        goto unwritable;
+    uint64_t *f = (uint64_t *)sp;
+    guest_put_u64(&f[0], regs->rcx, unwritable);
+    guest_put_u64(&f[1], regs->r11, unwritable);
+    if (has_error) {
+        guest_put_u64(&f[2], error_code, unwritable);
+        f++;
+    }
+    guest_put_u64(&f[2], regs->rip, unwritable);
+    guest_put_u64(&f[3], (cs & 0xffff) | ((uint64_t)saved_mask << 32), unwritable);
     /* IF shows the upcall mask; IOPL the virtual one under architectural_iopl (else 0), as Xen's frame. */
     uint64_t iopl = d->vm_assist & (1ull << VMASST_TYPE_architectural_iopl) ? v->arch.iopl : 0;
-    frame[n++] = (regs->rflags & ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) | (saved_mask ? 0 : X86_EFLAGS_IF) | iopl;
-    frame[n++] = regs->rsp;
-    frame[n++] = regs->ss;
-    sp -= n * 8;
-    if (copy_to_guest(sp, frame, n * 8)) {
-        domain_crash(d, "fault writing a bounce frame at %#llx (stack unusable)", (unsigned long long)sp);
-        return false;
-    }
+    guest_put_u64(&f[4], (regs->rflags & ~(uint64_t)(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
+                         (saved_mask ? 0 : X86_EFLAGS_IF) | iopl, unwritable);
+    guest_put_u64(&f[5], regs->rsp, unwritable);
+    guest_put_u64(&f[6], regs->ss, unwritable);
     if (mask_events)
         v->vcpu_info->evtchn_upcall_mask = 1;
     regs->rip = handler;
@@ -61,5 +63,9 @@ bool pv_bounce(struct vcpu *v, struct cpu_regs *regs, uint64_t handler, bool has
     regs->rcx = handler;
     regs->r11 = regs->rflags;
     return true;
+
+unwritable:
+    domain_crash(d, "fault writing a bounce frame at %#llx (stack unusable)", (unsigned long long)sp);
+    return false;
 }
 

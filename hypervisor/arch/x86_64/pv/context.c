@@ -132,10 +132,11 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
         __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
 }
 
-/* pv_exit_to_guest once next was picked: switch to it, then an upcall if one is due; again if need be. */
-static __noinline void exit_to_guest_slow(struct cpu_regs *regs, struct vcpu *next)
+/* pv_exit_to_guest's work when it has any: pick, switch, then an upcall if one is due; again if need be. */
+void pv_exit_to_guest_slow(struct cpu_regs *regs)
 {
     for (;;) {
+        struct vcpu *next = sched_pick();   /* returns with interrupts off */
         if (next != current) {
             arch_context_switch(current, next);
             arch_update_vcpu_time(next);
@@ -147,20 +148,7 @@ static __noinline void exit_to_guest_slow(struct cpu_regs *regs, struct vcpu *ne
         if (pv_bounce(v, regs, v->arch.event_callback, false, 0, true))
             return;
         /* Its frame could not be written, so its domain is gone: pick again rather than resume it. */
-        next = sched_pick();
     }
-}
-
-void pv_exit_to_guest(struct cpu_regs *regs)
-{
-    struct vcpu *next = sched_pick();       /* returns with interrupts off */
-    /*
-     * Every return to a guest makes the same two checks; in the common case (the same
-     * vCPU goes on, no upcall due) they are all there is, with no frame of our own.
-     */
-    if (likely(next == current) && !vcpu_events_pending(next))
-        return;
-    exit_to_guest_slow(regs, next);
 }
 
 void pv_bad_iret(struct cpu_regs *regs);

@@ -65,7 +65,7 @@ void do_syscall(struct cpu_regs *regs)
      */
     if (v->arch.kernel_mode) {
         v->hc.in_hypercall = true;
-        regs->rax = (uint64_t)hypercall_dispatch(regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->rax);
+        regs->rax = (uint64_t)hypercall_dispatch(v->domain, regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->rax);
         v->hc.in_hypercall = false;
     } else if (v->arch.syscall_callback) {
         /* User SYSCALL: into the guest kernel's handler, as Xen's switch_to_kernel. */

@@ -9,35 +9,48 @@ int64_t do_iret(void)
 {
     struct vcpu *v = current;
     struct cpu_regs *regs = guest_regs();
-    struct iret_context f;
+    const struct iret_context *f = (const struct iret_context *)regs->rsp;
+    uint64_t rax, r11, rcx, flags, rip, cs, rflags, rsp, ss;
 
-    if (copy_from_guest(&f, regs->rsp, sizeof(f))) {
-        domain_crash(v->domain, "fault reading the iret frame at %#llx", (unsigned long long)regs->rsp);
-        return 0;
-    }
-    if ((f.cs & 3) == 3 && v->arch.kernel_mode) {
+    /* Each word read once: another vCPU may be rewriting the frame meanwhile. */
+    if (!guest_range_ok(regs->rsp, sizeof(*f)))
+        goto unreadable;
+    guest_get_u64(rax, &f->rax, unreadable);
+    guest_get_u64(r11, &f->r11, unreadable);
+    guest_get_u64(rcx, &f->rcx, unreadable);
+    guest_get_u64(flags, &f->flags, unreadable);
+    guest_get_u64(rip, &f->rip, unreadable);
+    guest_get_u64(cs, &f->cs, unreadable);
+    guest_get_u64(rflags, &f->rflags, unreadable);
+    guest_get_u64(rsp, &f->rsp, unreadable);
+    guest_get_u64(ss, &f->ss, unreadable);
+
+    if ((cs & 3) == 3 && v->arch.kernel_mode) {
         if (!v->arch.guest_table_user) {
             domain_crash(v->domain, "iret to user mode without user page tables");
             return 0;
         }
         pv_toggle_guest_mode(v);
     }
-    regs->rip = f.rip;
-    regs->cs = f.cs | 3;
-    regs->ss = f.ss | 3;
-    regs->rsp = f.rsp;
+    regs->rip = rip;
+    regs->cs = cs | 3;
+    regs->ss = ss | 3;
+    regs->rsp = rsp;
     /* Under architectural_iopl the frame's IOPL is the new virtual IOPL, as on Xen; never the CPU's. */
     if (v->domain->vm_assist & (1ull << VMASST_TYPE_architectural_iopl))
-        v->arch.iopl = (uint32_t)(f.rflags & X86_EFLAGS_IOPL);
-    regs->rflags = (f.rflags & ~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
-    if (!(f.flags & VGCF_in_syscall)) {
-        regs->r11 = f.r11;
-        regs->rcx = f.rcx;
+        v->arch.iopl = (uint32_t)(rflags & X86_EFLAGS_IOPL);
+    regs->rflags = (rflags & ~(uint64_t)(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
+    if (!(flags & VGCF_in_syscall)) {
+        regs->r11 = r11;
+        regs->rcx = rcx;
     } else {
         regs->r11 = regs->rflags;
         regs->rcx = regs->rip;
     }
-    v->vcpu_info->evtchn_upcall_mask = !(f.rflags & X86_EFLAGS_IF);
-    return (int64_t)f.rax;
-}
+    v->vcpu_info->evtchn_upcall_mask = !(rflags & X86_EFLAGS_IF);
+    return (int64_t)rax;
 
+unreadable:
+    domain_crash(v->domain, "fault reading the iret frame at %#llx", (unsigned long long)regs->rsp);
+    return 0;
+}

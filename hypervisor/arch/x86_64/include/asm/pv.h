@@ -7,6 +7,8 @@
 
 #include <hv/arch.h>
 #include <hv/domain.h>
+#include <hv/event.h>
+#include <hv/sched.h>
 
 /* Sets up SYSCALL entry and the other per-CPU state guests need (pv/hypercall.c). */
 void pv_cpu_init(void);
@@ -35,9 +37,18 @@ void pv_handle_exception(struct cpu_regs *regs);
 
 /*
  * Last stop before returning to a guest: schedules, and when another vCPU
- * is chosen, swaps the register frame at the top of the stack for its own.
+ * is chosen, swaps the register frame at the top of the stack for its own;
+ * then an upcall if one is due. Inline, as every hypercall and trap ends
+ * here: in the common case (the same vCPU goes on, no upcall due) its two
+ * checks are all there is.
  */
-void pv_exit_to_guest(struct cpu_regs *regs);
+void pv_exit_to_guest_slow(struct cpu_regs *regs);
+static inline void pv_exit_to_guest(struct cpu_regs *regs)
+{
+    if (likely(sched_goes_on()) && !vcpu_events_pending(current))
+        return;
+    pv_exit_to_guest_slow(regs);
+}
 
 /* Queues an exception for the running vCPU through its trap table (bounce frame). */
 void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code);
