@@ -17,17 +17,20 @@ HV_ARCH   := hypervisor/arch/x86_64
 HV_INC    := -Ilib/include -Ihypervisor/include -I$(HV_ARCH)/include -Ihypercall-abi/include -I$(BUILD)/hypervisor/include
 
 # Freestanding, no SSE (we save no FPU state), no red zone (interrupts push onto
-# the stack), frame pointers for stack traces. -fpie keeps code RIP-relative so
+# the stack); frame pointers for stack traces in the debug build only, as Xen's
+# CONFIG_FRAME_POINTER (default: DEBUG). -fpie keeps code RIP-relative so
 # it can be linked at XEN_VIRT_START; the link itself is not position independent.
 HV_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
              -fpie -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
-             -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+             -fno-asynchronous-unwind-tables -fno-strict-aliasing \
              -fcf-protection=none -MMD -MP $(HV_INC)
 HV_AFLAGS := -D__ASSEMBLY__ $(HV_INC) -MMD -MP
 # Debug build by default (ASSERTs checked): the boot tests run it. HV_DEBUG=0 for a release build.
 HV_DEBUG ?= 1
 ifeq ($(HV_DEBUG),1)
-HV_CFLAGS += -DHV_DEBUG
+HV_CFLAGS += -DHV_DEBUG -fno-omit-frame-pointer
+else
+HV_CFLAGS += -fomit-frame-pointer
 endif
 
 HV_COMMON := cmdline console console_io domain domain_boot domain_ref domctl domctl_toolstack event_channel grant_book grant_table hypercall keyhandler ktap memmap memory memory_exchange memory_op multiboot2 multicall pci_vconf timer \

@@ -224,9 +224,9 @@ static void same_both_ways(const uint8_t *bytes)
 
 /*
  * The short path x86_decode_prefetched takes for the common shape (REX,
- * opcode, ModRM or none, no prefix or immediate) decodes every REX, opcode
- * of both maps and ModRM as the general walk does, forced or not; SIB bytes
- * in full for MOV.
+ * opcode, ModRM or none, no prefix; the immediate of a ModRM form) decodes
+ * every REX, opcode of both maps and ModRM as the general walk does, forced
+ * or not; SIB bytes in full for MOV.
  */
 static void test_prefetched_every_modrm(void **state)
 {

@@ -93,6 +93,11 @@ void show_stack_trace(const void *frame)
 {
     uint64_t fp = (uint64_t)frame, lo, hi;
 
+#ifndef HV_DEBUG
+    (void)frame;
+    printk(LOG_ERR "Stack trace: none in a release build (no frame pointers; HV_DEBUG=1 has them)\n");
+    return;
+#endif
     printk(LOG_ERR "Stack trace (frame pointers):\n");
     if (stack_bounds(fp, &lo, &hi)) {
         printk(LOG_ERR "  (frame %p is not on a known stack)\n", frame);

@@ -144,11 +144,23 @@ static bool next(struct decoder *d, uint8_t *b)
 static bool next_le(struct decoder *d, unsigned int n, bool sign, int64_t *out)
 {
     uint64_t v = 0;
-    for (unsigned int i = 0; i < n; i++) {
-        uint8_t b;
-        if (!next(d, &b))
-            return false;
-        v |= (uint64_t)b << (8 * i);
+    if (d->off + n <= d->nbuf && d->off + n <= d->limit) {
+        /* All read ahead (the common case): one load, not a fetch a byte. */
+        const uint8_t *p = d->buf + d->off;
+        switch (n) {
+        case 1: v = p[0]; break;
+        case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); v = x; break; }
+        case 4: { uint32_t x; __builtin_memcpy(&x, p, 4); v = x; break; }
+        default: __builtin_memcpy(&v, p, 8); break;
+        }
+        d->off += n;
+    } else {
+        for (unsigned int i = 0; i < n; i++) {
+            uint8_t b;
+            if (!next(d, &b))
+                return false;
+            v |= (uint64_t)b << (8 * i);
+        }
     }
     if (sign && n < 8) {
         uint64_t sign_bit = 1ull << (8 * n - 1);
@@ -397,16 +409,16 @@ static bool is_prefix(uint8_t b)
     }
 }
 
-/* The longest instruction decode_common takes: REX, 0F, opcode, ModRM, SIB, disp32. */
+/* The longest instruction decode_common takes from the bytes read: REX, 0F, opcode, ModRM, SIB, disp32. */
 #define COMMON_MAX_LEN 9
 
 /*
  * The shape trapped most often, decoded without the general walk over
- * prefixes and immediates: at most one REX and no legacy prefix, a one-byte
- * or 0F opcode with no immediate, with or without a ModRM byte (MOV to a
- * page-table entry, MOV to and from CR and DR, IN and OUT with DX, ...),
- * all of it in bytes already read. Not under X86_DECODE_FORCED (UD2 may
- * start the signature).
+ * prefixes: at most one REX and no legacy prefix, a one-byte or 0F opcode
+ * with or without a ModRM byte (MOV to a page-table entry, with a register
+ * or an immediate; MOV to and from CR and DR; IN and OUT with DX, ...), its
+ * immediate if it has a ModRM (never ENTER's or a moffs), all of it in bytes
+ * already read. Not under X86_DECODE_FORCED (UD2 may start the signature).
  * False for anything else, which decode_at then takes; what it decodes is
  * exactly decode_at's result (host-tested over every REX, opcode and ModRM).
  */
@@ -426,7 +438,7 @@ static bool decode_common(struct decoder *d)
             return false;
     }
     uint16_t attr = attributes(map, op);
-    if ((attr & (A_INV | A_UNSUP)) || ((attr >> A_IMM_SHIFT) & 0xf) != I_NONE)
+    if (attr & (A_INV | A_UNSUP))
         return false;
 
     *insn = (struct x86_insn){
@@ -436,6 +448,8 @@ static bool decode_common(struct decoder *d)
     if (!(attr & A_MODRM)) {
         /* IN, OUT, CLI, RDMSR ...; the table has no ModRM for prefixes and REX either: those are not here */
         if (map == X86_MAP_1BYTE && (is_prefix(op) || (op & 0xf0) == 0x40))
+            return false;
+        if (((attr >> A_IMM_SHIFT) & 0xf) != I_NONE)
             return false;
         insn->opsize = operand_size(insn, (enum size_kind)(attr >> A_SIZE_SHIFT));
         insn->len = (uint8_t)p;
@@ -455,7 +469,8 @@ static bool decode_common(struct decoder *d)
         insn->lock_ok = attr & A_LOCK;
     }
     d->off = p;
-    d->limit = X86_MAX_INSN_LEN;
+    /* Only the bytes read: a fetch here could come out of order, after decode_at's. */
+    d->limit = d->nbuf < X86_MAX_INSN_LEN ? d->nbuf : X86_MAX_INSN_LEN;
     unsigned int rm = insn->modrm & 7;
     if (attr & A_CRDR) {
         insn->mod = 3;
@@ -481,6 +496,9 @@ static bool decode_common(struct decoder *d)
     insn->lock_ok = insn->lock_ok && insn->mem;
     if (!insn->opsize)
         insn->opsize = operand_size(insn, (enum size_kind)(attr >> A_SIZE_SHIFT));
+    enum imm_kind imm = (enum imm_kind)((attr >> A_IMM_SHIFT) & 0xf);
+    if (imm == I_ENTER || imm == I_MOFFS || !immediate(d, imm))
+        return false;                               /* (past the bytes read: decode_at fetches the rest) */
     insn->len = (uint8_t)d->off;
     insn->status = X86_DECODE_OK;
     return true;

@@ -8,6 +8,7 @@
 #include <hv/domain.h>
 #include <hv/hypercall.h>
 #include <asm/cpu.h>
+#include <asm/guest_access.h>
 #include <asm/pagetable.h>
 #include <asm/pv.h>
 #include "emulate.h"
@@ -236,17 +237,24 @@ static enum emul_result dispatch(struct pv_emul *e)
 }
 
 /* CPUID behind "ud2; .ascii \"xen\"", written exactly 0F A2. */
-static enum emul_result forced(struct pv_emul *e)
+/* CPUID as the guest sees it, into its registers. */
+static void emulate_cpuid(struct pv_emul *e)
 {
-    const struct x86_insn *i = &e->insn;
-    if (!i->forced_emul || i->map != X86_MAP_0F || i->opcode != 0xa2 || i->len != X86_FORCED_SIG_LEN + 2)
-        return EMUL_BOUNCE;
     uint32_t r[4];
     pv_cpuid(e->v, (uint32_t)e->regs->rax, (uint32_t)e->regs->rcx, r);
     e->regs->rax = r[0];
     e->regs->rbx = r[1];
     e->regs->rcx = r[2];
     e->regs->rdx = r[3];
+}
+
+/* Forced emulation, decoded: only CPUID with no prefix, as Xen 4.17. */
+static enum emul_result forced(struct pv_emul *e)
+{
+    const struct x86_insn *i = &e->insn;
+    if (!i->forced_emul || i->map != X86_MAP_0F || i->opcode != 0xa2 || i->len != X86_FORCED_SIG_LEN + 2)
+        return EMUL_BOUNCE;
+    emulate_cpuid(e);
     return EMUL_DONE;
 }
 
@@ -261,16 +269,32 @@ static void retire(struct pv_emul *e)
 
 /*
  * Most #UDs are not Xen's to emulate: only behind the forced-emulation
- * signature ("ud2; .ascii \"xen\"", little-endian in the low 5 bytes). A
- * readable signature that differs is settled in one small copy; anything
- * else (a fault reading it, the signature itself) takes the full decode.
+ * signature ("ud2; .ascii \"xen\"", little-endian in the low 5 bytes). One
+ * 8-byte read settles the common cases without the decoder: no signature (the
+ * guest's own #UD) and the one instruction forced emulation serves, CPUID with
+ * no prefix (7 bytes; forced() would accept exactly that). Anything else (a read
+ * that faults, as near a page's end; the signature before another instruction)
+ * takes the full decode, which has the last word.
  */
-#define FORCED_SIG_LE 0x6e65780b0full
+#define FORCED_SIG_LE       0x6e65780b0full
+#define FORCED_CPUID_LE     0xa20f6e65780b0full
+#define FORCED_CPUID_LEN    (X86_FORCED_SIG_LEN + 2)
+_Static_assert(FORCED_CPUID_LEN == 7, "ud2, 'xen', 0f a2");
 
-static bool plain_ud(const struct cpu_regs *regs)
+enum ud_kind { UD_PLAIN, UD_FORCED_CPUID, UD_DECODE };
+
+static enum ud_kind classify_ud(const struct cpu_regs *regs)
 {
-    uint64_t sig = 0;
-    return !copy_from_guest(&sig, regs->rip, X86_FORCED_SIG_LEN) && sig != FORCED_SIG_LE;
+    uint64_t w;
+    if (!guest_range_ok(regs->rip, sizeof(w)))
+        return UD_DECODE;
+    guest_get_u64(w, regs->rip, unreadable);
+    if ((w & ((1ull << (8 * X86_FORCED_SIG_LEN)) - 1)) != FORCED_SIG_LE)
+        return UD_PLAIN;
+    if ((w & ((1ull << (8 * FORCED_CPUID_LEN)) - 1)) == FORCED_CPUID_LE)
+        return UD_FORCED_CPUID;
+unreadable:
+    return UD_DECODE;
 }
 
 bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs, unsigned int vector)
@@ -280,9 +304,20 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs, unsigned int v
 
     if (!ud && (vector != X86_EXC_GP || regs->error_code != 0))
         return false;
-    if (ud && plain_ud(regs))
-        return false;
     pv_emul_init(&e, v, regs);
+    if (ud) {
+        switch (classify_ud(regs)) {
+        case UD_PLAIN:
+            return false;
+        case UD_FORCED_CPUID:
+            e.insn.len = FORCED_CPUID_LEN;
+            emulate_cpuid(&e);
+            retire(&e);
+            return true;
+        case UD_DECODE:
+            break;
+        }
+    }
     switch (pv_emul_decode(&e, ud ? X86_DECODE_FORCED : 0)) {
     case X86_DECODE_OK:
         break;

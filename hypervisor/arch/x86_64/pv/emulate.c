@@ -34,19 +34,6 @@ static int fetch_byte(void *ctx, unsigned int off, uint8_t *byte)
     return pv_emul_read(e, e->regs->rip + off, byte, 1);
 }
 
-/* One 8-byte load from a guest address the caller checked; false if it faulted. */
-static bool load_guest_u64(uint64_t va, uint64_t *val)
-{
-    bool ok = true;
-    __asm__ volatile("1: mov (%[va]), %[v]\n"
-                     "2:\n"
-                     ".pushsection .fixup, \"ax\"\n"
-                     "3: movb $0, %[ok]\n jmp 2b\n"
-                     ".popsection\n" _ASM_EXTABLE(1b, 3b)
-                     : [v] "=r"(*val), [ok] "+qm"(ok) : [va] "r"(va) : "memory");
-    return ok;
-}
-
 /*
  * The instruction's first bytes, as far as its page goes (one page, one
  * permission), in 8-byte loads: a rep movsb would cost an instruction a byte
@@ -61,38 +48,20 @@ static void read_ahead(struct pv_emul *e)
     if (!x86_canonical(rip) || !guest_range_ok(rip, 1))
         return;
     if (in_page >= sizeof(w)) {
-        if (load_guest_u64(rip, &w[0]) && load_guest_u64(rip + 8, &w[1])) {
-            __builtin_memcpy(e->bytes, w, sizeof(w));      /* two stores, not our rep movsb */
-            e->nbytes = sizeof(w);
-        }
+        guest_get_u64(w[0], rip, unreadable);
+        guest_get_u64(w[1], rip + 8, unreadable);
+        __builtin_memcpy(e->bytes, w, sizeof(w));      /* two stores, not our rep movsb */
+        e->nbytes = sizeof(w);
     } else if (!copy_from_guest(e->bytes, rip, in_page)) {
         e->nbytes = (uint8_t)in_page;
     }
-}
-
-/* The one instruction forced emulation serves, "ud2; .ascii \"xen\"; cpuid", known without decoding. */
-static const uint8_t forced_cpuid[X86_FORCED_SIG_LEN + 2] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
-
-static bool is_forced_cpuid(struct pv_emul *e)
-{
-    uint64_t first, want = 0;
-    if (e->nbytes < sizeof(first))
-        return false;
-    __builtin_memcpy(&first, e->bytes, sizeof(first));
-    __builtin_memcpy(&want, forced_cpuid, sizeof(forced_cpuid));
-    if ((first & ((1ull << (8 * sizeof(forced_cpuid))) - 1)) != want)
-        return false;
-    e->insn = (struct x86_insn){ .len = sizeof(forced_cpuid), .forced_emul = true, .start = X86_FORCED_SIG_LEN,
-                                 .seg = X86_SEG_NONE, .map = X86_MAP_0F, .opcode = 0xa2, .addrsize = 8 };
-    return true;
+unreadable:
+    return;
 }
 
 enum x86_decode_status pv_emul_decode(struct pv_emul *e, unsigned int flags)
 {
     read_ahead(e);
-    /* (A #UD without the signature never gets here: pv_emulate_privileged settles it first.) */
-    if ((flags & X86_DECODE_FORCED) && is_forced_cpuid(e))
-        return X86_DECODE_OK;
     enum x86_decode_status st = x86_decode_prefetched(&e->insn, e->bytes, e->nbytes, fetch_byte, e, flags);
 
     switch (st) {

@@ -23,6 +23,7 @@
 /* Exception vectors the emulator raises. */
 #define X86_EXC_DB 1
 #define X86_EXC_UD 6
+#define X86_EXC_NM 7
 #define X86_EXC_GP 13
 #define X86_EXC_SS 12
 #define X86_EXC_PF 14

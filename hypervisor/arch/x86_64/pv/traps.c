@@ -17,18 +17,22 @@ static const char *const vector_names[32] = {
     [16] = "#MF", [17] = "#AC", [18] = "#MC", [19] = "#XM", [21] = "#CP",
 };
 
+static __noinline void crash_no_handler(struct vcpu *v, unsigned int vector, int error_code)
+{
+    domain_crash(v->domain, "%s (vector %u) with no handler registered, error code %#x, rip %#llx",
+                 vector < 32 && vector_names[vector] ? vector_names[vector] : "exception", vector,
+                 error_code < 0 ? 0 : (unsigned int)error_code, (unsigned long long)guest_regs()->rip);
+}
+
 void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code)
 {
-    struct cpu_regs *regs = guest_regs();
     const struct guest_trap *t = &v->arch.traps[vector];
 
-    if (!t->address) {
-        domain_crash(v->domain, "%s (vector %u) with no handler registered, error code %#x, rip %#llx",
-                     vector < 32 && vector_names[vector] ? vector_names[vector] : "exception", vector,
-                     error_code < 0 ? 0 : (unsigned int)error_code, (unsigned long long)regs->rip);
+    if (unlikely(!t->address)) {
+        crash_no_handler(v, vector, error_code);
         return;
     }
-    pv_bounce(v, regs, t->address, error_code >= 0, (uint32_t)error_code, t->flags & TI_MASK_EVENTS);
+    pv_bounce(v, guest_regs(), t->address, error_code >= 0, (uint32_t)error_code, t->flags & TI_MASK_EVENTS);
 }
 
 /* int $n in a guest raises #GP(n*8+2): deliver it as a software interrupt if the guest allows. */
@@ -56,37 +60,43 @@ void pv_handle_exception(struct cpu_regs *regs)
 {
     struct vcpu *v = current;
     unsigned int vec = regs->entry_vector;
-    int error = vector_has_error_code(vec) ? (int)regs->error_code : -1;
 
     /*
      * Another CPU may have stopped the domain while this vCPU ran: it is
      * switched away on the way out. A vCPU of a domain whose memory is gone
      * never runs; that would be our bug, not the guest's.
      */
-    if (v->domain->state == DOMAIN_RELINQUISHING)
-        return;
-    if (v->domain->state != DOMAIN_RUNNING)
+    enum domain_state state = __atomic_load_n(&v->domain->state, __ATOMIC_RELAXED);
+    if (unlikely(state != DOMAIN_RUNNING)) {
+        if (state == DOMAIN_RELINQUISHING)
+            return;
         panic("BUG: vector %u from vCPU of domain %u (%s), which is no longer running", vec, v->domain->id,
               v->domain->name);
+    }
 
-    /* Only #GP(0) and #UD (the forced-emulation prefix) are emulated: other vectors skip the call's set-up. */
-    if ((vec == X86_EXC_GP || vec == X86_EXC_UD) && pv_emulate_privileged(v, regs, vec))
-        return;
     switch (vec) {
+    case X86_EXC_UD:
+        /* The forced-emulation prefix. */
+        if (pv_emulate_privileged(v, regs, vec))
+            return;
+        break;
+    case X86_EXC_GP:
+        /* #GP(0): a privileged instruction; #GP(n*8+2): int $n. */
+        if (pv_emulate_privileged(v, regs, vec))
+            return;
+        if ((regs->error_code & 3) == 2 && emulate_int_n(v, regs))
+            return;
+        break;
     case X86_EXC_PF: {
         uint64_t cr2 = read_cr2();      /* before anything can fault again */
         if (!pv_ptwr_fault(v, regs, cr2))
             pv_inject_page_fault(v, regs->error_code, cr2);
         return;
     }
-    case 13:
-        if ((regs->error_code & 3) == 2 && emulate_int_n(v, regs))
-            return;
-        break;
     case X86_EXC_DB:
         pv_debug_from_guest(v);
         break;
-    case 7:
+    case X86_EXC_NM:
         /* Lazy FPU switch in the guest: it set TS, so it gets #NM and TS is cleared. */
         if (v->arch.fpu_ts) {
             v->arch.fpu_ts = false;
@@ -96,7 +106,7 @@ void pv_handle_exception(struct cpu_regs *regs)
     default:
         break;
     }
-    pv_inject_exception(v, vec, error);
+    pv_inject_exception(v, vec, vector_has_error_code(vec) ? (int)regs->error_code : -1);
 }
 
 void arch_show_guest_state(const struct vcpu *v)

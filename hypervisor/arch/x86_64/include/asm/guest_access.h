@@ -39,9 +39,9 @@ int copy_to_guest(uint64_t gva, const void *src, size_t len);
  */
 #define guest_put_u64(gva, val, fail)                                                   \
     __asm__ goto("1: movq %1, %0\n" _ASM_EXTABLE(1b, %l[fail])                        \
-                 : : "m"(*(volatile uint64_t *)(gva)), "r"((uint64_t)(val)) : "memory" : fail)
+                 : : "m"(*(uint64_t *)(gva)), "r"((uint64_t)(val)) : "memory" : fail)
 #define guest_get_u64(var, gva, fail)                                                   \
     __asm__ goto("1: movq %1, %0\n" _ASM_EXTABLE(1b, %l[fail])                        \
-                 : "=r"(var) : "m"(*(volatile const uint64_t *)(gva)) : : fail)
+                 : "=r"(var) : "m"(*(const uint64_t *)(gva)) : : fail)
 
 #endif
