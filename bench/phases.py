@@ -32,13 +32,14 @@ sys.path.insert(0, HERE)
 import run_qemu  # noqa: E402
 import scenario as scn  # noqa: E402
 
-# The operations traced: (BENCH op name, the guest function timed, which call of it to trace).
+# The operations traced: (BENCH op name, the guest function timed), in the order the guest runs them
+# (one pass over the run: an op listed after a later one would never be hit).
 # The hit skips the first calls (warm-up) though icount has no cache to warm: a first call may
 # still take a path the rest do not (a lazily built table).
-TRACED = [("xen_version", "op_xen_version"), ("mmu_update", "op_mmu_map"), ("trap_int3", "op_int3"),
-          ("evtchn_send_masked", "op_send"), ("mmuext_pin_l1", "op_pin"), ("trap_ud2", "op_ud2"),
-          ("forced_cpuid", "op_forced_cpuid"), ("memory_op_current_reservation", "op_reservation"),
-          ("ptwr_store_unmap", "op_ptwr_unmap"), ("grant_copy_4k", "op_grant_copy")]
+TRACED = [("xen_version", "op_xen_version"), ("memory_op_current_reservation", "op_reservation"),
+          ("mmu_update", "op_mmu_map"), ("ptwr_store_unmap", "op_ptwr_unmap"), ("mmuext_pin_l1", "op_pin"),
+          ("trap_int3", "op_int3"), ("trap_ud2", "op_ud2"), ("forced_cpuid", "op_forced_cpuid"),
+          ("evtchn_send_masked", "op_send"), ("grant_copy_4k", "op_grant_copy")]
 
 # Hypervisor function (by name prefix) -> phase; the guest's functions (bench.elf's symbols)
 # are "guest", the rest "work": whatever the operation itself runs.
