@@ -27,7 +27,13 @@ boot_param_string("sched", opt_sched);
 static const struct sched_policy *policy = &sched_credit;
 static DEFINE_SPINLOCK(sched_lock);
 
-struct sched_cpu sched_cpus[NR_CPUS];
+/* Per CPU: whom the policy chose for it, and its slice (its need_resched flag: arch_need_resched). */
+struct sched_cpu {
+    struct vcpu *picked;                /* what the policy last chose for this CPU (NULL: idle) */
+    struct timer slice_timer;
+    s_time_t last_pick;                 /* when picked (or idle) started */
+};
+static struct sched_cpu sched_cpus[NR_CPUS];
 
 static struct sched_cpu *this_sched(void) { return &sched_cpus[smp_processor_id()]; }
 
@@ -68,14 +74,14 @@ void vcpu_runstate_snapshot(const struct vcpu *v, struct vcpu_runstate_info *r)
 /* cpu must pick again: on its way back to the guest (an IPI brings it there if it is another CPU). */
 static void resched_cpu(unsigned int cpu)
 {
-    sched_cpus[cpu].need_resched = true;
+    *arch_need_resched(cpu) = true;
     smp_send_event_check(cpu);
 }
 
 static void slice_expired(void *data)
 {
     (void)data;
-    this_sched()->need_resched = true;
+    *arch_this_need_resched() = true;
 }
 
 void sched_init(void)
@@ -88,7 +94,8 @@ void sched_init(void)
     for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
         init_timer(&sched_cpus[cpu].slice_timer, slice_expired, NULL);
         sched_cpus[cpu].last_pick = NOW();
-        sched_cpus[cpu].need_resched = true;    /* nothing picked yet: the first exit asks the policy */
+        if (cpu < nr_cpus_online)
+            *arch_need_resched(cpu) = true;     /* nothing picked yet: the first exit asks the policy */
     }
     printk("sched: %s policy over %u CPU(s)\n", policy->name, nr_cpus_online);
 }
@@ -198,7 +205,7 @@ void sched_vcpu_stopped(struct vcpu *v)
             }
     });
     if (v == current)
-        this_sched()->need_resched = true;
+        *arch_this_need_resched() = true;
 }
 
 void sched_yield(void)
@@ -212,7 +219,7 @@ void sched_yield(void)
      * CPU's turn; skipping it made bench-xdom's yield ping-pong wait 10 ms.
      */
     if (nr_cpus_online > 1 || policy->any_waiting())
-        this_sched()->need_resched = true;
+        *arch_this_need_resched() = true;
 }
 
 void vcpu_block(struct vcpu *v)
@@ -314,7 +321,7 @@ bool sched_should_preempt(void)
     /* Hypercalls run with interrupts off: the slice's end is read off the clock (first: nothing to keep across it). */
     s_time_t now = NOW();
     const struct sched_cpu *sc = this_sched();
-    return sc->need_resched || (sc->slice_timer.active && now >= sc->slice_timer.expires);
+    return *arch_this_need_resched() || (sc->slice_timer.active && now >= sc->slice_timer.expires);
 }
 
 /* The slow path of sched_pick: ask the policy, switch runstates, idle while nobody can run. */
@@ -331,7 +338,7 @@ static __noinline struct vcpu *sched_pick_slow(void)
         if (prev && prev->unit.cpu != (int)cpu)
             prev = NULL;                    /* removed from the policy since (its domain stopped) */
         struct vcpu *next = unit_vcpu(policy->pick(cpu, prev ? &prev->unit : NULL, now - sc->last_pick, now, &slice));
-        sc->need_resched = false;
+        *arch_this_need_resched() = false;
         sc->last_pick = now;
         if (prev && prev != next)
             runstate_set(prev, runstate_when_off(prev), now);
@@ -376,7 +383,7 @@ void sched_dump(void)
     spin_lock(&sched_lock);
     for (unsigned int cpu = 0; cpu < nr_cpus_online; cpu++) {
         const struct vcpu *p = sched_cpus[cpu].picked;
-        printk("cpu %u: %s%s\n", cpu, p ? p->domain->name : "idle", sched_cpus[cpu].need_resched ? ", must pick" : "");
+        printk("cpu %u: %s%s\n", cpu, p ? p->domain->name : "idle", *arch_need_resched(cpu) ? ", must pick" : "");
     }
     for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
         const struct domain *d = &domains[i];

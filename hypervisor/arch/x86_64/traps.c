@@ -169,27 +169,33 @@ static bool apply_fixup(struct cpu_regs *regs)
     return false;
 }
 
+/* Exceptions the hypervisor handles even from a guest: NMI, #DF, #MC. */
+#define HYPERVISOR_ONLY_VECTORS ((1u << 2) | (1u << 8) | (1u << 18))
+
 void do_trap(struct cpu_regs *regs);
 void do_trap(struct cpu_regs *regs)
 {
     unsigned int vec = regs->entry_vector;
 
-    if (vec == 2) {
-        nmi_count++;
-        nmi_last_rsp = (uint64_t)regs;
-        return;
-    }
-    if (regs_from_user(regs) && vec != 8 && vec != 18) {
-        /* From a guest: its exception goes back to it; then maybe another vCPU runs. */
-        if (vec < FIRST_EXTERNAL_VECTOR) {
-            pv_handle_exception(regs);
-        } else {
+    /* From a guest: its exception goes back to it (but NMI, #DF and #MC: ours); then maybe another vCPU runs. */
+    if (regs_from_user(regs)) {
+        if (vec >= FIRST_EXTERNAL_VECTOR) {
             if (irq_handlers[vec])
                 irq_handlers[vec](regs);
             if (vec != SPURIOUS_VECTOR && (vec < PIC_MASTER_VECTOR || vec >= PIC_SLAVE_VECTOR + 8))
                 apic_eoi();
+            pv_exit_to_guest(regs);
+            return;
         }
-        pv_exit_to_guest(regs);
+        if (!((HYPERVISOR_ONLY_VECTORS >> vec) & 1)) {
+            pv_handle_exception(regs);
+            pv_exit_to_guest(regs);
+            return;
+        }
+    }
+    if (vec == 2) {
+        nmi_count++;
+        nmi_last_rsp = (uint64_t)regs;
         return;
     }
     if (vec == 1) {

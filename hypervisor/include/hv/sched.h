@@ -47,20 +47,10 @@ bool sched_should_preempt(void);        /* the running vCPU's turn is over */
 struct vcpu *sched_pick(void);
 
 /*
- * Per CPU (schedule.c's, here for sched_goes_on): whom the policy chose and whether to ask again.
- * A cache line each, so CPUs setting each other's need_resched share no line with a third.
- */
-struct __attribute__((aligned(64))) sched_cpu {
-    struct vcpu *picked;                /* what the policy last chose for this CPU (NULL: idle) */
-    volatile bool need_resched;         /* pick again on the way back to the guest */
-    struct timer slice_timer;
-    s_time_t last_pick;                 /* when picked (or idle) started */
-};
-extern struct sched_cpu sched_cpus[NR_CPUS];
-
-/*
  * The question of every return to a guest: may this CPU's vCPU (current, the
- * one picked) go on? need_resched alone answers it, because everything that
+ * one picked) go on? Its need_resched flag (per CPU: "pick again on the way
+ * back to the guest"; the arch keeps it where the exit path reads it cheaply,
+ * arch_need_resched) alone answers it, because everything that
  * stops that vCPU sets it on its CPU, under sched_lock, before or with the
  * change: blocking, pausing or taking it down (make_unrunnable), its domain's
  * shutdown (sched_vcpu_stopped), a wake-up that should preempt it
@@ -71,7 +61,7 @@ extern struct sched_cpu sched_cpus[NR_CPUS];
  */
 static inline bool sched_goes_on(void)
 {
-    return !sched_cpus[smp_processor_id()].need_resched;
+    return !*arch_this_need_resched();
 }
 
 /* Logs each CPU's vCPU and every vCPU's scheduling state (debug key 'r'). */

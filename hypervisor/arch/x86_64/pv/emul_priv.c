@@ -304,19 +304,15 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs, unsigned int v
 
     if (!ud && (vector != X86_EXC_GP || regs->error_code != 0))
         return false;
+    enum ud_kind kind = ud ? classify_ud(regs) : UD_DECODE;
+    if (kind == UD_PLAIN)
+        return false;
     pv_emul_init(&e, v, regs);
-    if (ud) {
-        switch (classify_ud(regs)) {
-        case UD_PLAIN:
-            return false;
-        case UD_FORCED_CPUID:
-            e.insn.len = FORCED_CPUID_LEN;
-            emulate_cpuid(&e);
-            retire(&e);
-            return true;
-        case UD_DECODE:
-            break;
-        }
+    if (kind == UD_FORCED_CPUID) {
+        e.insn.len = FORCED_CPUID_LEN;
+        emulate_cpuid(&e);
+        retire(&e);
+        return true;
     }
     switch (pv_emul_decode(&e, ud ? X86_DECODE_FORCED : 0)) {
     case X86_DECODE_OK:

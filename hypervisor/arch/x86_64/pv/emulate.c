@@ -9,15 +9,6 @@
 #include <asm/pv.h>
 #include "emulate.h"
 
-void pv_emul_init(struct pv_emul *e, struct vcpu *v, struct cpu_regs *regs)
-{
-    e->v = v;
-    e->regs = regs;
-    e->faulted = false;
-    e->bpmatch = 0;
-    e->no_single_step = false;
-}
-
 int pv_emul_raise(struct pv_emul *e, unsigned int vector, int error_code, uint64_t cr2)
 {
     e->faulted = true;

@@ -51,7 +51,14 @@ struct pv_emul {
 };
 
 /* Starts e for the running vCPU v at regs->rip. */
-void pv_emul_init(struct pv_emul *e, struct vcpu *v, struct cpu_regs *regs);
+static inline void pv_emul_init(struct pv_emul *e, struct vcpu *v, struct cpu_regs *regs)
+{
+    e->v = v;
+    e->regs = regs;
+    e->faulted = false;
+    e->bpmatch = 0;
+    e->no_single_step = false;
+}
 
 /*
  * Decodes the instruction at regs->rip (flags as x86_decode). On a fetch

@@ -24,7 +24,8 @@ static __noinline void crash_no_handler(struct vcpu *v, unsigned int vector, int
                  error_code < 0 ? 0 : (unsigned int)error_code, (unsigned long long)guest_regs()->rip);
 }
 
-void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code)
+/* Through v's trap table entry for vector (regs: v's frame, guest_regs()). */
+static inline void inject(struct vcpu *v, struct cpu_regs *regs, unsigned int vector, int error_code)
 {
     const struct guest_trap *t = &v->arch.traps[vector];
 
@@ -32,7 +33,12 @@ void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code)
         crash_no_handler(v, vector, error_code);
         return;
     }
-    pv_bounce(v, guest_regs(), t->address, error_code >= 0, (uint32_t)error_code, t->flags & TI_MASK_EVENTS);
+    pv_bounce(v, regs, t->address, error_code >= 0, (uint32_t)error_code, t->flags & TI_MASK_EVENTS);
+}
+
+void pv_inject_exception(struct vcpu *v, unsigned int vector, int error_code)
+{
+    inject(v, guest_regs(), vector, error_code);
 }
 
 /* int $n in a guest raises #GP(n*8+2): deliver it as a software interrupt if the guest allows. */
@@ -56,24 +62,12 @@ static bool emulate_int_n(struct vcpu *v, struct cpu_regs *regs)
     return true;
 }
 
-void pv_handle_exception(struct cpu_regs *regs)
+/* A vector the hypervisor looks at before (or instead of) reflecting it: see handle_special. */
+#define SPECIAL_VECTORS ((1u << X86_EXC_DB) | (1u << X86_EXC_UD) | (1u << X86_EXC_NM) | (1u << X86_EXC_GP) | \
+                         (1u << X86_EXC_PF))
+
+static __noinline void handle_special(struct vcpu *v, struct cpu_regs *regs, unsigned int vec)
 {
-    struct vcpu *v = current;
-    unsigned int vec = regs->entry_vector;
-
-    /*
-     * Another CPU may have stopped the domain while this vCPU ran: it is
-     * switched away on the way out. A vCPU of a domain whose memory is gone
-     * never runs; that would be our bug, not the guest's.
-     */
-    enum domain_state state = __atomic_load_n(&v->domain->state, __ATOMIC_RELAXED);
-    if (unlikely(state != DOMAIN_RUNNING)) {
-        if (state == DOMAIN_RELINQUISHING)
-            return;
-        panic("BUG: vector %u from vCPU of domain %u (%s), which is no longer running", vec, v->domain->id,
-              v->domain->name);
-    }
-
     switch (vec) {
     case X86_EXC_UD:
         /* The forced-emulation prefix. */
@@ -106,7 +100,37 @@ void pv_handle_exception(struct cpu_regs *regs)
     default:
         break;
     }
-    pv_inject_exception(v, vec, vector_has_error_code(vec) ? (int)regs->error_code : -1);
+    inject(v, regs, vec, vector_has_error_code(vec) ? (int)regs->error_code : -1);
+}
+
+static __noinline void exception_from_stopped(const struct vcpu *v, unsigned int vec)
+{
+    /*
+     * Another CPU may have stopped the domain while this vCPU ran: it is
+     * switched away on the way out. A vCPU of a domain whose memory is gone
+     * never runs; that would be our bug, not the guest's.
+     */
+    if (__atomic_load_n(&v->domain->state, __ATOMIC_RELAXED) != DOMAIN_RELINQUISHING)
+        panic("BUG: vector %u from vCPU of domain %u (%s), which is no longer running", vec, v->domain->id,
+              v->domain->name);
+}
+
+/* Tail calls only, so that the plain reflection (int3, a #DE, ...) saves no register on its way. */
+void pv_handle_exception(struct cpu_regs *regs)
+{
+    struct vcpu *v = current;
+    unsigned int vec = regs->entry_vector;
+
+    ASSERT(vec < 32);
+    if (unlikely(__atomic_load_n(&v->domain->state, __ATOMIC_RELAXED) != DOMAIN_RUNNING)) {
+        exception_from_stopped(v, vec);
+        return;
+    }
+    if ((SPECIAL_VECTORS >> vec) & 1) {
+        handle_special(v, regs, vec);
+        return;
+    }
+    inject(v, regs, vec, vector_has_error_code(vec) ? (int)regs->error_code : -1);
 }
 
 void arch_show_guest_state(const struct vcpu *v)

@@ -20,6 +20,7 @@
 #include <asm/regs.h>
 
 #ifndef __ASSEMBLY__
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vcpu;
@@ -28,7 +29,8 @@ struct cpu_info {
     struct cpu_regs guest_regs;     /* frame of the guest this CPU entered from (top of the stack) */
     struct vcpu *current_vcpu;      /* whose state is live on this CPU; NULL while none has run */
     unsigned int cpu_id;            /* logical CPU number, 0 = the boot CPU */
-    unsigned int _pad;
+    volatile bool need_resched;     /* the scheduler's (hv/sched.h), here beside current for the exit path */
+    uint8_t _pad[3];
     uint64_t syscall_scratch;       /* SYSCALL entry parks the guest's %rsp here */
     uint64_t guest_frame_end;       /* &guest_regs + 1: where SYSCALL entry builds its frame */
 };
@@ -46,6 +48,22 @@ static inline struct cpu_info *get_cpu_info(void)
 static inline struct cpu_info *stack_cpu_info(void *stack_base)
 {
     return (struct cpu_info *)((uint8_t *)stack_base + STACK_SIZE) - 1;
+}
+
+/* Each CPU's stack block (desc.c), set as it comes up. */
+extern uint8_t *cpu_stack_base[NR_CPUS];
+
+/*
+ * A CPU's need_resched flag (hv/sched.h): in its cpu_info, so that every
+ * return to a guest reads it with current from the one stack-derived pointer.
+ */
+static inline volatile bool *arch_need_resched(unsigned int cpu)
+{
+    return &stack_cpu_info(cpu_stack_base[cpu])->need_resched;
+}
+static inline volatile bool *arch_this_need_resched(void)
+{
+    return &get_cpu_info()->need_resched;
 }
 
 #define current             (get_cpu_info()->current_vcpu)
