@@ -69,9 +69,8 @@ void gnttab_env_free_table(struct grant_table *gt)
  * creation; ours comes at the first use), or NULL without memory. d is
  * running (checked under the frame lock), so its destruction has not begun.
  */
-static struct grant_table *table_of(struct domain *d)
+static __noinline struct grant_table *table_first_use(struct domain *d)
 {
-    ASSERT(frame_lock_held());
     struct grant_table *gt = d->grant_table;
     if (!gt) {
         pfn_t pfn = alloc_frames(GNTTAB_TABLE_ORDER);
@@ -84,6 +83,16 @@ static struct grant_table *table_of(struct domain *d)
     if (!gt->nr_frames && gnttab_grow(gt, d, 1))
         return NULL;
     return gt;
+}
+
+/* Inline: every grant operation asks, and after the first use the answer is at hand. */
+static inline struct grant_table *table_of(struct domain *d)
+{
+    ASSERT(frame_lock_held());
+    struct grant_table *gt = d->grant_table;
+    if (likely(gt && gt->nr_frames))
+        return gt;
+    return table_first_use(d);
 }
 
 static bool running(const struct domain *d)
@@ -444,7 +453,11 @@ static void copy_release(struct domain *d, struct copy_side *s)
 
 static int16_t copy_one(struct domain *d, const struct gnttab_copy *op)
 {
-    struct copy_side src = { 0 }, dst = { 0 };
+    /* Only what copy_release looks at first (a whole-struct initializer is ten stores). */
+    struct copy_side src, dst;
+    src.rd = dst.rd = NULL;
+    src.rgt = dst.rgt = NULL;
+    src.held = dst.held = false;
     int16_t rc = copy_claim(d, &op->source, op->flags & GNTCOPY_source_gref, true, &src);
     if (rc == GNTST_okay)
         rc = copy_claim(d, &op->dest, op->flags & GNTCOPY_dest_gref, false, &dst);
@@ -518,7 +531,10 @@ static int64_t run_batch(struct domain *d, unsigned int cmd, uint64_t uop, unsig
         if (copy_from_guest(&op, at, k->size))
             return -XEN_EFAULT;
         k->elem(d, &op);
-        if (copy_to_guest(at + k->out_off, (const uint8_t *)&op + k->out_off, k->out_len))
+        /* Most answers are a status alone: a copy of a size known here is one move. */
+        const uint8_t *out = (const uint8_t *)&op + k->out_off;
+        if (k->out_len == sizeof(int16_t) ? copy_to_guest(at + k->out_off, out, sizeof(int16_t))
+                                          : copy_to_guest(at + k->out_off, out, k->out_len))
             return -XEN_EFAULT;
     }
     return 0;
@@ -537,7 +553,7 @@ int64_t do_grant_table_op(unsigned int cmd, uint64_t uop, unsigned int count)
         return -XEN_EFAULT;
 
     int64_t rc;
-    frame_lock();
+    frame_lock_hypercall();                 /* (only ever a hypercall: interrupts are off) */
     switch (cmd) {
     case GNTTABOP_map_grant_ref:
     case GNTTABOP_unmap_grant_ref:
@@ -568,7 +584,7 @@ int64_t do_grant_table_op(unsigned int cmd, uint64_t uop, unsigned int count)
         rc = -XEN_ENOSYS;
         break;
     }
-    frame_unlock();
+    frame_unlock_hypercall();
     return rc;
 }
 

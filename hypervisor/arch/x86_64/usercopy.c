@@ -29,14 +29,14 @@ static size_t copy_fixup(void *dst, const void *src, size_t len)
     return words * 8;
 }
 
-int copy_from_guest(void *dst, uint64_t gva, size_t len)
+int copy_from_guest_any(void *dst, uint64_t gva, size_t len)
 {
     if (!guest_range_ok(gva, len))
         return -XEN_EFAULT;
     return copy_fixup(dst, (const void *)gva, len) ? -XEN_EFAULT : 0;
 }
 
-int copy_to_guest(uint64_t gva, const void *src, size_t len)
+int copy_to_guest_any(uint64_t gva, const void *src, size_t len)
 {
     if (!guest_range_ok(gva, len))
         return -XEN_EFAULT;

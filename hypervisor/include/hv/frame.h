@@ -24,6 +24,9 @@ struct domain;
 void frame_lock(void);
 void frame_unlock(void);
 bool frame_lock_held(void);
+/* The same inside a hypercall, which runs with interrupts off (do_syscall): the lock alone. */
+void frame_lock_hypercall(void);
+void frame_unlock_hypercall(void);
 
 /* General reference: d must own the frame. 0 or -XEN_EINVAL. */
 int get_page(uint64_t mfn, const struct domain *d);

@@ -40,14 +40,13 @@ void frame_unlock(void)
     local_irq_restore(flags);
 }
 
-/* For the memory hypercalls below, which run with interrupts off (do_syscall): the lock alone, inline. */
-static inline void frame_lock_hypercall(void)
+void frame_lock_hypercall(void)
 {
     ASSERT(!local_irq_is_enabled());
     spin_lock(&frame_spinlock);
 }
 
-static inline void frame_unlock_hypercall(void)
+void frame_unlock_hypercall(void)
 {
     spin_unlock(&frame_spinlock);
 }

@@ -3,6 +3,7 @@
 #define ASM_GUEST_ACCESS_H
 
 #include <hv/lib.h>
+#include <public/errno.h>
 #include <asm/config.h>
 #include <asm/extable.h>
 
@@ -26,22 +27,66 @@ static inline bool guest_range_ok(uint64_t gva, size_t len)
     return gva >= RESERVED_VIRT_END;        /* wholly above the hypervisor's range */
 }
 
-/* Both return 0, or -XEN_EFAULT if any byte is outside the guest's range or unmapped. */
-int copy_from_guest(void *dst, uint64_t gva, size_t len);
-int copy_to_guest(uint64_t gva, const void *src, size_t len);
-
 /*
- * One quadword to or from guest memory whose range the caller has checked as
- * a whole (guest_range_ok): a single instruction, and a fault (unmapped, read
- * only) jumps to the caller's label fail. For the frames of the trap path
- * (bounce and iret), where a call and a string copy per frame were a fifth of
- * a trap's cost. The value read is defined only when no jump was taken.
+ * One value of a 1, 2, 4 or 8-byte type to or from guest memory whose range
+ * the caller has checked (guest_range_ok): a single instruction, and a fault
+ * (unmapped, read only) jumps to the caller's label fail. For the frames of
+ * the trap path (bounce and iret) and the small copies below, where a call and
+ * a string copy were most of the cost. A value read is defined only when no
+ * jump was taken.
  */
-#define guest_put_u64(gva, val, fail)                                                   \
-    __asm__ goto("1: movq %1, %0\n" _ASM_EXTABLE(1b, %l[fail])                        \
-                 : : "m"(*(uint64_t *)(gva)), "r"((uint64_t)(val)) : "memory" : fail)
-#define guest_get_u64(var, gva, fail)                                                   \
-    __asm__ goto("1: movq %1, %0\n" _ASM_EXTABLE(1b, %l[fail])                        \
-                 : "=r"(var) : "m"(*(const uint64_t *)(gva)) : : fail)
+#define guest_put(type, gva, val, fail)                                                 \
+    __asm__ goto("1: mov %1, %0\n" _ASM_EXTABLE(1b, %l[fail])                          \
+                 : : "m"(*(type *)(gva)), "r"((type)(val)) : "memory" : fail)
+#define guest_get(type, var, gva, fail)                                                 \
+    __asm__ goto("1: mov %1, %0\n" _ASM_EXTABLE(1b, %l[fail])                          \
+                 : "=r"(var) : "m"(*(const type *)(gva)) : : fail)
+#define guest_put_u64(gva, val, fail) guest_put(uint64_t, gva, val, fail)
+#define guest_get_u64(var, gva, fail) guest_get(uint64_t, var, gva, fail)
+
+/* Any length, a quadword or a byte a step (usercopy.c); copy_*_guest below choose. */
+int copy_from_guest_any(void *dst, uint64_t gva, size_t len);
+int copy_to_guest_any(uint64_t gva, const void *src, size_t len);
+
+/* A copy whose length is 1, 2, 4 or 8 and known when compiled: one guarded move. */
+#define GUEST_COPY_ONE(len) (__builtin_constant_p(len) && ((len) == 1 || (len) == 2 || (len) == 4 || (len) == 8))
+
+static __force_inline int copy_from_guest_one(void *dst, uint64_t gva, size_t len)
+{
+    if (!guest_range_ok(gva, len))
+        return -XEN_EFAULT;
+    switch (len) {
+    case 1: { uint8_t x; guest_get(uint8_t, x, gva, fault); __builtin_memcpy(dst, &x, 1); return 0; }
+    case 2: { uint16_t x; guest_get(uint16_t, x, gva, fault); __builtin_memcpy(dst, &x, 2); return 0; }
+    case 4: { uint32_t x; guest_get(uint32_t, x, gva, fault); __builtin_memcpy(dst, &x, 4); return 0; }
+    default: { uint64_t x; guest_get(uint64_t, x, gva, fault); __builtin_memcpy(dst, &x, 8); return 0; }
+    }
+fault:
+    return -XEN_EFAULT;
+}
+
+static __force_inline int copy_to_guest_one(uint64_t gva, const void *src, size_t len)
+{
+    if (!guest_range_ok(gva, len))
+        return -XEN_EFAULT;
+    switch (len) {
+    case 1: { uint8_t x; __builtin_memcpy(&x, src, 1); guest_put(uint8_t, gva, x, fault); return 0; }
+    case 2: { uint16_t x; __builtin_memcpy(&x, src, 2); guest_put(uint16_t, gva, x, fault); return 0; }
+    case 4: { uint32_t x; __builtin_memcpy(&x, src, 4); guest_put(uint32_t, gva, x, fault); return 0; }
+    default: { uint64_t x; __builtin_memcpy(&x, src, 8); guest_put(uint64_t, gva, x, fault); return 0; }
+    }
+fault:
+    return -XEN_EFAULT;
+}
+
+/* Both return 0, or -XEN_EFAULT if any byte is outside the guest's range or unmapped. */
+static inline int copy_from_guest(void *dst, uint64_t gva, size_t len)
+{
+    return GUEST_COPY_ONE(len) ? copy_from_guest_one(dst, gva, len) : copy_from_guest_any(dst, gva, len);
+}
+static inline int copy_to_guest(uint64_t gva, const void *src, size_t len)
+{
+    return GUEST_COPY_ONE(len) ? copy_to_guest_one(gva, src, len) : copy_to_guest_any(gva, src, len);
+}
 
 #endif
