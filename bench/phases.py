@@ -39,7 +39,8 @@ import scenario as scn  # noqa: E402
 TRACED = [("xen_version", "op_xen_version"), ("memory_op_current_reservation", "op_reservation"),
           ("mmu_update", "op_mmu_map"), ("ptwr_store_unmap", "op_ptwr_unmap"), ("mmuext_pin_l1", "op_pin"),
           ("trap_int3", "op_int3"), ("trap_ud2", "op_ud2"), ("forced_cpuid", "op_forced_cpuid"),
-          ("evtchn_send_masked", "op_send"), ("grant_copy_4k", "op_grant_copy")]
+          ("evtchn_send_masked", "op_send"), ("evtchn_send_self_upcall", "op_send_upcall"),
+          ("grant_copy_4k", "op_grant_copy")]
 
 # Hypervisor function (by name prefix) -> phase; the guest's functions (bench.elf's symbols)
 # are "guest", the rest "work": whatever the operation itself runs.

@@ -61,7 +61,8 @@ void send_global_virq(unsigned int virq);
 /* The vCPU has an upcall to take now (pending and not masked). Inline: every exit to a guest asks. */
 static inline bool vcpu_events_pending(const struct vcpu *v)
 {
-    return v->vcpu_info && v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
+    ASSERT(v->vcpu_info);       /* from its domain's build (shared_info) to its vCPUs' release */
+    return v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
 }
 /*
  * A vCPU about to block must not: an upcall is due, or it polls a port that

@@ -204,8 +204,9 @@ int arch_domain_shared_info_init(struct domain *d)
     arch_set_wallclock(d->shared_info);
     /* Every vCPU's vcpu_info starts in shared_info (they may move it with register_vcpu_info). */
     struct vcpu *v;
+    _Static_assert(MAX_VCPUS <= XEN_LEGACY_MAX_VCPUS, "every vCPU has a vcpu_info in shared_info");
     for_each_vcpu(d, v)
-        v->vcpu_info = v->id < XEN_LEGACY_MAX_VCPUS ? &d->shared_info->vcpu_info[v->id] : NULL;
+        v->vcpu_info = &d->shared_info->vcpu_info[v->id];
     return 0;
 }
 

@@ -132,20 +132,27 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
         __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
 }
 
+/* An event upcall that is due goes in now, through the event callback; false if v's domain is gone. */
+static bool upcall_if_due(struct vcpu *v, struct cpu_regs *regs)
+{
+    if (!vcpu_events_pending(v) || !v->arch.event_callback)
+        return true;
+    return pv_bounce(v, regs, v->arch.event_callback, false, 0, true);
+}
+
 /* pv_exit_to_guest's work when it has any: pick, switch, then an upcall if one is due; again if need be. */
 void pv_exit_to_guest_slow(struct cpu_regs *regs)
 {
+    /* Most often the same vCPU goes on and it is only an upcall. */
+    if (likely(sched_goes_on()) && upcall_if_due(current, regs))
+        return;
     for (;;) {
         struct vcpu *next = sched_pick();   /* returns with interrupts off */
         if (next != current) {
             arch_context_switch(current, next);
             arch_update_vcpu_time(next);
         }
-        /* An event upcall that is due goes in now, through the event callback. */
-        struct vcpu *v = current;
-        if (!vcpu_events_pending(v) || !v->arch.event_callback)
-            return;
-        if (pv_bounce(v, regs, v->arch.event_callback, false, 0, true))
+        if (upcall_if_due(current, regs))
             return;
         /* Its frame could not be written, so its domain is gone: pick again rather than resume it. */
     }
