@@ -8,6 +8,7 @@
 #include <hv/arch.h>
 #include <hv/domain.h>
 #include <hv/event.h>
+#include <hv/frame.h>
 #include <hv/sched.h>
 
 /* Sets up SYSCALL entry and the other per-CPU state guests need (pv/hypercall.c). */
@@ -45,6 +46,7 @@ void pv_handle_exception(struct cpu_regs *regs);
 void pv_exit_to_guest_slow(struct cpu_regs *regs);
 static inline void pv_exit_to_guest(struct cpu_regs *regs)
 {
+    ASSERT(!frame_lock_held());             /* no hypercall or trap leaves it taken */
     if (likely(sched_goes_on()) && !vcpu_events_pending(current))
         return;
     pv_exit_to_guest_slow(regs);
