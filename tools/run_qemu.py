@@ -51,6 +51,7 @@ class BootResult:
     seconds: float
     hypervisor: str = "ours"
     host_udp: object = None     # a udp_echo.EchoResult for a scenario with host-udp:
+    post_mortem: str = None     # a timed-out run's verdict: still running (slow) or stopped (post_mortem_verdict)
 
 
 def strip_prefix(line):
@@ -180,6 +181,7 @@ def run_iso(iso, sc, log_path, timeout, label, elf=None):
     first (_post_mortem; elf: the hypervisor's symbols for its backtraces)."""
     start = time.monotonic()
     sc, peer = with_host_udp(sc)
+    verdict = None
     with tempfile.TemporaryDirectory(prefix="qemu-mon-") as mon_dir, open(log_path, "wb") as log:
         monitor, gdb = os.path.join(mon_dir, "monitor.sock"), os.path.join(mon_dir, "gdb.sock")
         cmd = qemu_command(iso, sc, "stdio") + ["-monitor", f"unix:{monitor},server=on,wait=off",
@@ -192,12 +194,13 @@ def run_iso(iso, sc, log_path, timeout, label, elf=None):
                 _type_when_ready(proc, log_path, sc, start + timeout)
             status = proc.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))
         except subprocess.TimeoutExpired:
-            _post_mortem(proc, log, monitor, gdb, elf)
+            verdict = _post_mortem(proc, log, monitor, gdb, elf, time.monotonic() - start)
             proc.kill()
             proc.wait()
             status = None
     outcome = "timeout" if status is None else exit_codes().get(status, f"qemu-{status}")
-    return BootResult(status, outcome, _read(log_path), log_path, time.monotonic() - start, label, peer.join())
+    return BootResult(status, outcome, _read(log_path), log_path, time.monotonic() - start, label, peer.join(),
+                      verdict)
 
 
 class HostUdpPeer:
@@ -248,24 +251,97 @@ def host_udp_check(sc, result):
 
 
 # Serial input to the hypervisor (CTRL-a three times), then the debug keys for its
-# CPUs and vCPUs ('r') and its domains ('d').
-POST_MORTEM_KEYS = b"\x01\x01\x01rd"
+# CPUs and vCPUs ('r'), its domains with their hypercall counters ('d') and its
+# clock ('t'); POST_MORTEM_WAIT s later 'd' and 't' again (POST_MORTEM_AGAIN):
+# whether the guests' counters moved tells a slow run from a stuck one.
+POST_MORTEM_KEYS = b"\x01\x01\x01rdt"
+POST_MORTEM_AGAIN = b"dt"
+POST_MORTEM_WAIT = 2.0
+HV_CLOCK_ANSWER = re.compile(r"time: (\d+) ns since boot")
+HV_HYPERCALLS = re.compile(r"^\(HV\) \[[ \d.]+\]\s+hypercalls \(number:count\):(.*)")
+HV_DOMAIN = re.compile(r"^\(HV\) \[[ \d.]+\] domain (\d+) \(")
 
 
-def _post_mortem(proc, log, monitor, gdb, elf):
-    """Appends what a hung run was doing to its log: the hypervisor's own dumps
+def process_cpu_seconds(pid):
+    """CPU time (user + system, every thread) process pid has used, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def post_mortem_verdict(answers, waited, cpu_seconds, wall_seconds):
+    """One line on a run that timed out, from what the machine wrote after the
+    post-mortem's debug keys (answers: 'r', 'd', 't', then `waited` s later 'd'
+    and 't' again) and the CPU time QEMU had in its wall_seconds. Guests whose
+    hypercall counters moved meanwhile were still running: the run was slow (the
+    share of a CPU QEMU got says whether the host was loaded), not stuck. The
+    clock alone cannot tell: under -icount it counts instructions, and a CPU
+    spinning for good still executes them."""
+    share = ""
+    if cpu_seconds is not None and wall_seconds > 0:
+        share = (f"; QEMU had {cpu_seconds:.0f} s of CPU in {wall_seconds:.0f} s of wall time "
+                 f"({100 * cpu_seconds / wall_seconds:.0f} % of one CPU)")
+    clocks = list(HV_CLOCK_ANSWER.finditer(answers))
+    if len(clocks) < 2:
+        return (f"post-mortem: no answer: the hypervisor answered its debug keys {len(clocks)} of 2 times "
+                f"(CPU 0 takes no serial interrupts: stuck with them off?){share}")
+
+    def hypercalls(text):
+        """Domain id -> its hypercalls so far, from a 'd' dump (a guest's console line may come between)."""
+        counts, dom = {}, None
+        for line in text.splitlines():
+            if m := HV_DOMAIN.search(line):
+                dom = int(m.group(1))
+            elif (m := HV_HYPERCALLS.search(line)) and dom is not None:
+                counts[dom] = sum(int(p.split(":")[1]) for p in m.group(1).split() if ":" in p)
+                dom = None
+        return counts
+
+    before = hypercalls(answers[:clocks[0].start()])
+    after = hypercalls(answers[clocks[0].end():clocks[-1].start()])
+    made = sum(max(after[d] - before[d], 0) for d in before.keys() & after.keys())
+    moved = made > 0 or before.keys() != after.keys()     # a domain that ended or began moved too
+    first, last = int(clocks[0].group(1)) / 1e9, int(clocks[-1].group(1)) / 1e9
+    clock = f"the hypervisor's clock went from {first:.6f} s to {last:.6f} s"
+    if moved:
+        changed = f" (domains {sorted(before)} became {sorted(after)})" if before.keys() != after.keys() else ""
+        return (f"post-mortem: still running: the guests made {made} hypercalls{changed} in {waited:.0f} s of "
+                f"wall time and {clock}: a slow run, not a stuck one{share}")
+    return f"post-mortem: stuck: no guest made a hypercall in {waited:.0f} s of wall time while {clock}{share}"
+
+
+def _post_mortem(proc, log, monitor, gdb, elf, wall_seconds):
+    """Appends what a timed-out run was doing to its log: the hypervisor's own dumps
     (its debug keys, if it still takes interrupts), every CPU's registers from
     QEMU's monitor and, with gdb and elf, every CPU's backtrace (and the gdb
-    commands in $POSTMORTEM_GDB, separated by ';'). Best effort: a
-    run that cannot answer is still killed."""
+    commands in $POSTMORTEM_GDB, separated by ';'). Returns the verdict line it
+    also logs (post_mortem_verdict). Best effort: a run that cannot answer is
+    still killed."""
+    cpu_seconds = process_cpu_seconds(proc.pid)
+    log.flush()
+    answers_from = os.path.getsize(log.name)
     try:
         for b in POST_MORTEM_KEYS:
             proc.stdin.write(bytes([b]))
             proc.stdin.flush()
             time.sleep(0.05)
-        time.sleep(2)
+        time.sleep(POST_MORTEM_WAIT)
+        for b in POST_MORTEM_AGAIN:
+            proc.stdin.write(bytes([b]))
+            proc.stdin.flush()
+            time.sleep(0.05)
+        time.sleep(0.5)
     except OSError:
         pass
+    with open(log.name, "rb") as f:
+        f.seek(answers_from)
+        answers = f.read().decode(errors="replace")
+    verdict = post_mortem_verdict(answers, POST_MORTEM_WAIT, cpu_seconds, wall_seconds)
+    log.write(f"\n=== {verdict} ===\n".encode())
+    log.flush()
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as mon:
             mon.settimeout(5)
@@ -286,7 +362,7 @@ def _post_mortem(proc, log, monitor, gdb, elf):
     except OSError as e:
         log.write(f"\n=== post-mortem: QEMU monitor unreachable: {e} ===\n".encode())
     if not elf or not os.path.exists(elf) or not shutil.which("gdb"):
-        return
+        return verdict
     try:
         bt = subprocess.run(["gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex", f"target remote {gdb}",
                              "-ex", "thread apply all bt 12",
@@ -296,6 +372,7 @@ def _post_mortem(proc, log, monitor, gdb, elf):
         bt = f"gdb failed: {e}".encode()
     log.write(b"\n=== post-mortem: backtraces (gdb) ===\n" + bt + b"\n")
     log.flush()
+    return verdict
 
 
 class Follower:

@@ -88,7 +88,8 @@ def booted(name):
         pytest.skip(f"{name} not selected (BOOT_SCENARIOS)")
     sc, res = boot_all()[name]
     if res.outcome != "poweroff":
-        pytest.fail(f"{name} ended with {res.outcome} ({res.log_path})", pytrace=False)
+        verdict = f"; {res.post_mortem}" if res.post_mortem else ""
+        pytest.fail(f"{name} ended with {res.outcome} ({res.log_path}{verdict})", pytrace=False)
     return sc, res
 
 

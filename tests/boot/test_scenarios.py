@@ -8,7 +8,8 @@ from conftest import boot_all, dom0_run, run_problems
 
 
 def where(res):
-    return f"(serial log kept in {res.log_path})"
+    verdict = f"; {res.post_mortem}" if res.post_mortem else ""
+    return f"(serial log kept in {res.log_path}{verdict})"
 
 
 def test_exit_status(scenario_name):
