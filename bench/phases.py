@@ -43,12 +43,14 @@ TRACED = [("xen_version", "op_xen_version"), ("memory_op_current_reservation", "
           ("grant_copy_4k", "op_grant_copy")]
 
 # Hypervisor function (by name prefix) -> phase; the guest's functions (bench.elf's symbols)
-# are "guest", the rest "work": whatever the operation itself runs.
+# are "guest", the rest "work": whatever the operation itself runs. An instruction of a function
+# inlined into another counts for the innermost function of its inline chain that a phase names
+# (addr2line -i): the exit checks are inline in do_syscall and do_trap, and still their own phase.
 PHASES = [
     ("entry", ["syscall_entry", "entry_stubs", "common_entry"]),
+    ("preemption check", ["sched_pick", "sched_goes_on", "hypercall_preempt_check", "sched_should_preempt"]),
+    ("event check", ["pv_exit_to_guest", "vcpu_events_pending", "upcall_if_due"]),
     ("dispatch", ["do_syscall", "hypercall_dispatch", "hc_", "do_trap"]),
-    ("preemption check", ["sched_pick", "hypercall_preempt_check", "sched_should_preempt"]),
-    ("event check", ["pv_exit_to_guest", "vcpu_events_pending"]),
     ("exit", ["restore_all"]),
 ]
 
@@ -66,12 +68,14 @@ def symbols(elf):
 
 class Symbolizer:
     """Address -> (function, "hv" or "guest"), from both ELFs (they share names: both have a
-    syscall_entry)."""
+    syscall_entry); and a hypervisor address's inline chain (inline_chain)."""
 
     def __init__(self, hv_elf, guest_elf):
+        self.hv_elf = hv_elf
         self.syms = sorted([(a, n, "hv") for a, n in symbols(hv_elf)] +
                            [(a, n, "guest") for a, n in symbols(guest_elf)])
         self.addrs = [a for a, _, _ in self.syms]
+        self.chains = {}
 
     def __call__(self, pc):
         i = bisect.bisect_right(self.addrs, pc) - 1
@@ -83,13 +87,34 @@ class Symbolizer:
                 return a
         sys.exit(f"bench.elf has no function {name} (bench/phases.py, TRACED): renamed or inlined?")
 
+    def load_chains(self, pcs):
+        """The inline chains (innermost function first) of these hypervisor addresses, by addr2line."""
+        todo = sorted({pc for pc in pcs if self(pc)[1] == "hv" and pc not in self.chains})
+        if not todo or not shutil.which("addr2line"):
+            return
+        out = subprocess.run(["addr2line", "-a", "-f", "-i", "-e", self.hv_elf] + [f"{pc:#x}" for pc in todo],
+                             capture_output=True, text=True, check=True).stdout.splitlines()
+        pc, chain = None, []
+        for line in out + ["0x0"]:
+            if line.startswith("0x"):
+                if pc is not None:
+                    self.chains[pc] = chain
+                pc, chain = int(line, 16), []
+            elif not line.startswith(("/", "??:")) and ":" not in line:
+                chain.append(line.strip())
 
-def phase_of(func, who):
+    def inline_chain(self, pc):
+        return self.chains.get(pc) or [self(pc)[0]]
+
+
+def phase_of(chain, who):
+    """The phase of an instruction: its inline chain's innermost function that PHASES names."""
     if who == "guest":
         return "guest"
-    for phase, prefixes in PHASES:
-        if any(func.startswith(p) for p in prefixes):
-            return phase
+    for func in chain:
+        for phase, prefixes in PHASES:
+            if any(func.startswith(p) for p in prefixes):
+                return phase
     return "work"
 
 
@@ -177,9 +202,10 @@ def trace(build, hv_elf, ops, hit):
 def breakdown(pcs, sym):
     """([(phase, count)], [(function, phase, count)]) in the order first reached."""
     by_phase, by_func = {}, {}
+    sym.load_chains(pcs)
     for pc in pcs:
         f, who = sym(pc)
-        p = phase_of(f, who)
+        p = phase_of(sym.inline_chain(pc) if who == "hv" else [f], who)
         by_phase[p] = by_phase.get(p, 0) + 1
         key = (f, p)
         by_func[key] = by_func.get(key, 0) + 1

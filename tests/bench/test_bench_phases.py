@@ -16,16 +16,38 @@ class FakeSymbols(phases.Symbolizer):
     def __init__(self, hv, guest):      # [(address, name)] each, instead of ELF files
         self.syms = sorted([(a, n, "hv") for a, n in hv] + [(a, n, "guest") for a, n in guest])
         self.addrs = [a for a, _, _ in self.syms]
+        self.chains = {}
+
+    def load_chains(self, pcs):         # set by the test instead of addr2line
+        pass
 
 
 def test_phase_of():
-    assert phases.phase_of("syscall_entry", "hv") == "entry"
-    assert phases.phase_of("syscall_entry", "guest") == "guest"
-    assert phases.phase_of("hc_xen_version", "hv") == "dispatch"
-    assert phases.phase_of("sched_pick", "hv") == "preemption check"
-    assert phases.phase_of("vcpu_events_pending", "hv") == "event check"
-    assert phases.phase_of("restore_all", "hv") == "exit"
-    assert phases.phase_of("do_xen_version", "hv") == "work"
+    assert phases.phase_of(["syscall_entry"], "hv") == "entry"
+    assert phases.phase_of(["syscall_entry"], "guest") == "guest"
+    assert phases.phase_of(["hc_xen_version"], "hv") == "dispatch"
+    assert phases.phase_of(["sched_pick"], "hv") == "preemption check"
+    assert phases.phase_of(["vcpu_events_pending"], "hv") == "event check"
+    assert phases.phase_of(["restore_all"], "hv") == "exit"
+    assert phases.phase_of(["do_xen_version"], "hv") == "work"
+
+
+def test_phase_of_inlined():
+    """An inlined instruction counts for the innermost function of its chain that a phase names."""
+    assert phases.phase_of(["sched_goes_on", "pv_exit_to_guest", "do_syscall"], "hv") == "preemption check"
+    assert phases.phase_of(["get_cpu_info", "pv_exit_to_guest", "do_syscall"], "hv") == "event check"
+    assert phases.phase_of(["hypercall_dispatch", "do_syscall"], "hv") == "dispatch"
+    assert phases.phase_of(["guest_range_ok", "do_iret"], "hv") == "work"
+
+
+def test_breakdown_splits_an_inlining_function():
+    sym = FakeSymbols(hv=[(0x1100, "do_syscall")], guest=[])
+    sym.chains = {0x1101: ["sched_goes_on", "pv_exit_to_guest", "do_syscall"],
+                  0x1102: ["vcpu_events_pending", "pv_exit_to_guest", "do_syscall"]}
+    by_phase, by_func = phases.breakdown([0x1100, 0x1101, 0x1102, 0x1103], sym)
+    assert by_phase == [("dispatch", 2), ("preemption check", 1), ("event check", 1)]
+    assert by_func == [("do_syscall", "dispatch", 2), ("do_syscall", "preemption check", 1),
+                       ("do_syscall", "event check", 1)]
 
 
 def test_breakdown_by_address():
