@@ -8,9 +8,10 @@
  * (30 ms) nr_cpus periods' worth of credit is handed out to the active units
  * (runnable, or ran during the period that ended) in proportion to weight,
  * except that a unit runs on one CPU at a time: its share is at most one
- * period per period, and what it cannot use goes to the others by weight
- * (water-filling; on one CPU no share reaches that ceiling). Credit is then
- * clipped to [-CREDIT_LIMIT, +CREDIT_LIMIT]. Priorities, highest first:
+ * period per period (and no more than its cap lets it run), and what it
+ * cannot use goes to the others by weight (water-filling; on one CPU no
+ * uncapped share reaches that ceiling). Credit is then clipped to
+ * [-CREDIT_FLOOR, +CREDIT_LIMIT]. Priorities, highest first:
  * BOOST (woke with credit >= 0; it preempts the others, for one slice of at
  * most 10 ms, and loses the boost when charged for it), UNDER (credit > 0),
  * OVER (credit <= 0). Within a priority: on one CPU FIFO, a unit that ran
@@ -34,7 +35,17 @@
 #define CREDIT_SLICE        MILLISECS(30)   /* longest run per pick */
 #define CREDIT_BOOST_SLICE  MILLISECS(10)   /* longest run as BOOST (Xen: until the next tick) */
 #define CREDIT_PERIOD       MILLISECS(30)   /* accounting period */
-#define CREDIT_LIMIT        CREDIT_PERIOD   /* credit stays within +-one period's worth */
+/*
+ * Credit stays within [-CREDIT_FLOOR, +CREDIT_LIMIT]. The ceiling must hold
+ * what a unit is owed while it waits for a CPU: a slice, and more when a
+ * CPU takes its timer late (QEMU's round-robin TCG runs the other CPU
+ * meanwhile: 30 ms slices run 40), so more than one period; at one period a
+ * unit owed nearly a whole CPU lost credit at every such wait, and the light
+ * units took it (fairness-flood). The floor stays at one period: it bounds
+ * how long an indebted unit waits (tests/unit/test_sched.c's wait bound).
+ */
+#define CREDIT_LIMIT        (2 * CREDIT_PERIOD)
+#define CREDIT_FLOOR        CREDIT_PERIOD
 #define CREDIT_INITIAL      (CREDIT_PERIOD / 2) /* UNDER, so boosted on its first wakes */
 #define CREDIT_MAX_WEIGHT   65535u
 #define CREDIT_CATCH_UP     8               /* most periods accounted at once */
@@ -55,6 +66,9 @@ enum { CREDIT_OVER, CREDIT_UNDER, CREDIT_BOOST };
  *   tickled[c]: cpu_to_preempt named c since c last picked.
  *   period_start: start of the current accounting period; u->period_used is
  *         what u ran since then (for caps and for being active).
+ *   run_since[c], run_charged[c]: running[c] has been charged up to
+ *         run_since[c], run_charged[c] of it by accounting on another CPU
+ *         (credit_charge_running); both reset when c picks.
  */
 static struct sched_unit *units[SCHED_MAX_UNITS];
 static unsigned int nr_units;
@@ -64,6 +78,7 @@ static struct sched_runq runq[SCHED_MAX_CPUS];
 static struct sched_unit *running[SCHED_MAX_CPUS];
 static bool tickled[SCHED_MAX_CPUS];
 static s_time_t period_start;
+static s_time_t run_since[SCHED_MAX_CPUS], run_charged[SCHED_MAX_CPUS];
 
 /* u's index in units[], or -1 if it was not added. */
 static int credit_slot(const struct sched_unit *u)
@@ -115,6 +130,8 @@ static void credit_init(s_time_t now, unsigned int cpus)
         runq[c].head = runq[c].tail = NULL;
         running[c] = NULL;
         tickled[c] = false;
+        run_since[c] = now;
+        run_charged[c] = 0;
     }
     period_start = now;
 }
@@ -189,12 +206,21 @@ static bool credit_active(const struct sched_unit *u)
 }
 
 /*
- * Each active unit's share of hand_out by weight, none above ceiling (one
- * CPU's worth): a unit whose share would pass it gets the ceiling, and the
- * rest is shared again among the others, until no share passes it (each
- * round only raises the others' shares, so at most nr_units rounds).
+ * Each active unit's share of hand_out by weight, none above its ceiling:
+ * one CPU's worth (one_cpu), or less under a cap (what the cap lets it run
+ * in that time). A unit whose share would pass its ceiling gets the
+ * ceiling, and the rest is shared again among the others, until no share
+ * passes one (each round only raises the others' shares, so at most
+ * nr_units rounds). A capped unit is handed no more than it may use: the
+ * rest goes to the units that run in the time it leaves, rather than sinking
+ * their credit to the floor, where weights stop counting.
  */
-static void credit_shares(uint64_t hand_out, uint64_t ceiling, uint64_t share[])
+static uint64_t credit_ceiling(const struct sched_unit *u, uint64_t one_cpu)
+{
+    return u->cap && u->cap < 100 ? one_cpu * u->cap / 100 : one_cpu;
+}
+
+static void credit_shares(uint64_t hand_out, uint64_t one_cpu, uint64_t share[])
 {
     static bool full[SCHED_MAX_UNITS];
     uint64_t left = hand_out, w_left = 0;
@@ -207,7 +233,7 @@ static void credit_shares(uint64_t hand_out, uint64_t ceiling, uint64_t share[])
     for (bool again = true; again && w_left;) {
         again = false;
         for (unsigned int i = 0; i < nr_units && w_left; i++) {
-            uint64_t w = credit_weight(units[i]);
+            uint64_t w = credit_weight(units[i]), ceiling = credit_ceiling(units[i], one_cpu);
             if (full[i] || !credit_active(units[i]) || left * w / w_left < ceiling)
                 continue;
             full[i] = again = true;
@@ -219,8 +245,24 @@ static void credit_shares(uint64_t hand_out, uint64_t ceiling, uint64_t share[])
         if (!credit_active(units[i]))
             share[i] = 0;
         else
-            share[i] = full[i] ? ceiling : left * credit_weight(units[i]) / w_left;
+            share[i] = full[i] ? credit_ceiling(units[i], one_cpu) : left * credit_weight(units[i]) / w_left;
     }
+}
+
+/*
+ * Charges the unit running on CPU c for what it ran since it was picked or
+ * last charged here (the rest when c picks: run_charged[c] is taken off what
+ * the mechanism then says it ran). Returns the time charged.
+ */
+static s_time_t credit_charge_running(unsigned int c, s_time_t now)
+{
+    s_time_t d = now - run_since[c];
+    if (d <= 0)
+        return 0;
+    running[c]->credit -= d;
+    run_charged[c] += d;
+    run_since[c] = now;
+    return d;
 }
 
 /*
@@ -232,7 +274,11 @@ static void credit_shares(uint64_t hand_out, uint64_t ceiling, uint64_t share[])
  * would sink to the floor, where all are OVER and weights stop counting).
  * The excess of a unit that was runnable throughout is dropped, as in Xen,
  * so credit cannot pile up where it is not used. charged ran `ran` up to
- * now; units running on other CPUs are charged when those CPUs pick.
+ * now; units running on other CPUs are charged here for what they ran so
+ * far (credit_charge_running), so that the limits clip what they really
+ * hold: left uncharged, a unit running across the boundary was clipped at
+ * the ceiling before its run was taken off (and lost that credit), and one
+ * that overran its slice from little credit went past the floor unclipped.
  */
 static void credit_account(const struct sched_unit *charged, s_time_t ran, s_time_t now)
 {
@@ -241,6 +287,9 @@ static void credit_account(const struct sched_unit *charged, s_time_t ran, s_tim
     uint64_t one_cpu = (uint64_t)MIN(periods, CREDIT_CATCH_UP) * CREDIT_PERIOD;
     uint64_t w_steady = 0, spare = 0;
 
+    static s_time_t ran_on[SCHED_MAX_CPUS];
+    for (unsigned int c = 0; c < nr_cpus; c++)
+        ran_on[c] = running[c] && running[c] != charged ? credit_charge_running(c, now) : 0;
     credit_shares(one_cpu * nr_cpus, one_cpu, share);
     for (unsigned int i = 0; i < nr_units; i++) {
         struct sched_unit *u = units[i];
@@ -266,8 +315,11 @@ static void credit_account(const struct sched_unit *charged, s_time_t ran, s_tim
         if (nr_cpus > 1 && u->runnable && !came_and_went[i] && share[i] >= one_cpu && u->credit < CREDIT_SLICE)
             u->credit = CREDIT_SLICE;
         came_and_went[i] = false;
-        u->credit = MAX(MIN(u->credit, CREDIT_LIMIT), -CREDIT_LIMIT);
-        u->period_used = u == charged ? (uint64_t)MIN(ran, now - period_start) : 0;
+        u->credit = MAX(MIN(u->credit, CREDIT_LIMIT), -CREDIT_FLOOR);
+        if (u == charged)
+            u->period_used = (uint64_t)MIN(ran, now - period_start);
+        else
+            u->period_used = u->cpu >= 0 ? (uint64_t)MIN(ran_on[u->cpu], now - period_start) : 0;
         u->parked = false;
         u->parked_until = 0;
         credit_check_cap(u);
@@ -331,6 +383,7 @@ static struct sched_unit *credit_pick(unsigned int cpu, struct sched_unit *prev,
     tickled[cpu] = false;
     ran = MIN(MAX(ran, 0), CREDIT_CATCH_UP * CREDIT_PERIOD);
     if (charge) {
+        ran = MAX(ran - run_charged[cpu], 0);      /* accounting elsewhere charged that part */
         prev->credit -= ran;
         /* only the part in this period: another CPU may have accounted the boundary */
         prev->period_used += (uint64_t)MIN(ran, MAX(now - period_start, 0));
@@ -358,6 +411,8 @@ static struct sched_unit *credit_pick(unsigned int cpu, struct sched_unit *prev,
     runq_unlink(&runq[next->home], next);
     next->home = cpu;
     next->cpu = (int)cpu;
+    run_since[cpu] = now;
+    run_charged[cpu] = 0;
     running[cpu] = next;
     *slice = next->boosted ? CREDIT_BOOST_SLICE : CREDIT_SLICE;
     uint64_t budget = credit_cap_budget(next);

@@ -1,12 +1,14 @@
 /*
  * Batch: one mmu_update of count=<n> entries (default 262144) in a single
- * hypercall; with pin=<n>, also one MMUEXT_PIN_L2_TABLE of an L2 whose n L1
- * tables are full (n * 512 entries to validate in one pin); with multicall=1,
- * also the same mmu_update as the middle entry of a three-entry multicall.
- * Each of these must be preempted so that the domain peer=<domid> (the ticker,
- * which offers port 1 and notifies us on every turn it gets) runs meanwhile.
- * Each checks what ended up in the tables, not only the return codes, and
- * the pin must fail once its last entry is made bad.
+ * hypercall; with pin=<n>, also one MMUEXT_PIN_L3_TABLE of an L3 over three
+ * L2s whose n L1 tables each are full (3 * n * 512 entries to validate in one
+ * pin); with multicall=1, also the same mmu_update as the middle entry of a
+ * three-entry multicall. Each of these must be preempted and continued: the
+ * batches so that the domain peer=<domid> (the ticker, which offers port 1
+ * and notifies us on every turn it gets) runs meanwhile, the pin as seen by
+ * an event of our own (test_pin). Each checks what ended up in the tables,
+ * not only the return codes, and the pin must fail once its last entry is
+ * made bad.
  *
  * The tables are written through a writable window that mmu_update maps and
  * unmaps. That relies on the hypervisor flushing when an update drops a
@@ -14,6 +16,7 @@
  * shows here as writes that went to the previous table.
  */
 #include "events.h"
+#include "exceptions.h"
 #include "guest.h"
 #include "hypercall.h"
 #include "mm.h"
@@ -149,56 +152,85 @@ static const char *test_batch(char *why, size_t len)
 #define FILL_VA     (GUEST_VIRT_BASE + 0x8000000ull)
 #define READBACK_VA (GUEST_VIRT_BASE + 0xc000000ull)    /* the tables read-only, 513 pages */
 
-static uint64_t pin_l2, pin_l1[512];
+/*
+ * The pin: an L3 over PIN_L2S L2s, each over n (pin=<n>) full L1s. Its work
+ * must outlast the longest scheduler slice (30 ms under both policies), so
+ * that it is preempted wherever the slices fall: one L2 of 512 full L1s
+ * validates in about 23 ms under icount (issue 18's hypervisor), so three
+ * take about 70 ms. A table is named by (g, k): k < n is L1 k of group g,
+ * k == n the group's L2; g == PIN_L2S, k == n is the L3.
+ */
+#define PIN_L2S 3
 
-/* What the pin test puts in entry i of table k (k == n: the L2). */
-static uint64_t table_entry(unsigned int n, unsigned int k, unsigned int i)
+static uint64_t pin_l3, pin_l2[PIN_L2S], pin_l1[PIN_L2S][512];
+
+static uint64_t table_mfn(unsigned int n, unsigned int g, unsigned int k)
 {
-    if (k < n)
-        return pfn_to_mfn(i) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
-    return i < n ? pin_l1[i] * PAGE_SIZE | PTE_P | PTE_RW | PTE_U | PTE_A : 0;
+    return g == PIN_L2S ? pin_l3 : k < n ? pin_l1[g][k] : pin_l2[g];
 }
 
-/* Writes table k (k == n: the L2) through the writable window, then takes the window away. */
-static int64_t fill_table(unsigned int n, unsigned int k, uint64_t last_entry)
+/* What the pin test puts in entry i of table (g, k). */
+static uint64_t table_entry(unsigned int n, unsigned int g, unsigned int k, unsigned int i)
+{
+    const uint64_t table = PTE_P | PTE_RW | PTE_U | PTE_A;
+    if (g == PIN_L2S)
+        return i < PIN_L2S ? pin_l2[i] * PAGE_SIZE | table : 0;
+    if (k < n)
+        return pfn_to_mfn(i) * PAGE_SIZE | PTE_P | PTE_U | PTE_A;
+    return i < n ? pin_l1[g][i] * PAGE_SIZE | table : 0;
+}
+
+/* Writes table (g, k) through the writable window, then takes the window away. */
+static int64_t fill_table(unsigned int n, unsigned int g, unsigned int k, uint64_t last_entry)
 {
     uint64_t window = pte_maddr(FILL_VA, 1);
-    int64_t rc = mmu_update_one(window, (k < n ? pin_l1[k] : pin_l2) * PAGE_SIZE | PTE_DATA);
+    int64_t rc = mmu_update_one(window, table_mfn(n, g, k) * PAGE_SIZE | PTE_DATA);
     if (rc)
         return rc;
     uint64_t *t = (uint64_t *)FILL_VA;
     for (unsigned int i = 0; i < 511; i++)
-        t[i] = table_entry(n, k, i);
+        t[i] = table_entry(n, g, k, i);
     t[511] = last_entry;
     return mmu_update_one(window, 0);
 }
 
-/* Maps every table read-only at READBACK_VA and compares each entry with what was written. */
-static const char *check_tables(unsigned int n, char *why, size_t len)
+/* Maps group g's tables (g == PIN_L2S: the L3) read-only at READBACK_VA; compares each entry with what was written. */
+static const char *check_group(unsigned int n, unsigned int g, char *why, size_t len)
 {
     static struct mmu_update map[513];
-    for (unsigned int k = 0; k <= n; k++)
-        map[k] = (struct mmu_update){ .ptr = pte_maddr(READBACK_VA + k * PAGE_SIZE, 1),
-                                      .val = (k < n ? pin_l1[k] : pin_l2) * PAGE_SIZE | PTE_P | PTE_U | PTE_A };
-    int64_t rc = mmu_update_batch(map, n + 1, NULL);
+    unsigned int first = g == PIN_L2S ? n : 0;
+    for (unsigned int k = first; k <= n; k++)
+        map[k - first] = (struct mmu_update){ .ptr = pte_maddr(READBACK_VA + (k - first) * PAGE_SIZE, 1),
+                                              .val = table_mfn(n, g, k) * PAGE_SIZE | PTE_P | PTE_U | PTE_A };
+    int64_t rc = mmu_update_batch(map, n + 1 - first, NULL);
     if (rc)
         return fail(why, len, "mapping the tables read-only: %lld", (long long)rc);
     const char *res = NULL;
-    uint64_t t0 = rdtsc_ordered();
-    for (unsigned int k = 0; k <= n && !res; k++) {
-        const uint64_t *t = (const uint64_t *)(READBACK_VA + k * PAGE_SIZE);
+    for (unsigned int k = first; k <= n && !res; k++) {
+        const uint64_t *t = (const uint64_t *)(READBACK_VA + (k - first) * PAGE_SIZE);
         for (unsigned int i = 0; i < 512; i++)
-            if (t[i] != table_entry(n, k, i)) {
-                res = fail(why, len, "%s %u entry %u holds %#llx, %#llx was written", k < n ? "L1" : "L2", k, i,
-                           (unsigned long long)t[i], (unsigned long long)table_entry(n, k, i));
+            if (t[i] != table_entry(n, g, k, i)) {
+                res = fail(why, len, "%s %u.%u entry %u holds %#llx, %#llx was written",
+                           g == PIN_L2S ? "L3" : k < n ? "L1" : "L2", g, k, i, (unsigned long long)t[i],
+                           (unsigned long long)table_entry(n, g, k, i));
                 break;
             }
     }
-    printk("# read back %u entries in %llu TSC cycles\n", (n + 1) * 512, (unsigned long long)(rdtsc_ordered() - t0));
-    for (unsigned int k = 0; k <= n; k++)
-        map[k].val = 0;
-    if ((rc = mmu_update_batch(map, n + 1, NULL)) && !res)
+    for (unsigned int k = first; k <= n; k++)
+        map[k - first].val = 0;
+    if ((rc = mmu_update_batch(map, n + 1 - first, NULL)) && !res)
         res = fail(why, len, "unmapping the tables: %lld", (long long)rc);
+    return res;
+}
+
+static const char *check_tables(unsigned int n, char *why, size_t len)
+{
+    const char *res = NULL;
+    uint64_t t0 = rdtsc_ordered();
+    for (unsigned int g = 0; g <= PIN_L2S && !res; g++)
+        res = check_group(n, g, why, len);
+    printk("# read back %u entries in %llu TSC cycles\n", (PIN_L2S * (n + 1) + 1) * 512,
+           (unsigned long long)(rdtsc_ordered() - t0));
     return res;
 }
 
@@ -209,57 +241,102 @@ static unsigned int pin_tables(void)
 }
 
 /*
- * The pin's own work (512 full L1s) is about one scheduler slice, so it is
- * only sure to be preempted if it does not start with a whole slice: wait
- * for the peer's turn, yield (the pick that follows starts a slice, whether
- * this CPU runs the peer first or us at once; on two CPUs the peer's
- * notifications say nothing about where our slice stands), then spend
- * PIN_LEAD before pinning. That slice is 30 ms, or 10 ms if we were picked
- * boosted (a fresh 30 ms one then starts 10 ms in): a lead of 25 ms leaves
- * 5 or 15 ms of slice for the pin, which takes longer however fast the
- * hypervisor validates. (With a lead of 15 ms a 23 ms pin once ran
- * unpreempted, as if after a boosted pick, which leaves 25 ms.)
+ * Whether the pin was continued is read off the pin itself, not off the
+ * ticker (its notification had to happen to be pending at a continuation,
+ * and whether the pin was preempted at all hung on where the slices fell:
+ * both moved with any change of speed). An event of our own is made pending
+ * with upcalls masked and unmasked just before the pin, with no hypercall
+ * between: the hypervisor delivers it on its first return to us, which for
+ * a continued pin is between two pieces, onto the SYSCALL it rewound to
+ * (counted in nr_upcalls_in_hypercall), and for a pin done in one go is its
+ * return (onto the instruction after the SYSCALL). An interrupt in the few
+ * instructions between the unmask and the SYSCALL could deliver it before
+ * the pin starts: the upcall's RIP then names neither, and the pin is tried
+ * again.
  */
-#define PIN_LEAD_NS 25000000ull
+#define SYSCALL_INSN 0x050f                 /* 0f 05, read as a little-endian word */
+#define PIN_TRIES    3
 
-static void start_mid_slice(void)
+static unsigned int self_port;
+
+static int64_t pin_with_own_event_pending(struct phase *p)
 {
-    unsigned int seen = nr_upcalls;
-    while (nr_upcalls == seen)
-        ;
-    hyp_sched_op(SCHEDOP_yield, NULL);
-    uint64_t until = pvclock_now() + PIN_LEAD_NS;
-    while (pvclock_now() < until)
-        ;
+    events_mask();
+    int64_t rc = evtchn_send(self_port);
+    if (rc)
+        return rc;
+    uint64_t t0 = phase_start();
+    events_unmask();
+    rc = mmuext(MMUEXT_PIN_L3_TABLE, pin_l3, 0);
+    *p = phase_end(t0);
+    return rc;
 }
 
-/* One pin validates n full L1s (the tables written through the window first). */
+/* A writable mapping of a table the pin validated must be refused: the validation reached it. */
+static const char *check_validated(unsigned int n, char *why, size_t len)
+{
+    uint64_t window = pte_maddr(FILL_VA, 1);
+    const unsigned int probe[][2] = { { 0, 0 }, { 0, n }, { PIN_L2S - 1, n - 1 }, { PIN_L2S - 1, n } };
+    for (unsigned int j = 0; j < 4; j++) {
+        unsigned int g = probe[j][0], k = probe[j][1];
+        if (!mmu_update_one(window, table_mfn(n, g, k) * PAGE_SIZE | PTE_DATA)) {
+            mmu_update_one(window, 0);
+            return fail(why, len, "%s %u.%u under the pinned L3 could be mapped writable: never validated",
+                        k < n ? "L1" : "L2", g, k);
+        }
+    }
+    return NULL;
+}
+
+/* One pin validates PIN_L2S * n full L1s (the tables written through the window first), continued at least once. */
 static const char *test_pin(char *why, size_t len)
 {
     unsigned int n = pin_tables();
     if (!n)
         return NULL;                        /* not asked for */
-    pin_l2 = spare_mfn();
-    for (unsigned int k = 0; k < n; k++)
-        pin_l1[k] = spare_mfn();
-    if (!pin_l2 || !pin_l1[n - 1] || ensure_l1(FILL_VA) || ensure_l1(READBACK_VA) ||
+    pin_l3 = spare_mfn();
+    for (unsigned int g = 0; g < PIN_L2S; g++) {
+        pin_l2[g] = spare_mfn();
+        for (unsigned int k = 0; k < n; k++)
+            pin_l1[g][k] = spare_mfn();
+    }
+    if (!pin_l1[PIN_L2S - 1][n - 1] || ensure_l1(FILL_VA) || ensure_l1(READBACK_VA) ||
         ensure_l1(READBACK_VA + 512 * PAGE_SIZE))
-        return fail(why, len, "not enough spare frames for %u tables", n);
-    for (unsigned int k = 0; k <= n; k++)
-        if (fill_table(n, k, table_entry(n, k, 511)))
-            return fail(why, len, "mapping table %u to fill it", k);
-    start_mid_slice();
-    printk("# pin of an L2 with %u full L1s (%u entries) started\n", n, n * 512);
-    uint64_t t0 = phase_start();
-    int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);
-    struct phase p = phase_end(t0);
-    printk("# pin done: rc %lld in %llu ms, %u of the peer's turns inside\n", (long long)rc, (unsigned long long)p.ms,
-           p.peer_turns);
-    if (rc)
-        return fail(why, len, "pin: %lld", (long long)rc);
-    if ((rc = mmuext(MMUEXT_UNPIN_TABLE, pin_l2, 0)))
-        return fail(why, len, "unpin: %lld", (long long)rc);
-    return phase_verdict(p, "pin", why, len);
+        return fail(why, len, "not enough spare frames for %u tables", PIN_L2S * (n + 1) + 1);
+    for (unsigned int g = 0; g <= PIN_L2S; g++)
+        for (unsigned int k = g == PIN_L2S ? n : 0; k <= n; k++)
+            if (fill_table(n, g, k, table_entry(n, g, k, 511)))
+                return fail(why, len, "mapping table %u.%u to fill it", g, k);
+    int64_t rc;
+    if (!self_port) {
+        struct evtchn_bind_ipi b = { .vcpu = 0 };
+        if ((rc = evtchn_op(EVTCHNOP_bind_ipi, &b)))
+            return fail(why, len, "binding an IPI port to ourselves: %lld", (long long)rc);
+        self_port = b.port;
+    }
+    for (unsigned int attempt = 1;; attempt++) {
+        printk("# pin of an L3 over %u L2s of %u full L1s (%u entries) started\n", PIN_L2S, n, PIN_L2S * n * 512);
+        struct phase p = { 0, 0 };
+        rc = pin_with_own_event_pending(&p);
+        uint64_t rip = upcall_rip;
+        printk("# pin done: rc %lld in %llu ms, %u upcalls between its pieces\n", (long long)rc,
+               (unsigned long long)p.ms, p.peer_turns);
+        if (rc)
+            return fail(why, len, "pin: %lld", (long long)rc);
+        const char *res = check_validated(n, why, len);
+        if (res)
+            return res;
+        if ((rc = mmuext(MMUEXT_UNPIN_TABLE, pin_l3, 0)))
+            return fail(why, len, "unpin: %lld", (long long)rc);
+        if (p.peer_turns)
+            return NULL;
+        if (*(const uint16_t *)(rip - 2) == SYSCALL_INSN)
+            return fail(why, len, "the %llu ms pin was never continued: our pending event came in at its return",
+                        (unsigned long long)p.ms);
+        if (attempt == PIN_TRIES)
+            return fail(why, len, "our pending event came in before the pin started, %u times", PIN_TRIES);
+        printk("# our pending event came in before the pin started (rip %#llx): again\n", (unsigned long long)rip);
+    }
 }
 
 /* The tables the pin validated hold exactly what was written (read through read-only mappings). */
@@ -280,15 +357,15 @@ static const char *test_pin_refuses_bad_last_entry(char *why, size_t len)
     if (!n)
         return NULL;
     uint64_t bad = virt_to_mfn((void *)start_info->pt_base) * PAGE_SIZE | PTE_DATA;
-    if (fill_table(n, n - 1, bad))
+    if (fill_table(n, PIN_L2S - 1, n - 1, bad))
         return fail(why, len, "mapping the last L1 to spoil it");
     printk("# pin with a bad last entry started\n");
-    int64_t rc = mmuext(MMUEXT_PIN_L2_TABLE, pin_l2, 0);
+    int64_t rc = mmuext(MMUEXT_PIN_L3_TABLE, pin_l3, 0);
     printk("# pin with a bad last entry done: rc %lld\n", (long long)rc);
     if (rc == -XEN_EINVAL)
         return NULL;
     if (!rc)
-        mmuext(MMUEXT_UNPIN_TABLE, pin_l2, 0);
+        mmuext(MMUEXT_UNPIN_TABLE, pin_l3, 0);
     return fail(why, len, "pin with a writable mapping of the L4 as its last entry: %lld, want -EINVAL",
                 (long long)rc);
 }

@@ -65,6 +65,13 @@ int xenpv_grant_end_access(grant_ref_t ref);
 /* Lets dom instead of the old grantee use ref (not in use now: else -EBUSY). */
 int xenpv_grant_retarget(grant_ref_t ref, domid_t dom);
 unsigned int xenpv_grant_free_refs(void);
+/*
+ * For the self-test, which other threads' grants run beside (a count of free
+ * references moves with them): how many times ref is on the free list, and
+ * in *granted whether its entry is granted, read together under the lock.
+ * A reference is on the list once or granted, never both nor neither.
+ */
+unsigned int xenpv_grant_ref_check(grant_ref_t ref, bool *granted);
 
 /* Another domain's grant mapped in kernel virtual memory (GNTMAP_host_map). */
 struct xenpv_grant_map {

@@ -75,13 +75,13 @@ int xenpv_grant_access(domid_t dom, uint64_t pfn, bool readonly)
     }
     free_head = next_free[ref];
     nr_free--;
-    spin_unlock_irqrestore(&grant_lock, f);
-
+    /* Granted before the lock goes: under it, a reference is on the free list or granted (xenpv_grant_ref_check). */
     struct grant_entry_v1 *e = entry(ref);
     e->frame = (uint32_t)pfn_to_mfn(pfn);
     e->domid = dom;
     __atomic_thread_fence(__ATOMIC_RELEASE);            /* frame and domid before the flags that enable them */
     __atomic_store_n(&e->flags, (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)), __ATOMIC_RELAXED);
+    spin_unlock_irqrestore(&grant_lock, f);
     return (int)ref;
 }
 
@@ -139,6 +139,19 @@ int xenpv_grant_retarget(grant_ref_t ref, domid_t dom)
 unsigned int xenpv_grant_free_refs(void)
 {
     return table_ready ? nr_free : NR_REFS - GNTTAB_NR_RESERVED_ENTRIES;
+}
+
+unsigned int xenpv_grant_ref_check(grant_ref_t ref, bool *granted)
+{
+    unsigned int times = 0;
+    unsigned long f = spin_lock_irqsave(&grant_lock);
+    *granted = table_ready && ref < NR_REFS &&
+               (__atomic_load_n(&entry(ref)->flags, __ATOMIC_RELAXED) & GTF_permit_access);
+    if (table_ready)
+        for (grant_ref_t r = free_head, n = 0; r != REF_FREE_END && n <= NR_REFS; r = next_free[r], n++)
+            times += r == ref;
+    spin_unlock_irqrestore(&grant_lock, f);
+    return times;
 }
 
 static unsigned int maps_in_use;        /* grants of other domains we map now (atomic) */
