@@ -370,10 +370,9 @@ static __noinline struct vcpu *sched_pick_slow(void)
 
 struct vcpu *sched_pick(void)
 {
-    if (likely(sched_goes_on())) {
-        ASSERT(current);    /* (not that it is picked: another CPU may be taking it away this moment) */
-        return current;
-    }
+    struct vcpu *v = current;
+    if (likely(v && sched_goes_on(v)))     /* (not that it is picked: another CPU may be taking it away this moment) */
+        return v;
     return sched_pick_slow();
 }
 

@@ -10,6 +10,8 @@
 #define HV_FRAME_H
 
 #include <hv/page_alloc.h>
+#include <hv/spinlock.h>
+#include <asm/cpu.h>
 
 struct domain;
 
@@ -24,9 +26,20 @@ struct domain;
 void frame_lock(void);
 void frame_unlock(void);
 bool frame_lock_held(void);
-/* The same inside a hypercall, which runs with interrupts off (do_syscall): the lock alone. */
-void frame_lock_hypercall(void);
-void frame_unlock_hypercall(void);
+/*
+ * The same inside a hypercall, which runs with interrupts off (do_syscall): the lock
+ * alone, inline (the memory and grant hypercalls take it on every call).
+ */
+extern spinlock_t frame_spinlock;           /* the architecture's (pv/mm.c) */
+static inline void frame_lock_hypercall(void)
+{
+    ASSERT(!local_irq_is_enabled());
+    spin_lock(&frame_spinlock);
+}
+static inline void frame_unlock_hypercall(void)
+{
+    spin_unlock(&frame_spinlock);
+}
 
 /* General reference: d must own the frame. 0 or -XEN_EINVAL. */
 int get_page(uint64_t mfn, const struct domain *d);

@@ -47,21 +47,22 @@ bool sched_should_preempt(void);        /* the running vCPU's turn is over */
 struct vcpu *sched_pick(void);
 
 /*
- * The question of every return to a guest: may this CPU's vCPU (current, the
- * one picked) go on? Its need_resched flag (per CPU: "pick again on the way
- * back to the guest"; the arch keeps it where the exit path reads it cheaply,
- * arch_need_resched) alone answers it, because everything that
- * stops that vCPU sets it on its CPU, under sched_lock, before or with the
- * change: blocking, pausing or taking it down (make_unrunnable), its domain's
- * shutdown (sched_vcpu_stopped), a wake-up that should preempt it
+ * The question of every return to a guest: may this CPU's vCPU v (current,
+ * the one picked) go on? Two reads answer it. Its CPU's need_resched flag
+ * ("pick again on the way back to the guest"; the arch keeps it where the exit
+ * path reads it cheaply, arch_need_resched): everything that stops v sets it on
+ * v's CPU, under sched_lock, before or with the change: blocking, pausing or
+ * taking it down (make_unrunnable), a wake-up that should preempt it
  * (make_runnable), its slice's end (slice_expired), a yield. It starts set,
- * so that each CPU's first exit asks the policy. A change made on another
- * CPU reaches this one with the flag and an event-check IPI: until then the
- * vCPU runs on, as it would have if the change had come a moment later.
+ * so that each CPU's first exit asks the policy. And its domain's state: a
+ * shutdown changes that first and tells the CPUs after (sched_vcpu_stopped,
+ * then an IPI that TCG may deliver late), and a vCPU of a stopping domain must
+ * not run its guest code again meanwhile: a driver domain would answer its
+ * front ends' requests with errors from a device already taken from it.
  */
-static inline bool sched_goes_on(void)
+static inline bool sched_goes_on(const struct vcpu *v)
 {
-    return !*arch_this_need_resched();
+    return !*arch_this_need_resched() && __atomic_load_n(&v->domain->state, __ATOMIC_RELAXED) == DOMAIN_RUNNING;
 }
 
 /* Logs each CPU's vCPU and every vCPU's scheduling state (debug key 'r'). */

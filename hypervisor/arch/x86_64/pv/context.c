@@ -135,17 +135,21 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 /* An event upcall that is due goes in now, through the event callback; false if v's domain is gone. */
 static bool upcall_if_due(struct vcpu *v, struct cpu_regs *regs)
 {
-    if (!vcpu_events_pending(v) || !v->arch.event_callback)
+    if (!vcpu_events_pending(v))
         return true;
+    return pv_upcall(v, regs);
+}
+
+bool pv_upcall(struct vcpu *v, struct cpu_regs *regs)
+{
+    if (!v->arch.event_callback)
+        return true;                        /* none registered yet: it stays pending */
     return pv_bounce(v, regs, v->arch.event_callback, false, 0, true);
 }
 
-/* pv_exit_to_guest's work when it has any: pick, switch, then an upcall if one is due; again if need be. */
+/* pv_exit_to_guest's work when the scheduler has some, or an upcall failed: pick, switch, upcall; again if need be. */
 void pv_exit_to_guest_slow(struct cpu_regs *regs)
 {
-    /* Most often the same vCPU goes on and it is only an upcall. */
-    if (likely(sched_goes_on()) && upcall_if_due(current, regs))
-        return;
     for (;;) {
         struct vcpu *next = sched_pick();   /* returns with interrupts off */
         if (next != current) {

@@ -297,16 +297,11 @@ unreadable:
     return UD_DECODE;
 }
 
-bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs, unsigned int vector)
+/* The emulation proper, for a #GP(0) or a #UD that classify_ud could not settle (kind). */
+static __noinline bool emulate(struct vcpu *v, struct cpu_regs *regs, bool ud, enum ud_kind kind)
 {
     struct pv_emul e;
-    bool ud = vector == X86_EXC_UD;
 
-    if (!ud && (vector != X86_EXC_GP || regs->error_code != 0))
-        return false;
-    enum ud_kind kind = ud ? classify_ud(regs) : UD_DECODE;
-    if (kind == UD_PLAIN)
-        return false;
     pv_emul_init(&e, v, regs);
     if (kind == UD_FORCED_CPUID) {
         e.insn.len = FORCED_CPUID_LEN;
@@ -336,4 +331,16 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs, unsigned int v
     default:
         return false;
     }
+}
+
+/* No frame of its own: a guest's own #UD (no signature) is settled before the emulator's is set up. */
+bool pv_emulate_privileged(struct vcpu *v, struct cpu_regs *regs, unsigned int vector)
+{
+    if (vector == X86_EXC_UD) {
+        enum ud_kind kind = classify_ud(regs);
+        return kind != UD_PLAIN && emulate(v, regs, true, kind);
+    }
+    if (vector != X86_EXC_GP || regs->error_code != 0)
+        return false;
+    return emulate(v, regs, false, UD_DECODE);
 }

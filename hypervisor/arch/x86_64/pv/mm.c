@@ -23,7 +23,7 @@
 
 /* ---- the frame lock ------------------------------------------------------- */
 
-static DEFINE_SPINLOCK(frame_spinlock);
+DEFINE_SPINLOCK(frame_spinlock);
 static uint64_t frame_lock_flags;           /* the holder's interrupt state; only the holder touches it */
 
 void frame_lock(void)
@@ -38,17 +38,6 @@ void frame_unlock(void)
     uint64_t flags = frame_lock_flags;
     spin_unlock(&frame_spinlock);
     local_irq_restore(flags);
-}
-
-void frame_lock_hypercall(void)
-{
-    ASSERT(!local_irq_is_enabled());
-    spin_lock(&frame_spinlock);
-}
-
-void frame_unlock_hypercall(void)
-{
-    spin_unlock(&frame_spinlock);
 }
 
 bool frame_lock_held(void)

@@ -41,14 +41,20 @@ void pv_handle_exception(struct cpu_regs *regs);
  * is chosen, swaps the register frame at the top of the stack for its own;
  * then an upcall if one is due. Inline, as every hypercall and trap ends
  * here: in the common case (the same vCPU goes on, no upcall due) its two
- * checks are all there is.
+ * checks are all there is, and an upcall to the same vCPU goes in without
+ * asking the scheduler again (pv_upcall; if its frame cannot be written, the
+ * domain is gone and pv_exit_to_guest_slow picks another).
  */
 void pv_exit_to_guest_slow(struct cpu_regs *regs);
+bool pv_upcall(struct vcpu *v, struct cpu_regs *regs);
 static inline void pv_exit_to_guest(struct cpu_regs *regs)
 {
+    struct vcpu *v = current;
     ASSERT(!frame_lock_held());             /* no hypercall or trap leaves it taken */
-    if (likely(sched_goes_on()) && !vcpu_events_pending(current))
-        return;
+    if (likely(sched_goes_on(v))) {
+        if (likely(!vcpu_events_pending(v)) || pv_upcall(v, regs))
+            return;
+    }
     pv_exit_to_guest_slow(regs);
 }
 
