@@ -15,6 +15,7 @@
 #include <asm/apic.h>
 #include <asm/cpu.h>
 #include <asm/desc.h>
+#include <asm/fw_cfg.h>
 #include <asm/mm.h>
 #include <asm/page.h>
 #include <asm/pirq.h>
@@ -120,6 +121,7 @@ void __start_hypervisor(uint32_t magic, uint64_t mbi_pa)
     show_boot_info(&boot_info);
 
     memory_init(&boot_info, mbi_pa);
+    fw_cfg_init();
     acpi_init(&boot_info);
     apic_init();
     pirq_init();

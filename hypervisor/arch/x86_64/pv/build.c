@@ -54,6 +54,32 @@ static void copy_in(const struct builder *b, uint64_t va, const void *src, uint6
 
 /* Pages are zeroed when allocated, so bss needs nothing more. */
 
+/*
+ * The domain's pages in the largest extents the allocator has (each zeroed in
+ * one call), PFNs following MFNs within an extent.
+ */
+static int alloc_memory(struct builder *b, char *err, size_t errlen)
+{
+    unsigned int order = MAX_ORDER;
+    for (uint64_t pfn = 0; pfn < b->nr_pages;) {
+        while ((1ull << order) > b->nr_pages - pfn)
+            order--;
+        pfn_t mfn = domain_alloc_extent(b->d, order);
+        if (mfn == INVALID_PFN && order > 0) {
+            order--;                        /* fragmented, or near the quota: smaller pieces */
+            continue;
+        }
+        if (mfn == INVALID_PFN)
+            return fail("build: out of memory after %llu of %llu pages", (unsigned long long)pfn,
+                        (unsigned long long)b->nr_pages);
+        for (uint64_t k = 0; k < (1ull << order); k++, pfn++) {
+            b->p2m[pfn] = mfn + k;
+            set_gpfn_from_mfn(mfn + k, pfn);
+        }
+    }
+    return 0;
+}
+
 static uint64_t va_to_mfn(const struct builder *b, uint64_t va)
 {
     return b->p2m[(va - b->l->v_start) >> PAGE_SHIFT];
@@ -258,16 +284,8 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
         return fail("build: no memory for the P2M list");
     struct builder b = { d, &l, __va(p2m_block << PAGE_SHIFT), a->nr_pages };
     int rc = -1;
-    for (uint64_t pfn = 0; pfn < a->nr_pages; pfn++) {
-        pfn_t mfn = domain_alloc_page(d);
-        if (mfn == INVALID_PFN) {
-            (void)fail("build: out of memory after %llu of %llu pages", (unsigned long long)pfn,
-                 (unsigned long long)a->nr_pages);
-            goto out;
-        }
-        b.p2m[pfn] = mfn;
-        set_gpfn_from_mfn(mfn, pfn);
-    }
+    if (alloc_memory(&b, err, errlen))
+        goto out;
     if (arch_domain_shared_info_init(d)) {
         (void)fail("build: out of memory for shared_info");
         goto out;
