@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(ROOT, "pvguest", "scripts"))
 import ktap  # noqa: E402
 import native as pvg_native  # noqa: E402
 import run_qemu  # noqa: E402
+import udp_echo  # noqa: E402
 import scenario as scn  # noqa: E402
 import report  # noqa: E402
 import drvdom  # noqa: E402  (bench/drvdom.py: the driver-domain scenarios)
@@ -137,10 +138,11 @@ def boot_native(sc, build, log_path):
 
 
 def boot_scenario(build):
-    """scenarios/default.scn as the Boot section boots it: on ours and Xen, stopped once every
-    domain has started (bench/boot.py), so without its host checks."""
+    """scenarios/default.scn as the Boot section boots it: on ours and Xen, with its devices (the
+    disk, host-udp's network card), stopped once every domain has started (bench/boot.py), so
+    without its host checks."""
     sc = prepare(scn.load(os.path.join(ROOT, "scenarios", boot_phases.SCENARIO + ".scn")), build)
-    return dataclasses.replace(sc, differential=True, host_udp=(), disk_checks=[], serial_input=b"")
+    return dataclasses.replace(sc, differential=True, disk_checks=[], serial_input=b"")
 
 
 def kernels(sc):
@@ -239,6 +241,10 @@ def boot(job, build, logs):
         if hv == "native":
             res = boot_native(sc, build, log_path)
         elif job["scenario"] == boot_phases.SCENARIO:
+            # Xen's boot gets host-udp's network card too (only run_iso adds it), on a port of its own.
+            if sc.host_udp:
+                nic = udp_echo.hostfwd_args(udp_echo.free_udp_port(), sc.host_udp[1])
+                sc = dataclasses.replace(sc, qemu=sc.qemu + nic, host_udp=())
             n = 1 if hv == "xen" else kernels(sc)
             res = run_qemu.boot(sc, build, log_path=log_path, hypervisor=hv, stop_at=boot_phases.stop_pattern(n),
                                 extra_cmdline=boot_phases.XEN_CMDLINE if hv == "xen" else None)

@@ -206,7 +206,8 @@ def run_iso(iso, sc, log_path, timeout, label, elf=None, stop_at=None):
             if stop_at and _wait_for(proc, log_path, stop_at, start + timeout):
                 proc.kill()
                 proc.wait()
-                return BootResult(None, "stopped", _read(log_path), log_path, time.monotonic() - start, label)
+                return BootResult(None, "stopped", _read(log_path), log_path, time.monotonic() - start, label,
+                                  peer.join())
             if sc.serial_input:
                 _type_when_ready(proc, log_path, sc, start + timeout)
             status = proc.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))
