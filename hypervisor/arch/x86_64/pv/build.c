@@ -123,17 +123,20 @@ static int build_page_tables(const struct builder *b, char *err, size_t errlen)
 {
     const struct pv_layout *l = b->l;
     uint64_t next_pt = va_to_pfn(b, l->pt_start) + 1, pt_limit = va_to_pfn(b, l->pt_end);
-    pte_t *l4 = va_ptr(b, l->pt_start);
+    pte_t *l4 = va_ptr(b, l->pt_start), *l1 = NULL;
 
     for (uint64_t va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
-        pte_t *e = l1e_for(b, l4, va, &next_pt, pt_limit);
-        if (!e)
-            return fail("build: ran out of bootstrap page-table pages at %#llx", (unsigned long long)va);
+        if (!l1 || !l1_index(va)) {         /* one walk per L1 table, not one per page */
+            pte_t *e = l1e_for(b, l4, va, &next_pt, pt_limit);
+            if (!e)
+                return fail("build: ran out of bootstrap page-table pages at %#llx", (unsigned long long)va);
+            l1 = e - l1_index(va);
+        }
         uint64_t flags = L1_FLAGS;
         /* Page-table pages are mapped read-only: guests update them by hypercall. */
         if (va < l->pt_start || va >= l->pt_end)
             flags |= _PAGE_RW;
-        *e = (va_to_mfn(b, va) << PAGE_SHIFT) | flags;
+        l1[l1_index(va)] = (va_to_mfn(b, va) << PAGE_SHIFT) | flags;
     }
     init_guest_l4(l4);
 
