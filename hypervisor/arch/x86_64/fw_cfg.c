@@ -88,7 +88,17 @@ void arch_clear_frames(uint64_t pfn, uint64_t count)
         len -= n;
     }
     if (len)
-        memset(__va(pa), 0, len);
+        clear_frames_stosq(pa >> PAGE_SHIFT, len >> PAGE_SHIFT);
+}
+
+void clear_frames_stosq(uint64_t pfn, uint64_t count)
+{
+    memset(__va(pfn << PAGE_SHIFT), 0, count << PAGE_SHIFT);    /* rep stosq (lib/string.c) */
+}
+
+bool fw_cfg_clears_frames(void)
+{
+    return dma_zeroes;
 }
 
 void fw_cfg_init(void)
