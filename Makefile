@@ -36,7 +36,7 @@ endif
 HV_COMMON := cmdline console console_io domain domain_boot domain_ref domctl domctl_toolstack event_channel grant_book grant_table hypercall keyhandler ktap memmap memory memory_exchange memory_op multiboot2 multicall pci_vconf timer \
              page_alloc panic printk rangeset sched_credit sched_op sched_rr schedule selftest timescale vcpu_op version watchdog
 LIB_SRCS  := elf format pv_layout string strlcpy
-HV_ARCH_C := acpi acpi_tables apic desc machine mm pci pirq selftest serial setup smp smpboot time traps usercopy \
+HV_ARCH_C := acpi acpi_tables apic desc fw_cfg machine mm pci pirq selftest serial setup smp smpboot time traps usercopy \
              pv/audit pv/bounce pv/build pv/callbacks pv/context pv/descriptor pv/domain pv/hypercall pv/iret pv/mm \
              pv/emulate pv/emul_priv pv/grant pv/msr pv/cpuid pv/debugreg pv/ioport pv/pagetable pv/physdev pv/ptwr pv/traps pv/vcpu emul/decode
 HV_ARCH_S := boot/head boot/trampoline entry

@@ -32,6 +32,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import drvdom  # noqa: E402  (the Driver domain section)
+import boot  # noqa: E402  (the Boot section)
 
 REQUIRED = ("op", "batch", "unit", "reps", "min", "median", "p99", "per")
 _BENCH = re.compile(r"(?:^|\s)BENCH\s+(\S.*)$")
@@ -1389,6 +1390,7 @@ def write_report(runs, out_dir, title="Benchmark report"):
     if ni is not None or nw is not None:
         head.append([NET_HEADLINE, f"{ni:.2f}" if ni is not None else "–", "–", "–", "–", "–",
                      f"{nw:.2f}" if nw is not None else "–", "–"])
+    head += boot.headline_rows(runs)
     if head:
         md += ["## Headline", "",
                f"Goal (issue 18): ours / Xen 4.17 on the icount medians of this run at most {GOAL_RATIO:.1f} for "
@@ -1398,6 +1400,7 @@ def write_report(runs, out_dir, title="Benchmark report"):
                "icount medians are mostly the other CPU's spinning) and the ours-only cross-domain ones.", "",
                md_table(["figure", "ours icount", "Xen icount", "ours / Xen", "goal", "met", "ours wall",
                          "Xen wall"], head), ""]
+    md += boot.section(runs, md_table)
     if singles:
         md += ["## Single operations", ""]
         h, r = op_rows(table, singles, False)

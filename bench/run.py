@@ -37,9 +37,11 @@ sys.path.insert(0, os.path.join(ROOT, "pvguest", "scripts"))
 import ktap  # noqa: E402
 import native as pvg_native  # noqa: E402
 import run_qemu  # noqa: E402
+import udp_echo  # noqa: E402
 import scenario as scn  # noqa: E402
 import report  # noqa: E402
 import drvdom  # noqa: E402  (bench/drvdom.py: the driver-domain scenarios)
+import boot as boot_phases  # noqa: E402  (bench/boot.py: the Boot section)
 
 
 def without_icount(args):
@@ -135,8 +137,23 @@ def boot_native(sc, build, log_path):
     return run_qemu.run_iso(iso, sc, log_path, sc.timeout, "native")
 
 
+def boot_scenario(build):
+    """scenarios/default.scn as the Boot section boots it: on ours and Xen, with its devices (the
+    disk, host-udp's network card), stopped once every domain has started (bench/boot.py), so
+    without its host checks."""
+    sc = prepare(scn.load(os.path.join(ROOT, "scenarios", boot_phases.SCENARIO + ".scn")), build)
+    return dataclasses.replace(sc, differential=True, disk_checks=[], serial_input=b"")
+
+
+def kernels(sc):
+    return sum(run_qemu.mkiso.is_elf(os.path.join(ROOT, m.path)) for m in sc.modules)
+
+
 def check(job, res, sc):
     """Problems with one boot: its ending, its KTAP runs, its BENCH lines."""
+    if job and job["scenario"] == boot_phases.SCENARIO:
+        problems = [] if res.outcome == "stopped" else [f"ended with {res.outcome} before every domain started"]
+        return problems + boot_phases.problems(res.log, job["hypervisor"], kernels(sc))
     problems = []
     want = sc.expect_exit or "poweroff"
     if res.outcome != want:
@@ -223,6 +240,14 @@ def boot(job, build, logs):
     try:
         if hv == "native":
             res = boot_native(sc, build, log_path)
+        elif job["scenario"] == boot_phases.SCENARIO:
+            # Xen's boot gets host-udp's network card too (only run_iso adds it), on a port of its own.
+            if sc.host_udp:
+                nic = udp_echo.hostfwd_args(udp_echo.free_udp_port(), sc.host_udp[1])
+                sc = dataclasses.replace(sc, qemu=sc.qemu + nic, host_udp=())
+            n = 1 if hv == "xen" else kernels(sc)
+            res = run_qemu.boot(sc, build, log_path=log_path, hypervisor=hv, stop_at=boot_phases.stop_pattern(n),
+                                extra_cmdline=boot_phases.XEN_CMDLINE if hv == "xen" else None)
         else:
             res = run_qemu.boot(sc, build, log_path=log_path, hypervisor=hv)
         problems = check(job, res, sc)
@@ -276,6 +301,8 @@ def main():
     ap.add_argument("--no-xen", action="store_true", help="skip the Xen 4.17 runs")
     ap.add_argument("--no-wall", action="store_true", help="icount runs only")
     ap.add_argument("--no-icount", action="store_true", help="wall-clock runs only")
+    ap.add_argument("--no-boot", action="store_true", help="without the Boot section's boots of scenarios/default.scn")
+    ap.add_argument("--boot-only", action="store_true", help="only the Boot section's boots")
     ap.add_argument("--out", help="output folder (default <build>/bench)")
     args = ap.parse_args()
 
@@ -284,7 +311,9 @@ def main():
     logs = os.path.join(out, "logs")
     os.makedirs(logs, exist_ok=True)
     paths = args.scenarios or sorted(glob.glob(os.path.join(HERE, "scenarios", "*.scn")))
-    scenarios = [prepare(scn.load(p), args.build, args.reps) for p in paths]
+    scenarios = [] if args.boot_only else [prepare(scn.load(p), args.build, args.reps) for p in paths]
+    if args.boot_only or not (args.scenarios or args.no_boot):
+        scenarios.append(boot_scenario(args.build))
     xen = not args.no_xen and os.path.exists(run_qemu.mkiso.XEN_IMAGE)
     if not args.no_xen and not xen:
         print(f"  NOTE    {run_qemu.mkiso.XEN_IMAGE} is missing: no Xen runs", flush=True)

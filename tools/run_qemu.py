@@ -90,15 +90,19 @@ def _read(path):
         return f.read().decode("utf-8", "replace").replace("\r\n", "\n")
 
 
-def _watch_xen(proc, log_path, timeout):
-    """Waits for Xen's final line, then for the log to go quiet, and stops QEMU.
-    Returns (status, outcome); status is None when this function stopped QEMU."""
+def _watch_xen(proc, log_path, timeout, stop_at=None):
+    """Waits for Xen's final line, then for the log to go quiet, and stops QEMU (at once when
+    the log matches stop_at: outcome "stopped"). Returns (status, outcome); status is None
+    when this function stopped QEMU."""
     deadline = time.monotonic() + timeout
     outcome, size, quiet_since, settle_end = None, -1, None, None
     while True:
         status = proc.poll()
         text = _read(log_path)
         now = time.monotonic()
+        if stop_at and re.search(stop_at, text):
+            outcome = "stopped"
+            break
         if outcome is None:
             outcome = xen_ending(text)
             if outcome is not None:
@@ -142,10 +146,11 @@ def own_fresh_disks(sc, suffix):
     return dataclasses.replace(sc, qemu=qemu, fresh_disks=[(p + suffix, n) for p, n in sc.fresh_disks])
 
 
-def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hypervisor="ours"):
+def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hypervisor="ours", stop_at=None):
     """Boots scenario sc once, captured. hypervisor "ours" runs until QEMU exits
     (timeout: killed). "xen" boots sc's first kernel module as dom0 on Xen 4.17
-    (mkiso.build_iso) and stops QEMU at Xen's final line; its log is <name>.xen.log."""
+    (mkiso.build_iso) and stops QEMU at Xen's final line; its log is <name>.xen.log.
+    stop_at (a regex): QEMU is stopped as soon as the log matches it (outcome "stopped")."""
     if hypervisor == "xen":
         extra = extra_cmdline or ""             # test-cmdline is for our hypervisor only
         log_name = f"{sc.name}.xen.log"
@@ -160,13 +165,13 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     if hypervisor != "xen":
         elf = os.environ.get("HV_ELF") or os.path.join(ROOT, build, "hypervisor.elf")
-        return run_iso(iso, sc, log_path, timeout or sc.timeout, hypervisor, elf)
+        return run_iso(iso, sc, log_path, timeout or sc.timeout, hypervisor, elf, stop_at)
     start = time.monotonic()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(qemu_command(iso, sc, "stdio"), stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT)
         try:
-            status, outcome = _watch_xen(proc, log_path, (timeout or sc.timeout) + XEN_EXTRA_TIMEOUT)
+            status, outcome = _watch_xen(proc, log_path, (timeout or sc.timeout) + XEN_EXTRA_TIMEOUT, stop_at)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -174,11 +179,21 @@ def boot(sc, build="build", timeout=None, log_path=None, extra_cmdline=None, hyp
     return BootResult(status, outcome, _read(log_path), log_path, time.monotonic() - start, hypervisor)
 
 
-def run_iso(iso, sc, log_path, timeout, label, elf=None):
+def _wait_for(proc, log_path, pattern, deadline):
+    """Waits until the log matches pattern (True) or QEMU exits or the deadline passes (False)."""
+    while time.monotonic() < deadline and proc.poll() is None:
+        if re.search(pattern, _read(log_path)):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def run_iso(iso, sc, log_path, timeout, label, elf=None, stop_at=None):
     """Boots iso with sc's QEMU options until QEMU exits (after timeout seconds: killed),
     serial to log_path, typing sc.serial_input when its prompt shows; returns a BootResult
     whose hypervisor field is label. A run that times out gets a post-mortem in its log
-    first (_post_mortem; elf: the hypervisor's symbols for its backtraces)."""
+    first (_post_mortem; elf: the hypervisor's symbols for its backtraces). stop_at: as
+    boot's."""
     start = time.monotonic()
     sc, peer = with_host_udp(sc)
     verdict = None
@@ -190,6 +205,11 @@ def run_iso(iso, sc, log_path, timeout, label, elf=None):
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
         peer.start(proc)
         try:
+            if stop_at and _wait_for(proc, log_path, stop_at, start + timeout):
+                proc.kill()
+                proc.wait()
+                return BootResult(None, "stopped", _read(log_path), log_path, time.monotonic() - start, label,
+                                  peer.join())
             if sc.serial_input:
                 _type_when_ready(proc, log_path, sc, start + timeout)
             status = proc.wait(timeout=max(0.1, timeout - (time.monotonic() - start)))

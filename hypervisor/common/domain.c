@@ -100,7 +100,7 @@ void domain_ref_bug(const struct domain *d, const char *what)
 void domain_adopt_page(struct domain *d, pfn_t pfn)
 {
     /* Never hand a guest another owner's old contents. */
-    memset(__va(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+    arch_clear_frames(pfn, 1);
     domain_relink_page(d, pfn);
 }
 
@@ -116,14 +116,39 @@ void domain_relink_page(struct domain *d, pfn_t pfn)
     d->tot_pages++;
 }
 
+/* domain_relink_page of n frames from first, chained in order ahead of d's list in one pass. */
+static void relink_extent(struct domain *d, pfn_t first, uint64_t n)
+{
+    struct page_info *pg = pfn_to_page(first);
+    for (uint64_t i = 0; i < n; i++) {
+        pg[i].owner = d->id;
+        pg[i].prev = i ? (uint32_t)(first + i - 1) : NO_PAGE;
+        pg[i].next = (uint32_t)(first + i + 1);
+    }
+    pg[n - 1].next = d->page_list == INVALID_PFN ? NO_PAGE : (uint32_t)d->page_list;
+    if (d->page_list != INVALID_PFN)
+        pfn_to_page(d->page_list)->prev = (uint32_t)(first + n - 1);
+    d->page_list = first;
+    d->tot_pages += n;
+}
+
+pfn_t domain_alloc_extent(struct domain *d, unsigned int order)
+{
+    if (domain_reservation(d) + (1ull << order) > d->max_pages)
+        return INVALID_PFN;
+    pfn_t first = alloc_frames(order);
+    if (first == INVALID_PFN)
+        return INVALID_PFN;
+    /* As domain_adopt_page, but the whole extent cleared in one call (one DMA under QEMU). */
+    arch_clear_frames(first, 1ull << order);
+    page_alloc_split(first, order);
+    relink_extent(d, first, 1ull << order);
+    return first;
+}
+
 pfn_t domain_alloc_page(struct domain *d)
 {
-    if (domain_reservation(d) >= d->max_pages)
-        return INVALID_PFN;
-    pfn_t pfn = alloc_frame();
-    if (pfn != INVALID_PFN)
-        domain_adopt_page(d, pfn);
-    return pfn;
+    return domain_alloc_extent(d, 0);
 }
 
 /* Unlinks pfn from d's page list. */

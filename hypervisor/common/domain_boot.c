@@ -5,6 +5,7 @@
 #include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/sched.h>
+#include <hv/time.h>
 #include <hv/arch.h>
 #include <public/sched.h>
 
@@ -42,6 +43,7 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
     const struct boot_module *rd = k + 1 < bi->nr_mods && !is_elf(&bi->mods[k + 1]) ? &bi->mods[k + 1] : NULL;
     char name[DOMAIN_NAME_LEN], val[32], err[160];
     uint64_t mem = DEFAULT_DOMAIN_MEM;
+    s_time_t start = NOW();
 
     if (!module_option(m->cmdline, "name", name, sizeof(name)))
         snprintf(name, sizeof(name), "dom%u", idx);
@@ -94,6 +96,7 @@ static bool build_one(const struct boot_info *bi, unsigned int k, unsigned int i
     struct vcpu *v;
     for_each_vcpu(d, v)
         sched_set_params(v, (uint32_t)weight, (uint32_t)cap);
+    printk("domain %u (%s): built in %llu us\n", d->id, name, (unsigned long long)((NOW() - start) / 1000));
     if (vcpus > 1)
         printk("domain %u (%s): %llu vCPUs; vCPU 0 starts, the guest brings up the others\n", d->id, name,
                (unsigned long long)vcpus);

@@ -33,20 +33,6 @@ static __force_inline void target_put(struct domain *d)
     domain_put_held(current->domain, d);
 }
 
-/* One extent of 2^order frames for d, each an order-0 allocation it owns; first MFN or INVALID. */
-static pfn_t alloc_extent(struct domain *d, unsigned int order)
-{
-    if (domain_reservation(d) + (1ull << order) > d->max_pages)
-        return INVALID_PFN;
-    pfn_t first = alloc_frames(order);
-    if (first == INVALID_PFN)
-        return INVALID_PFN;
-    page_alloc_split(first, order);
-    for (pfn_t p = first; p < first + (1ull << order); p++)
-        domain_adopt_page(d, p);
-    return first;
-}
-
 /*
  * Takes a frame out of d's reservation, as Xen does: a pin goes with it; a
  * frame still referenced stays d's (and counted) until its last reference
@@ -90,7 +76,7 @@ static int64_t reservation_of(struct domain *d, unsigned int cmd, unsigned int s
         xen_pfn_t gpfn = 0;
         if (cmd == XENMEM_populate_physmap && copy_from_guest(&gpfn, slot, sizeof(gpfn)))
             return (int64_t)i;
-        pfn_t mfn = alloc_extent(d, r.extent_order);
+        pfn_t mfn = domain_alloc_extent(d, r.extent_order);
         if (mfn == INVALID_PFN)
             return (int64_t)i;
         if (cmd == XENMEM_populate_physmap)

@@ -36,13 +36,7 @@ def build_iso(build, cmdline, tag="pvguest-native"):
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(os.path.join(stage, "boot", "grub"))
     shutil.copy(kernel, os.path.join(stage, "boot", IMAGE))
-    with open(os.path.join(stage, "boot", "grub", "grub.cfg"), "w") as f:
-        f.write(mkiso.grub_cfg(tag, IMAGE, cmdline, []))
-    iso = os.path.join(build, f"{tag}.iso")
-    res = subprocess.run(["grub-mkrescue", "-o", iso, stage], capture_output=True, text=True)
-    if res.returncode != 0:
-        raise RuntimeError(f"grub-mkrescue failed:\n{res.stderr}")
-    return iso
+    return mkiso.make_iso(stage, os.path.join(build, f"{tag}.iso"), IMAGE, cmdline, [])
 
 
 def net_args(udp_port):

@@ -129,22 +129,49 @@ static void icr_wait(void)
         cpu_relax();
 }
 
+/*
+ * Whether the MP specification's waits in INIT-SIPI-SIPI (10 ms after INIT,
+ * 200 us after each SIPI) are needed: only by processors older than the
+ * integrated APIC of Intel's family 6 and AMD's family 15. As Linux
+ * (smp_quirk_init_udelay), newer ones get no wait after INIT and 10 us after
+ * each SIPI; under QEMU's TCG the 10 ms are 10 million instructions of boot.
+ */
+static bool legacy_startup_waits(void)
+{
+    uint32_t a, vendor, c, d;
+    cpuid(0, 0, &a, &vendor, &c, &d);
+    cpuid(1, 0, &a, &d, &c, &d);
+    unsigned int family = (a >> 8) & 0xf;
+    if (family == 0xf)
+        family += (a >> 20) & 0xff;
+    if (vendor == 0x756e6547u)              /* "Genu"ineIntel: family 6 (15 is the Pentium 4) */
+        return family != 6;
+    if (vendor == 0x68747541u || vendor == 0x6f677948u)    /* "Auth"enticAMD, "Hygo"nGenuine */
+        return family < 0xf;
+    return true;
+}
+
+static void wait_us(uint64_t us)
+{
+    s_time_t until = NOW() + MICROSECS(us);
+    while (NOW() < until)
+        cpu_relax();
+}
+
 void apic_start_cpu(uint32_t id, unsigned int start_page)
 {
+    bool legacy = legacy_startup_waits();
     icr_wait();
     apic_write(APIC_ICR_HI, id << 24);
     apic_write(APIC_ICR_LO, APIC_DM_INIT | APIC_INT_LEVEL | APIC_INT_ASSERT);
     icr_wait();
-    s_time_t until = NOW() + MILLISECS(10);
-    while (NOW() < until)
-        cpu_relax();
+    if (legacy)
+        wait_us(10000);
     for (int i = 0; i < 2; i++) {
         apic_write(APIC_ICR_HI, id << 24);
         apic_write(APIC_ICR_LO, APIC_DM_STARTUP | start_page);
         icr_wait();
-        until = NOW() + MICROSECS(200);
-        while (NOW() < until)
-            cpu_relax();
+        wait_us(legacy ? 200 : 10);
     }
 }
 

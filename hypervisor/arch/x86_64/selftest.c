@@ -1,4 +1,5 @@
 /* x86-64 self-tests: exceptions reach the right vector, NMIs their own stack, time moves. */
+#include <hv/arch.h>
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
 #include <hv/selftest.h>
@@ -8,6 +9,7 @@
 #include <asm/current.h>
 #include <asm/desc.h>
 #include <asm/extable.h>
+#include <asm/fw_cfg.h>
 #include <asm/irq.h>
 #include <asm/mm.h>
 #include <asm/timer.h>
@@ -148,6 +150,47 @@ static const char *test_image_mapping(const struct boot_info *bi, char *why, siz
     return NULL;
 }
 
+/*
+ * Clears frames 1-6 of 8 filled with 0xa5, with arch_clear_frames or its rep
+ * stosq fallback: those must read zero, frames 0 and 7 untouched.
+ */
+static const char *check_clear(bool stosq, char *why, size_t len)
+{
+    pfn_t b = alloc_frames(3);
+    if (b == INVALID_PFN)
+        return "no memory for 8 frames";
+    uint8_t *p = __va(b << PAGE_SHIFT);
+    memset(p, 0xa5, 8 * PAGE_SIZE);
+    if (stosq)
+        clear_frames_stosq(b + 1, 6);
+    else
+        arch_clear_frames(b + 1, 6);
+    const char *bad = NULL;
+    for (size_t i = 0; i < 8 * PAGE_SIZE && !bad; i++) {
+        uint8_t want = i >= PAGE_SIZE && i < 7 * PAGE_SIZE ? 0 : 0xa5;
+        if (p[i] != want) {
+            snprintf(why, len, "byte %zu of 8 frames (1-6 cleared) is %#x, expected %#x", i, p[i], want);
+            bad = why;
+        }
+    }
+    free_frames(b, 3);
+    return bad;
+}
+
+static const char *test_clear_frames(const struct boot_info *bi, char *why, size_t len)
+{
+    (void)bi;
+    if (!fw_cfg_clears_frames())
+        return "frames are not cleared by QEMU's fw_cfg DMA (rep stosq instead)";
+    return check_clear(false, why, len);
+}
+
+static const char *test_clear_frames_stosq(const struct boot_info *bi, char *why, size_t len)
+{
+    (void)bi;
+    return check_clear(true, why, len);
+}
+
 const struct selftest arch_selftests[] = {
     { "idt_breakpoint", test_breakpoint },
     { "idt_invalid_opcode", test_invalid_opcode },
@@ -159,6 +202,8 @@ const struct selftest arch_selftests[] = {
     { "image_mapped_at_link_address", test_image_mapping },
     { "system_time_monotonic", test_time_monotonic },
     { "apic_timer_ticks", test_timer_ticks },
+    { "clear_frames_by_fw_cfg_dma", test_clear_frames },
+    { "clear_frames_by_rep_stosq", test_clear_frames_stosq },
 };
 const unsigned int nr_arch_selftests = ARRAY_SIZE(arch_selftests);
 

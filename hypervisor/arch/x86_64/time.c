@@ -28,6 +28,11 @@ s_time_t NOW(void)
 
 uint64_t cpu_khz(void) { return tsc_hz / 1000; }
 
+s_time_t tsc_ticks_to_ns(uint64_t ticks)
+{
+    return tsc_hz ? (s_time_t)scale_delta(ticks, &tsc_scale) : 0;
+}
+
 /*
  * Runs PIT channel 2 in one-shot mode for CALIBRATE_MS and counts how far the
  * TSC and the APIC timer (divide by 16) move meanwhile.

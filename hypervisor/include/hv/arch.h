@@ -26,6 +26,14 @@ struct vcpu;
 struct vcpu_guest_context;
 
 /*
+ * Zeroes `count` frames from machine frame `pfn`. Every frame a domain is
+ * given passes through here first (domain_adopt_page and domain_alloc_extent,
+ * common/domain.c), so no guest ever sees another owner's old contents. Any
+ * CPU, interrupts on or off, holding at most locks above the heap lock.
+ */
+void arch_clear_frames(uint64_t pfn, uint64_t count);
+
+/*
  * MMIO the hypervisor keeps for itself (interrupt controllers), sorted by
  * address: at most max ranges into out; returns how many.
  */

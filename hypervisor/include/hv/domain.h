@@ -281,6 +281,12 @@ struct domain *domain_create(const char *name, unsigned int rights, unsigned int
 
 /* Gives d one zeroed frame it owns; INVALID_PFN when memory or the quota runs out. */
 pfn_t domain_alloc_page(struct domain *d);
+/*
+ * Gives d 2^order contiguous zeroed frames, each an order-0 allocation it
+ * owns (freed one by one); the first, or INVALID_PFN when memory or the quota
+ * runs out. One arch_clear_frames for the lot.
+ */
+pfn_t domain_alloc_extent(struct domain *d, unsigned int order);
 /* Makes an allocated order-0 frame d's (zeroing it); the caller checked the quota. */
 void domain_adopt_page(struct domain *d, pfn_t pfn);
 /* Takes an unreferenced frame away from d and frees it. */

@@ -11,7 +11,7 @@
  *
  * Lock order (take only downwards; docs/design.md "Locks"):
  *   frame_lock (every frame's counts and every guest page table) > evtchn_lock
- *   > sched_lock > timers_lock > heap_lock > console locks
+ *   > sched_lock > timers_lock > heap_lock, fw_cfg_lock (never both) > console locks
  */
 #ifndef HV_SPINLOCK_H
 #define HV_SPINLOCK_H

@@ -37,5 +37,7 @@ uint32_t oneshot_count(s_time_t when, s_time_t now, uint64_t ticks_per_ns);
 /* Monotonic nanoseconds since the TSC was calibrated (0 before). */
 s_time_t NOW(void);
 uint64_t cpu_khz(void);
+/* A span of TSC ticks in nanoseconds at the calibrated rate (0 before calibration). */
+s_time_t tsc_ticks_to_ns(uint64_t ticks);
 
 #endif

@@ -54,6 +54,32 @@ static void copy_in(const struct builder *b, uint64_t va, const void *src, uint6
 
 /* Pages are zeroed when allocated, so bss needs nothing more. */
 
+/*
+ * The domain's pages in the largest extents the allocator has (each zeroed in
+ * one call), PFNs following MFNs within an extent.
+ */
+static int alloc_memory(struct builder *b, char *err, size_t errlen)
+{
+    unsigned int order = MAX_ORDER;
+    for (uint64_t pfn = 0; pfn < b->nr_pages;) {
+        while ((1ull << order) > b->nr_pages - pfn)
+            order--;
+        pfn_t mfn = domain_alloc_extent(b->d, order);
+        if (mfn == INVALID_PFN && order > 0) {
+            order--;                        /* fragmented, or near the quota: smaller pieces */
+            continue;
+        }
+        if (mfn == INVALID_PFN)
+            return fail("build: out of memory after %llu of %llu pages", (unsigned long long)pfn,
+                        (unsigned long long)b->nr_pages);
+        for (uint64_t k = 0; k < (1ull << order); k++, pfn++) {
+            b->p2m[pfn] = mfn + k;
+            set_gpfn_from_mfn(mfn + k, pfn);
+        }
+    }
+    return 0;
+}
+
 static uint64_t va_to_mfn(const struct builder *b, uint64_t va)
 {
     return b->p2m[(va - b->l->v_start) >> PAGE_SHIFT];
@@ -97,17 +123,20 @@ static int build_page_tables(const struct builder *b, char *err, size_t errlen)
 {
     const struct pv_layout *l = b->l;
     uint64_t next_pt = va_to_pfn(b, l->pt_start) + 1, pt_limit = va_to_pfn(b, l->pt_end);
-    pte_t *l4 = va_ptr(b, l->pt_start);
+    pte_t *l4 = va_ptr(b, l->pt_start), *l1 = NULL;
 
     for (uint64_t va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
-        pte_t *e = l1e_for(b, l4, va, &next_pt, pt_limit);
-        if (!e)
-            return fail("build: ran out of bootstrap page-table pages at %#llx", (unsigned long long)va);
+        if (!l1 || !l1_index(va)) {         /* one walk per L1 table, not one per page */
+            pte_t *e = l1e_for(b, l4, va, &next_pt, pt_limit);
+            if (!e)
+                return fail("build: ran out of bootstrap page-table pages at %#llx", (unsigned long long)va);
+            l1 = e - l1_index(va);
+        }
         uint64_t flags = L1_FLAGS;
         /* Page-table pages are mapped read-only: guests update them by hypercall. */
         if (va < l->pt_start || va >= l->pt_end)
             flags |= _PAGE_RW;
-        *e = (va_to_mfn(b, va) << PAGE_SHIFT) | flags;
+        l1[l1_index(va)] = (va_to_mfn(b, va) << PAGE_SHIFT) | flags;
     }
     init_guest_l4(l4);
 
@@ -259,16 +288,8 @@ int arch_domain_build(struct domain *d, const struct domain_build_args *a, char 
         return fail("build: no memory for the P2M list");
     struct builder b = { d, &l, __va(p2m_block << PAGE_SHIFT), a->nr_pages };
     int rc = -1;
-    for (uint64_t pfn = 0; pfn < a->nr_pages; pfn++) {
-        pfn_t mfn = domain_alloc_page(d);
-        if (mfn == INVALID_PFN) {
-            (void)fail("build: out of memory after %llu of %llu pages", (unsigned long long)pfn,
-                 (unsigned long long)a->nr_pages);
-            goto out;
-        }
-        b.p2m[pfn] = mfn;
-        set_gpfn_from_mfn(mfn, pfn);
-    }
+    if (alloc_memory(&b, err, errlen))
+        goto out;
     if (arch_domain_shared_info_init(d)) {
         (void)fail("build: out of memory for shared_info");
         goto out;

@@ -28,8 +28,9 @@
 /*
  * Ports no domain gets, though dom0 holds the rest: Xen 4.17's dom0 list
  * (PIC, PIT, the PIT gate, PCI data, COM1 while Xen's console uses it) plus
- * the CMOS RTC, which Xen latches for dom0 and we keep, and QEMU's
- * debug-exit port, which powers the machine off.
+ * the CMOS RTC, which Xen latches for dom0 and we keep, QEMU's
+ * debug-exit port, which powers the machine off, and QEMU's fw_cfg, whose
+ * DMA zeroes the frames domains are given.
  */
 static const struct { uint16_t first, last; } hypervisor_ports[] = {
     { 0x20, 0x21 },     /* master PIC */
@@ -38,6 +39,7 @@ static const struct { uint16_t first, last; } hypervisor_ports[] = {
     { 0x61, 0x61 },     /* PIT channel 2 gate */
     { 0x70, 0x71 },     /* CMOS RTC: the wall clock at boot */
     { 0xf4, 0xf7 },     /* isa-debug-exit (tools/run_qemu.py) */
+    { 0x510, 0x51b },   /* QEMU's fw_cfg: it zeroes frames for us (fw_cfg.c) */
     { 0x3f8, 0x3ff },   /* COM1: the console */
     { PCI_CONF_DATA, PCI_CONF_DATA + 3 },   /* through pci.c's emulation only */
 };
