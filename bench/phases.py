@@ -89,10 +89,10 @@ class Symbolizer:
 
     def load_chains(self, pcs):
         """The inline chains (innermost function first) of these hypervisor addresses, by addr2line."""
-        todo = sorted({pc for pc in pcs if self(pc)[1] == "hv" and pc not in self.chains})
-        if not todo or not shutil.which("addr2line"):
+        unseen = sorted({pc for pc in pcs if self(pc)[1] == "hv" and pc not in self.chains})
+        if not unseen or not shutil.which("addr2line"):
             return
-        out = subprocess.run(["addr2line", "-a", "-f", "-i", "-e", self.hv_elf] + [f"{pc:#x}" for pc in todo],
+        out = subprocess.run(["addr2line", "-a", "-f", "-i", "-e", self.hv_elf] + [f"{pc:#x}" for pc in unseen],
                              capture_output=True, text=True, check=True).stdout.splitlines()
         pc, chain = None, []
         for line in out + ["0x0"]:
