@@ -24,6 +24,13 @@ A scenario is a small text file shared by `make run` and the boot tests:
                                         hashed datagrams to the guest's echo service and checks every
                                         echo (tools/udp_echo.py; "host udp: PASS" or FAIL, as disk-check)
     timeout: 60                         seconds before a boot test gives up
+    host-cores: 2                       host cores the boot needs to itself (default 1): a scenario
+                                        whose CPUs all stay busy and wait on each other (spin locks,
+                                        TLB shootdowns) runs at speed only with a host core per CPU;
+                                        QEMU runs each CPU in a host thread, and beside another such
+                                        boot every wait for another CPU costs a host time slice
+                                        (smp-stress-dom0: 0.9 s alone, 85 s beside a second one).
+                                        The boot tests run such a scenario with no other boot beside it
     test-cmdline: poweroff_after=2      appended to the hypervisor command line under test
     interactive-dom0: xl=after          appended to dom0's (the first module's) command line when a
                                         person boots it (make run, run_qemu.py --interactive), not
@@ -84,7 +91,7 @@ from dataclasses import dataclass, field
 
 from tool_errors import ToolError, run_main
 
-KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "test-cmdline", "expect-exit",
+KEYS = {"name", "hypervisor", "module", "qemu", "timeout", "host-cores", "test-cmdline", "expect-exit",
         "expect-log", "expect-ktap", "ktap-unfinished", "differential", "xen-differs", "serial-input", "serial-input-after", "fetch", "disk", "disk-check", "host-udp",
         "interactive-dom0"}
 
@@ -103,6 +110,7 @@ class Scenario:
     modules: list = field(default_factory=list)
     qemu: list = field(default_factory=list)
     timeout: float = 60.0
+    host_cores: int = 1
     test_cmdline: str = ""
     interactive_dom0: str = ""   # dom0's extra options when booted interactively
     expect_exit: str = ""
@@ -229,6 +237,10 @@ def _line(sc, path, lineno, key, value):
         sc.timeout = float(value)
         if not 0 < sc.timeout < float("inf"):
             raise ScenarioError(f"{path}:{lineno}: timeout: {value!r} is not a positive number of seconds")
+    elif key == "host-cores":
+        if not value.isdigit() or int(value) < 1:
+            raise ScenarioError(f"{path}:{lineno}: host-cores: {value!r} is not a positive number of cores")
+        sc.host_cores = int(value)
     elif key == "test-cmdline":
         sc.test_cmdline = value
     elif key == "interactive-dom0":

@@ -1,5 +1,5 @@
 """Boot tests: every scenario with an expect-exit line is booted once (two at a
-time). Its log is read as one KTAP run per source (dom0, the hypervisor, each domU:
+time, but one that needs the host's cores to itself, host-cores:, alone). Its log is read as one KTAP run per source (dom0, the hypervisor, each domU:
 tools/ktap.py); each source's run gets a `<scenario>/<domain>` test and each case
 its own `<scenario>/<domain>:<case>` test. A scenario with `differential: yes` is
 also booted on Xen 4.17 in the same pool, and each of its dom0's KTAP cases gets a
@@ -7,6 +7,7 @@ also booted on Xen 4.17 in the same pool, and each of its dom0's KTAP cases gets
 
 BOOT_SCENARIOS=a,b (environment) limits the run to those scenarios, and
 BOOT_XEN=no leaves out the runs on Xen: tools/mutation_test.py uses both."""
+import contextlib
 import glob
 import os
 import sys
@@ -22,7 +23,7 @@ import run_qemu  # noqa: E402
 import scenario as scn  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
-PARALLEL_BOOTS = 2
+PARALLEL_BOOTS = 2         # boots at once: the CI machine's cores
 
 XEN_IMAGE = run_qemu.mkiso.XEN_IMAGE
 XEN_MISSING = (f"differential run skipped: Xen 4.17 is not installed ({XEN_IMAGE} is missing; "
@@ -60,18 +61,54 @@ def _boot_xen(sc):
         return e
 
 
+class HostCores:
+    """The host cores the boots share, handed out in the order asked for: a boot
+    takes its scenario's host-cores (at most all of them) for as long as it runs,
+    so a scenario that needs the machine to itself never has a boot beside it."""
+
+    def __init__(self, cores):
+        self.cores, self.free = cores, cores
+        self.turn = self.next_ticket = 0
+        self.cv = threading.Condition()
+
+    @contextlib.contextmanager
+    def held(self, want):
+        want = min(want, self.cores)
+        with self.cv:
+            ticket, self.next_ticket = self.next_ticket, self.next_ticket + 1
+            self.cv.wait_for(lambda: self.turn == ticket and self.free >= want)
+            self.free -= want
+            self.turn += 1
+            self.cv.notify_all()
+        try:
+            yield
+        finally:
+            with self.cv:
+                self.free += want
+                self.cv.notify_all()
+
+
 def boot_all():
     """Boots every test scenario once, and each differential one on Xen too (when
-    Xen is installed), PARALLEL_BOOTS at a time; later calls return the same results."""
+    Xen is installed), on PARALLEL_BOOTS host cores; later calls return the same
+    results. The scenarios that need several cores to themselves (host-cores:) go
+    first, one at a time, so that no core idles while one waits for the others."""
     with _lock:
         if not _results:
             scs = test_scenarios()
             jobs = [(sc, "ours") for sc in scs]
             if xen_available() and os.environ.get("BOOT_XEN", "yes") != "no":
                 jobs += [(sc, "xen") for sc in scs if sc.differential]
+            jobs.sort(key=lambda j: j[0].host_cores == 1)       # stable: otherwise in order
+            cores = HostCores(PARALLEL_BOOTS)
+
+            def run(job):
+                sc, hv = job
+                with cores.held(sc.host_cores):
+                    return _boot_xen(sc) if hv == "xen" else run_qemu.boot(sc, BUILD)
+
             with ThreadPoolExecutor(PARALLEL_BOOTS) as pool:
-                runs = pool.map(lambda j: _boot_xen(j[0]) if j[1] == "xen" else run_qemu.boot(j[0], BUILD),
-                                jobs)
+                runs = pool.map(run, jobs)
                 for (sc, hv), res in zip(jobs, runs):
                     if hv == "xen":
                         _xen_results[sc.name] = res

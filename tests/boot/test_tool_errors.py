@@ -31,6 +31,8 @@ BAD = [
     ("no colon", "# a comment\n\nmodule build/x.elf\n", r":3: expected 'key: value'"),
     ("timeout not a number", "timeout: soon\n", r":1: timeout: could not convert string to float: 'soon'"),
     ("timeout not positive", "timeout: -5\n", r":1: timeout: '-5' is not a positive number of seconds"),
+    ("host-cores not a count", "host-cores: two\n", r":1: host-cores: 'two' is not a positive number of cores"),
+    ("host-cores zero", "host-cores: 0\n", r":1: host-cores: '0' is not a positive number of cores"),
     ("unbalanced quote", "qemu: -append 'x\n", r":1: qemu: No closing quotation"),
     ("bad escape", "serial-input: \\x4\n", r":1: serial-input: .*decode"),
     ("bad fetch", "fetch: windows\n", r":1: fetch: 'windows' is not one of \['linux'\]"),

@@ -540,7 +540,7 @@ static const char *test_race_page_tables(char *why, size_t len)
         return fail(why, len, "run: %lld", (long long)rc);
     job_churn(&jobs[0]);
     if (!churn_join(1))
-        return fail(why, len, "vCPU 1 did not finish its %lu operations", nops);
+        return churn_join_failed(1, nops, why, len);
     churn_report();
     return churn_check(why, len);
 }

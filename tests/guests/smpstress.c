@@ -58,7 +58,7 @@ static const char *test_churn(char *why, size_t len)
     job_churn(NULL);
     for (unsigned int v = 1; v < nr_vcpus; v++)
         if (!churn_join(v))
-            return fail(why, len, "vCPU %u did not finish its %lu operations", v, ops_each);
+            return churn_join_failed(v, ops_each, why, len);
     churn_report();
     const char *err = churn_check(why, len);
     if (err)

@@ -171,6 +171,23 @@ bool churn_join(unsigned int worker)
     return true;
 }
 
+const char *churn_join_failed(unsigned int worker, unsigned long nops, char *why, size_t len)
+{
+    static const char *const names[] = { "running", "runnable", "blocked", "offline" };
+    struct vcpu_runstate_info r = { .state = -1 };
+    int64_t rc = vcpu_op(VCPUOP_get_runstate_info, worker, &r);
+    uint64_t now = pvclock_now(), ms = 1000000;
+    if (rc || r.state < 0 || r.state > RUNSTATE_offline)
+        return fail(why, len, "vCPU %u did not finish its %lu operations (%u made; its runstate: %lld)", worker, nops,
+                    atomic_read(&churn.ledger[worker].progress), (long long)rc);
+    return fail(why, len, "vCPU %u did not finish its %lu operations: %u made, then none; it has been %s for %llu ms "
+                "(in all: running %llu ms, runnable %llu, blocked %llu, offline %llu)", worker, nops,
+                atomic_read(&churn.ledger[worker].progress), names[r.state],
+                (unsigned long long)((now - r.state_entry_time) / ms), (unsigned long long)(r.time[0] / ms),
+                (unsigned long long)(r.time[1] / ms), (unsigned long long)(r.time[2] / ms),
+                (unsigned long long)(r.time[3] / ms));
+}
+
 const struct churn_stats *churn_stats(unsigned int worker) { return &churn.ledger[worker].st; }
 
 /* An entry as read back: the hypervisor may add the global bit to what was written. */

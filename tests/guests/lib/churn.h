@@ -55,6 +55,9 @@ const struct churn_stats *churn_stats(unsigned int worker);
 /* smp_join for a worker on its own vCPU, waiting longer while it still makes
  * progress: a long run is not cut short by the bound on one wait. */
 bool churn_join(unsigned int worker);
+/* After churn_join(worker) failed: why, with what the hypervisor says the
+ * worker's vCPU was doing (its runstate), so a stall tells starved from stuck. */
+const char *churn_join_failed(unsigned int worker, unsigned long nops, char *why, size_t len);
 /* After every worker stopped: NULL when the tables and pins match the ledgers
  * (and leaves the pool unpinned), else why not. */
 const char *churn_check(char *why, size_t len);
