@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import report  # noqa: E402
+import report_parse  # noqa: E402
 
 BASELINE = os.path.join(HERE, "baseline.json")
 TOLERANCE_PCT = 5.0
@@ -56,7 +57,7 @@ def natural(key):
 
 def extract(scenario, log_text):
     """{key: {"stat": ..., "value": ...}} of one scenario's log, and its malformed lines."""
-    figures, _, problems = report.parse_log(log_text)
+    figures, _, problems = report_parse.parse_log(log_text)
     out = {}
     for f in figures:
         key = figure_key(scenario, f.op + (f"@{f.domain}" if f.domain else ""), f.batch)

@@ -12,11 +12,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report  # noqa: E402
+import report_parse  # noqa: E402
 
 
 def medians(path):
     with open(path, "rb") as f:
-        figures, _, problems = report.parse_log(f.read().decode("utf-8", "replace"))
+        figures, _, problems = report_parse.parse_log(f.read().decode("utf-8", "replace"))
     if problems:
         sys.exit(f"{path}: {'; '.join(problems)}")
     return {(fig.op, fig.batch): fig.median for fig in figures}

@@ -40,6 +40,7 @@ import run_qemu  # noqa: E402
 import udp_echo  # noqa: E402
 import scenario as scn  # noqa: E402
 import report  # noqa: E402
+import report_parse  # noqa: E402  (bench/report_parse.py: the BENCH, BLKBENCH and NETBENCH lines)
 import drvdom  # noqa: E402  (bench/drvdom.py: the driver-domain scenarios)
 import boot as boot_phases  # noqa: E402  (bench/boot.py: the Boot section)
 
@@ -164,9 +165,9 @@ def check(job, res, sc):
         problems += [f"{who}: {p}" for p in run.problems + run.missing]
         problems += [f"{who}: not ok {c.number} {c.name}" + (f" # {c.directive}" if c.directive else "")
                      for c in run.cases if not c.ok]
-    figures, _, bad = report.parse_log(res.log)
-    blk, blk_bad = report.parse_blk(res.log)
-    net, net_bad = report.parse_net(res.log)
+    figures, _, bad = report_parse.parse_log(res.log)
+    blk, blk_bad = report_parse.parse_blk(res.log)
+    net, net_bad = report_parse.parse_net(res.log)
     problems += bad + blk_bad + net_bad
     if blk or (job and job["scenario"] in BLK_SCENARIOS):
         got = {(f["test"], f["bs"], f["qd"]) for f in blk}
@@ -180,7 +181,7 @@ def check(job, res, sc):
         if not drvdom.parse_restarts(res.log):
             problems.append("no restart lines (demo: restart N of M: ... connected again)")
     elif job and job["scenario"] in NO_BENCH_LINES:
-        if not report.parse_shares(res.log):
+        if not report_parse.parse_shares(res.log):
             problems.append("no CPU share lines")
     elif not figures:
         problems.append("no BENCH lines")

@@ -30,6 +30,7 @@ def _load(name, path):
 
 
 report = _load("bench_report", "report.py")
+report_parse = _load("bench_report_parse", "report_parse.py")
 bench_run = _load("bench_run", "run.py")
 
 BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
@@ -57,24 +58,24 @@ WITH_PATH = {"trap_privileged_cr3_write", "trap_privileged_cr0_read", "trap_priv
 # ---- unit tests: parser, charts, HTML ----------------------------------------------
 
 def test_parse_bench_line():
-    f = report.parse_line("BENCH op=mmu_update batch=512 unit=cycles reps=250 min=273.4 median=273.4 "
+    f = report_parse.parse_line("BENCH op=mmu_update batch=512 unit=cycles reps=250 min=273.4 median=273.4 "
                           "p99=274.1 per=entry")
     assert (f.op, f.batch, f.unit, f.reps, f.per, f.domain) == ("mmu_update", 512, "cycles", 250, "entry", "")
     assert (f.min, f.median, f.p99) == (273.4, 273.4, 274.1)
     # Our hypervisor's prefixes on a domU's line; extra fields are kept.
-    f = report.parse_line("(HV) [    0.109246] (ping) BENCH op=x batch=1 unit=cycles reps=9 min=1 median=2 "
+    f = report_parse.parse_line("(HV) [    0.109246] (ping) BENCH op=x batch=1 unit=cycles reps=9 min=1 median=2 "
                           "p99=3 per=op path=no-trap")
     assert (f.domain, f.op, f.extra) == ("ping", "x", {"path": "no-trap"})
-    assert report.parse_line("ok 1 setup") is None
-    assert report.parse_line("BENCHINFO version=4.17") is None
+    assert report_parse.parse_line("ok 1 setup") is None
+    assert report_parse.parse_line("BENCHINFO version=4.17") is None
     for bad in ["BENCH op=x batch=1 unit=cycles reps=9 min=1 median=2 per=op",           # no p99
                 "BENCH op=x batch=1 unit=cycles reps=9 min=3 median=2 p99=4 per=op",     # min > median
                 "BENCH op=x batch=1 unit=cycles reps=9 min=1 median=5 p99=4 per=op",     # median > p99
                 "BENCH op=x batch=one unit=cycles reps=9 min=1 median=2 p99=3 per=op",
                 "BENCH op=x batch=1 unit=cycles reps=9 min=1 median=2 p99=3 per=call",
                 "BENCH op=x batch=1 unit=cycles reps=9 min=1 median=2 p99=3 per=op junk"]:
-        with pytest.raises(report.BenchLineError):
-            report.parse_line(bad)
+        with pytest.raises(report_parse.BenchLineError):
+            report_parse.parse_line(bad)
 
 
 def test_parse_log_collects_figures_infos_and_problems():
@@ -85,7 +86,7 @@ def test_parse_log_collects_figures_infos_and_problems():
         "BENCH op=b batch=2 unit=cycles reps=8 min=1.5 median=2.5 p99=3 per=entry",
         "BENCH op=c batch=1 unit=cycles reps=8 min=9 median=2 p99=3 per=op",
     ])
-    figures, infos, problems = report.parse_log(log)
+    figures, infos, problems = report_parse.parse_log(log)
     assert [f.op for f in figures] == ["a", "b"]
     assert infos[0]["extraversion"] == "-pvhv" and infos[0]["domain"] == ""
     assert len(problems) == 1 and "op=c" in problems[0]
@@ -266,7 +267,7 @@ def test_bench_boot_prints_every_figure(bench_runs):
     for (sc, res, problems), expected in zip(bench_runs, (EXPECTED_SINGLE, EXPECTED_XDOM, EXPECTED_SMP)):
         where = f"{sc.name} (log {res.log_path})"
         assert not problems, f"{where}: {'; '.join(problems)}"
-        figures, _, bad = report.parse_log(res.log)
+        figures, _, bad = report_parse.parse_log(res.log)
         assert not bad, f"{where}: malformed BENCH lines: {bad}"
         seen = [(f.op, f.batch) for f in figures]
         assert len(seen) == len(set(seen)), f"{where}: a figure printed twice"
@@ -299,7 +300,7 @@ def test_report_from_bench_output(bench_runs, tmp_path):
         _svg(svg.read_text())
     with open(tmp_path / "results.csv") as f:
         rows = list(csv.DictReader(f))
-    n = sum(len(report.parse_log(open(r["log"]).read())[0]) for r in runs)
+    n = sum(len(report_parse.parse_log(open(r["log"]).read())[0]) for r in runs)
     assert len(rows) == n and set(rows[0]) == set(report.CSV_FIELDS)
     text = open(md).read()
     assert "only ratios" in text.lower() or "Only ratios" in text
@@ -319,7 +320,7 @@ def test_report_smp_sections(tmp_path):
         (tmp_path / f"{name}.log").write_text("\n".join(logs[name]) + "\n")
         runs.append(dict(id=name, scenario=scenario, hypervisor="ours", clock="icount", repeat=1,
                          log=str(tmp_path / f"{name}.log"), outcome="poweroff", seconds=1.0, problems=[]))
-    assert report.parse_shares(open(runs[2]["log"]).read()) == [("w1", 9.8, 9.1), ("w4", 40.0, 36.4)]
+    assert report_parse.parse_shares(open(runs[2]["log"]).read()) == [("w1", 9.8, 9.1), ("w4", 40.0, 36.4)]
     text = open(report.write_report(runs, str(tmp_path))).read()
     assert "1 of 2 figures are the same, 1 cost more on two CPUs" in text
     assert "| `sched_yield_alone` | 1 | 593 | 618 | +4.2% |" in text
@@ -392,7 +393,7 @@ def test_pvguest_bench_lines(pvguest_bench_runs):
     for env, sc, res, problems in pvguest_bench_runs:
         where = f"pvguest {env} (log {res.log_path})"
         assert not problems, f"{where}: {'; '.join(problems)}"
-        figures, infos, bad = report.parse_log(res.log)
+        figures, infos, bad = report_parse.parse_log(res.log)
         assert not bad, f"{where}: malformed BENCH lines: {bad}"
         assert any(i.get("kernel") == "pvguest" and i.get("env") == env for i in infos), f"{where}: no BENCHINFO"
         ops = [f.op for f in figures]
@@ -450,7 +451,7 @@ def test_parse_blk_lines():
         "BLKBENCH setup=dom0 test=rand_read bs=4096 qd=1 ios=2048 bytes=8388608 entries=1 events=1",     # no ns
         "BLKBENCH setup=dom0 test=rand_read bs=4096 qd=x ios=2048 bytes=8388608 ns=1 entries=1 events=1",
     ])
-    figs, problems = report.parse_blk(log)
+    figs, problems = report_parse.parse_blk(log)
     assert [(f["setup"], f["test"], f["qd"], f["domain"]) for f in figs] == [("dom0", "seq_read", 1, ""),
                                                                              ("blkfront", "rand_read", 32, "blkfront")]
     assert figs[0]["kicks"] == 512 and "kicks" not in figs[1]
@@ -458,7 +459,7 @@ def test_parse_blk_lines():
     assert report.blk_rate(figs[1]) == pytest.approx(2048 * 1e9 / 1000)            # IOPS
     assert len(problems) == 3 and "ns" in problems[1]
     # BENCH's own parser leaves them alone.
-    assert report.parse_log(log)[0] == [] and report.parse_log(log)[2] == []
+    assert report_parse.parse_log(log)[0] == [] and report_parse.parse_log(log)[2] == []
 
 
 def test_report_block_section(tmp_path):
@@ -532,7 +533,7 @@ def test_blk_bench_lines(blk_bench_runs):
     for name, hv, res, problems in blk_bench_runs:
         where = f"{name} on {hv} (log {res.log_path})"
         assert not problems, f"{where}: {'; '.join(problems)}"
-        figs, bad = report.parse_blk(res.log)
+        figs, bad = report_parse.parse_blk(res.log)
         assert not bad and len(figs) == len(report.BLK_TESTS), f"{where}: {bad or figs}"
         assert {f["setup"] for f in figs} == {want[(name, hv)]}, where
         assert all(("kicks" in f) == (hv == "native" or name == "bench-blk") for f in figs), where
@@ -570,15 +571,15 @@ def test_parse_net_lines():
         "NETBENCH setup=native_to_host role=send frame=60 payload=18 packets=1000 bytes=60000 entries=0 events=1",
         "NETBENCH setup=native_to_host role=echo frame=60 payload=18 packets=1 bytes=60 ns=1 entries=0 events=1",
     ])
-    figs, problems = report.parse_net(log)
+    figs, problems = report_parse.parse_net(log)
     assert [(f["setup"], f["role"], f["frame"], f["domain"]) for f in figs] == [
         ("native_to_host", "send", 60, ""), ("domu_to_domu", "recv", 1514, "receiver")]
     assert figs[0]["kicks"] == 1000 and "kicks" not in figs[1]
     assert report.net_pps(figs[0]) == pytest.approx(1e6)
     assert report.net_mbps(figs[1]) == pytest.approx(15140 * 1e3 / 100)
     assert len(problems) == 3 and "ns" in problems[1]
-    assert report.parse_log(log)[0] == [] and report.parse_log(log)[2] == []
-    assert report.parse_blk(log) == ([], [])
+    assert report_parse.parse_log(log)[0] == [] and report_parse.parse_log(log)[2] == []
+    assert report_parse.parse_blk(log) == ([], [])
 
 
 def test_report_net_section(tmp_path):
@@ -672,7 +673,7 @@ def test_net_bench_lines(net_bench_runs):
     for (name, hv, entry), (_, _, setups) in zip(net_bench_runs, NET_SCNS):
         where = f"{name} on {hv} (log {entry['log']})"
         assert not entry["problems"], f"{where}: {'; '.join(entry['problems'])}"
-        figs, bad = report.parse_net(open(entry["log"], errors="replace").read())
+        figs, bad = report_parse.parse_net(open(entry["log"], errors="replace").read())
         assert not bad and {f["setup"] for f in figs} == setups, f"{where}: {bad or figs}"
         assert all(f["packets"] == bench_run.NET_SMALL_COUNT for f in figs if f["role"] == "send"), where
         assert all(("kicks" in f) == (hv == "native" or name == "bench-net") for f in figs), where
