@@ -31,6 +31,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import report  # noqa: E402
 import report_parse  # noqa: E402
+import report_table  # noqa: E402
 
 BASELINE = os.path.join(HERE, "baseline.json")
 TOLERANCE_PCT = 5.0
@@ -77,7 +78,7 @@ def compare(baseline, current, tolerance_pct):
         now = current.get(key)
         if now is None:
             failures.append(f"MISSING   {key}: no such figure in this run (recorded {base['stat']} "
-                            f"{report.fmt_num(base['value'])})")
+                            f"{report_table.fmt_num(base['value'])})")
             continue
         if now["stat"] != base["stat"]:
             failures.append(f"CHANGED   {key}: recorded as the {base['stat']}, now taken as the {now['stat']}: "
@@ -85,7 +86,7 @@ def compare(baseline, current, tolerance_pct):
             continue
         b, n = base["value"], now["value"]
         change = 100.0 * (n - b) / b if b else (0.0 if n == b else float("inf"))
-        text = (f"{key}: {base['stat']} {report.fmt_num(b)} -> {report.fmt_num(n)} instructions "
+        text = (f"{key}: {base['stat']} {report_table.fmt_num(b)} -> {report_table.fmt_num(n)} instructions "
                 f"({change:+.1f} %")
         if change > tolerance_pct:
             failures.append(f"REGRESSED {text}, limit +{tolerance_pct:g} %)")
@@ -93,7 +94,7 @@ def compare(baseline, current, tolerance_pct):
             notes.append(f"improved  {text}): `make bench-baseline` records it")
     for key in current:
         if key not in baseline:
-            notes.append(f"new       {key}: {current[key]['stat']} {report.fmt_num(current[key]['value'])}, "
+            notes.append(f"new       {key}: {current[key]['stat']} {report_table.fmt_num(current[key]['value'])}, "
                          "not in the baseline")
     return failures, notes
 

@@ -11,8 +11,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import report  # noqa: E402
 import report_parse  # noqa: E402
+import report_table  # noqa: E402
 
 
 def medians(path):
@@ -25,12 +25,12 @@ def medians(path):
 
 def compare(old, new, old_name, new_name, show_all):
     keys = [k for k in new if k in old]
-    rows = [[f"`{op}`", str(batch), report.fmt_num(old[k]), report.fmt_num(new[k]),
+    rows = [[f"`{op}`", str(batch), report_table.fmt_num(old[k]), report_table.fmt_num(new[k]),
              f"{100.0 * (new[k] - old[k]) / old[k]:+.1f}%" if old[k] else "–"]
             for k in keys for op, batch in [k] if show_all or new[k] != old[k]]
     dearer = sum(new[k] > old[k] for k in keys)
     cheaper = sum(new[k] < old[k] for k in keys)
-    return (report.md_table(["operation", "batch", old_name, new_name, "change"], rows) + "\n\n"
+    return (report_table.md_table(["operation", "batch", old_name, new_name, "change"], rows) + "\n\n"
             f"{len(keys)} figures in both: {dearer} dearer, {cheaper} cheaper, {len(keys) - dearer - cheaper} the same.")
 
 
