@@ -30,6 +30,7 @@ def _load(name, path):
 
 
 report = _load("bench_report", "report.py")
+report_charts = _load("bench_report_charts", "report_charts.py")
 report_parse = _load("bench_report_parse", "report_parse.py")
 bench_run = _load("bench_run", "run.py")
 
@@ -119,7 +120,7 @@ def _style(root, gid):
 
 def test_line_chart(tmp_path):
     path = str(tmp_path / "line.svg")
-    report.line_chart(path, [("a <&>", [(1, 10), (2, 8), (512, 4)], False), ("b", [(1, 12), (512, 6)], True, 3)],
+    report_charts.line_chart(path, [("a <&>", [(1, 10), (2, 8), (512, 4)], False), ("b", [(1, 12), (512, 6)], True, 3)],
                       "t & t", "the x", "the y")
     root = _svg(pathlib.Path(path).read_text())
     assert _ids(root, "series-") == ["series-0", "series-1"]
@@ -130,15 +131,15 @@ def test_line_chart(tmp_path):
     assert all(str(2 ** k) in texts for k in range(10)), texts
     assert "stroke-dasharray" in _style(root, "series-1") and "stroke-dasharray" not in _style(root, "series-0")
     # Degenerate input still gives a valid document.
-    report.line_chart(path, [("one", [(4, 0)], False)], "t", "x", "y")
+    report_charts.line_chart(path, [("one", [(4, 0)], False)], "t", "x", "y")
     assert _ids(_svg(pathlib.Path(path).read_text()), "series-") == ["series-0"]
-    report.line_chart(path, [], "empty", "x", "y")
+    report_charts.line_chart(path, [], "empty", "x", "y")
     assert _ids(_svg(pathlib.Path(path).read_text()), "series-") == []
 
 
 def test_bar_chart(tmp_path):
     path = str(tmp_path / "bars.svg")
-    report.bar_chart(path, ["op1", "op2"], [("ours", [10, 2000]), ("xen", [None, 0])], "the title", "cycles")
+    report_charts.bar_chart(path, ["op1", "op2"], [("ours", [10, 2000]), ("xen", [None, 0])], "the title", "cycles")
     root = _svg(pathlib.Path(path).read_text())
     assert _ids(root, "bar-") == ["bar-0-0", "bar-0-1"]      # the two positive values; none and 0 are n/a
     texts = _texts(root)
@@ -146,16 +147,16 @@ def test_bar_chart(tmp_path):
     for want in ("op1", "op2", "ours", "xen", "the title", "cycles", "10", "2,000"):
         assert want in texts, f"{want!r} not in the chart's texts {texts}"
     assert {"10", "100", "1,000"} <= set(texts)     # decades on the log axis
-    report.bar_chart(path, ["op"], [("ours", [1000])], "t", "x")       # one value on a decade: still an axis
+    report_charts.bar_chart(path, ["op"], [("ours", [1000])], "t", "x")       # one value on a decade: still an axis
     assert {"1,000", "10,000"} <= set(_texts(_svg(pathlib.Path(path).read_text())))
-    report.bar_chart(path, ["op"], [("ours", [0])], "t", "x", log_scale=False)
+    report_charts.bar_chart(path, ["op"], [("ours", [0])], "t", "x", log_scale=False)
     assert _ids(_svg(pathlib.Path(path).read_text()), "bar-") == ["bar-0-0"]
 
 
 def test_chart_as_png(tmp_path):
     """The chart step writes the format the file name asks for."""
     path = tmp_path / "line.png"
-    report.line_chart(str(path), [("a", [(1, 10), (8, 4)], False)], "t", "x", "y")
+    report_charts.line_chart(str(path), [("a", [(1, 10), (8, 4)], False)], "t", "x", "y")
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
