@@ -41,6 +41,7 @@ import udp_echo  # noqa: E402
 import scenario as scn  # noqa: E402
 import report  # noqa: E402
 import report_parse  # noqa: E402  (bench/report_parse.py: the BENCH, BLKBENCH and NETBENCH lines)
+import report_blk  # noqa: E402  (bench/report_blk.py: the figures a block run prints)
 import drvdom  # noqa: E402  (bench/drvdom.py: the driver-domain scenarios)
 import boot as boot_phases  # noqa: E402  (bench/boot.py: the Boot section)
 
@@ -99,7 +100,7 @@ PVGUEST_PV = "pvguest-pv.elf"
 # supervisor's lines, no BENCH lines; its weights only mean something under icount).
 ICOUNT_ONLY = {"bench-single-smp2", "bench-fairness", "bench-drvdom-restart"}
 NO_BENCH_LINES = {"bench-fairness", "bench-drvdom-restart"}
-# The block scenarios print BLKBENCH lines (pvguest's blkbench), every figure of report.BLK_TESTS.
+# The block scenarios print BLKBENCH lines (pvguest's blkbench), every figure of report_blk.BLK_TESTS.
 BLK_SCENARIOS = {"bench-blk", "bench-blkfront", "bench-blkfront-drvdom"}
 # The net scenarios print NETBENCH lines (pvguest's netbench): these (role, frame) of every frame size.
 NET_SCENARIOS = {"bench-net": {"send"}, "bench-net-host": {"send"}, "bench-net-xdom": {"send", "recv"},
@@ -171,7 +172,7 @@ def check(job, res, sc):
     problems += bad + blk_bad + net_bad
     if blk or (job and job["scenario"] in BLK_SCENARIOS):
         got = {(f["test"], f["bs"], f["qd"]) for f in blk}
-        problems += [f"no BLKBENCH line for {report.blk_label(*t)}" for t in report.BLK_TESTS if t not in got]
+        problems += [f"no BLKBENCH line for {report_blk.blk_label(*t)}" for t in report_blk.BLK_TESTS if t not in got]
     elif net or (job and job["scenario"] in NET_SCENARIOS):
         got = {(f["role"], f["frame"]) for f in net}
         roles = NET_SCENARIOS.get(job["scenario"] if job else "", {"send"})

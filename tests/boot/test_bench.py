@@ -30,6 +30,7 @@ def _load(name, path):
 
 
 report = _load("bench_report", "report.py")
+report_blk = _load("bench_report_blk", "report_blk.py")
 report_charts = _load("bench_report_charts", "report_charts.py")
 report_parse = _load("bench_report_parse", "report_parse.py")
 bench_run = _load("bench_run", "run.py")
@@ -434,7 +435,7 @@ BLK_LINE = ("BLKBENCH setup={s} test={t} bs={bs} qd={qd} ios={n} bytes={b} ns={n
 def _blk_lines(setup, ns_of, prefix="", dev=True):
     """A run's six BLKBENCH lines; ns_of(test, bs, qd) -> ns."""
     out = []
-    for t, bs, qd in report.BLK_TESTS:
+    for t, bs, qd in report_blk.BLK_TESTS:
         n = 32 if bs == 1 << 20 else 2048
         out.append(prefix + BLK_LINE.format(s=setup, t=t, bs=bs, qd=qd, n=n, b=n * bs, ns=ns_of(t, bs, qd), e=3 * n,
                                             ev=n) + (f" kicks={n} irqs={n}" if dev else ""))
@@ -456,8 +457,8 @@ def test_parse_blk_lines():
     assert [(f["setup"], f["test"], f["qd"], f["domain"]) for f in figs] == [("dom0", "seq_read", 1, ""),
                                                                              ("blkfront", "rand_read", 32, "blkfront")]
     assert figs[0]["kicks"] == 512 and "kicks" not in figs[1]
-    assert report.blk_rate(figs[0]) == pytest.approx(33554432 * 1e3 / 50e6)        # MB/s
-    assert report.blk_rate(figs[1]) == pytest.approx(2048 * 1e9 / 1000)            # IOPS
+    assert report_blk.blk_rate(figs[0]) == pytest.approx(33554432 * 1e3 / 50e6)        # MB/s
+    assert report_blk.blk_rate(figs[1]) == pytest.approx(2048 * 1e9 / 1000)            # IOPS
     assert len(problems) == 3 and "ns" in problems[1]
     # BENCH's own parser leaves them alone.
     assert report_parse.parse_log(log)[0] == [] and report_parse.parse_log(log)[2] == []
@@ -466,7 +467,7 @@ def test_parse_blk_lines():
 def test_report_block_section(tmp_path):
     """The Block section, its chart and the headline row from made-up runs of (a), (b), (c):
     (c) at 1/2 of (a) on every figure but one, so the goal is missed and the mean shows it."""
-    base = {t: 1_000_000 for t in report.BLK_TESTS}
+    base = {t: 1_000_000 for t in report_blk.BLK_TESTS}
     runs = []
     for name, scenario, hv, setup, slower, prefix in [
             ("a", "bench-blk", "native", "native", 1.0, ""), ("b", "bench-blk", "ours", "dom0", 1.25, ""),
@@ -535,7 +536,7 @@ def test_blk_bench_lines(blk_bench_runs):
         where = f"{name} on {hv} (log {res.log_path})"
         assert not problems, f"{where}: {'; '.join(problems)}"
         figs, bad = report_parse.parse_blk(res.log)
-        assert not bad and len(figs) == len(report.BLK_TESTS), f"{where}: {bad or figs}"
+        assert not bad and len(figs) == len(report_blk.BLK_TESTS), f"{where}: {bad or figs}"
         assert {f["setup"] for f in figs} == {want[(name, hv)]}, where
         assert all(("kicks" in f) == (hv == "native" or name == "bench-blk") for f in figs), where
         assert all(f["ios"] == (4 if f["bs"] == 1 << 20 else 128) for f in figs), f"{where}: not blkbench=small"
