@@ -42,6 +42,7 @@ import scenario as scn  # noqa: E402
 import report  # noqa: E402
 import report_parse  # noqa: E402  (bench/report_parse.py: the BENCH, BLKBENCH and NETBENCH lines)
 import report_blk  # noqa: E402  (bench/report_blk.py: the figures a block run prints)
+import report_net  # noqa: E402  (bench/report_net.py: the frames a net run sends)
 import drvdom  # noqa: E402  (bench/drvdom.py: the driver-domain scenarios)
 import boot as boot_phases  # noqa: E402  (bench/boot.py: the Boot section)
 
@@ -176,8 +177,8 @@ def check(job, res, sc):
     elif net or (job and job["scenario"] in NET_SCENARIOS):
         got = {(f["role"], f["frame"]) for f in net}
         roles = NET_SCENARIOS.get(job["scenario"] if job else "", {"send"})
-        problems += [f"no NETBENCH {role} line for {report.net_label(frame)}" for role in sorted(roles)
-                     for frame in report.NET_FRAMES if (role, frame) not in got]
+        problems += [f"no NETBENCH {role} line for {report_net.net_label(frame)}" for role in sorted(roles)
+                     for frame in report_net.NET_FRAMES if (role, frame) not in got]
     elif job and job["scenario"] == drvdom.RESTART_SCENARIO:
         if not drvdom.parse_restarts(res.log):
             problems.append("no restart lines (demo: restart N of M: ... connected again)")

@@ -32,6 +32,7 @@ def _load(name, path):
 report = _load("bench_report", "report.py")
 report_blk = _load("bench_report_blk", "report_blk.py")
 report_charts = _load("bench_report_charts", "report_charts.py")
+report_net = _load("bench_report_net", "report_net.py")
 report_parse = _load("bench_report_parse", "report_parse.py")
 bench_run = _load("bench_run", "run.py")
 
@@ -559,7 +560,7 @@ def _net_lines(setup, role, ns_of, n=1000, prefix="", dev=False):
     """A run's NETBENCH lines of one role, every frame size; ns_of(frame) -> ns."""
     return [prefix + NET_LINE.format(s=setup, r=role, f=f, p=max(f, 60) - 42, n=n, b=n * f, ns=ns_of(f), e=2 * n, ev=n)
             + (" retries=7" if role == "send" else "") + (f" kicks={n} irqs={n // 2}" if dev else "")
-            for f in report.NET_FRAMES]
+            for f in report_net.NET_FRAMES]
 
 
 def test_parse_net_lines():
@@ -577,8 +578,8 @@ def test_parse_net_lines():
     assert [(f["setup"], f["role"], f["frame"], f["domain"]) for f in figs] == [
         ("native_to_host", "send", 60, ""), ("domu_to_domu", "recv", 1514, "receiver")]
     assert figs[0]["kicks"] == 1000 and "kicks" not in figs[1]
-    assert report.net_pps(figs[0]) == pytest.approx(1e6)
-    assert report.net_mbps(figs[1]) == pytest.approx(15140 * 1e3 / 100)
+    assert report_net.net_pps(figs[0]) == pytest.approx(1e6)
+    assert report_net.net_mbps(figs[1]) == pytest.approx(15140 * 1e3 / 100)
     assert len(problems) == 3 and "ns" in problems[1]
     assert report_parse.parse_log(log)[0] == [] and report_parse.parse_log(log)[2] == []
     assert report_parse.parse_blk(log) == ([], [])
@@ -612,7 +613,7 @@ def test_report_net_section(tmp_path):
     assert "| 1500-byte packets | domU → host (bridge) | 500,000 | – | 757 | 0.50 | 0.0% | 0 |" in text
     assert "| 64-byte frames | domU → domU, sent | 250,000 | – | 15 | 0.25 | – | – |" in text
     assert "| 64-byte frames | domU → domU, received | 225,000 | – | 13.5 | 0.23 | 90.0% | – |" in text
-    assert f"| {report.NET_HEADLINE} | 0.23 | – | – | – | – |" in text
+    assert f"| {report_net.NET_HEADLINE} | 0.23 | – | – | – | – |" in text
     assert "| 64-byte frames | domU → host (bridge) | 2.00 | 1.00 | 0.01 | – | – |" in text
     assert "| 64-byte frames | native → host | 2.00 | 1.00 | 0.01 | 1.00 | 0.50 |" in text
     assert "| 64-byte frames | domU → domU, received | 2.00 | 1.00 | – | – | – |" in text
@@ -624,7 +625,7 @@ def test_report_net_section(tmp_path):
     res = run_qemu.BootResult(33, "poweroff", "\n".join(_net_lines("domu_to_domu", "send", lambda f: 5)), "x", 1.0)
     sc = scn.Scenario(path="x", name="bench-net-xdom", expect_exit="poweroff", expect_ktap=False)
     problems = bench_run.check(dict(scenario="bench-net-xdom"), res, sc)
-    assert problems == [f"no NETBENCH recv line for {report.net_label(f)}" for f in report.NET_FRAMES], problems
+    assert problems == [f"no NETBENCH recv line for {report_net.net_label(f)}" for f in report_net.NET_FRAMES], problems
     res.log += "\n" + "\n".join(_net_lines("domu_to_domu", "recv", lambda f: 5))
     assert bench_run.check(dict(scenario="bench-net-xdom"), res, sc) == []
 
@@ -680,7 +681,7 @@ def test_net_bench_lines(net_bench_runs):
         assert all(f["packets"] == bench_run.NET_SMALL_COUNT for f in figs if f["role"] == "send"), where
         assert all(("kicks" in f) == (hv == "native" or name == "bench-net") for f in figs), where
         if name == "bench-net-xdom":
-            assert {(f["role"], f["frame"]) for f in figs} == {(r, f) for r in ("send", "recv") for f in report.NET_FRAMES}
+            assert {(f["role"], f["frame"]) for f in figs} == {(r, f) for r in ("send", "recv") for f in report_net.NET_FRAMES}
         else:
             assert "host_received" in entry, where
             for f in figs:      # QEMU's user network may drop, but not everything
@@ -690,7 +691,7 @@ def test_net_bench_lines(net_bench_runs):
 def test_report_net_from_boots(net_bench_runs, tmp_path):
     runs = [entry for _, _, entry in net_bench_runs]
     md = open(report.write_report(runs, str(tmp_path))).read()
-    assert "## Net: UDP" in md and f"| {report.NET_HEADLINE} |" in md
+    assert "## Net: UDP" in md and f"| {report_net.NET_HEADLINE} |" in md
     _svg((tmp_path / "net.svg").read_text())
 
 
