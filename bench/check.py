@@ -29,7 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-import report  # noqa: E402
+import report_ops  # noqa: E402
 import report_parse  # noqa: E402
 import report_table  # noqa: E402
 
@@ -43,7 +43,7 @@ CHECK_SCENARIOS = ("bench-single", "bench-xdom", "bench-smp")
 def statistic(op):
     """Which of a figure's numbers the check compares: the min for a flush that waits for the
     other CPU (its median is that CPU's spinning during QEMU's slice, not ours), else the median."""
-    return "min" if report.is_smp_op(op) and op.endswith("_remote") else "median"
+    return "min" if report_ops.is_smp_op(op) and op.endswith("_remote") else "median"
 
 
 def figure_key(scenario, op, batch):

@@ -29,6 +29,8 @@ from report_blk import (BLK_HEADLINE, BLK_TESTS, blk_chart, blk_headline, blk_la
 from report_charts import bar_chart, line_chart  # noqa: E402
 from report_net import (NET_FRAMES, NET_HEADLINE, net_chart, net_delivered, net_headline, net_label,  # noqa: E402
                         net_median, net_section, net_table)
+from report_ops import (BATCH_OPS, DESCRIPTIONS, FLOOR_PREFIX, KERNEL_PREFIX, ROUNDTRIP_PREFIX,  # noqa: E402
+                        SMP_FLUSHES, XDOM_PREFIX, is_smp_op)
 from report_parse import parse_blk, parse_log, parse_net, parse_shares  # noqa: E402
 from report_table import (HV_NAME, PATH_NAMES, cells, combine, fmt_num, fmt_ratio, md_table,  # noqa: E402
                           op_rows, pick_clock, ratio, series_for, wall_median)
@@ -36,11 +38,6 @@ from report_table import (HV_NAME, PATH_NAMES, cells, combine, fmt_num, fmt_rati
 
 # ---- the report ---------------------------------------------------------------------
 
-# Figures whose single-domain op has a per-update / per-entry series over batch sizes.
-BATCH_OPS = ["mmu_update", "mmu_update_unmap", "multicall_update_va_mapping", "multicall_xen_version"]
-XDOM_PREFIX = "xdom_"
-# pvguest's kernel-level figures (pvguest/kernel/bench/bench.c, env=native|pv): their own section.
-KERNEL_PREFIX = "kernel_"
 KERNEL_ENTRIES_PREFIX = "kernel_entries_"
 KERNEL_DESCRIPTIONS = {
     "kernel_rdtsc_overhead": "two back-to-back rdtsc: the timer's own cost",
@@ -61,80 +58,15 @@ KERNEL_DESCRIPTIONS = {
     "kernel_demand_zero_fault": "first write to a demand-zero page: the fault, a zeroed frame mapped, return",
 }
 
-# Cross-CPU figures (bench-smp.scn, role=smp): each flush twice, vCPU 1 down (_alone) and
-# spinning on the other CPU (_remote); the round trips between the two vCPUs.
-SMP_FLUSHES = ["mmuext_tlb_flush_local", "mmuext_tlb_flush_all", "mmuext_invlpg_all",
-               "update_va_mapping_invlpg_local", "update_va_mapping_invlpg_all"]
-FLUSH_SUFFIXES = ("_alone", "_remote")
-ROUNDTRIP_PREFIX = "evtchn_ipi_roundtrip_"
 # The -smp 2 twin of bench-single: kept out of the main tables, compared op by op.
 SINGLE, SINGLE_SMP2 = "bench-single", "bench-single-smp2"
 FAIRNESS = "bench-fairness"
 SHARE_TOLERANCE = 3.0       # percentage points, as the supervisor checks
 
 
-def is_smp_op(op):
-    return op.startswith(ROUNDTRIP_PREFIX) or any(op == b + sfx for b in SMP_FLUSHES for sfx in FLUSH_SUFFIXES)
-
-
 # Pairs: the privileged instruction and what does its effect without one.
 PRIV_PAIRS = [("trap_privileged_cr3_write", "hcall_new_baseptr"), ("trap_privileged_cli", "upcall_mask_write")]
 
-DESCRIPTIONS = {
-    "rdtsc_overhead": "two back-to-back rdtsc around an empty call: the timer's own cost, included in every figure",
-    "xen_version": "xen_version(XENVER_version): the cheapest hypercall round trip",
-    "console_io_write_16": "console_io(CONSOLEIO_write) of 16 bytes (a line of the log)",
-    "memory_op_current_reservation": "memory_op(XENMEM_current_reservation, DOMID_SELF)",
-    "sched_yield_alone": "sched_op(SCHEDOP_yield) with no other domain to run",
-    "mmu_update": "mmu_update of n PTEs in one call, mapping existing frames read-only into empty PTEs; per update",
-    "mmu_update_unmap": "mmu_update of n PTEs in one call, clearing those mappings; per update",
-    "update_va_mapping": "update_va_mapping of one empty PTE (UVMF_NONE), the hypercall on its own",
-    "multicall_update_va_mapping": "a multicall of n update_va_mapping (UVMF_NONE) into empty PTEs; per update",
-    "ptwr_store": "a plain 8-byte store into an empty PTE through its read-only mapping: #PF, decoded, validated "
-                  "and emulated by the hypervisor (writable page tables); read back",
-    "ptwr_store_unmap": "the same store clearing that PTE",
-    "multicall_xen_version": "a multicall of n xen_version(XENVER_version) entries; per entry",
-    "mmuext_pin_l1": "mmuext MMUEXT_PIN_L1_TABLE of a zeroed, unmapped frame (validates 512 empty entries)",
-    "mmuext_unpin_l1": "mmuext MMUEXT_UNPIN_TABLE of that L1",
-    "mmuext_new_baseptr": "mmuext MMUEXT_NEW_BASEPTR reloading the current L4 (a full TLB flush)",
-    "mmuext_tlb_flush_local": "mmuext MMUEXT_TLB_FLUSH_LOCAL",
-    "mmuext_invlpg_local": "mmuext MMUEXT_INVLPG_LOCAL of one address",
-    "trap_int3": "int3 bounced to the guest's #BP handler and back with HYPERVISOR_iret",
-    "trap_ud2": "ud2 bounced to the guest's #UD handler and back with HYPERVISOR_iret",
-    "trap_privileged_cr3_write": "mov %rax,%cr3 in the guest kernel: #GP into the hypervisor, then see path",
-    "hcall_new_baseptr": "MMUEXT_NEW_BASEPTR: the hypercall with the effect of that cr3 write",
-    "trap_privileged_cr0_read": "mov %cr0,%rdx in the guest kernel: #GP into the hypervisor, then see path",
-    "forced_cpuid": "ud2; .ascii \"xen\"; cpuid of leaf 0x40000000: #UD into the hypervisor, its CPUID view",
-    "trap_privileged_cli": "cli in the guest kernel: #GP into the hypervisor, then see path",
-    "upcall_mask_write": "a store of 1 to vcpu_info.evtchn_upcall_mask: cli's effect with no trap at all",
-    "trap_io_port_read": "inl from 0xCFC (PCI configuration data) as dom0 with IOPL 1: #GP, emulated, real config read",
-    "grant_map_unmap": "grant_table_op: map a self-grant (GNTMAP_host_map at a VA), then unmap it: two hypercalls",
-    "grant_copy_4k": "grant_table_op(GNTTABOP_copy) of 4 KiB from a self-grant into a frame of our own",
-    "evtchn_send_masked": "event_channel_op(EVTCHNOP_send) to our own IPI port, upcalls masked (sets pending bits only)",
-    "evtchn_send_self_upcall": "EVTCHNOP_send to our own IPI port, unmasked: send until the upcall handler has run and returned",
-    "mmuext_tlb_flush_all_alone": "MMUEXT_TLB_FLUSH_ALL with the domain's vCPU 1 down (nothing remote to flush)",
-    "mmuext_tlb_flush_all_remote": "MMUEXT_TLB_FLUSH_ALL with vCPU 1 running on the other CPU: a shootdown",
-    "mmuext_invlpg_all_remote": "MMUEXT_INVLPG_ALL with vCPU 1 running on the other CPU: a shootdown of one page",
-    "update_va_mapping_invlpg_all_remote": "update_va_mapping into an empty PTE, UVMF_INVLPG|UVMF_ALL, vCPU 1 running "
-                                           "on the other CPU",
-    "update_va_mapping_invlpg_local_remote": "the same with UVMF_INVLPG|UVMF_LOCAL: no shootdown",
-    "evtchn_ipi_roundtrip_cross_cpu_poll": "vCPU 0 sends to vCPU 1 (on the other CPU, in SCHEDOP_poll), which "
-                                           "answers; until the answer's upcall ran on vCPU 0",
-    "evtchn_ipi_roundtrip_cross_cpu_block_upcall": "the same with vCPU 1 in SCHEDOP_block, taking the event as an "
-                                                   "upcall",
-    "xdom_evtchn_pingpong_poll": "interdomain round trip, both sides block in SCHEDOP_poll (2 sends, 2 block/wake domain switches)",
-    "xdom_evtchn_pingpong_yield": "interdomain round trip, both sides spin with SCHEDOP_yield on the pending bit (2 sends, 2 yields)",
-    "xdom_evtchn_pingpong_block_upcall": "interdomain round trip, both sides SCHEDOP_block and take the event as an upcall",
-    "ring_round_trip_xdom": "one request and its response between two domUs over a granted ring (pvdrivers/ring.c), "
-                            "an event channel send each way, both sides waiting in SCHEDOP_poll",
-    "xenstore_read": "a domU's xenstore READ over its store ring, served by pvguest dom0's xenstored",
-    "xenstore_write": "a domU's xenstore WRITE (the value changes each time) over its store ring",
-    "xenstore_watch_fire": "a WRITE under one of the domU's watches until the WATCH_EVENT is in",
-    "floor_syscall": "the floor of a hypercall: SYSCALL into a hypervisor path that does nothing and SYSRETs back "
-                     "(bench-floor build only)",
-    "floor_exception": "the floor of a trap: int $n to a gate that is a bare iretq, no bounce (bench-floor build only)",
-    "floor_tlb_flush": "a TLB flush alone: the SYSCALL floor with a CR3 reload (bench-floor build only)",
-}
 
 def load_runs(runs_path):
     with open(runs_path) as f:
@@ -438,7 +370,6 @@ def advice_section(table):
     return lines + [""]
 
 
-FLOOR_PREFIX = "floor_"
 # Each hot path over its floor: (op, batch, [floors it crosses]). A trap bounce crosses twice:
 # the exception into the hypervisor and the guest's HYPERVISOR_iret (a SYSCALL) back.
 FLOOR_OF = [("xen_version", 1, ["floor_syscall"]),
