@@ -1,6 +1,6 @@
 """The operations the benchmark times, by name: the groups their names put them in (batch
 series, cross-domain, pvguest kernel, floor, cross-CPU) and what each one is. The report's
-tables, charts and goals and bench/check.py sort figures by these."""
+tables, charts and goals and bench/check.py tell figures apart by these."""
 
 # Figures whose single-domain op has a per-update / per-entry series over batch sizes.
 BATCH_OPS = ["mmu_update", "mmu_update_unmap", "multicall_update_va_mapping", "multicall_xen_version"]
