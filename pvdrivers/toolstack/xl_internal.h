@@ -1,4 +1,4 @@
-/* What xl.c shares with its other command files (xl_soak.c). */
+/* What xl's files share: xl.c's command line calls the commands of the others, which use each other's helpers. */
 #ifndef TOOLSTACK_XL_INTERNAL_H
 #define TOOLSTACK_XL_INTERNAL_H
 
@@ -8,10 +8,22 @@
 #include <xen/toolstack.h>
 #include <toolstack/xl_cfg.h>
 
+/* xl_info.c */
 /* A domain named by id or name: its id, or -1 after saying why. */
 int xl_find_domain(const char *what);
 /* The domain after from (inclusive) in id order: 0 and its id and info, or an error when none is left. */
 int xl_info_next(domid_t from, domid_t *id, struct pv_domctl_info *info);
+/* list: every domain in xl's columns Name ID Mem VCPUs State Time(s). */
+int xl_cmd_list(void);
+/* info: xl info's key : value lines (version, CPUs, memory). */
+int xl_cmd_info(void);
+/* dmesg: says there is no hypervisor console ring to read. */
+int xl_cmd_dmesg(void);
+/* vcpu-list [<dom>] */
+int xl_cmd_vcpu_list(int argc, char **argv);
+/* sched-credit [-d <dom> [-w N] [-c N]] */
+int xl_cmd_sched_credit(int argc, char **argv);
+
 /* Destroys dom and removes its devices and its /local/domain/<id>, as xl destroy. */
 int xl_destroy_domain(domid_t dom);
 /*
