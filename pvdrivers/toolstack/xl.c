@@ -175,17 +175,12 @@ static int backend_domain(const char *what)
     return -1;
 }
 
-/* Waits (at most timeout) until /local/domain/<id> exists (want) or not. */
-static bool wait_store(int id, bool want, uint64_t timeout);
-
-#define INTRODUCE_WAIT_NS   (10 * NSEC_PER_SEC)
-
 /*
  * One vif (v) or disk (k) of domain id with devid, written through
  * devices.c as xl writes it: 0, or -1 with err saying why (what = "vif 1").
  */
-static int write_device(domid_t id, unsigned int devid, const struct xl_vif *v, const struct xl_disk *k, char *err,
-                        size_t errlen)
+int xl_write_device(domid_t id, unsigned int devid, const struct xl_vif *v, const struct xl_disk *k, char *err,
+                    size_t errlen)
 {
     const char *kind = v ? "vif" : "disk", *be = v ? v->backend : k->backend;
     int b = backend_domain(be);
@@ -237,14 +232,14 @@ static int add_devices(domid_t id, const struct xl_cfg *c)
     if (!c->nr_vifs && !c->nr_disks)
         return 0;
     xenstored_dom0_kick();
-    if (!wait_store(id, true, INTRODUCE_WAIT_NS)) {
+    if (!xl_wait_store(id, true, XL_INTRODUCE_WAIT_NS)) {
         printk("xl: error: creating '%s': xenstored did not introduce domain %u\n", c->name, id);
         return -1;
     }
     for (unsigned int i = 0; i < c->nr_vifs + c->nr_disks; i++) {
         bool vif = i < c->nr_vifs;
         unsigned int devid = vif ? i : i - c->nr_vifs;
-        if (write_device(id, devid, vif ? &c->vif[devid] : NULL, vif ? NULL : &c->disk[devid], err, sizeof(err))) {
+        if (xl_write_device(id, devid, vif ? &c->vif[devid] : NULL, vif ? NULL : &c->disk[devid], err, sizeof(err))) {
             printk("xl: error: creating '%s': %s\n", c->name, err);
             return -1;
         }
@@ -441,177 +436,6 @@ static int cmd_dry_run(int argc, char **argv)
     return 0;
 }
 
-/* ---- network-list, block-list ---- */
-
-/* A number the front end wrote in its directory (the guest owns it: any text), or -1. */
-static int front_int(const char *fdir, const char *key)
-{
-    char path[128];
-    int v;
-    snprintf(path, sizeof(path), "%s/%s", fdir, key);
-    return xenbus_read_int(0, path, &v) ? -1 : v;
-}
-
-/*
- * network-list <dom> / block-list <dom>: xl's columns, read as xl reads them:
- * the front end's state, event channel and ring references from its
- * directory, the rest from what the toolstack wrote.
- */
-static int cmd_dev_list(const char *what, bool net)
-{
-    int id = xl_find_domain(what);
-    if (id < 0)
-        return -1;
-    struct ts_device_info d[XL_MAX_VIFS > XL_MAX_DISKS ? XL_MAX_VIFS : XL_MAX_DISKS];
-    unsigned int n = ts_devices_of((domid_t)id, net ? "vif" : "vbd", d, sizeof(d) / sizeof(d[0]));
-    printk(net ? "Idx BE Mac Addr.         handle state evt-ch   tx-/rx-ring-ref BE-path\n"
-               : "Vdev  BE  handle state evt-ch ring-ref BE-path\n");
-    for (unsigned int i = 0; i < n; i++) {
-        char fdir[96], bdir[96], path[128], mac[20] = "-";
-        snprintf(fdir, sizeof(fdir), "/local/domain/%u/device/%s/%u", id, d[i].type, d[i].devid);
-        snprintf(bdir, sizeof(bdir), "/local/domain/%u/backend/%s/%u/%u", d[i].back, d[i].type, id, d[i].devid);
-        int state = front_int(fdir, "state"), evtch = front_int(fdir, "event-channel");
-        if (net) {
-            snprintf(path, sizeof(path), "%s/mac", bdir);
-            if (xenbus_read(0, path, mac, sizeof(mac)) <= 0)
-                str_copy(mac, "-", sizeof(mac));
-            printk("%-3u %-2u %-17s %-6u %-5d %-6d %5d/%-5d %s\n", d[i].devid, d[i].back, mac, d[i].devid, state,
-                   evtch, front_int(fdir, "tx-ring-ref"), front_int(fdir, "rx-ring-ref"), bdir);
-        } else {
-            printk("%-5d %-3u %-6u %-5d %-6d %-8d %s\n", front_int(fdir, "virtual-device"), d[i].back, d[i].devid,
-                   state, evtch, front_int(fdir, "ring-ref"), bdir);
-        }
-    }
-    return 0;
-}
-
-/* ---- network-attach, block-attach, network-detach, block-detach ---- */
-
-/* The domain a device goes to or from: not dom0, not shut down; its id, or -1 after saying why. */
-static int device_domain(const char *cmd, const char *what)
-{
-    int id = xl_find_domain(what);
-    if (id < 0)
-        return -1;
-    if (id == 0) {
-        printk("xl: error: %s: Domain-0's devices come from its boot options, not from xl\n", cmd);
-        return -1;
-    }
-    struct pv_domctl op = { .cmd = PV_DOMCTL_getdomaininfo, .domain = (domid_t)id };
-    if (xenpv_domctl(&op) || (op.u.info.flags & (PV_DOMINF_shutdown | PV_DOMINF_stopping))) {
-        printk("xl: error: %s: domain %d has shut down\n", cmd, id);
-        return -1;
-    }
-    return id;
-}
-
-/*
- * network-attach <dom> [<vif spec>...] / block-attach <dom> <disk spec>...:
- * as xl, the words after the domain are one spec (xl_spec_join: joined
- * with commas, quotes dropped), parsed by xl_cfg.c
- * as an entry of vif= or disk=. The device's devid is one more than the
- * highest of its type in the domain (libxl's next free id), at most
- * XL_MAX_VIFS / XL_MAX_DISKS of a type as in a config; a disk's vdev must be
- * new in the domain. Written through devices.c as create writes them.
- */
-static int cmd_attach(int argc, char **argv, bool net)
-{
-    const char *cmd = argv[0], *kind = net ? "vif" : "disk";
-    if (argc < (net ? 2 : 3)) {
-        printk("xl: error: usage: %s <domain> %s\n", cmd, net ? "[<vif spec>...]" : "<disk spec>...");
-        return -1;
-    }
-    char spec[256], err[160];
-    if (xl_spec_join(spec, sizeof(spec), (const char *const *)argv + 2, (unsigned int)argc - 2)) {
-        printk("xl: error: %s: the spec is too long\n", cmd);
-        return -1;
-    }
-    struct xl_vif v;
-    struct xl_disk k;
-    if (net ? xl_vif_parse(&v, spec, err, sizeof(err)) : xl_disk_parse(&k, spec, err, sizeof(err))) {
-        printk("xl: error: %s: %s '%s': %s\n", cmd, kind, spec, err);
-        return -1;
-    }
-    int id = device_domain(cmd, argv[1]);
-    if (id < 0)
-        return -1;
-    struct ts_device_info d[TS_MAX_DEVICES];
-    unsigned int n = ts_devices_of((domid_t)id, net ? "vif" : "vbd", d, TS_MAX_DEVICES), devid = 0;
-    for (unsigned int i = 0; i < n; i++) {
-        if (!net && !strcmp(d[i].ident, k.vdev)) {
-            printk("xl: error: %s: domain %d has a disk %s already (devid %u)\n", cmd, id, k.vdev, d[i].devid);
-            return -1;
-        }
-        devid = d[i].devid + 1 > devid ? d[i].devid + 1 : devid;
-    }
-    unsigned int max = net ? XL_MAX_VIFS : XL_MAX_DISKS;
-    if (n >= max) {
-        printk("xl: error: %s: domain %d has %u %ss already (at most %u)\n", cmd, id, n, kind, max);
-        return -1;
-    }
-    if (devid >= TS_MAX_DEVICES) {
-        printk("xl: error: %s: domain %d's %ss have devids up to %u (the toolstack's are below %u)\n", cmd, id, kind,
-               devid - 1, TS_MAX_DEVICES);
-        return -1;
-    }
-    if (!wait_store(id, true, INTRODUCE_WAIT_NS)) {
-        printk("xl: error: %s: xenstored has not introduced domain %d\n", cmd, id);
-        return -1;
-    }
-    if (write_device((domid_t)id, devid, net ? &v : NULL, net ? NULL : &k, err, sizeof(err))) {
-        printk("xl: error: %s: %s\n", cmd, err);
-        return -1;
-    }
-    printk("xl: attached %s %u to domain %d\n", kind, devid, id);
-    return 0;
-}
-
-/*
- * network-detach <dom> <devid|mac> / block-detach <dom> <devid|vdev>: one
- * device the toolstack wrote, removed as destroy removes them (the front
- * end's directory, then the back end's, then the parents left empty).
- */
-static int cmd_detach(int argc, char **argv, bool net)
-{
-    const char *cmd = argv[0], *kind = net ? "vif" : "disk";
-    if (argc != 3) {
-        printk("xl: error: usage: %s <domain> %s\n", cmd, net ? "<devid|mac>" : "<devid|vdev>");
-        return -1;
-    }
-    int id = device_domain(cmd, argv[1]);
-    if (id < 0)
-        return -1;
-    const char *which = argv[2];
-    char lower[20];
-    size_t i = 0;
-    for (; which[i] && i + 1 < sizeof(lower); i++)
-        lower[i] = which[i] >= 'A' && which[i] <= 'Z' ? (char)(which[i] - 'A' + 'a') : which[i];
-    lower[i] = '\0';
-    bool numeric = *which && strlen(which) < 6;
-    for (const char *p = which; *p; p++)
-        numeric = numeric && *p >= '0' && *p <= '9';
-    struct ts_device_info d[TS_MAX_DEVICES];
-    unsigned int n = ts_devices_of((domid_t)id, net ? "vif" : "vbd", d, TS_MAX_DEVICES);
-    const struct ts_device_info *found = NULL;
-    for (unsigned int j = 0; j < n && !found; j++) {
-        char num[8];
-        snprintf(num, sizeof(num), "%u", d[j].devid);
-        if (numeric ? !strcmp(num, which) : !strcmp(d[j].ident, lower))
-            found = &d[j];
-    }
-    if (!found) {
-        printk("xl: error: %s: domain %d has no %s '%s'\n", cmd, id, kind, which);
-        return -1;
-    }
-    int rc = ts_device_remove((domid_t)id, found->type, found->devid);
-    if (rc) {
-        printk("xl: error: %s: removing %s %u of domain %d failed: %d\n", cmd, kind, found->devid, id, rc);
-        return -1;
-    }
-    printk("xl: detached %s %u (%s) from domain %d\n", kind, found->devid, found->ident, id);
-    return 0;
-}
-
 /* ---- leak loop ---- */
 
 /*
@@ -652,7 +476,7 @@ void xl_print_counts(const char *who, const char *when, const struct xl_counts *
 }
 
 /* Waits (at most timeout) until /local/domain/<id> exists (want) or not. */
-static bool wait_store(int id, bool want, uint64_t timeout)
+bool xl_wait_store(int id, bool want, uint64_t timeout)
 {
     char path[48], buf[48];
     snprintf(path, sizeof(path), "/local/domain/%d/name", id);
@@ -757,7 +581,7 @@ static int warm_up(const struct xl_cfg *c)
     int id = create_from(c, true);
     if (id < 0)
         return -1;
-    bool ok = wait_store(id, true, LOOP_WAIT_NS) && xl_wait_connected((domid_t)id, LOOP_WAIT_NS);
+    bool ok = xl_wait_store(id, true, LOOP_WAIT_NS) && xl_wait_connected((domid_t)id, LOOP_WAIT_NS);
     int rc = xl_destroy_domain((domid_t)id);
     if (!ok || rc) {
         printk("leak-loop: warm-up: domain %d connected %d, destroy %d\n", id, ok, rc);
@@ -816,7 +640,7 @@ static int cmd_loop(int argc, char **argv)
             return -1;
         }
         /* Each device's back end (in dom0) watches its other end's state and its own directory. */
-        bool introduced = wait_store(id, true, LOOP_WAIT_NS) &&
+        bool introduced = xl_wait_store(id, true, LOOP_WAIT_NS) &&
                           wait_watch(before.watches + 2 * (c.nr_vifs + c.nr_disks), LOOP_WAIT_NS) &&
                           wait_backends(before.xbdevs + c.nr_vifs + c.nr_disks, LOOP_WAIT_NS) &&
                           (!connected || xl_wait_connected((domid_t)id, LOOP_WAIT_NS));
@@ -1086,9 +910,9 @@ static int run(int argc, char **argv)
     else if (!strcmp(c, "trigger"))
         return cmd_trigger(argc - 1, argv + 1);
     else if (!strcmp(c, "network-attach") || !strcmp(c, "block-attach"))
-        return cmd_attach(argc, argv, c[0] == 'n');
+        return xl_cmd_attach(argc, argv, c[0] == 'n');
     else if (!strcmp(c, "network-detach") || !strcmp(c, "block-detach"))
-        return cmd_detach(argc, argv, c[0] == 'n');
+        return xl_cmd_detach(argc, argv, c[0] == 'n');
     else if (!strcmp(c, "files")) {
         size_t pos = 0;
         struct cpio_file f;
@@ -1113,7 +937,7 @@ static int run(int argc, char **argv)
     else if (!strcmp(c, "console"))
         return cmd_console(argv[1]);
     else if (!strcmp(c, "network-list") || !strcmp(c, "block-list"))
-        return cmd_dev_list(argv[1], c[0] == 'n');
+        return xl_cmd_dev_list(argv[1], c[0] == 'n');
     else if (!strcmp(c, "shutdown") || !strcmp(c, "reboot"))
         return cmd_shutdown(argv[1], c);
     return 0;

@@ -33,12 +33,19 @@ int xl_destroy_domain(domid_t dom);
 int xl_relaunch(domid_t id, const struct xl_cfg *cfg);
 /* The second half of xl_relaunch, once id is destroyed: build from cfg, move id's back ends to it. */
 int xl_rebuild(domid_t id, const struct xl_cfg *cfg);
+/* How long xl waits for xenstored to introduce a domain it created. */
+#define XL_INTRODUCE_WAIT_NS    (10 * NSEC_PER_SEC)
+/* One vif (v) or disk (k) of domain id with devid, written as xl writes it: 0, or -1 with err saying why. */
+int xl_write_device(domid_t id, unsigned int devid, const struct xl_vif *v, const struct xl_disk *k, char *err,
+                    size_t errlen);
 /* xl create <cfg> [key=value...]: 0, or -1 after saying why. */
 int xl_cmd_create(int argc, char **argv);
 /* The config xl created id from, or NULL when xl did not create it. */
 const struct xl_cfg *xl_cfg_of(domid_t id);
 /* Applies on_poweroff / on_reboot / on_crash to xl's domains that shut down. */
 void xl_reap(void);
+/* Waits (at most timeout) until /local/domain/<id> exists (want) or not. */
+bool xl_wait_store(int id, bool want, uint64_t timeout);
 /* Waits (at most timeout) until the back end of each of dom's devices says Connected. */
 bool xl_wait_connected(domid_t dom, uint64_t timeout);
 
@@ -56,6 +63,14 @@ bool xl_same_counts(const struct xl_counts *a, const struct xl_counts *b);
 void xl_print_counts(const char *who, const char *when, const struct xl_counts *c);
 /* Counts into c until they equal want (true) or timeout passes (false). */
 bool xl_settle(struct xl_counts *c, const struct xl_counts *want, bool all, uint64_t timeout);
+
+/* xl_devcmd.c */
+/* network-list <dom> / block-list <dom> (net: the vifs, else the disks) */
+int xl_cmd_dev_list(const char *what, bool net);
+/* network-attach / block-attach <dom> <spec>...: argv[0] is the command */
+int xl_cmd_attach(int argc, char **argv, bool net);
+/* network-detach / block-detach <dom> <devid|mac|vdev>: argv[0] is the command */
+int xl_cmd_detach(int argc, char **argv, bool net);
 
 /* xl_soak.c: soak-driver <driver domain> <restarts> <guest>[,<guest>...] */
 int xl_cmd_soak(int argc, char **argv);
