@@ -38,6 +38,10 @@ int xl_rebuild(domid_t id, const struct xl_cfg *cfg);
 /* One vif (v) or disk (k) of domain id with devid, written as xl writes it: 0, or -1 with err saying why. */
 int xl_write_device(domid_t id, unsigned int devid, const struct xl_vif *v, const struct xl_disk *k, char *err,
                     size_t errlen);
+/* Builds and unpauses the domain c describes (quiet: no "created" line): its id, or -1 after saying why. */
+int xl_create_from(const struct xl_cfg *c, bool quiet);
+/* c from config argv[0] in dom0's archive and the key=value words after it: 0, or -1 after saying why. */
+int xl_load_cfg(struct xl_cfg *c, int argc, char **argv);
 /* xl create <cfg> [key=value...]: 0, or -1 after saying why. */
 int xl_cmd_create(int argc, char **argv);
 /* The config xl created id from, or NULL when xl did not create it. */
@@ -63,6 +67,8 @@ bool xl_same_counts(const struct xl_counts *a, const struct xl_counts *b);
 void xl_print_counts(const char *who, const char *when, const struct xl_counts *c);
 /* Counts into c until they equal want (true) or timeout passes (false). */
 bool xl_settle(struct xl_counts *c, const struct xl_counts *want, bool all, uint64_t timeout);
+/* leak-loop [--connected] <cfg> <n> [key=value...] */
+int xl_cmd_loop(int argc, char **argv);
 
 /* xl_devcmd.c */
 /* network-list <dom> / block-list <dom> (net: the vifs, else the disks) */
