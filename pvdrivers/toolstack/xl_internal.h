@@ -24,6 +24,15 @@ int xl_cmd_vcpu_list(int argc, char **argv);
 /* sched-credit [-d <dom> [-w N] [-c N]] */
 int xl_cmd_sched_credit(int argc, char **argv);
 
+/* xl_life.c */
+/* Remembers that xl created id from c, started now: for its on_* actions and its quick restarts. */
+void xl_remember(domid_t id, const struct xl_cfg *c);
+/* destroy / pause / unpause <dom>: cmd is the domctl, verb the command. */
+int xl_cmd_simple(uint32_t cmd, const char *what, const char *verb);
+/* shutdown / reboot <dom> (verb): asked of the domain through its control/shutdown. */
+int xl_cmd_shutdown(const char *what, const char *verb);
+/* trigger <dom> fault|hang */
+int xl_cmd_trigger(int argc, char **argv);
 /* Destroys dom and removes its devices and its /local/domain/<id>, as xl destroy. */
 int xl_destroy_domain(domid_t dom);
 /*
