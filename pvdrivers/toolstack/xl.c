@@ -71,6 +71,8 @@ static bool input_byte(char *c)
     return true;
 }
 
+/* ---- dom0's archive: the ramdisk of configs and kernels (start_info's module) ---- */
+
 static const uint8_t *archive;
 static size_t archive_len;
 
@@ -125,6 +127,8 @@ static int cmd_console(const char *what)
            left ? "left" : "lost", id, (unsigned long long)hidden, hidden == 1 ? "" : "s");
     return left ? 0 : -1;
 }
+
+/* ---- the command line: help, dispatch, the thread, start and wait ---- */
 
 static void help(void)
 {
