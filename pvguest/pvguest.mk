@@ -26,7 +26,7 @@ PVG_NATIVE := head entry setup cpu mmu irq smp serial native pci_conf dma
 PVG_XEN    := head entry setup cpu mmu events time smp console domctl xen foreign toolstack drivers grant selftest_grant evtchn_wait \
               pci_conf selftest_pci dma watchdog
 # Split drivers (pvdrivers/), PV image only: paths under pvdrivers/ without .c.
-PVG_DRIVERS := ring ringtest/datapath ringtest/front ringtest/back ringtest/driver toolstack/assign toolstack/boot_devices toolstack/devices toolstack/builder toolstack/xl toolstack/xl_soak toolstack/xl_cfg toolstack/cpio \
+PVG_DRIVERS := ring ringtest/datapath ringtest/front ringtest/back ringtest/driver toolstack/assign toolstack/boot_devices toolstack/devices toolstack/builder toolstack/xl toolstack/xl_info toolstack/xl_devcmd toolstack/xl_loop toolstack/xl_life toolstack/xl_create toolstack/xl_soak toolstack/xl_cfg toolstack/cpio \
                console/front console/back console/lines \
                xenstore/store xenstore/watch xenstore/transaction xenstore/domain xenstore/proto xenstore/check \
                xenbus/arena xenbus/xs_ring xenbus/xenstored_dom0 xenbus/xenbus_comms xenbus/xenbus_client xenbus/xenbus_probe xenbus/control \

@@ -1,9 +1,9 @@
 /*
  * Split devices' xenstore directories as xl writes and removes them, for the
  * boot domains' device= options (boot_devices.c) and xl create's vif= and
- * disk= (xl.c). The table of what was written is the toolstack's own record
- * (libxl keeps /libxl/<domid>/device for the same purpose): destroy removes
- * what it lists and never follows a path read from the front end's
+ * disk= (xl_create.c). The table of what was written is the toolstack's own
+ * record (libxl keeps /libxl/<domid>/device for the same purpose): destroy
+ * removes what it lists and never follows a path read from the front end's
  * directory, which the guest owns and may have rewritten.
  */
 #include <sched.h>

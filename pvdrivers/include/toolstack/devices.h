@@ -1,8 +1,8 @@
 /*
  * Split devices' xenstore directories as xl writes them (toolstack/devices.c):
  * one implementation for the boot domains' device= options (boot_devices.c)
- * and for xl create's vif= and disk= (xl.c). The toolstack remembers what it
- * wrote, as libxl does, so destroy removes exactly that.
+ * and for xl create's vif= and disk= (xl_create.c). The toolstack remembers
+ * what it wrote, as libxl does, so destroy removes exactly that.
  */
 #ifndef TOOLSTACK_DEVICES_H
 #define TOOLSTACK_DEVICES_H
