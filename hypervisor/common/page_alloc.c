@@ -172,7 +172,8 @@ void free_frames(pfn_t pfn, unsigned int order)
     uint64_t stamp = 0;
     for (pfn_t p = pfn; p < pfn + ((pfn_t)1 << order); p++)
         stamp = MAX(stamp, frame_table[p].tlbflush_stamp);
-    tlbclock_flush_stale(stamp);
+    if (stamp)
+        tlbclock_flush_stale(stamp);
     uint64_t flags = heap_lock_irqsave();
     if (frame_table[pfn].state != PGS_ALLOCATED || frame_table[pfn].order != order) {
         heap_unlock_irqrestore(flags);

@@ -9,8 +9,12 @@ cpumask_t tlbclock_filter(cpumask_t cpus, uint64_t stamp)
     if (!stamp)
         return 0;                           /* never stamped: no translation of it was ever removed */
     cpumask_t stale = 0;
-    for_each_cpu_in(cpu, cpus)
-        if (cpu < NR_CPUS && __atomic_load_n(&tlbclock_time[cpu], __ATOMIC_ACQUIRE) <= stamp)
+    cpus &= NR_CPUS >= 64 ? ~0ull : (1ull << NR_CPUS) - 1;
+    while (cpus) {                          /* the set bits only: this runs on every retype and free */
+        unsigned int cpu = (unsigned int)__builtin_ctzll(cpus);
+        cpus &= cpus - 1;
+        if (__atomic_load_n(&tlbclock_time[cpu], __ATOMIC_ACQUIRE) <= stamp)
             stale |= cpumask_of(cpu);
+    }
     return stale;
 }

@@ -234,7 +234,8 @@ int get_page_type(uint64_t mfn, unsigned int type, struct domain *d)
          * frame's contents in between without taking another type.
          */
         if (type != pg->last_type) {
-            tlbclock_flush_stale(pg->tlbflush_stamp);
+            if (pg->tlbflush_stamp)
+                tlbclock_flush_stale(pg->tlbflush_stamp);
             pg->last_type = (uint8_t)type;
         }
         if (type >= PGT_l1 && type <= PGT_l4) {
