@@ -341,12 +341,20 @@ static void job_take_events(void *arg)
     atomic_set(&wake.base, atomic_read(&vcpu_upcalls[1]));
     atomic_set(&wake.ready, 1);
     for (unsigned long i = 0; i < SMP_WAIT_ROUNDS; i++) {
+        /*
+         * Masked while it looks: the last event taken between the look and
+         * the block would leave vCPU 1 blocked with nothing left to wake it.
+         * SCHEDOP_block unmasks, and does not block when an upcall is due.
+         */
+        events_mask();
         if (atomic_read(&vcpu_upcalls[1]) - wake.base >= atomic_read(&wake.want) || atomic_read(&wake.cancel))
             break;
         /* Alternate: blocked when the event comes, or busy on its CPU. */
         if (i % 2 == 0) {
             atomic_inc(&wake.blocks);
             hyp_sched_op(SCHEDOP_block, NULL);
+        } else {
+            events_unmask();
         }
     }
     events_mask();
