@@ -418,8 +418,13 @@ static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_cle
     uint64_t old = *slot;
     *slot = mfn << PAGE_SHIFT;
     if (old) {
-        /* Until the caller's CR3 write this CPU may still walk it: stamped as an unlinked table. */
-        tlbclock_stamp(pfn_to_page(old >> PAGE_SHIFT));
+        /*
+         * Until the caller's CR3 write this CPU may still walk it: stamped as
+         * an unlinked table, unless it is the table just set again (still
+         * linked: the get above holds it).
+         */
+        if (old != *slot)
+            tlbclock_stamp(pfn_to_page(old >> PAGE_SHIFT));
         put_page_type(old >> PAGE_SHIFT);
     }
     return 0;
@@ -428,8 +433,13 @@ static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_cle
 static int new_baseptr(struct vcpu *v, uint64_t mfn, struct domain *d)
 {
     int rc = set_base(&v->arch.guest_table, mfn, d, false);
+    /*
+     * Not switch_cr3: this CPU's flush time is left as it was, older than
+     * the flush really is, which costs at most a flush the filter could
+     * have skipped; the clock's tick would cost every new_baseptr more.
+     */
     if (!rc && v->arch.kernel_mode)
-        switch_cr3(v->arch.guest_table);
+        write_cr3(v->arch.guest_table);
     return rc;
 }
 

@@ -32,9 +32,10 @@ void smp_send_event_check(unsigned int cpu);
 /*
  * Loads CR3, which flushes every non-global entry (guest mappings are never
  * global): on the TLB-flush clock (hv/tlbclock.h), ticked before and this
- * CPU's flush time recorded after. Every CR3 write once the CPU runs guests
- * goes through here (the boot-time ones leave the CPU's time at 0: it may
- * hold anything, so it is always flushed).
+ * CPU's flush time recorded after. The CR3 writes that skip it (boot's,
+ * which leave the CPU's time at 0, and new_baseptr's, kept cheap) only make
+ * the CPU's time older than its last flush: it is flushed again, never
+ * missed.
  */
 static inline void switch_cr3(uint64_t cr3)
 {
