@@ -33,7 +33,7 @@ else
 HV_CFLAGS += -fomit-frame-pointer
 endif
 
-HV_COMMON := cmdline console console_io domain domain_boot domain_ref domctl domctl_toolstack event_channel grant_book grant_table hypercall keyhandler ktap memmap memory memory_exchange memory_op multiboot2 multicall pci_vconf timer \
+HV_COMMON := cmdline console console_io domain domain_boot domain_ref domctl domctl_toolstack event_channel grant_book grant_table hypercall keyhandler ktap memmap memory memory_exchange memory_op multiboot2 multicall pci_vconf timer tlbclock \
              page_alloc panic printk rangeset sched_credit sched_op sched_rr schedule selftest timescale vcpu_op version watchdog
 LIB_SRCS  := elf format pv_layout string strlcpy
 HV_ARCH_C := acpi acpi_tables apic desc fw_cfg machine mm pci pirq selftest serial setup smp smpboot time traps usercopy \

@@ -1,6 +1,7 @@
 /* Buddy allocator over the machine frame table; pure logic, host-tested. */
 #include <hv/page_alloc.h>
 #include <hv/spinlock.h>
+#include <hv/tlbclock.h>
 
 #define NIL 0xffffffffu
 
@@ -127,6 +128,7 @@ static pfn_t alloc_frames_locked(unsigned int order)
     frame_table[pfn].order = (uint8_t)order;
     frame_table[pfn].owner = PAGE_OWNER_HYPERVISOR;
     frame_table[pfn].type_info = PGT_none;
+    frame_table[pfn].last_type = PGT_none;
     frame_table[pfn].count = 0;
     frame_table[pfn].flags = 0;
     nr_free -= (uint64_t)1 << order;
@@ -150,6 +152,7 @@ void page_alloc_split(pfn_t pfn, unsigned int order)
         frame_table[p].order = 0;
         frame_table[p].owner = frame_table[pfn].owner;
         frame_table[p].type_info = PGT_none;
+        frame_table[p].last_type = PGT_none;
         frame_table[p].count = 0;
         frame_table[p].flags = 0;
     }
@@ -157,8 +160,20 @@ void page_alloc_split(pfn_t pfn, unsigned int order)
 
 void free_frames(pfn_t pfn, unsigned int order)
 {
-    if (pfn >= frame_table_nr || order > MAX_ORDER || (pfn & (((pfn_t)1 << order) - 1)))
+    if (pfn >= frame_table_nr || order > MAX_ORDER || (pfn & (((pfn_t)1 << order) - 1)) ||
+        frame_table_nr - pfn < ((pfn_t)1 << order))
         page_alloc_bug("free of a bad frame number", pfn);
+    /*
+     * A CPU may still cache a translation a guest entry had of the block
+     * (removed without a flush: hv/tlbclock.h). It is flushed before the
+     * block can be handed out again, so a free frame is reachable by no one.
+     * The frames are the caller's until free_block: nothing stamps them now.
+     */
+    uint64_t stamp = 0;
+    for (pfn_t p = pfn; p < pfn + ((pfn_t)1 << order); p++)
+        stamp = MAX(stamp, frame_table[p].tlbflush_stamp);
+    if (stamp)
+        tlbclock_flush_stale(stamp);
     uint64_t flags = heap_lock_irqsave();
     if (frame_table[pfn].state != PGS_ALLOCATED || frame_table[pfn].order != order) {
         heap_unlock_irqrestore(flags);

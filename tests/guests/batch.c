@@ -187,6 +187,9 @@ static int64_t fill_table(unsigned int n, unsigned int g, unsigned int k, uint64
     int64_t rc = mmu_update_one(window, table_mfn(n, g, k) * PAGE_SIZE | PTE_DATA);
     if (rc)
         return rc;
+    /* The window mapped the previous table: its translation may still be cached (Xen flushes nothing either). */
+    if ((rc = mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0)))
+        return rc;
     uint64_t *t = (uint64_t *)FILL_VA;
     for (unsigned int i = 0; i < 511; i++)
         t[i] = table_entry(n, g, k, i);
@@ -205,6 +208,9 @@ static const char *check_group(unsigned int n, unsigned int g, char *why, size_t
     int64_t rc = mmu_update_batch(map, n + 1 - first, NULL);
     if (rc)
         return fail(why, len, "mapping the tables read-only: %lld", (long long)rc);
+    /* The previous group's tables were mapped there: their translations may still be cached. */
+    if ((rc = mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0)))
+        return fail(why, len, "flushing the read-back window: %lld", (long long)rc);
     const char *res = NULL;
     for (unsigned int k = first; k <= n && !res; k++) {
         const uint64_t *t = (const uint64_t *)(READBACK_VA + (k - first) * PAGE_SIZE);

@@ -149,7 +149,7 @@ static const char *test_mov_clears(char *why, size_t len)
     /* Not asserted: whether the old translation survives the store without an INVLPG. */
     TRY_INSN("movq (%0), %%rdx", "r"(TEST_VA));
     printk("# ptwr: a read right after the store, before INVLPG, %s\n",
-           last_exc.vector == 14 ? "faults (the hypervisor flushed)" : "still hits the old mapping");
+           last_exc.vector == 14 ? "faults (nothing cached it)" : "still hits the old mapping");
     if (invlpg(TEST_VA))
         return fail(why, len, "INVLPG_LOCAL failed");
     TRY_INSN("movq (%0), %%rdx", "r"(TEST_VA));

@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "smp.h"
 #include <public/errno.h>
+#include <public/memory.h>
 #include <public/vcpu.h>
 
 const char test_title[] = "smp: vCPUs up and down, contexts, vcpu_info, IPIs, races, stale TLBs";
@@ -340,12 +341,20 @@ static void job_take_events(void *arg)
     atomic_set(&wake.base, atomic_read(&vcpu_upcalls[1]));
     atomic_set(&wake.ready, 1);
     for (unsigned long i = 0; i < SMP_WAIT_ROUNDS; i++) {
+        /*
+         * Masked while it looks: the last event taken between the look and
+         * the block would leave vCPU 1 blocked with nothing left to wake it.
+         * SCHEDOP_block unmasks, and does not block when an upcall is due.
+         */
+        events_mask();
         if (atomic_read(&vcpu_upcalls[1]) - wake.base >= atomic_read(&wake.want) || atomic_read(&wake.cancel))
             break;
         /* Alternate: blocked when the event comes, or busy on its CPU. */
         if (i % 2 == 0) {
             atomic_inc(&wake.blocks);
             hyp_sched_op(SCHEDOP_block, NULL);
+        } else {
+            events_unmask();
         }
     }
     events_mask();
@@ -631,6 +640,52 @@ static const char *test_stale_tlb_retype(char *why, size_t len)
 }
 
 /*
+ * As stale_tlb_retype, but vCPU 0 gives F back (decrease_reservation)
+ * instead of pinning it. The unmap flushes nothing; a frame back in the
+ * hypervisor's heap must be out of every TLB's reach, so a write vCPU 1
+ * starts after it saw the call return must fault.
+ */
+static const char *test_stale_tlb_free(char *why, size_t len)
+{
+    uint64_t f = spare_mfn();
+    int64_t rc;
+    if (!f)
+        return fail(why, len, "no spare frame");
+    stale.writes = stale.pinned = stale.writes_after_pin = stale.fault_vector = stale.faulted = 0;
+    stale.cr2 = 0;
+    if ((rc = mmu_update_one(pte_maddr(STALE_VA, 1), f * PAGE_SIZE | PTE_DATA)))
+        return fail(why, len, "mapping F: %lld", (long long)rc);
+    if ((rc = smp_run(1, job_stale_writer, NULL)))
+        return fail(why, len, "run: %lld", (long long)rc);
+    if (!smp_wait_ge(&stale.writes, 1))
+        return fail(why, len, "vCPU 1 never wrote F");
+    if ((rc = mmu_update_one(pte_maddr(STALE_VA, 1), 0)))
+        return fail(why, len, "unmapping F: %lld", (long long)rc);
+    uint32_t at_unmap = atomic_read(&stale.writes);
+    for (uint64_t deadline = pvclock_now() + SMP_WAIT_NS; pvclock_now() < deadline && !atomic_read(&stale.faulted) &&
+                                                          atomic_read(&stale.writes) < at_unmap + STALE_WRITES_AFTER_UNMAP;)
+        hyp_sched_op(SCHEDOP_yield, NULL);
+    uint32_t before_free = atomic_read(&stale.writes);
+    static xen_pfn_t frames[1];
+    frames[0] = f;
+    struct xen_memory_reservation r = { .extent_start = (uint64_t)frames, .nr_extents = 1, .domid = DOMID_SELF };
+    rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, &r);
+    atomic_set(&stale.pinned, 1);
+    if (!smp_join(1))
+        return fail(why, len, "vCPU 1 neither faulted nor finished");
+    printk("# vCPU 1: %u writes before the unmap, %u after it, %u more until it saw F given back or faulted\n",
+           at_unmap, before_free - at_unmap, stale.writes - before_free);
+    if (rc != 1)
+        return fail(why, len, "decrease_reservation of F: %lld, want 1", (long long)rc);
+    if (stale.writes_after_pin)
+        return fail(why, len, "vCPU 1 wrote F after it saw F given back: a stale writable TLB entry reaches a free frame");
+    if (!stale.faulted || stale.fault_vector != 14 || stale.cr2 != STALE_VA)
+        return fail(why, len, "vCPU 1's write did not page-fault (vector %u, cr2 %#llx)", stale.fault_vector,
+                    (unsigned long long)stale.cr2);
+    return NULL;
+}
+
+/*
  * VCPUOP_register_runstate_memory_area, as Xen 4.17: an address outside the guest's
  * range is -EFAULT, an unmapped one is taken; the copy is written at once (vCPU 0
  * running, a vCPU that is down offline) and again whenever the vCPU is switched
@@ -726,5 +781,6 @@ DEFINE_TESTS(
     { "events_to_other_cpu", test_events_to_other_cpu },
     { "bind_vcpu", test_bind_vcpu },
     { "race_page_tables", test_race_page_tables },
-    { "stale_tlb_retype", test_stale_tlb_retype }
+    { "stale_tlb_retype", test_stale_tlb_retype },
+    { "stale_tlb_free", test_stale_tlb_free }
 )

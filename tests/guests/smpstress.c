@@ -37,7 +37,19 @@ static const char *test_setup(char *why, size_t len)
     return NULL;
 }
 
-/* Each vCPU takes its events while it churns: sends from the others interrupt it. */
+static volatile uint32_t churned;            /* workers done with their operations */
+
+static bool all_churned(const void *arg)
+{
+    (void)arg;
+    return atomic_read(&churned) >= nr_vcpus;
+}
+
+/*
+ * Each vCPU takes its events while it churns: sends from the others
+ * interrupt it. It keeps them on until every worker is done, so a send made
+ * after its own last operation (the vCPUs need not run in step) is taken too.
+ */
 static void job_churn(void *arg)
 {
     unsigned int vcpu = smp_this_vcpu();
@@ -45,6 +57,9 @@ static void job_churn(void *arg)
     (void)arg;
     events_unmask();
     churn_run(vcpu, splitmix64(&seed), ops_each);
+    atomic_inc(&churned);
+    smp_wait_until(all_churned, NULL);
+    hyp_xen_version(XENVER_version, NULL);      /* the last sends to it are pending by now: taken here */
     events_mask();
 }
 

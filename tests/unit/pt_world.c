@@ -17,6 +17,7 @@ unsigned int nr_unref;
 unsigned int iomem_calls;
 void (*iomem_hook)(uint64_t mfn);
 unsigned int preempt_every, preempt_calls;
+unsigned int tlb_flushes;
 
 /* ---- the environment pagetable.c calls ------------------------------------ */
 
@@ -95,6 +96,15 @@ void pv_page_unreferenced(uint64_t mfn)
     free_frame(mfn);
 }
 
+/* One CPU (0), which flushes at once when the filter names it. */
+void tlbclock_flush_stale(uint64_t stamp)
+{
+    if (!tlbclock_filter(cpumask_of(0), stamp))
+        return;
+    tlb_flushes++;
+    tlbclock_flushed(0, tlbclock_tick());
+}
+
 /* ---- building the world ------------------------------------------------------ */
 
 void adopt(struct domain *d, pfn_t pfn)
@@ -136,6 +146,8 @@ void world_init(void)
     l4_init_calls = 0;
     l4_init_last = NULL;
     nr_unref = 0;
+    tlb_flushes = 0;
+    tlbclock_flushed(0, tlbclock_tick());       /* CPU 0 holds no translation yet */
     iomem_calls = 0;
     iomem_hook = NULL;
     preempt_every = preempt_calls = 0;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <public/errno.h>
+#include <hv/tlbclock.h>
 #include <asm/pagetable.h>
 
 #define NFRAMES     256u
@@ -37,6 +38,8 @@ extern unsigned int iomem_calls;
 extern void (*iomem_hook)(uint64_t mfn);
 /* Preemption points: hypercall_preempt_check() is true once every preempt_every calls (0: never). */
 extern unsigned int preempt_every, preempt_calls;
+/* tlbclock_flush_stale calls that flushed the world's one CPU (0); world_init leaves it just flushed. */
+extern unsigned int tlb_flushes;
 
 /* A fresh world: every RAM frame free but frame 0 (reserved) and hv_mfn. */
 void world_init(void);

@@ -1,7 +1,25 @@
 /* Host tests of hypervisor/common/page_alloc.c, the buddy allocator. */
 #include <hv/page_alloc.h>
+#include <hv/tlbclock.h>
 #include "expect_bug.h"
 #include "unit.h"
+
+/* ---- the TLB-flush clock's environment: CPUs 0 and 1, each flushed on request ---- */
+
+#define TWO_CPUS    3ull
+static unsigned int flush_calls;
+static cpumask_t flushed_cpus;
+
+void tlbclock_flush_stale(uint64_t stamp)
+{
+    cpumask_t stale = tlbclock_filter(TWO_CPUS, stamp);
+    if (!stale)
+        return;
+    flush_calls++;
+    flushed_cpus |= stale;
+    for_each_cpu_in(cpu, stale)
+        tlbclock_flushed(cpu, tlbclock_tick());
+}
 
 /* ---- a fresh allocator per test ------------------------------------------ */
 
@@ -426,6 +444,54 @@ static void test_move_table(void **state)
     free(copy);
 }
 
+/*
+ * A block goes back to the heap only after the CPUs that may still cache a
+ * removed translation of any of its frames flushed (and only those): the
+ * stamp is kept while the frames are allocated, the newest one counts.
+ */
+static void test_free_flushes_stale(void **state)
+{
+    (void)state;
+    fresh(64);
+    page_alloc_add_range(0, 64);
+    for (unsigned int cpu = 0; cpu < 2; cpu++)
+        tlbclock_flushed(cpu, tlbclock_tick());
+    flush_calls = 0;
+    flushed_cpus = 0;
+
+    /* Never stamped: nothing to flush. */
+    pfn_t a = alloc_frames(2);
+    free_frames(a, 2);
+    assert_int_equal(flush_calls, 0);
+
+    /* Frame a+1 stamped; CPU 1 flushed after that, CPU 0 did not: only CPU 0 is flushed, once. */
+    a = alloc_frames(2);
+    tlbclock_stamp(&table[a + 1]);
+    tlbclock_flushed(1, tlbclock_tick());
+    free_frames(a, 2);
+    assert_int_equal(flush_calls, 1);
+    assert_int_equal(flushed_cpus, 1);
+    assert_int_equal(page_alloc_free_count(), 64);
+
+    /* The stamp survives a round trip through the heap, but both CPUs are past it now. */
+    pfn_t b = alloc_frames(2);
+    assert_int_equal(b, a);
+    assert_int_not_equal(table[a + 1].tlbflush_stamp, 0);
+    free_frames(b, 2);
+    assert_int_equal(flush_calls, 1);
+
+    /* A newer stamp on another frame of a split block: both CPUs this time. */
+    b = alloc_frames(1);
+    page_alloc_split(b, 1);
+    tlbclock_stamp(&table[b + 1]);
+    free_frame(b);
+    assert_int_equal(flush_calls, 1);
+    free_frame(b + 1);
+    assert_int_equal(flush_calls, 2);
+    assert_int_equal(flushed_cpus, TWO_CPUS);
+    assert_int_equal(page_alloc_free_count(), 64);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +504,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_random_with_shadow, teardown),
         cmocka_unit_test_teardown(test_bugs_detected, teardown),
         cmocka_unit_test_teardown(test_move_table, teardown),
+        cmocka_unit_test_teardown(test_free_flushes_stale, teardown),
     };
     return unit_run(argc, argv, "page_alloc", tests, UNIT_ARRAY_SIZE(tests));
 }

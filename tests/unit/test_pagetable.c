@@ -1559,6 +1559,76 @@ static pte_t random_entry(const pfn_t *pool, pfn_t t, pfn_t freef)
     return E(pool_frame(pool, role - 1, dom1), f);
 }
 
+/*
+ * The TLB-flush clock (hv/tlbclock.h): a removed or narrowed mapping and an
+ * unlinked table stamp their frame and flush nothing; a frame that then
+ * takes a new type flushes the CPU (the world's one) that may still cache
+ * it; the same type again, a frame never stamped, or a CPU that flushed
+ * since, flush nothing.
+ */
+static uint64_t stamp_of(pfn_t p) { return pfn_to_page(p)->tlbflush_stamp; }
+
+static void test_tlb_clock(void **state)
+{
+    (void)state;
+    pfn_t l2 = frame_of(d0), l1 = frame_of(d0), F = frame_of(d0);
+    bool flush = false;
+    assert_int_equal(get_page_type(l2, PGT_l2, d0), 0);
+    assert_int_equal(get_page_type(l1, PGT_l1, d0), 0);
+
+    /* Mapped writable: a new type, but never stamped. */
+    assert_int_equal(pt_update_entry(d0, d0, l1, 3, E(F, P | RW), false, &flush), 0);
+    assert_int_equal(tlb_flushes, 0);
+    assert_int_equal(stamp_of(F), 0);
+    /* RW -> RW with A/D: nothing removed, nothing stamped. */
+    assert_int_equal(pt_update_entry(d0, d0, l1, 3, E(F, P | RW | AD), false, &flush), 0);
+    assert_false(flush);
+    assert_int_equal(stamp_of(F), 0);
+    /* RW -> RO: narrowed, stamped, not flushed. */
+    uint64_t before = tlbclock_now();
+    assert_int_equal(pt_update_entry(d0, d0, l1, 3, E(F, P), false, &flush), 0);
+    assert_true(flush);
+    assert_true(stamp_of(F) >= before);
+    assert_int_equal(tlb_flushes, 0);
+    /* Unmapped (NULL flush: the hypercalls' way), writable again: the same type, no flush. */
+    assert_int_equal(pt_update_entry(d0, d0, l1, 3, 0, false, NULL), 0);
+    assert_int_equal(pt_update_entry(d0, d0, l1, 3, E(F, P | RW), false, NULL), 0);
+    assert_int_equal(tlb_flushes, 0);
+    assert_int_equal(pt_update_entry(d0, d0, l1, 3, 0, false, NULL), 0);
+    /* As an L1 (a pin): a new type, so CPU 0 flushes first, once. */
+    assert_int_equal(get_page_type(F, PGT_l1, d0), 0);
+    assert_int_equal(tlb_flushes, 1);
+    put_page_type(F);
+    assert_int_equal(get_page_type(F, PGT_l1, d0), 0);      /* L1 again: no flush */
+    assert_int_equal(tlb_flushes, 1);
+    put_page_type(F);
+    assert_int_equal(get_page_type(F, PGT_writable, d0), 0); /* writable: CPU 0 flushed since the stamp */
+    assert_int_equal(tlb_flushes, 1);
+    put_page_type(F);
+
+    /* Linked as an L1 and unlinked: stamped (paging-structure caches); writable next: flushed. */
+    assert_int_equal(pt_update_entry(d0, d0, l2, 0, E(F, P | RW), false, NULL), 0);
+    assert_int_equal(tlb_flushes, 1);                       /* same type as last time (L1): none */
+    before = tlbclock_now();
+    assert_int_equal(pt_update_entry(d0, d0, l2, 0, 0, false, NULL), 0);
+    assert_true(stamp_of(F) >= before);
+    assert_int_equal(get_page_type(F, PGT_writable, d0), 0);
+    assert_int_equal(tlb_flushes, 2);
+    put_page_type(F);
+
+    /* A table that loses its last type reference stamps what it mapped. */
+    assert_int_equal(pt_update_entry(d0, d0, l1, 5, E(F, P), false, NULL), 0);
+    before = tlbclock_now();
+    put_page_type(l1);
+    assert_true(stamp_of(F) >= before);
+    assert_int_equal(get_page_type(F, PGT_seg_desc, d0), 0);
+    assert_int_equal(tlb_flushes, 3);
+    put_page_type(F);
+    put_page_type(l2);
+    WANT(l2, 0, NONE);
+    VERIFY();
+}
+
 static void test_random(void **state)
 {
     (void)state;
@@ -1686,6 +1756,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_update_upper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_released_and_orphans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tlb_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xen_divergences, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preempted_validation, setup, teardown),
     };

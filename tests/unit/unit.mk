@@ -13,7 +13,7 @@ UNIT_HV_DEFS := -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf
 UNIT_LIBS    := -lcmocka
 UNIT_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 
-UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset ring grant xenstore xs_ring console blkif_check toolstack net bridge netif_check pci_vconf
+UNIT_TESTS   := format cmdline multiboot2 memmap page_alloc timescale acpi_tables elf pagetable sched decode domain_ref timer rangeset ring grant xenstore xs_ring console blkif_check toolstack net bridge netif_check pci_vconf tlbclock
 
 # The hypervisor sources each test binary is built from.
 UNIT_SRCS_format      := lib/format.c
@@ -21,11 +21,13 @@ UNIT_SRCS_cmdline     := hypervisor/common/cmdline.c lib/strlcpy.c
 UNIT_SRCS_multiboot2  := hypervisor/common/multiboot2.c lib/strlcpy.c \
                          lib/format.c
 UNIT_SRCS_memmap      := hypervisor/common/memmap.c
-UNIT_SRCS_page_alloc  := hypervisor/common/page_alloc.c
+UNIT_SRCS_page_alloc  := hypervisor/common/page_alloc.c hypervisor/common/tlbclock.c
+UNIT_SRCS_tlbclock    := hypervisor/common/tlbclock.c
 UNIT_SRCS_timescale   := hypervisor/common/timescale.c
 UNIT_SRCS_acpi_tables := hypervisor/arch/x86_64/acpi_tables.c
 UNIT_SRCS_elf         := lib/elf.c lib/format.c lib/strlcpy.c
-UNIT_SRCS_pagetable   := hypervisor/arch/x86_64/pv/pagetable.c hypervisor/common/page_alloc.c
+UNIT_SRCS_pagetable   := hypervisor/arch/x86_64/pv/pagetable.c hypervisor/common/page_alloc.c \
+                         hypervisor/common/tlbclock.c
 UNIT_SRCS_sched       := hypervisor/common/sched_credit.c hypervisor/common/sched_rr.c
 UNIT_SRCS_decode      := hypervisor/arch/x86_64/emul/decode.c
 UNIT_SRCS_domain_ref  := hypervisor/common/domain_ref.c
@@ -34,7 +36,7 @@ UNIT_SRCS_rangeset    := hypervisor/common/rangeset.c
 UNIT_SRCS_pci_vconf   := hypervisor/common/pci_vconf.c
 UNIT_SRCS_ring        := pvdrivers/ring.c
 UNIT_SRCS_grant       := hypervisor/common/grant_book.c hypervisor/arch/x86_64/pv/pagetable.c \
-                         hypervisor/common/page_alloc.c
+                         hypervisor/common/page_alloc.c hypervisor/common/tlbclock.c
 XENSTORE_SRCS         := $(addprefix pvdrivers/xenstore/,store.c watch.c transaction.c domain.c proto.c check.c)
 UNIT_SRCS_xenstore    := $(XENSTORE_SRCS)
 UNIT_SRCS_xs_ring     := pvdrivers/xenbus/xs_ring.c

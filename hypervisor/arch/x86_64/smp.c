@@ -128,6 +128,13 @@ void flush_tlb_one_mask_remote(cpumask_t mask, uint64_t va)
     flush_mask(mask, FLUSH_ONE, va);
 }
 
+void tlbclock_flush_stale(uint64_t stamp)
+{
+    cpumask_t stale = tlbclock_filter(cpu_online_mask, stamp);
+    if (stale)
+        flush_tlb_mask(stale);
+}
+
 static void invalidate_interrupt(struct cpu_regs *regs)
 {
     (void)regs;

@@ -20,7 +20,8 @@ enum page_state {
  * One per machine frame. Reference and type counts join this with the PV
  * memory work. Free-list links are frame numbers so the table stays small
  * (32 bytes a frame); an allocated frame's links are its owner's to use (a
- * domain chains the frames it owns through next).
+ * domain chains the frames it owns through next). A frame enters the heap
+ * (free_frames) only once no CPU's TLB can still reach it (hv/tlbclock.h).
  */
 struct page_info {
     uint32_t next, prev;        /* free list of the block's order; valid while PGS_FREE */
@@ -29,9 +30,10 @@ struct page_info {
     uint16_t owner;             /* allocated: domain id, or PAGE_OWNER_HYPERVISOR */
     uint32_t type_info;         /* PGT_* type of a guest frame, and flags */
     uint32_t count;             /* references to the frame (with the PV memory work) */
-    uint32_t flags;             /* PGF_* */
-    uint32_t partial;           /* PGT_partial: entries validated (and referenced) so far */
-    uint32_t _reserved;
+    uint8_t flags;              /* PGF_* */
+    uint8_t last_type;          /* PGT_* it last took (type count 0 -> 1): another one needs a TLB check */
+    uint16_t partial;           /* PGT_partial: entries validated (and referenced) so far */
+    uint64_t tlbflush_stamp;    /* hv/tlbclock.h: when a translation of it was last removed; kept while free */
 };
 
 /* The domain gave the frame back while it was still referenced: it goes with the last reference. */

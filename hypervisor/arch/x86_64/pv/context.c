@@ -48,7 +48,7 @@ void pv_toggle_guest_mode(struct vcpu *v)
 {
     struct arch_vcpu *a = &v->arch;
     a->kernel_mode = !a->kernel_mode;
-    write_cr3(pv_current_cr3(v));
+    switch_cr3(pv_current_cr3(v));
     wrmsr(MSR_GS_BASE, a->kernel_mode ? a->gs_base_kernel : a->gs_base_user);
     if (unlikely(a->runstate_pending) && a->kernel_mode)
         a->runstate_pending = !vcpu_runstate_update_guest(v);
@@ -108,7 +108,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
         *regs = next->arch.regs;
         /* This CPU's TLB may now hold next's domain's entries: shootdowns for it must reach us. */
         cpumask_set_atomic(&next->domain->arch.dirty_cpus, cpu);
-        write_cr3(pv_current_cr3(next));
+        switch_cr3(pv_current_cr3(next));
         if (prev && prev->domain != next->domain)
             cpumask_clear_atomic(&prev->domain->arch.dirty_cpus, cpu);
         pv_load_gdt(next);
@@ -122,7 +122,7 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
             runstate_area_update(next);
     } else {
         /* Idle: the hypervisor's own tables; no guest entry stays in this TLB. */
-        write_cr3(idle_l4_pa);
+        switch_cr3(idle_l4_pa);
         cpumask_clear_atomic(&prev->domain->arch.dirty_cpus, cpu);
     }
     pv_debugreg_switch(prev, next);

@@ -24,6 +24,6 @@ void arch_domain_teardown(struct domain *d)
     /* Its page tables are about to be freed: stop using them first. */
     if (current && current->domain == d) {
         if (read_cr3() != idle_l4_pa)
-            write_cr3(idle_l4_pa);
+            switch_cr3(idle_l4_pa);
     }
 }

@@ -9,6 +9,7 @@
 #include <hv/memory.h>
 #include <hv/printk.h>
 #include <hv/spinlock.h>
+#include <hv/tlbclock.h>
 #include <public/errno.h>
 #include <asm/cpu.h>
 #include <asm/guest_access.h>
@@ -146,9 +147,10 @@ int pv_iomem_check(struct domain *d, uint64_t mfn)
 }
 
 /*
- * A mapping in d's tables was removed or narrowed: every CPU whose TLB may
- * hold d's entries flushes before the frame lock is dropped, so nothing can
- * retype or free the frame while a stale translation still reaches it.
+ * A grant mapping in d's tables was removed: every CPU whose TLB may hold
+ * d's entries flushes before the frame lock is dropped, so the granter's
+ * frame is out of reach when the unmap returns. (Other removals wait for
+ * the TLB-flush clock, hv/tlbclock.h.)
  */
 void pv_flush_domain_tlbs(const struct domain *d)
 {
@@ -214,13 +216,10 @@ static int64_t batch_continue(unsigned int op, uint64_t uptr, size_t entry_size,
 static int64_t mmu_update_batch(struct domain *d, struct domain *pg_owner, struct domain *pt_owner, uint64_t ureqs,
                                 unsigned int count, uint64_t pdone, uint32_t done, unsigned int foreigndom)
 {
-    bool flush = false;
     int64_t rc = 0;
     unsigned int i;
     for (i = 0; i < count; i++) {
         if (hypercall_preempt_point(i)) {
-            if (flush)
-                pv_flush_domain_tlbs(pt_owner);
             return batch_continue(__HYPERVISOR_mmu_update, ureqs, sizeof(struct mmu_update), i, count, pdone, done,
                                   foreigndom);
         }
@@ -236,7 +235,7 @@ static int64_t mmu_update_batch(struct domain *d, struct domain *pg_owner, struc
         case MMU_PT_UPDATE_PRESERVE_AD:
         case MMU_PT_UPDATE_NO_TRANSLATE:    /* PV frames are never translated: the same */
             rc = pt_update_entry(pt_owner, pg_owner, mfn, (unsigned int)((maddr & (PAGE_SIZE - 1)) / 8), req.val,
-                                 (req.ptr & 7) == MMU_PT_UPDATE_PRESERVE_AD, &flush);
+                                 (req.ptr & 7) == MMU_PT_UPDATE_PRESERVE_AD, NULL);
             d->pt_updates += rc == 0;
             break;
         case MMU_MACHPHYS_UPDATE: {
@@ -253,8 +252,6 @@ static int64_t mmu_update_batch(struct domain *d, struct domain *pg_owner, struc
         }
         if (rc == -XEN_ERESTART) {
             /* A table being linked stopped validating halfway: this entry again, later. */
-            if (flush)
-                pv_flush_domain_tlbs(pt_owner);
             return batch_continue(__HYPERVISOR_mmu_update, ureqs, sizeof(struct mmu_update), i, count, pdone, done,
                                   foreigndom);
         }
@@ -262,8 +259,6 @@ static int64_t mmu_update_batch(struct domain *d, struct domain *pg_owner, struc
             break;
         done++;
     }
-    if (flush)
-        pv_flush_domain_tlbs(pt_owner);
     if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
         return rc ? rc : -XEN_EFAULT;
     return rc;
@@ -335,7 +330,6 @@ static __force_inline int64_t update_va_mapping(struct domain *d, struct domain 
 {
     uint64_t l1;
     unsigned int idx;
-    bool flush = false;
 
     int rc = find_l1(va, &l1, &idx);
     if (rc)
@@ -357,7 +351,7 @@ static __force_inline int64_t update_va_mapping(struct domain *d, struct domain 
         targets = vcpumask_to_cpus(d, mask);
         this_cpu = false;
     }
-    rc = pt_update_entry(d, pg_owner, l1, idx, val, false, &flush);
+    rc = pt_update_entry(d, pg_owner, l1, idx, val, false, NULL);
     if (rc)
         return rc;
     d->pt_updates++;
@@ -374,12 +368,12 @@ static __force_inline int64_t update_va_mapping(struct domain *d, struct domain 
         break;
     }
     /*
-     * A dropped reference must not stay reachable through any cached
-     * translation, and the L1 may be linked at other addresses than va: a
-     * frame that lost its last writable mapping may become a page table next.
+     * Nothing more, as on Xen: a removed mapping may stay cached (here, or
+     * elsewhere when the L1 is linked at other addresses than va) until the
+     * guest flushes; its frame was stamped (hv/tlbclock.h), so before it
+     * becomes a page table or leaves the domain the CPUs that may cache it
+     * are flushed.
      */
-    if (flush)
-        pv_flush_domain_tlbs(d);
     return 0;
 }
 
@@ -410,9 +404,12 @@ int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t fla
 static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_clear)
 {
     if (!mfn && may_clear) {
-        if (*slot)
-            put_page_type(*slot >> PAGE_SHIFT);
+        uint64_t old = *slot;
         *slot = 0;
+        if (old) {
+            tlbclock_stamp(pfn_to_page(old >> PAGE_SHIFT));
+            put_page_type(old >> PAGE_SHIFT);
+        }
         return 0;
     }
     int rc = get_page_type(mfn, PGT_l4, d);
@@ -420,14 +417,27 @@ static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_cle
         return rc == -XEN_ERESTART ? rc : -XEN_EINVAL;
     uint64_t old = *slot;
     *slot = mfn << PAGE_SHIFT;
-    if (old)
+    if (old) {
+        /*
+         * Until the caller's CR3 write this CPU may still walk it: stamped as
+         * an unlinked table, unless it is the table just set again (still
+         * linked: the get above holds it).
+         */
+        if (old != *slot)
+            tlbclock_stamp(pfn_to_page(old >> PAGE_SHIFT));
         put_page_type(old >> PAGE_SHIFT);
+    }
     return 0;
 }
 
 static int new_baseptr(struct vcpu *v, uint64_t mfn, struct domain *d)
 {
     int rc = set_base(&v->arch.guest_table, mfn, d, false);
+    /*
+     * Not switch_cr3: this CPU's flush time is left as it was, older than
+     * the flush really is, which costs at most a flush the filter could
+     * have skipped; the clock's tick would cost every new_baseptr more.
+     */
     if (!rc && v->arch.kernel_mode)
         write_cr3(v->arch.guest_table);
     return rc;
@@ -466,15 +476,15 @@ static int mmuext_one(struct vcpu *v, struct domain *d, struct domain *owner, co
         if (!pg || pg->state != PGS_ALLOCATED || pg->owner != owner->id || !(pg->type_info & PGT_pinned))
             return -XEN_EINVAL;
         pg->type_info &= ~PGT_pinned;
+        /* A table that goes with its pin stamps what it referenced (release_entries): no flush now. */
         put_page_type(mfn);
-        pv_flush_domain_tlbs(owner);           /* cached translations through a table that may be gone */
         return 0;
     case MMUEXT_NEW_BASEPTR:
         return new_baseptr(v, mfn, d);
     case MMUEXT_NEW_USER_BASEPTR:
         rc = set_base(&v->arch.guest_table_user, mfn, d, true);
         if (!rc && !v->arch.kernel_mode && v->arch.guest_table_user)
-            write_cr3(v->arch.guest_table_user);
+            switch_cr3(v->arch.guest_table_user);
         return rc;
     case MMUEXT_TLB_FLUSH_MULTI:
     case MMUEXT_INVLPG_MULTI: {

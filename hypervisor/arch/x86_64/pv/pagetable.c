@@ -1,4 +1,5 @@
 /* Reference counts and validation of 64-bit PV guest page tables; pure, host-tested. */
+#include <hv/tlbclock.h>
 #include <public/errno.h>
 #include <asm/pagetable.h>
 
@@ -78,30 +79,43 @@ static bool guest_frame(const struct page_info *pg)
     return pg && pg->state == PGS_ALLOCATED && pg->owner != PAGE_OWNER_HYPERVISOR;
 }
 
-static void put_entry_ref(unsigned int level, pte_t e)
+/*
+ * Drops the reference present entry e of a level-`level` table held. With
+ * `removed`, a translation through e may still be cached (a TLB entry for an
+ * L1 entry's frame, a paging-structure cache entry for a lower table): the
+ * frame is stamped first (hv/tlbclock.h), before the put may free it, and
+ * is flushed from those CPUs before it changes type or is freed.
+ */
+static void put_entry_ref(unsigned int level, pte_t e, bool removed)
 {
     if (!(e & _PAGE_PRESENT))
         return;
     uint64_t mfn = pte_addr(e) >> PAGE_SHIFT;
+    struct page_info *pg = pfn_to_page(mfn);
     if (level == 1) {
-        if (!guest_frame(pfn_to_page(mfn)) || (e & _PAGE_GNTTAB))
+        if (!guest_frame(pg) || (e & _PAGE_GNTTAB))
             return;                         /* I/O memory holds no reference, a grant entry none of its own */
+        if (removed)
+            tlbclock_stamp(pg);
         if (e & _PAGE_RW)
             put_page_type(mfn);
         else
             put_page(mfn);
         return;
     }
+    if (removed)
+        tlbclock_stamp(pg);
     put_page_type(mfn);
 }
 
+/* The entries may have been reachable until now (the table's last link or use just went): each is stamped. */
 static void release_entries(uint64_t mfn, unsigned int level, unsigned int upto)
 {
     const pte_t *t = pv_frame_ptr(mfn);
     for (unsigned int i = 0; i < upto; i++) {
         if (level == 4 && l4_slot_is_hypervisor(i))
             continue;
-        put_entry_ref(level, t[i]);
+        put_entry_ref(level, t[i], true);
     }
 }
 
@@ -189,8 +203,8 @@ void pt_relinquish_table(uint64_t mfn, unsigned int level)
         if (level == 4 && l4_slot_is_hypervisor(i))
             continue;
         pte_t e = t[i];
-        t[i] = 0;
-        put_entry_ref(level, e);
+        __atomic_store_n(&t[i], 0, __ATOMIC_RELEASE);
+        put_entry_ref(level, e, true);
     }
 }
 
@@ -211,6 +225,18 @@ int get_page_type(uint64_t mfn, unsigned int type, struct domain *d)
             if (page_type(pg) != type)
                 goto refuse;
             from = pg->partial;
+        }
+        /*
+         * A new type: no CPU may still cache a removed translation of the
+         * frame (a writable one would bypass the validation below; one
+         * through it as a table would walk what becomes data). Taking the
+         * same type again needs none, as on Xen: nothing could change the
+         * frame's contents in between without taking another type.
+         */
+        if (type != pg->last_type) {
+            if (pg->tlbflush_stamp)
+                tlbclock_flush_stale(pg->tlbflush_stamp);
+            pg->last_type = (uint8_t)type;
         }
         if (type >= PGT_l1 && type <= PGT_l4) {
             pg->type_info = type | PGT_validating;
@@ -300,16 +326,18 @@ static __force_inline int update_entry(struct domain *d, struct domain *pg_owner
         /* The CPU may set A or D in the entry meanwhile: a real compare-and-exchange. */
         old = *expect;
         if (!__atomic_compare_exchange_n(&t[idx], &old, new_e, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-            put_entry_ref(level, new_e);
+            put_entry_ref(level, new_e, false);     /* never stored: never cached */
             *expect = old;
             return -XEN_EAGAIN;
         }
     } else {
         __atomic_store_n(&t[idx], new_e, __ATOMIC_RELEASE);
     }
-    put_entry_ref(level, old);
-    if ((old & _PAGE_PRESENT) &&
-        (!(new_e & _PAGE_PRESENT) || pte_addr(new_e) != pte_addr(old) || ((old & _PAGE_RW) && !(new_e & _PAGE_RW))))
+    /* Removed or narrowed (NX and cache changes do not count): the old frame is stamped. */
+    bool removed = (old & _PAGE_PRESENT) && (!(new_e & _PAGE_PRESENT) || pte_addr(new_e) != pte_addr(old) ||
+                                             ((old & _PAGE_RW) && !(new_e & _PAGE_RW)));
+    put_entry_ref(level, old, removed);
+    if (removed && flush)
         *flush = true;
     return 0;
 }
@@ -345,8 +373,8 @@ int pt_grant_install(struct domain *d, uint64_t l1_mfn, unsigned int idx, pte_t 
     if (pte_is_grant(old))
         return -XEN_EBUSY;
     __atomic_store_n(&t[idx], e | _PAGE_GNTTAB | _PAGE_PRESENT | _PAGE_USER, __ATOMIC_RELEASE);
-    put_entry_ref(1, old);
-    if (old & _PAGE_PRESENT)
+    put_entry_ref(1, old, true);
+    if ((old & _PAGE_PRESENT) && flush)
         *flush = true;
     return 0;
 }
@@ -360,6 +388,7 @@ int pt_grant_remove(struct domain *d, uint64_t l1_mfn, unsigned int idx, uint64_
     if (!pte_is_grant(old) || pte_addr(old) >> PAGE_SHIFT != mfn)
         return -XEN_EINVAL;
     __atomic_store_n(&t[idx], 0, __ATOMIC_RELEASE);
-    *flush = true;
+    if (flush)
+        *flush = true;
     return 0;
 }

@@ -85,22 +85,20 @@ static enum ptwr_rc ptwr_update(struct ptwr *p, uint64_t addr, unsigned int size
         expect = (full & ~mask) | ((expect << shift) & mask);
     }
     unsigned int idx = (unsigned int)((addr & (PAGE_SIZE - 1)) / sizeof(pte_t));
-    bool flush = false;
     int rc;
+    /* A removed or narrowed mapping is not flushed, as on Xen: its frame's stamp covers it (hv/tlbclock.h). */
     if (old) {
-        rc = pt_cmpxchg_entry(p->d, p->d, p->l1_mfn, idx, &expect, new_e, &flush);
+        rc = pt_cmpxchg_entry(p->d, p->d, p->l1_mfn, idx, &expect, new_e, NULL);
         if (rc == -XEN_EAGAIN) {
             *old = low_bytes(expect >> shift, size);
             return PTWR_CMPXCHG_FAILED;
         }
     } else {
-        rc = pt_update_entry(p->d, p->d, p->l1_mfn, idx, new_e, false, &flush);
+        rc = pt_update_entry(p->d, p->d, p->l1_mfn, idx, new_e, false, NULL);
     }
     if (rc)
         return PTWR_UNHANDLED;
     p->d->pt_updates++;
-    if (flush)
-        pv_flush_domain_tlbs(p->d);
     return PTWR_DONE;
 }
 

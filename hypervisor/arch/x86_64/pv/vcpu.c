@@ -5,6 +5,7 @@
  */
 #include <hv/domain.h>
 #include <hv/frame.h>
+#include <hv/tlbclock.h>
 #include <public/errno.h>
 #include <asm/cpu.h>
 #include <asm/desc.h>
@@ -156,11 +157,19 @@ int arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
             goto put_gdt;
     }
 
-    /* Accepted: the old base tables go, the new ones are v's. */
-    if (a->guest_table)
+    /*
+     * Accepted: the old base tables go, the new ones are v's. v is loaded
+     * nowhere (a CPU that ran it switched CR3 since); stamped all the same,
+     * as set_base does, in case a CPU still walks them.
+     */
+    if (a->guest_table) {
+        tlbclock_stamp(pfn_to_page(a->guest_table >> PAGE_SHIFT));
         put_page_type(a->guest_table >> PAGE_SHIFT);
-    if (a->guest_table_user)
+    }
+    if (a->guest_table_user) {
+        tlbclock_stamp(pfn_to_page(a->guest_table_user >> PAGE_SHIFT));
         put_page_type(a->guest_table_user >> PAGE_SHIFT);
+    }
     a->guest_table = kernel_table;
     a->guest_table_user = user_table;
 

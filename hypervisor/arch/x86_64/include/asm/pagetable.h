@@ -101,8 +101,11 @@ static inline bool l4_slot_is_hypervisor(unsigned int i) { return i >= 256 && i 
  * releases the old. Returns 0 or
  * a negative Xen errno. New L1 entries map frames of pg_owner (d itself, or
  * the foreign domain dom0 works on; its I/O permission counts). With
- * preserve_ad the old A and D bits are ORed in. *flush is set when a mapping was removed or
- * narrowed (RW to RO; NX or cache changes do not count), so the caller must flush the TLB before the frame can be reused.
+ * preserve_ad the old A and D bits are ORed in. A mapping removed or
+ * narrowed (RW to RO; NX or cache changes do not count) stamps the old
+ * frame on the TLB-flush clock (hv/tlbclock.h): CPUs that may still cache
+ * it are flushed before it changes type or is freed, not now. *flush (flush
+ * may be NULL) is set when that happened.
  */
 int pt_update_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, unsigned int idx, pte_t new_e,
                     bool preserve_ad, bool *flush);
@@ -123,17 +126,21 @@ int pt_cmpxchg_entry(struct domain *d, struct domain *pg_owner, uint64_t mfn, un
  */
 int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx);
 
-/* After an update set *flush: every TLB that may hold d's entries (pv/mm.c). Under the frame lock. */
+/*
+ * Every TLB that may hold d's entries (pv/mm.c), for a removal that must be
+ * gone when the call returns (a grant unmap). Under the frame lock.
+ */
 void pv_flush_domain_tlbs(const struct domain *d);
 
 /*
  * Grant mappings (pv/grant.c): entry idx of d's validated L1 table l1_mfn
  * becomes the grant entry e (present, _PAGE_GNTTAB set; its frame already
- * referenced by the grant); what it held before is released. -XEN_EINVAL
- * (no validated L1 of d, bad index), -XEN_EBUSY (it holds a grant already).
+ * referenced by the grant); what it held before is released (and stamped,
+ * as pt_update_entry; *flush, if flush is not NULL). -XEN_EINVAL (no
+ * validated L1 of d, bad index), -XEN_EBUSY (it holds a grant already).
  */
 int pt_grant_install(struct domain *d, uint64_t l1_mfn, unsigned int idx, pte_t e, bool *flush);
-/* Clears entry idx if it is a grant mapping of mfn, else -XEN_EINVAL. Sets *flush. */
+/* Clears entry idx if it is a grant mapping of mfn, else -XEN_EINVAL. Sets *flush (flush may be NULL): the caller flushes at once. */
 int pt_grant_remove(struct domain *d, uint64_t l1_mfn, unsigned int idx, uint64_t mfn, bool *flush);
 
 /* Validates a whole table as `level`, not preemptible (used by tests). */

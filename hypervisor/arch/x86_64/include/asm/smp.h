@@ -8,6 +8,7 @@
 #ifndef __ASSEMBLY__
 #include <hv/cpumask.h>
 #include <hv/lib.h>
+#include <hv/tlbclock.h>
 #include <asm/config.h>
 #include <asm/cpu.h>
 #include <asm/current.h>
@@ -28,8 +29,23 @@ void smp_release_cpus(void);
  */
 void smp_send_event_check(unsigned int cpu);
 
-/* This CPU's TLB alone (the *_LOCAL flushes): no mask to build or walk. Guest mappings are never global. */
-static inline void flush_tlb_local(void) { write_cr3(read_cr3()); }
+/*
+ * Loads CR3, which flushes every non-global entry (guest mappings are never
+ * global): on the TLB-flush clock (hv/tlbclock.h), ticked before and this
+ * CPU's flush time recorded after. The CR3 writes that skip it (boot's,
+ * which leave the CPU's time at 0, and new_baseptr's, kept cheap) only make
+ * the CPU's time older than its last flush: it is flushed again, never
+ * missed.
+ */
+static inline void switch_cr3(uint64_t cr3)
+{
+    uint64_t t = tlbclock_tick();
+    write_cr3(cr3);
+    tlbclock_flushed(smp_processor_id(), t);
+}
+
+/* This CPU's TLB alone (the *_LOCAL flushes): no mask to build or walk. */
+static inline void flush_tlb_local(void) { switch_cr3(read_cr3()); }
 static inline void flush_tlb_one_local(uint64_t va) { invlpg((const void *)va); }
 
 /* flush_tlb_mask and flush_tlb_one_mask when mask names another CPU: the shootdown. */
