@@ -588,6 +588,46 @@ static void job_stale_writer(void *arg)
 }
 
 /*
+ * The start both stale-TLB cases share: F mapped writable at STALE_VA (and
+ * read-only at STALE_RO with ro), vCPU 1 writing it, the writable mapping
+ * removed with mmu_update (no flush asked), and vCPU 1 left to go on a while
+ * (through its stale entry, if it has one) or fault. NULL, or why not;
+ * *at_unmap: vCPU 1's writes when the mapping went.
+ */
+static const char *stale_writer_unmapped(uint64_t f, bool ro, uint32_t *at_unmap, char *why, size_t len)
+{
+    int64_t rc;
+    stale.writes = stale.pinned = stale.writes_after_pin = stale.fault_vector = stale.faulted = 0;
+    stale.cr2 = 0;
+    if ((rc = mmu_update_one(pte_maddr(STALE_VA, 1), f * PAGE_SIZE | PTE_DATA)) ||
+        (ro && (rc = mmu_update_one(pte_maddr(STALE_RO, 1), f * PAGE_SIZE | PTE_P | PTE_U | PTE_A))))
+        return fail(why, len, "mapping F: %lld", (long long)rc);
+    if ((rc = smp_run(1, job_stale_writer, NULL)))
+        return fail(why, len, "run: %lld", (long long)rc);
+    if (!smp_wait_ge(&stale.writes, 1))
+        return fail(why, len, "vCPU 1 never wrote F");
+    if ((rc = mmu_update_one(pte_maddr(STALE_VA, 1), 0)))
+        return fail(why, len, "unmapping F: %lld", (long long)rc);
+    *at_unmap = atomic_read(&stale.writes);
+    /* Either vCPU 1 goes on writing through a stale entry, or it already faults. */
+    for (uint64_t deadline = pvclock_now() + SMP_WAIT_NS; pvclock_now() < deadline && !atomic_read(&stale.faulted) &&
+                                                          atomic_read(&stale.writes) < *at_unmap + STALE_WRITES_AFTER_UNMAP;)
+        hyp_sched_op(SCHEDOP_yield, NULL);
+    return NULL;
+}
+
+/* The end both share: vCPU 1, told F's fate (stale.pinned), must not have written F after it but faulted. */
+static const char *stale_writer_faulted(const char *fate, char *why, size_t len)
+{
+    if (stale.writes_after_pin)
+        return fail(why, len, "vCPU 1 wrote F after it saw F %s: a stale writable TLB entry reaches it", fate);
+    if (!stale.faulted || stale.fault_vector != 14 || stale.cr2 != STALE_VA)
+        return fail(why, len, "vCPU 1's write did not page-fault (vector %u, cr2 %#llx)", stale.fault_vector,
+                    (unsigned long long)stale.cr2);
+    return NULL;
+}
+
+/*
  * vCPU 1 keeps writing frame F through a writable mapping. vCPU 0 removes the
  * mapping with mmu_update, which flushes nothing, lets vCPU 1 go on writing a
  * while (through its stale TLB entry, if it has one), then pins F as an L1
@@ -598,25 +638,14 @@ static void job_stale_writer(void *arg)
 static const char *test_stale_tlb_retype(char *why, size_t len)
 {
     uint64_t f = spare_mfn();
-    int64_t rc;
+    uint32_t at_unmap;
     if (!f)
         return fail(why, len, "no spare frame");
-    if ((rc = mmu_update_one(pte_maddr(STALE_VA, 1), f * PAGE_SIZE | PTE_DATA)) ||
-        (rc = mmu_update_one(pte_maddr(STALE_RO, 1), f * PAGE_SIZE | PTE_P | PTE_U | PTE_A)))
-        return fail(why, len, "mapping F: %lld", (long long)rc);
-    if ((rc = smp_run(1, job_stale_writer, NULL)))
-        return fail(why, len, "run: %lld", (long long)rc);
-    if (!smp_wait_ge(&stale.writes, 1))
-        return fail(why, len, "vCPU 1 never wrote F");
-    if ((rc = mmu_update_one(pte_maddr(STALE_VA, 1), 0)))
-        return fail(why, len, "unmapping F: %lld", (long long)rc);
-    uint32_t at_unmap = atomic_read(&stale.writes);
-    /* Either vCPU 1 goes on writing through a stale entry, or it already faults. */
-    for (uint64_t deadline = pvclock_now() + SMP_WAIT_NS; pvclock_now() < deadline && !atomic_read(&stale.faulted) &&
-                                                          atomic_read(&stale.writes) < at_unmap + STALE_WRITES_AFTER_UNMAP;)
-        hyp_sched_op(SCHEDOP_yield, NULL);
+    const char *err = stale_writer_unmapped(f, true, &at_unmap, why, len);
+    if (err)
+        return err;
     uint32_t before_pin = atomic_read(&stale.writes);
-    rc = mmuext(MMUEXT_PIN_L1_TABLE, f, 0);
+    int64_t rc = mmuext(MMUEXT_PIN_L1_TABLE, f, 0);
     uint64_t validated = *(volatile uint64_t *)STALE_RO;
     atomic_set(&stale.pinned, 1);
     if (!smp_join(1))
@@ -626,11 +655,8 @@ static const char *test_stale_tlb_retype(char *why, size_t len)
            before_pin - at_unmap, stale.writes - before_pin);
     if (rc)
         return fail(why, len, "pinning F: %lld", (long long)rc);
-    if (stale.writes_after_pin)
-        return fail(why, len, "vCPU 1 wrote F after it saw F pinned: a stale writable TLB entry survived the retype");
-    if (!stale.faulted || stale.fault_vector != 14 || stale.cr2 != STALE_VA)
-        return fail(why, len, "vCPU 1's write did not page-fault (vector %u, cr2 %#llx)", stale.fault_vector,
-                    (unsigned long long)stale.cr2);
+    if ((err = stale_writer_faulted("pinned", why, len)))
+        return err;
     if (now != validated)
         return fail(why, len, "F changed from %#llx to %#llx while pinned", (unsigned long long)validated,
                     (unsigned long long)now);
@@ -648,28 +674,17 @@ static const char *test_stale_tlb_retype(char *why, size_t len)
 static const char *test_stale_tlb_free(char *why, size_t len)
 {
     uint64_t f = spare_mfn();
-    int64_t rc;
+    uint32_t at_unmap;
     if (!f)
         return fail(why, len, "no spare frame");
-    stale.writes = stale.pinned = stale.writes_after_pin = stale.fault_vector = stale.faulted = 0;
-    stale.cr2 = 0;
-    if ((rc = mmu_update_one(pte_maddr(STALE_VA, 1), f * PAGE_SIZE | PTE_DATA)))
-        return fail(why, len, "mapping F: %lld", (long long)rc);
-    if ((rc = smp_run(1, job_stale_writer, NULL)))
-        return fail(why, len, "run: %lld", (long long)rc);
-    if (!smp_wait_ge(&stale.writes, 1))
-        return fail(why, len, "vCPU 1 never wrote F");
-    if ((rc = mmu_update_one(pte_maddr(STALE_VA, 1), 0)))
-        return fail(why, len, "unmapping F: %lld", (long long)rc);
-    uint32_t at_unmap = atomic_read(&stale.writes);
-    for (uint64_t deadline = pvclock_now() + SMP_WAIT_NS; pvclock_now() < deadline && !atomic_read(&stale.faulted) &&
-                                                          atomic_read(&stale.writes) < at_unmap + STALE_WRITES_AFTER_UNMAP;)
-        hyp_sched_op(SCHEDOP_yield, NULL);
+    const char *err = stale_writer_unmapped(f, false, &at_unmap, why, len);
+    if (err)
+        return err;
     uint32_t before_free = atomic_read(&stale.writes);
     static xen_pfn_t frames[1];
     frames[0] = f;
     struct xen_memory_reservation r = { .extent_start = (uint64_t)frames, .nr_extents = 1, .domid = DOMID_SELF };
-    rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, &r);
+    int64_t rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_decrease_reservation, &r);
     atomic_set(&stale.pinned, 1);
     if (!smp_join(1))
         return fail(why, len, "vCPU 1 neither faulted nor finished");
@@ -677,12 +692,7 @@ static const char *test_stale_tlb_free(char *why, size_t len)
            at_unmap, before_free - at_unmap, stale.writes - before_free);
     if (rc != 1)
         return fail(why, len, "decrease_reservation of F: %lld, want 1", (long long)rc);
-    if (stale.writes_after_pin)
-        return fail(why, len, "vCPU 1 wrote F after it saw F given back: a stale writable TLB entry reaches a free frame");
-    if (!stale.faulted || stale.fault_vector != 14 || stale.cr2 != STALE_VA)
-        return fail(why, len, "vCPU 1's write did not page-fault (vector %u, cr2 %#llx)", stale.fault_vector,
-                    (unsigned long long)stale.cr2);
-    return NULL;
+    return stale_writer_faulted("given back", why, len);
 }
 
 /*
