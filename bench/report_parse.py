@@ -111,33 +111,45 @@ BLK_COUNTS = ("bs", "qd", "ios", "bytes", "ns", "entries", "events", "kicks", "i
 _BLK = re.compile(r"^(?:\[([A-Za-z0-9_.-]+)\] )?BLKBENCH\s+(\S.*)$")
 
 
-def parse_blk(text):
-    """(figures, problems): each BLKBENCH line of a serial log as a dict (setup, test, the
-    counts as ints, domain), and the malformed lines' errors."""
+def _parse_counted(text, tag, pattern, required, counts, bad, labels):
+    """(figures, problems) for the tag lines of a serial log that carry counts only
+    (BLKBENCH, NETBENCH): each as a dict of its counts as ints, its labels' words and
+    its domain; bad(fig, fields) says why a complete line is still wrong, or None."""
     figures, problems = [], []
     for line in text.splitlines():
-        if "BLKBENCH " not in line:
+        if tag + " " not in line:
             continue
         domain, body = strip_prefixes(line)
-        m = _BLK.match(body)
+        m = pattern.match(body)
         if not m:
             continue
         fields = dict(w.partition("=")[::2] for w in m.group(2).split())
-        missing = [k for k in BLK_REQUIRED if not fields.get(k)]
+        missing = [k for k in required if not fields.get(k)]
         if missing:
             problems.append(f"missing {', '.join(missing)} in {line.strip()!r}")
             continue
         try:
-            fig = {k: int(v) for k, v in fields.items() if k in BLK_COUNTS}
+            fig = {k: int(v) for k, v in fields.items() if k in counts}
         except ValueError as e:
             problems.append(f"bad number in {line.strip()!r}: {e}")
             continue
-        if fig["ns"] <= 0 or fig["ios"] <= 0 or fig["bytes"] != fig["ios"] * fig["bs"] or min(fig.values()) < 0:
-            problems.append(f"want ns > 0, ios > 0 and bytes = ios * bs in {line.strip()!r}")
+        why = bad(fig, fields)
+        if why:
+            problems.append(f"{why} in {line.strip()!r}")
             continue
-        fig.update(setup=fields["setup"], test=fields["test"], domain=m.group(1) or domain)
+        fig.update({k: fields[k] for k in labels}, domain=m.group(1) or domain)
         figures.append(fig)
     return figures, problems
+
+
+def parse_blk(text):
+    """(figures, problems): each BLKBENCH line of a serial log as a dict (setup, test, the
+    counts as ints, domain), and the malformed lines' errors."""
+    def bad(fig, fields):
+        if fig["ns"] <= 0 or fig["ios"] <= 0 or fig["bytes"] != fig["ios"] * fig["bs"] or min(fig.values()) < 0:
+            return "want ns > 0, ios > 0 and bytes = ios * bs"
+        return None
+    return _parse_counted(text, "BLKBENCH", _BLK, BLK_REQUIRED, BLK_COUNTS, bad, ("setup", "test"))
 
 
 # The network benchmark's lines (pvguest/kernel/bench/netbench.c): one per figure and role,
@@ -150,28 +162,9 @@ _NET = re.compile(r"^(?:\[([A-Za-z0-9_.-]+)\] )?NETBENCH\s+(\S.*)$")
 def parse_net(text):
     """(figures, problems): each NETBENCH line of a serial log as a dict (setup, role, the
     counts as ints, domain), and the malformed lines' errors."""
-    figures, problems = [], []
-    for line in text.splitlines():
-        if "NETBENCH " not in line:
-            continue
-        domain, body = strip_prefixes(line)
-        m = _NET.match(body)
-        if not m:
-            continue
-        fields = dict(w.partition("=")[::2] for w in m.group(2).split())
-        missing = [k for k in NET_REQUIRED if not fields.get(k)]
-        if missing:
-            problems.append(f"missing {', '.join(missing)} in {line.strip()!r}")
-            continue
-        try:
-            fig = {k: int(v) for k, v in fields.items() if k in NET_COUNTS}
-        except ValueError as e:
-            problems.append(f"bad number in {line.strip()!r}: {e}")
-            continue
+    def bad(fig, fields):
         if (fig["ns"] <= 0 or fig["packets"] <= 0 or fig["bytes"] != fig["packets"] * fig["frame"]
                 or fields["role"] not in ("send", "recv") or min(fig.values()) < 0):
-            problems.append(f"want ns > 0, packets > 0, bytes = packets * frame, role send or recv in {line.strip()!r}")
-            continue
-        fig.update(setup=fields["setup"], role=fields["role"], domain=m.group(1) or domain)
-        figures.append(fig)
-    return figures, problems
+            return "want ns > 0, packets > 0, bytes = packets * frame, role send or recv"
+        return None
+    return _parse_counted(text, "NETBENCH", _NET, NET_REQUIRED, NET_COUNTS, bad, ("setup", "role"))
