@@ -5,10 +5,12 @@
  * still cache the old translation flushed. Pure logic, host-tested
  * (tests/unit/test_tlbclock.c); the flush itself is the environment's.
  *
- *   clock    64 bits, never wraps. Every full flush of a CPU's non-global
- *            entries (every CR3 write: guest entries are never global)
- *            takes the next value before it invalidates (tlbclock_tick) and
- *            records it as the CPU's flush time after (tlbclock_flushed).
+ *   clock    64 bits, never wraps. A full flush of a CPU's non-global
+ *            entries (a CR3 write: guest entries are never global) takes
+ *            the next value before it invalidates (tlbclock_tick) and
+ *            records it as the CPU's flush time after (tlbclock_flushed);
+ *            one that does not (asm/smp.h switch_cr3 says which) only
+ *            leaves the CPU's time older: flushed again, never missed.
  *   stamp    page_info.tlbflush_stamp: the clock read after the store that
  *            removed or narrowed a translation of the frame, or unlinked it
  *            as a table (tlbclock_stamp); 0 for a frame never stamped.

@@ -48,7 +48,7 @@ void pv_toggle_guest_mode(struct vcpu *v)
 {
     struct arch_vcpu *a = &v->arch;
     a->kernel_mode = !a->kernel_mode;
-    switch_cr3(pv_current_cr3(v));
+    write_cr3(pv_current_cr3(v));          /* not on the TLB-flush clock: asm/smp.h switch_cr3 */
     wrmsr(MSR_GS_BASE, a->kernel_mode ? a->gs_base_kernel : a->gs_base_user);
     if (unlikely(a->runstate_pending) && a->kernel_mode)
         a->runstate_pending = !vcpu_runstate_update_guest(v);

@@ -433,13 +433,8 @@ static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_cle
 static int new_baseptr(struct vcpu *v, uint64_t mfn, struct domain *d)
 {
     int rc = set_base(&v->arch.guest_table, mfn, d, false);
-    /*
-     * Not switch_cr3: this CPU's flush time is left as it was, older than
-     * the flush really is, which costs at most a flush the filter could
-     * have skipped; the clock's tick would cost every new_baseptr more.
-     */
     if (!rc && v->arch.kernel_mode)
-        write_cr3(v->arch.guest_table);
+        write_cr3(v->arch.guest_table);     /* not on the TLB-flush clock: asm/smp.h switch_cr3 */
     return rc;
 }
 

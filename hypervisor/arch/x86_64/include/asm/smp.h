@@ -32,10 +32,12 @@ void smp_send_event_check(unsigned int cpu);
 /*
  * Loads CR3, which flushes every non-global entry (guest mappings are never
  * global): on the TLB-flush clock (hv/tlbclock.h), ticked before and this
- * CPU's flush time recorded after. The CR3 writes that skip it (boot's,
- * which leave the CPU's time at 0, and new_baseptr's, kept cheap) only make
- * the CPU's time older than its last flush: it is flushed again, never
- * missed.
+ * CPU's flush time recorded after. The clock is only an economy: a CR3 write
+ * that skips it leaves the CPU's time older than its last flush, so the CPU
+ * is flushed again later, never missed. So the guest's own paths keep the
+ * plain write_cr3 (its kernel/user switch, new_baseptr: no shared counter on
+ * every system call), and boot's leave the time at 0; the context switch,
+ * idling and the explicit flushes tick.
  */
 static inline void switch_cr3(uint64_t cr3)
 {
