@@ -18,7 +18,12 @@ BENCH_ARGS ?=
 
 .PHONY: bench bench-guests bench-report bench-blk bench-net bench-drvdom bench-check bench-baseline bench-phases
 
-bench-guests: $(BENCH_GUEST_ELFS) $(BUILD)/guests/supervisor.elf
+# The test guests the benchmark scenarios boot (the supervisor, fairness's spinners), read from
+# the scenarios themselves so that a new one cannot be left out: `make bench` on a fresh checkout
+# builds no test guest otherwise.
+BENCH_SCN_TEST_GUESTS := $(sort $(patsubst build/%,$(BUILD)/%,$(shell sed -n 's|^module: *\(build/guests/[A-Za-z0-9_-]*\.elf\).*|\1|p' bench/scenarios/*.scn)))
+
+bench-guests: $(BENCH_GUEST_ELFS) $(BENCH_SCN_TEST_GUESTS)
 
 # The hypervisor measured is a release build (HV_DEBUG=0: no ASSERTs), as Xen's is; the
 # boot tests keep running the debug build in $(BUILD).

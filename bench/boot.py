@@ -45,10 +45,11 @@ def stop_pattern(kernels):
 
 
 def _started(text):
-    """{domain name or "dom0": TSC at its start}: ours puts "(name) " on a domU's lines."""
+    """{domain name or "dom0": TSC at its start}: ours puts "(name) " on a domU's lines.
+    dom0 writes the serial port itself, so on more than one CPU a hypervisor line can begin
+    in the middle of a dom0 line still being written: "(HV) [" starts a line wherever it is."""
     out = {}
-    for line in text.splitlines():
-        line = line.rstrip("\r")
+    for line in re.split(r"\r?\n|(?=\(HV\) \[)", text):
         m = _PREFIX.match(line)
         name = (m.group(1) if m else None) or "dom0"
         s = re.search(_STARTED, line[m.end():] if m else line)

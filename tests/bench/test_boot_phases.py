@@ -111,3 +111,14 @@ def test_copy_loaded_keeps_what_it_cannot_vouch_for(tmp_path):
         src.write_bytes(data)
         mkiso.copy_loaded(str(src), str(dst))
         assert dst.read_bytes() == data
+
+
+def test_a_domu_line_that_begins_inside_dom0s_unfinished_line():
+    # dom0 writes the serial port itself; on -smp 2 the hypervisor's line for a domU can land in
+    # the middle of a dom0 line still being written (seen in default-wall2: dom0's command line
+    # cut after "messages=10000"). The domU's start still counts, and as the domU's, not dom0's.
+    guest1 = "(HV) [    0.016955] (guest1) pvguest: xen: started at TSC 195000000 (counted from the machine's reset)\n"
+    cut = OURS.replace(guest1, 'pvguest: command line "name=dom0 messages=10000' + guest1 + '0"\n')
+    assert "messages=10000(HV) [" in cut
+    assert boot.parse_ours(cut)["started"] == {"dom0": 191.0, "guest1": 195.0}
+    assert boot.problems(cut, "ours", 2) == []
