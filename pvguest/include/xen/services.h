@@ -58,8 +58,11 @@ void *xenpv_own_frame(uint64_t mfn);
  * Grant tables (xen/grant.c). Our table is set up at the first grant.
  * xenpv_grant_access lets dom map or copy our frame pfn: the reference, or a
  * negative Xen error (-ENOSPC: none free). xenpv_grant_end_access takes it
- * back: 0, or -EBUSY while the hypervisor says dom maps or copies it.
+ * back: 0, -EBUSY while the hypervisor says dom maps or copies it, or -EINVAL
+ * for a reference not granted (ended already: it is given back only once).
+ * Our table has XENPV_GRANT_FRAMES frames of v1 entries.
  */
+#define XENPV_GRANT_FRAMES 4
 int xenpv_grant_access(domid_t dom, uint64_t pfn, bool readonly);
 int xenpv_grant_end_access(grant_ref_t ref);
 /* Lets dom instead of the old grantee use ref (not in use now: else -EBUSY). */

@@ -34,6 +34,7 @@ static const struct ktap_case cases[] = {
     { "smp_cross_cpu_wakeup", test_smp_cross_cpu_wakeup },
     { "smp_per_cpu_state", test_smp_per_cpu_state },
     { "grant_self_map_copy_end", test_grant_self },
+    { "grant_end_not_granted_refused", test_grant_end_twice },
     { "xenbus_read_write_own_nodes", test_xenbus_nodes },
     { "xenbus_permissions", test_xenbus_permissions },
     { "xenbus_watch_initial_and_change", test_xenbus_watch },

@@ -22,6 +22,7 @@ uint64_t test_memory_in_use(void);
 
 TEST(test_page_alloc);
 TEST(test_grant_self);           /* test_pv_only.c: skipped natively */
+TEST(test_grant_end_twice);      /* test_pv_only.c: skipped natively */
 /* pvdrivers/xenbus/selftest_xenbus.c (PV image), skipped natively */
 TEST(test_xenbus_nodes);
 TEST(test_xenbus_permissions);

@@ -10,6 +10,7 @@
     __attribute__((weak)) TEST(name) { return ktap_skip(why, len, "needs a PV hypervisor"); }
 
 PV_ONLY(test_grant_self)
+PV_ONLY(test_grant_end_twice)
 PV_ONLY(test_xenbus_nodes)
 PV_ONLY(test_xenbus_permissions)
 PV_ONLY(test_xenbus_watch)

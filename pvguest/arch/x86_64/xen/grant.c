@@ -13,9 +13,9 @@
 #include <public/grant_table.h>
 #include "xen.h"
 
-#define GRANT_FRAMES    4                               /* 2048 references */
+#define GRANT_FRAMES    XENPV_GRANT_FRAMES
 #define PER_FRAME       (PAGE_SIZE / sizeof(struct grant_entry_v1))
-#define NR_REFS         (GRANT_FRAMES * PER_FRAME)
+#define NR_REFS         (GRANT_FRAMES * PER_FRAME)      /* 2048 */
 #define REF_FREE_END    0xffffffffu
 
 static struct grant_entry_v1 *frames[GRANT_FRAMES];
@@ -110,6 +110,8 @@ int xenpv_grant_end_access(grant_ref_t ref)
     int rc = disable_entry(ref, &was);
     if (rc)
         return rc;
+    if (!(was & GTF_permit_access))
+        return -XEN_EINVAL;     /* not granted (ended already): on the free list once, not twice */
     unsigned long f = spin_lock_irqsave(&grant_lock);
     next_free[ref] = free_head;
     free_head = ref;

@@ -59,3 +59,34 @@ TEST(test_grant_self)
     free_pages(dst, 0);
     return NULL;
 }
+
+/*
+ * Ending a reference that is not granted (a second end of the same grant) is
+ * refused and gives nothing back: otherwise the reference would be on the
+ * free list twice and two later grants would share it. The last reference
+ * stands in for an ended one: the free list, filled in order, reaches it last,
+ * so no other thread holds it (ending our own a second time could end another
+ * thread's grant of it, given out again in between).
+ */
+TEST(test_grant_end_twice)
+{
+    domid_t me = xenpv_domid();
+    uint64_t *page = alloc_page();
+    EXPECT(page, "no memory");
+    int ref = xenpv_grant_access(me, virt_to_pfn(page), true);      /* the table is set up by now */
+    EXPECT(ref >= GNTTAB_NR_RESERVED_ENTRIES, "grant_access: %d", ref);
+    EXPECT(xenpv_grant_end_access((grant_ref_t)ref) == 0, "ending our grant failed");
+    free_pages(page, 0);
+
+    grant_ref_t last = XENPV_GRANT_FRAMES * (PAGE_SIZE / sizeof(struct grant_entry_v1)) - 1;
+    bool granted;
+    unsigned int on_list = xenpv_grant_ref_check(last, &granted);
+    EXPECT(on_list == 1 && !granted, "reference %u, never given out: on the free list %u time(s), granted %d", last,
+           on_list, granted);
+    int rc = xenpv_grant_end_access(last);
+    EXPECT(rc == -XEN_EINVAL, "ending reference %u, not granted: %d, want -EINVAL", last, rc);
+    on_list = xenpv_grant_ref_check(last, &granted);
+    EXPECT(on_list == 1 && !granted, "reference %u after an end it did not need: on the free list %u time(s), granted %d",
+           last, on_list, granted);
+    return NULL;
+}
