@@ -401,15 +401,20 @@ int64_t do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t fla
 
 /* ---- mmuext_op --------------------------------------------------------- */
 
+void pv_put_base_table(uint64_t table)
+{
+    tlbclock_stamp(pfn_to_page(table >> PAGE_SHIFT));
+    put_page_type(table >> PAGE_SHIFT);
+}
+
+/* *slot (a vCPU's base table, CR3 form) becomes mfn's L4, or none (mfn 0, may_clear); the old one goes. */
 static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_clear)
 {
     if (!mfn && may_clear) {
         uint64_t old = *slot;
         *slot = 0;
-        if (old) {
-            tlbclock_stamp(pfn_to_page(old >> PAGE_SHIFT));
-            put_page_type(old >> PAGE_SHIFT);
-        }
+        if (old)
+            pv_put_base_table(old);
         return 0;
     }
     int rc = get_page_type(mfn, PGT_l4, d);
@@ -417,16 +422,10 @@ static int set_base(uint64_t *slot, uint64_t mfn, struct domain *d, bool may_cle
         return rc == -XEN_ERESTART ? rc : -XEN_EINVAL;
     uint64_t old = *slot;
     *slot = mfn << PAGE_SHIFT;
-    if (old) {
-        /*
-         * Until the caller's CR3 write this CPU may still walk it: stamped as
-         * an unlinked table, unless it is the table just set again (still
-         * linked: the get above holds it).
-         */
-        if (old != *slot)
-            tlbclock_stamp(pfn_to_page(old >> PAGE_SHIFT));
-        put_page_type(old >> PAGE_SHIFT);
-    }
+    if (old == *slot)
+        put_page_type(mfn);                 /* the same table set again: still linked (the get above holds it) */
+    else if (old)
+        pv_put_base_table(old);
     return 0;
 }
 

@@ -5,10 +5,10 @@
  */
 #include <hv/domain.h>
 #include <hv/frame.h>
-#include <hv/tlbclock.h>
 #include <public/errno.h>
 #include <asm/cpu.h>
 #include <asm/desc.h>
+#include <asm/pagetable.h>
 #include <asm/pv.h>
 
 #define X86_EFLAGS_MBS  (1ull << 1)         /* reads as one */
@@ -162,14 +162,10 @@ int arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c)
      * nowhere (a CPU that ran it switched CR3 since); stamped all the same,
      * as set_base does, in case a CPU still walks them.
      */
-    if (a->guest_table) {
-        tlbclock_stamp(pfn_to_page(a->guest_table >> PAGE_SHIFT));
-        put_page_type(a->guest_table >> PAGE_SHIFT);
-    }
-    if (a->guest_table_user) {
-        tlbclock_stamp(pfn_to_page(a->guest_table_user >> PAGE_SHIFT));
-        put_page_type(a->guest_table_user >> PAGE_SHIFT);
-    }
+    if (a->guest_table)
+        pv_put_base_table(a->guest_table);
+    if (a->guest_table_user)
+        pv_put_base_table(a->guest_table_user);
     a->guest_table = kernel_table;
     a->guest_table_user = user_table;
 

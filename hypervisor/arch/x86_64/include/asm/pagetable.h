@@ -133,6 +133,13 @@ int pv_find_l1(uint64_t va, uint64_t *l1_mfn, unsigned int *idx);
 void pv_flush_domain_tlbs(const struct domain *d);
 
 /*
+ * A vCPU's base table (CR3 form) that it no longer uses is put (pv/mm.c):
+ * stamped on the TLB-flush clock first, as an unlinked table, since a CPU
+ * may walk it until its next CR3 write. Under the frame lock.
+ */
+void pv_put_base_table(uint64_t table);
+
+/*
  * Grant mappings (pv/grant.c): entry idx of d's validated L1 table l1_mfn
  * becomes the grant entry e (present, _PAGE_GNTTAB set; its frame already
  * referenced by the grant); what it held before is released (and stamped,
