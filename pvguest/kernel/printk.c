@@ -15,7 +15,8 @@ void vprintk(const char *fmt, va_list ap)
     int n = vsnprintf(buf, sizeof(buf), fmt, ap);
     if (n >= (int)sizeof(buf))
         n = sizeof(buf) - 1;
-    /* One write per message, under the lock, so lines from CPUs, threads and handlers never mix.
+    /* One write per message, under the lock, so lines from CPUs, threads and handlers never mix:
+     * a line is one message (dom0's console back end prints domUs' lines between two of ours).
      * A panic writes without it: the CPU that holds it may be the one panicking. */
     unsigned long f = irq_save();
     bool locked = !READ_ONCE(panicking);
