@@ -92,9 +92,11 @@ def split_line(raw):
 
 def sources(text):
     """{source: [its lines, prefixes removed]} in the order the sources first spoke.
-    dom0 writes the console raw, so the hypervisor's line may start in the middle of
-    one of dom0's ('ok 5 na(HV) [   1.2] ...'; none seen so far): dom0's part is joined
-    to dom0's next line, where the rest of it went."""
+    dom0 writes the console raw, 128 bytes per piece (common/console_io.c), so the
+    hypervisor's line may start in the middle of a long one of dom0's ('[guest1] a long
+    li(HV) [   1.2] ...'): dom0's part is joined to dom0's next line, where the rest of it
+    went, and the whole is read again (a line from dom0's console back end is the
+    domU's)."""
     per, dom0_partial = {}, ""
     for raw in text.splitlines():
         m = HV_MIDLINE.search(raw, 1)
@@ -103,10 +105,12 @@ def sources(text):
             raw = raw[m.start():]
         src, line = split_line(raw)
         if src == DOM0 and dom0_partial:
-            line, dom0_partial = dom0_partial + line, ""
+            src, line = split_line(dom0_partial + raw)
+            dom0_partial = ""
         per.setdefault(src, []).append(line)
     if dom0_partial:
-        per.setdefault(DOM0, []).append(dom0_partial)
+        src, line = split_line(dom0_partial)
+        per.setdefault(src, []).append(line)
     return per
 
 

@@ -137,6 +137,18 @@ def test_back_end_lines_belong_to_their_domain():
     assert runs["guest1"].complete and [(c.name, c.ok) for c in runs["guest1"].cases] == [("a", True), ("b", False)]
 
 
+
+def test_a_back_end_line_cut_by_a_hypervisor_line_is_the_domus():
+    """dom0 printed a domU's long line (over console_io's 128-byte piece) and the hypervisor's
+    line came between the pieces: joined again, the line is the domU's, not dom0's."""
+    log = ("[guest1] KTAP version 1\n[guest1] 1..1\n[guest1] ok 1 a_long_na(HV) [    0.4] tick\nme\n"
+           "[guest1] # 1 passed, 0 failed\n")
+    src = ktap.sources(log)
+    assert src["guest1"][2] == "ok 1 a_long_name" and src[ktap.HYPERVISOR] == ["tick"]
+    assert ktap.DOM0 not in src
+    run = ktap.parse("\n".join(src["guest1"]))
+    assert run.complete and not run.problems
+
 def test_xen_lines_are_the_hypervisor():
     runs = ktap.parse_log("(XEN) Freed 656kB init memory\nKTAP version 1\n1..1\nok 1 a\n# 1 passed, 0 failed\n"
                           "(XEN) Hardware Dom0 halted: halting machine\n")
