@@ -8,6 +8,7 @@
 #   make bench-net           only the Net section's scenarios (report in build/bench-net/)
 #   make bench-drvdom        only the Driver domain section's (report in build/bench-drvdom/)
 #   make bench-check         the regression guard: icount figures against bench/baseline.json (+5 % fails)
+#                            and issue 18's goals against Xen's figures in bench/xen-4.17.json
 #   make bench-baseline      records bench/baseline.json from this tree (commit it with the change that moved them)
 #   make bench-phases        where the instructions of a few hot paths go, by phase (build/bench/phases.md)
 #   make bench BENCH_ARGS="--repeats 1 --no-xen"      (options of bench/run.py)

@@ -17,6 +17,13 @@ other CPU (`*_remote`), which are mostly that CPU's spinning until QEMU switches
 moved by up to 0.1 %. For those the check compares the min, the shootdown's own instructions
 (bench/README.md, "Cross-CPU figures"), which did not move. The statistic is recorded with
 each figure, so a check compares like with like.
+
+It also holds issue 18's goals: each figure that has one (bench/report_goals.py) must stay
+at most its goal times Xen 4.17's figure, recorded from a `make bench` run in
+bench/xen-4.17.json. The +5 % tolerance alone would let a figure near its goal slip past
+it unseen until the next `make bench`.
+
+    bench/check.py --record-xen --logs build/bench/logs     Xen's figures from make bench's logs
 """
 import argparse
 import datetime
@@ -29,11 +36,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import report_goals  # noqa: E402
 import report_ops  # noqa: E402
 import report_parse  # noqa: E402
 import report_table  # noqa: E402
 
 BASELINE = os.path.join(HERE, "baseline.json")
+XEN_FIGURES = os.path.join(HERE, "xen-4.17.json")
 TOLERANCE_PCT = 5.0
 # The scenarios whose figures measure the hypervisor: pvguest-bench's also measure pvguest (its
 # own tree), and the Block and Net ones mix in host time even under icount (bench/README.md).
@@ -99,6 +108,34 @@ def compare(baseline, current, tolerance_pct):
     return failures, notes
 
 
+def split_key(key):
+    """(op, batch) of a figure key; op keeps a cross-domain figure's '@domain'."""
+    _, op, batch = key.split()
+    return op, int(batch.split("=")[1])
+
+
+def goal_check(current, xen):
+    """This run's figures against issue 18's goals over Xen's recorded ones. Returns (failures,
+    met, tightest): a failure per figure above its goal times Xen's, how many met theirs, and
+    the (key, ratio, goal) nearest its goal."""
+    failures, met, tightest = [], 0, None
+    for key, now in current.items():
+        op, batch = split_key(key)
+        x = xen.get(key)
+        if "@" in op or not report_goals.has_goal(op) or x is None or x["stat"] != now["stat"] or not x["value"]:
+            continue
+        goal = report_goals.goal_for(op, batch)
+        r = now["value"] / x["value"]
+        if tightest is None or r / goal > tightest[1] / tightest[2]:
+            tightest = (key, r, goal)
+        if r > goal:
+            failures.append(f"OVER-GOAL {key}: {now['stat']} {report_table.fmt_num(now['value'])} instructions is "
+                            f"{r:.3f} of Xen 4.17's {report_table.fmt_num(x['value'])}, goal at most {goal:.2f}")
+        else:
+            met += 1
+    return failures, met, tightest
+
+
 def read_logs(log_of):
     """{scenario: log path} -> (figures of them all, problems)."""
     figures, problems = {}, []
@@ -147,19 +184,28 @@ def first_line(cmd):
         return "?"
 
 
-def record(path, figures, tolerance_pct):
-    data = {
-        "about": "icount figures of bench/check.py's scenarios on our release hypervisor (instructions per "
-                 "call, or per entry for batches); `make bench-check` fails when one rises more than "
-                 "tolerance_pct above its figure here. Written by `make bench-baseline`.",
-        "tolerance_pct": tolerance_pct,
+BASELINE_ABOUT = ("icount figures of bench/check.py's scenarios on our release hypervisor (instructions per "
+                  "call, or per entry for batches); `make bench-check` fails when one rises more than "
+                  "tolerance_pct above its figure here. Written by `make bench-baseline`.")
+XEN_ABOUT = ("icount figures of bench/check.py's scenarios on Xen 4.17 (the differential ones), taken from "
+             "a `make bench` run's logs by `bench/check.py --record-xen --logs build/bench/logs`; "
+             "`make bench-check` fails when one of ours is above its goal times the figure here.")
+
+
+def record(path, figures, about, tolerance_pct=None, logs_made=None):
+    data = {"about": about}
+    if tolerance_pct is not None:
+        data["tolerance_pct"] = tolerance_pct
+    data.update({
         "recorded": {"commit": git("rev-parse", "--short", "HEAD") + ("-dirty" if git("status", "--porcelain",
                                                                                        "--untracked-files=no") else ""),
                      "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
                      "gcc": first_line(["gcc", "--version"]),
                      "qemu": first_line(["qemu-system-x86_64", "--version"])},
         "figures": dict(sorted(figures.items(), key=lambda kv: natural(kv[0]))),
-    }
+    })
+    if logs_made:
+        data["recorded"]["logs_made"] = logs_made      # the make bench run's, not this tree's
     # One figure a line, so a diff of the baseline shows which figures moved.
     figs = data.pop("figures")
     text = json.dumps(data, indent=1)[:-2] + ',\n "figures": {\n'
@@ -175,9 +221,26 @@ def main():
     ap.add_argument("--baseline", default=BASELINE)
     ap.add_argument("--record", action="store_true", help="write the baseline from this run instead of checking")
     ap.add_argument("--logs", help="check DIR/<scenario>-icount.log (bench/run.py's names) instead of booting")
+    ap.add_argument("--xen", default=XEN_FIGURES, help="Xen 4.17's figures, for the goals")
+    ap.add_argument("--record-xen", action="store_true",
+                    help="write --xen from DIR/<scenario>-icount.xen.log (with --logs) instead of checking")
     ap.add_argument("--out", help="output folder (default <build>/bench-check)")
     args = ap.parse_args()
     start = time.monotonic()
+    if args.record_xen:
+        if not args.logs:
+            sys.exit("bench-check: --record-xen reads a make bench run's logs: give --logs DIR")
+        log_of = {s: os.path.join(args.logs, s + "-icount.xen.log") for s in CHECK_SCENARIOS}
+        log_of = {s: p for s, p in log_of.items() if os.path.exists(p)}
+        figures, problems = read_logs(log_of)
+        if problems or not figures:
+            sys.exit("bench-check: " + ("; ".join(problems) or f"no Xen figures in {args.logs}"))
+        made = max(os.path.getmtime(p) for p in log_of.values())
+        record(args.xen, figures, XEN_ABOUT,
+               logs_made=datetime.datetime.fromtimestamp(made, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+        print(f"  BENCH-CHECK recorded {len(figures)} Xen 4.17 figures of {', '.join(log_of)} in "
+              f"{os.path.relpath(args.xen)}")
+        return
     if args.logs:
         log_of, problems = {s: os.path.join(args.logs, s + "-icount.log") for s in CHECK_SCENARIOS}, []
     else:
@@ -190,7 +253,7 @@ def main():
     if problems:
         sys.exit("bench-check: the boots had problems; nothing compared")
     if args.record:
-        record(args.baseline, figures, TOLERANCE_PCT)
+        record(args.baseline, figures, BASELINE_ABOUT, TOLERANCE_PCT)
         print(f"  BENCH-CHECK recorded {len(figures)} figures in {os.path.relpath(args.baseline)}")
         return
     try:
@@ -199,14 +262,23 @@ def main():
     except OSError as e:
         sys.exit(f"bench-check: {e}: `make bench-baseline` records one")
     failures, notes = compare(base["figures"], figures, base["tolerance_pct"])
-    for line in notes + failures:
+    try:
+        with open(args.xen) as f:
+            xen = json.load(f)["figures"]
+    except OSError as e:
+        sys.exit(f"bench-check: {e}: `bench/check.py --record-xen` records Xen's figures after a make bench")
+    over, met, tightest = goal_check(figures, xen)
+    for line in notes + failures + over:
         print(f"  BENCH-CHECK {line}")
     took = time.monotonic() - start
     print(f"  BENCH-CHECK {len(base['figures'])} figures against {os.path.relpath(args.baseline)} "
           f"(recorded at {base['recorded']['commit']}): "
           + (f"{len(failures)} FAILED" if failures else "all within +" + f"{base['tolerance_pct']:g} %")
           + f" ({took:.0f} s)")
-    sys.exit(1 if failures else 0)
+    if tightest:
+        print(f"  BENCH-CHECK issue 18's goals against {os.path.relpath(args.xen)}: {met} of {met + len(over)} met; "
+              f"nearest its goal {tightest[0]} at {tightest[1]:.3f} (goal {tightest[2]:.2f})")
+    sys.exit(1 if failures or over else 0)
 
 
 if __name__ == "__main__":
