@@ -394,11 +394,15 @@ static const char *hostile_indirect(uint64_t disk, char *why, size_t len)
 /*
  * A write rewritten in the shared ring after it was published (sector past
  * our extent, a bad grant, first_sect > last_sect, back and forth) until
- * answered: the back end serves the request as it copied it once: whole
- * (OKAY, our data at its sector) or refused (ERROR, nothing written). Only
- * bytes from 16 on are rewritten: the first 16 become the response's once
- * the back end answers in the same slot (a front end scribbling there loses
- * its own answer).
+ * answered: the back end serves the request as it copied it once, refused
+ * (ERROR, nothing written) or served (OKAY). Its copy may catch our rewrite
+ * halfway, field by field: served, it is a valid mix of the two versions,
+ * so our data lands at our sector and the sectors written are 0..7, 0..3
+ * (good first_sect, bad last_sect) or 7 alone (the reverse); any other set,
+ * or a sector half written, is a request acted on as two different copies.
+ * Only bytes from 16 on are rewritten: the first 16 become the response's
+ * once the back end answers in the same slot (a front end scribbling there
+ * loses its own answer).
  */
 static const char *rewritten(char *why, size_t len, uint64_t disk)
 {
@@ -433,16 +437,28 @@ static const char *rewritten(char *why, size_t len, uint64_t disk)
     status[0] = 99;
     EXPECT(blkfront_submit(BLKIF_OP_READ, at, bufs[1], 8, req_done, (void *)0) == 0 && !sem_down_timeout(&done, WAVE_NS) &&
            status[0] == BLKIF_RSP_OKAY, "reading the rewritten write's sectors back failed");
-    for (unsigned int k = 0; k < 8; k++)
-        EXPECT(!blk_pattern_check((const uint64_t *)(bufs[1] + k * 512), at + k, st == BLKIF_RSP_OKAY ? 3 : 2),
+    unsigned int written = 0;           /* bit k: sector at + k holds the rewritten write's data */
+    for (unsigned int k = 0; k < 8; k++) {
+        const uint64_t *w = (const uint64_t *)(bufs[1] + k * 512);
+        bool now = !blk_pattern_check(w, at + k, 3);
+        EXPECT(now || !blk_pattern_check(w, at + k, 2),
                "sector %llu after the rewritten write (answered %d) is neither all old nor all new", (unsigned long long)(at + k), st);
+        written |= (unsigned int)now << k;
+    }
+    if (st == BLKIF_RSP_OKAY)
+        EXPECT(written == 0xff || written == 0x0f || written == 0x80,
+               "the rewritten write, answered OKAY, wrote sectors %#x (bit k: sector %llu + k): no single copy of it",
+               written, (unsigned long long)at);
+    else
+        EXPECT(!written, "the rewritten write, refused, wrote sectors %#x (bit k: sector %llu + k)", written,
+               (unsigned long long)at);
     /* sector 40's generation 3 stays: put generation 2 back so the later checks see one generation */
     for (unsigned int k = 0; k < 8; k++)
         blk_pattern_fill((uint64_t *)(bufs[0] + k * 512), at + k, 2);
     if (wave(BLKIF_OP_WRITE, at, 1, 8, why, len, &err))
         return err;
     printk("blkfront: hostile: a write rewritten %u times in the ring after publishing was answered %d, "
-           "served as first copied\n", flips, st);
+           "served as first copied (sectors written %#x of 0xff)\n", flips, st, written);
     return NULL;
 }
 
