@@ -60,7 +60,7 @@ def figure_key(scenario, op, batch):
 
 
 def natural(key):
-    """A figure key's sort order: by scenario, op, then batch as a number."""
+    """A figure key's parts, batch as a number: (scenario, op, batch), its sort order too."""
     scenario, op, batch = key.split()
     return scenario, op, int(batch.split("=")[1])
 
@@ -108,19 +108,13 @@ def compare(baseline, current, tolerance_pct):
     return failures, notes
 
 
-def split_key(key):
-    """(op, batch) of a figure key; op keeps a cross-domain figure's '@domain'."""
-    _, op, batch = key.split()
-    return op, int(batch.split("=")[1])
-
-
 def goal_check(current, xen):
     """This run's figures against issue 18's goals over Xen's recorded ones. Returns (failures,
     met, tightest): a failure per figure above its goal times Xen's, how many met theirs, and
     the (key, ratio, goal) nearest its goal."""
     failures, met, tightest = [], 0, None
     for key, now in current.items():
-        op, batch = split_key(key)
+        _, op, batch = natural(key)     # op keeps a cross-domain figure's '@domain'
         x = xen.get(key)
         if "@" in op or not report_goals.has_goal(op) or x is None or x["stat"] != now["stat"] or not x["value"]:
             continue

@@ -60,9 +60,10 @@ void *xenpv_own_frame(uint64_t mfn);
  * negative Xen error (-ENOSPC: none free). xenpv_grant_end_access takes it
  * back: 0, -EBUSY while the hypervisor says dom maps or copies it, or -EINVAL
  * for a reference not granted (ended already: it is given back only once).
- * Our table has XENPV_GRANT_FRAMES frames of v1 entries.
+ * Our table has XENPV_GRANT_FRAMES frames of v1 entries: XENPV_GRANT_REFS references.
  */
 #define XENPV_GRANT_FRAMES 4
+#define XENPV_GRANT_REFS   (XENPV_GRANT_FRAMES * (PAGE_SIZE / sizeof(struct grant_entry_v1)))     /* 2048 */
 int xenpv_grant_access(domid_t dom, uint64_t pfn, bool readonly);
 int xenpv_grant_end_access(grant_ref_t ref);
 /* Lets dom instead of the old grantee use ref (not in use now: else -EBUSY). */

@@ -15,7 +15,7 @@
 
 #define GRANT_FRAMES    XENPV_GRANT_FRAMES
 #define PER_FRAME       (PAGE_SIZE / sizeof(struct grant_entry_v1))
-#define NR_REFS         (GRANT_FRAMES * PER_FRAME)      /* 2048 */
+#define NR_REFS         XENPV_GRANT_REFS
 #define REF_FREE_END    0xffffffffu
 
 static struct grant_entry_v1 *frames[GRANT_FRAMES];

@@ -78,7 +78,7 @@ TEST(test_grant_end_twice)
     EXPECT(xenpv_grant_end_access((grant_ref_t)ref) == 0, "ending our grant failed");
     free_pages(page, 0);
 
-    grant_ref_t last = XENPV_GRANT_FRAMES * (PAGE_SIZE / sizeof(struct grant_entry_v1)) - 1;
+    grant_ref_t last = XENPV_GRANT_REFS - 1;
     bool granted;
     unsigned int on_list = xenpv_grant_ref_check(last, &granted);
     EXPECT(on_list == 1 && !granted, "reference %u, never given out: on the free list %u time(s), granted %d", last,
