@@ -38,6 +38,13 @@ DESCRIPTIONS = {
     "multicall_xen_version": "a multicall of n xen_version(XENVER_version) entries; per entry",
     "mmuext_pin_l1": "mmuext MMUEXT_PIN_L1_TABLE of a zeroed, unmapped frame (validates 512 empty entries)",
     "mmuext_unpin_l1": "mmuext MMUEXT_UNPIN_TABLE of that L1",
+    "mmuext_pin_l2": "mmuext MMUEXT_PIN_L2_TABLE of the same zeroed frame (512 empty entries)",
+    "mmuext_unpin_l2": "mmuext MMUEXT_UNPIN_TABLE of that L2",
+    "mmuext_pin_l3": "mmuext MMUEXT_PIN_L3_TABLE of the same zeroed frame (512 empty entries)",
+    "mmuext_unpin_l3": "mmuext MMUEXT_UNPIN_TABLE of that L3",
+    "mmuext_pin_l4": "mmuext MMUEXT_PIN_L4_TABLE of the same zeroed frame (its guest entries empty; the "
+                     "hypervisor's own slots filled in)",
+    "mmuext_unpin_l4": "mmuext MMUEXT_UNPIN_TABLE of that L4",
     "mmuext_new_baseptr": "mmuext MMUEXT_NEW_BASEPTR reloading the current L4 (a full TLB flush)",
     "mmuext_tlb_flush_local": "mmuext MMUEXT_TLB_FLUSH_LOCAL",
     "mmuext_invlpg_local": "mmuext MMUEXT_INVLPG_LOCAL of one address",

@@ -302,21 +302,37 @@ static const char *test_multicall(char *why, size_t len)
 }
 
 static uint64_t pin_mfn;
-static int64_t op_pin(unsigned int n) { (void)n; return mmuext(MMUEXT_PIN_L1_TABLE, pin_mfn, 0); }
+static unsigned int pin_cmd;        /* MMUEXT_PIN_L<n>_TABLE of the level being measured */
+static int64_t op_pin(unsigned int n) { (void)n; return mmuext(pin_cmd, pin_mfn, 0); }
 static int64_t op_unpin(unsigned int n) { (void)n; return mmuext(MMUEXT_UNPIN_TABLE, pin_mfn, 0); }
 static int64_t op_new_baseptr(unsigned int n) { (void)n; return mmuext(MMUEXT_NEW_BASEPTR, l4_mfn(), 0); }
 static int64_t op_flush_local(unsigned int n) { (void)n; return mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, 0); }
 static int64_t op_invlpg_local(unsigned int n) { (void)n; return mmuext(MMUEXT_INVLPG_LOCAL, ALIAS_BASE, 0); }
 
+/* Every level pinned and unpinned: the same frame, unpinned in between, takes each type in turn. */
+static const struct {
+    const char *pin, *unpin;
+    unsigned int cmd;
+} pin_levels[] = {
+    { "mmuext_pin_l1", "mmuext_unpin_l1", MMUEXT_PIN_L1_TABLE },
+    { "mmuext_pin_l2", "mmuext_unpin_l2", MMUEXT_PIN_L2_TABLE },
+    { "mmuext_pin_l3", "mmuext_unpin_l3", MMUEXT_PIN_L3_TABLE },
+    { "mmuext_pin_l4", "mmuext_unpin_l4", MMUEXT_PIN_L4_TABLE },
+};
+
 static const char *test_mmuext(char *why, size_t len)
 {
     const char *r;
-    pin_mfn = spare_mfn();          /* zeroed and mapped nowhere: validates as an empty L1 */
+    pin_mfn = spare_mfn();          /* zeroed and mapped nowhere: validates as an empty table of any level */
     if (!pin_mfn)
         return fail(why, len, "no spare frame to pin");
-    if ((r = bench("mmuext_pin_l1", 1, NULL, op_pin, op_unpin, false, NULL, why, len)) ||
-        (r = bench("mmuext_unpin_l1", 1, op_pin, op_unpin, NULL, false, NULL, why, len)) ||
-        (r = bench("mmuext_new_baseptr", 1, NULL, op_new_baseptr, NULL, false, NULL, why, len)) ||
+    for (unsigned int i = 0; i < ARRAY_SIZE(pin_levels); i++) {
+        pin_cmd = pin_levels[i].cmd;
+        if ((r = bench(pin_levels[i].pin, 1, NULL, op_pin, op_unpin, false, NULL, why, len)) ||
+            (r = bench(pin_levels[i].unpin, 1, op_pin, op_unpin, NULL, false, NULL, why, len)))
+            return r;
+    }
+    if ((r = bench("mmuext_new_baseptr", 1, NULL, op_new_baseptr, NULL, false, NULL, why, len)) ||
         (r = bench("mmuext_tlb_flush_local", 1, NULL, op_flush_local, NULL, false, NULL, why, len)) ||
         (r = bench("mmuext_invlpg_local", 1, NULL, op_invlpg_local, NULL, false, NULL, why, len)))
         return r;

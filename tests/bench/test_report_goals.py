@@ -61,6 +61,16 @@ def test_headline_goal_and_met(tmp_path):
     assert "rdtsc" not in head
 
 
+def test_headline_pin_and_unpin_of_every_level(tmp_path):
+    levels = [(f"mmuext_{what}_l{n}", 1) for n in (1, 2, 3, 4) for what in ("pin", "unpin")]
+    ours = [(op, b, 100) for op, b in levels]
+    ours[6] = ("mmuext_pin_l4", 1, 130)           # 0.65 of Xen's: the worst, and the only miss
+    text = _report(tmp_path, ours, [(op, b, 200) for op, b in levels])
+    head = text.split("## Headline")[1].split("\n## ")[0]
+    assert ("| mmuext pin and unpin, every level (worst: `mmuext_pin_l4`; 7 of 8 met) | 130 | 200 | 0.65 | ≤ 0.60 "
+            "| **no** |") in head
+
+
 def test_headline_without_xen_has_no_verdict(tmp_path):
     runs = [dict(id="o", scenario=report.SINGLE, hypervisor="ours", clock="icount", repeat=1,
                  log=_log(tmp_path / "o.log", [("xen_version", 1, 150)]), outcome="poweroff", seconds=1.0,

@@ -39,7 +39,9 @@ bench_run = _load("bench_run", "run.py")
 BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 MULTI = [1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48, 64]
 SINGLE_OPS = ["rdtsc_overhead", "xen_version", "console_io_write_16", "memory_op_current_reservation",
-              "sched_yield_alone", "update_va_mapping", "ptwr_store", "ptwr_store_unmap", "mmuext_pin_l1", "mmuext_unpin_l1", "mmuext_new_baseptr",
+              "sched_yield_alone", "update_va_mapping", "ptwr_store", "ptwr_store_unmap", "mmuext_pin_l1", "mmuext_unpin_l1",
+              "mmuext_pin_l2", "mmuext_unpin_l2", "mmuext_pin_l3", "mmuext_unpin_l3", "mmuext_pin_l4",
+              "mmuext_unpin_l4", "mmuext_new_baseptr",
               "mmuext_tlb_flush_local", "mmuext_invlpg_local", "trap_int3", "trap_ud2",
               "trap_privileged_cr3_write", "hcall_new_baseptr", "trap_privileged_cr0_read", "forced_cpuid",
               "trap_privileged_cli", "upcall_mask_write",
